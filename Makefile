@@ -1,0 +1,126 @@
+# ddb-sync: GNU make build. `make`, `make test`, `make install PREFIX=...`.
+# Switches: WERROR=1 (warnings are errors), SANITIZE=1 (ASan + UBSan).
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD     ?= build
+
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wformat=2 \
+	-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	-Wnull-dereference -Wvla -Wundef -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -DDDB_SYNC_VERSION='"$(VERSION)"' \
+	-fno-strict-aliasing -pipe $(WARN) -MMD -MP
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BUILD   := $(BUILD)-san
+endif
+
+# The supervisor has no libcurl/OpenSSL, the worker no libevent.
+SUP_PKGS    := libevent yaml-0.1 libcjson
+WORKER_PKGS := libcurl openssl libcjson zlib
+TEST_PKGS   := cmocka
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1))
+
+COMMON_SRC := $(wildcard common/*.c) $(wildcard proto/*.c)
+WORKER_SRC := $(filter-out worker/main.c,$(wildcard worker/*.c))
+SUP_SRC    := $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+TOOL_SRC   := $(wildcard tools/*.c)
+FAKE_SRC   := $(wildcard tests/fakes/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+WORKER_OBJ := $(call obj,$(WORKER_SRC))
+SUP_OBJ    := $(call obj,$(SUP_SRC))
+
+BIN_SUP    := $(BUILD)/ddb-sync
+BIN_WORKER := $(BUILD)/ddb-sync-worker
+TOOLS      := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRC))
+FAKES      := $(patsubst tests/fakes/%.c,$(BUILD)/%,$(FAKE_SRC))
+UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+all: $(BIN_SUP) $(BIN_WORKER) $(TOOLS)
+
+$(BUILD)/common/%.o: CPPFLAGS += -Icommon $(call pc_cflags,libcjson yaml-0.1)
+$(BUILD)/proto/%.o: CPPFLAGS += -Icommon -Iproto $(call pc_cflags,libcjson)
+$(BUILD)/worker/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
+	$(call pc_cflags,$(WORKER_PKGS))
+$(BUILD)/supervisor/%.o: CPPFLAGS += -Icommon -Iproto -Isupervisor \
+	$(call pc_cflags,$(SUP_PKGS))
+$(BUILD)/tools/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
+	$(call pc_cflags,$(WORKER_PKGS))
+$(BUILD)/tests/%.o: CPPFLAGS += -Icommon -Iproto -Iworker -Isupervisor \
+	$(call pc_cflags,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS))
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(BUILD)/libworker.a: $(WORKER_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(BUILD)/libsup.a: $(SUP_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN_SUP): $(BUILD)/supervisor/main.o $(BUILD)/libsup.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(SUP_PKGS)) -lm
+
+$(BIN_WORKER): $(BUILD)/worker/main.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS) yaml-0.1) -lm
+
+$(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS) yaml-0.1) -lm
+
+$(BUILD)/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS) yaml-0.1) -lm
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libsup.a \
+    $(BUILD)/libworker.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS)) -lm
+
+units: $(UNITS)
+fakes: $(FAKES)
+
+# Unit tests only (fast, no DynamoDB Local): what SANITIZE=1 runs in CI.
+unit: $(UNITS)
+	@tests/run-units.sh $(UNITS)
+
+# Everything: unit tests, then scenarios against fakes and DynamoDB Local.
+test: all $(UNITS) $(FAKES)
+	@BUILD=$(BUILD) tests/run-all.sh $(UNITS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BIN_SUP) $(BIN_WORKER) $(DESTDIR)$(BINDIR)/
+	@for t in $(TOOLS); do install -m 0755 $$t $(DESTDIR)$(BINDIR)/; done
+	@if [ -f docs/ddb-sync.1 ]; then \
+	    install -m 0644 docs/ddb-sync.1 $(DESTDIR)$(MANDIR)/man1/; fi
+
+format:
+	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all units fakes unit test install format clean
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

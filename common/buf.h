@@ -1,0 +1,28 @@
+/* buf.h: a growable byte buffer with a hard maximum. */
+#ifndef BUF_H
+#define BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char	*data;	/* always NUL-terminated when len > 0 or cap > 0 */
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;	/* 0 = no maximum */
+};
+
+void	buf_init(struct buf *, size_t max);
+void	buf_free(struct buf *);
+void	buf_reset(struct buf *);
+/* 0 on success, -1 when the maximum would be exceeded. */
+int	buf_reserve(struct buf *, size_t extra);
+int	buf_add(struct buf *, const void *, size_t);
+int	buf_adds(struct buf *, const char *);
+int	buf_addc(struct buf *, char);
+int	buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Take ownership of the data; the buffer is left empty. */
+char	*buf_steal(struct buf *, size_t *lenp);
+
+#endif

@@ -1,0 +1,37 @@
+/* endpoint.h: service endpoint URLs from region, plan overrides and env. */
+#ifndef ENDPOINT_H
+#define ENDPOINT_H
+
+enum endpoint_service {
+	ENDPOINT_DYNAMODB = 0,
+	ENDPOINT_STREAMS,
+	ENDPOINT_STS,
+};
+
+/*
+ * The endpoint URL (no trailing slash) for service in region: override if
+ * non-NULL and non-empty, else AWS_ENDPOINT_URL_<SERVICE>, else
+ * AWS_ENDPOINT_URL, else the regional AWS hostname (https). Allocated.
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true skips the environment.
+ */
+char	*endpoint_resolve(enum endpoint_service, const char *region,
+	    const char *override);
+
+/* SigV4 signing name: "dynamodb" for DynamoDB and Streams, "sts". */
+const char *endpoint_signing_name(enum endpoint_service);
+
+/*
+ * Split a URL into scheme ("http"/"https"), host, port and the Host header
+ * value curl sends (host, or host:port for a non-default port).
+ * Returns 0 or -1 (unsupported scheme, bad port, credentials in URL).
+ */
+struct endpoint_url {
+	char	scheme[8];
+	char	host[256];
+	int	port;
+	char	hosthdr[272];
+	char	path[256];	/* "/" if none */
+};
+int	endpoint_parse(const char *url, struct endpoint_url *);
+
+#endif

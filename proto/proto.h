@@ -147,7 +147,7 @@ struct proto_reader {
 
 void	proto_reader_init(struct proto_reader *);
 /*
- * Returns 1 and sets *line/*linelen (without '\n', NUL-terminated) when a
+ * Returns 1 and sets *line and *linelen (without '\n', NUL-terminated) when a
  * complete line is available, 0 when more input is needed, -1 on an overlong
  * line. Call proto_reader_feed() to add bytes, proto_reader_next() in a loop.
  */

@@ -1,0 +1,13 @@
+/* xtime.h: clocks (monotonic for timers, wall for logs and checkpoints). */
+#ifndef XTIME_H
+#define XTIME_H
+
+#include <stdint.h>
+
+int64_t	clock_ms(void);		/* monotonic milliseconds */
+int64_t	wall_ms(void);		/* epoch milliseconds */
+
+/* Environment knob in milliseconds (tests shrink timers); def if unset/bad. */
+int64_t	env_ms(const char *name, int64_t def);
+
+#endif

@@ -1,0 +1,417 @@
+/* aws.c: build, sign, send, verify and retry AWS JSON 1.0 requests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <zlib.h>
+
+#include "aws.h"
+#include "creds.h"
+#include "log.h"
+#include "sigv4.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+#define AWS_MAX_REQUEST	(16u * 1024 * 1024 + 65536)
+
+void
+aws_policy_default(struct aws_policy *p)
+{
+	p->max_attempts = (unsigned)env_ms("DDB_SYNC_MAX_ATTEMPTS", 0);
+	p->base_ms = (uint64_t)env_ms("DDB_SYNC_RETRY_BASE_MS", 25);
+	p->throttle_base_ms = (uint64_t)env_ms("DDB_SYNC_THROTTLE_BASE_MS",
+	    500);
+	p->cap_ms = (uint64_t)env_ms("DDB_SYNC_RETRY_CAP_MS", 20000);
+	/* Long migrations ride out short outages; a restart follows. */
+	p->budget_ms = (uint64_t)env_ms("DDB_SYNC_RETRY_BUDGET_MS", 600000);
+	p->timeout_ms = (long)env_ms("DDB_SYNC_REQUEST_TIMEOUT_MS", 60000);
+	p->connect_timeout_ms = (long)env_ms("DDB_SYNC_CONNECT_TIMEOUT_MS",
+	    10000);
+}
+
+int
+aws_client_init(struct aws_client *cl, struct http *http,
+    enum endpoint_service svc, const char *region, const char *override,
+    struct creds_provider *creds, struct aws_stats *stats, char *err,
+    size_t errlen)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->http = http;
+	cl->svc = svc;
+	cl->url = endpoint_resolve(svc, region, override);
+	if (endpoint_parse(cl->url, &cl->eu) == -1) {
+		snprintf(err, errlen, "bad endpoint URL '%s'", cl->url);
+		free(cl->url);
+		cl->url = NULL;
+		return -1;
+	}
+	cl->region = xstrdup(region);
+	cl->target_prefix = svc == ENDPOINT_STREAMS ?
+	    "DynamoDBStreams_20120810" : "DynamoDB_20120810";
+	cl->creds = creds;
+	cl->stats = stats;
+	aws_policy_default(&cl->policy);
+	return 0;
+}
+
+void
+aws_client_clear(struct aws_client *cl)
+{
+	free(cl->url);
+	free(cl->region);
+	cl->url = cl->region = NULL;
+}
+
+void
+aws_call_init(struct aws_call *c, struct aws_client *cl, const char *op)
+{
+	memset(c, 0, sizeof(*c));
+	c->cl = cl;
+	c->op = op;
+	buf_init(&c->req, AWS_MAX_REQUEST);
+}
+
+void
+aws_call_cleanup(struct aws_call *c)
+{
+	if (c->busy)
+		aws_call_abort(c);
+	buf_free(&c->req);
+	http_xfer_cleanup(&c->xfer);
+	curl_slist_free_all(c->hdrs);
+	c->hdrs = NULL;
+}
+
+int
+aws_json_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *p, *run;
+
+	if (buf_addc(b, '"') == -1)
+		return -1;
+	for (run = p = s; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		if (buf_add(b, run, (size_t)(p - run)) == -1)
+			return -1;
+		if (ch == '"' || ch == '\\') {
+			char e[2] = { '\\', (char)ch };
+
+			if (buf_add(b, e, 2) == -1)
+				return -1;
+		} else {
+			char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4],
+			    hex[ch & 15] };
+
+			if (buf_add(b, e, 6) == -1)
+				return -1;
+		}
+		run = p + 1;
+	}
+	if (buf_add(b, run, (size_t)(p - run)) == -1)
+		return -1;
+	return buf_addc(b, '"');
+}
+
+static void call_send(struct aws_call *);
+static void call_done_cb(struct http_xfer *, void *);
+
+static void
+call_finish(struct aws_call *c)
+{
+	c->busy = 0;
+	c->body = c->xfer.resp.data != NULL ? c->xfer.resp.data : "";
+	c->bodylen = c->xfer.resp.len;
+	c->done(c, c->arg);
+}
+
+static void
+call_retry_cb(void *arg)
+{
+	call_send(arg);
+}
+
+static int
+add_header(struct curl_slist **l, const char *name, const char *value)
+{
+	char line[8192];
+	struct curl_slist *n;
+	int r;
+
+	r = snprintf(line, sizeof(line), "%s: %s", name, value);
+	if (r < 0 || (size_t)r >= sizeof(line))
+		return -1;
+	if ((n = curl_slist_append(*l, line)) == NULL)
+		return -1;
+	*l = n;
+	return 0;
+}
+
+/* Sign and send one attempt. */
+static void
+call_send(struct aws_call *c)
+{
+	struct aws_client *cl = c->cl;
+	const struct creds *cr;
+	struct sigv4_header h[5];
+	struct sigv4_request sr;
+	struct sigv4_creds sc;
+	char target[128], amzdate[17], authz[1024], err[256];
+	size_t nh = 0;
+	int r;
+
+	curl_slist_free_all(c->hdrs);
+	c->hdrs = NULL;
+	http_xfer_cleanup(&c->xfer);
+	c->attempt++;
+	if (cl->stats != NULL)
+		cl->stats->requests++;
+
+	if (creds_get(cl->creds, &cr, err, sizeof(err)) == -1) {
+		c->status = AWS_DENIED;
+		strlcpy(c->code, "CredentialsError", sizeof(c->code));
+		snprintf(c->msg, sizeof(c->msg), "no credentials: %s", err);
+		call_finish(c);
+		return;
+	}
+	r = snprintf(target, sizeof(target), "%s.%s", cl->target_prefix,
+	    c->op);
+	if (r < 0 || (size_t)r >= sizeof(target))
+		fatalx("aws: operation name too long");
+	sigv4_amz_date(time(NULL), amzdate);
+
+	h[nh++] = (struct sigv4_header){ "content-type",
+	    "application/x-amz-json-1.0" };
+	h[nh++] = (struct sigv4_header){ "host", cl->eu.hosthdr };
+	h[nh++] = (struct sigv4_header){ "x-amz-date", amzdate };
+	if (cr->session_token != NULL)
+		h[nh++] = (struct sigv4_header){ "x-amz-security-token",
+		    cr->session_token };
+	h[nh++] = (struct sigv4_header){ "x-amz-target", target };
+
+	memset(&sr, 0, sizeof(sr));
+	sr.method = "POST";
+	sr.path = "/";
+	sr.headers = h;
+	sr.nheaders = nh;
+	sr.body = c->req.data != NULL ? c->req.data : "";
+	sr.bodylen = c->req.len;
+	sr.normalize_path = 1;
+	sc.access_key_id = cr->access_key_id;
+	sc.secret_access_key = cr->secret_access_key;
+	sc.session_token = cr->session_token;
+	if (sigv4_sign(&sr, &sc, cl->region, endpoint_signing_name(cl->svc),
+	    amzdate, authz, sizeof(authz), NULL) == -1)
+		fatalx("aws: signing failed");
+
+	if (add_header(&c->hdrs, "Content-Type",
+	    "application/x-amz-json-1.0") == -1 ||
+	    add_header(&c->hdrs, "X-Amz-Date", amzdate) == -1 ||
+	    add_header(&c->hdrs, "X-Amz-Target", target) == -1 ||
+	    (cr->session_token != NULL && add_header(&c->hdrs,
+	    "X-Amz-Security-Token", cr->session_token) == -1) ||
+	    add_header(&c->hdrs, "Authorization", authz) == -1 ||
+	    add_header(&c->hdrs, "Accept-Encoding", "identity") == -1 ||
+	    add_header(&c->hdrs, "User-Agent", "ddb-sync/" DDB_SYNC_VERSION)
+	    == -1 ||
+	    (c->hdrs = curl_slist_append(c->hdrs, "Expect:")) == NULL)
+		fatalx("aws: cannot build headers");
+	/* curl sends Host itself; it equals eu.hosthdr, which was signed. */
+
+	c->xfer.url = cl->url;
+	c->xfer.headers = c->hdrs;
+	c->xfer.body = c->req.data != NULL ? c->req.data : "";
+	c->xfer.bodylen = c->req.len;
+	c->xfer.method = NULL;
+	c->xfer.timeout_ms = cl->policy.timeout_ms;
+	c->xfer.connect_timeout_ms = cl->policy.connect_timeout_ms;
+	if (http_start(cl->http, &c->xfer, call_done_cb, c) == -1) {
+		c->status = AWS_TRANSIENT;
+		strlcpy(c->code, "ClientError", sizeof(c->code));
+		strlcpy(c->msg, "cannot start HTTP transfer", sizeof(c->msg));
+		http_timer_set(cl->http, &c->timer, 1000, call_retry_cb, c);
+	}
+}
+
+/* Error code and message from headers and a JSON error body. */
+static void
+parse_error(struct aws_call *c)
+{
+	cJSON *j, *t, *m;
+	const char *raw = NULL;
+
+	c->code[0] = '\0';
+	c->msg[0] = '\0';
+	j = cJSON_ParseWithLength(c->xfer.resp.data ? c->xfer.resp.data : "",
+	    c->xfer.resp.len);
+	if (c->xfer.errtype[0] != '\0')
+		raw = c->xfer.errtype;
+	else if (j != NULL) {
+		t = cJSON_GetObjectItemCaseSensitive(j, "code");
+		if (!cJSON_IsString(t))
+			t = cJSON_GetObjectItemCaseSensitive(j, "__type");
+		if (cJSON_IsString(t))
+			raw = t->valuestring;
+	}
+	if (raw != NULL)
+		retry_sanitize_code(raw, strlen(raw), c->code,
+		    sizeof(c->code));
+	if (j != NULL) {
+		m = cJSON_GetObjectItemCaseSensitive(j, "message");
+		if (!cJSON_IsString(m))
+			m = cJSON_GetObjectItemCaseSensitive(j, "Message");
+		if (cJSON_IsString(m))
+			strlcpy(c->msg, m->valuestring, sizeof(c->msg));
+	}
+	cJSON_Delete(j);
+	if (c->code[0] == '\0')
+		snprintf(c->code, sizeof(c->code), "HTTP%ld", c->http_status);
+	if (c->msg[0] == '\0')
+		snprintf(c->msg, sizeof(c->msg), "HTTP status %ld",
+		    c->http_status);
+}
+
+static int
+crc_ok(struct http_xfer *x)
+{
+	unsigned long want, got;
+	char *end;
+
+	if (x->crc32[0] == '\0')
+		return 1;	/* absent: nothing to check */
+	want = strtoul(x->crc32, &end, 10);
+	if (*end != '\0')
+		return 0;
+	got = crc32(0L, (const Bytef *)(x->resp.data ? x->resp.data : ""),
+	    (uInt)x->resp.len);
+	return want == got;
+}
+
+static void
+call_done_cb(struct http_xfer *x, void *arg)
+{
+	struct aws_call *c = arg;
+	struct aws_client *cl = c->cl;
+	struct aws_policy *p = &cl->policy;
+	int transport = x->curl_code != CURLE_OK;
+	int crcbad = 0;
+	uint64_t delay, elapsed;
+	char err[256];
+
+	c->http_status = x->status;
+	c->code[0] = c->msg[0] = '\0';
+	if (transport) {
+		strlcpy(c->code, x->overflow ? "ResponseTooLarge" :
+		    "NetworkError", sizeof(c->code));
+		snprintf(c->msg, sizeof(c->msg), "%s", x->curl_err);
+	} else if (x->status != 200)
+		parse_error(c);
+	else if (!crc_ok(x)) {
+		crcbad = 1;
+		strlcpy(c->code, "CRC32CheckFailed", sizeof(c->code));
+		strlcpy(c->msg, "response x-amz-crc32 does not match the body",
+		    sizeof(c->msg));
+	}
+	c->status = retry_classify(x->status, transport, crcbad, c->code);
+	if (x->overflow)
+		c->status = AWS_FATAL;
+
+	switch (c->status) {
+	case AWS_OK:
+		call_finish(c);
+		return;
+	case AWS_EXPIRED_CREDS:
+		if (c->refreshed) {
+			c->status = AWS_DENIED;
+			break;
+		}
+		c->refreshed = 1;
+		log_info("%s %s: credentials expired, refreshing", cl->label,
+		    c->op);
+		if (creds_refresh(cl->creds, err, sizeof(err)) == -1) {
+			snprintf(c->msg, sizeof(c->msg),
+			    "credentials expired and refresh failed: %s", err);
+			c->status = AWS_DENIED;
+			break;
+		}
+		if (cl->stats != NULL)
+			cl->stats->retries++;
+		c->attempt--;	/* a refresh is not a failed attempt */
+		call_send(c);
+		return;
+	case AWS_THROTTLED:
+	case AWS_TRANSIENT:
+		elapsed = (uint64_t)(clock_ms() - c->first_ms);
+		if (c->status == AWS_TRANSIENT &&
+		    ((p->max_attempts > 0 && c->attempt >= p->max_attempts) ||
+		    elapsed >= p->budget_ms))
+			break;
+		if (cl->stats != NULL) {
+			cl->stats->retries++;
+			if (c->status == AWS_THROTTLED)
+				cl->stats->throttles++;
+			else
+				cl->stats->transient++;
+		}
+		delay = retry_backoff_ms(c->attempt,
+		    c->status == AWS_THROTTLED ? p->throttle_base_ms :
+		    p->base_ms, p->cap_ms, retry_random());
+		log_debug("%s %s: %s (%s), retry %u in %llu ms", cl->label,
+		    c->op, c->code, c->msg, c->attempt,
+		    (unsigned long long)delay);
+		http_timer_set(cl->http, &c->timer, (int64_t)delay,
+		    call_retry_cb, c);
+		return;
+	default:
+		break;
+	}
+	call_finish(c);
+}
+
+void
+aws_call_start(struct aws_call *c, aws_done_fn done, void *arg)
+{
+	c->done = done;
+	c->arg = arg;
+	c->attempt = 0;
+	c->refreshed = 0;
+	c->busy = 1;
+	c->first_ms = clock_ms();
+	c->status = AWS_OK;
+	call_send(c);
+}
+
+void
+aws_call_abort(struct aws_call *c)
+{
+	if (!c->busy)
+		return;
+	http_timer_cancel(c->cl->http, &c->timer);
+	http_abort(c->cl->http, &c->xfer);
+	c->busy = 0;
+}
+
+static void
+sync_done_cb(struct aws_call *c, void *arg)
+{
+	int *flag = arg;
+
+	*flag = 1;
+}
+
+enum aws_status
+aws_call_sync(struct aws_call *c)
+{
+	int done = 0;
+
+	aws_call_start(c, sync_done_cb, &done);
+	while (!done)
+		http_run(c->cl->http, 100);
+	return c->status;
+}

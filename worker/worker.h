@@ -1,0 +1,71 @@
+/* worker.h: what one worker process (one pair) shares between its phases. */
+#ifndef WORKER_H
+#define WORKER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "aws.h"
+#include "checkpoint.h"
+#include "ddb.h"
+#include "http.h"
+#include "plan.h"
+#include "proto.h"
+
+/* Exit codes (proto/PROTOCOL.md). */
+#define WORKER_EXIT_OK		0
+#define WORKER_EXIT_CRASH	1	/* restart me */
+#define WORKER_EXIT_CONFIG	2	/* usage/config/preflight: do not */
+#define WORKER_EXIT_PERMANENT	3	/* non-retryable failure: do not */
+
+struct worker {
+	struct plan_pair *pair;
+	char		*state_dir;
+	char		*pair_dir;
+	char		*ckpt_path;
+	int		 supervised;
+	int		 check_config;
+
+	struct http	*http;
+	struct creds_provider *base_creds;
+	struct creds_provider *src_creds;	/* base or assumed role */
+	struct creds_provider *dst_creds;
+	struct aws_stats stats;
+	struct aws_client src;			/* source DynamoDB */
+	struct aws_client dst;			/* destination DynamoDB */
+	struct aws_client streams;		/* source Streams */
+
+	struct ddb_table src_tab;
+	struct ddb_table dst_tab;
+
+	struct checkpoint ckpt;
+	int		 ckpt_dirty;
+	int64_t		 ckpt_saved_ms;
+	int64_t		 ckpt_interval_ms;
+
+	/* Progress counters, reported about once a second. */
+	struct proto_progress prog;
+	int64_t		 prog_sent_ms;
+
+	int		 exit_code;		/* set on failure */
+	char		 error[1024];
+};
+
+extern volatile sig_atomic_t worker_stop;	/* SIGTERM/SIGINT seen */
+
+/* Save the checkpoint if dirty and due (or force). 0 or -1 (fatal). */
+int	worker_ckpt_flush(struct worker *, int force);
+/* Send progress if a second has passed (or force). */
+void	worker_progress(struct worker *, int force);
+/* Record a fatal error: message for log + supervisor, exit code. */
+void	worker_fail(struct worker *, int exit_code, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Phases: 0 complete, 1 stopped, -1 failed (worker_fail was called). */
+int	backfill_run(struct worker *);
+
+/* Pure rules, unit-tested. */
+uint32_t backfill_auto_segments(int64_t size_bytes);
+uint32_t backfill_auto_page_size(int64_t item_count, int64_t size_bytes);
+
+#endif

@@ -39,12 +39,15 @@ SUP_SRC    := $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tools/*.c)
 FAKE_SRC   := $(wildcard tests/fakes/*.c)
+# Helpers shared by unit tests (fake loopback servers, fixtures).
+TLIB_SRC   := $(wildcard tests/lib/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
 SUP_OBJ    := $(call obj,$(SUP_SRC))
+TLIB_OBJ   := $(call obj,$(TLIB_SRC))
 
 BIN_SUP    := $(BUILD)/ddb-sync
 BIN_WORKER := $(BUILD)/ddb-sync-worker
@@ -62,7 +65,7 @@ $(BUILD)/supervisor/%.o: CPPFLAGS += -Icommon -Iproto -Isupervisor \
 	$(call pc_cflags,$(SUP_PKGS))
 $(BUILD)/tools/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
 	$(call pc_cflags,$(WORKER_PKGS))
-$(BUILD)/tests/%.o: CPPFLAGS += -Icommon -Iproto -Iworker -Isupervisor \
+$(BUILD)/tests/%.o: CPPFLAGS += -Icommon -Iproto -Iworker -Isupervisor -Itests/lib \
 	$(call pc_cflags,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS))
 
 $(BUILD)/%.o: %.c
@@ -78,6 +81,9 @@ $(BUILD)/libworker.a: $(WORKER_OBJ)
 $(BUILD)/libsup.a: $(SUP_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
+$(BUILD)/libtest.a: $(TLIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN_SUP): $(BUILD)/supervisor/main.o $(BUILD)/libsup.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(SUP_PKGS)) -lm
@@ -91,8 +97,8 @@ $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
 $(BUILD)/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS) yaml-0.1) -lm
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libsup.a \
-    $(BUILD)/libworker.a $(BUILD)/libcommon.a
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtest.a \
+    $(BUILD)/libsup.a $(BUILD)/libworker.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS)) -lm
 

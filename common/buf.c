@@ -106,3 +106,37 @@ buf_steal(struct buf *b, size_t *lenp)
 	b->len = b->cap = 0;
 	return p;
 }
+
+int
+buf_json_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *p, *run;
+
+	if (buf_addc(b, '"') == -1)
+		return -1;
+	for (run = p = s; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		if (buf_add(b, run, (size_t)(p - run)) == -1)
+			return -1;
+		if (ch == '"' || ch == '\\') {
+			char e[2] = { '\\', (char)ch };
+
+			if (buf_add(b, e, 2) == -1)
+				return -1;
+		} else {
+			char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4],
+			    hex[ch & 15] };
+
+			if (buf_add(b, e, 6) == -1)
+				return -1;
+		}
+		run = p + 1;
+	}
+	if (buf_add(b, run, (size_t)(p - run)) == -1)
+		return -1;
+	return buf_addc(b, '"');
+}

@@ -22,6 +22,8 @@ int	buf_adds(struct buf *, const char *);
 int	buf_addc(struct buf *, char);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal (quotes included, escapes as needed). */
+int	buf_json_str(struct buf *, const char *s);
 /* Take ownership of the data; the buffer is left empty. */
 char	*buf_steal(struct buf *, size_t *lenp);
 

@@ -85,40 +85,6 @@ aws_call_cleanup(struct aws_call *c)
 	c->hdrs = NULL;
 }
 
-int
-aws_json_str(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *p, *run;
-
-	if (buf_addc(b, '"') == -1)
-		return -1;
-	for (run = p = s; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		if (buf_add(b, run, (size_t)(p - run)) == -1)
-			return -1;
-		if (ch == '"' || ch == '\\') {
-			char e[2] = { '\\', (char)ch };
-
-			if (buf_add(b, e, 2) == -1)
-				return -1;
-		} else {
-			char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4],
-			    hex[ch & 15] };
-
-			if (buf_add(b, e, 6) == -1)
-				return -1;
-		}
-		run = p + 1;
-	}
-	if (buf_add(b, run, (size_t)(p - run)) == -1)
-		return -1;
-	return buf_addc(b, '"');
-}
-
 static void call_send(struct aws_call *);
 static void call_done_cb(struct http_xfer *, void *);
 
@@ -216,13 +182,14 @@ call_send(struct aws_call *c)
 	    add_header(&c->hdrs, "X-Amz-Target", target) == -1 ||
 	    (cr->session_token != NULL && add_header(&c->hdrs,
 	    "X-Amz-Security-Token", cr->session_token) == -1) ||
+	    add_header(&c->hdrs, "Host", cl->eu.hosthdr) == -1 ||
 	    add_header(&c->hdrs, "Authorization", authz) == -1 ||
 	    add_header(&c->hdrs, "Accept-Encoding", "identity") == -1 ||
 	    add_header(&c->hdrs, "User-Agent", "ddb-sync/" DDB_SYNC_VERSION)
 	    == -1 ||
 	    (c->hdrs = curl_slist_append(c->hdrs, "Expect:")) == NULL)
 		fatalx("aws: cannot build headers");
-	/* curl sends Host itself; it equals eu.hosthdr, which was signed. */
+	/* Host is set explicitly so that what is sent is what was signed. */
 
 	c->xfer.url = cl->url;
 	c->xfer.headers = c->hdrs;

@@ -88,7 +88,5 @@ void	aws_call_cleanup(struct aws_call *);
 /* Run the loop until this call is done (start-up and preflight). */
 enum aws_status aws_call_sync(struct aws_call *);
 
-/* Append s as a JSON string literal (with quotes). */
-int	aws_json_str(struct buf *, const char *s);
 
 #endif

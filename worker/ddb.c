@@ -5,7 +5,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "aws.h"
+#include "compat.h"
 #include "ddb.h"
 #include "xmalloc.h"
 
@@ -120,7 +120,7 @@ ddb_scan_body(struct buf *b, const char *table, uint32_t segment,
 {
 	buf_reset(b);
 	if (buf_adds(b, "{\"TableName\":") == -1 ||
-	    aws_json_str(b, table) == -1 ||
+	    buf_json_str(b, table) == -1 ||
 	    buf_printf(b, ",\"Segment\":%u,\"TotalSegments\":%u,"
 	    "\"Limit\":%u,\"ReturnConsumedCapacity\":\"TOTAL\"", segment,
 	    total, limit) == -1)
@@ -213,7 +213,7 @@ ddb_batch_put_body(struct buf *b, const char *table,
 	if (buf_reserve(b, need) == -1)
 		return -1;
 	if (buf_adds(b, "{\"RequestItems\":{") == -1 ||
-	    aws_json_str(b, table) == -1 || buf_adds(b, ":[") == -1)
+	    buf_json_str(b, table) == -1 || buf_adds(b, ":[") == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if ((i > 0 && buf_addc(b, ',') == -1) ||

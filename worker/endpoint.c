@@ -113,6 +113,9 @@ endpoint_parse(const char *url, struct endpoint_url *eu)
 	if (hl == 0 || hl >= sizeof(eu->host))
 		return -1;
 	memcpy(eu->host, hstart, hl);
+	/* Host names are case-insensitive; the signed Host value is not. */
+	for (n = 0; eu->host[n] != '\0'; n++)
+		eu->host[n] = (char)tolower((unsigned char)eu->host[n]);
 	eu->port = defport;
 	if (*hend == ':') {
 		char *end;
@@ -139,7 +142,5 @@ endpoint_parse(const char *url, struct endpoint_url *eu)
 		memcpy(eu->path, pstart, pl);
 	} else
 		strlcpy(eu->path, "/", sizeof(eu->path));
-	for (n = 0; eu->host[n] != '\0'; n++)
-		eu->host[n] = (char)tolower((unsigned char)eu->host[n]);
 	return 0;
 }

@@ -1,0 +1,248 @@
+/* test_ddb.c: DynamoDB request bodies and response parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "compat.h"
+#include "ddb.h"
+
+static const char describe_json[] =
+    "{\"Table\":{\"TableName\":\"src\",\"TableStatus\":\"ACTIVE\","
+    "\"ItemCount\":12345,\"TableSizeBytes\":9876543210,"
+    "\"KeySchema\":[{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"},"
+    "{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+    "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+    "\"AttributeType\":\"S\"},{\"AttributeName\":\"sk\","
+    "\"AttributeType\":\"N\"}],"
+    "\"StreamSpecification\":{\"StreamEnabled\":true,"
+    "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"},"
+    "\"LatestStreamArn\":\"arn:aws:dynamodb:ddblocal:000000000000:"
+    "table/src/stream/2026-11-24T00:00:00.000\"}}";
+
+static void
+test_ddb_parse_describe(void **state)
+{
+	struct ddb_table t;
+	char err[256];
+
+	assert_int_equal(ddb_parse_describe(describe_json,
+	    strlen(describe_json), &t, err, sizeof(err)), 0);
+	assert_string_equal(t.status, "ACTIVE");
+	assert_string_equal(t.hash.name, "pk");
+	assert_string_equal(t.hash.type, "S");
+	assert_string_equal(t.range.name, "sk");
+	assert_string_equal(t.range.type, "N");
+	assert_int_equal(t.item_count, 12345);
+	assert_true(t.size_bytes == 9876543210LL);
+	assert_int_equal(t.stream_enabled, 1);
+	assert_string_equal(t.stream_view, "NEW_AND_OLD_IMAGES");
+	assert_non_null(t.stream_arn);
+	ddb_table_clear(&t);
+
+	assert_int_equal(ddb_parse_describe("{", 1, &t, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "malformed"));
+	assert_int_equal(ddb_parse_describe("{}", 2, &t, err, sizeof(err)),
+	    -1);
+	ddb_table_clear(&t);
+}
+
+static void
+test_ddb_keys_compare(void **state)
+{
+	struct ddb_table a, b;
+	char err[512];
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	strlcpy(a.hash.name, "pk", sizeof(a.hash.name));
+	strlcpy(a.hash.type, "S", sizeof(a.hash.type));
+	b = a;
+	assert_int_equal(ddb_keys_compare(&a, &b, err, sizeof(err)), 0);
+	strlcpy(b.hash.type, "B", sizeof(b.hash.type));
+	assert_int_equal(ddb_keys_compare(&a, &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "pk (S)"));
+	assert_non_null(strstr(err, "pk (B)"));
+	b = a;
+	strlcpy(b.range.name, "sk", sizeof(b.range.name));
+	strlcpy(b.range.type, "N", sizeof(b.range.type));
+	assert_int_equal(ddb_keys_compare(&a, &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "RANGE sk"));
+}
+
+static void
+test_ddb_scan_body(void **state)
+{
+	struct buf b;
+	cJSON *j;
+
+	buf_init(&b, 0);
+	assert_int_equal(ddb_scan_body(&b, "t\"x", 3, 8, 500,
+	    "{\"pk\":{\"S\":\"a\"}}"), 0);
+	j = cJSON_Parse(b.data);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetObjectItem(j, "TableName")->valuestring,
+	    "t\"x");
+	assert_int_equal(cJSON_GetObjectItem(j, "Segment")->valueint, 3);
+	assert_int_equal(cJSON_GetObjectItem(j, "TotalSegments")->valueint,
+	    8);
+	assert_int_equal(cJSON_GetObjectItem(j, "Limit")->valueint, 500);
+	assert_non_null(cJSON_GetObjectItem(j, "ExclusiveStartKey"));
+	assert_string_equal(cJSON_GetObjectItem(j,
+	    "ReturnConsumedCapacity")->valuestring, "TOTAL");
+	cJSON_Delete(j);
+	assert_int_equal(ddb_scan_body(&b, "t", 0, 1, 10, NULL), 0);
+	assert_null(strstr(b.data, "ExclusiveStartKey"));
+	buf_free(&b);
+}
+
+static const char scan_json[] =
+    "{\"Items\":[{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":"
+    "\"12345678901234567890123456789012345678\"}},"
+    "{\"pk\":{\"S\":\"b\\u00e9\"},\"l\":{\"L\":[{\"NULL\":true},"
+    "{\"BOOL\":false},{\"B\":\"AAEC\"}]},\"m\":{\"M\":{\"x\":{\"SS\":"
+    "[\"1\",\"2\"]}}}}],"
+    "\"Count\":2,\"ScannedCount\":2,"
+    "\"LastEvaluatedKey\":{\"pk\":{\"S\":\"b\\u00e9\"}},"
+    "\"ConsumedCapacity\":{\"TableName\":\"t\",\"CapacityUnits\":2.5}}";
+
+static void
+test_ddb_parse_scan_spans(void **state)
+{
+	struct ddb_page pg;
+
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(ddb_parse_scan(scan_json, strlen(scan_json), &pg),
+	    0);
+	assert_int_equal(pg.nitems, 2);
+	/* Spans point into the body: items pass through byte for byte. */
+	assert_true(pg.items[0].p > scan_json &&
+	    pg.items[0].p < scan_json + sizeof(scan_json));
+	assert_int_equal(strncmp(pg.items[0].p, "{\"pk\":{\"S\":\"a\"}", 15),
+	    0);
+	assert_int_equal(pg.items[0].p[pg.items[0].len - 1], '}');
+	assert_int_equal(pg.lek.len,
+	    strlen("{\"pk\":{\"S\":\"b\\u00e9\"}}"));
+	assert_true(pg.capacity == 2.5);
+	assert_int_equal(pg.item_bytes, pg.items[0].len + pg.items[1].len);
+
+	/* Last page: no LastEvaluatedKey. */
+	assert_int_equal(ddb_parse_scan("{\"Items\":[],\"Count\":0}", 22,
+	    &pg), 0);
+	assert_int_equal(pg.nitems, 0);
+	assert_int_equal(pg.lek.len, 0);
+	ddb_page_free(&pg);
+}
+
+static void
+test_ddb_parse_scan_rejects(void **state)
+{
+	const char *bad[] = {
+		"", "{", "{\"Count\":0}", "{\"Items\":[1]}",
+		"{\"Items\":[{}]} trailing", "{\"Items\":{}}",
+		"{\"Items\":[],\"LastEvaluatedKey\":\"x\"}",
+		"{\"Items\":[{\"a\":}]}",
+	};
+	struct ddb_page pg;
+
+	memset(&pg, 0, sizeof(pg));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ddb_parse_scan(bad[i], strlen(bad[i]), &pg) != -1)
+			fail_msg("accepted '%s'", bad[i]);
+	/* Every truncation of a valid page is rejected. */
+	for (size_t n = 0; n < strlen(scan_json); n++)
+		if (ddb_parse_scan(scan_json, n, &pg) != -1)
+			fail_msg("accepted a page truncated at %zu", n);
+	ddb_page_free(&pg);
+}
+
+static void
+test_ddb_batch_bodies(void **state)
+{
+	struct ddb_page pg;
+	struct buf b;
+	cJSON *j, *reqs, *first, *item, *orig;
+
+	memset(&pg, 0, sizeof(pg));
+	buf_init(&b, 0);
+	assert_int_equal(ddb_parse_scan(scan_json, strlen(scan_json), &pg),
+	    0);
+	assert_int_equal(ddb_batch_put_body(&b, "dst", pg.items, pg.nitems),
+	    0);
+	j = cJSON_Parse(b.data);
+	assert_non_null(j);
+	reqs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "RequestItems"),
+	    "dst");
+	assert_int_equal(cJSON_GetArraySize(reqs), 2);
+	first = cJSON_GetArrayItem(reqs, 1);
+	item = cJSON_GetObjectItem(cJSON_GetObjectItem(first, "PutRequest"),
+	    "Item");
+	/* The written item equals the scanned one. */
+	orig = cJSON_ParseWithLength(pg.items[1].p, pg.items[1].len);
+	assert_true(cJSON_Compare(item, orig, 1));
+	cJSON_Delete(orig);
+	cJSON_Delete(j);
+
+	{
+		struct jspan un = { "{\"dst\":[{\"PutRequest\":{\"Item\":{}}}]}",
+		    0 };
+
+		un.len = strlen(un.p);
+		assert_int_equal(ddb_batch_resend_body(&b, &un), 0);
+		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":[{"
+		    "\"PutRequest\":{\"Item\":{}}}]},"
+		    "\"ReturnConsumedCapacity\":\"TOTAL\"}");
+	}
+	buf_free(&b);
+	ddb_page_free(&pg);
+}
+
+static void
+test_ddb_parse_batch(void **state)
+{
+	const char *all = "{\"UnprocessedItems\":{},\"ConsumedCapacity\":"
+	    "[{\"TableName\":\"dst\",\"CapacityUnits\":25.0}]}";
+	const char *part = "{\"UnprocessedItems\":{\"dst\":[{\"PutRequest\":"
+	    "{\"Item\":{\"pk\":{\"S\":\"a\"}}}},{\"DeleteRequest\":{\"Key\":"
+	    "{\"pk\":{\"S\":\"b\"}}}}],\"other\":[{\"PutRequest\":{\"Item\":"
+	    "{}}}]},\"ConsumedCapacity\":[{\"CapacityUnits\":1},"
+	    "{\"CapacityUnits\":2}]}";
+	struct jspan un;
+	long n;
+	double wcu;
+
+	assert_int_equal(ddb_parse_batch(all, strlen(all), &un, &n, &wcu), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(un.len, 0);
+	assert_true(wcu == 25.0);
+	assert_int_equal(ddb_parse_batch(part, strlen(part), &un, &n, &wcu),
+	    0);
+	assert_int_equal(n, 3);
+	assert_true(un.len > 0 && un.p[0] == '{');
+	assert_true(wcu == 3.0);
+	assert_int_equal(ddb_parse_batch("{\"UnprocessedItems\":{\"x\":1}}",
+	    28, &un, &n, &wcu), -1);
+	assert_int_equal(ddb_parse_batch("nope", 4, &un, &n, &wcu), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ddb_parse_describe),
+		cmocka_unit_test(test_ddb_keys_compare),
+		cmocka_unit_test(test_ddb_scan_body),
+		cmocka_unit_test(test_ddb_parse_scan_spans),
+		cmocka_unit_test(test_ddb_parse_scan_rejects),
+		cmocka_unit_test(test_ddb_batch_bodies),
+		cmocka_unit_test(test_ddb_parse_batch),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

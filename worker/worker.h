@@ -18,11 +18,17 @@
 #define WORKER_EXIT_CONFIG	2	/* usage/config/preflight: do not */
 #define WORKER_EXIT_PERMANENT	3	/* non-retryable failure: do not */
 
+/* Tunables with their defaults; environment knobs let tests shrink them. */
+#define WORKER_DEFAULT_INFLIGHT	16	/* BatchWriteItem requests in flight */
+#define WORKER_BUFFER_BYTES	(32u * 1024 * 1024) /* scanned, unwritten */
+#define WORKER_PAGES_PER_SEG	2	/* pages a segment may hold */
+
 struct worker {
 	struct plan_pair *pair;
 	char		*state_dir;
 	char		*pair_dir;
 	char		*ckpt_path;
+	int		 lock_fd;
 	int		 supervised;
 	int		 check_config;
 
@@ -46,6 +52,7 @@ struct worker {
 	/* Progress counters, reported about once a second. */
 	struct proto_progress prog;
 	int64_t		 prog_sent_ms;
+	int64_t		 prog_interval_ms;
 
 	int		 exit_code;		/* set on failure */
 	char		 error[1024];
@@ -55,17 +62,20 @@ extern volatile sig_atomic_t worker_stop;	/* SIGTERM/SIGINT seen */
 
 /* Save the checkpoint if dirty and due (or force). 0 or -1 (fatal). */
 int	worker_ckpt_flush(struct worker *, int force);
-/* Send progress if a second has passed (or force). */
+/* Send progress if its interval has passed (or force). */
 void	worker_progress(struct worker *, int force);
 /* Record a fatal error: message for log + supervisor, exit code. */
 void	worker_fail(struct worker *, int exit_code, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Exit code for a failed AWS call: permanent unless it may heal. */
+int	worker_exit_for(enum aws_status);
 
 /* Phases: 0 complete, 1 stopped, -1 failed (worker_fail was called). */
 int	backfill_run(struct worker *);
 
 /* Pure rules, unit-tested. */
-uint32_t backfill_auto_segments(int64_t size_bytes);
+uint32_t backfill_auto_segments(int64_t item_count, int64_t size_bytes,
+	    uint32_t page_size);
 uint32_t backfill_auto_page_size(int64_t item_count, int64_t size_bytes);
 
 #endif

@@ -1,0 +1,84 @@
+# harness.sh: sourced by every scenario in tests/scenarios/. Gives each
+# scenario a private temp dir, AWS's documented example credentials, no
+# route to anything but loopback, helpers to start DynamoDB Local and to
+# wait for conditions, and cleanup (servers stopped by pid) on any exit.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+BIN=$ROOT/$BUILD
+NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/ddb-sync-$NAME.XXXXXX")
+chmod 700 "$T"
+
+# Only AWS's published example keys, and never a real endpoint.
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN \
+    AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \
+    AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB \
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS AWS_ENDPOINT_URL_STS AWS_CA_BUNDLE \
+    AWS_DEFAULT_REGION DDB_SYNC_STATE_DIR STATE_DIRECTORY
+export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
+export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+export AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_SHARED_CREDENTIALS_FILE=$T/no-credentials
+export AWS_CONFIG_FILE=$T/no-config
+
+HARNESS_PIDS=""
+DDBL_DIRS=""
+
+harness_cleanup() {
+	rc=$?
+	for p in $HARNESS_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for d in $DDBL_DIRS; do
+		"$ROOT/scripts/ddblocal.sh" stop "$d"
+	done
+	if [ "$rc" -ne 0 ] || [ -n "${KEEP:-}" ]; then
+		echo "$NAME: files kept in $T" >&2
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap harness_cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '%s: %s\n' "$NAME" "$*"; }
+fail() { printf '%s: FAIL: %s\n' "$NAME" "$*" >&2; exit 1; }
+
+# Remember a background pid so it is killed on exit.
+track() { HARNESS_PIDS="$HARNESS_PIDS $1"; }
+
+# ddbl_start [VAR]: start a fresh DynamoDB Local; sets ENDPOINT (or VAR).
+ddbl_start() {
+	var=${1:-ENDPOINT}
+	d=$(mktemp -d "$T/ddbl.XXXXXX")
+	DDBL_DIRS="$DDBL_DIRS $d"
+	url=$("$ROOT/scripts/ddblocal.sh" start "$d") || fail "DynamoDB Local did not start"
+	eval "$var=\$url"
+	export "$var"
+}
+
+# ddbtool ARGS...: the independent client (AWS SDK for JavaScript).
+ddbtool() {
+	node "$ROOT/tests/node/ddbtool.js" --endpoint "$ENDPOINT" "$@"
+}
+
+# wait_for SECONDS DESCRIPTION CMD...: poll until CMD succeeds.
+wait_for() {
+	secs=$1
+	what=$2
+	shift 2
+	end=$(($(date +%s) + secs))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || fail "timed out after ${secs}s waiting for $what"
+		sleep 0.2
+	done
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# run-all.sh: the whole suite: unit tests, then every scenario in
+# tests/scenarios/ (each a shell script: exit 0 pass, 77 skip, else fail).
+# SCENARIOS="a b" runs only those. Ends with "N passed, N failed".
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
+export BUILD
+
+out=$(mktemp)
+tests/run-units.sh "$@" | tee "$out"
+summary=$(tail -n 1 "$out")
+rm -f "$out"
+up=$(echo "$summary" | sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+uf=$(echo "$summary" | sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+passed=${up:-0}
+failed=${uf:-1}
+skipped=0
+failures=""
+
+if [ -n "${SCENARIOS:-}" ]; then
+	list=""
+	for s in $SCENARIOS; do
+		list="$list tests/scenarios/$s.sh"
+	done
+else
+	list=$(ls tests/scenarios/*.sh 2>/dev/null)
+fi
+for s in $list; do
+	name=$(basename "$s" .sh)
+	start=$(date +%s)
+	printf '=== scenario %s\n' "$name"
+	sh "$s"
+	rc=$?
+	secs=$(($(date +%s) - start))
+	if [ "$rc" -eq 0 ]; then
+		printf -- '--- PASS %s (%ss)\n' "$name" "$secs"
+		passed=$((passed + 1))
+	elif [ "$rc" -eq 77 ]; then
+		printf -- '--- SKIP %s\n' "$name"
+		skipped=$((skipped + 1))
+	else
+		printf -- '--- FAIL %s (exit %s, %ss)\n' "$name" "$rc" "$secs"
+		failed=$((failed + 1))
+		failures="$failures $name"
+	fi
+done
+[ -n "$failures" ] && echo "failed scenarios:$failures"
+[ "$skipped" -gt 0 ] && echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

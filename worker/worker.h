@@ -72,6 +72,7 @@ int	worker_exit_for(enum aws_status);
 
 /* Phases: 0 complete, 1 stopped, -1 failed (worker_fail was called). */
 int	backfill_run(struct worker *);
+int	stream_run(struct worker *);
 
 /* Pure rules, unit-tested. */
 uint32_t backfill_auto_segments(int64_t item_count, int64_t size_bytes,

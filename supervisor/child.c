@@ -1,0 +1,491 @@
+/* child.c: fork/exec one worker per pair, read its channel, reap, restart. */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "compat.h"
+#include "log.h"
+#include "sup.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+const char *
+child_state_name(enum child_state s)
+{
+	switch (s) {
+	case CHILD_IDLE:
+		return "idle";
+	case CHILD_RUNNING:
+		return "running";
+	case CHILD_BACKOFF:
+		return "restarting";
+	case CHILD_STOPPED:
+		return "stopped";
+	case CHILD_DONE:
+		return "done";
+	case CHILD_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+void
+child_describe_status(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
+		    strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "ended with wait status 0x%x", st);
+}
+
+enum child_action
+child_decide(const struct restart_policy *p, int st, const char *done_status,
+    int stop_requested, int64_t ran_ms, int made_progress,
+    unsigned *quick_deaths, int64_t *delay_ms)
+{
+	int64_t d;
+	unsigned n;
+
+	*delay_ms = 0;
+	if (WIFEXITED(st)) {
+		int code = WEXITSTATUS(st);
+
+		/* 2: configuration/preflight, 3: permanent (PROTOCOL.md). */
+		if (code == 2 || code == 3)
+			return CHILD_ACT_FAIL;
+		if (code == 0 && strcmp(done_status, "complete") == 0)
+			return CHILD_ACT_DONE;
+		if (code == 0 && (stop_requested ||
+		    strcmp(done_status, "stopped") == 0))
+			return CHILD_ACT_STOPPED;
+	}
+	/* Any other end is a crash, unless we were stopping it anyway. */
+	if (stop_requested)
+		return CHILD_ACT_STOPPED;
+	if (!made_progress && ran_ms < p->quick_ms)
+		(*quick_deaths)++;
+	else
+		*quick_deaths = 0;
+	if (*quick_deaths >= p->max_quick)
+		return CHILD_ACT_FAIL;
+	d = p->base_ms;
+	for (n = 0; n < *quick_deaths && d < p->max_ms; n++)
+		d *= 2;
+	*delay_ms = d > p->max_ms ? p->max_ms : d;
+	return CHILD_ACT_RESTART;
+}
+
+void
+child_init(struct child *c, struct sup *s, struct plan_pair *p)
+{
+	memset(c, 0, sizeof(*c));
+	c->sup = s;
+	c->pair = p;
+	c->fd = c->errfd = -1;
+	c->pid = -1;
+	c->state = CHILD_IDLE;
+	c->backfill = PROTO_PS_PENDING;
+	c->stream = PROTO_PS_PENDING;
+	plan_pair_label(p, c->label, sizeof(c->label));
+	c->prog.stream_latency_ms = -1;
+}
+
+int
+child_active(const struct child *c)
+{
+	return c->pid != -1;
+}
+
+static void
+close_channel(struct child *c)
+{
+	if (c->ev_read != NULL) {
+		event_free(c->ev_read);
+		c->ev_read = NULL;
+	}
+	if (c->fd != -1) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	c->eof = 1;
+}
+
+static void
+close_stderr(struct child *c)
+{
+	if (c->errlen > 0) {
+		output_line(c, LOG_LVL_WARN, "worker: %.*s", (int)c->errlen,
+		    c->errbuf);
+		c->errlen = 0;
+	}
+	if (c->ev_err != NULL) {
+		event_free(c->ev_err);
+		c->ev_err = NULL;
+	}
+	if (c->errfd != -1) {
+		close(c->errfd);
+		c->errfd = -1;
+	}
+}
+
+/* Both the exit status and the channel EOF are in: the child is gone. */
+static void
+maybe_finished(struct child *c)
+{
+	if (c->exited && c->eof) {
+		close_stderr(c);
+		sup_child_exited(c);
+	}
+}
+
+/* A worker that breaks the protocol is handled as crashed (SPEC 4). */
+static void
+protocol_error(struct child *c, const char *why)
+{
+	output_line(c, LOG_LVL_ERROR, "protocol error from worker (pid %ld):"
+	    " %s; killing it", (long)c->pid, why);
+	if (c->pid != -1)
+		kill(c->pid, SIGKILL);
+	close_channel(c);
+	maybe_finished(c);
+}
+
+static void
+handle_phase(struct child *c, const struct proto_phase_msg *m)
+{
+	char dur[32];
+	const char *what = m->phase == PROTO_PHASE_BACKFILL ? "Backfill" :
+	    "Stream";
+	int64_t now = wall_ms();
+
+	if (m->phase == PROTO_PHASE_BACKFILL)
+		c->backfill = m->state;
+	else
+		c->stream = m->state;
+	fmt_duration_buf:
+	switch (m->state) {
+	case PROTO_PS_RUNNING:
+		c->phase_started_ms = now - (int64_t)m->duration_ms;
+		if (m->phase == PROTO_PHASE_STREAM)
+			output_line(c, LOG_LVL_INFO, "Streaming started");
+		break;
+	case PROTO_PS_COMPLETE:
+		if (m->phase == PROTO_PHASE_BACKFILL) {
+			c->backfill_items = m->items;
+			c->backfill_ms = m->duration_ms;
+		}
+		output_line(c, LOG_LVL_INFO, "%s complete. %llu items written "
+		    "over %s", what, (unsigned long long)m->items,
+		    fmt_duration(m->duration_ms, dur, sizeof(dur)));
+		break;
+	case PROTO_PS_SKIPPED:
+		output_line(c, LOG_LVL_INFO, "%s skipped (disabled in the "
+		    "plan)", what);
+		break;
+	case PROTO_PS_FAILED:
+		output_line(c, LOG_LVL_ERROR, "%s failed: %s", what,
+		    m->detail);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+handle_msg(struct child *c, const struct proto_msg *m)
+{
+	switch (m->type) {
+	case PROTO_HELLO:
+		if (strcmp(m->u.hello.pair, c->pair->name) != 0) {
+			protocol_error(c, "hello for another pair");
+			return;
+		}
+		c->hello = 1;
+		break;
+	case PROTO_LOG:
+		if (m->u.log.level == PROTO_LVL_DEBUG && !c->sup->verbose)
+			break;
+		output_line(c, (int)m->u.log.level, "%s", m->u.log.msg);
+		break;
+	case PROTO_PHASE:
+		handle_phase(c, &m->u.phase);
+		break;
+	case PROTO_PROGRESS:
+		c->prog = m->u.progress;
+		break;
+	case PROTO_CHECKPOINT:
+		break;
+	case PROTO_ERROR:
+		snprintf(c->last_error, sizeof(c->last_error), "%s: %s",
+		    m->u.error.code, m->u.error.msg);
+		c->fatal_error = m->u.error.fatal;
+		output_line(c, LOG_LVL_ERROR, "%s", m->u.error.msg);
+		break;
+	case PROTO_DONE:
+		strlcpy(c->done_status, m->u.done.status,
+		    sizeof(c->done_status));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+	char buf[PROTO_MAX_LINE], err[256];
+	struct proto_msg m;
+	const char *line;
+	size_t linelen;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close_channel(c);
+			maybe_finished(c);
+			return;
+		}
+		if (proto_reader_feed(&c->reader, buf, (size_t)n) == -1) {
+			protocol_error(c, "line longer than the protocol "
+			    "maximum");
+			return;
+		}
+		while ((r = proto_reader_next(&c->reader, &line, &linelen)) ==
+		    1) {
+			if (proto_decode(line, linelen, &m, err,
+			    sizeof(err)) == -1) {
+				protocol_error(c, err);
+				return;
+			}
+			if (!c->hello && m.type != PROTO_HELLO) {
+				protocol_error(c, "first message is not hello");
+				return;
+			}
+			handle_msg(c, &m);
+			if (c->fd == -1)
+				return;
+		}
+		if (r == -1) {
+			protocol_error(c, "line longer than the protocol "
+			    "maximum");
+			return;
+		}
+	}
+}
+
+static void
+err_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+	ssize_t n;
+	char *nl;
+
+	for (;;) {
+		n = read(fd, c->errbuf + c->errlen,
+		    sizeof(c->errbuf) - c->errlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close_stderr(c);
+			return;
+		}
+		c->errlen += (size_t)n;
+		/* Whatever a worker prints outside the protocol (a sanitizer
+		 * report, a libc abort) goes to the logs, line by line. */
+		while ((nl = memchr(c->errbuf, '\n', c->errlen)) != NULL) {
+			size_t l = (size_t)(nl - c->errbuf);
+
+			output_line(c, LOG_LVL_WARN, "worker: %.*s", (int)l,
+			    c->errbuf);
+			memmove(c->errbuf, nl + 1, c->errlen - l - 1);
+			c->errlen -= l + 1;
+		}
+		if (c->errlen == sizeof(c->errbuf)) {
+			output_line(c, LOG_LVL_WARN, "worker: %.*s",
+			    (int)c->errlen, c->errbuf);
+			c->errlen = 0;
+		}
+	}
+}
+
+static char **
+worker_argv(struct child *c)
+{
+	struct sup *s = c->sup;
+	char **pa, **argv;
+	size_t n, i = 0, k;
+	int v;
+
+	pa = plan_pair_to_argv(c->pair, &n);
+	argv = xcalloc(n + 5 + (size_t)(s->verbose > 0 ? s->verbose : 0),
+	    sizeof(*argv));
+	argv[i++] = xstrdup(s->worker_path);
+	for (k = 0; k < n; k++)
+		argv[i++] = xstrdup(pa[k]);
+	plan_argv_free(pa);
+	xasprintf(&argv[i++], "--state-dir=%s", s->state_dir);
+	argv[i++] = xstrdup("--supervised");
+	for (v = 0; v < s->verbose; v++)
+		argv[i++] = xstrdup("-v");
+	argv[i] = NULL;
+	return argv;
+}
+
+static void
+argv_free(char **argv)
+{
+	for (size_t i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+int
+child_spawn(struct child *c)
+{
+	struct sup *s = c->sup;
+	int chan[2] = { -1, -1 }, errp[2] = { -1, -1 }, devnull;
+	char **argv;
+	sigset_t all;
+	pid_t pid;
+
+	if (pipe2(chan, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
+		output_line(c, LOG_LVL_ERROR, "cannot start worker: pipe: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	argv = worker_argv(c);
+	pid = fork();
+	if (pid == -1) {
+		output_line(c, LOG_LVL_ERROR, "cannot start worker: fork: %s",
+		    strerror(errno));
+		argv_free(argv);
+		goto fail;
+	}
+	if (pid == 0) {
+		/* Own process group: a terminal's Ctrl-C reaches only the
+		 * supervisor, which decides how workers stop. */
+		setpgid(0, 0);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		devnull = open("/dev/null", O_RDONLY);
+		if (devnull != -1)
+			dup2(devnull, 0);
+		/* The channel on fd 3, as in smtpd; nothing else open. */
+		if (dup2(chan[1], 3) == -1 || dup2(errp[1], 2) == -1 ||
+		    dup2(errp[1], 1) == -1)
+			_exit(127);
+		closefrom(4);
+		execv(argv[0], argv);
+		dprintf(2, "cannot execute %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	argv_free(argv);
+	close(chan[1]);
+	close(errp[1]);
+	c->pid = pid;
+	c->fd = chan[0];
+	c->errfd = errp[0];
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	fcntl(c->errfd, F_SETFL, fcntl(c->errfd, F_GETFL) | O_NONBLOCK);
+	proto_reader_init(&c->reader);
+	c->errlen = 0;
+	c->exited = c->eof = c->hello = 0;
+	c->stop_requested = 0;
+	c->done_status[0] = '\0';
+	c->ev_read = event_new(s->base, c->fd, EV_READ | EV_PERSIST, read_cb,
+	    c);
+	c->ev_err = event_new(s->base, c->errfd, EV_READ | EV_PERSIST,
+	    err_cb, c);
+	if (c->ev_read == NULL || c->ev_err == NULL)
+		fatalx("event_new");
+	event_add(c->ev_read, NULL);
+	event_add(c->ev_err, NULL);
+	c->state = CHILD_RUNNING;
+	c->started_ms = clock_ms();
+	c->written_at_start = c->prog.items_written + c->prog.stream_written;
+	log_debug("%s: worker started, pid %ld", c->pair->name, (long)pid);
+	return 0;
+fail:
+	if (chan[0] != -1) {
+		close(chan[0]);
+		close(chan[1]);
+	}
+	if (errp[0] != -1) {
+		close(errp[0]);
+		close(errp[1]);
+	}
+	return -1;
+}
+
+void
+child_stop(struct child *c)
+{
+	c->stop_requested = 1;
+	if (c->pid != -1)
+		kill(c->pid, SIGTERM);
+}
+
+void
+child_kill(struct child *c)
+{
+	c->stop_requested = 1;
+	if (c->pid != -1)
+		kill(c->pid, SIGKILL);
+}
+
+void
+child_reap_all(struct sup *s)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (size_t i = 0; i < s->nchildren; i++) {
+			struct child *c = &s->children[i];
+
+			if (c->pid != pid)
+				continue;
+			c->exited = 1;
+			c->status = st;
+			/* Leftovers of its process group, if any. */
+			kill(-pid, SIGKILL);
+			maybe_finished(c);
+			break;
+		}
+	}
+}
+
+void
+child_free(struct child *c)
+{
+	close_channel(c);
+	close_stderr(c);
+	if (c->ev_timer != NULL)
+		event_free(c->ev_timer);
+	if (c->logf != NULL)
+		fclose(c->logf);
+	free(c->log_path);
+}

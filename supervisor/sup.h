@@ -1,0 +1,133 @@
+/* sup.h: the supervisor's state: one child per pair, one libevent loop. */
+#ifndef SUP_H
+#define SUP_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "plan.h"
+#include "proto.h"
+
+struct event;
+struct event_base;
+
+enum child_state {
+	CHILD_IDLE = 0,		/* not started yet */
+	CHILD_RUNNING,		/* a worker process exists */
+	CHILD_BACKOFF,		/* died; restart scheduled */
+	CHILD_STOPPED,		/* stopped by the operator or shutdown */
+	CHILD_DONE,		/* finished its phases */
+	CHILD_FAILED,		/* permanent failure: no more restarts */
+};
+
+/* What to do after a worker exits (child_decide, pure). */
+enum child_action {
+	CHILD_ACT_DONE = 0,	/* it finished: nothing more to do */
+	CHILD_ACT_STOPPED,	/* it stopped because we asked */
+	CHILD_ACT_RESTART,	/* crashed: start again after a delay */
+	CHILD_ACT_FAIL,		/* give up on this pair */
+};
+
+struct restart_policy {
+	int64_t	 base_ms;	/* first delay */
+	int64_t	 max_ms;	/* delay cap */
+	int64_t	 quick_ms;	/* a death this soon without progress... */
+	unsigned max_quick;	/* ...this many times in a row: FAILED */
+};
+
+struct child {
+	struct sup	*sup;
+	struct plan_pair *pair;
+	char		 label[600];	/* "[src] ⇨ [dst]" */
+	enum child_state state;
+
+	pid_t		 pid;
+	int		 fd;		/* protocol channel (worker's fd 3) */
+	int		 errfd;		/* worker's stderr */
+	struct event	*ev_read;
+	struct event	*ev_err;
+	struct event	*ev_timer;	/* restart backoff */
+	struct proto_reader reader;
+	char		 errbuf[4096];	/* partial stderr line */
+	size_t		 errlen;
+	int		 exited;	/* waitpid() reported it */
+	int		 eof;		/* its channel closed */
+	int		 status;	/* wait status */
+	int		 stop_requested;
+	int		 hello;
+
+	/* What the worker reported. */
+	struct proto_progress prog;
+	enum proto_phase_state backfill;
+	enum proto_phase_state stream;
+	uint64_t	 backfill_items;
+	uint64_t	 backfill_ms;
+	char		 done_status[32];
+	char		 last_error[PROTO_TEXT_MAX];
+	int		 fatal_error;
+
+	/* Restarts. */
+	unsigned	 restarts;
+	unsigned	 quick_deaths;	/* in a row */
+	int64_t		 started_ms;
+	int64_t		 next_start_ms;
+	uint64_t	 written_at_start;
+	int64_t		 phase_started_ms;	/* wall clock, for progress */
+
+	FILE		*logf;		/* per-worker log file */
+	char		*log_path;
+};
+
+struct sup {
+	struct event_base *base;
+	struct plan	*plan;
+	struct child	*children;
+	size_t		 nchildren;
+	char		*state_dir;
+	char		*worker_path;
+	int		 verbose;
+	int		 lock_fd;
+	int		 shutting_down;	/* first SIGINT/SIGTERM seen */
+	int		 exit_code;
+	struct restart_policy policy;
+	int64_t		 progress_ms;	/* progress block interval */
+	struct event	*ev_progress;
+	struct event	*ev_shutdown;	/* escalate to SIGKILL */
+};
+
+/* child.c */
+void	child_init(struct child *, struct sup *, struct plan_pair *);
+int	child_spawn(struct child *);
+void	child_stop(struct child *);
+void	child_kill(struct child *);
+void	child_reap_all(struct sup *);
+void	child_free(struct child *);
+int	child_active(const struct child *);
+enum child_action child_decide(const struct restart_policy *, int wstatus,
+	    const char *done_status, int stop_requested, int64_t ran_ms,
+	    int made_progress, unsigned *quick_deaths, int64_t *delay_ms);
+const char *child_state_name(enum child_state);
+/* "exited with status 1", "killed by signal 9 (Killed)" */
+void	child_describe_status(int wstatus, char *buf, size_t len);
+
+/* output.c: the timestamped log on stdout and per-worker log files. */
+void	output_line(struct child *, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	output_global(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	output_progress_block(struct sup *);
+int	output_open_log(struct child *);
+void	output_reopen_logs(struct sup *);
+/* "2026/11/23 11:05:27" for a wall clock time in ms (local time). */
+void	output_timestamp(int64_t wall_ms, char *buf, size_t len);
+/* One progress line ("Backfill in progress: 822 items written over 1m1s"). */
+void	output_progress_text(const struct child *, int64_t now_wall_ms,
+	    char *buf, size_t len);
+
+/* sup.c */
+void	sup_child_exited(struct child *);
+void	sup_check_done(struct sup *);
+
+#endif

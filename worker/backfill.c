@@ -1,0 +1,672 @@
+/* backfill.c: parallel Scan of the source, BatchWriteItem into the destination. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "log.h"
+#include "report.h"
+#include "worker.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+/*
+ * Items travel as byte spans: a Scan response body is kept whole and each
+ * item's JSON is copied once, verbatim, into a BatchWriteItem body. A page
+ * stays in memory until every item on it is acknowledged; the segment's
+ * checkpoint then moves to that page's LastEvaluatedKey, in page order, so a
+ * restart redoes at most the pages that were still buffered.
+ */
+
+#define BF_BATCH_MAX		25
+#define BF_MALFORMED_RETRIES	3
+
+struct bf_seg;
+
+struct bf_page {
+	struct bf_page	*next;		/* segment FIFO */
+	struct bf_page	*rnext;		/* pages with unbatched items */
+	struct bf_seg	*seg;
+	char		*body;		/* the Scan response, owned */
+	size_t		 bodylen;
+	struct jspan	*items;
+	size_t		 nitems;
+	size_t		 batched;	/* items handed to batches */
+	size_t		 acked;		/* items confirmed written */
+	char		*lek;		/* NULL on the segment's last page */
+};
+
+struct bf_seg {
+	struct backfill	*bf;
+	struct ckpt_segment *ck;
+	struct aws_call	 scan;
+	struct ddb_page	 parsed;
+	struct http_timer timer;	/* retry after a malformed page */
+	int		 scanning;
+	int		 eof;
+	unsigned	 malformed;
+	char		*next_key;	/* ExclusiveStartKey of the next Scan */
+	struct bf_page	*head, *tail;
+	unsigned	 npages;
+};
+
+struct bf_ref {
+	struct bf_page	*pg;
+	uint32_t	 n;
+};
+
+struct bf_batch {
+	struct backfill	*bf;
+	struct aws_call	 call;
+	struct bf_ref	 refs[BF_BATCH_MAX];
+	unsigned	 nrefs;
+	unsigned	 nitems;
+	unsigned	 rounds;	/* resends without progress */
+	long		 unprocessed;
+	struct http_timer timer;
+	int		 busy;
+};
+
+struct backfill {
+	struct worker	*w;
+	struct bf_seg	*segs;
+	size_t		 nsegs;
+	struct bf_batch	*batches;
+	unsigned	 nbatches;
+	unsigned	 inflight;
+	struct bf_page	*ready_head, *ready_tail;
+	size_t		 buffered;	/* bytes of page bodies held */
+	size_t		 buffer_max;
+	unsigned	 pages_per_seg;
+	uint32_t	 page_size;
+	int		 stopping;
+	int		 failed;
+	int		 complete;
+	uint64_t	 written_run;	/* items acknowledged by this run */
+	int64_t		 started_ms;
+};
+
+static void pump(struct backfill *);
+
+uint32_t
+backfill_auto_page_size(int64_t item_count, int64_t size_bytes)
+{
+	int64_t avg, n;
+
+	/* About 1 MB of items per page, the service's own page limit. */
+	if (item_count <= 0 || size_bytes <= 0)
+		return 1000;
+	avg = size_bytes / item_count;
+	if (avg < 1)
+		avg = 1;
+	n = (1024 * 1024) / avg;
+	if (n < 100)
+		n = 100;
+	if (n > 1000)
+		n = 1000;
+	return (uint32_t)n;
+}
+
+uint32_t
+backfill_auto_segments(int64_t item_count, int64_t size_bytes,
+    uint32_t page_size)
+{
+	int64_t s, pages;
+
+	/* One segment per 2 GiB (the Developer Guide's rule), at least 4 so
+	 * small tables still read in parallel, at most 1000. */
+	s = (size_bytes + (2LL << 30) - 1) / (2LL << 30);
+	if (s < 4)
+		s = 4;
+	if (s > 1000)
+		s = 1000;
+	/* No more segments than pages: each should have work. */
+	if (page_size == 0)
+		page_size = 1000;
+	pages = item_count > 0 ? (item_count + page_size - 1) / page_size : 1;
+	if (s > pages)
+		s = pages;
+	return (uint32_t)(s < 1 ? 1 : s);
+}
+
+static void
+ready_push(struct backfill *bf, struct bf_page *pg)
+{
+	pg->rnext = NULL;
+	if (bf->ready_tail != NULL)
+		bf->ready_tail->rnext = pg;
+	else
+		bf->ready_head = pg;
+	bf->ready_tail = pg;
+}
+
+static void
+page_free(struct bf_page *pg)
+{
+	free(pg->body);
+	free(pg->items);
+	free(pg->lek);
+	free(pg);
+}
+
+/* Move the segment checkpoint over every leading page that is written. */
+static void
+seg_advance(struct bf_seg *seg)
+{
+	struct backfill *bf = seg->bf;
+	struct worker *w = bf->w;
+	struct bf_page *pg;
+
+	while ((pg = seg->head) != NULL && pg->acked == pg->nitems) {
+		seg->head = pg->next;
+		if (seg->head == NULL)
+			seg->tail = NULL;
+		seg->npages--;
+		seg->ck->items += pg->nitems;
+		free(seg->ck->last_key);
+		seg->ck->last_key = NULL;
+		if (pg->lek != NULL) {
+			seg->ck->last_key = pg->lek;
+			pg->lek = NULL;
+		} else {
+			seg->ck->done = 1;
+			w->prog.segments_done++;
+			log_debug("segment %u done: %llu items", seg->ck->segment,
+			    (unsigned long long)seg->ck->items);
+		}
+		bf->buffered -= pg->bodylen;
+		w->ckpt_dirty = 1;
+		page_free(pg);
+	}
+}
+
+static void scan_done_cb(struct aws_call *, void *);
+
+static void
+scan_start(struct bf_seg *seg)
+{
+	struct backfill *bf = seg->bf;
+	struct worker *w = bf->w;
+
+	if (ddb_scan_body(&seg->scan.req, w->pair->input.table,
+	    seg->ck->segment, w->ckpt.total_segments, bf->page_size,
+	    seg->next_key) == -1)
+		fatalx("scan body too large");
+	seg->scanning = 1;
+	aws_call_start(&seg->scan, scan_done_cb, seg);
+}
+
+static void
+scan_retry_cb(void *arg)
+{
+	struct bf_seg *seg = arg;
+
+	if (!seg->bf->stopping && !seg->bf->failed)
+		scan_start(seg);
+}
+
+static void
+scan_done_cb(struct aws_call *c, void *arg)
+{
+	struct bf_seg *seg = arg;
+	struct backfill *bf = seg->bf;
+	struct worker *w = bf->w;
+	struct bf_page *pg;
+	size_t len;
+	char *body;
+
+	seg->scanning = 0;
+	if (bf->failed)
+		return;
+	if (c->status != AWS_OK) {
+		bf->failed = 1;
+		worker_fail(w, worker_exit_for(c->status), c->code,
+		    "Scan of %s segment %u failed: %s", w->pair->input.table,
+		    seg->ck->segment, c->msg);
+		return;
+	}
+	body = buf_steal(&c->xfer.resp, &len);
+	if (body == NULL || ddb_parse_scan(body, len, &seg->parsed) == -1) {
+		free(body);
+		/* Passed the CRC check yet unreadable: retry, then give up. */
+		if (++seg->malformed > BF_MALFORMED_RETRIES) {
+			bf->failed = 1;
+			worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+			    "Scan of %s segment %u: malformed response %u "
+			    "times", w->pair->input.table, seg->ck->segment,
+			    seg->malformed);
+			return;
+		}
+		log_warnx("Scan of segment %u: malformed response, retrying",
+		    seg->ck->segment);
+		http_timer_set(w->http, &seg->timer, 1000, scan_retry_cb, seg);
+		return;
+	}
+	seg->malformed = 0;
+
+	pg = xcalloc(1, sizeof(*pg));
+	pg->seg = seg;
+	pg->body = body;
+	pg->bodylen = len;
+	pg->items = seg->parsed.items;
+	pg->nitems = seg->parsed.nitems;
+	seg->parsed.items = NULL;
+	seg->parsed.nitems = seg->parsed.cap = 0;
+	free(seg->next_key);
+	seg->next_key = NULL;
+	if (seg->parsed.lek.len > 0) {
+		pg->lek = xstrndup(seg->parsed.lek.p, seg->parsed.lek.len);
+		seg->next_key = xstrdup(pg->lek);
+	} else
+		seg->eof = 1;
+
+	w->prog.items_read += pg->nitems;
+	w->prog.bytes_read += seg->parsed.item_bytes;
+	w->prog.rcu += seg->parsed.capacity;
+	bf->buffered += len;
+
+	if (seg->tail != NULL)
+		seg->tail->next = pg;
+	else
+		seg->head = pg;
+	seg->tail = pg;
+	seg->npages++;
+	if (pg->nitems > 0)
+		ready_push(bf, pg);
+	else
+		seg_advance(seg);	/* an empty page still moves the key */
+	pump(bf);
+}
+
+static void batch_done_cb(struct aws_call *, void *);
+
+static void
+batch_resend_cb(void *arg)
+{
+	struct bf_batch *b = arg;
+
+	if (b->bf->failed) {
+		b->busy = 0;
+		b->bf->inflight--;
+		return;
+	}
+	aws_call_start(&b->call, batch_done_cb, b);
+}
+
+/* Every request of the batch is written: release its items. */
+static void
+batch_complete(struct bf_batch *b)
+{
+	struct backfill *bf = b->bf;
+	struct worker *w = bf->w;
+
+	for (unsigned i = 0; i < b->nrefs; i++) {
+		struct bf_page *pg = b->refs[i].pg;
+
+		pg->acked += b->refs[i].n;
+		if (pg->acked == pg->nitems)
+			seg_advance(pg->seg);
+	}
+	bf->written_run += b->nitems;
+	w->prog.items_written += b->nitems;
+	b->busy = 0;
+	b->nrefs = b->nitems = 0;
+	bf->inflight--;
+}
+
+static void
+batch_done_cb(struct aws_call *c, void *arg)
+{
+	struct bf_batch *b = arg;
+	struct backfill *bf = b->bf;
+	struct worker *w = bf->w;
+	struct jspan un;
+	long nun;
+	double wcu;
+	uint64_t delay;
+
+	if (bf->failed) {
+		b->busy = 0;
+		bf->inflight--;
+		return;
+	}
+	if (c->status != AWS_OK) {
+		b->busy = 0;
+		bf->inflight--;
+		bf->failed = 1;
+		worker_fail(w, worker_exit_for(c->status), c->code,
+		    "BatchWriteItem to %s failed: %s", w->pair->output.table,
+		    c->msg);
+		return;
+	}
+	if (ddb_parse_batch(c->body, c->bodylen, &un, &nun, &wcu) == -1) {
+		/* The request is intact in c->req: send it again. */
+		log_warnx("BatchWriteItem: malformed response, resending");
+		nun = -1;
+	} else
+		w->prog.wcu += wcu;
+	if (nun == 0) {
+		batch_complete(b);
+		pump(bf);
+		return;
+	}
+	if (nun > 0) {
+		/* Progress resets the backoff (aws-protocol-notes 4.3). */
+		if (nun < b->unprocessed)
+			b->rounds = 0;
+		b->unprocessed = nun;
+		w->prog.throttles++;
+		if (ddb_batch_resend_body(&c->req, &un) == -1)
+			fatalx("resend body too large");
+	}
+	b->rounds++;
+	if (nun < 0 && b->rounds > BF_MALFORMED_RETRIES) {
+		b->busy = 0;
+		bf->inflight--;
+		bf->failed = 1;
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "BatchWriteItem to %s: malformed responses",
+		    w->pair->output.table);
+		return;
+	}
+	delay = retry_backoff_ms(b->rounds, c->cl->policy.throttle_base_ms / 4,
+	    c->cl->policy.cap_ms, retry_random());
+	http_timer_set(w->http, &b->timer, (int64_t)delay, batch_resend_cb, b);
+}
+
+static struct bf_batch *
+batch_slot(struct backfill *bf)
+{
+	for (unsigned i = 0; i < bf->nbatches; i++)
+		if (!bf->batches[i].busy)
+			return &bf->batches[i];
+	return NULL;
+}
+
+/* Fill a batch with up to 25 items from the ready pages and send it. */
+static void
+batch_start(struct backfill *bf, struct bf_batch *b)
+{
+	struct worker *w = bf->w;
+	struct jspan spans[BF_BATCH_MAX];
+	unsigned n = 0;
+
+	b->nrefs = b->nitems = 0;
+	b->rounds = 0;
+	b->unprocessed = BF_BATCH_MAX + 1;
+	while (n < BF_BATCH_MAX && bf->ready_head != NULL) {
+		struct bf_page *pg = bf->ready_head;
+		size_t take = pg->nitems - pg->batched;
+
+		if (take > BF_BATCH_MAX - n)
+			take = BF_BATCH_MAX - n;
+		memcpy(&spans[n], &pg->items[pg->batched],
+		    take * sizeof(spans[0]));
+		b->refs[b->nrefs].pg = pg;
+		b->refs[b->nrefs].n = (uint32_t)take;
+		b->nrefs++;
+		pg->batched += take;
+		n += (unsigned)take;
+		if (pg->batched == pg->nitems) {
+			bf->ready_head = pg->rnext;
+			if (bf->ready_head == NULL)
+				bf->ready_tail = NULL;
+		}
+	}
+	b->nitems = n;
+	if (ddb_batch_put_body(&b->call.req, w->pair->output.table, spans,
+	    n) == -1)
+		fatalx("batch body too large");
+	b->busy = 1;
+	bf->inflight++;
+	aws_call_start(&b->call, batch_done_cb, b);
+}
+
+static void
+finish(struct backfill *bf)
+{
+	for (size_t i = 0; i < bf->nsegs; i++)
+		if (!bf->segs[i].ck->done)
+			return;
+	if (bf->inflight > 0)
+		return;
+	bf->complete = 1;
+}
+
+static void
+pump(struct backfill *bf)
+{
+	struct bf_batch *b;
+
+	if (bf->failed || bf->complete)
+		return;
+	if (!bf->stopping) {
+		while (bf->ready_head != NULL && (b = batch_slot(bf)) != NULL)
+			batch_start(bf, b);
+		for (size_t i = 0; i < bf->nsegs; i++) {
+			struct bf_seg *seg = &bf->segs[i];
+
+			if (seg->scanning || seg->eof || seg->ck->done ||
+			    seg->timer.armed ||
+			    seg->npages >= bf->pages_per_seg ||
+			    bf->buffered >= bf->buffer_max)
+				continue;
+			scan_start(seg);
+		}
+	}
+	finish(bf);
+}
+
+static void
+update_buffer(struct backfill *bf)
+{
+	struct worker *w = bf->w;
+	uint64_t pct = (uint64_t)bf->buffered * 100 / bf->buffer_max;
+
+	w->prog.buffer_pct = pct > 100 ? 100 : (uint32_t)pct;
+	w->prog.retries = w->stats.retries;
+	w->prog.throttles = w->stats.throttles;
+}
+
+/* Create (fresh run) or check (resume) the segment entries. */
+static int
+setup_segments(struct backfill *bf)
+{
+	struct worker *w = bf->w;
+	struct plan_pair *p = w->pair;
+	struct checkpoint *ck = &w->ckpt;
+	size_t n;
+
+	if (ck->nsegments == 0) {
+		uint32_t total = p->total_segments;
+
+		if (total == 0)
+			total = backfill_auto_segments(w->src_tab.item_count,
+			    w->src_tab.size_bytes, bf->page_size);
+		ck->total_segments = total;
+		n = p->nsegments > 0 ? p->nsegments : total;
+		ck->segments = xcalloc(n, sizeof(*ck->segments));
+		ck->nsegments = n;
+		for (size_t i = 0; i < n; i++)
+			ck->segments[i].segment = p->nsegments > 0 ?
+			    p->segments[i] : (uint32_t)i;
+		ck->backfill_started_ms = wall_ms();
+		w->ckpt_dirty = 1;
+		/* The start time must be durable before anything is read:
+		 * the stream phase skips records older than it. */
+		if (worker_ckpt_flush(w, 1) == -1)
+			return -1;
+		log_info("Backfill starting: %u segments%s, page size %u, "
+		    "%u writes in flight", total, p->total_segments ? "" :
+		    " (automatic)", bf->page_size, bf->nbatches);
+		return 0;
+	}
+	/* Resume: the plan must describe the same split. */
+	n = p->nsegments > 0 ? p->nsegments : ck->total_segments;
+	if ((p->total_segments != 0 &&
+	    p->total_segments != ck->total_segments) || n != ck->nsegments) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
+		    "checkpoint %s was written for %u total segments (%zu "
+		    "scanned here); the plan now asks for %u (%zu): use "
+		    "another state directory or restore the plan",
+		    w->ckpt_path, ck->total_segments, ck->nsegments,
+		    p->total_segments ? p->total_segments : ck->total_segments,
+		    n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t want = p->nsegments > 0 ? p->segments[i] : (uint32_t)i;
+
+		if (checkpoint_segment(ck, want) == NULL) {
+			worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
+			    "checkpoint %s has no entry for segment %u of "
+			    "the plan: use another state directory or "
+			    "restore the plan", w->ckpt_path, want);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+backfill_run(struct worker *w)
+{
+	struct backfill bf;
+	struct checkpoint *ck = &w->ckpt;
+	uint64_t base = 0;
+	uint32_t done = 0;
+	int64_t stop_deadline = 0, stop_ms;
+	int rc;
+	char dur[32];
+
+	memset(&bf, 0, sizeof(bf));
+	bf.w = w;
+	bf.page_size = w->pair->page_size ? w->pair->page_size :
+	    backfill_auto_page_size(w->src_tab.item_count,
+	    w->src_tab.size_bytes);
+	bf.nbatches = w->pair->max_inflight ? w->pair->max_inflight :
+	    (unsigned)env_ms("DDB_SYNC_MAX_INFLIGHT", WORKER_DEFAULT_INFLIGHT);
+	if (bf.nbatches == 0)
+		bf.nbatches = 1;
+	bf.buffer_max = (size_t)env_ms("DDB_SYNC_BUFFER_BYTES",
+	    WORKER_BUFFER_BYTES);
+	bf.pages_per_seg = (unsigned)env_ms("DDB_SYNC_PAGES_PER_SEGMENT",
+	    WORKER_PAGES_PER_SEG);
+	if (bf.pages_per_seg == 0)
+		bf.pages_per_seg = 1;
+	stop_ms = env_ms("DDB_SYNC_STOP_TIMEOUT_MS", 10000);
+
+	if (setup_segments(&bf) == -1)
+		return -1;
+	bf.nsegs = ck->nsegments;
+	bf.segs = xcalloc(bf.nsegs, sizeof(*bf.segs));
+	for (size_t i = 0; i < bf.nsegs; i++) {
+		struct bf_seg *seg = &bf.segs[i];
+
+		seg->bf = &bf;
+		seg->ck = &ck->segments[i];
+		aws_call_init(&seg->scan, &w->src, "Scan");
+		if (seg->ck->last_key != NULL)
+			seg->next_key = xstrdup(seg->ck->last_key);
+		base += seg->ck->items;
+		if (seg->ck->done)
+			done++;
+	}
+	bf.batches = xcalloc(bf.nbatches, sizeof(*bf.batches));
+	for (unsigned i = 0; i < bf.nbatches; i++) {
+		bf.batches[i].bf = &bf;
+		aws_call_init(&bf.batches[i].call, &w->dst, "BatchWriteItem");
+	}
+	w->prog.phase = PROTO_PHASE_BACKFILL;
+	w->prog.items_written = base;
+	w->prog.segments_total = (uint32_t)bf.nsegs;
+	w->prog.segments_done = done;
+	if (base > 0 || done > 0)
+		log_info("Resuming backfill from checkpoint: %u/%zu segments "
+		    "done, %llu items already written", done, bf.nsegs,
+		    (unsigned long long)base);
+	report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_RUNNING, base, 0, NULL);
+	bf.started_ms = clock_ms();
+
+	pump(&bf);
+	while (!bf.complete && !bf.failed) {
+		http_run(w->http, 250);
+		if (worker_stop && !bf.stopping) {
+			bf.stopping = 1;
+			stop_deadline = clock_ms() + stop_ms;
+			log_info("Stopping: finishing %u writes in flight",
+			    bf.inflight);
+			for (size_t i = 0; i < bf.nsegs; i++) {
+				aws_call_abort(&bf.segs[i].scan);
+				http_timer_cancel(w->http, &bf.segs[i].timer);
+				bf.segs[i].scanning = 0;
+			}
+		}
+		if (bf.stopping && (bf.inflight == 0 ||
+		    clock_ms() >= stop_deadline))
+			break;
+		update_buffer(&bf);
+		if (worker_ckpt_flush(w, 0) == -1) {
+			bf.failed = 1;
+			break;
+		}
+		worker_progress(w, 0);
+	}
+
+	/* Abandon whatever is still in flight: nothing it covers has been
+	 * checkpointed, so a restart writes it again. */
+	for (size_t i = 0; i < bf.nsegs; i++) {
+		struct bf_seg *seg = &bf.segs[i];
+		struct bf_page *pg, *next;
+
+		http_timer_cancel(w->http, &seg->timer);
+		aws_call_cleanup(&seg->scan);
+		ddb_page_free(&seg->parsed);
+		for (pg = seg->head; pg != NULL; pg = next) {
+			next = pg->next;
+			page_free(pg);
+		}
+		free(seg->next_key);
+	}
+	for (unsigned i = 0; i < bf.nbatches; i++) {
+		http_timer_cancel(w->http, &bf.batches[i].timer);
+		aws_call_cleanup(&bf.batches[i].call);
+	}
+	free(bf.segs);
+	free(bf.batches);
+
+	if (bf.complete) {
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < ck->nsegments; i++)
+			total += ck->segments[i].items;
+		ck->backfill_completed_ms = wall_ms();
+		w->ckpt_dirty = 1;
+		if (worker_ckpt_flush(w, 1) == -1)
+			return -1;
+		w->prog.items_written = total;
+		w->prog.buffer_pct = 0;
+		worker_progress(w, 1);
+		fmt_duration((uint64_t)(ck->backfill_completed_ms -
+		    ck->backfill_started_ms), dur, sizeof(dur));
+		log_info("Backfill complete: %llu items in %zu segments over "
+		    "%s (this run wrote %llu)", (unsigned long long)total,
+		    ck->nsegments, dur, (unsigned long long)bf.written_run);
+		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_COMPLETE, total,
+		    (uint64_t)(ck->backfill_completed_ms -
+		    ck->backfill_started_ms), NULL);
+		return 0;
+	}
+	rc = worker_ckpt_flush(w, 1);
+	if (bf.failed || rc == -1)
+		return -1;
+	base = 0;
+	for (size_t i = 0; i < ck->nsegments; i++)
+		base += ck->segments[i].items;
+	log_info("Backfill stopped: this run wrote %llu items; the checkpoint "
+	    "covers %llu", (unsigned long long)bf.written_run,
+	    (unsigned long long)base);
+	report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_STOPPED,
+	    w->prog.items_written, 0, NULL);
+	return 1;
+}

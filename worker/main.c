@@ -1,0 +1,452 @@
+/* main.c: ddb-sync-worker, the process that runs one pair (backfill, stream). */
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "creds.h"
+#include "fmt.h"
+#include "log.h"
+#include "report.h"
+#include "worker.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+/*
+ * The supervisor execs this with the pair as flags and the channel on fd 3
+ * (--supervised). It also runs alone, given the same flags and a state
+ * directory, which is how the scenarios test it without a supervisor.
+ */
+
+static __attribute__((noreturn)) void
+usage(int rc)
+{
+	fprintf(rc == 0 ? stdout : stderr,
+	    "usage: ddb-sync-worker --state-dir DIR [--supervised] "
+	    "[--check-config] [-v]\n"
+	    "                       --input-table T [--input-region R] "
+	    "[pair flags ...]\n"
+	    "Runs one pair of ddb-sync (see ddb-sync --help for the pair "
+	    "flags).\n"
+	    "Exit status: 0 done or stopped, 1 failed (restart), 2 "
+	    "configuration or\npreflight error, 3 permanent failure.\n");
+	exit(rc);
+}
+
+static void
+on_signal(int sig)
+{
+	worker_stop = 1;
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* The supervisor reopens the per-worker log files. */
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void
+parse_args(int argc, char **argv, struct worker *w, struct plan_pair *p)
+{
+	char err[256];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		char *a = argv[i], *name, *val = NULL, *eq;
+		int r;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			usage(0);
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("ddb-sync-worker %s\n", DDB_SYNC_VERSION);
+			exit(0);
+		}
+		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			log_set_verbose(log_get_verbose() + 1);
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "ddb-sync-worker: unexpected argument "
+			    "'%s'\n", a);
+			usage(2);
+		}
+		name = xstrdup(a + 2);
+		if ((eq = strchr(name, '=')) != NULL) {
+			*eq = '\0';
+			val = eq + 1;
+		}
+		if (strcmp(name, "supervised") == 0)
+			w->supervised = 1;
+		else if (strcmp(name, "check-config") == 0)
+			w->check_config = 1;
+		else if (strcmp(name, "state-dir") == 0) {
+			if (val == NULL && i + 1 < argc)
+				val = argv[++i];
+			if (val == NULL || *val == '\0') {
+				fprintf(stderr, "ddb-sync-worker: --state-dir "
+				    "needs a directory\n");
+				usage(2);
+			}
+			free(w->state_dir);
+			w->state_dir = xstrdup(val);
+		} else {
+			if (val == NULL && plan_pair_flag_needs_value(name) &&
+			    i + 1 < argc)
+				val = argv[++i];
+			r = plan_pair_set_flag(p, name, val, err, sizeof(err));
+			if (r == 0) {
+				fprintf(stderr, "ddb-sync-worker: unknown "
+				    "option '--%s'\n", name);
+				usage(2);
+			}
+			if (r == -1) {
+				fprintf(stderr, "ddb-sync-worker: --%s: %s\n",
+				    name, err);
+				exit(WORKER_EXIT_CONFIG);
+			}
+		}
+		free(name);
+	}
+	if (w->state_dir == NULL) {
+		fprintf(stderr, "ddb-sync-worker: --state-dir is required\n");
+		usage(2);
+	}
+}
+
+/* Take the pair's lock so two workers never run one pair. */
+static int
+lock_pair(struct worker *w)
+{
+	char *path, pid[32];
+	int fd, n;
+
+	xasprintf(&path, "%s/lock", w->pair_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "StateDirError",
+		    "cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "PairLocked",
+		    "pair %s is already being run by another worker (%s is "
+		    "locked)", w->pair->name, path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == 0 && write(fd, pid, (size_t)n) != n)
+		log_warn("%s", path);
+	free(path);
+	w->lock_fd = fd;
+	return 0;
+}
+
+/* DescribeTable for one side; classifies failures for the operator. */
+static int
+describe(struct worker *w, struct aws_client *cl, const char *side,
+    const struct plan_side *s, struct ddb_table *out)
+{
+	struct aws_call c;
+	char err[512];
+	int rc = -1;
+
+	aws_call_init(&c, cl, "DescribeTable");
+	if (buf_adds(&c.req, "{\"TableName\":") == -1 ||
+	    buf_json_str(&c.req, s->table) == -1 || buf_addc(&c.req, '}') ==
+	    -1)
+		fatalx("DescribeTable body");
+	switch (aws_call_sync(&c)) {
+	case AWS_OK:
+		break;
+	case AWS_NOT_FOUND:
+		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s not "
+		    "found in %s (%s)", side, s->table, s->region, cl->url);
+		goto done;
+	case AWS_DENIED:
+		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: "
+		    "access denied: %s", side, s->table, c.msg);
+		goto done;
+	case AWS_FATAL:
+		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: %s",
+		    side, s->table, c.msg);
+		goto done;
+	default:
+		worker_fail(w, WORKER_EXIT_CRASH, c.code, "%s table %s: "
+		    "DescribeTable failed: %s", side, s->table, c.msg);
+		goto done;
+	}
+	if (ddb_parse_describe(c.body, c.bodylen, out, err, sizeof(err)) ==
+	    -1) {
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "%s table %s: %s", side, s->table, err);
+		goto done;
+	}
+	if (strcmp(out->status, "ACTIVE") != 0 &&
+	    strcmp(out->status, "UPDATING") != 0) {
+		/* CREATING will pass; DELETING, ARCHIVED... will not, but a
+		 * restart with backoff reports it again without harm. */
+		worker_fail(w, WORKER_EXIT_CRASH, "TableNotActive",
+		    "%s table %s is %s, not ACTIVE", side, s->table,
+		    out->status);
+		goto done;
+	}
+	rc = 0;
+done:
+	aws_call_cleanup(&c);
+	return rc;
+}
+
+static int
+preflight(struct worker *w)
+{
+	struct plan_pair *p = w->pair;
+	char err[1200];
+
+	if (describe(w, &w->src, "source", &p->input, &w->src_tab) == -1 ||
+	    describe(w, &w->dst, "destination", &p->output, &w->dst_tab) ==
+	    -1)
+		return -1;
+	if (ddb_keys_compare(&w->src_tab, &w->dst_tab, err, sizeof(err)) ==
+	    -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "KeySchemaMismatch",
+		    "%s -> %s: %s", p->input.table, p->output.table, err);
+		return -1;
+	}
+	if (p->stream && (!w->src_tab.stream_enabled ||
+	    (strcmp(w->src_tab.stream_view, "NEW_IMAGE") != 0 &&
+	    strcmp(w->src_tab.stream_view, "NEW_AND_OLD_IMAGES") != 0))) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "StreamNotUsable",
+		    "source table %s has %s%s: the stream phase needs a stream "
+		    "with view type NEW_IMAGE or NEW_AND_OLD_IMAGES (aws "
+		    "dynamodb update-table --table-name %s "
+		    "--stream-specification StreamEnabled=true,"
+		    "StreamViewType=NEW_AND_OLD_IMAGES), or disable the "
+		    "stream phase for this pair", p->input.table,
+		    w->src_tab.stream_enabled ? "a stream of view type " :
+		    "no stream enabled", w->src_tab.stream_enabled ?
+		    w->src_tab.stream_view : "", p->input.table);
+		return -1;
+	}
+	w->prog.est_items = (uint64_t)(w->src_tab.item_count > 0 ?
+	    w->src_tab.item_count : 0);
+	w->prog.est_bytes = (uint64_t)(w->src_tab.size_bytes > 0 ?
+	    w->src_tab.size_bytes : 0);
+	return 0;
+}
+
+static int
+load_checkpoint(struct worker *w)
+{
+	struct plan_pair *p = w->pair;
+	struct checkpoint *ck = &w->ckpt;
+	char err[1024];
+	int r;
+
+	r = checkpoint_load(w->ckpt_path, ck, err, sizeof(err));
+	if (r == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointRefused",
+		    "checkpoint refused: %s", err);
+		return -1;
+	}
+	if (r == 1) {
+		ck->pair = xstrdup(p->name);
+		ck->src_table = xstrdup(p->input.table);
+		ck->src_region = xstrdup(p->input.region);
+		ck->dst_table = xstrdup(p->output.table);
+		ck->dst_region = xstrdup(p->output.region);
+		return 0;
+	}
+	if (checkpoint_match(ck, p->name, p->input.table, p->input.region,
+	    p->output.table, p->output.region, err, sizeof(err)) == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
+		    "checkpoint %s does not match the plan: %s", w->ckpt_path,
+		    err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup_clients(struct worker *w)
+{
+	struct plan_pair *p = w->pair;
+	char err[512];
+
+	w->http = http_new();
+	w->base_creds = creds_chain_new();
+	w->src_creds = w->dst_creds = w->base_creds;
+	if (p->input.role_arn != NULL)
+		w->src_creds = creds_assume_role_new(w->base_creds,
+		    p->input.role_arn, p->input.region,
+		    p->input.sts_endpoint, NULL);
+	if (p->output.role_arn != NULL)
+		w->dst_creds = creds_assume_role_new(w->base_creds,
+		    p->output.role_arn, p->output.region,
+		    p->output.sts_endpoint, NULL);
+	if (aws_client_init(&w->src, w->http, ENDPOINT_DYNAMODB,
+	    p->input.region, p->input.endpoint, w->src_creds, &w->stats, err,
+	    sizeof(err)) == -1 ||
+	    aws_client_init(&w->dst, w->http, ENDPOINT_DYNAMODB,
+	    p->output.region, p->output.endpoint, w->dst_creds, &w->stats,
+	    err, sizeof(err)) == -1 ||
+	    aws_client_init(&w->streams, w->http, ENDPOINT_STREAMS,
+	    p->input.region, p->input.streams_endpoint, w->src_creds,
+	    &w->stats, err, sizeof(err)) == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "BadEndpoint", "%s", err);
+		return -1;
+	}
+	strlcpy(w->src.label, "source", sizeof(w->src.label));
+	strlcpy(w->dst.label, "destination", sizeof(w->dst.label));
+	strlcpy(w->streams.label, "source stream", sizeof(w->streams.label));
+	return 0;
+}
+
+static void
+teardown(struct worker *w)
+{
+	aws_client_clear(&w->src);
+	aws_client_clear(&w->dst);
+	aws_client_clear(&w->streams);
+	if (w->dst_creds != w->base_creds)
+		creds_provider_free(w->dst_creds);
+	if (w->src_creds != w->base_creds)
+		creds_provider_free(w->src_creds);
+	creds_provider_free(w->base_creds);
+	http_free(w->http);
+	ddb_table_clear(&w->src_tab);
+	ddb_table_clear(&w->dst_tab);
+	checkpoint_clear(&w->ckpt);
+	if (w->lock_fd != -1)
+		close(w->lock_fd);
+	free(w->ckpt_path);
+	free(w->pair_dir);
+	free(w->state_dir);
+}
+
+static int
+run(struct worker *w)
+{
+	struct plan_pair *p = w->pair;
+	int r;
+
+	if (atomicfile_mkdirs(w->pair_dir, 0700) == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "StateDirError",
+		    "cannot create %s: %s", w->pair_dir, strerror(errno));
+		return -1;
+	}
+	if (lock_pair(w) == -1 || setup_clients(w) == -1 ||
+	    preflight(w) == -1 || load_checkpoint(w) == -1)
+		return -1;
+	if (w->check_config) {
+		log_info("configuration OK: %s (%s) -> %s (%s), key schema "
+		    "matches%s", p->input.table, p->input.region,
+		    p->output.table, p->output.region, p->stream ?
+		    ", stream usable" : "");
+		return 0;
+	}
+	worker_progress(w, 1);
+	if (!p->backfill)
+		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_SKIPPED, 0, 0,
+		    NULL);
+	else if (w->ckpt.backfill_completed_ms != 0) {
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < w->ckpt.nsegments; i++)
+			total += w->ckpt.segments[i].items;
+		w->prog.items_written = total;
+		log_info("Backfill already complete (%llu items)",
+		    (unsigned long long)total);
+		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_COMPLETE, total,
+		    (uint64_t)(w->ckpt.backfill_completed_ms -
+		    w->ckpt.backfill_started_ms), "already complete");
+	} else if ((r = backfill_run(w)) != 0)
+		return r;
+	if (!p->stream) {
+		report_phase(PROTO_PHASE_STREAM, PROTO_PS_SKIPPED, 0, 0, NULL);
+		return 0;
+	}
+	return stream_run(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct worker w;
+	struct plan *plan;
+	struct plan_pair *p;
+	struct plan_errors errs;
+	const char *status;
+	int r;
+
+	log_init("ddb-sync-worker", 0);
+	memset(&w, 0, sizeof(w));
+	w.lock_fd = -1;
+	plan = plan_new();
+	p = plan_add_pair(plan);
+	parse_args(argc, argv, &w, p);
+	plan_errors_init(&errs);
+	plan_resolve_defaults(plan);
+	if (plan_validate(plan, &errs) > 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "ddb-sync-worker: %s\n", errs.msgs[i]);
+		return WORKER_EXIT_CONFIG;
+	}
+	plan_errors_clear(&errs);
+	w.pair = p = &plan->pairs[0];
+
+	setup_signals();
+	if (w.supervised) {
+		/* Die with the supervisor; its SIGTERM means checkpoint and
+		 * exit, like an operator's. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1 || fcntl(PROTO_FD, F_GETFD) == -1)
+			return WORKER_EXIT_CRASH;
+		fcntl(PROTO_FD, F_SETFD, FD_CLOEXEC);
+		report_init(PROTO_FD, p->name);
+	} else
+		report_init(-1, p->name);
+
+	xasprintf(&w.pair_dir, "%s/pairs/%s", w.state_dir, p->name);
+	xasprintf(&w.ckpt_path, "%s/checkpoint.json", w.pair_dir);
+	w.ckpt_interval_ms = env_ms("DDB_SYNC_CHECKPOINT_INTERVAL_MS", 500);
+	w.prog_interval_ms = env_ms("DDB_SYNC_PROGRESS_INTERVAL_MS", 1000);
+	checkpoint_init(&w.ckpt);
+
+	r = run(&w);
+	if (r == -1 || w.exit_code != 0) {
+		status = "failed";
+		r = w.exit_code != 0 ? w.exit_code : WORKER_EXIT_CRASH;
+	} else if (worker_stop) {
+		status = "stopped";
+		r = WORKER_EXIT_OK;
+	} else {
+		status = "complete";
+		r = WORKER_EXIT_OK;
+	}
+	worker_progress(&w, 1);
+	report_done(status);
+	teardown(&w);
+	plan_free(plan);
+	return r;
+}

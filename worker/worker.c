@@ -1,0 +1,94 @@
+/* worker.c: checkpoint flushing, progress reports and failure for one pair. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "report.h"
+#include "worker.h"
+#include "xtime.h"
+
+volatile sig_atomic_t worker_stop;
+
+int
+worker_ckpt_flush(struct worker *w, int force)
+{
+	char err[512];
+	int64_t now = clock_ms();
+
+	if (!w->ckpt_dirty)
+		return 0;
+	if (!force && now - w->ckpt_saved_ms < w->ckpt_interval_ms)
+		return 0;
+	if (checkpoint_save(w->ckpt_path, &w->ckpt, err, sizeof(err)) == -1) {
+		/* A checkpoint that cannot be written would make a restart
+		 * redo unbounded work: stop and let the supervisor retry. */
+		worker_fail(w, WORKER_EXIT_CRASH, "CheckpointWriteFailed",
+		    "cannot write checkpoint: %s", err);
+		return -1;
+	}
+	w->ckpt_dirty = 0;
+	w->ckpt_saved_ms = now;
+	return 0;
+}
+
+void
+worker_progress(struct worker *w, int force)
+{
+	struct proto_msg m;
+	int64_t now = clock_ms();
+
+	if (!force && now - w->prog_sent_ms < w->prog_interval_ms)
+		return;
+	w->prog_sent_ms = now;
+	w->prog.retries = w->stats.retries;
+	w->prog.throttles = w->stats.throttles;
+	if (!report_active()) {
+		if (force || log_get_verbose())
+			log_info("progress: %llu read, %llu written, %u/%u "
+			    "segments, buffer %u%%",
+			    (unsigned long long)w->prog.items_read,
+			    (unsigned long long)w->prog.items_written,
+			    w->prog.segments_done, w->prog.segments_total,
+			    w->prog.buffer_pct);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_PROGRESS;
+	m.u.progress = w->prog;
+	/* The supervisor is gone: stop cleanly, as on SIGTERM. */
+	if (report_send(&m) == -1)
+		worker_stop = 1;
+}
+
+void
+worker_fail(struct worker *w, int exit_code, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	/* Keep the first failure: later ones are usually its echoes. */
+	if (w->exit_code != 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->error, sizeof(w->error), fmt, ap);
+	va_end(ap);
+	w->exit_code = exit_code;
+	log_error("%s", w->error);
+	report_error(code, w->error, exit_code != WORKER_EXIT_CRASH);
+}
+
+int
+worker_exit_for(enum aws_status s)
+{
+	switch (s) {
+	case AWS_DENIED:
+	case AWS_NOT_FOUND:
+	case AWS_FATAL:
+		return WORKER_EXIT_PERMANENT;
+	default:
+		/* Outages and throttling outlasting the retry budget, expired
+		 * credentials: a restart with backoff may succeed. */
+		return WORKER_EXIT_CRASH;
+	}
+}

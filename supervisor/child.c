@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "compat.h"
+#include "fmt.h"
 #include "log.h"
 #include "sup.h"
 #include "xmalloc.h"
@@ -174,7 +175,6 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 		c->backfill = m->state;
 	else
 		c->stream = m->state;
-	fmt_duration_buf:
 	switch (m->state) {
 	case PROTO_PS_RUNNING:
 		c->phase_started_ms = now - (int64_t)m->duration_ms;

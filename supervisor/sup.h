@@ -65,7 +65,7 @@ struct child {
 	uint64_t	 backfill_items;
 	uint64_t	 backfill_ms;
 	char		 done_status[32];
-	char		 last_error[PROTO_TEXT_MAX];
+	char		 last_error[PROTO_TEXT_MAX + 160];	/* code: msg */
 	int		 fatal_error;
 
 	/* Restarts. */
@@ -127,6 +127,9 @@ void	output_progress_text(const struct child *, int64_t now_wall_ms,
 	    char *buf, size_t len);
 
 /* sup.c */
+int	sup_start(struct sup *);	/* lock, spawn; -1 if it cannot */
+int	sup_run(struct sup *);		/* the loop; returns the exit code */
+void	sup_free(struct sup *);
 void	sup_child_exited(struct child *);
 void	sup_check_done(struct sup *);
 

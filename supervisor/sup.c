@@ -1,0 +1,311 @@
+/* sup.c: the supervisor's event loop: signals, restarts, shutdown, exit. */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "atomicfile.h"
+#include "fmt.h"
+#include "log.h"
+#include "status.h"
+#include "sup.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+static struct event *ev_sigint, *ev_sigterm, *ev_sighup, *ev_sigchld;
+
+static void
+restart_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+
+	if (c->state != CHILD_BACKOFF || c->sup->shutting_down)
+		return;
+	if (child_spawn(c) == -1) {
+		c->state = CHILD_FAILED;
+		sup_check_done(c->sup);
+		return;
+	}
+	output_line(c, LOG_LVL_INFO, "Worker restarted (restart %u, pid %ld)",
+	    c->restarts, (long)c->pid);
+	status_update(c->sup);
+}
+
+void
+sup_child_exited(struct child *c)
+{
+	struct sup *s = c->sup;
+	char how[128], dur[32];
+	enum child_action act;
+	int64_t delay, ran = clock_ms() - c->started_ms;
+	int progress;
+	struct timeval tv;
+
+	c->pid = -1;
+	progress = c->prog.items_written + c->prog.stream_written >
+	    c->written_at_start;
+	child_describe_status(c->status, how, sizeof(how));
+	act = child_decide(&s->policy, c->status, c->done_status,
+	    c->stop_requested || s->shutting_down, ran, progress,
+	    &c->quick_deaths, &delay);
+	switch (act) {
+	case CHILD_ACT_DONE:
+		c->state = CHILD_DONE;
+		log_debug("%s: worker finished", c->pair->name);
+		break;
+	case CHILD_ACT_STOPPED:
+		c->state = CHILD_STOPPED;
+		if (!s->shutting_down)
+			output_line(c, LOG_LVL_INFO, "Worker stopped");
+		break;
+	case CHILD_ACT_FAIL:
+		c->state = CHILD_FAILED;
+		if (c->last_error[0] == '\0')
+			snprintf(c->last_error, sizeof(c->last_error),
+			    "worker %s %u times in a row soon after starting",
+			    how, c->quick_deaths);
+		output_line(c, LOG_LVL_ERROR, "Pair FAILED (worker %s): %s; "
+		    "the other pairs carry on", how, c->last_error);
+		break;
+	case CHILD_ACT_RESTART:
+		c->state = CHILD_BACKOFF;
+		c->restarts++;
+		c->next_start_ms = clock_ms() + delay;
+		output_line(c, LOG_LVL_WARN, "Worker crashed (%s); restarting "
+		    "in %s from its checkpoint", how,
+		    fmt_duration((uint64_t)delay, dur, sizeof(dur)));
+		if (c->ev_timer == NULL)
+			c->ev_timer = evtimer_new(s->base, restart_cb, c);
+		tv.tv_sec = delay / 1000;
+		tv.tv_usec = (delay % 1000) * 1000;
+		evtimer_add(c->ev_timer, &tv);
+		break;
+	}
+	status_update(s);
+	sup_check_done(s);
+}
+
+void
+sup_check_done(struct sup *s)
+{
+	size_t done = 0, failed = 0, running = 0;
+
+	for (size_t i = 0; i < s->nchildren; i++) {
+		struct child *c = &s->children[i];
+
+		if (child_active(c))
+			running++;
+		if (c->state == CHILD_DONE)
+			done++;
+		else if (c->state == CHILD_FAILED)
+			failed++;
+	}
+	if (s->shutting_down) {
+		if (running == 0)
+			event_base_loopbreak(s->base);
+		return;
+	}
+	/* Backfill-only plans end on their own; streams run until stopped. */
+	if (done + failed == s->nchildren) {
+		s->exit_code = failed > 0 ? 1 : 0;
+		event_base_loopbreak(s->base);
+	}
+}
+
+static void
+escalate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sup *s = arg;
+
+	output_global("Workers did not stop in time; killing them");
+	for (size_t i = 0; i < s->nchildren; i++)
+		child_kill(&s->children[i]);
+}
+
+static void
+begin_shutdown(struct sup *s, const char *why)
+{
+	struct timeval tv;
+	int64_t ms = env_ms("DDB_SYNC_SHUTDOWN_TIMEOUT_MS", 30000);
+
+	s->shutting_down = 1;
+	output_global("%s: stopping workers (they write their checkpoints; "
+	    "send SIGINT again to stop at once)", why);
+	for (size_t i = 0; i < s->nchildren; i++) {
+		struct child *c = &s->children[i];
+
+		if (c->ev_timer != NULL)
+			evtimer_del(c->ev_timer);
+		if (c->state == CHILD_BACKOFF || c->state == CHILD_IDLE)
+			c->state = CHILD_STOPPED;
+		if (child_active(c))
+			child_stop(c);
+	}
+	s->ev_shutdown = evtimer_new(s->base, escalate_cb, s);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->ev_shutdown, &tv);
+	sup_check_done(s);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct sup *s = arg;
+
+	switch (sig) {
+	case SIGCHLD:
+		child_reap_all(s);
+		break;
+	case SIGHUP:
+		output_reopen_logs(s);
+		output_global("SIGHUP: per-worker log files reopened");
+		break;
+	case SIGINT:
+	case SIGTERM:
+		if (!s->shutting_down) {
+			begin_shutdown(s, sig == SIGINT ? "SIGINT" : "SIGTERM");
+			break;
+		}
+		/* Second signal: stop now. Checkpoints are written
+		 * atomically, so whatever is on disk is consistent. */
+		output_global("Stopping at once");
+		for (size_t i = 0; i < s->nchildren; i++)
+			child_kill(&s->children[i]);
+		s->exit_code = 130;
+		event_base_loopbreak(s->base);
+		break;
+	}
+}
+
+static void
+progress_cb(evutil_socket_t fd, short what, void *arg)
+{
+	output_progress_block(arg);
+}
+
+/* One supervisor per state directory: a second one would race the first
+ * for the same checkpoints. */
+static int
+lock_state_dir(struct sup *s)
+{
+	char *path, pid[32];
+	int n;
+
+	if (atomicfile_mkdirs(s->state_dir, 0700) == -1) {
+		log_warn("cannot create state directory %s", s->state_dir);
+		return -1;
+	}
+	xasprintf(&path, "%s/supervisor.lock", s->state_dir);
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lock_fd == -1) {
+		log_warn("%s", path);
+		free(path);
+		return -1;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		char other[32] = "";
+		ssize_t r = pread(s->lock_fd, other, sizeof(other) - 1, 0);
+
+		if (r > 0)
+			other[strcspn(other, "\n")] = '\0';
+		log_warnx("state directory %s is in use by another ddb-sync "
+		    "(pid %s); use another --state-dir", s->state_dir,
+		    r > 0 ? other : "unknown");
+		free(path);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(s->lock_fd, 0) == -1 ||
+	    pwrite(s->lock_fd, pid, (size_t)n, 0) != n)
+		log_warn("%s", path);
+	free(path);
+	return 0;
+}
+
+int
+sup_start(struct sup *s)
+{
+	struct timeval tv;
+
+	if (lock_state_dir(s) == -1)
+		return -1;
+	if ((s->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	ev_sigint = evsignal_new(s->base, SIGINT, signal_cb, s);
+	ev_sigterm = evsignal_new(s->base, SIGTERM, signal_cb, s);
+	ev_sighup = evsignal_new(s->base, SIGHUP, signal_cb, s);
+	ev_sigchld = evsignal_new(s->base, SIGCHLD, signal_cb, s);
+	evsignal_add(ev_sigint, NULL);
+	evsignal_add(ev_sigterm, NULL);
+	evsignal_add(ev_sighup, NULL);
+	evsignal_add(ev_sigchld, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (size_t i = 0; i < s->nchildren; i++) {
+		struct child *c = &s->children[i];
+		char *dir;
+
+		xasprintf(&dir, "%s/pairs/%s", s->state_dir, c->pair->name);
+		if (atomicfile_mkdirs(dir, 0700) == -1)
+			log_warn("cannot create %s", dir);
+		free(dir);
+		output_open_log(c);
+	}
+	if (s->progress_ms > 0) {
+		s->ev_progress = event_new(s->base, -1, EV_PERSIST, progress_cb,
+		    s);
+		tv.tv_sec = s->progress_ms / 1000;
+		tv.tv_usec = (s->progress_ms % 1000) * 1000;
+		evtimer_add(s->ev_progress, &tv);
+	}
+	for (size_t i = 0; i < s->nchildren; i++) {
+		struct child *c = &s->children[i];
+
+		if (child_spawn(c) == -1)
+			c->state = CHILD_FAILED;
+	}
+	status_update(s);
+	sup_check_done(s);
+	return 0;
+}
+
+int
+sup_run(struct sup *s)
+{
+	event_base_dispatch(s->base);
+	/* Reap what exited while the loop was ending. */
+	child_reap_all(s);
+	status_final(s);
+	return s->exit_code;
+}
+
+void
+sup_free(struct sup *s)
+{
+	for (size_t i = 0; i < s->nchildren; i++)
+		child_free(&s->children[i]);
+	if (s->ev_progress != NULL)
+		event_free(s->ev_progress);
+	if (s->ev_shutdown != NULL)
+		event_free(s->ev_shutdown);
+	if (ev_sigint != NULL) {
+		event_free(ev_sigint);
+		event_free(ev_sigterm);
+		event_free(ev_sighup);
+		event_free(ev_sigchld);
+	}
+	if (s->base != NULL)
+		event_base_free(s->base);
+	if (s->lock_fd != -1)
+		close(s->lock_fd);
+	free(s->children);
+}

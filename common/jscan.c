@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jscan.h"
+#include "xmalloc.h"
 
 static void
 skip_ws(const char **pp, const char *end)
@@ -333,4 +334,130 @@ jscan_double(const struct jspan *s, double *out)
 	tmp[s->len] = '\0';
 	*out = strtod(tmp, &end);
 	return *end == '\0' ? 0 : -1;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static long
+hex4(const char *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(p[i]);
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+long
+jscan_string(const struct jspan *s, char *out, size_t len)
+{
+	const char *p, *end;
+	size_t o = 0;
+
+	if (s->len < 2 || s->p[0] != '"' || s->p[s->len - 1] != '"' ||
+	    len == 0)
+		return -1;
+	p = s->p + 1;
+	end = s->p + s->len - 1;
+	while (p < end) {
+		unsigned long cp;
+		unsigned char enc[4];
+		size_t n;
+
+		if (*p != '\\') {
+			if (o + 1 >= len)
+				return -1;
+			out[o++] = *p++;
+			continue;
+		}
+		if (++p >= end)
+			return -1;
+		switch (*p) {
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u': {
+			long v;
+
+			if (end - p < 5 || (v = hex4(p + 1)) < 0)
+				return -1;
+			p += 4;
+			cp = (unsigned long)v;
+			/* A surrogate pair makes one code point. */
+			if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 7 &&
+			    p[1] == '\\' && p[2] == 'u') {
+				long lo = hex4(p + 3);
+
+				if (lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					    ((unsigned long)lo - 0xdc00);
+					p += 6;
+				}
+			}
+			break;
+		}
+		default:
+			cp = (unsigned char)*p;
+			break;
+		}
+		p++;
+		if (cp < 0x80) {
+			enc[0] = (unsigned char)cp;
+			n = 1;
+		} else if (cp < 0x800) {
+			enc[0] = (unsigned char)(0xc0 | cp >> 6);
+			enc[1] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 2;
+		} else if (cp < 0x10000) {
+			enc[0] = (unsigned char)(0xe0 | cp >> 12);
+			enc[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			enc[2] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 3;
+		} else {
+			enc[0] = (unsigned char)(0xf0 | cp >> 18);
+			enc[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+			enc[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			enc[3] = (unsigned char)(0x80 | (cp & 0x3f));
+			n = 4;
+		}
+		if (o + n >= len)
+			return -1;
+		memcpy(out + o, enc, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+char *
+jscan_strdup(const struct jspan *s)
+{
+	char *out;
+
+	if (s->len < 2)
+		return NULL;
+	/* Unescaping never makes a string longer than its JSON text. */
+	out = xmalloc(s->len);
+	if (jscan_string(s, out, s->len) == -1) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }

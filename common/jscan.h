@@ -40,6 +40,15 @@ int	jscan_find(const struct jspan *obj, const char *name,
 /* Count elements of an array span; -1 if malformed. */
 long	jscan_count(const struct jspan *arr);
 
+/*
+ * The text of a span holding a JSON string, unescaped (\uXXXX to UTF-8),
+ * NUL-terminated in out. Returns the length, or -1 if the span is not a
+ * string or out (len bytes) is too small.
+ */
+long	jscan_string(const struct jspan *, char *out, size_t len);
+/* The same, allocated (NULL if not a string). */
+char	*jscan_strdup(const struct jspan *);
+
 /* Number value of a span holding a JSON number; 0 or -1. */
 int	jscan_double(const struct jspan *, double *);
 

@@ -288,3 +288,241 @@ ddb_parse_batch(const char *body, size_t len, struct jspan *unprocessed,
 	}
 	return r == 0 ? 0 : -1;
 }
+
+void
+ddb_shard_page_free(struct ddb_shard_page *pg)
+{
+	free(pg->shards);
+	memset(pg, 0, sizeof(*pg));
+}
+
+static int
+is_string(const struct jspan *v)
+{
+	return v->len >= 2 && v->p[0] == '"';
+}
+
+static int
+parse_shard(const struct jspan *obj, struct ddb_shard *sh)
+{
+	const char *p = obj->p, *end = obj->p + obj->len;
+	struct jspan k, v;
+	int r;
+
+	memset(sh, 0, sizeof(*sh));
+	if (jscan_open(&p, end, '{') == -1)
+		return -1;
+	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
+		if (jscan_eq(&k, "ShardId") && is_string(&v))
+			sh->id = v;
+		else if (jscan_eq(&k, "ParentShardId") && is_string(&v))
+			sh->parent = v;
+		else if (jscan_eq(&k, "SequenceNumberRange") &&
+		    v.p[0] == '{') {
+			struct jspan s;
+
+			if (jscan_find(&v, "StartingSequenceNumber", &s) == 1 &&
+			    is_string(&s))
+				sh->start_seq = s;
+			if (jscan_find(&v, "EndingSequenceNumber", &s) == 1 &&
+			    is_string(&s))
+				sh->end_seq = s;
+		}
+	}
+	return r == 0 && sh->id.len > 2 ? 0 : -1;
+}
+
+int
+ddb_parse_describe_stream(const char *body, size_t len,
+    struct ddb_shard_page *pg)
+{
+	struct jspan top = { body, len }, desc, k, v, el;
+	const char *p, *end;
+	int r;
+
+	pg->n = 0;
+	pg->last_shard_id.len = 0;
+	pg->last_shard_id.p = NULL;
+	pg->status[0] = '\0';
+	if (jscan_find(&top, "StreamDescription", &desc) != 1 ||
+	    desc.p[0] != '{')
+		return -1;
+	p = desc.p;
+	end = desc.p + desc.len;
+	if (jscan_open(&p, end, '{') == -1)
+		return -1;
+	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
+		if (jscan_eq(&k, "Shards")) {
+			const char *q = v.p, *qe = v.p + v.len;
+			int rr;
+
+			if (jscan_open(&q, qe, '[') == -1)
+				return -1;
+			while ((rr = jscan_element(&q, qe, &el)) == 1) {
+				if (pg->n == pg->cap) {
+					pg->cap = pg->cap ? pg->cap * 2 : 16;
+					pg->shards = xrealloc(pg->shards,
+					    pg->cap * sizeof(*pg->shards));
+				}
+				if (el.p[0] != '{' ||
+				    parse_shard(&el, &pg->shards[pg->n]) == -1)
+					return -1;
+				pg->n++;
+			}
+			if (rr == -1)
+				return -1;
+		} else if (jscan_eq(&k, "LastEvaluatedShardId") &&
+		    is_string(&v))
+			pg->last_shard_id = v;
+		else if (jscan_eq(&k, "StreamStatus") && is_string(&v))
+			jscan_string(&v, pg->status, sizeof(pg->status));
+	}
+	return r == 0 ? 0 : -1;
+}
+
+void
+ddb_records_free(struct ddb_records *rs)
+{
+	free(rs->recs);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static int
+parse_record(const struct jspan *obj, struct ddb_record *rec)
+{
+	struct jspan ev, d, v;
+
+	memset(rec, 0, sizeof(*rec));
+	if (jscan_find(obj, "eventName", &ev) != 1)
+		return -1;
+	if (jscan_eq(&ev, "\"INSERT\""))
+		rec->event = DDB_EV_INSERT;
+	else if (jscan_eq(&ev, "\"MODIFY\""))
+		rec->event = DDB_EV_MODIFY;
+	else if (jscan_eq(&ev, "\"REMOVE\""))
+		rec->event = DDB_EV_REMOVE;
+	else
+		return -1;
+	if (jscan_find(obj, "dynamodb", &d) != 1 || d.p[0] != '{')
+		return -1;
+	if (jscan_find(&d, "Keys", &v) != 1 || v.p[0] != '{')
+		return -1;
+	rec->keys = v;
+	if (jscan_find(&d, "SequenceNumber", &v) != 1 || !is_string(&v))
+		return -1;
+	rec->seq = v;
+	if (jscan_find(&d, "NewImage", &v) == 1) {
+		if (v.p[0] != '{')
+			return -1;
+		rec->new_image = v;
+	} else if (rec->event != DDB_EV_REMOVE)
+		return -1;	/* nothing to write: never guess */
+	if (jscan_find(&d, "ApproximateCreationDateTime", &v) == 1)
+		jscan_double(&v, &rec->created);
+	return 0;
+}
+
+int
+ddb_parse_records(const char *body, size_t len, struct ddb_records *rs)
+{
+	const char *p = body, *end = body + len;
+	struct jspan k, v, el;
+	int r, have = 0;
+
+	rs->n = 0;
+	rs->next_iter.p = NULL;
+	rs->next_iter.len = 0;
+	if (jscan_open(&p, end, '{') == -1)
+		return -1;
+	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
+		if (jscan_eq(&k, "Records")) {
+			const char *q = v.p, *qe = v.p + v.len;
+			int rr;
+
+			if (jscan_open(&q, qe, '[') == -1)
+				return -1;
+			while ((rr = jscan_element(&q, qe, &el)) == 1) {
+				if (rs->n == rs->cap) {
+					rs->cap = rs->cap ? rs->cap * 2 : 64;
+					rs->recs = xrealloc(rs->recs,
+					    rs->cap * sizeof(*rs->recs));
+				}
+				if (el.p[0] != '{' ||
+				    parse_record(&el, &rs->recs[rs->n]) == -1)
+					return -1;
+				rs->n++;
+			}
+			if (rr == -1)
+				return -1;
+			have = 1;
+		} else if (jscan_eq(&k, "NextShardIterator") && is_string(&v))
+			rs->next_iter = v;
+	}
+	return r == 0 && have ? 0 : -1;
+}
+
+int
+ddb_describe_stream_body(struct buf *b, const char *arn,
+    const char *start_shard)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"StreamArn\":") == -1 || buf_json_str(b, arn) == -1 ||
+	    buf_adds(b, ",\"Limit\":100") == -1)
+		return -1;
+	if (start_shard != NULL &&
+	    (buf_adds(b, ",\"ExclusiveStartShardId\":") == -1 ||
+	    buf_json_str(b, start_shard) == -1))
+		return -1;
+	return buf_addc(b, '}');
+}
+
+int
+ddb_shard_iterator_body(struct buf *b, const char *arn, const char *shard,
+    const char *type, const char *seq)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"StreamArn\":") == -1 || buf_json_str(b, arn) == -1 ||
+	    buf_adds(b, ",\"ShardId\":") == -1 || buf_json_str(b, shard) == -1 ||
+	    buf_adds(b, ",\"ShardIteratorType\":") == -1 ||
+	    buf_json_str(b, type) == -1)
+		return -1;
+	if (seq != NULL && (buf_adds(b, ",\"SequenceNumber\":") == -1 ||
+	    buf_json_str(b, seq) == -1))
+		return -1;
+	return buf_addc(b, '}');
+}
+
+int
+ddb_get_records_body(struct buf *b, const char *iter, unsigned limit)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"ShardIterator\":") == -1 ||
+	    buf_json_str(b, iter) == -1)
+		return -1;
+	return buf_printf(b, ",\"Limit\":%u}", limit);
+}
+
+int
+ddb_batch_ops_body(struct buf *b, const char *table, const struct ddb_op *ops,
+    size_t n)
+{
+	size_t need = 64 + strlen(table) * 6;
+
+	for (size_t i = 0; i < n; i++)
+		need += ops[i].span.len + 40;
+	buf_reset(b);
+	if (buf_reserve(b, need) == -1)
+		return -1;
+	if (buf_adds(b, "{\"RequestItems\":{") == -1 ||
+	    buf_json_str(b, table) == -1 || buf_adds(b, ":[") == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((i > 0 && buf_addc(b, ',') == -1) ||
+		    buf_adds(b, ops[i].del ? "{\"DeleteRequest\":{\"Key\":" :
+		    "{\"PutRequest\":{\"Item\":") == -1 ||
+		    buf_add(b, ops[i].span.p, ops[i].span.len) == -1 ||
+		    buf_adds(b, "}}") == -1)
+			return -1;
+	}
+	return buf_adds(b, "]},\"ReturnConsumedCapacity\":\"TOTAL\"}");
+}

@@ -66,4 +66,68 @@ int	ddb_batch_resend_body(struct buf *, const struct jspan *unprocessed);
 int	ddb_parse_batch(const char *body, size_t len,
 	    struct jspan *unprocessed, long *nunprocessed, double *wcu);
 
+/* Streams. */
+struct ddb_shard {
+	struct jspan id;	/* JSON string spans (with quotes) */
+	struct jspan parent;	/* len 0 if none */
+	struct jspan start_seq;
+	struct jspan end_seq;	/* len 0 while the shard is open */
+};
+
+struct ddb_shard_page {
+	struct ddb_shard *shards;
+	size_t	 n;
+	size_t	 cap;
+	struct jspan last_shard_id;	/* len 0 on the last page */
+	char	 status[24];		/* StreamStatus */
+};
+
+/* DescribeStream response. 0 or -1 (malformed). */
+int	ddb_parse_describe_stream(const char *body, size_t len,
+	    struct ddb_shard_page *);
+void	ddb_shard_page_free(struct ddb_shard_page *);
+
+enum ddb_event {
+	DDB_EV_INSERT = 0,
+	DDB_EV_MODIFY,
+	DDB_EV_REMOVE,
+};
+
+struct ddb_record {
+	enum ddb_event event;
+	struct jspan keys;		/* Keys object */
+	struct jspan new_image;		/* NewImage object; len 0 if none */
+	struct jspan seq;		/* SequenceNumber string (quoted) */
+	double	 created;		/* ApproximateCreationDateTime, s */
+};
+
+struct ddb_records {
+	struct ddb_record *recs;
+	size_t	 n;
+	size_t	 cap;
+	struct jspan next_iter;		/* len 0: the shard is finished */
+};
+
+/*
+ * GetRecords response. Every record must have a known eventName, Keys, a
+ * SequenceNumber, and a NewImage unless it is a REMOVE. 0 or -1.
+ */
+int	ddb_parse_records(const char *body, size_t len, struct ddb_records *);
+void	ddb_records_free(struct ddb_records *);
+
+int	ddb_describe_stream_body(struct buf *, const char *arn,
+	    const char *start_shard);
+/* type: "TRIM_HORIZON" or "AFTER_SEQUENCE_NUMBER" (seq given). */
+int	ddb_shard_iterator_body(struct buf *, const char *arn,
+	    const char *shard, const char *type, const char *seq);
+int	ddb_get_records_body(struct buf *, const char *iter, unsigned limit);
+
+/* A BatchWriteItem of puts (item spans) and deletes (key spans). */
+struct ddb_op {
+	int	 del;
+	struct jspan span;
+};
+int	ddb_batch_ops_body(struct buf *, const char *table,
+	    const struct ddb_op *, size_t n);
+
 #endif

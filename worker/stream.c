@@ -1,0 +1,890 @@
+/* stream.c: tail the source's DynamoDB Stream and apply it to the destination. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "lineage.h"
+#include "log.h"
+#include "report.h"
+#include "worker.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+/*
+ * One reader per shard, children after parents. A GetRecords page is
+ * applied as a set of BatchWriteItem requests in which each key appears
+ * once, with its last change (a put of NewImage or a delete of Keys): the
+ * end state equals applying every record in order, and the requests of one
+ * page can run in parallel because their keys differ. Only when the whole
+ * page is written does the shard's checkpoint move to its last sequence
+ * number; a restart redoes at most that page (writes are idempotent).
+ */
+
+#define ST_RECORDS_LIMIT	1000
+#define ST_BATCH_MAX		25
+
+enum sh_state {
+	SH_WAIT = 0,	/* parent not applied yet */
+	SH_ITER,	/* GetShardIterator in flight */
+	SH_READ,	/* GetRecords in flight */
+	SH_POLL,	/* at the tip: waiting before the next read */
+	SH_APPLY,	/* writing a page */
+	SH_DONE,
+};
+
+struct st_shard {
+	struct stream	*st;
+	char		*id;
+	enum sh_state	 state;
+	char		*iter;
+	struct aws_call	 call;
+	struct http_timer timer;
+	char		*body;		/* the page being applied */
+	struct ddb_records recs;
+	struct ddb_op	*ops;		/* the page's final writes */
+	size_t		 nops;
+	size_t		 next_op;	/* next op to hand to a batch */
+	size_t		 acked_ops;
+	size_t		 skipped;	/* records older than the handoff */
+	int		 at_tip;
+	int		 finished;	/* no NextShardIterator */
+	int		 resumed;	/* iterator from a checkpoint */
+};
+
+struct st_batch {
+	struct stream	*st;
+	struct st_shard	*sh;
+	struct aws_call	 call;
+	struct http_timer timer;
+	size_t		 n;
+	unsigned	 rounds;
+	long		 unprocessed;
+	int		 busy;
+};
+
+struct stream {
+	struct worker	*w;
+	char		*arn;
+	struct st_shard	**shards;
+	size_t		 nshards;
+	struct st_batch	*batches;
+	unsigned	 nbatches;
+	unsigned	 inflight;
+	struct aws_call	 describe;
+	struct http_timer describe_timer;
+	int		 describing;
+	char		*describe_start;	/* ExclusiveStartShardId */
+	struct lineage_shard *listing;
+	size_t		 nlisting;
+	size_t		 listing_cap;
+	int		 listed_once;
+	int64_t		 skip_before_ms;	/* handoff: older is applied */
+	int64_t		 poll_ms;
+	int64_t		 refresh_ms;
+	double		 newest_applied;	/* epoch s of newest change */
+	int		 stopping;
+	int		 failed;
+	char		 keyname[2][256];
+};
+
+static void pump(struct stream *);
+static void shard_read(struct st_shard *);
+static void describe_cb(void *);
+
+static void
+describe_soon(struct stream *st, int64_t delay_ms)
+{
+	http_timer_set(st->w->http, &st->describe_timer, delay_ms, describe_cb,
+	    st);
+}
+
+static void
+poll_cb(void *arg)
+{
+	shard_read(arg);
+}
+
+/* The key's identity inside a Keys object: the value spans, in schema
+ * order, so the attribute order in the JSON does not matter. */
+static int
+record_key(const struct stream *st, const struct jspan *keys,
+    struct jspan out[2])
+{
+	out[1].p = NULL;
+	out[1].len = 0;
+	if (jscan_find(keys, st->keyname[0], &out[0]) != 1)
+		return -1;
+	if (st->keyname[1][0] != '\0' &&
+	    jscan_find(keys, st->keyname[1], &out[1]) != 1)
+		return -1;
+	return 0;
+}
+
+static uint64_t
+span_hash(const struct jspan k[2])
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (int i = 0; i < 2; i++) {
+		for (size_t j = 0; j < k[i].len; j++) {
+			h ^= (unsigned char)k[i].p[j];
+			h *= 1099511628211ULL;
+		}
+		h ^= 0xff;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+span_eq(const struct jspan a[2], const struct jspan b[2])
+{
+	return a[0].len == b[0].len && a[1].len == b[1].len &&
+	    memcmp(a[0].p, b[0].p, a[0].len) == 0 &&
+	    (a[1].len == 0 || memcmp(a[1].p, b[1].p, a[1].len) == 0);
+}
+
+/*
+ * Reduce records [from, n) to one write per key, the key's last change.
+ * Returns the number of ops written to ops (capacity n), or -1 if a record
+ * has no usable key.
+ */
+static long
+collapse(const struct stream *st, const struct ddb_record *recs, size_t from,
+    size_t n, struct ddb_op *ops)
+{
+	size_t cap = 16, nops = 0;
+	struct {
+		struct jspan k[2];
+		size_t op;
+		int used;
+	} *tab;
+
+	while (cap < (n - from) * 2)
+		cap *= 2;
+	tab = xcalloc(cap, sizeof(*tab));
+	for (size_t i = from; i < n; i++) {
+		const struct ddb_record *r = &recs[i];
+		struct jspan k[2];
+		size_t slot;
+
+		if (record_key(st, &r->keys, k) == -1) {
+			free(tab);
+			return -1;
+		}
+		slot = (size_t)(span_hash(k) & (cap - 1));
+		while (tab[slot].used && !span_eq(tab[slot].k, k))
+			slot = (slot + 1) & (cap - 1);
+		if (!tab[slot].used) {
+			tab[slot].used = 1;
+			tab[slot].k[0] = k[0];
+			tab[slot].k[1] = k[1];
+			tab[slot].op = nops++;
+		}
+		/* Later records win: order per key is kept. */
+		ops[tab[slot].op].del = r->event == DDB_EV_REMOVE;
+		ops[tab[slot].op].span = r->event == DDB_EV_REMOVE ? r->keys :
+		    r->new_image;
+	}
+	free(tab);
+	return (long)nops;
+}
+
+static struct ckpt_shard *
+shard_ck(struct st_shard *sh)
+{
+	return checkpoint_shard(&sh->st->w->ckpt, sh->id);
+}
+
+static void gap(struct stream *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+gap(struct stream *st, const char *fmt, ...)
+{
+	struct worker *w = st->w;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	st->failed = 1;
+	w->prog.gap = 1;
+	worker_progress(w, 1);
+	worker_fail(w, WORKER_EXIT_PERMANENT, "StreamGap", "%s. Changes were "
+	    "lost before they could be applied: the destination may differ "
+	    "from the source. Run the backfill again (remove %s) to repair",
+	    msg, w->ckpt_path);
+}
+
+static void
+shard_done_cb(struct st_shard *sh)
+{
+	struct stream *st = sh->st;
+	struct ckpt_shard *c = shard_ck(sh);
+
+	sh->state = SH_DONE;
+	if (c != NULL && !c->done) {
+		c->done = 1;
+		st->w->ckpt_dirty = 1;
+	}
+	log_debug("shard %s finished", sh->id);
+	/* Its children may be listed by now. */
+	if (!st->describing && !st->stopping)
+		describe_soon(st, 0);
+}
+
+static void
+iter_done_cb(struct aws_call *c, void *arg)
+{
+	struct st_shard *sh = arg;
+	struct stream *st = sh->st;
+	struct jspan top = { c->body, c->bodylen }, v;
+
+	if (st->failed || st->stopping) {
+		sh->state = SH_WAIT;
+		return;
+	}
+	if (c->status == AWS_STATE && strcmp(c->code,
+	    "TrimmedDataAccessException") == 0 && sh->resumed) {
+		gap(st, "shard %s: its checkpoint is older than the stream's "
+		    "24-hour retention", sh->id);
+		return;
+	}
+	if (c->status == AWS_NOT_FOUND) {
+		gap(st, "shard %s disappeared from the stream before it was "
+		    "fully applied", sh->id);
+		return;
+	}
+	if (c->status != AWS_OK) {
+		st->failed = 1;
+		worker_fail(st->w, worker_exit_for(c->status), c->code,
+		    "GetShardIterator for shard %s failed: %s", sh->id,
+		    c->msg);
+		return;
+	}
+	free(sh->iter);
+	sh->iter = NULL;
+	if (jscan_find(&top, "ShardIterator", &v) == 1)
+		sh->iter = jscan_strdup(&v);
+	if (sh->iter == NULL) {
+		/* No iterator: nothing more can ever be read here. */
+		shard_done_cb(sh);
+		pump(st);
+		return;
+	}
+	shard_read(sh);
+}
+
+static void
+shard_start(struct st_shard *sh)
+{
+	struct stream *st = sh->st;
+	struct ckpt_shard *c = shard_ck(sh);
+
+	sh->state = SH_ITER;
+	sh->resumed = c->seq != NULL;
+	if (ddb_shard_iterator_body(&sh->call.req, st->arn, sh->id,
+	    c->seq != NULL ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
+	    c->seq) == -1)
+		fatalx("GetShardIterator body");
+	sh->call.op = "GetShardIterator";
+	aws_call_start(&sh->call, iter_done_cb, sh);
+}
+
+/* The whole page is written: move the checkpoint, read on. */
+static void
+page_applied(struct st_shard *sh)
+{
+	struct stream *st = sh->st;
+	struct worker *w = st->w;
+	struct ckpt_shard *c = shard_ck(sh);
+	const struct ddb_record *last = &sh->recs.recs[sh->recs.n - 1];
+	size_t applied = sh->recs.n - sh->skipped;
+
+	free(c->seq);
+	c->seq = jscan_strdup(&last->seq);
+	c->items += applied;
+	w->ckpt.stream_items += applied;
+	w->prog.stream_written += applied;
+	w->ckpt_dirty = 1;
+	for (size_t i = sh->skipped; i < sh->recs.n; i++)
+		if (sh->recs.recs[i].created > st->newest_applied)
+			st->newest_applied = sh->recs.recs[i].created;
+	free(sh->body);
+	sh->body = NULL;
+	free(sh->ops);
+	sh->ops = NULL;
+	sh->nops = sh->next_op = sh->acked_ops = 0;
+	if (sh->finished) {
+		shard_done_cb(sh);
+		return;
+	}
+	/* A busy shard is read again at once. */
+	shard_read(sh);
+}
+
+static void
+records_done_cb(struct aws_call *c, void *arg)
+{
+	struct st_shard *sh = arg;
+	struct stream *st = sh->st;
+	struct worker *w = st->w;
+	size_t len, i;
+	long nops;
+
+	if (st->failed)
+		return;
+	if (st->stopping) {
+		sh->state = SH_WAIT;
+		return;
+	}
+	if (c->status == AWS_STATE) {
+		if (strcmp(c->code, "ExpiredIteratorException") == 0) {
+			/* Not data loss: start again from the checkpoint. */
+			log_info("shard %s: iterator expired, re-acquiring",
+			    sh->id);
+			shard_start(sh);
+			return;
+		}
+		if (sh->resumed || shard_ck(sh)->seq != NULL) {
+			gap(st, "shard %s: records after the checkpoint were "
+			    "trimmed (TrimmedDataAccessException)", sh->id);
+			return;
+		}
+		shard_start(sh);	/* raced the trim horizon: retry */
+		return;
+	}
+	if (c->status == AWS_NOT_FOUND) {
+		gap(st, "shard %s disappeared from the stream before it was "
+		    "fully applied", sh->id);
+		return;
+	}
+	if (c->status != AWS_OK) {
+		st->failed = 1;
+		worker_fail(w, worker_exit_for(c->status), c->code,
+		    "GetRecords on shard %s failed: %s", sh->id, c->msg);
+		return;
+	}
+	free(sh->body);
+	sh->body = buf_steal(&c->xfer.resp, &len);
+	if (sh->body == NULL ||
+	    ddb_parse_records(sh->body, len, &sh->recs) == -1) {
+		st->failed = 1;
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "GetRecords on shard %s: malformed or unusable record",
+		    sh->id);
+		return;
+	}
+	free(sh->iter);
+	sh->iter = NULL;
+	sh->finished = sh->recs.next_iter.len == 0;
+	if (!sh->finished && (sh->iter = jscan_strdup(&sh->recs.next_iter)) ==
+	    NULL)
+		sh->finished = 1;
+	w->prog.stream_read += sh->recs.n;
+	if (sh->recs.n == 0) {
+		free(sh->body);
+		sh->body = NULL;
+		if (sh->finished) {
+			shard_done_cb(sh);
+			pump(st);
+			return;
+		}
+		sh->at_tip = 1;
+		sh->state = SH_POLL;
+		http_timer_set(w->http, &sh->timer, st->poll_ms, poll_cb, sh);
+		pump(st);
+		return;
+	}
+	sh->at_tip = 0;
+	/* Handoff: changes older than the backfill's start are in it. */
+	for (i = 0; i < sh->recs.n; i++)
+		if (sh->recs.recs[i].created * 1000.0 >=
+		    (double)st->skip_before_ms)
+			break;
+	sh->skipped = i;
+	sh->ops = xcalloc(sh->recs.n, sizeof(*sh->ops));
+	nops = collapse(st, sh->recs.recs, sh->skipped, sh->recs.n, sh->ops);
+	if (nops < 0) {
+		st->failed = 1;
+		worker_fail(w, WORKER_EXIT_PERMANENT, "BadStreamRecord",
+		    "shard %s: a record's Keys lack the table's key "
+		    "attributes", sh->id);
+		return;
+	}
+	sh->nops = (size_t)nops;
+	sh->next_op = sh->acked_ops = 0;
+	sh->state = SH_APPLY;
+	if (sh->nops == 0)
+		page_applied(sh);
+	pump(st);
+}
+
+static void
+shard_read(struct st_shard *sh)
+{
+	struct stream *st = sh->st;
+
+	if (st->stopping || st->failed) {
+		sh->state = SH_WAIT;
+		return;
+	}
+	sh->state = SH_READ;
+	if (ddb_get_records_body(&sh->call.req, sh->iter,
+	    ST_RECORDS_LIMIT) == -1)
+		fatalx("GetRecords body");
+	sh->call.op = "GetRecords";
+	aws_call_start(&sh->call, records_done_cb, sh);
+}
+
+static void batch_done_cb(struct aws_call *, void *);
+
+static void
+batch_resend_cb(void *arg)
+{
+	struct st_batch *b = arg;
+
+	aws_call_start(&b->call, batch_done_cb, b);
+}
+
+static void
+batch_done_cb(struct aws_call *c, void *arg)
+{
+	struct st_batch *b = arg;
+	struct stream *st = b->st;
+	struct worker *w = st->w;
+	struct jspan un;
+	long nun;
+	double wcu;
+
+	if (c->status != AWS_OK) {
+		b->busy = 0;
+		st->inflight--;
+		if (!st->failed) {
+			st->failed = 1;
+			worker_fail(w, worker_exit_for(c->status), c->code,
+			    "BatchWriteItem to %s failed: %s",
+			    w->pair->output.table, c->msg);
+		}
+		return;
+	}
+	if (ddb_parse_batch(c->body, c->bodylen, &un, &nun, &wcu) == -1)
+		nun = -1;	/* the request is intact: send it again */
+	else
+		w->prog.wcu += wcu;
+	if (nun == 0) {
+		struct st_shard *sh = b->sh;
+
+		b->busy = 0;
+		st->inflight--;
+		sh->acked_ops += b->n;
+		if (sh->acked_ops == sh->nops && sh->next_op == sh->nops)
+			page_applied(sh);
+		pump(st);
+		return;
+	}
+	if (nun > 0) {
+		if (nun < b->unprocessed)
+			b->rounds = 0;
+		b->unprocessed = nun;
+		w->prog.throttles++;
+		if (ddb_batch_resend_body(&c->req, &un) == -1)
+			fatalx("resend body too large");
+	}
+	b->rounds++;
+	if (nun < 0 && b->rounds > 3) {
+		b->busy = 0;
+		st->inflight--;
+		st->failed = 1;
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "BatchWriteItem to %s: malformed responses",
+		    w->pair->output.table);
+		return;
+	}
+	http_timer_set(w->http, &b->timer, (int64_t)retry_backoff_ms(b->rounds,
+	    c->cl->policy.throttle_base_ms / 4, c->cl->policy.cap_ms,
+	    retry_random()), batch_resend_cb, b);
+}
+
+static void
+batch_start(struct stream *st, struct st_batch *b, struct st_shard *sh)
+{
+	size_t n = sh->nops - sh->next_op;
+
+	if (n > ST_BATCH_MAX)
+		n = ST_BATCH_MAX;
+	if (ddb_batch_ops_body(&b->call.req, st->w->pair->output.table,
+	    &sh->ops[sh->next_op], n) == -1)
+		fatalx("batch body too large");
+	sh->next_op += n;
+	b->sh = sh;
+	b->n = n;
+	b->rounds = 0;
+	b->unprocessed = ST_BATCH_MAX + 1;
+	b->busy = 1;
+	st->inflight++;
+	aws_call_start(&b->call, batch_done_cb, b);
+}
+
+static void describe_page(struct stream *);
+
+static void
+describe_done_cb(struct aws_call *c, void *arg)
+{
+	struct stream *st = arg;
+	struct worker *w = st->w;
+	struct ddb_shard_page pg;
+	size_t added, pruned;
+	const char *lost;
+
+	memset(&pg, 0, sizeof(pg));
+	if (st->failed)
+		goto out;
+	if (c->status != AWS_OK) {
+		if (c->status == AWS_NOT_FOUND)
+			gap(st, "the stream %s no longer exists", st->arn);
+		else {
+			st->failed = 1;
+			worker_fail(w, worker_exit_for(c->status), c->code,
+			    "DescribeStream failed: %s", c->msg);
+		}
+		goto out;
+	}
+	if (ddb_parse_describe_stream(c->body, c->bodylen, &pg) == -1) {
+		st->failed = 1;
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "DescribeStream: malformed response");
+		goto out;
+	}
+	for (size_t i = 0; i < pg.n; i++) {
+		struct lineage_shard *l;
+
+		if (st->nlisting == st->listing_cap) {
+			st->listing_cap = st->listing_cap ?
+			    st->listing_cap * 2 : 16;
+			st->listing = xrealloc(st->listing, st->listing_cap *
+			    sizeof(*st->listing));
+		}
+		l = &st->listing[st->nlisting++];
+		l->id = jscan_strdup(&pg.shards[i].id);
+		l->parent = pg.shards[i].parent.len > 0 ?
+		    jscan_strdup(&pg.shards[i].parent) : NULL;
+		if (l->id == NULL) {
+			st->nlisting--;
+			st->failed = 1;
+			worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+			    "DescribeStream: bad ShardId");
+			goto out;
+		}
+	}
+	free(st->describe_start);
+	st->describe_start = NULL;
+	if (pg.last_shard_id.len > 0 &&
+	    (st->describe_start = jscan_strdup(&pg.last_shard_id)) != NULL) {
+		ddb_shard_page_free(&pg);
+		describe_page(st);	/* next page */
+		return;
+	}
+	/* The listing is complete: merge it. */
+	if (lineage_merge(&w->ckpt, st->listing, st->nlisting, &added,
+	    &pruned, &lost) == -1) {
+		st->failed = 1;
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "DescribeStream listed a shard twice");
+		goto out;
+	}
+	if (lost != NULL) {
+		gap(st, "shard %s was trimmed from the stream before it was "
+		    "fully applied", lost);
+		goto out;
+	}
+	if (added > 0 || pruned > 0) {
+		w->ckpt_dirty = 1;
+		log_debug("stream: %zu new shards, %zu expired", added, pruned);
+	}
+	for (size_t i = 0; i < w->ckpt.nshards; i++) {
+		const char *id = w->ckpt.shards[i].shard_id;
+		size_t j;
+
+		for (j = 0; j < st->nshards; j++)
+			if (strcmp(st->shards[j]->id, id) == 0)
+				break;
+		if (j < st->nshards)
+			continue;
+		st->shards = xrealloc(st->shards, (st->nshards + 1) *
+		    sizeof(*st->shards));
+		st->shards[st->nshards] = xcalloc(1, sizeof(struct st_shard));
+		st->shards[st->nshards]->st = st;
+		st->shards[st->nshards]->id = xstrdup(id);
+		st->shards[st->nshards]->state = w->ckpt.shards[i].done ?
+		    SH_DONE : SH_WAIT;
+		aws_call_init(&st->shards[st->nshards]->call, &w->streams,
+		    "GetRecords");
+		st->nshards++;
+	}
+	st->listed_once = 1;
+out:
+	for (size_t i = 0; i < st->nlisting; i++) {
+		free((char *)(uintptr_t)st->listing[i].id);
+		free((char *)(uintptr_t)st->listing[i].parent);
+	}
+	st->nlisting = 0;
+	ddb_shard_page_free(&pg);
+	st->describing = 0;
+	if (!st->failed && !st->stopping)
+		describe_soon(st, st->refresh_ms);
+	pump(st);
+}
+
+static void
+describe_page(struct stream *st)
+{
+	if (ddb_describe_stream_body(&st->describe.req, st->arn,
+	    st->describe_start) == -1)
+		fatalx("DescribeStream body");
+	aws_call_start(&st->describe, describe_done_cb, st);
+}
+
+static void
+describe_cb(void *arg)
+{
+	struct stream *st = arg;
+
+	if (st->describing || st->stopping || st->failed)
+		return;
+	st->describing = 1;
+	free(st->describe_start);
+	st->describe_start = NULL;
+	describe_page(st);
+}
+
+static void
+pump(struct stream *st)
+{
+	if (st->failed || st->stopping)
+		return;
+	for (size_t i = 0; i < st->nshards; i++) {
+		struct st_shard *sh = st->shards[i];
+		struct ckpt_shard *c;
+
+		if (sh->state != SH_WAIT)
+			continue;
+		if ((c = shard_ck(sh)) == NULL)
+			continue;	/* pruned */
+		if (lineage_ready(&st->w->ckpt, c))
+			shard_start(sh);
+	}
+	/* Hand write slots to shards with ops waiting, round robin. */
+	for (int again = 1; again;) {
+		again = 0;
+		for (size_t i = 0; i < st->nshards; i++) {
+			struct st_shard *sh = st->shards[i];
+			struct st_batch *b = NULL;
+
+			if (sh->state != SH_APPLY || sh->next_op >= sh->nops)
+				continue;
+			for (unsigned j = 0; j < st->nbatches; j++)
+				if (!st->batches[j].busy) {
+					b = &st->batches[j];
+					break;
+				}
+			if (b == NULL)
+				return;
+			batch_start(st, b, sh);
+			again = 1;
+		}
+	}
+}
+
+static void
+update_progress(struct stream *st)
+{
+	struct worker *w = st->w;
+	unsigned done, total, active = 0;
+	int tip = 1;
+	double now = (double)wall_ms() / 1000.0;
+
+	lineage_counts(&w->ckpt, &done, &total);
+	for (size_t i = 0; i < st->nshards; i++) {
+		struct st_shard *sh = st->shards[i];
+
+		if (sh->state == SH_DONE || sh->state == SH_WAIT)
+			continue;
+		active++;
+		if (!sh->at_tip)
+			tip = 0;
+	}
+	w->prog.phase = PROTO_PHASE_STREAM;
+	w->prog.shards_done = done;
+	w->prog.shards_total = total;
+	w->prog.shards_active = active;
+	w->prog.caught_up = st->listed_once && active > 0 && tip;
+	w->prog.stream_latency_ms = st->newest_applied > 0 ?
+	    (int64_t)((now - st->newest_applied) * 1000.0) : -1;
+	if (w->prog.stream_latency_ms < -1)
+		w->prog.stream_latency_ms = 0;
+	w->prog.buffer_pct = st->nbatches ?
+	    st->inflight * 100 / st->nbatches : 0;
+	w->prog.elapsed_ms = (uint64_t)(wall_ms() - w->ckpt.stream_started_ms);
+}
+
+/* The stream to follow, and whether records can have been lost already. */
+static int
+stream_setup(struct stream *st)
+{
+	struct worker *w = st->w;
+	struct checkpoint *ck = &w->ckpt;
+	int64_t retention = env_ms("DDB_SYNC_STREAM_RETENTION_MS",
+	    24LL * 3600 * 1000);
+	int64_t margin = env_ms("DDB_SYNC_HANDOFF_MARGIN_MS", 5 * 60 * 1000);
+
+	if (w->src_tab.stream_arn == NULL) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "StreamNotUsable",
+		    "source table %s has no stream", w->pair->input.table);
+		return -1;
+	}
+	if (ck->stream_arn != NULL &&
+	    strcmp(ck->stream_arn, w->src_tab.stream_arn) != 0) {
+		gap(st, "the source table's stream was replaced since the "
+		    "checkpoint (%s)", ck->stream_arn);
+		return -1;
+	}
+	if (ck->stream_arn == NULL) {
+		/* First start: a backfill that began longer ago than the
+		 * stream keeps records cannot be completed by the stream. */
+		if (ck->backfill_started_ms > 0 &&
+		    wall_ms() - ck->backfill_started_ms > retention) {
+			char dur[32];
+
+			fmt_duration((uint64_t)(wall_ms() -
+			    ck->backfill_started_ms), dur, sizeof(dur));
+			gap(st, "the backfill started %s ago, longer than the "
+			    "stream's retention", dur);
+			return -1;
+		}
+		ck->stream_arn = xstrdup(w->src_tab.stream_arn);
+		ck->stream_started_ms = wall_ms();
+		w->ckpt_dirty = 1;
+		if (worker_ckpt_flush(w, 1) == -1)
+			return -1;
+	}
+	st->arn = ck->stream_arn;
+	st->skip_before_ms = ck->backfill_started_ms > 0 && w->pair->backfill ?
+	    ck->backfill_started_ms - margin : 0;
+	return 0;
+}
+
+int
+stream_run(struct worker *w)
+{
+	struct stream st;
+	int64_t stop_deadline = 0;
+	int64_t stop_ms = env_ms("DDB_SYNC_STOP_TIMEOUT_MS", 10000);
+	unsigned done, total;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	st.w = w;
+	strlcpy(st.keyname[0], w->src_tab.hash.name, sizeof(st.keyname[0]));
+	strlcpy(st.keyname[1], w->src_tab.range.name, sizeof(st.keyname[1]));
+	st.poll_ms = env_ms("DDB_SYNC_POLL_MS", 1000);
+	st.refresh_ms = env_ms("DDB_SYNC_SHARD_REFRESH_MS", 10000);
+	st.nbatches = w->pair->max_inflight ? w->pair->max_inflight :
+	    (unsigned)env_ms("DDB_SYNC_MAX_INFLIGHT", WORKER_DEFAULT_INFLIGHT);
+	if (st.nbatches == 0)
+		st.nbatches = 1;
+	if (stream_setup(&st) == -1)
+		return -1;
+	st.batches = xcalloc(st.nbatches, sizeof(*st.batches));
+	for (unsigned i = 0; i < st.nbatches; i++) {
+		st.batches[i].st = &st;
+		aws_call_init(&st.batches[i].call, &w->dst, "BatchWriteItem");
+	}
+	aws_call_init(&st.describe, &w->streams, "DescribeStream");
+
+	memset(&w->prog, 0, sizeof(w->prog));
+	w->prog.phase = PROTO_PHASE_STREAM;
+	w->prog.stream_written = w->ckpt.stream_items;
+	w->prog.stream_latency_ms = -1;
+	lineage_counts(&w->ckpt, &done, &total);
+	if (total > 0)
+		log_info("Resuming stream from checkpoint: %u shards known, %u "
+		    "done, %llu changes applied so far", total, done,
+		    (unsigned long long)w->ckpt.stream_items);
+	else
+		log_info("Stream starting from the trim horizon%s",
+		    st.skip_before_ms > 0 ? "; changes older than the "
+		    "backfill's start are skipped" : "");
+	report_phase(PROTO_PHASE_STREAM, PROTO_PS_RUNNING,
+	    w->ckpt.stream_items,
+	    (uint64_t)(wall_ms() - w->ckpt.stream_started_ms), NULL);
+
+	describe_cb(&st);
+	while (!st.failed) {
+		http_run(w->http, 250);
+		if (worker_stop && !st.stopping) {
+			st.stopping = 1;
+			stop_deadline = clock_ms() + stop_ms;
+			log_info("Stopping: finishing %u writes in flight",
+			    st.inflight);
+			http_timer_cancel(w->http, &st.describe_timer);
+			aws_call_abort(&st.describe);
+			for (size_t i = 0; i < st.nshards; i++) {
+				struct st_shard *sh = st.shards[i];
+
+				http_timer_cancel(w->http, &sh->timer);
+				if (sh->state == SH_READ ||
+				    sh->state == SH_ITER || sh->state ==
+				    SH_POLL) {
+					aws_call_abort(&sh->call);
+					sh->state = SH_WAIT;
+				}
+			}
+		}
+		if (st.stopping && (st.inflight == 0 ||
+		    clock_ms() >= stop_deadline))
+			break;
+		update_progress(&st);
+		if (worker_ckpt_flush(w, 0) == -1)
+			break;
+		worker_progress(w, 0);
+	}
+
+	update_progress(&st);
+	aws_call_cleanup(&st.describe);
+	http_timer_cancel(w->http, &st.describe_timer);
+	for (unsigned i = 0; i < st.nbatches; i++) {
+		http_timer_cancel(w->http, &st.batches[i].timer);
+		aws_call_cleanup(&st.batches[i].call);
+	}
+	for (size_t i = 0; i < st.nshards; i++) {
+		struct st_shard *sh = st.shards[i];
+
+		http_timer_cancel(w->http, &sh->timer);
+		aws_call_cleanup(&sh->call);
+		ddb_records_free(&sh->recs);
+		free(sh->body);
+		free(sh->ops);
+		free(sh->iter);
+		free(sh->id);
+		free(sh);
+	}
+	free(st.shards);
+	free(st.batches);
+	free(st.listing);
+	free(st.describe_start);
+	rc = worker_ckpt_flush(w, 1);
+	worker_progress(w, 1);
+	if (st.failed || rc == -1 || w->exit_code != 0)
+		return -1;
+	log_info("Stream stopped: %llu changes applied in all",
+	    (unsigned long long)w->ckpt.stream_items);
+	report_phase(PROTO_PHASE_STREAM, PROTO_PS_STOPPED,
+	    w->ckpt.stream_items, (uint64_t)(wall_ms() -
+	    w->ckpt.stream_started_ms), NULL);
+	return 1;
+}

@@ -113,6 +113,10 @@ unit: $(UNITS)
 test: all $(UNITS) $(FAKES)
 	@BUILD=$(BUILD) tests/run-all.sh $(UNITS)
 
+# The README's demo: DynamoDB Local, a filled table, a copy, a check.
+demo: all
+	@scripts/demo.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BIN_SUP) $(BIN_WORKER) $(DESTDIR)$(BINDIR)/
@@ -126,7 +130,7 @@ format:
 clean:
 	rm -rf build build-san
 
-.PHONY: all units fakes unit test install format clean
+.PHONY: all units fakes unit test demo install format clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,4 +1,6 @@
 /* creds.c: the AWS credential provider chain, STS AssumeRole and caching. */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -178,6 +180,60 @@ creds_check(const struct creds *c, int64_t now, char *err, size_t errlen)
 	return 0;
 }
 
+/* Free a buffer that held a secret, clearing it first. */
+static void
+buf_wipe(struct buf *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->cap);
+	buf_free(b);
+}
+
+/*
+ * Read a whole small file (opened O_CLOEXEC) into b, whose maximum bounds
+ * it. Returns 0, 1 if it does not exist, or -1 with err naming the file.
+ * b may then hold a secret: free it with buf_wipe().
+ */
+static int
+read_file(const char *path, struct buf *b, char *err, size_t errlen)
+{
+	struct stat st;
+	char chunk[4096];
+	ssize_t r;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		goto fail;
+	}
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "cannot read %s: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (buf_add(b, chunk, (size_t)r) == -1) {
+			snprintf(err, errlen, "%s is larger than %zu bytes",
+			    path, b->max);
+			goto fail;
+		}
+	}
+	rc = 0;
+fail:
+	close(fd);
+	explicit_bzero(chunk, sizeof(chunk));
+	return rc;
+}
+
 /*
  * Read a token file (web identity, container authorization): at most
  * CREDS_TOKEN_MAX bytes, surrounding whitespace dropped, no control
@@ -187,30 +243,15 @@ static int
 read_token_file(const char *path, char **out, char *err, size_t errlen)
 {
 	struct buf b;
-	char chunk[4096];
-	ssize_t r;
 	size_t s = 0, e;
-	int fd, rc = -1;
+	int r, rc = -1;
 
 	buf_init(&b, CREDS_TOKEN_MAX);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot open token file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "cannot read token file %s: %s",
-			    path, strerror(errno));
-			goto fail;
-		}
-		if (buf_add(&b, chunk, (size_t)r) == -1) {
-			snprintf(err, errlen, "token file %s is larger than "
-			    "%d bytes", path, CREDS_TOKEN_MAX);
-			goto fail;
-		}
+	if ((r = read_file(path, &b, err, errlen)) != 0) {
+		if (r == 1)
+			snprintf(err, errlen, "token file %s does not exist",
+			    path);
+		goto fail;
 	}
 	e = b.len;
 	while (s < e && isspace((unsigned char)b.data[s]))
@@ -231,11 +272,7 @@ read_token_file(const char *path, char **out, char *err, size_t errlen)
 	*out = xstrndup(b.data + s, e - s);
 	rc = 0;
 fail:
-	close(fd);
-	explicit_bzero(chunk, sizeof(chunk));
-	if (b.data != NULL)
-		explicit_bzero(b.data, b.cap);
-	buf_free(&b);
+	buf_wipe(&b);
 	return rc;
 }
 
@@ -651,6 +688,24 @@ profiles_clear(struct profiles *ps)
 	free(ps->conf_path);
 }
 
+/* Read and parse one shared file; a missing one is empty. */
+static int
+profile_read(struct profile_file *pf, const char *path,
+    enum profile_kind kind, char *err, size_t errlen)
+{
+	struct buf b;
+	char perr[128];
+	int r;
+
+	buf_init(&b, PROFILE_FILE_MAX);
+	if ((r = read_file(path, &b, err, errlen)) == 0 &&
+	    (r = profile_parse(pf, b.data != NULL ? b.data : "", b.len, kind,
+	    perr, sizeof(perr))) == -1)
+		snprintf(err, errlen, "%s: %s", path, perr);
+	buf_wipe(&b);
+	return r == -1 ? -1 : 0;
+}
+
 static int
 profiles_load(struct profiles *ps, char *err, size_t errlen)
 {
@@ -658,9 +713,9 @@ profiles_load(struct profiles *ps, char *err, size_t errlen)
 	ps->cred_path = shared_path("AWS_SHARED_CREDENTIALS_FILE",
 	    "credentials");
 	ps->conf_path = shared_path("AWS_CONFIG_FILE", "config");
-	if ((ps->cred_path != NULL && profile_load(&ps->cred, ps->cred_path,
+	if ((ps->cred_path != NULL && profile_read(&ps->cred, ps->cred_path,
 	    PROFILE_CREDENTIALS, err, errlen) == -1) ||
-	    (ps->conf_path != NULL && profile_load(&ps->conf, ps->conf_path,
+	    (ps->conf_path != NULL && profile_read(&ps->conf, ps->conf_path,
 	    PROFILE_CONFIG, err, errlen) == -1))
 		return -1;
 	return 0;
@@ -1071,6 +1126,9 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 		snprintf(note, notelen, "token request: %s", x.curl_err);
 		goto fail;
 	}
+	while (x.resp.len > 0 && isspace((unsigned char)x.resp.data[
+	    x.resp.len - 1]))
+		x.resp.data[--x.resp.len] = '\0';
 	if (x.status == 200 && x.resp.len > 0 && x.resp.len < 4096 &&
 	    header_safe(x.resp.data))
 		token = xstrdup(x.resp.data);

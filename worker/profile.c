@@ -1,16 +1,9 @@
-/* profile.c: parse the AWS shared config/credentials INI files. */
-#include <sys/stat.h>
-
+/* profile.c: parse the AWS shared config/credentials INI files (pure). */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
-#include "buf.h"
 #include "profile.h"
 #include "xmalloc.h"
 
@@ -140,55 +133,6 @@ profile_parse(struct profile_file *pf, const char *text, size_t len,
 fail:
 	free(cur);
 	return -1;
-}
-
-int
-profile_load(struct profile_file *pf, const char *path,
-    enum profile_kind kind, char *err, size_t errlen)
-{
-	struct stat st;
-	struct buf b;
-	char chunk[8192], perr[128];
-	ssize_t r;
-	int fd, rc = -1;
-
-	buf_init(&b, PROFILE_FILE_MAX);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 1;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto fail;
-	}
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (buf_add(&b, chunk, (size_t)r) == -1) {
-			snprintf(err, errlen, "%s: larger than %d bytes", path,
-			    PROFILE_FILE_MAX);
-			goto fail;
-		}
-	}
-	if (profile_parse(pf, b.data != NULL ? b.data : "", b.len, kind,
-	    perr, sizeof(perr)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, perr);
-		goto fail;
-	}
-	rc = 0;
-fail:
-	close(fd);
-	explicit_bzero(chunk, sizeof(chunk));
-	if (b.data != NULL)
-		explicit_bzero(b.data, b.cap);
-	buf_free(&b);
-	return rc;
 }
 
 const char *

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-/* Larger files are refused: both are a few lines in practice. */
+/* Readers refuse larger files: both are a few lines in practice. */
 #define PROFILE_FILE_MAX	(1024 * 1024)
 
 enum profile_kind {
@@ -37,13 +37,6 @@ struct profile_file {
  * hold a secret); pf then holds the lines before it (profile_clear it).
  */
 int	profile_parse(struct profile_file *, const char *text, size_t len,
-	    enum profile_kind, char *err, size_t errlen);
-
-/*
- * Read and parse path (opened O_CLOEXEC, at most PROFILE_FILE_MAX bytes).
- * Returns 0, 1 if the file does not exist (pf left empty), or -1 with err.
- */
-int	profile_load(struct profile_file *, const char *path,
 	    enum profile_kind, char *err, size_t errlen);
 
 /* The value of key in profile, or NULL. */

@@ -210,32 +210,6 @@ tag_end(const char *p, const char *end)
 	return NULL;
 }
 
-/*
- * Skip comments, CDATA, declarations and processing instructions starting
- * at p ('<'). Returns the position after them, p if p is an element tag,
- * or NULL when the markup is not terminated.
- */
-static const char *
-skip_special(const char *p, const char *end)
-{
-	const char *q;
-	size_t left = (size_t)(end - p);
-
-	if (left >= 4 && memcmp(p, "<!--", 4) == 0) {
-		q = memmem(p + 4, left - 4, "-->", 3);
-		return q != NULL ? q + 3 : NULL;
-	}
-	if (left >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
-		q = memmem(p + 9, left - 9, "]]>", 3);
-		return q != NULL ? q + 3 : NULL;
-	}
-	if (left >= 2 && (p[1] == '!' || p[1] == '?')) {
-		q = tag_end(p, end);
-		return q != NULL ? q + 1 : NULL;
-	}
-	return p;
-}
-
 static size_t
 tag_name_len(const char *p, const char *end)
 {
@@ -248,6 +222,52 @@ tag_name_len(const char *p, const char *end)
 }
 
 /*
+ * The next element tag (start, end or empty) at or after p, skipping
+ * comments, CDATA, declarations and processing instructions: *lt is its
+ * '<', *gt its '>'. Returns 1, 0 if none, -1 if markup is unterminated.
+ */
+static int
+next_tag(const char *p, const char *end, const char **lt, const char **gt)
+{
+	const char *q;
+	size_t left;
+
+	while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		left = (size_t)(end - p);
+		if (left >= 4 && memcmp(p, "<!--", 4) == 0) {
+			if ((q = memmem(p + 4, left - 4, "-->", 3)) == NULL)
+				return -1;
+			p = q + 3;
+		} else if (left >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
+			if ((q = memmem(p + 9, left - 9, "]]>", 3)) == NULL)
+				return -1;
+			p = q + 3;
+		} else if ((q = tag_end(p, end)) == NULL)
+			return -1;
+		else if (p[1] == '!' || p[1] == '?')
+			p = q + 1;
+		else {
+			*lt = p;
+			*gt = q;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Whether the tag at lt is a start (closing 0) or end tag called name. */
+static int
+tag_is(const char *lt, const char *end, const char *name, size_t nl,
+    int closing)
+{
+	const char *n = lt + 1 + closing;
+
+	if (closing != (lt[1] == '/'))
+		return 0;
+	return tag_name_len(n, end) == nl && memcmp(n, name, nl) == 0;
+}
+
+/*
  * The content of the first element called name inside [p, end), at any
  * depth. Returns 1 and the span, 0 if absent, -1 if malformed/truncated.
  */
@@ -255,59 +275,33 @@ static int
 xml_find(const char *p, const char *end, const char *name, const char **in,
     size_t *inlen)
 {
-	size_t nl = strlen(name), tl;
-	const char *q, *start;
-	int depth;
+	size_t nl = strlen(name);
+	const char *lt, *gt, *start;
+	int depth = 1, r;
 
+	do {
+		if ((r = next_tag(p, end, &lt, &gt)) != 1)
+			return r;
+		p = gt + 1;
+	} while (!tag_is(lt, end, name, nl, 0));
+	if (gt[-1] == '/') {
+		*in = gt;
+		*inlen = 0;
+		return 1;
+	}
+	/* The matching end tag, counting nested same-named elements. */
+	start = p;
 	for (;;) {
-		if ((p = memchr(p, '<', (size_t)(end - p))) == NULL)
-			return 0;
-		if ((q = skip_special(p, end)) == NULL)
+		if (next_tag(p, end, &lt, &gt) != 1)
 			return -1;
-		if (q != p) {
-			p = q;
-			continue;
-		}
-		if ((q = tag_end(p, end)) == NULL)
-			return -1;
-		tl = tag_name_len(p + 1, end);
-		if (p[1] == '/' || tl != nl || memcmp(p + 1, name, nl) != 0) {
-			p = q + 1;
-			continue;
-		}
-		if (q[-1] == '/') {
-			*in = q;
-			*inlen = 0;
+		p = gt + 1;
+		if (tag_is(lt, end, name, nl, 1) && --depth == 0) {
+			*in = start;
+			*inlen = (size_t)(lt - start);
 			return 1;
 		}
-		break;
-	}
-	/* Find the matching end tag, counting nested same-named elements. */
-	start = p = q + 1;
-	depth = 1;
-	for (;;) {
-		if ((p = memchr(p, '<', (size_t)(end - p))) == NULL)
-			return -1;
-		if ((q = skip_special(p, end)) == NULL)
-			return -1;
-		if (q != p) {
-			p = q;
-			continue;
-		}
-		if ((q = tag_end(p, end)) == NULL)
-			return -1;
-		if (p[1] == '/' && tag_name_len(p + 2, end) == nl &&
-		    memcmp(p + 2, name, nl) == 0) {
-			if (--depth == 0) {
-				*in = start;
-				*inlen = (size_t)(p - start);
-				return 1;
-			}
-		} else if (p[1] != '/' && q[-1] != '/' &&
-		    tag_name_len(p + 1, end) == nl &&
-		    memcmp(p + 1, name, nl) == 0)
+		if (tag_is(lt, end, name, nl, 0) && gt[-1] != '/')
 			depth++;
-		p = q + 1;
 	}
 }
 

@@ -408,6 +408,40 @@ test_creds_profile_partial_and_unsupported(void **state)
 	creds_provider_free(p);
 }
 
+static void
+test_creds_profile_file_errors(void **state)
+{
+	struct creds_provider *p;
+	const char *e;
+	char *big;
+
+	/* A parse error names the file and line, never the text. */
+	setenv("AWS_SHARED_CREDENTIALS_FILE", put_file("creds",
+	    "[default]\naws_access_key_id = " AKID1 "\n" SECRET1 "\n"), 1);
+	p = creds_chain_new();
+	e = get_fail(p);
+	assert_non_null(strstr(e, "shared files: "));
+	assert_non_null(strstr(e, "/creds: line 3"));
+	creds_provider_free(p);
+
+	/* Not a regular file. */
+	setenv("AWS_SHARED_CREDENTIALS_FILE", tmpdir, 1);
+	p = creds_chain_new();
+	assert_non_null(strstr(get_fail(p), "is not a regular file"));
+	creds_provider_free(p);
+
+	/* Larger than the maximum. */
+	big = malloc(2 * 1024 * 1024);
+	assert_non_null(big);
+	memset(big, '#', 2 * 1024 * 1024 - 1);
+	big[2 * 1024 * 1024 - 1] = '\0';
+	setenv("AWS_SHARED_CREDENTIALS_FILE", put_file("big", big), 1);
+	free(big);
+	p = creds_chain_new();
+	assert_non_null(strstr(get_fail(p), "/big is larger than"));
+	creds_provider_free(p);
+}
+
 /*
  * Recompute the signature of a recorded STS request from what was sent:
  * proves the headers and body on the wire are the ones signed.
@@ -683,15 +717,31 @@ test_creds_profile_role_errors(void **state)
 	creds_provider_free(p);
 	assert_int_equal(fakehttp_count(fk), 0);
 
-	/* ... and with them: a role assumed with the environment's keys. */
-	set_env_keys();
-	unsetenv("AWS_PROFILE");
-	setenv("AWS_DEFAULT_PROFILE", "env", 1);
+}
+
+static void
+test_creds_profile_credential_source(void **state)
+{
+	struct creds_provider *p = creds_chain_new();
+	const struct fakehttp_req *r;
+
+	/* The profile comes before the container source in the chain, and
+	 * uses it to sign its AssumeRole. */
+	setenv("AWS_CONFIG_FILE", put_file("config",
+	    "[default]\nrole_arn = " ROLE "\n"
+	    "credential_source = EcsContainer\n"), 1);
+	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/c", 1);
+	setenv("DDB_SYNC_TEST_CONTAINER_HOST", fakehttp_url(fk), 1);
+	fakehttp_add(fk, "GET", "/c", 200, creds_json(AKID1, SECRET1, TOKEN1,
+	    T0_1H));
 	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", AKID2,
 	    SECRET2, TOKEN2, T0_1H));
-	p = creds_chain_new();
-	/* The environment comes first in the chain, so it wins outright. */
-	assert_string_equal(get_ok(p)->source, "environment");
+	assert_string_equal(get_ok(p)->source, "assume-role:" ROLE);
+	assert_string_equal(get_ok(p)->access_key_id, AKID2);
+	assert_int_equal(fakehttp_count(fk), 2);
+	r = fakehttp_req(fk, 1);
+	assert_string_equal(r->method, "POST");
+	assert_sts_signature(r, AKID1, SECRET1, "us-east-1", 1);
 	creds_provider_free(p);
 }
 
@@ -1072,18 +1122,23 @@ test_creds_nothing_configured(void **state)
 	creds_provider_free(p);
 }
 
-/* An assume-role provider over env keys, answering with key akid. */
+/* The fake STS answers every AssumeRole with these keys. */
 static void
-script_sts(int status, const char *akid, const char *exp)
+script_sts_ok(const char *akid, const char *exp)
 {
 	fakehttp_reset(fk);
-	if (status == 200)
-		fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", akid,
-		    SECRET2, TOKEN2, exp));
-	else
-		fakehttp_add(fk, "POST", "/", status, status >= 500 ?
-		    sts_err("InternalFailure", "try later") :
-		    sts_err("AccessDenied", "not today"));
+	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", akid,
+	    SECRET2, TOKEN2, exp));
+}
+
+/* ... or with an error: retried for 5xx, not for 4xx. */
+static void
+script_sts_fail(int status)
+{
+	fakehttp_reset(fk);
+	fakehttp_add(fk, "POST", "/", status, status >= 500 ?
+	    sts_err("InternalFailure", "try later") :
+	    sts_err("AccessDenied", "not today"));
 }
 
 static void
@@ -1093,19 +1148,19 @@ test_creds_refresh_windows(void **state)
 	const struct creds *c;
 
 	set_env_keys();
-	script_sts(200, "ASIAFIRST", T0_1H);
+	script_sts_ok("ASIAFIRST", T0_1H);
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	assert_string_equal(get_ok(p)->access_key_id, "ASIAFIRST");
 
 	/* 20 min left: cached. */
 	now_s = T0 + 40 * 60;
-	script_sts(200, "ASIASECOND", T0_2H);
+	script_sts_ok("ASIASECOND", T0_2H);
 	assert_string_equal(get_ok(p)->access_key_id, "ASIAFIRST");
 	assert_int_equal(fakehttp_count(fk), 0);
 
 	/* 14 min left (advisory): refresh fails, old ones kept. */
 	now_s = T0 + 46 * 60;
-	script_sts(500, NULL, NULL);
+	script_sts_fail(500);
 	c = get_ok(p);
 	assert_string_equal(c->access_key_id, "ASIAFIRST");
 	assert_int_equal(fakehttp_count(fk), 3);
@@ -1117,12 +1172,12 @@ test_creds_refresh_windows(void **state)
 
 	/* 9 min left (mandatory): a failed refresh fails. */
 	now_s = T0 + 51 * 60;
-	script_sts(403, NULL, NULL);
+	script_sts_fail(403);
 	assert_non_null(strstr(get_fail(p), "AccessDenied: not today"));
 	assert_int_equal(fakehttp_count(fk), 1);
 
 	/* A working STS again: the new keys. */
-	script_sts(200, "ASIATHIRD", T0_2H);
+	script_sts_ok("ASIATHIRD", T0_2H);
 	c = get_ok(p);
 	assert_string_equal(c->access_key_id, "ASIATHIRD");
 	assert_int_equal(c->expiration, T0 + 7200);
@@ -1137,11 +1192,11 @@ test_creds_refresh_advisory_success(void **state)
 	struct creds_provider *base = creds_chain_new(), *p;
 
 	set_env_keys();
-	script_sts(200, "ASIAFIRST", T0_1H);
+	script_sts_ok("ASIAFIRST", T0_1H);
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	get_ok(p);
 	now_s = T0 + 46 * 60;
-	script_sts(200, "ASIASECOND", T0_2H);
+	script_sts_ok("ASIASECOND", T0_2H);
 	assert_string_equal(get_ok(p)->access_key_id, "ASIASECOND");
 	creds_provider_free(p);
 	creds_provider_free(base);
@@ -1154,19 +1209,19 @@ test_creds_refresh_forced(void **state)
 	char err[512];
 
 	set_env_keys();
-	script_sts(200, "ASIAFIRST", T0_1H);
+	script_sts_ok("ASIAFIRST", T0_1H);
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	get_ok(p);
-	script_sts(200, "ASIASECOND", T0_2H);
+	script_sts_ok("ASIASECOND", T0_2H);
 	assert_int_equal(creds_refresh(p, err, sizeof(err)), 0);
 	assert_string_equal(get_ok(p)->access_key_id, "ASIASECOND");
 	assert_int_equal(fakehttp_count(fk), 1);
 
 	/* A failed forced refresh drops the cached ones. */
-	script_sts(400, NULL, NULL);
+	script_sts_fail(400);
 	assert_int_equal(creds_refresh(p, err, sizeof(err)), -1);
 	assert_no_secret(err);
-	script_sts(200, "ASIATHIRD", T0_2H);
+	script_sts_ok("ASIATHIRD", T0_2H);
 	assert_string_equal(get_ok(p)->access_key_id, "ASIATHIRD");
 	creds_provider_free(p);
 	creds_provider_free(base);
@@ -1179,7 +1234,7 @@ test_creds_expired_answer_rejected(void **state)
 	const char *e;
 
 	set_env_keys();
-	script_sts(200, "ASIAOLD", "2029-12-31T23:00:00Z");
+	script_sts_ok("ASIAOLD", "2029-12-31T23:00:00Z");
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	e = get_fail(p);
 	assert_non_null(strstr(e, "assume-role:" ROLE ": credentials already "
@@ -1200,6 +1255,7 @@ main(void)
 		T(test_creds_profile_selection),
 		T(test_creds_profile_missing_named),
 		T(test_creds_profile_partial_and_unsupported),
+		T(test_creds_profile_file_errors),
 		T(test_creds_assume_role_request),
 		T(test_creds_assume_role_long_term_keys),
 		T(test_creds_assume_role_errors),
@@ -1207,6 +1263,7 @@ main(void)
 		T(test_creds_assume_role_base_expired),
 		T(test_creds_profile_assume_role),
 		T(test_creds_profile_role_errors),
+		T(test_creds_profile_credential_source),
 		T(test_creds_web_identity),
 		T(test_creds_web_identity_errors),
 		T(test_creds_profile_web_identity),

@@ -1,6 +1,4 @@
 /* test_profile.c: the shared config/credentials INI parser. */
-#include <sys/stat.h>
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -152,58 +149,6 @@ test_profile_errors_name_line_not_text(void **state)
 	profile_clear(&pf);
 }
 
-static void
-write_file(const char *path, const char *s, size_t n)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(s, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void
-test_profile_load(void **state)
-{
-	char dir[] = "/tmp/test_profile.XXXXXX", path[256], err[256];
-	struct profile_file pf;
-	char *big;
-
-	assert_non_null(mkdtemp(dir));
-	memset(&pf, 0, sizeof(pf));
-	snprintf(path, sizeof(path), "%s/missing", dir);
-	assert_int_equal(profile_load(&pf, path, PROFILE_CONFIG, err,
-	    sizeof(err)), 1);
-	assert_int_equal(profile_load(&pf, dir, PROFILE_CONFIG, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "not a regular file"));
-
-	snprintf(path, sizeof(path), "%s/config", dir);
-	write_file(path, "[profile x]\nregion = r\n", 23);
-	assert_int_equal(profile_load(&pf, path, PROFILE_CONFIG, err,
-	    sizeof(err)), 0);
-	assert_string_equal(profile_get(&pf, "x", "region"), "r");
-	profile_clear(&pf);
-
-	write_file(path, "[x]\nbroken\n", 11);
-	assert_int_equal(profile_load(&pf, path, PROFILE_CREDENTIALS, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, path));
-	assert_non_null(strstr(err, "line 2"));
-	profile_clear(&pf);
-
-	big = malloc(PROFILE_FILE_MAX + 1);
-	memset(big, '#', PROFILE_FILE_MAX + 1);
-	write_file(path, big, PROFILE_FILE_MAX + 1);
-	free(big);
-	assert_int_equal(profile_load(&pf, path, PROFILE_CONFIG, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "larger than"));
-	profile_clear(&pf);
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(rmdir(dir), 0);
-}
-
 int
 main(void)
 {
@@ -212,7 +157,6 @@ main(void)
 		cmocka_unit_test(test_profile_config_sections),
 		cmocka_unit_test(test_profile_later_key_wins),
 		cmocka_unit_test(test_profile_errors_name_line_not_text),
-		cmocka_unit_test(test_profile_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -321,6 +321,32 @@ test_sts_markup_in_value(void **state)
 }
 
 static void
+test_sts_comments_and_cdata_skipped(void **state)
+{
+	static const char xml[] = "<AssumeRoleResponse><AssumeRoleResult>"
+	    "<!-- <Credentials><AccessKeyId>INCOMMENT</AccessKeyId> -->"
+	    "<Note><![CDATA[<Credentials><AccessKeyId>INCDATA</AccessKeyId>"
+	    "]]></Note><Empty/><Credentials><AccessKeyId>" AKID
+	    "</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
+	    "<SessionToken>t</SessionToken><Expiration>2030-01-01T00:00:00Z"
+	    "</Expiration></Credentials></AssumeRoleResult>"
+	    "</AssumeRoleResponse>";
+	static const char open_comment[] = "<AssumeRoleResponse><!-- x "
+	    "</AssumeRoleResponse>";
+	char err[256];
+	struct creds c;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole",
+	    &c, err, sizeof(err)), 0);
+	assert_string_equal(c.access_key_id, AKID);
+	creds_clear(&c);
+	assert_int_equal(sts_parse_response(open_comment,
+	    strlen(open_comment), "AssumeRole", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "malformed or truncated"));
+}
+
+static void
 test_sts_json_container(void **state)
 {
 	static const char js[] = "{\"RoleArn\":\"arn:aws:iam::1:role/r\","
@@ -474,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_sts_missing_fields),
 		cmocka_unit_test(test_sts_truncated_response),
 		cmocka_unit_test(test_sts_markup_in_value),
+		cmocka_unit_test(test_sts_comments_and_cdata_skipped),
 		cmocka_unit_test(test_sts_json_container),
 		cmocka_unit_test(test_sts_json_imds_success),
 		cmocka_unit_test(test_sts_json_errors),

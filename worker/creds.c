@@ -308,8 +308,7 @@ hdr_base(void)
 	struct curl_slist *l = NULL;
 
 	hdr_add(&l, "User-Agent", "ddb-sync/" DDB_SYNC_VERSION);
-	/* No 100-continue round trip, no compressed secrets in curl. */
-	hdr_add(&l, "Accept-Encoding", "identity");
+	/* No 100-continue round trip for a long web identity token. */
 	if ((l = curl_slist_append(l, "Expect:")) == NULL)
 		fatalx("creds: out of memory");
 	return l;
@@ -399,6 +398,7 @@ scrub_message(char *msg, const char *const *secrets, size_t n)
 
 struct sts_req {
 	const char	*action;	/* "AssumeRole", ... */
+	const char	*role_arn;	/* for messages */
 	const char	*url;
 	const char	*region;	/* signing region */
 	const struct creds *signer;	/* NULL: unsigned (web identity) */
@@ -476,10 +476,11 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 		if (http_sync(p, &x, NULL, rq->url, hdrs, rq->body->data,
 		    rq->body->len, timeout) == -1) {
 			*st = AWS_TRANSIENT;
-			snprintf(err, errlen, "%s at %s: %s", rq->action,
-			    eu.hosthdr, x.curl_err);
+			snprintf(err, errlen, "%s %s at %s: %s", rq->action,
+			    rq->role_arn, eu.hosthdr, x.curl_err);
 		} else if (x.status == 200) {
-			if (sts_parse_response(x.resp.data, x.resp.len,
+			if (sts_parse_response(x.resp.data != NULL ?
+			    x.resp.data : "", x.resp.len,
 			    rq->action, out, msg, sizeof(msg)) == 0) {
 				*st = AWS_OK;
 				rc = 0;
@@ -487,8 +488,8 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			}
 			*st = AWS_FATAL;
 			scrub_message(msg, rq->secrets, 3);
-			snprintf(err, errlen, "%s at %s: bad answer: %s",
-			    rq->action, eu.hosthdr, msg);
+			snprintf(err, errlen, "%s %s at %s: bad answer: %s",
+			    rq->action, rq->role_arn, eu.hosthdr, msg);
 		} else {
 			if (sts_parse_error(x.resp.data != NULL ? x.resp.data :
 			    "", x.resp.len, code, sizeof(code), msg,
@@ -500,8 +501,8 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			}
 			scrub_message(msg, rq->secrets, 3);
 			*st = retry_classify(x.status, 0, 0, code);
-			snprintf(err, errlen, "%s at %s: %s: %s", rq->action,
-			    eu.hosthdr, code, msg);
+			snprintf(err, errlen, "%s %s at %s: %s: %s",
+			    rq->action, rq->role_arn, eu.hosthdr, code, msg);
 		}
 		xfer_wipe(&x);
 		hdr_free(hdrs);
@@ -541,6 +542,7 @@ assume_role(struct creds_provider *p, const struct creds *signer,
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.action = "AssumeRole";
+	rq.role_arn = role_arn;
 	rq.url = url;
 	rq.region = region != NULL ? region : "us-east-1";
 	rq.signer = signer;
@@ -577,6 +579,7 @@ web_identity(struct creds_provider *p, const char *role_arn,
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.action = "AssumeRoleWithWebIdentity";
+	rq.role_arn = role_arn;
 	rq.url = url;
 	rq.region = region != NULL ? region : "us-east-1";
 	rq.body = &body;

@@ -538,7 +538,10 @@ test_creds_assume_role_long_term_keys(void **state)
 	set_env_keys();
 	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", AKID2,
 	    SECRET2, TOKEN2, T0_1H));
-	p = creds_assume_role_new(base, ROLE, NULL, NULL, "my session!");
+	/* An explicit endpoint (the plan's), no region: us-east-1. */
+	unsetenv("AWS_ENDPOINT_URL_STS");
+	p = creds_assume_role_new(base, ROLE, NULL, fakehttp_url(fk),
+	    "my session!");
 	get_ok(p);
 	r = fakehttp_req(fk, 0);
 	assert_non_null(r);
@@ -565,6 +568,7 @@ test_creds_assume_role_errors(void **state)
 	    "User: arn:aws:iam::123456789012:user/x is not authorized"));
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	e = get_fail(p);
+	assert_non_null(strstr(e, "AssumeRole " ROLE " at 127.0.0.1:"));
 	assert_non_null(strstr(e, "AccessDenied: User: arn:aws:iam::"
 	    "123456789012:user/x is not authorized"));
 	assert_int_equal(fakehttp_count(fk), 1);
@@ -579,6 +583,14 @@ test_creds_assume_role_errors(void **state)
 	e = get_fail(p);
 	assert_non_null(strstr(e, "SignatureDoesNotMatch"));
 	assert_non_null(strstr(e, "withheld"));
+	creds_provider_free(p);
+
+	/* An empty 200 is a bad answer, not a success. */
+	fakehttp_reset(fk);
+	fakehttp_add(fk, "POST", "/", 200, "");
+	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
+	assert_non_null(strstr(get_fail(p), "bad answer: no "
+	    "<AssumeRoleResponse>"));
 	creds_provider_free(p);
 
 	/* No base credentials at all. */
@@ -1108,6 +1120,8 @@ test_creds_nothing_configured(void **state)
 	const char *e;
 
 	e = get_fail(p);
+	/* It fits the 256 bytes aws.c gives it. */
+	assert_true(strlen(e) < 256);
 	assert_non_null(strstr(e, "no credentials found"));
 	assert_non_null(strstr(e, "environment (not set)"));
 	assert_non_null(strstr(e, "shared files (no [default] profile)"));

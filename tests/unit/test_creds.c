@@ -100,7 +100,9 @@ setup(void **state)
 	setenv("AWS_ENDPOINT_URL_STS", fakehttp_url(fk), 1);
 	now_s = T0;
 	creds_set_clock(test_now);
+	/* Every log line, debug included, is checked for secrets. */
 	buf_init(&logs, 1024 * 1024);
+	log_set_verbose(1);
 	log_set_sink(log_capture, NULL);
 	return 0;
 }
@@ -111,6 +113,7 @@ teardown(void **state)
 	char cmd[128];
 
 	log_set_sink(NULL, NULL);
+	log_set_verbose(0);
 	if (logs.data != NULL)
 		assert_no_secret(logs.data);
 	buf_free(&logs);

@@ -1709,26 +1709,40 @@ plan_check_segments(struct plan_check *c, size_t i)
 }
 
 static void
-plan_check_pair(struct plan_check *c, size_t i)
+plan_check_name(struct plan_check *c, size_t i)
 {
 	const struct plan_pair *p = &c->plan->pairs[i];
-	const struct plan_field *f;
 	char q[PLAN_QUOTE_LEN];
-	size_t k;
-	uint32_t v;
 
-	plan_check_side(c, i, "input", &p->input, 1);
-	plan_check_side(c, i, "output", &p->output, 0);
-	if (p->name != NULL && !plan_charset(p->name, 1, PLAN_NAME_MAX, "_.-"))
+	if (p->name == NULL)
+		return;
+	/* A default name made of bad table names: the tables are reported. */
+	if (p->name_derived && (p->input.table == NULL ||
+	    !plan_ok_table(p->input.table) || (p->output.table != NULL &&
+	    !plan_ok_table(p->output.table))))
+		return;
+	if (!plan_charset(p->name, 1, PLAN_NAME_MAX, "_.-"))
 		plan_perr(c, i, 0, "%s '%s' is not usable: a pair name is 1 to "
 		    "%d characters of A-Z a-z 0-9 _ . - (it names files in "
 		    "the state directory)%s", p->name_derived ?
 		    "the default pair name" : "pair name",
 		    plan_quote(q, p->name), PLAN_NAME_MAX,
 		    p->name_derived ? "; set 'name'" : "");
-	else if (p->name != NULL && (strcmp(p->name, ".") == 0 ||
-	    strcmp(p->name, "..") == 0))
+	else if (strcmp(p->name, ".") == 0 || strcmp(p->name, "..") == 0)
 		plan_perr(c, i, 0, "pair name '%s' is not allowed", p->name);
+}
+
+static void
+plan_check_pair(struct plan_check *c, size_t i)
+{
+	const struct plan_pair *p = &c->plan->pairs[i];
+	const struct plan_field *f;
+	size_t k;
+	uint32_t v;
+
+	plan_check_side(c, i, "input", &p->input, 1);
+	plan_check_side(c, i, "output", &p->output, 0);
+	plan_check_name(c, i);
 	for (k = 0; k < PLAN_NFIELDS; k++) {
 		f = &plan_fields[k];
 		if (f->kind != PF_U32)

@@ -838,6 +838,25 @@ test_plan_validate_names(void **state)
 	    "us-east-1}\n    output: {table: abd}\n"));
 }
 
+/* A bad table is reported once, not again as a bad default name. */
+static void
+test_plan_validate_bad_table_once(void **state)
+{
+	struct plan_errors e;
+	struct plan *plan;
+
+	(void)state;
+	plan = load("plan:\n  - input: {table: a/b, region: us-east-1}\n"
+	    "    output: {table: abd}\n", &e);
+	assert_non_null(plan);
+	plan_resolve_defaults(plan);
+	assert_string_equal(plan->pairs[0].name, "a/b");
+	assert_int_equal(plan_validate(plan, &e), 1);
+	assert_msg(&e, "input table 'a/b' is not a valid", NULL);
+	plan_errors_clear(&e);
+	plan_free(plan);
+}
+
 static void
 test_plan_validate_regions_arns_urls(void **state)
 {
@@ -1302,6 +1321,7 @@ main(void)
 		    setup),
 		cmocka_unit_test_setup(test_plan_default_names_unique, setup),
 		cmocka_unit_test_setup(test_plan_validate_names, setup),
+		cmocka_unit_test_setup(test_plan_validate_bad_table_once, setup),
 		cmocka_unit_test_setup(test_plan_validate_regions_arns_urls,
 		    setup),
 		cmocka_unit_test_setup(test_plan_validate_pairs, setup),

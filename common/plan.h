@@ -1,9 +1,23 @@
-/* plan.h: the plan model (pairs of tables), its YAML loader, flags and checks. */
+/* plan.h: the plan model (pairs of tables), YAML loader, flags and checks. */
 #ifndef PLAN_H
 #define PLAN_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Limits on what a plan may contain; see docs/plan-format.md. */
+#define PLAN_MAX_FILE		(1024 * 1024)	/* bytes of YAML */
+#define PLAN_MAX_DEPTH		16	/* nested mappings/sequences */
+#define PLAN_MAX_NODES		100000	/* YAML nodes in one file */
+#define PLAN_MAX_PAIRS		1000
+#define PLAN_MAX_VALUE		2048	/* bytes in one string value */
+#define PLAN_MAX_SEGMENTS	4096	/* entries in a segments list */
+#define PLAN_MAX_ERRORS		100	/* kept; then one saying "stopped" */
+
+#define PLAN_TOTAL_SEGMENTS_MAX	1000000	/* DynamoDB's TotalSegments limit */
+#define PLAN_PAGE_SIZE_MAX	10000
+#define PLAN_MAX_INFLIGHT_MAX	1024
+#define PLAN_NAME_MAX		200	/* pair names are file names */
 
 struct plan_side {
 	char	*table;
@@ -17,15 +31,16 @@ struct plan_side {
 
 struct plan_pair {
 	char	*name;		/* unique; default: the input table name */
+	int	 name_derived;	/* 1 if plan_resolve_defaults chose name */
 	struct plan_side input;
 	struct plan_side output;
 	int	 backfill;	/* 1 = phase enabled (default) */
 	int	 stream;	/* 1 = phase enabled (default) */
 	uint32_t total_segments;	/* 0 = automatic */
-	uint32_t *segments;	/* subset scanned by this host; NULL = all */
+	uint32_t *segments;	/* sorted subset this host scans; NULL = all */
 	size_t	 nsegments;
 	uint32_t page_size;	/* Scan Limit; 0 = automatic */
-	uint32_t max_inflight;	/* BatchWriteItem requests in flight; 0 = default */
+	uint32_t max_inflight;	/* BatchWriteItems in flight; 0 = default */
 	int	 line;
 };
 
@@ -35,7 +50,10 @@ struct plan {
 	char	*path;		/* NULL when built from flags */
 };
 
-/* Problems found while loading or validating; every one is kept. */
+/*
+ * Problems found while loading or validating; every one is kept, up to
+ * PLAN_MAX_ERRORS, after which one last message says the list stopped.
+ */
 struct plan_errors {
 	char	**msgs;
 	size_t	 n;
@@ -45,11 +63,14 @@ void	plan_errors_init(struct plan_errors *);
 void	plan_errors_add(struct plan_errors *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	plan_errors_clear(struct plan_errors *);
+/* 1 once PLAN_MAX_ERRORS messages are kept (callers may stop looking). */
+int	plan_errors_full(const struct plan_errors *);
 
 struct plan *plan_new(void);
 void	plan_free(struct plan *);
 void	plan_pair_init(struct plan_pair *);
 void	plan_pair_clear(struct plan_pair *);
+/* A new initialised pair; earlier pair pointers may move. */
 struct plan_pair *plan_add_pair(struct plan *);
 
 /*
@@ -57,18 +78,28 @@ struct plan_pair *plan_add_pair(struct plan *);
  * key, wrong type, missing table, ...). Returns NULL if any was found.
  * Regions missing in the file are filled from AWS_REGION/AWS_DEFAULT_REGION
  * (input) and the input region (output) by plan_resolve_defaults().
+ * Refused outright: more than PLAN_MAX_FILE bytes, invalid UTF-8 or control
+ * characters, anchors/aliases, tags, several documents, nesting deeper than
+ * PLAN_MAX_DEPTH.
  */
 struct plan *plan_load_file(const char *path, struct plan_errors *);
 struct plan *plan_load_buffer(const char *name, const char *text,
 	    size_t len, struct plan_errors *);
 
-/* Fill defaults (names, regions from env, output table from input). */
+/*
+ * Fill defaults: output table = input table; input region from AWS_REGION,
+ * then AWS_DEFAULT_REGION; output region = input region; pair name = input
+ * table, or, where that would not be unique, "<input>-<output>", then
+ * "<input>-<output>-<output region>", then that plus "-<n>" (n counts the
+ * pairs still alike, in plan order). Explicit names are never changed.
+ */
 void	plan_resolve_defaults(struct plan *);
 
 /*
- * Whole-plan checks after defaults: input != output, duplicate pairs,
- * duplicate names, segments vs total_segments, regions present, name
- * characters safe for file names. Returns the number of problems added.
+ * Whole-plan checks after defaults: table names, pair names (file-name
+ * safe), regions, role ARNs, endpoint URLs, numeric ranges, segments vs
+ * total_segments, at least one phase, input != output, duplicate pairs,
+ * duplicate names. Returns the number of problems added.
  */
 int	plan_validate(const struct plan *, struct plan_errors *);
 
@@ -76,25 +107,46 @@ int	plan_validate(const struct plan *, struct plan_errors *);
  * Pair flags shared by ddb-sync and ddb-sync-worker: "input-table",
  * "input-region", "input-role-arn", "input-endpoint-url",
  * "input-streams-endpoint-url", "input-sts-endpoint-url", the same with
- * "output-", "backfill", "stream" (value "true"/"false"/NULL = true),
- * "no-backfill", "no-stream", "pair-name", "total-segments", "segments"
- * ("0,1,2"), "page-size", "max-inflight".
+ * "output-" (no streams endpoint), "backfill", "stream" (value a boolean,
+ * NULL = true), "no-backfill", "no-stream", "pair-name", "total-segments",
+ * "segments" ("0,1,2"), "page-size", "max-inflight".
  * Returns 1 if name is a pair flag and was applied, 0 if not a pair flag,
- * -1 on a bad value (err says why).
+ * -1 on a bad value (err says why, without the flag name).
  */
 int	plan_pair_set_flag(struct plan_pair *, const char *name,
 	    const char *value, char *err, size_t errlen);
-/* Whether the pair flag takes a value ("input-table") or not ("no-stream"). */
+/*
+ * Whether the pair flag needs a value: 1 ("input-table": "--f=v" or
+ * "--f v"), 0 if it takes none or only an optional "=value" ("no-stream",
+ * "stream"), -1 if name is not a pair flag.
+ */
 int	plan_pair_flag_needs_value(const char *name);
 
 /*
- * The pair as ddb-sync-worker arguments ("--input-table=T", ...), for exec.
- * Returns a NULL-terminated array; free with plan_argv_free().
+ * The pair as ddb-sync-worker arguments ("--input-table=T", ...; no argv[0]),
+ * for exec. Every set field is included, and --backfill/--stream always, so
+ * plan_pair_set_flag() on each item rebuilds the same pair. Returns a
+ * NULL-terminated array; free with plan_argv_free().
  */
 char	**plan_pair_to_argv(const struct plan_pair *, size_t *argc);
 void	 plan_argv_free(char **);
 
-/* "[src] ⇨ [dst]" label used in log lines. */
+/*
+ * "[src] ⇨ [dst]" label used in log lines: the table names, each followed by
+ * "@region" when both tables have the same name but regions differ.
+ * Truncated (on a UTF-8 boundary) to fit len.
+ */
 const char *plan_pair_label(const struct plan_pair *, char *buf, size_t len);
+
+/*
+ * A value fit to echo in a message: at most PLAN_QUOTE_LEN - 4 bytes, then
+ * "...", control characters and invalid UTF-8 shown as '?', so a hostile
+ * plan or argument cannot send escape sequences to the operator's terminal.
+ */
+#define PLAN_QUOTE_LEN	68
+const char *plan_quote(char buf[PLAN_QUOTE_LEN], const char *);
+
+/* true/false/yes/no/on/off, any case. 0 and *b set, or -1. */
+int	plan_parse_bool(const char *, int *b);
 
 #endif

@@ -1,0 +1,1799 @@
+/* plan.c: the plan model: YAML loading, defaults, validation, pair flags. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "buf.h"
+#include "log.h"
+#include "plan.h"
+#include "xmalloc.h"
+
+#define PLAN_QMAX	(PLAN_QUOTE_LEN - 4)	/* bytes kept, before "..." */
+
+#define PLAN_ERRLEN	256
+
+/* ------------------------------------------------------------------------
+ * Error list
+ */
+
+void
+plan_errors_init(struct plan_errors *e)
+{
+	e->msgs = NULL;
+	e->n = 0;
+}
+
+int
+plan_errors_full(const struct plan_errors *e)
+{
+	return e->n >= PLAN_MAX_ERRORS;
+}
+
+static void
+plan_errors_vadd(struct plan_errors *e, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (e->n > PLAN_MAX_ERRORS)
+		return;
+	if (e->n == PLAN_MAX_ERRORS)
+		msg = xstrdup("too many problems; stopped listing them");
+	else if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	e->msgs = xrealloc(e->msgs, (e->n + 1) * sizeof(*e->msgs));
+	e->msgs[e->n++] = msg;
+}
+
+void
+plan_errors_add(struct plan_errors *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	plan_errors_vadd(e, fmt, ap);
+	va_end(ap);
+}
+
+void
+plan_errors_clear(struct plan_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->msgs[i]);
+	free(e->msgs);
+	plan_errors_init(e);
+}
+
+/* ------------------------------------------------------------------------
+ * Text helpers
+ */
+
+/* Length of the UTF-8 sequence at u, or 0 if it is not valid. */
+static size_t
+plan_utf8_len(const unsigned char *u)
+{
+	size_t n, i;
+
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if (u[i] < 0x80 || u[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Drop a UTF-8 sequence cut short at the end of s (after truncation). */
+static void
+plan_utf8_trim(char *s)
+{
+	size_t len = strlen(s), i = len;
+	unsigned char lead;
+	size_t need;
+
+	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)s[i - 1];
+	if (lead < 0xc0)
+		return;
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	if (len - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
+const char *
+plan_quote(char out[PLAN_QUOTE_LEN], const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, n;
+
+	while (u[i] != '\0') {
+		n = plan_utf8_len(u + i);
+		if (o + (n ? n : 1) > PLAN_QMAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (n == 0 || (n == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
+		    (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)) {
+			out[o++] = '?';
+			i += n ? n : 1;
+			continue;
+		}
+		memcpy(out + o, u + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void
+plan_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+plan_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (errlen == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		err[0] = '\0';
+	else if ((size_t)n >= errlen)
+		plan_utf8_trim(err);
+}
+
+static int
+plan_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+int
+plan_parse_bool(const char *s, int *b)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*b = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*b = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A decimal number in [min, max]: digits only (no sign, space or 0x). */
+static int
+plan_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out,
+    char *err, size_t errlen)
+{
+	char q[PLAN_QUOTE_LEN];
+	uint64_t v = 0;
+	const char *p;
+
+	if (*s == '\0') {
+		plan_seterr(err, errlen, "empty value: expected a number");
+		return -1;
+	}
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			plan_seterr(err, errlen, "'%s' is not a whole number",
+			    plan_quote(q, s));
+			return -1;
+		}
+		if (v <= UINT32_MAX)
+			v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < min || v > max) {
+		plan_seterr(err, errlen, "%s is out of range (%u to %u)",
+		    plan_quote(q, s), min, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+plan_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort v, refuse duplicates, and give it to the pair (v is consumed). */
+static int
+plan_segments_set(struct plan_pair *p, uint32_t *v, size_t n, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	if (n == 0) {
+		plan_seterr(err, errlen, "empty list of segments");
+		goto fail;
+	}
+	qsort(v, n, sizeof(*v), plan_u32_cmp);
+	for (i = 1; i < n; i++) {
+		if (v[i] == v[i - 1]) {
+			plan_seterr(err, errlen, "segment %u is listed twice",
+			    v[i]);
+			goto fail;
+		}
+	}
+	free(p->segments);
+	p->segments = v;
+	p->nsegments = n;
+	return 0;
+fail:
+	free(v);
+	return -1;
+}
+
+/* "0,1,2" as given to --segments. */
+static int
+plan_segments_parse(struct plan_pair *p, const char *s, char *err,
+    size_t errlen)
+{
+	char item[16];
+	uint32_t *v;
+	size_t n = 0, len;
+	const char *comma;
+
+	v = xcalloc(PLAN_MAX_SEGMENTS, sizeof(*v));
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (n == PLAN_MAX_SEGMENTS) {
+			plan_seterr(err, errlen, "more than %d segments listed",
+			    PLAN_MAX_SEGMENTS);
+			goto fail;
+		}
+		if (len == 0 || len >= sizeof(item)) {
+			plan_seterr(err, errlen, "expected segment numbers "
+			    "separated by commas, such as 0,1,2");
+			goto fail;
+		}
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (plan_parse_u32(item, 0, PLAN_TOTAL_SEGMENTS_MAX - 1, &v[n],
+		    err, errlen) == -1)
+			goto fail;
+		n++;
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	return plan_segments_set(p, v, n, err, errlen);
+fail:
+	free(v);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * Pair fields: one table drives the flags, the YAML keys and the argv.
+ */
+
+enum plan_fkind {
+	PF_STR,		/* string, non-empty */
+	PF_BOOL,	/* flag: --x[=bool]; YAML: x: {disabled: bool} */
+	PF_NOBOOL,	/* flag: --no-x */
+	PF_U32,		/* number in [min, max] */
+	PF_SEGS,	/* list of segment numbers */
+};
+
+struct plan_field {
+	const char	*flag;
+	const char	*section;	/* YAML mapping of key; NULL: pair */
+	const char	*key;		/* YAML key; NULL: flag only */
+	enum plan_fkind	 kind;
+	size_t		 off;
+	uint32_t	 min;
+	uint32_t	 max;
+};
+
+#define PO(m)	offsetof(struct plan_pair, m)
+
+static const struct plan_field plan_fields[] = {
+	{ "pair-name", NULL, "name", PF_STR, PO(name), 0, 0 },
+	{ "input-table", "input", "table", PF_STR, PO(input.table), 0, 0 },
+	{ "input-region", "input", "region", PF_STR, PO(input.region), 0, 0 },
+	{ "input-role-arn", "input", "role_arn", PF_STR, PO(input.role_arn),
+	    0, 0 },
+	{ "input-endpoint-url", "input", "endpoint_url", PF_STR,
+	    PO(input.endpoint), 0, 0 },
+	{ "input-streams-endpoint-url", "input", "streams_endpoint_url",
+	    PF_STR, PO(input.streams_endpoint), 0, 0 },
+	{ "input-sts-endpoint-url", "input", "sts_endpoint_url", PF_STR,
+	    PO(input.sts_endpoint), 0, 0 },
+	{ "output-table", "output", "table", PF_STR, PO(output.table), 0, 0 },
+	{ "output-region", "output", "region", PF_STR, PO(output.region),
+	    0, 0 },
+	{ "output-role-arn", "output", "role_arn", PF_STR,
+	    PO(output.role_arn), 0, 0 },
+	{ "output-endpoint-url", "output", "endpoint_url", PF_STR,
+	    PO(output.endpoint), 0, 0 },
+	{ "output-sts-endpoint-url", "output", "sts_endpoint_url", PF_STR,
+	    PO(output.sts_endpoint), 0, 0 },
+	{ "backfill", "backfill", "disabled", PF_BOOL, PO(backfill), 0, 0 },
+	{ "no-backfill", NULL, NULL, PF_NOBOOL, PO(backfill), 0, 0 },
+	{ "stream", "stream", "disabled", PF_BOOL, PO(stream), 0, 0 },
+	{ "no-stream", NULL, NULL, PF_NOBOOL, PO(stream), 0, 0 },
+	{ "total-segments", NULL, "total_segments", PF_U32,
+	    PO(total_segments), 1, PLAN_TOTAL_SEGMENTS_MAX },
+	{ "segments", NULL, "segments", PF_SEGS, PO(segments), 0, 0 },
+	{ "page-size", NULL, "page_size", PF_U32, PO(page_size), 1,
+	    PLAN_PAGE_SIZE_MAX },
+	{ "max-inflight", NULL, "max_inflight", PF_U32, PO(max_inflight), 1,
+	    PLAN_MAX_INFLIGHT_MAX },
+};
+
+#define PLAN_NFIELDS	(sizeof(plan_fields) / sizeof(plan_fields[0]))
+
+static void *
+plan_field_ptr(struct plan_pair *p, const struct plan_field *f)
+{
+	return (char *)p + f->off;
+}
+
+static const void *
+plan_field_cptr(const struct plan_pair *p, const struct plan_field *f)
+{
+	return (const char *)p + f->off;
+}
+
+static const struct plan_field *
+plan_field_by_flag(const char *flag)
+{
+	size_t i;
+
+	for (i = 0; i < PLAN_NFIELDS; i++)
+		if (strcmp(plan_fields[i].flag, flag) == 0)
+			return &plan_fields[i];
+	return NULL;
+}
+
+/* Set one field from text; the YAML loader and the flags share this. */
+static int
+plan_field_set(struct plan_pair *p, const struct plan_field *f,
+    const char *value, char *err, size_t errlen)
+{
+	char **sp;
+	const char *c;
+	int b;
+
+	switch (f->kind) {
+	case PF_STR:
+		if (value == NULL || *value == '\0') {
+			plan_seterr(err, errlen, "empty value");
+			return -1;
+		}
+		if (strlen(value) > PLAN_MAX_VALUE) {
+			plan_seterr(err, errlen, "value too long (over %d "
+			    "bytes)", PLAN_MAX_VALUE);
+			return -1;
+		}
+		for (c = value; *c != '\0'; c++) {
+			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+				plan_seterr(err, errlen,
+				    "value contains a control character");
+				return -1;
+			}
+		}
+		sp = plan_field_ptr(p, f);
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case PF_BOOL:
+		if (value == NULL)
+			b = 1;
+		else if (plan_parse_bool(value, &b) == -1) {
+			char q[PLAN_QUOTE_LEN];
+
+			plan_seterr(err, errlen, "'%s' is not a boolean "
+			    "(true/false, yes/no, on/off)",
+			    plan_quote(q, value));
+			return -1;
+		}
+		*(int *)plan_field_ptr(p, f) = b;
+		return 0;
+	case PF_NOBOOL:
+		if (value != NULL) {
+			plan_seterr(err, errlen, "takes no value");
+			return -1;
+		}
+		*(int *)plan_field_ptr(p, f) = 0;
+		return 0;
+	case PF_U32:
+		if (value == NULL) {
+			plan_seterr(err, errlen, "needs a value");
+			return -1;
+		}
+		return plan_parse_u32(value, f->min, f->max,
+		    plan_field_ptr(p, f), err, errlen);
+	case PF_SEGS:
+		if (value == NULL) {
+			plan_seterr(err, errlen, "needs a value");
+			return -1;
+		}
+		return plan_segments_parse(p, value, err, errlen);
+	}
+	return -1;
+}
+
+int
+plan_pair_set_flag(struct plan_pair *p, const char *name, const char *value,
+    char *err, size_t errlen)
+{
+	const struct plan_field *f;
+
+	if ((f = plan_field_by_flag(name)) == NULL)
+		return 0;
+	if (plan_field_set(p, f, value, err, errlen) == -1)
+		return -1;
+	return 1;
+}
+
+int
+plan_pair_flag_needs_value(const char *name)
+{
+	const struct plan_field *f;
+
+	if ((f = plan_field_by_flag(name)) == NULL)
+		return -1;
+	return f->kind != PF_BOOL && f->kind != PF_NOBOOL;
+}
+
+char **
+plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
+{
+	const struct plan_field *f;
+	struct buf b;
+	char **argv;
+	const char *s;
+	size_t i, j, n = 0;
+	uint32_t v;
+
+	argv = xcalloc(PLAN_NFIELDS + 1, sizeof(*argv));
+	for (i = 0; i < PLAN_NFIELDS; i++) {
+		f = &plan_fields[i];
+		switch (f->kind) {
+		case PF_STR:
+			s = *(char *const *)plan_field_cptr(p, f);
+			if (s != NULL)
+				xasprintf(&argv[n++], "--%s=%s", f->flag, s);
+			break;
+		case PF_BOOL:
+			xasprintf(&argv[n++], "--%s=%s", f->flag,
+			    *(const int *)plan_field_cptr(p, f) ? "true" :
+			    "false");
+			break;
+		case PF_NOBOOL:
+			break;
+		case PF_U32:
+			v = *(const uint32_t *)plan_field_cptr(p, f);
+			if (v != 0)
+				xasprintf(&argv[n++], "--%s=%u", f->flag, v);
+			break;
+		case PF_SEGS:
+			if (p->nsegments == 0)
+				break;
+			/* 11 bytes per number and comma, plus the flag. */
+			buf_init(&b, p->nsegments * 11 + 64);
+			if (buf_printf(&b, "--%s=", f->flag) == -1)
+				fatalx("plan_pair_to_argv: segments");
+			for (j = 0; j < p->nsegments; j++)
+				if (buf_printf(&b, "%s%u", j ? "," : "",
+				    p->segments[j]) == -1)
+					fatalx("plan_pair_to_argv: segments");
+			argv[n++] = buf_steal(&b, NULL);
+			break;
+		}
+	}
+	argv[n] = NULL;
+	if (argcp != NULL)
+		*argcp = n;
+	return argv;
+}
+
+void
+plan_argv_free(char **argv)
+{
+	size_t i;
+
+	if (argv == NULL)
+		return;
+	for (i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+const char *
+plan_pair_label(const struct plan_pair *p, char *buf, size_t len)
+{
+	const char *in, *out, *ir, *or;
+	int n;
+
+	if (len == 0)
+		return buf;
+	in = p->input.table != NULL ? p->input.table : "?";
+	out = p->output.table != NULL ? p->output.table : in;
+	ir = p->input.region;
+	or = p->output.region != NULL ? p->output.region : ir;
+	/* U+21E8 RIGHTWARDS WHITE ARROW, as in the SPEC's log lines. */
+	if (strcmp(in, out) == 0 && ir != NULL && or != NULL &&
+	    strcmp(ir, or) != 0)
+		n = snprintf(buf, len, "[%s@%s] \xe2\x87\xa8 [%s@%s]", in, ir,
+		    out, or);
+	else
+		n = snprintf(buf, len, "[%s] \xe2\x87\xa8 [%s]", in, out);
+	if (n < 0)
+		buf[0] = '\0';
+	else if ((size_t)n >= len)
+		plan_utf8_trim(buf);
+	return buf;
+}
+
+/* ------------------------------------------------------------------------
+ * Plan and pair lifetime
+ */
+
+struct plan *
+plan_new(void)
+{
+	return xcalloc(1, sizeof(struct plan));
+}
+
+void
+plan_free(struct plan *plan)
+{
+	size_t i;
+
+	if (plan == NULL)
+		return;
+	for (i = 0; i < plan->npairs; i++)
+		plan_pair_clear(&plan->pairs[i]);
+	free(plan->pairs);
+	free(plan->path);
+	free(plan);
+}
+
+void
+plan_pair_init(struct plan_pair *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->backfill = 1;
+	p->stream = 1;
+}
+
+static void
+plan_side_clear(struct plan_side *s)
+{
+	free(s->table);
+	free(s->region);
+	free(s->role_arn);
+	free(s->endpoint);
+	free(s->streams_endpoint);
+	free(s->sts_endpoint);
+}
+
+void
+plan_pair_clear(struct plan_pair *p)
+{
+	free(p->name);
+	plan_side_clear(&p->input);
+	plan_side_clear(&p->output);
+	free(p->segments);
+	plan_pair_init(p);
+}
+
+struct plan_pair *
+plan_add_pair(struct plan *plan)
+{
+	struct plan_pair *p;
+
+	plan->pairs = xrealloc(plan->pairs,
+	    (plan->npairs + 1) * sizeof(*plan->pairs));
+	p = &plan->pairs[plan->npairs++];
+	plan_pair_init(p);
+	return p;
+}
+
+/* ------------------------------------------------------------------------
+ * YAML: events into a small tree (no aliases, bounded depth and size), then
+ * a walk of the tree that reports every problem with its line.
+ */
+
+enum plan_ytype {
+	PY_SCALAR,
+	PY_SEQ,
+	PY_MAP,
+	PY_BAD,		/* an alias; already reported */
+};
+
+struct plan_ynode {
+	enum plan_ytype	 type;
+	int		 line;
+	char		*value;		/* scalar, NUL-terminated */
+	size_t		 vlen;		/* may exceed strlen: "\0" escapes */
+	int		 plain;		/* unquoted scalar */
+	struct plan_ynode **kids;	/* items, or keys and values in turn */
+	size_t		 nkids;
+};
+
+struct plan_load {
+	const char	*name;
+	const char	*text;
+	size_t		 len;
+	struct plan_errors *errs;
+	int		 nerr;		/* problems this load found */
+	size_t		 nnodes;
+	struct plan	*plan;
+};
+
+static void
+plan_lerr(struct plan_load *, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+plan_lerr(struct plan_load *ld, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	plan_errors_add(ld->errs, "%s:%d: %s", ld->name, line, msg);
+	free(msg);
+	ld->nerr++;
+}
+
+static void
+plan_ynode_free(struct plan_ynode *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		plan_ynode_free(n->kids[i]);
+	free(n->kids);
+	free(n->value);
+	free(n);
+}
+
+static void
+plan_ynode_add(struct plan_ynode *parent, struct plan_ynode *kid)
+{
+	/* Grow by doubling; the node count bounds the size. */
+	if ((parent->nkids & (parent->nkids - 1)) == 0)
+		parent->kids = xrealloc(parent->kids,
+		    (parent->nkids ? parent->nkids * 2 : 1) *
+		    sizeof(*parent->kids));
+	parent->kids[parent->nkids++] = kid;
+}
+
+static int
+plan_ynode_null(const struct plan_ynode *n)
+{
+	if (n->type != PY_SCALAR || !n->plain)
+		return 0;
+	return n->vlen == 0 || strcmp(n->value, "~") == 0 ||
+	    strcmp(n->value, "null") == 0 || strcmp(n->value, "Null") == 0 ||
+	    strcmp(n->value, "NULL") == 0;
+}
+
+static const char *
+plan_ynode_what(const struct plan_ynode *n)
+{
+	switch (n->type) {
+	case PY_SCALAR:
+		return plan_ynode_null(n) ? "an empty value" : "a single value";
+	case PY_SEQ:
+		return "a list";
+	case PY_MAP:
+		return "a mapping";
+	default:
+		return "an alias";
+	}
+}
+
+static void
+plan_yaml_error(struct plan_load *ld, const yaml_parser_t *parser)
+{
+	const char *problem;
+	size_t off, i;
+	int line = 1;
+
+	problem = parser->problem != NULL ? parser->problem : "unknown error";
+	switch (parser->error) {
+	case YAML_MEMORY_ERROR:
+		fatalx("%s: out of memory parsing YAML", ld->name);
+	case YAML_READER_ERROR:
+		/* Reader errors carry a byte offset, not a line. */
+		off = parser->problem_offset < ld->len ?
+		    parser->problem_offset : ld->len;
+		for (i = 0; i < off; i++)
+			if (ld->text[i] == '\n')
+				line++;
+		if (parser->problem_value != -1)
+			plan_lerr(ld, line, "not a UTF-8 text plan: %s "
+			    "(byte 0x%02x at offset %zu)", problem,
+			    (unsigned)parser->problem_value & 0xff,
+			    parser->problem_offset);
+		else
+			plan_lerr(ld, line, "not a UTF-8 text plan: %s",
+			    problem);
+		break;
+	default:
+		line = (int)parser->problem_mark.line + 1;
+		if (parser->context != NULL)
+			plan_lerr(ld, line, "YAML syntax error: %s (%s at "
+			    "line %d)", problem, parser->context,
+			    (int)parser->context_mark.line + 1);
+		else
+			plan_lerr(ld, line, "YAML syntax error: %s", problem);
+		break;
+	}
+}
+
+/* Report an anchor or tag: both are refused (alias bombs, type tricks). */
+static void
+plan_yaml_props(struct plan_load *ld, int line, const yaml_char_t *anchor,
+    const yaml_char_t *tag)
+{
+	char q[PLAN_QUOTE_LEN];
+
+	if (anchor != NULL)
+		plan_lerr(ld, line, "YAML anchors and aliases are not "
+		    "supported (&%s)", plan_quote(q, (const char *)anchor));
+	if (tag != NULL)
+		plan_lerr(ld, line, "YAML tags are not supported (%s)",
+		    plan_quote(q, (const char *)tag));
+}
+
+/*
+ * Parse ld->text into *rootp (NULL for an empty stream). Returns -1 when
+ * the YAML itself is unusable (syntax, encoding, too deep or too big).
+ */
+static int
+plan_yaml_parse(struct plan_load *ld, struct plan_ynode **rootp)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	struct plan_ynode *stack[PLAN_MAX_DEPTH];
+	struct plan_ynode *root = NULL, *node;
+	char q[PLAN_QUOTE_LEN];
+	size_t depth = 0;
+	int ndocs = 0, done = 0, have_ev = 0, line;
+
+	if (!yaml_parser_initialize(&parser))
+		fatalx("yaml_parser_initialize");
+	yaml_parser_set_input_string(&parser,
+	    (const unsigned char *)ld->text, ld->len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			plan_yaml_error(ld, &parser);
+			goto fail;
+		}
+		have_ev = 1;
+		line = (int)ev.start_mark.line + 1;
+		node = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++ndocs > 1) {
+				plan_lerr(ld, line, "a second YAML document: "
+				    "a plan file holds one");
+				goto fail;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			plan_lerr(ld, line, "YAML anchors and aliases are not "
+			    "supported (*%s)", plan_quote(q,
+			    (const char *)ev.data.alias.anchor));
+			node = xcalloc(1, sizeof(*node));
+			node->type = PY_BAD;
+			break;
+		case YAML_SCALAR_EVENT:
+			plan_yaml_props(ld, line, ev.data.scalar.anchor,
+			    ev.data.scalar.tag);
+			node = xcalloc(1, sizeof(*node));
+			node->type = PY_SCALAR;
+			node->vlen = ev.data.scalar.length;
+			node->value = xmalloc(node->vlen + 1);
+			memcpy(node->value, ev.data.scalar.value, node->vlen);
+			node->value[node->vlen] = '\0';
+			node->plain =
+			    ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			plan_yaml_props(ld, line, ev.data.sequence_start.anchor,
+			    ev.data.sequence_start.tag);
+			node = xcalloc(1, sizeof(*node));
+			node->type = PY_SEQ;
+			break;
+		case YAML_MAPPING_START_EVENT:
+			plan_yaml_props(ld, line, ev.data.mapping_start.anchor,
+			    ev.data.mapping_start.tag);
+			node = xcalloc(1, sizeof(*node));
+			node->type = PY_MAP;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (depth > 0)
+				depth--;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+		have_ev = 0;
+		if (node == NULL)
+			continue;
+		node->line = line;
+		if (depth == 0) {
+			/* One document has one root node. */
+			plan_ynode_free(root);
+			root = node;
+		} else
+			plan_ynode_add(stack[depth - 1], node);
+		if (++ld->nnodes > PLAN_MAX_NODES) {
+			plan_lerr(ld, line, "more than %d YAML nodes: not a "
+			    "plan file?", PLAN_MAX_NODES);
+			goto fail;
+		}
+		if (node->type == PY_SEQ || node->type == PY_MAP) {
+			if (depth == PLAN_MAX_DEPTH) {
+				plan_lerr(ld, line, "nested more than %d "
+				    "levels deep", PLAN_MAX_DEPTH);
+				goto fail;
+			}
+			stack[depth++] = node;
+		}
+	}
+	yaml_parser_delete(&parser);
+	*rootp = root;
+	return 0;
+fail:
+	if (have_ev)
+		yaml_event_delete(&ev);
+	yaml_parser_delete(&parser);
+	plan_ynode_free(root);
+	*rootp = NULL;
+	return -1;
+}
+
+/* Edit distance, for "did you mean" on unknown keys; small strings only. */
+static size_t
+plan_distance(const char *a, const char *b)
+{
+	size_t row[33], la = strlen(a), lb = strlen(b), i, j, prev, tmp, best;
+
+	if (la > 32 || lb > 32)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+#define PLAN_MAX_KEYS	10
+
+struct plan_keys {
+	const char	*names[PLAN_MAX_KEYS];
+	size_t		 n;
+	struct plan_ynode *vals[PLAN_MAX_KEYS];	/* NULL: absent */
+	int		 lines[PLAN_MAX_KEYS];		/* of each key */
+};
+
+static void
+plan_keys_add(struct plan_keys *k, const char *name)
+{
+	if (k->n == PLAN_MAX_KEYS)
+		fatalx("plan_keys_add: too many keys");
+	k->names[k->n++] = name;
+}
+
+static struct plan_ynode *
+plan_keys_get(const struct plan_keys *k, const char *name, int *line)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++) {
+		if (strcmp(k->names[i], name) == 0) {
+			if (line != NULL)
+				*line = k->lines[i];
+			return k->vals[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Sort a mapping's values into k by key; report keys that are unknown,
+ * repeated or not plain strings. ctx names the mapping in messages.
+ */
+static void
+plan_map_keys(struct plan_load *ld, const struct plan_ynode *map,
+    const char *ctx, struct plan_keys *k)
+{
+	const struct plan_ynode *key;
+	char q[PLAN_QUOTE_LEN], hint[PLAN_QUOTE_LEN + 32];
+	size_t i, j, d, best, bestd;
+
+	memset(k->vals, 0, sizeof(k->vals));
+	memset(k->lines, 0, sizeof(k->lines));
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		if (plan_errors_full(ld->errs))
+			return;
+		key = map->kids[i];
+		if (key->type == PY_BAD)
+			continue;
+		if (key->type != PY_SCALAR) {
+			plan_lerr(ld, key->line, "%s: keys must be plain "
+			    "words, got %s", ctx, plan_ynode_what(key));
+			continue;
+		}
+		for (j = 0; j < k->n; j++)
+			if (key->vlen == strlen(k->names[j]) &&
+			    strcmp(key->value, k->names[j]) == 0)
+				break;
+		if (j < k->n) {
+			if (k->vals[j] != NULL)
+				plan_lerr(ld, key->line, "%s: key '%s' is "
+				    "repeated (first at line %d)", ctx,
+				    k->names[j], k->lines[j]);
+			else {
+				k->vals[j] = map->kids[i + 1];
+				k->lines[j] = key->line;
+			}
+			continue;
+		}
+		hint[0] = '\0';
+		best = bestd = SIZE_MAX;
+		for (j = 0; j < k->n; j++) {
+			d = plan_distance(key->value, k->names[j]);
+			if (d < bestd) {
+				bestd = d;
+				best = j;
+			}
+		}
+		if (bestd <= 2 && bestd < key->vlen)
+			plan_seterr(hint, sizeof(hint), " (did you mean '%s'?)",
+			    k->names[best]);
+		plan_lerr(ld, key->line, "%s: unknown key '%s'%s", ctx,
+		    plan_quote(q, key->value), hint);
+	}
+}
+
+/* A scalar value for field f of pair p, from key at ctx.key. */
+static void
+plan_set_scalar(struct plan_load *ld, struct plan_pair *p,
+    const struct plan_field *f, const char *ctx, const char *key,
+    const struct plan_ynode *v)
+{
+	char err[PLAN_ERRLEN];
+
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_SCALAR) {
+		plan_lerr(ld, v->line, "%s.%s: expected a single value, got "
+		    "%s", ctx, key, plan_ynode_what(v));
+		return;
+	}
+	if (plan_ynode_null(v) || v->vlen == 0) {
+		plan_lerr(ld, v->line, "%s.%s: empty value", ctx, key);
+		return;
+	}
+	if (strlen(v->value) != v->vlen) {
+		plan_lerr(ld, v->line, "%s.%s: value contains a NUL byte", ctx,
+		    key);
+		return;
+	}
+	if (plan_field_set(p, f, v->value, err, sizeof(err)) == -1)
+		plan_lerr(ld, v->line, "%s.%s: %s", ctx, key, err);
+}
+
+static void
+plan_walk_segments(struct plan_load *ld, struct plan_pair *p,
+    const char *ctx, const struct plan_ynode *v)
+{
+	const struct plan_ynode *it;
+	char err[PLAN_ERRLEN];
+	uint32_t *segs = NULL;
+	size_t i;
+	int bad = 0;
+
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_SEQ) {
+		plan_lerr(ld, v->line, "%s.segments: expected a list of "
+		    "segment numbers such as [0, 1, 2], got %s", ctx,
+		    plan_ynode_what(v));
+		return;
+	}
+	if (v->nkids > PLAN_MAX_SEGMENTS) {
+		plan_lerr(ld, v->line, "%s.segments: more than %d segments "
+		    "listed", ctx, PLAN_MAX_SEGMENTS);
+		return;
+	}
+	segs = xcalloc(v->nkids, sizeof(*segs));
+	for (i = 0; i < v->nkids; i++) {
+		it = v->kids[i];
+		if (it->type == PY_BAD) {
+			bad = 1;
+			continue;
+		}
+		if (it->type != PY_SCALAR || plan_ynode_null(it) ||
+		    strlen(it->value) != it->vlen) {
+			plan_lerr(ld, it->line, "%s.segments[%zu]: expected a "
+			    "segment number, got %s", ctx, i,
+			    plan_ynode_what(it));
+			bad = 1;
+			continue;
+		}
+		if (plan_parse_u32(it->value, 0, PLAN_TOTAL_SEGMENTS_MAX - 1,
+		    &segs[i], err, sizeof(err)) == -1) {
+			plan_lerr(ld, it->line, "%s.segments[%zu]: %s", ctx, i,
+			    err);
+			bad = 1;
+		}
+	}
+	if (bad) {
+		free(segs);
+		return;
+	}
+	if (plan_segments_set(p, segs, v->nkids, err, sizeof(err)) == -1)
+		plan_lerr(ld, v->line, "%s.segments: %s", ctx, err);
+}
+
+/* input/output: the keys of section sec, from the field table. */
+static void
+plan_walk_side(struct plan_load *ld, struct plan_pair *p, const char *pctx,
+    const char *sec, const struct plan_ynode *v, int keyline)
+{
+	struct plan_keys k;
+	struct plan_side *side;
+	char ctx[64];
+	size_t i;
+
+	side = strcmp(sec, "input") == 0 ? &p->input : &p->output;
+	side->line = keyline;
+	(void)snprintf(ctx, sizeof(ctx), "%s.%s", pctx, sec);
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "%s: expected a mapping with 'table' "
+		    "and 'region', got %s", ctx, plan_ynode_what(v));
+		return;
+	}
+	k.n = 0;
+	for (i = 0; i < PLAN_NFIELDS; i++)
+		if (plan_fields[i].section != NULL &&
+		    strcmp(plan_fields[i].section, sec) == 0)
+			plan_keys_add(&k, plan_fields[i].key);
+	plan_map_keys(ld, v, ctx, &k);
+	for (i = 0; i < PLAN_NFIELDS; i++) {
+		const struct plan_field *f = &plan_fields[i];
+		const struct plan_ynode *val;
+
+		if (f->section == NULL || strcmp(f->section, sec) != 0)
+			continue;
+		if ((val = plan_keys_get(&k, f->key, NULL)) != NULL)
+			plan_set_scalar(ld, p, f, ctx, f->key, val);
+	}
+	if (strcmp(sec, "input") == 0 && plan_keys_get(&k, "table",
+	    NULL) == NULL)
+		plan_lerr(ld, v->line, "%s: missing 'table'", ctx);
+}
+
+/* stream/backfill: {disabled: bool}. */
+static void
+plan_walk_phase(struct plan_load *ld, struct plan_pair *p, const char *pctx,
+    const char *sec, const struct plan_ynode *v)
+{
+	const struct plan_field *f = plan_field_by_flag(sec);
+	const struct plan_ynode *d;
+	struct plan_keys k;
+	char ctx[64], q[PLAN_QUOTE_LEN];
+	int b;
+
+	(void)snprintf(ctx, sizeof(ctx), "%s.%s", pctx, sec);
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "%s: expected a mapping such as "
+		    "{disabled: true}, got %s", ctx, plan_ynode_what(v));
+		return;
+	}
+	k.n = 0;
+	plan_keys_add(&k, "disabled");
+	plan_map_keys(ld, v, ctx, &k);
+	if ((d = plan_keys_get(&k, "disabled", NULL)) == NULL ||
+	    d->type == PY_BAD)
+		return;
+	if (d->type != PY_SCALAR || plan_ynode_null(d)) {
+		plan_lerr(ld, d->line, "%s.disabled: expected true or false, "
+		    "got %s", ctx, plan_ynode_what(d));
+		return;
+	}
+	if (plan_parse_bool(d->value, &b) == -1) {
+		plan_lerr(ld, d->line, "%s.disabled: '%s' is not a boolean "
+		    "(true/false, yes/no, on/off)", ctx,
+		    plan_quote(q, d->value));
+		return;
+	}
+	*(int *)plan_field_ptr(p, f) = !b;
+}
+
+static void
+plan_walk_pair(struct plan_load *ld, const struct plan_ynode *v, size_t idx)
+{
+	static const char *const sections[] = { "input", "output", "stream",
+	    "backfill" };
+	struct plan_keys k;
+	struct plan_pair *p;
+	const struct plan_ynode *val;
+	char ctx[32];
+	size_t i;
+	int line;
+
+	/* Contexts cannot truncate: idx < PLAN_MAX_PAIRS, fixed key names. */
+	(void)snprintf(ctx, sizeof(ctx), "plan[%zu]", idx);
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "%s: expected a mapping with 'input' "
+		    "and 'output', got %s", ctx, plan_ynode_what(v));
+		return;
+	}
+	p = plan_add_pair(ld->plan);
+	p->line = v->line;
+	k.n = 0;
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		plan_keys_add(&k, sections[i]);
+	for (i = 0; i < PLAN_NFIELDS; i++)
+		if (plan_fields[i].section == NULL &&
+		    plan_fields[i].key != NULL)
+			plan_keys_add(&k, plan_fields[i].key);
+	plan_map_keys(ld, v, ctx, &k);
+
+	if ((val = plan_keys_get(&k, "input", &line)) != NULL)
+		plan_walk_side(ld, p, ctx, "input", val, line);
+	else
+		plan_lerr(ld, v->line, "%s: missing 'input'", ctx);
+	if ((val = plan_keys_get(&k, "output", &line)) != NULL)
+		plan_walk_side(ld, p, ctx, "output", val, line);
+	if ((val = plan_keys_get(&k, "stream", NULL)) != NULL)
+		plan_walk_phase(ld, p, ctx, "stream", val);
+	if ((val = plan_keys_get(&k, "backfill", NULL)) != NULL)
+		plan_walk_phase(ld, p, ctx, "backfill", val);
+	for (i = 0; i < PLAN_NFIELDS; i++) {
+		const struct plan_field *f = &plan_fields[i];
+
+		if (f->section != NULL || f->key == NULL ||
+		    (val = plan_keys_get(&k, f->key, NULL)) == NULL)
+			continue;
+		if (f->kind == PF_SEGS)
+			plan_walk_segments(ld, p, ctx, val);
+		else
+			plan_set_scalar(ld, p, f, ctx, f->key, val);
+	}
+}
+
+static void
+plan_walk(struct plan_load *ld, const struct plan_ynode *root)
+{
+	const struct plan_ynode *list;
+	struct plan_keys k;
+	size_t i, n;
+
+	if (root == NULL || plan_ynode_null(root)) {
+		plan_lerr(ld, root != NULL ? root->line : 1, "empty plan: "
+		    "expected a mapping with a 'plan' key");
+		return;
+	}
+	if (root->type == PY_BAD)
+		return;
+	if (root->type != PY_MAP) {
+		plan_lerr(ld, root->line, "expected a mapping with a 'plan' "
+		    "key, got %s", plan_ynode_what(root));
+		return;
+	}
+	k.n = 0;
+	plan_keys_add(&k, "plan");
+	plan_map_keys(ld, root, "top level", &k);
+	if ((list = plan_keys_get(&k, "plan", NULL)) == NULL) {
+		plan_lerr(ld, root->line, "missing 'plan': the list of table "
+		    "pairs");
+		return;
+	}
+	if (list->type == PY_BAD)
+		return;
+	if (list->type != PY_SEQ) {
+		plan_lerr(ld, list->line, "'plan' must be a list of table "
+		    "pairs, got %s", plan_ynode_what(list));
+		return;
+	}
+	if (list->nkids == 0) {
+		plan_lerr(ld, list->line, "'plan' has no pairs");
+		return;
+	}
+	n = list->nkids;
+	if (n > PLAN_MAX_PAIRS) {
+		plan_lerr(ld, list->line, "'plan' has %zu pairs; at most %d "
+		    "are supported", n, PLAN_MAX_PAIRS);
+		n = PLAN_MAX_PAIRS;
+	}
+	for (i = 0; i < n && !plan_errors_full(ld->errs); i++)
+		plan_walk_pair(ld, list->kids[i], i);
+}
+
+struct plan *
+plan_load_buffer(const char *name, const char *text, size_t len,
+    struct plan_errors *errs)
+{
+	struct plan_load ld;
+	struct plan_ynode *root = NULL;
+
+	if (name == NULL)
+		name = "<plan>";
+	if (text == NULL)
+		text = "";
+	if (len > PLAN_MAX_FILE) {
+		plan_errors_add(errs, "%s: larger than %d bytes: not a plan "
+		    "file?", name, PLAN_MAX_FILE);
+		return NULL;
+	}
+	memset(&ld, 0, sizeof(ld));
+	ld.name = name;
+	ld.text = text;
+	ld.len = len;
+	ld.errs = errs;
+	ld.plan = plan_new();
+	ld.plan->path = xstrdup(name);
+	if (plan_yaml_parse(&ld, &root) == 0)
+		plan_walk(&ld, root);
+	plan_ynode_free(root);
+	if (ld.nerr > 0) {
+		plan_free(ld.plan);
+		return NULL;
+	}
+	return ld.plan;
+}
+
+struct plan *
+plan_load_file(const char *path, struct plan_errors *errs)
+{
+	struct plan *plan = NULL;
+	struct buf b;
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	buf_init(&b, PLAN_MAX_FILE);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		plan_errors_add(errs, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			plan_errors_add(errs, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(&b, chunk, (size_t)n) == -1) {
+			plan_errors_add(errs, "%s: larger than %d bytes: not a "
+			    "plan file?", path, PLAN_MAX_FILE);
+			goto fail;
+		}
+	}
+	plan = plan_load_buffer(path, b.data, b.len, errs);
+fail:
+	close(fd);
+	buf_free(&b);
+	return plan;
+}
+
+/* ------------------------------------------------------------------------
+ * Defaults
+ */
+
+static const char *
+plan_env_region(void)
+{
+	const char *r;
+
+	if ((r = getenv("AWS_REGION")) != NULL && *r != '\0')
+		return r;
+	if ((r = getenv("AWS_DEFAULT_REGION")) != NULL && *r != '\0')
+		return r;
+	return NULL;
+}
+
+/* Default name candidate of the given level (see plan.h). */
+static char *
+plan_name_candidate(const struct plan_pair *p, int level)
+{
+	const char *out = p->output.table != NULL ? p->output.table :
+	    p->input.table;
+	char *s;
+
+	if (level == 0)
+		return xstrdup(p->input.table);
+	if (level == 1 || p->output.region == NULL)
+		xasprintf(&s, "%s-%s", p->input.table, out);
+	else
+		xasprintf(&s, "%s-%s-%s", p->input.table, out,
+		    p->output.region);
+	return s;
+}
+
+/* Whether s is a name already given, or the candidate of another pair. */
+static int
+plan_name_taken(const struct plan *plan, char **cand, size_t self,
+    const char *s)
+{
+	size_t j;
+
+	for (j = 0; j < plan->npairs; j++) {
+		if (plan->pairs[j].name != NULL &&
+		    strcmp(plan->pairs[j].name, s) == 0)
+			return 1;
+		if (j != self && cand[j] != NULL && strcmp(cand[j], s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+plan_default_names(struct plan *plan)
+{
+	struct plan_pair *p;
+	char **cand, *base, *name;
+	int *ok, level;
+	size_t i, n;
+
+	cand = xcalloc(plan->npairs, sizeof(*cand));
+	ok = xcalloc(plan->npairs, sizeof(*ok));
+	for (level = 0; level < 3; level++) {
+		for (i = 0; i < plan->npairs; i++) {
+			p = &plan->pairs[i];
+			free(cand[i]);
+			cand[i] = NULL;
+			if (p->name == NULL && p->input.table != NULL)
+				cand[i] = plan_name_candidate(p, level);
+		}
+		/* Decide all, then assign: alike pairs move on together. */
+		for (i = 0; i < plan->npairs; i++)
+			ok[i] = cand[i] != NULL &&
+			    !plan_name_taken(plan, cand, i, cand[i]);
+		for (i = 0; i < plan->npairs; i++) {
+			if (!ok[i])
+				continue;
+			plan->pairs[i].name = cand[i];
+			plan->pairs[i].name_derived = 1;
+			cand[i] = NULL;
+		}
+	}
+	/* Still alike after every level: number them in plan order. */
+	for (i = 0; i < plan->npairs; i++) {
+		if ((base = cand[i]) == NULL)
+			continue;
+		cand[i] = NULL;
+		for (n = 1;; n++) {
+			xasprintf(&name, "%s-%zu", base, n);
+			if (!plan_name_taken(plan, cand, i, name))
+				break;
+			free(name);
+		}
+		plan->pairs[i].name = name;
+		plan->pairs[i].name_derived = 1;
+		free(base);
+	}
+	free(ok);
+	free(cand);
+}
+
+void
+plan_resolve_defaults(struct plan *plan)
+{
+	const char *env = plan_env_region();
+	struct plan_pair *p;
+	size_t i;
+
+	for (i = 0; i < plan->npairs; i++) {
+		p = &plan->pairs[i];
+		if (p->output.table == NULL && p->input.table != NULL)
+			p->output.table = xstrdup(p->input.table);
+		if (p->input.region == NULL && env != NULL)
+			p->input.region = xstrdup(env);
+		if (p->output.region == NULL && p->input.region != NULL)
+			p->output.region = xstrdup(p->input.region);
+	}
+	plan_default_names(plan);
+}
+
+/* ------------------------------------------------------------------------
+ * Validation
+ */
+
+struct plan_check {
+	const struct plan *plan;
+	struct plan_errors *errs;
+	int		 n;
+};
+
+/* A problem of pair i: "FILE:LINE: plan[i] (name): ..." or "pair 'x': ...". */
+static void
+plan_perr(struct plan_check *c, size_t i, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+plan_perr(struct plan_check *c, size_t i, int line, const char *fmt, ...)
+{
+	const struct plan_pair *p = &c->plan->pairs[i];
+	char who[PLAN_QUOTE_LEN + 32], q[PLAN_QUOTE_LEN], *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	if (line == 0)
+		line = p->line;
+	if (c->plan->path != NULL) {
+		if (p->name != NULL)
+			plan_seterr(who, sizeof(who), "plan[%zu] (%s)", i,
+			    plan_quote(q, p->name));
+		else
+			plan_seterr(who, sizeof(who), "plan[%zu]", i);
+		if (line > 0)
+			plan_errors_add(c->errs, "%s:%d: %s: %s",
+			    c->plan->path, line, who, msg);
+		else
+			plan_errors_add(c->errs, "%s: %s: %s", c->plan->path,
+			    who, msg);
+	} else if (p->name != NULL)
+		plan_errors_add(c->errs, "pair '%s': %s",
+		    plan_quote(q, p->name), msg);
+	else
+		plan_errors_add(c->errs, "%s", msg);
+	free(msg);
+	c->n++;
+}
+
+/* Non-empty, at most max bytes, only A-Z a-z 0-9 and the extra bytes. */
+static int
+plan_charset(const char *s, size_t min, size_t max, const char *extra)
+{
+	size_t len = strlen(s), i;
+	char ch;
+
+	if (len < min || len > max)
+		return 0;
+	for (i = 0; i < len; i++) {
+		ch = s[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9'))
+			continue;
+		if (strchr(extra, ch) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* DynamoDB: 3 to 255 characters of A-Z a-z 0-9 _ . - */
+static int
+plan_ok_table(const char *s)
+{
+	return plan_charset(s, 3, 255, "_.-");
+}
+
+/*
+ * "us-east-1", "us-gov-west-1": lowercase words joined by '-', ending in a
+ * number. With an endpoint override (DynamoDB Local and the like) any
+ * short [a-z0-9-] word will do, since the region only goes into signatures.
+ */
+static int
+plan_ok_region(const char *s, int relaxed)
+{
+	static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
+	const char *p = s;
+	size_t len = strlen(s), n;
+	int words = 0;
+
+	if (len == 0 || len > 64)
+		return 0;
+	if (relaxed)
+		return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+		    len;
+	while ((n = strspn(p, lower)) > 0 && p[n] == '-') {
+		p += n + 1;
+		words++;
+	}
+	return words >= 2 && *p != '\0' && strspn(p, "0123456789") == strlen(p);
+}
+
+/* arn:aws[-a-z]*:iam::<12 digits>:role/<path and name> */
+static int
+plan_ok_role_arn(const char *s)
+{
+	const char *p;
+	size_t i;
+
+	if (strncmp(s, "arn:aws", 7) != 0)
+		return 0;
+	for (p = s + 7; *p == '-' || (*p >= 'a' && *p <= 'z'); p++)
+		;
+	if (strncmp(p, ":iam::", 6) != 0)
+		return 0;
+	p += 6;
+	for (i = 0; i < 12; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	p += 12;
+	if (strncmp(p, ":role/", 6) != 0)
+		return 0;
+	p += 6;
+	/* IAM: path and name of [\w+=,.@-] and '/', name at most 64. */
+	return plan_charset(p, 1, 512 + 64, "_+=,.@-/") &&
+	    p[strlen(p) - 1] != '/';
+}
+
+/* http(s)://host[:port][/path]: no spaces, no user:password@. */
+static int
+plan_ok_url(const char *s)
+{
+	const char *p, *end;
+
+	if (strncmp(s, "https://", 8) == 0)
+		p = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		p = s + 7;
+	else
+		return 0;
+	for (end = s; *end != '\0'; end++)
+		if ((unsigned char)*end <= 0x20 || (unsigned char)*end >= 0x7f)
+			return 0;
+	end = p + strcspn(p, "/?#");
+	if (end == p || *p == ':' || memchr(p, '@', (size_t)(end - p)) != NULL)
+		return 0;
+	return 1;
+}
+
+static void
+plan_check_side(struct plan_check *c, size_t i, const char *what,
+    const struct plan_side *s, int is_input)
+{
+	const struct plan_pair *p = &c->plan->pairs[i];
+	char q[PLAN_QUOTE_LEN];
+	int line = s->line;
+
+	if (s->table == NULL) {
+		if (is_input)
+			plan_perr(c, i, line, "the input table is missing");
+	} else if (!plan_ok_table(s->table))
+		plan_perr(c, i, line, "%s table '%s' is not a valid DynamoDB "
+		    "table name (3 to 255 characters of A-Z a-z 0-9 _ . -)",
+		    what, plan_quote(q, s->table));
+	if (s->region == NULL) {
+		/* The output region follows the input's: say it once. */
+		if (is_input || p->input.region != NULL)
+			plan_perr(c, i, line, "the %s region is missing: set "
+			    "'region' (--%s-region) or AWS_REGION", what, what);
+	} else if (!plan_ok_region(s->region, s->endpoint != NULL) &&
+	    (is_input || !plan_streq(s->region, p->input.region) ||
+	    plan_ok_region(p->input.region, p->input.endpoint != NULL)))
+		/* An output region copied from a bad input one: said once. */
+		plan_perr(c, i, line, "%s region '%s' does not look like an "
+		    "AWS region (such as us-east-1)", what,
+		    plan_quote(q, s->region));
+	if (s->role_arn != NULL && !plan_ok_role_arn(s->role_arn))
+		plan_perr(c, i, line, "%s role ARN '%s' is not an IAM role ARN "
+		    "(arn:aws:iam::123456789012:role/NAME)", what,
+		    plan_quote(q, s->role_arn));
+	if (s->endpoint != NULL && !plan_ok_url(s->endpoint))
+		plan_perr(c, i, line, "%s endpoint URL '%s' is not an "
+		    "http:// or https:// URL", what,
+		    plan_quote(q, s->endpoint));
+	if (s->streams_endpoint != NULL && !plan_ok_url(s->streams_endpoint))
+		plan_perr(c, i, line, "%s Streams endpoint URL '%s' is not an "
+		    "http:// or https:// URL", what,
+		    plan_quote(q, s->streams_endpoint));
+	if (s->sts_endpoint != NULL && !plan_ok_url(s->sts_endpoint))
+		plan_perr(c, i, line, "%s STS endpoint URL '%s' is not an "
+		    "http:// or https:// URL", what,
+		    plan_quote(q, s->sts_endpoint));
+}
+
+/* Same table: name, region, credentials (the account) and endpoint. */
+static int
+plan_side_same(const struct plan_side *a, const struct plan_side *b)
+{
+	return plan_streq(a->table, b->table) &&
+	    plan_streq(a->region, b->region) &&
+	    plan_streq(a->role_arn, b->role_arn) &&
+	    plan_streq(a->endpoint, b->endpoint);
+}
+
+static void
+plan_check_segments(struct plan_check *c, size_t i)
+{
+	const struct plan_pair *p = &c->plan->pairs[i];
+	uint32_t *v;
+	size_t j;
+
+	if (p->nsegments == 0)
+		return;
+	if (p->total_segments == 0) {
+		plan_perr(c, i, 0, "'segments' needs 'total_segments'");
+		return;
+	}
+	if (p->nsegments > PLAN_MAX_SEGMENTS) {
+		plan_perr(c, i, 0, "more than %d segments listed",
+		    PLAN_MAX_SEGMENTS);
+		return;
+	}
+	v = xcalloc(p->nsegments, sizeof(*v));
+	memcpy(v, p->segments, p->nsegments * sizeof(*v));
+	qsort(v, p->nsegments, sizeof(*v), plan_u32_cmp);
+	for (j = 0; j < p->nsegments; j++) {
+		if (v[j] >= p->total_segments) {
+			plan_perr(c, i, 0, "segment %u is out of range: "
+			    "total_segments is %u (segments 0 to %u)", v[j],
+			    p->total_segments, p->total_segments - 1);
+			break;
+		}
+		if (j > 0 && v[j] == v[j - 1]) {
+			plan_perr(c, i, 0, "segment %u is listed twice", v[j]);
+			break;
+		}
+	}
+	free(v);
+}
+
+static void
+plan_check_name(struct plan_check *c, size_t i)
+{
+	const struct plan_pair *p = &c->plan->pairs[i];
+	char q[PLAN_QUOTE_LEN];
+
+	if (p->name == NULL)
+		return;
+	/* A default name made of bad table names: the tables are reported. */
+	if (p->name_derived && (p->input.table == NULL ||
+	    !plan_ok_table(p->input.table) || (p->output.table != NULL &&
+	    !plan_ok_table(p->output.table))))
+		return;
+	if (!plan_charset(p->name, 1, PLAN_NAME_MAX, "_.-"))
+		plan_perr(c, i, 0, "%s '%s' is not usable: a pair name is 1 to "
+		    "%d characters of A-Z a-z 0-9 _ . - (it names files in "
+		    "the state directory)%s", p->name_derived ?
+		    "the default pair name" : "pair name",
+		    plan_quote(q, p->name), PLAN_NAME_MAX,
+		    p->name_derived ? "; set 'name'" : "");
+	else if (strcmp(p->name, ".") == 0 || strcmp(p->name, "..") == 0)
+		plan_perr(c, i, 0, "pair name '%s' is not allowed", p->name);
+}
+
+static void
+plan_check_pair(struct plan_check *c, size_t i)
+{
+	const struct plan_pair *p = &c->plan->pairs[i];
+	const struct plan_field *f;
+	size_t k;
+	uint32_t v;
+
+	plan_check_side(c, i, "input", &p->input, 1);
+	plan_check_side(c, i, "output", &p->output, 0);
+	plan_check_name(c, i);
+	for (k = 0; k < PLAN_NFIELDS; k++) {
+		f = &plan_fields[k];
+		if (f->kind != PF_U32)
+			continue;
+		v = *(const uint32_t *)plan_field_cptr(p, f);
+		if (v != 0 && (v < f->min || v > f->max))
+			plan_perr(c, i, 0, "%s %u is out of range (%u to %u)",
+			    f->key, v, f->min, f->max);
+	}
+	plan_check_segments(c, i);
+	if (!p->backfill && !p->stream)
+		plan_perr(c, i, 0, "both backfill and stream are disabled: "
+		    "nothing to do");
+	if (p->input.table != NULL && plan_side_same(&p->input, &p->output))
+		plan_perr(c, i, 0, "input and output are the same table (same "
+		    "name, region, role ARN and endpoint)");
+}
+
+int
+plan_validate(const struct plan *plan, struct plan_errors *errs)
+{
+	struct plan_check c;
+	const struct plan_pair *p, *o;
+	size_t i, j;
+
+	c.plan = plan;
+	c.errs = errs;
+	c.n = 0;
+	for (i = 0; i < plan->npairs; i++)
+		plan_check_pair(&c, i);
+	/* Repeats are reported on the later pair, naming the earlier one. */
+	for (i = 1; i < plan->npairs; i++) {
+		p = &plan->pairs[i];
+		for (j = 0; j < i; j++) {
+			o = &plan->pairs[j];
+			if (p->name != NULL && plan_streq(p->name, o->name)) {
+				plan_perr(&c, i, 0, "the pair name is also "
+				    "used by plan[%zu] (line %d)", j, o->line);
+				break;
+			}
+		}
+		for (j = 0; j < i; j++) {
+			o = &plan->pairs[j];
+			if (p->input.table != NULL &&
+			    plan_side_same(&p->input, &o->input) &&
+			    plan_side_same(&p->output, &o->output)) {
+				plan_perr(&c, i, 0, "same input and output as "
+				    "plan[%zu] (line %d)", j, o->line);
+				break;
+			}
+		}
+	}
+	return c.n;
+}

@@ -14,6 +14,8 @@ struct buf {
 
 void	buf_init(struct buf *, size_t max);
 void	buf_free(struct buf *);
+/* buf_free for a buffer that held a secret: cleared first. */
+void	buf_wipe(struct buf *);
 void	buf_reset(struct buf *);
 /* 0 on success, -1 when the maximum would be exceeded. */
 int	buf_reserve(struct buf *, size_t extra);

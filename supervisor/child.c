@@ -338,7 +338,7 @@ worker_argv(struct child *c)
 	int v;
 
 	pa = plan_pair_to_argv(c->pair, &n);
-	argv = xcalloc(n + 5 + (size_t)(s->verbose > 0 ? s->verbose : 0),
+	argv = xcalloc(n + 6 + (size_t)(s->verbose > 0 ? s->verbose : 0),
 	    sizeof(*argv));
 	argv[i++] = xstrdup(s->worker_path);
 	for (k = 0; k < n; k++)
@@ -346,6 +346,8 @@ worker_argv(struct child *c)
 	plan_argv_free(pa);
 	xasprintf(&argv[i++], "--state-dir=%s", s->state_dir);
 	argv[i++] = xstrdup("--supervised");
+	if (s->check_config)
+		argv[i++] = xstrdup("--check-config");
 	for (v = 0; v < s->verbose; v++)
 		argv[i++] = xstrdup("-v");
 	argv[i] = NULL;

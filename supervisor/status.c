@@ -4,7 +4,7 @@
 
 /* Placeholder until the table lands: the log alone. */
 void
-status_init(struct sup *s, enum status_mode mode, long plain_interval_ms)
+status_init(struct sup *s, enum options_status mode, int64_t plain_interval_ms)
 {
 }
 

@@ -2,16 +2,13 @@
 #ifndef STATUS_H
 #define STATUS_H
 
+#include <stdint.h>
+
+#include "options.h"
+
 struct sup;
 
-enum status_mode {
-	STATUS_AUTO = 0,	/* redraw in place on a terminal, else plain */
-	STATUS_TTY,		/* force in-place redraw */
-	STATUS_PLAIN,		/* plain snapshots, no escape codes */
-	STATUS_OFF,
-};
-
-void	status_init(struct sup *, enum status_mode, long plain_interval_ms);
+void	status_init(struct sup *, enum options_status, int64_t plain_interval_ms);
 /* Redraw now (called on a timer and after state changes). */
 void	status_update(struct sup *);
 /* Around every write to stdout, so the log never tears the table. */

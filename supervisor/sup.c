@@ -56,6 +56,8 @@ sup_child_exited(struct child *c)
 	act = child_decide(&s->policy, c->status, c->done_status,
 	    c->stop_requested || s->shutting_down, ran, progress,
 	    &c->quick_deaths, &delay);
+	if (s->check_config && act == CHILD_ACT_RESTART)
+		act = CHILD_ACT_FAIL;	/* a check reports, never retries */
 	switch (act) {
 	case CHILD_ACT_DONE:
 		c->state = CHILD_DONE;
@@ -236,7 +238,8 @@ sup_start(struct sup *s)
 {
 	struct timeval tv;
 
-	if (lock_state_dir(s) == -1)
+	/* A configuration check may run beside a live migration. */
+	if (!s->check_config && lock_state_dir(s) == -1)
 		return -1;
 	if ((s->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
@@ -250,7 +253,7 @@ sup_start(struct sup *s)
 	evsignal_add(ev_sigchld, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	for (size_t i = 0; i < s->nchildren; i++) {
+	for (size_t i = 0; i < s->nchildren && !s->check_config; i++) {
 		struct child *c = &s->children[i];
 		char *dir;
 

@@ -88,6 +88,7 @@ struct sup {
 	char		*state_dir;
 	char		*worker_path;
 	int		 verbose;
+	int		 check_config;	/* preflight only: no restarts */
 	int		 lock_fd;
 	int		 shutting_down;	/* first SIGINT/SIGTERM seen */
 	int		 exit_code;

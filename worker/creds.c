@@ -180,15 +180,6 @@ creds_check(const struct creds *c, int64_t now, char *err, size_t errlen)
 	return 0;
 }
 
-/* Free a buffer that held a secret, clearing it first. */
-static void
-buf_wipe(struct buf *b)
-{
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->cap);
-	buf_free(b);
-}
-
 /*
  * Read a whole small file (opened O_CLOEXEC) into b, whose maximum bounds
  * it. Returns 0, 1 if it does not exist, or -1 with err naming the file.
@@ -340,7 +331,7 @@ sync_done_cb(struct http_xfer *x, void *arg)
 static int
 http_sync(struct creds_provider *p, struct http_xfer *x, const char *method,
     const char *url, struct curl_slist *hdrs, const char *body,
-    size_t bodylen, long timeout_ms)
+    size_t bodylen, long timeout_ms, int noproxy)
 {
 	int done = 0;
 
@@ -355,6 +346,8 @@ http_sync(struct creds_provider *p, struct http_xfer *x, const char *method,
 	x->timeout_ms = timeout_ms;
 	x->connect_timeout_ms = timeout_ms;
 	x->max_response = CREDS_RESP_MAX;
+	/* Metadata tokens and credentials never go through a proxy. */
+	x->noproxy = noproxy;
 	if (http_start(p->http, x, sync_done_cb, &done) == -1) {
 		strlcpy(x->curl_err, "cannot start the transfer",
 		    sizeof(x->curl_err));
@@ -474,7 +467,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			hdr_add(&hdrs, "Authorization", authz);
 		}
 		if (http_sync(p, &x, NULL, rq->url, hdrs, rq->body->data,
-		    rq->body->len, timeout) == -1) {
+		    rq->body->len, timeout, 0) == -1) {
 			*st = AWS_TRANSIENT;
 			snprintf(err, errlen, "%s %s at %s: %s", rq->action,
 			    rq->role_arn, eu.hosthdr, x.curl_err);
@@ -1024,7 +1017,8 @@ src_container(struct creds_provider *p, struct creds *out, char *note,
 	if (token != NULL)
 		hdr_add(&hdrs, "Authorization", token);
 	for (int attempt = 1;; attempt++) {
-		if (http_sync(p, &x, NULL, url, hdrs, NULL, 0, timeout) == -1)
+		if (http_sync(p, &x, NULL, url, hdrs, NULL, 0, timeout, 1) ==
+		    -1)
 			snprintf(note, notelen, "%s://%s: %s", eu.scheme,
 			    eu.hosthdr, x.curl_err);
 		else if (x.status != 200)
@@ -1073,7 +1067,7 @@ imds_request(struct creds_provider *p, struct http_xfer *x,
 		xfer_wipe(x);
 		/* A PUT with an empty body: curl sends Content-Length: 0. */
 		r = http_sync(p, x, method, url, hdrs, method != NULL ? "" :
-		    NULL, 0, timeout);
+		    NULL, 0, timeout, 1);
 		if (r == 0 && x->status < 500)
 			break;
 	}

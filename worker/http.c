@@ -136,6 +136,8 @@ http_start(struct http *h, struct http_xfer *x, http_done_fn done, void *arg)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (x->noproxy)
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	if (h->ca_bundle != NULL)
 		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_bundle);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);

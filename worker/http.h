@@ -23,6 +23,7 @@ struct http_xfer {
 	long		 timeout_ms;
 	long		 connect_timeout_ms;
 	size_t		 max_response;	/* 0 = default cap */
+	int		 noproxy;	/* never through a proxy (metadata) */
 
 	/* Response. */
 	struct buf	 resp;

@@ -108,7 +108,7 @@ parse_args(int argc, char **argv, struct worker *w, struct plan_pair *p)
 			free(w->state_dir);
 			w->state_dir = xstrdup(val);
 		} else {
-			if (val == NULL && plan_pair_flag_needs_value(name) &&
+			if (val == NULL && plan_pair_flag_needs_value(name) == 1 &&
 			    i + 1 < argc)
 				val = argv[++i];
 			r = plan_pair_set_flag(p, name, val, err, sizeof(err));
@@ -350,12 +350,14 @@ run(struct worker *w)
 	struct plan_pair *p = w->pair;
 	int r;
 
-	if (atomicfile_mkdirs(w->pair_dir, 0700) == -1) {
+	/* A check reads the checkpoint but writes nothing. */
+	if (!w->check_config && atomicfile_mkdirs(w->pair_dir, 0700) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "StateDirError",
 		    "cannot create %s: %s", w->pair_dir, strerror(errno));
 		return -1;
 	}
-	if (lock_pair(w) == -1 || setup_clients(w) == -1 ||
+	if ((!w->check_config && lock_pair(w) == -1) ||
+	    setup_clients(w) == -1 ||
 	    preflight(w) == -1 || load_checkpoint(w) == -1)
 		return -1;
 	if (w->check_config) {

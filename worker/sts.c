@@ -380,15 +380,6 @@ fail:
 	return r;
 }
 
-/* Free a buffer that held a secret, clearing it first. */
-static void
-buf_wipe(struct buf *b)
-{
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->cap);
-	buf_free(b);
-}
-
 int
 sts_parse_response(const char *xml, size_t len, const char *action,
     struct creds *c, char *err, size_t errlen)

@@ -1,0 +1,144 @@
+/* main.c: ddb-sync, the supervisor: reads the plan, runs one worker per pair. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "options.h"
+#include "status.h"
+#include "sup.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+/* The worker binary: $DDB_SYNC_WORKER, next to this binary, or $PATH. */
+static char *
+find_worker(void)
+{
+	char self[PATH_MAX], *dir, *path;
+	const char *env = getenv("DDB_SYNC_WORKER");
+	ssize_t n;
+
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		dir = dirname(self);
+		xasprintf(&path, "%s/ddb-sync-worker", dir);
+		if (access(path, X_OK) == 0)
+			return path;
+		free(path);
+	}
+	return xstrdup("ddb-sync-worker");
+}
+
+static char *
+search_path(const char *name)
+{
+	const char *p = getenv("PATH");
+	char *copy, *dir, *save = NULL, *path;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	if (p == NULL)
+		return NULL;
+	copy = xstrdup(p);
+	for (dir = strtok_r(copy, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		xasprintf(&path, "%s/%s", *dir ? dir : ".", name);
+		if (access(path, X_OK) == 0) {
+			free(copy);
+			return path;
+		}
+		free(path);
+	}
+	free(copy);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct plan_errors errs;
+	struct sup s;
+	char *worker;
+	int r;
+
+	log_init("ddb-sync", 0);
+	options_init(&o);
+	plan_errors_init(&errs);
+	r = options_parse(argc, argv, &o, &errs);
+	switch (r) {
+	case OPTIONS_HELP:
+		options_usage(stdout);
+		return 0;
+	case OPTIONS_VERSION:
+		options_version(stdout);
+		return 0;
+	case OPTIONS_USAGE_ERROR:
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "ddb-sync: %s\n", errs.msgs[i]);
+		options_usage_short(stderr);
+		plan_errors_clear(&errs);
+		options_free(&o);
+		return OPTIONS_EXIT_USAGE;
+	default:
+		break;
+	}
+	plan_errors_clear(&errs);
+	log_set_verbose(o.verbose);
+	/* Whole lines, in order, even when stdout is a pipe or a file. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	worker = find_worker();
+	memset(&s, 0, sizeof(s));
+	s.worker_path = search_path(worker);
+	free(worker);
+	if (s.worker_path == NULL) {
+		fprintf(stderr, "ddb-sync: cannot find ddb-sync-worker next to "
+		    "ddb-sync or in $PATH (set DDB_SYNC_WORKER)\n");
+		options_free(&o);
+		return OPTIONS_EXIT_FAILURE;
+	}
+	s.plan = o.plan;
+	s.state_dir = o.state_dir;
+	s.verbose = o.verbose;
+	s.check_config = o.check_config;
+	s.lock_fd = -1;
+	s.progress_ms = o.check_config ? 0 : o.progress_interval_ms;
+	s.policy.base_ms = env_ms("DDB_SYNC_RESTART_BASE_MS", 1000);
+	s.policy.max_ms = env_ms("DDB_SYNC_RESTART_MAX_MS", 60000);
+	s.policy.quick_ms = env_ms("DDB_SYNC_QUICK_DEATH_MS", 30000);
+	s.policy.max_quick = (unsigned)env_ms("DDB_SYNC_MAX_QUICK_DEATHS", 5);
+	s.nchildren = o.plan->npairs;
+	s.children = xcalloc(s.nchildren, sizeof(*s.children));
+	for (size_t i = 0; i < s.nchildren; i++)
+		child_init(&s.children[i], &s, &o.plan->pairs[i]);
+
+	status_init(&s, o.check_config ? OPTIONS_STATUS_OFF : o.status,
+	    o.status_interval_ms);
+	if (sup_start(&s) == -1) {
+		r = OPTIONS_EXIT_USAGE;
+		goto done;
+	}
+	r = sup_run(&s);
+	if (s.check_config) {
+		if (r == 0)
+			printf("configuration OK: %zu pair%s checked\n",
+			    s.nchildren, s.nchildren == 1 ? "" : "s");
+		else
+			r = OPTIONS_EXIT_USAGE;
+	} else
+		output_progress_block(&s);
+done:
+	status_shutdown();
+	sup_free(&s);
+	free(s.worker_path);
+	options_free(&o);
+	return r;
+}

@@ -11,6 +11,21 @@
 /* The worker's end of the channel: a fixed fd, as in smtpd. */
 #define PROTO_FD	3
 
+/* Worker exit statuses (PROTOCOL.md, "Exit status"). */
+#define PROTO_EXIT_OK		0	/* done or stopped cleanly */
+#define PROTO_EXIT_CRASH	1	/* crashed: restart me */
+#define PROTO_EXIT_CONFIG	2	/* usage/config/preflight: do not */
+#define PROTO_EXIT_PERMANENT	3	/* permanent failure: do not */
+
+/*
+ * After SIGTERM/SIGINT the worker checkpoints and exits within this time;
+ * the supervisor may SIGKILL it afterwards.
+ */
+#define PROTO_STOP_GRACE_MS	10000
+/* The supervisor may treat a worker that sent no hello this long after it
+ * was started as hung. */
+#define PROTO_HELLO_TIMEOUT_MS	10000
+
 enum proto_type {
 	PROTO_HELLO = 0,	/* first message: pid, pair name */
 	PROTO_LOG,		/* a log line for stdout and the per-worker log */
@@ -19,12 +34,14 @@ enum proto_type {
 	PROTO_CHECKPOINT,	/* a checkpoint was written */
 	PROTO_ERROR,		/* an error; fatal=1 means the pair stops */
 	PROTO_DONE,		/* the worker is about to exit */
+	PROTO_WARNING,		/* a condition the operator should see */
 	PROTO_TYPE_MAX
 };
 
 enum proto_phase {
 	PROTO_PHASE_BACKFILL = 0,
 	PROTO_PHASE_STREAM,
+	PROTO_PHASE_MAX
 };
 
 enum proto_phase_state {
@@ -34,6 +51,7 @@ enum proto_phase_state {
 	PROTO_PS_SKIPPED,
 	PROTO_PS_FAILED,
 	PROTO_PS_STOPPED,	/* interrupted by a stop request; resumable */
+	PROTO_PS_MAX
 };
 
 enum proto_level {
@@ -41,20 +59,29 @@ enum proto_level {
 	PROTO_LVL_WARN,
 	PROTO_LVL_INFO,
 	PROTO_LVL_DEBUG,
+	PROTO_LVL_MAX
 };
 
 #define PROTO_NAME_MAX	256
 #define PROTO_TEXT_MAX	4096
+#define PROTO_CODE_MAX	128
 
+/*
+ * Strings are NUL-terminated UTF-8. Fields marked "text" are free-form and
+ * are truncated (on a character boundary) when a line would otherwise be
+ * longer than PROTO_MAX_LINE; the others are identifiers and never are.
+ */
 struct proto_hello {
 	int64_t	pid;
 	char	pair[PROTO_NAME_MAX];
 	char	version[32];		/* worker software version */
+	/* text, optional: the checkpoint resumed from ("" = fresh start) */
+	char	resume[PROTO_NAME_MAX];
 };
 
 struct proto_log {
 	enum proto_level level;
-	char	msg[PROTO_TEXT_MAX];
+	char	msg[PROTO_TEXT_MAX];	/* text */
 };
 
 struct proto_phase_msg {
@@ -62,7 +89,7 @@ struct proto_phase_msg {
 	enum proto_phase_state state;
 	uint64_t items;			/* items written in this phase */
 	uint64_t duration_ms;		/* time spent in this phase */
-	char	detail[PROTO_TEXT_MAX];	/* e.g. the error for FAILED */
+	char	detail[PROTO_TEXT_MAX];	/* text: e.g. the error for FAILED */
 };
 
 struct proto_progress {
@@ -74,7 +101,7 @@ struct proto_progress {
 	uint64_t items_read;		/* backfill: items scanned */
 	uint64_t items_written;		/* backfill: items acknowledged */
 	uint64_t bytes_read;
-	uint32_t segments_done;
+	uint32_t segments_done;		/* <= segments_total */
 	uint32_t segments_total;
 	double	 rcu;			/* consumed capacity, cumulative */
 	double	 wcu;
@@ -85,6 +112,13 @@ struct proto_progress {
 	uint32_t shards_active;
 	uint64_t throttles;		/* throttled requests, cumulative */
 	uint64_t retries;		/* retried requests, cumulative */
+	/* Added for the status table and progress log (PROTOCOL.md). */
+	uint64_t elapsed_ms;		/* time in the current phase, all runs */
+	uint64_t stream_read;		/* stream: records read */
+	uint32_t shards_done;		/* stream: shards fully applied */
+	uint32_t shards_total;		/* stream: shards known; >= done */
+	int	 retention_risk;	/* stream records may expire unapplied */
+	int	 gap;			/* records were lost: copy incomplete */
 };
 
 struct proto_checkpoint {
@@ -95,13 +129,18 @@ struct proto_checkpoint {
 };
 
 struct proto_error {
-	char	code[128];		/* e.g. AccessDeniedException */
-	char	msg[PROTO_TEXT_MAX];
+	char	code[PROTO_CODE_MAX];	/* e.g. AccessDeniedException */
+	char	msg[PROTO_TEXT_MAX];	/* text */
 	int	fatal;			/* the pair cannot go on */
 };
 
 struct proto_done {
 	char	status[32];		/* "complete", "stopped", "failed" */
+};
+
+struct proto_warning {
+	char	code[PROTO_CODE_MAX];	/* e.g. "retention_risk", "throttled" */
+	char	msg[PROTO_TEXT_MAX];	/* text */
 };
 
 struct proto_msg {
@@ -114,45 +153,76 @@ struct proto_msg {
 		struct proto_checkpoint	checkpoint;
 		struct proto_error	error;
 		struct proto_done	done;
+		struct proto_warning	warning;
 	} u;
 };
 
 /*
- * Encode one message as a single JSON line ending in '\n' into buf.
- * Returns the line length, or -1 if it does not fit in len (or in
- * PROTO_MAX_LINE): text fields are truncated to fit, never split lines.
+ * Encode one message as a single JSON line ending in '\n' into buf, followed
+ * by a NUL (not counted). Returns the line length, or -1: EINVAL if the
+ * message is invalid (the checks proto_decode() makes), ENOSPC if it does
+ * not fit in len (or in PROTO_MAX_LINE) even with its text field emptied.
+ * Text fields are truncated to fit, never split into several lines; invalid
+ * UTF-8 is replaced by U+FFFD. What proto_encode() produces, proto_decode()
+ * accepts.
  */
 int	proto_encode(const struct proto_msg *, char *buf, size_t len);
 
 /*
  * Decode one line (without or with its trailing '\n'). Returns 0, or -1 with
  * a reason in err: bad JSON, missing/wrong "v", unknown "type", a required
- * field missing or of the wrong type. Unknown fields are ignored.
+ * field missing, duplicated, of the wrong type or out of range, trailing
+ * data. Unknown fields are ignored. On -1 the message is unspecified.
  */
 int	proto_decode(const char *line, size_t len, struct proto_msg *,
 	    char *err, size_t errlen);
 
+/* Wire names; "unknown" for a value out of range. */
 const char *proto_type_name(enum proto_type);
 const char *proto_phase_name(enum proto_phase);
 const char *proto_phase_state_name(enum proto_phase_state);
+const char *proto_level_name(enum proto_level);
 
 /*
  * Line framing for a non-blocking reader: feed bytes, get complete lines.
- * A line longer than PROTO_MAX_LINE is an error (the worker is misbehaving).
+ * A line longer than PROTO_MAX_LINE (newline included) or holding a NUL byte
+ * is an error (the worker is misbehaving); the reader then stays in that
+ * error state. Use:
+ *
+ *	n = read(fd, tmp, sizeof(tmp));		(at most PROTO_READ_MAX)
+ *	if (proto_reader_feed(&r, tmp, n) == -1) -> worker failed
+ *	while ((rc = proto_reader_next(&r, &line, &linelen)) == 1)
+ *		proto_decode(line, linelen, ...)
+ *	if (rc == -1) -> worker failed, proto_reader_errstr(&r) says why
  */
+#define PROTO_READ_MAX	PROTO_MAX_LINE
+
 struct proto_reader {
-	char	buf[PROTO_MAX_LINE + 1];
-	size_t	len;
+	char	buf[2 * PROTO_MAX_LINE];
+	size_t	off;	/* first byte not yet returned */
+	size_t	len;	/* bytes held */
+	size_t	scan;	/* bytes after off known to hold no newline */
+	int	error;	/* 0 or an errno value; sticky */
 };
 
 void	proto_reader_init(struct proto_reader *);
 /*
- * Returns 1 and sets *line and *linelen (without '\n', NUL-terminated) when a
- * complete line is available, 0 when more input is needed, -1 on an overlong
- * line. Call proto_reader_feed() to add bytes, proto_reader_next() in a loop.
+ * Add bytes: 0, or -1 with errno (and the reader in its error state). At
+ * most PROTO_READ_MAX bytes per call, after draining proto_reader_next();
+ * more than fits is an error (ENOBUFS).
  */
 int	proto_reader_feed(struct proto_reader *, const char *, size_t);
+/*
+ * Returns 1 and sets *line and *linelen (without '\n', NUL-terminated; valid
+ * until the next feed) when a complete line is available, 0 when more input
+ * is needed, -1 with errno on an overlong line (EMSGSIZE), a NUL byte
+ * (EILSEQ) or an earlier error.
+ */
 int	proto_reader_next(struct proto_reader *, const char **line,
 	    size_t *linelen);
+/* Bytes of an incomplete line held (non-zero at EOF = truncated line). */
+size_t	proto_reader_pending(const struct proto_reader *);
+/* Why the reader is in its error state; "" if it is not. */
+const char *proto_reader_errstr(const struct proto_reader *);
 
 #endif

@@ -485,11 +485,9 @@ setup_segments(struct backfill *bf)
 			    w->src_tab.size_bytes, bf->page_size);
 		ck->total_segments = total;
 		n = p->nsegments > 0 ? p->nsegments : total;
-		ck->segments = xcalloc(n, sizeof(*ck->segments));
-		ck->nsegments = n;
 		for (size_t i = 0; i < n; i++)
-			ck->segments[i].segment = p->nsegments > 0 ?
-			    p->segments[i] : (uint32_t)i;
+			checkpoint_add_segment(ck, p->nsegments > 0 ?
+			    p->segments[i] : (uint32_t)i);
 		ck->backfill_started_ms = wall_ms();
 		w->ckpt_dirty = 1;
 		/* The start time must be durable before anything is read:

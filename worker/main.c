@@ -278,7 +278,8 @@ load_checkpoint(struct worker *w)
 		return 0;
 	}
 	if (checkpoint_match(ck, p->name, p->input.table, p->input.region,
-	    p->output.table, p->output.region, err, sizeof(err)) == -1) {
+	    p->output.table, p->output.region, p->total_segments, err,
+	    sizeof(err)) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
 		    "checkpoint %s does not match the plan: %s", w->ckpt_path,
 		    err);

@@ -50,6 +50,17 @@ sup_child_exited(struct child *c)
 	struct timeval tv;
 
 	c->pid = -1;
+	if (c->restart_pending && !s->shutting_down) {
+		c->restart_pending = 0;
+		c->quick_deaths = 0;
+		if (child_spawn(c) == -1)
+			c->state = CHILD_FAILED;
+		else
+			output_line(c, LOG_LVL_INFO, "Worker restarted by the "
+			    "operator (pid %ld)", (long)c->pid);
+		status_update(s);
+		return;
+	}
 	progress = c->prog.items_written + c->prog.stream_written >
 	    c->written_at_start;
 	child_describe_status(c->status, how, sizeof(how));
@@ -120,6 +131,93 @@ sup_check_done(struct sup *s)
 		s->exit_code = failed > 0 ? 1 : 0;
 		event_base_loopbreak(s->base);
 	}
+}
+
+struct child *
+sup_find_pair(struct sup *s, const char *name)
+{
+	for (size_t i = 0; i < s->nchildren; i++)
+		if (strcmp(s->children[i].pair->name, name) == 0)
+			return &s->children[i];
+	return NULL;
+}
+
+int
+sup_pair_stop(struct child *c, char *err, size_t errlen)
+{
+	if (c->sup->shutting_down) {
+		snprintf(err, errlen, "ddb-sync is shutting down");
+		return -1;
+	}
+	switch (c->state) {
+	case CHILD_RUNNING:
+		if (c->stop_requested) {
+			snprintf(err, errlen, "pair %s is already stopping",
+			    c->pair->name);
+			return -1;
+		}
+		c->restart_pending = 0;
+		output_line(c, LOG_LVL_INFO, "Stopping worker (operator "
+		    "request)");
+		child_stop(c);
+		return 0;
+	case CHILD_BACKOFF:
+	case CHILD_IDLE:
+		if (c->ev_timer != NULL)
+			evtimer_del(c->ev_timer);
+		c->state = CHILD_STOPPED;
+		output_line(c, LOG_LVL_INFO, "Stopped (operator request)");
+		status_update(c->sup);
+		return 0;
+	default:
+		snprintf(err, errlen, "pair %s is not running (%s)",
+		    c->pair->name, child_state_name(c->state));
+		return -1;
+	}
+}
+
+int
+sup_pair_start(struct child *c, char *err, size_t errlen)
+{
+	if (c->sup->shutting_down) {
+		snprintf(err, errlen, "ddb-sync is shutting down");
+		return -1;
+	}
+	if (c->state == CHILD_RUNNING) {
+		snprintf(err, errlen, "pair %s is already running (pid %ld)",
+		    c->pair->name, (long)c->pid);
+		return -1;
+	}
+	if (c->ev_timer != NULL)
+		evtimer_del(c->ev_timer);
+	/* An operator's start is a fresh chance: forget past crashes. */
+	c->quick_deaths = 0;
+	c->last_error[0] = '\0';
+	c->fatal_error = 0;
+	if (child_spawn(c) == -1) {
+		snprintf(err, errlen, "cannot start the worker of pair %s",
+		    c->pair->name);
+		return -1;
+	}
+	output_line(c, LOG_LVL_INFO, "Worker started by the operator (pid "
+	    "%ld)", (long)c->pid);
+	status_update(c->sup);
+	return 0;
+}
+
+int
+sup_pair_restart(struct child *c, char *err, size_t errlen)
+{
+	if (c->state != CHILD_RUNNING)
+		return sup_pair_start(c, err, errlen);
+	if (c->sup->shutting_down) {
+		snprintf(err, errlen, "ddb-sync is shutting down");
+		return -1;
+	}
+	c->restart_pending = 1;
+	output_line(c, LOG_LVL_INFO, "Restarting worker (operator request)");
+	child_stop(c);
+	return 0;
 }
 
 static void

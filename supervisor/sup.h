@@ -56,6 +56,7 @@ struct child {
 	int		 eof;		/* its channel closed */
 	int		 status;	/* wait status */
 	int		 stop_requested;
+	int		 restart_pending;	/* start again once it exits */
 	int		 hello;
 
 	/* What the worker reported. */
@@ -132,6 +133,14 @@ int	sup_start(struct sup *);	/* lock, spawn; -1 if it cannot */
 int	sup_run(struct sup *);		/* the loop; returns the exit code */
 void	sup_free(struct sup *);
 void	sup_child_exited(struct child *);
+/*
+ * Operator control of one pair while the others run (the control socket).
+ * 0, or -1 with a reason in err ("pair is not running", ...).
+ */
+int	sup_pair_stop(struct child *, char *err, size_t errlen);
+int	sup_pair_start(struct child *, char *err, size_t errlen);
+int	sup_pair_restart(struct child *, char *err, size_t errlen);
+struct child *sup_find_pair(struct sup *, const char *name);
 void	sup_check_done(struct sup *);
 
 #endif

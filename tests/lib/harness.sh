@@ -82,3 +82,43 @@ wait_for() {
 expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 }
+
+# proxy_start [RULES_FILE]: a counting, fault-injecting proxy in front of
+# $ENDPOINT (tests/node/faultproxy.js); sets PROXY to its URL.
+proxy_start() {
+	pf=$(mktemp "$T/proxy.XXXXXX")
+	rm -f "$pf"
+	if [ -n "${1:-}" ]; then
+		node "$ROOT/tests/node/faultproxy.js" --target "$ENDPOINT" \
+		    --port-file "$pf" --rules "$1" &
+	else
+		node "$ROOT/tests/node/faultproxy.js" --target "$ENDPOINT" \
+		    --port-file "$pf" &
+	fi
+	track $!
+	wait_for 10 "the fault proxy" test -s "$pf"
+	PROXY="http://127.0.0.1:$(cat "$pf")"
+	export PROXY
+}
+
+# proxy_get PATH: GET from the proxy's control interface (/__stats, ...).
+proxy_get() {
+	node -e 'require("http").get(process.argv[1], (r) => {
+	    let d = ""; r.on("data", (c) => d += c);
+	    r.on("end", () => process.stdout.write(d)); })' "$PROXY$1"
+}
+
+# proxy_post PATH [BODY]
+proxy_post() {
+	node -e 'const u = new URL(process.argv[1]);
+	    const q = require("http").request({host: u.hostname, port: u.port,
+	    path: u.pathname, method: "POST"}, (r) => r.resume());
+	    q.end(process.argv[2] || "")' "$PROXY$1" "${2:-}"
+}
+
+# json FILE EXPR: evaluate a JavaScript expression over the JSON in FILE
+# (bound to j), e.g. json stats.json 'j.puts'.
+json() {
+	node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1],
+	    "utf8")); console.log(eval(process.argv[2]))' "$1" "$2"
+}

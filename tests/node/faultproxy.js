@@ -1,0 +1,299 @@
+#!/usr/bin/env node
+// faultproxy.js: a loopback proxy in front of DynamoDB Local for ddb-sync's
+// tests. It forwards every request, counts what passes (per X-Amz-Target,
+// and the put/delete requests inside BatchWriteItem bodies), records request
+// times, and injects faults by rule.
+//
+//   faultproxy.js --target http://127.0.0.1:PORT --port-file FILE
+//                 [--rules FILE] [--log FILE]
+//
+// Control (HTTP on the same port, path prefix /__):
+//   GET  /__stats           {"targets":{"Scan":n,...},"puts":n,"deletes":n,
+//                            "faults":{"throttle":n,...}}
+//   GET  /__log             one JSON line per request: t (ms), target, fault
+//   POST /__rules           replace the rules (JSON array, see below)
+//   POST /__reset           zero the counters and the request log
+//
+// A rule: {"target": "BatchWriteItem" | "*", "fault": NAME, "p": 0..1,
+//          "count": n (at most n times), "after": n (skip the first n
+//          matching requests), "ms": delay for "slow", "frac": share of
+//          items left unprocessed for "unprocessed"}
+// Faults: throttle (ProvisionedThroughputExceededException), throttling
+//   (ThrottlingException), limit (RequestLimitExceeded), 500, 503,
+//   reset_before (close before forwarding), reset_after (forward, then
+//   close without answering), slow (delay the answer), truncate (cut the
+//   body), badcrc (wrong x-amz-crc32), badjson (malformed JSON body with a
+//   matching crc), unprocessed (BatchWriteItem: answer 200 leaving a share
+//   of the items unprocessed, forwarding only the rest), expired_token
+//   (ExpiredTokenException), expired_iterator (ExpiredIteratorException),
+//   trimmed (TrimmedDataAccessException), denied (AccessDeniedException),
+//   validation (ValidationException).
+'use strict';
+
+const http = require('http');
+const fs = require('fs');
+const zlib = require('zlib');
+
+function arg(name, def) {
+	const i = process.argv.indexOf('--' + name);
+	return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+
+const target = new URL(arg('target'));
+const portFile = arg('port-file');
+let rules = [];
+if (arg('rules'))
+	rules = JSON.parse(fs.readFileSync(arg('rules'), 'utf8'));
+
+let stats, reqlog;
+function reset() {
+	stats = { targets: {}, puts: 0, deletes: 0, faults: {} };
+	reqlog = [];
+	for (const r of rules)
+		r.seen = 0, r.used = 0;
+}
+reset();
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function crc32(buf) {
+	return zlib.crc32 ? zlib.crc32(buf) >>> 0 : crcTable(buf);
+}
+
+let table;
+function crcTable(buf) {
+	if (!table) {
+		table = new Uint32Array(256);
+		for (let n = 0; n < 256; n++) {
+			let c = n;
+			for (let k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+			table[n] = c >>> 0;
+		}
+	}
+	let c = 0xffffffff;
+	for (let i = 0; i < buf.length; i++)
+		c = table[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+	return (c ^ 0xffffffff) >>> 0;
+}
+
+function pick(op) {
+	for (const r of rules) {
+		if (r.target !== '*' && r.target !== op)
+			continue;
+		r.seen = (r.seen || 0) + 1;
+		if (r.after && r.seen <= r.after)
+			continue;
+		if (r.count !== undefined && (r.used || 0) >= r.count)
+			continue;
+		if (r.p !== undefined && Math.random() >= r.p)
+			continue;
+		r.used = (r.used || 0) + 1;
+		return r;
+	}
+	return null;
+}
+
+function sendJson(res, status, obj, extra) {
+	const body = Buffer.from(JSON.stringify(obj));
+	res.writeHead(status, Object.assign({
+		'Content-Type': 'application/x-amz-json-1.0',
+		'x-amz-crc32': String(crc32(body)),
+		'Content-Length': body.length }, extra || {}));
+	res.end(body);
+}
+
+function awsError(res, status, code, msg) {
+	sendJson(res, status, { __type: 'com.amazonaws.dynamodb.v20120810#' +
+	    code, message: msg });
+}
+
+function forward(req, body, cb) {
+	const headers = Object.assign({}, req.headers);
+	headers.host = target.host;
+	const up = http.request({ host: target.hostname, port: target.port,
+	    method: req.method, path: req.url, headers, agent }, (ures) => {
+		const chunks = [];
+		ures.on('data', (c) => chunks.push(c));
+		ures.on('end', () => cb(null, ures, Buffer.concat(chunks)));
+	});
+	up.on('error', (e) => cb(e));
+	up.end(body);
+}
+
+function relay(res, ures, body) {
+	const h = Object.assign({}, ures.headers);
+	delete h['transfer-encoding'];
+	h['content-length'] = body.length;
+	res.writeHead(ures.statusCode, h);
+	res.end(body);
+}
+
+function countWrites(op, body) {
+	if (op !== 'BatchWriteItem')
+		return;
+	try {
+		const j = JSON.parse(body.toString('utf8'));
+		for (const t of Object.keys(j.RequestItems || {}))
+			for (const r of j.RequestItems[t]) {
+				if (r.PutRequest) stats.puts++;
+				if (r.DeleteRequest) stats.deletes++;
+			}
+	} catch (e) { /* not ours to judge */ }
+}
+
+function handle(req, res, body) {
+	const tgt = req.headers['x-amz-target'] || '';
+	const op = tgt.split('.').pop();
+	const rule = op ? pick(op) : null;
+	const fault = rule ? rule.fault : null;
+	stats.targets[op] = (stats.targets[op] || 0) + 1;
+	reqlog.push({ t: Date.now(), target: op, fault });
+	if (fault)
+		stats.faults[fault] = (stats.faults[fault] || 0) + 1;
+
+	switch (fault) {
+	case 'throttle':
+		return awsError(res, 400, 'ProvisionedThroughputExceededException',
+		    'The level of configured provisioned throughput for the table was exceeded.');
+	case 'throttling':
+		return awsError(res, 400, 'ThrottlingException', 'Rate exceeded');
+	case 'limit':
+		return awsError(res, 400, 'RequestLimitExceeded',
+		    'Throughput exceeds the current throughput limit for your account.');
+	case '500':
+		return awsError(res, 500, 'InternalServerError', 'Internal server error');
+	case '503':
+		return awsError(res, 503, 'ServiceUnavailable', 'Service unavailable');
+	case 'expired_token':
+		return awsError(res, 400, 'ExpiredTokenException',
+		    'The security token included in the request is expired');
+	case 'expired_iterator':
+		return awsError(res, 400, 'ExpiredIteratorException',
+		    'Iterator expired');
+	case 'trimmed':
+		return awsError(res, 400, 'TrimmedDataAccessException',
+		    'Data trimmed');
+	case 'denied':
+		return awsError(res, 400, 'AccessDeniedException',
+		    'User is not authorized to perform this action');
+	case 'validation':
+		return awsError(res, 400, 'ValidationException',
+		    'One or more parameter values were invalid');
+	case 'reset_before':
+		return req.socket.destroy();
+	case 'unprocessed':
+		return unprocessed(req, res, body, rule.frac || 0.5);
+	default:
+		break;
+	}
+	countWrites(op, body);
+	forward(req, body, (err, ures, ubody) => {
+		if (err)
+			return req.socket.destroy();
+		switch (fault) {
+		case 'reset_after':
+			return req.socket.destroy();
+		case 'slow':
+			return setTimeout(() => relay(res, ures, ubody),
+			    rule.ms || 5000);
+		case 'truncate': {
+			const h = Object.assign({}, ures.headers);
+			delete h['transfer-encoding'];
+			h['content-length'] = ubody.length;
+			res.writeHead(ures.statusCode, h);
+			res.write(ubody.subarray(0, Math.floor(ubody.length / 2)));
+			return setTimeout(() => req.socket.destroy(), 10);
+		}
+		case 'badcrc':
+			ures.headers['x-amz-crc32'] = String(
+			    (Number(ures.headers['x-amz-crc32'] || 0) + 1) >>> 0);
+			return relay(res, ures, ubody);
+		case 'badjson': {
+			const bad = Buffer.concat([ubody.subarray(0,
+			    Math.floor(ubody.length / 2)), Buffer.from('}}]')]);
+			ures.headers['x-amz-crc32'] = String(crc32(bad));
+			return relay(res, ures, bad);
+		}
+		default:
+			return relay(res, ures, ubody);
+		}
+	});
+}
+
+// Write only part of a batch and answer with the rest as UnprocessedItems,
+// as DynamoDB does under throttling.
+function unprocessed(req, res, body, frac) {
+	let j;
+	try {
+		j = JSON.parse(body.toString('utf8'));
+	} catch (e) {
+		return awsError(res, 400, 'SerializationException', 'bad json');
+	}
+	const keep = {}, left = {};
+	let nkeep = 0;
+	for (const t of Object.keys(j.RequestItems || {})) {
+		const reqs = j.RequestItems[t];
+		const n = Math.max(1, Math.floor(reqs.length * frac));
+		left[t] = reqs.slice(0, n);
+		if (reqs.length > n) {
+			keep[t] = reqs.slice(n);
+			nkeep += reqs.length - n;
+		}
+	}
+	const answer = () => sendJson(res, 200, { UnprocessedItems: left,
+	    ConsumedCapacity: [] });
+	if (nkeep === 0)
+		return answer();
+	const fwd = Buffer.from(JSON.stringify(Object.assign({}, j,
+	    { RequestItems: keep })));
+	const headers = Object.assign({}, req.headers);
+	headers['content-length'] = fwd.length;
+	countWrites('BatchWriteItem', fwd);
+	forward({ method: req.method, url: req.url, headers }, fwd, (err) => {
+		if (err)
+			return req.socket.destroy();
+		answer();
+	});
+}
+
+const server = http.createServer((req, res) => {
+	const chunks = [];
+	req.on('data', (c) => chunks.push(c));
+	req.on('end', () => {
+		const body = Buffer.concat(chunks);
+		if (req.url.startsWith('/__')) {
+			if (req.url === '/__stats') {
+				res.writeHead(200, { 'Content-Type': 'application/json' });
+				return res.end(JSON.stringify(stats));
+			}
+			if (req.url === '/__log') {
+				res.writeHead(200, { 'Content-Type': 'text/plain' });
+				return res.end(reqlog.map((r) =>
+				    JSON.stringify(r)).join('\n') + '\n');
+			}
+			if (req.url === '/__rules' && req.method === 'POST') {
+				rules = JSON.parse(body.toString('utf8'));
+				res.writeHead(200);
+				return res.end('ok\n');
+			}
+			if (req.url === '/__reset' && req.method === 'POST') {
+				reset();
+				res.writeHead(200);
+				return res.end('ok\n');
+			}
+			res.writeHead(404);
+			return res.end();
+		}
+		handle(req, res, body);
+	});
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => {
+	const port = server.address().port;
+	if (portFile)
+		fs.writeFileSync(portFile + '.tmp', String(port) + '\n'),
+		fs.renameSync(portFile + '.tmp', portFile);
+	else
+		console.log(port);
+});

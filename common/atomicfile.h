@@ -6,9 +6,12 @@
 #include <sys/types.h>
 
 /*
- * Replace path with data: temp file in the same directory, write all, fsync,
- * close (checked), rename, fsync the directory. On failure the old file is
- * intact and errno is set. Returns 0 or -1.
+ * Replace path with data: temp file in the same directory (O_EXCL,
+ * O_CLOEXEC), write all, fsync, close (checked), rename, fsync the
+ * directory. The file gets exactly mode (the umask does not apply).
+ * Returns 0, or -1 with errno: the temp file is removed and the old file is
+ * intact, except when only the final directory fsync failed: the new file
+ * is then in place but may not survive a power loss.
  */
 int	atomicfile_write(const char *path, const void *data, size_t len,
 	    mode_t mode);
@@ -20,7 +23,11 @@ int	atomicfile_write(const char *path, const void *data, size_t len,
 int	atomicfile_read(const char *path, size_t max, char **data,
 	    size_t *len);
 
-/* mkdir -p with the given mode for created directories; 0 or -1. */
+/*
+ * mkdir -p: directories created get exactly mode and are fsynced into their
+ * parents; existing ones are left as they are. 0, or -1 with errno (ENOTDIR
+ * when a non-directory is in the way).
+ */
 int	atomicfile_mkdirs(const char *path, mode_t mode);
 
 #endif

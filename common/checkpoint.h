@@ -7,15 +7,24 @@
 
 #include "buf.h"
 
+#define CHECKPOINT_FORMAT	"ddb-sync-checkpoint"
 #define CHECKPOINT_VERSION	1
 #define CHECKPOINT_MAX_SIZE	(64u * 1024 * 1024)
+#define CHECKPOINT_MODE		0600
+
+/* Limits checked by checkpoint_validate() and checkpoint_decode(). */
+#define CHECKPOINT_NAME_MAX	1024	/* identity strings, ids, ARN */
+#define CHECKPOINT_KEY_MAX	65536	/* bytes of one last_key, compact */
+#define CHECKPOINT_SEQ_MAX	40	/* digits of a sequence number */
+#define CHECKPOINT_SEGMENTS_MAX	1000000	/* DynamoDB's TotalSegments max */
+#define CHECKPOINT_SHARDS_MAX	1000000
 
 struct ckpt_segment {
 	uint32_t segment;
 	int	 done;
 	uint64_t items;		/* items written and acknowledged */
-	/* LastEvaluatedKey (compact JSON) of the last fully written page;
-	 * NULL = start of segment. */
+	/* LastEvaluatedKey (compact JSON object) of the last fully written
+	 * page; NULL = start of segment. */
 	char	*last_key;
 };
 
@@ -38,30 +47,57 @@ struct checkpoint {
 	/* Backfill. */
 	int64_t	 backfill_started_ms;	/* wall clock, epoch ms; 0 = never */
 	int64_t	 backfill_completed_ms;	/* 0 = not complete */
-	uint32_t total_segments;
+	uint32_t total_segments;	/* 0 = not chosen yet */
 	struct ckpt_segment *segments;	/* the segments this host scans */
 	size_t	 nsegments;
+	size_t	 segments_cap;
 
 	/* Stream. */
-	char	*stream_arn;
+	char	*stream_arn;		/* NULL = stream not started */
 	int64_t	 stream_started_ms;
 	struct ckpt_shard *shards;
 	size_t	 nshards;
+	size_t	 shards_cap;
 	uint64_t stream_items;
 };
 
 void	checkpoint_init(struct checkpoint *);
+/* Free everything and re-initialise; the struct can be reused. */
 void	checkpoint_clear(struct checkpoint *);
 
-/* Pure codec. */
+/*
+ * Whether a checkpoint can be written and read back: the rules of
+ * docs/checkpoint-format.md. 0, or -1 with the offending field in err.
+ */
+int	checkpoint_validate(const struct checkpoint *, char *err,
+	    size_t errlen);
+
+/*
+ * Pure codec. encode appends the file's text to out: 0, or -1 with errno
+ * EINVAL (checkpoint_validate() says why) or EFBIG (out's maximum).
+ * decode fills an initialised checkpoint (cleared first; left cleared on
+ * failure): 0, or -1 with a message naming the field.
+ */
 int	checkpoint_encode(const struct checkpoint *, struct buf *out);
 int	checkpoint_decode(const char *text, size_t len, struct checkpoint *,
 	    char *err, size_t errlen);
 
 /*
+ * Whether a checkpoint belongs to this plan pair. total_segments 0 means
+ * the plan leaves the count automatic (the checkpoint's is then used);
+ * the count is not compared either once the backfill is complete.
+ * 0, or -1 with what differs and what the operator can do.
+ */
+int	checkpoint_match(const struct checkpoint *, const char *pair,
+	    const char *src_table, const char *src_region,
+	    const char *dst_table, const char *dst_region,
+	    uint32_t total_segments, char *err, size_t errlen);
+
+/*
  * File I/O. load: 0 = loaded, 1 = no file (fresh start), -1 = error (corrupt,
- * unreadable, wrong version): err says which, and the file is left alone.
- * save: atomic replacement, mode 0600; 0 or -1 with err.
+ * truncated, unreadable, too large, wrong version): err says which, and the
+ * file is left alone. save: validate, then atomic replacement, mode 0600;
+ * 0 or -1 with err.
  */
 int	checkpoint_load(const char *path, struct checkpoint *, char *err,
 	    size_t errlen);
@@ -71,8 +107,30 @@ int	checkpoint_save(const char *path, const struct checkpoint *,
 /* Lookup helpers; NULL if absent. */
 struct ckpt_segment *checkpoint_segment(struct checkpoint *, uint32_t seg);
 struct ckpt_shard *checkpoint_shard(struct checkpoint *, const char *id);
-/* Add (or return the existing) shard entry. */
+/*
+ * Add (or return the existing) entry. Pointers from these and the lookups
+ * are valid until the next add.
+ */
+struct ckpt_segment *checkpoint_add_segment(struct checkpoint *,
+	    uint32_t seg);
 struct ckpt_shard *checkpoint_add_shard(struct checkpoint *, const char *id,
 	    const char *parent_id);
+
+/*
+ * Set a segment's last_key from LastEvaluatedKey JSON (whitespace removed,
+ * otherwise kept byte for byte); NULL = start of segment. 0, or -1 with
+ * errno EINVAL (not a non-empty JSON object in UTF-8) or EFBIG (longer
+ * than CHECKPOINT_KEY_MAX); the old key is kept on failure.
+ */
+int	checkpoint_set_last_key(struct ckpt_segment *, const char *json,
+	    size_t len);
+
+/* A stream sequence number: 1 to CHECKPOINT_SEQ_MAX decimal digits. */
+int	checkpoint_seq_valid(const char *);
+/*
+ * Compare two valid sequence numbers numerically, without converting them
+ * (they exceed 64 bits): <0, 0 or >0. Leading zeros do not count.
+ */
+int	checkpoint_seq_cmp(const char *a, const char *b);
 
 #endif

@@ -107,6 +107,7 @@ buf_steal(struct buf *b, size_t *lenp)
 
 	if (buf_reserve(b, 0) == -1)
 		return NULL;
+	b->data[b->len] = '\0';
 	p = b->data;
 	if (lenp != NULL)
 		*lenp = b->len;

@@ -68,8 +68,13 @@ report_send(const struct proto_msg *m)
 
 	if (report_fd == -1 || report_broken)
 		return report_broken ? -1 : 0;
-	if ((n = proto_encode(m, line, sizeof(line))) < 0)
-		return 0;	/* cannot happen for our own messages */
+	if ((n = proto_encode(m, line, sizeof(line))) < 0) {
+		/* A bug of ours, not the supervisor's: say so on stderr,
+		 * which the supervisor copies into the logs. */
+		fprintf(stderr, "ddb-sync-worker: cannot encode a %s message: "
+		    "%s\n", proto_type_name(m->type), strerror(errno));
+		return 0;
+	}
 	while (off < (size_t)n) {
 		w = write(report_fd, line + off, (size_t)n - off);
 		if (w == -1) {

@@ -1277,8 +1277,14 @@ plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 		    "are supported", n, PLAN_MAX_PAIRS);
 		n = PLAN_MAX_PAIRS;
 	}
-	for (i = 0; i < n && !plan_errors_full(ld->errs); i++)
+	for (i = 0; i < n && !plan_errors_full(ld->errs); i++) {
+		int before = ld->nerr;
+		size_t np = ld->plan->npairs;
+
 		plan_walk_pair(ld, list->kids[i], i);
+		if (ld->nerr > before && ld->plan->npairs > np)
+			ld->plan->pairs[np].load_errors = 1;
+	}
 }
 
 struct plan *
@@ -1304,8 +1310,16 @@ plan_load_buffer(const char *name, const char *text, size_t len,
 	ld.errs = errs;
 	ld.plan = plan_new();
 	ld.plan->path = xstrdup(name);
-	if (plan_yaml_parse(&ld, &root) == 0)
+	if (plan_yaml_parse(&ld, &root) == 0) {
 		plan_walk(&ld, root);
+		/* Report the checks of the pairs that did load as well:
+		 * every problem at once, not one round per fix. */
+		if (ld.nerr > 0 && ld.plan->npairs > 0 &&
+		    !plan_errors_full(errs)) {
+			plan_resolve_defaults(ld.plan);
+			plan_validate(ld.plan, errs);
+		}
+	}
 	plan_ynode_free(root);
 	if (ld.nerr > 0) {
 		plan_free(ld.plan);
@@ -1772,10 +1786,13 @@ plan_validate(const struct plan *plan, struct plan_errors *errs)
 	c.errs = errs;
 	c.n = 0;
 	for (i = 0; i < plan->npairs; i++)
-		plan_check_pair(&c, i);
+		if (!plan->pairs[i].load_errors)
+			plan_check_pair(&c, i);
 	/* Repeats are reported on the later pair, naming the earlier one. */
 	for (i = 1; i < plan->npairs; i++) {
 		p = &plan->pairs[i];
+		if (p->load_errors)
+			continue;
 		for (j = 0; j < i; j++) {
 			o = &plan->pairs[j];
 			if (p->name != NULL && plan_streq(p->name, o->name)) {

@@ -32,6 +32,7 @@ struct plan_side {
 struct plan_pair {
 	char	*name;		/* unique; default: the input table name */
 	int	 name_derived;	/* 1 if plan_resolve_defaults chose name */
+	int	 load_errors;	/* the loader already reported this pair */
 	struct plan_side input;
 	struct plan_side output;
 	int	 backfill;	/* 1 = phase enabled (default) */

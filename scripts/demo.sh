@@ -20,6 +20,8 @@ export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
 export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
 export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
+# The SDK warns about Node versions on every start; tests need quiet.
+export NODE_NO_WARNINGS=1
 unset AWS_SESSION_TOKEN AWS_PROFILE
 
 echo "demo: starting DynamoDB Local"

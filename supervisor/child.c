@@ -224,6 +224,12 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		break;
 	case PROTO_PROGRESS:
 		c->prog = m->u.progress;
+		/* What it resumed with: progress is measured from here. */
+		if (!c->progress_seen) {
+			c->progress_seen = 1;
+			c->written_at_start = c->prog.items_written +
+			    c->prog.stream_written;
+		}
 		break;
 	case PROTO_CHECKPOINT:
 		break;
@@ -427,7 +433,7 @@ child_spawn(struct child *c)
 	event_add(c->ev_err, NULL);
 	c->state = CHILD_RUNNING;
 	c->started_ms = clock_ms();
-	c->written_at_start = c->prog.items_written + c->prog.stream_written;
+	c->progress_seen = 0;
 	log_debug("%s: worker started, pid %ld", c->pair->name, (long)pid);
 	return 0;
 fail:

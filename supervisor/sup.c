@@ -61,8 +61,8 @@ sup_child_exited(struct child *c)
 		status_update(s);
 		return;
 	}
-	progress = c->prog.items_written + c->prog.stream_written >
-	    c->written_at_start;
+	progress = c->progress_seen && c->prog.items_written +
+	    c->prog.stream_written > c->written_at_start;
 	child_describe_status(c->status, how, sizeof(how));
 	act = child_decide(&s->policy, c->status, c->done_status,
 	    c->stop_requested || s->shutting_down, ran, progress,

@@ -74,7 +74,8 @@ struct child {
 	unsigned	 quick_deaths;	/* in a row */
 	int64_t		 started_ms;
 	int64_t		 next_start_ms;
-	uint64_t	 written_at_start;
+	uint64_t	 written_at_start;	/* first progress of this worker */
+	int		 progress_seen;
 	int64_t		 phase_started_ms;	/* wall clock, for progress */
 
 	FILE		*logf;		/* per-worker log file */

@@ -647,7 +647,7 @@ backfill_run(struct worker *w)
 		worker_progress(w, 1);
 		fmt_duration((uint64_t)(ck->backfill_completed_ms -
 		    ck->backfill_started_ms), dur, sizeof(dur));
-		log_info("Backfill complete: %llu items in %zu segments over "
+		log_debug("Backfill complete: %llu items in %zu segments over "
 		    "%s (this run wrote %llu)", (unsigned long long)total,
 		    ck->nsegments, dur, (unsigned long long)bf.written_run);
 		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_COMPLETE, total,

@@ -21,6 +21,8 @@ export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
 export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
 export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
+# The SDK warns about Node versions on every start; tests need quiet.
+export NODE_NO_WARNINGS=1
 export AWS_SHARED_CREDENTIALS_FILE=$T/no-credentials
 export AWS_CONFIG_FILE=$T/no-config
 

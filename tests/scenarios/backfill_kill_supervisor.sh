@@ -12,13 +12,13 @@ N=40000
     --size 300 2>/dev/null || fail "load"
 
 run() {
-	"$BIN/ddb-sync" --input-table src --output-table dst \
+	exec "$BIN/ddb-sync" --input-table src --output-table dst \
 	    --input-endpoint-url "$ENDPOINT" --output-endpoint-url "$ENDPOINT" \
 	    --stream=false --page-size 200 --max-inflight 2 \
 	    --state-dir "$T/state" --status=off "$@"
 }
 export DDB_SYNC_CHECKPOINT_INTERVAL_MS=0
-run >"$T/out1.log" 2>&1 &
+(run >"$T/out1.log" 2>&1) &
 sup=$!
 track $sup
 ck="$T/state/pairs/src/checkpoint.json"
@@ -34,7 +34,7 @@ before=$(json "$ck" 'j.backfill.segments.reduce((a, s) => a + s.items, 0)')
 [ "$before" -lt $N ] || fail "backfill finished before the kill; test is void"
 log "supervisor killed; checkpoint at $before items"
 
-run >"$T/out2.log" 2>&1 || fail "second run failed: $(cat "$T/out2.log")"
+(run >"$T/out2.log" 2>&1) || fail "second run failed: $(cat "$T/out2.log")"
 cat "$T/out2.log"
 grep -q "Resuming backfill from checkpoint" "$T/out2.log" || fail "did not resume"
 grep -q "Backfill complete\. $N items written" "$T/out2.log" || fail "no completion line"

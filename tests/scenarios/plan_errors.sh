@@ -24,7 +24,7 @@ check "usage"
 check "unknown" --bogus-flag
 check "input" --output-table dst
 check "backfill" --input-table src --backfill=maybe
-check "not both" --config-file /dev/null --input-table src
+check "cannot be used together" --config-file /dev/null --input-table src
 check "same" --input-table src --input-region us-east-1
 f=$(plan <<P
 plan:
@@ -48,7 +48,7 @@ plan:
     output: {table: dst}
 P
 )
-check "duplicate" --config-file "$f"
+check "same input and output as plan\[0\]" --config-file "$f"
 f=$(plan <<P
 plan:
   - input: {table: src, region: us-east-1}

@@ -1290,11 +1290,34 @@ test_plan_mangled_input_survives(void **state)
 	}
 }
 
+/* A key error in one pair does not hide the checks of the others. */
+static void
+test_plan_load_and_check_errors_together(void **state)
+{
+	struct plan_errors e;
+	struct plan *p;
+
+	p = load("plan:\n"
+	    "  - input: {table: src, region: us-east-1}\n"
+	    "    output: {table: dst, colour: blue}\n"
+	    "  - input: {table: xx1, region: us-east-1}\n"
+	    "    output: {table: yy1}\n"
+	    "    segments: [1]\n", &e);
+	assert_null(p);
+	assert_msg(&e, "t.yml:3:", "colour");
+	assert_msg(&e, "segments", NULL);
+	/* The pair with the key error is not reported twice. */
+	assert_false(has_msg(&e, "plan[0]", "missing"));
+	plan_errors_clear(&e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_plan_spec_example, setup),
+		cmocka_unit_test_setup(test_plan_load_and_check_errors_together,
+		    setup),
 		cmocka_unit_test_setup(test_plan_config_files, setup),
 		cmocka_unit_test_setup(test_plan_flow_form, setup),
 		cmocka_unit_test_setup(test_plan_all_keys, setup),

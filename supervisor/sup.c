@@ -1,6 +1,7 @@
 /* sup.c: the supervisor's event loop: signals, restarts, shutdown, exit. */
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,8 +86,11 @@ sup_child_exited(struct child *c)
 			snprintf(c->last_error, sizeof(c->last_error),
 			    "worker %s %u times in a row soon after starting",
 			    how, c->quick_deaths);
-		output_line(c, LOG_LVL_ERROR, "Pair FAILED (worker %s): %s; "
-		    "the other pairs carry on", how, c->last_error);
+		c->config_error = WIFEXITED(c->status) &&
+		    WEXITSTATUS(c->status) == 2;
+		output_line(c, LOG_LVL_ERROR, "Pair FAILED (worker %s)%s; the "
+		    "other pairs carry on", how, c->config_error ?
+		    ": fix the configuration and start it again" : "");
 		break;
 	case CHILD_ACT_RESTART:
 		c->state = CHILD_BACKOFF;
@@ -104,6 +108,24 @@ sup_child_exited(struct child *c)
 	}
 	status_update(s);
 	sup_check_done(s);
+}
+
+/* 0 all done, 2 a pair's configuration or preflight failed, else 1. */
+static int
+sup_exit_code(struct sup *s)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->nchildren; i++) {
+		struct child *c = &s->children[i];
+
+		if (c->state != CHILD_FAILED)
+			continue;
+		if (c->config_error)
+			return 2;
+		rc = 1;
+	}
+	return rc;
 }
 
 void
@@ -128,7 +150,7 @@ sup_check_done(struct sup *s)
 	}
 	/* Backfill-only plans end on their own; streams run until stopped. */
 	if (done + failed == s->nchildren) {
-		s->exit_code = failed > 0 ? 1 : 0;
+		s->exit_code = sup_exit_code(s);
 		event_base_loopbreak(s->base);
 	}
 }

@@ -68,6 +68,7 @@ struct child {
 	char		 done_status[32];
 	char		 last_error[PROTO_TEXT_MAX + 160];	/* code: msg */
 	int		 fatal_error;
+	int		 config_error;	/* failed its preflight (exit 2) */
 
 	/* Restarts. */
 	unsigned	 restarts;

@@ -236,16 +236,23 @@ preflight(struct worker *w)
 	if (p->stream && (!w->src_tab.stream_enabled ||
 	    (strcmp(w->src_tab.stream_view, "NEW_IMAGE") != 0 &&
 	    strcmp(w->src_tab.stream_view, "NEW_AND_OLD_IMAGES") != 0))) {
-		worker_fail(w, WORKER_EXIT_CONFIG, "StreamNotUsable",
-		    "source table %s has %s%s: the stream phase needs a stream "
-		    "with view type NEW_IMAGE or NEW_AND_OLD_IMAGES (aws "
-		    "dynamodb update-table --table-name %s "
-		    "--stream-specification StreamEnabled=true,"
-		    "StreamViewType=NEW_AND_OLD_IMAGES), or disable the "
-		    "stream phase for this pair", p->input.table,
-		    w->src_tab.stream_enabled ? "a stream of view type " :
-		    "no stream enabled", w->src_tab.stream_enabled ?
-		    w->src_tab.stream_view : "", p->input.table);
+		if (w->src_tab.stream_enabled)
+			worker_fail(w, WORKER_EXIT_CONFIG, "StreamNotUsable",
+			    "source table %s has a stream of view type %s: "
+			    "the stream phase needs NEW_IMAGE or "
+			    "NEW_AND_OLD_IMAGES. A stream's view type cannot "
+			    "be changed: disable the stream, then enable it "
+			    "with StreamViewType=NEW_AND_OLD_IMAGES; or set "
+			    "stream: {disabled: true} for this pair",
+			    p->input.table, w->src_tab.stream_view);
+		else
+			worker_fail(w, WORKER_EXIT_CONFIG, "StreamNotUsable",
+			    "source table %s has no stream enabled: enable one "
+			    "(aws dynamodb update-table --table-name %s "
+			    "--stream-specification StreamEnabled=true,"
+			    "StreamViewType=NEW_AND_OLD_IMAGES) or set "
+			    "stream: {disabled: true} for this pair",
+			    p->input.table, p->input.table);
 		return -1;
 	}
 	w->prog.est_items = (uint64_t)(w->src_tab.item_count > 0 ?
@@ -292,8 +299,13 @@ static int
 setup_clients(struct worker *w)
 {
 	struct plan_pair *p = w->pair;
+	const char *streams_url;
 	char err[512];
 
+	/* An emulator (or a proxy) serves both APIs on one endpoint: the
+	 * Streams calls follow the input's endpoint unless told otherwise. */
+	streams_url = p->input.streams_endpoint != NULL ?
+	    p->input.streams_endpoint : p->input.endpoint;
 	w->http = http_new();
 	w->base_creds = creds_chain_new();
 	w->src_creds = w->dst_creds = w->base_creds;
@@ -312,7 +324,7 @@ setup_clients(struct worker *w)
 	    p->output.region, p->output.endpoint, w->dst_creds, &w->stats,
 	    err, sizeof(err)) == -1 ||
 	    aws_client_init(&w->streams, w->http, ENDPOINT_STREAMS,
-	    p->input.region, p->input.streams_endpoint, w->src_creds,
+	    p->input.region, streams_url, w->src_creds,
 	    &w->stats, err, sizeof(err)) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "BadEndpoint", "%s", err);
 		return -1;

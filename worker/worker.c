@@ -74,7 +74,7 @@ worker_fail(struct worker *w, int exit_code, const char *code,
 	vsnprintf(w->error, sizeof(w->error), fmt, ap);
 	va_end(ap);
 	w->exit_code = exit_code;
-	log_error("%s", w->error);
+	/* One line: the supervisor logs it, or report_error does alone. */
 	report_error(code, w->error, exit_code != WORKER_EXIT_CRASH);
 }
 

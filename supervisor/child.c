@@ -186,6 +186,9 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 			c->backfill_items = m->items;
 			c->backfill_ms = m->duration_ms;
 		}
+		/* A resumed worker restates it; the log said so before. */
+		if (strcmp(m->detail, "already complete") == 0)
+			break;
 		output_line(c, LOG_LVL_INFO, "%s complete. %llu items written "
 		    "over %s", what, (unsigned long long)m->items,
 		    fmt_duration(m->duration_ms, dur, sizeof(dur)));

@@ -109,9 +109,16 @@ output_progress_text(const struct child *c, int64_t now, char *buf,
 		snprintf(buf, len, "Restarting (restart %u)", c->restarts);
 		return;
 	}
-	if (c->state == CHILD_STOPPED && c->backfill != PROTO_PS_COMPLETE) {
-		snprintf(buf, len, "Stopped: %llu items written",
-		    (unsigned long long)c->prog.items_written);
+	if (c->state == CHILD_STOPPED) {
+		if (c->stream == PROTO_PS_RUNNING ||
+		    c->stream == PROTO_PS_STOPPED)
+			snprintf(buf, len, "Stopped while streaming: %llu "
+			    "changes applied", (unsigned long long)
+			    c->prog.stream_written);
+		else
+			snprintf(buf, len, "Stopped during the backfill: %llu "
+			    "items written", (unsigned long long)
+			    c->prog.items_written);
 		return;
 	}
 	if (c->stream == PROTO_PS_RUNNING) {

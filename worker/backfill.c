@@ -468,6 +468,29 @@ update_buffer(struct backfill *bf)
 	w->prog.throttles = w->stats.throttles;
 }
 
+/*
+ * The stream keeps 24 hours of changes and the stream phase starts when
+ * the backfill ends: warn well before a long backfill outlives them.
+ */
+static void
+retention_check(struct backfill *bf, int64_t warn_ms)
+{
+	struct worker *w = bf->w;
+	int64_t age = wall_ms() - w->ckpt.backfill_started_ms;
+	char dur[32];
+
+	if (!w->pair->stream || w->prog.retention_risk || age < warn_ms)
+		return;
+	w->prog.retention_risk = 1;
+	fmt_duration((uint64_t)age, dur, sizeof(dur));
+	log_warnx("Retention risk: the backfill has been running for %s and "
+	    "the source's stream keeps changes for 24 hours; changes made "
+	    "since it started are lost if it does not finish in time (more "
+	    "segments or writes in flight, or split the table across hosts "
+	    "with 'segments')", dur);
+	worker_progress(w, 1);
+}
+
 /* Create (fresh run) or check (resume) the segment entries. */
 static int
 setup_segments(struct backfill *bf)
@@ -533,7 +556,7 @@ backfill_run(struct worker *w)
 	struct checkpoint *ck = &w->ckpt;
 	uint64_t base = 0;
 	uint32_t done = 0;
-	int64_t stop_deadline = 0, stop_ms;
+	int64_t stop_deadline = 0, stop_ms, warn_ms;
 	int rc;
 	char dur[32];
 
@@ -553,6 +576,7 @@ backfill_run(struct worker *w)
 	if (bf.pages_per_seg == 0)
 		bf.pages_per_seg = 1;
 	stop_ms = env_ms("DDB_SYNC_STOP_TIMEOUT_MS", 10000);
+	warn_ms = env_ms("DDB_SYNC_RETENTION_WARN_MS", 20LL * 3600 * 1000);
 
 	if (setup_segments(&bf) == -1)
 		return -1;
@@ -604,6 +628,7 @@ backfill_run(struct worker *w)
 		    clock_ms() >= stop_deadline))
 			break;
 		update_buffer(&bf);
+		retention_check(&bf, warn_ms);
 		if (worker_ckpt_flush(w, 0) == -1) {
 			bf.failed = 1;
 			break;

@@ -526,3 +526,84 @@ ddb_batch_ops_body(struct buf *b, const char *table, const struct ddb_op *ops,
 	}
 	return buf_adds(b, "]},\"ReturnConsumedCapacity\":\"TOTAL\"}");
 }
+
+/* The key's identity inside a Keys object: the value spans, in schema
+ * order, so the attribute order in the JSON does not matter. */
+static int
+record_key(const struct jspan *keys, const char *hash, const char *range,
+    struct jspan out[2])
+{
+	out[1].p = NULL;
+	out[1].len = 0;
+	if (jscan_find(keys, hash, &out[0]) != 1)
+		return -1;
+	if (range != NULL && range[0] != '\0' &&
+	    jscan_find(keys, range, &out[1]) != 1)
+		return -1;
+	return 0;
+}
+
+static uint64_t
+span_hash(const struct jspan k[2])
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (int i = 0; i < 2; i++) {
+		for (size_t j = 0; j < k[i].len; j++) {
+			h ^= (unsigned char)k[i].p[j];
+			h *= 1099511628211ULL;
+		}
+		h ^= 0xff;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+span_eq(const struct jspan a[2], const struct jspan b[2])
+{
+	return a[0].len == b[0].len && a[1].len == b[1].len &&
+	    memcmp(a[0].p, b[0].p, a[0].len) == 0 &&
+	    (a[1].len == 0 || memcmp(a[1].p, b[1].p, a[1].len) == 0);
+}
+
+long
+ddb_collapse(const struct ddb_record *recs, size_t from, size_t n,
+    const char *hash, const char *range, struct ddb_op *ops)
+{
+	size_t cap = 16, nops = 0;
+	struct {
+		struct jspan k[2];
+		size_t op;
+		int used;
+	} *tab;
+
+	while (cap < (n - from) * 2)
+		cap *= 2;
+	tab = xcalloc(cap, sizeof(*tab));
+	for (size_t i = from; i < n; i++) {
+		const struct ddb_record *r = &recs[i];
+		struct jspan k[2];
+		size_t slot;
+
+		if (record_key(&r->keys, hash, range, k) == -1) {
+			free(tab);
+			return -1;
+		}
+		slot = (size_t)(span_hash(k) & (cap - 1));
+		while (tab[slot].used && !span_eq(tab[slot].k, k))
+			slot = (slot + 1) & (cap - 1);
+		if (!tab[slot].used) {
+			tab[slot].used = 1;
+			tab[slot].k[0] = k[0];
+			tab[slot].k[1] = k[1];
+			tab[slot].op = nops++;
+		}
+		/* Later records win: order per key is kept. */
+		ops[tab[slot].op].del = r->event == DDB_EV_REMOVE;
+		ops[tab[slot].op].span = r->event == DDB_EV_REMOVE ? r->keys :
+		    r->new_image;
+	}
+	free(tab);
+	return (long)nops;
+}

@@ -130,4 +130,15 @@ struct ddb_op {
 int	ddb_batch_ops_body(struct buf *, const char *table,
 	    const struct ddb_op *, size_t n);
 
+/*
+ * Reduce records [from, n) to one write per item, its last change (a put
+ * of NewImage, or a delete of Keys), so a page can go out as batches that
+ * never name one key twice. Keys are compared by the values of the key
+ * attributes hash (and range, "" or NULL if none), whatever their order in
+ * the Keys object. Returns the number of ops written to ops (room for
+ * n - from), or -1 if a record lacks a key attribute.
+ */
+long	ddb_collapse(const struct ddb_record *, size_t from, size_t n,
+	    const char *hash, const char *range, struct ddb_op *ops);
+
 #endif

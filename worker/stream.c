@@ -106,92 +106,6 @@ poll_cb(void *arg)
 	shard_read(arg);
 }
 
-/* The key's identity inside a Keys object: the value spans, in schema
- * order, so the attribute order in the JSON does not matter. */
-static int
-record_key(const struct stream *st, const struct jspan *keys,
-    struct jspan out[2])
-{
-	out[1].p = NULL;
-	out[1].len = 0;
-	if (jscan_find(keys, st->keyname[0], &out[0]) != 1)
-		return -1;
-	if (st->keyname[1][0] != '\0' &&
-	    jscan_find(keys, st->keyname[1], &out[1]) != 1)
-		return -1;
-	return 0;
-}
-
-static uint64_t
-span_hash(const struct jspan k[2])
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (int i = 0; i < 2; i++) {
-		for (size_t j = 0; j < k[i].len; j++) {
-			h ^= (unsigned char)k[i].p[j];
-			h *= 1099511628211ULL;
-		}
-		h ^= 0xff;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static int
-span_eq(const struct jspan a[2], const struct jspan b[2])
-{
-	return a[0].len == b[0].len && a[1].len == b[1].len &&
-	    memcmp(a[0].p, b[0].p, a[0].len) == 0 &&
-	    (a[1].len == 0 || memcmp(a[1].p, b[1].p, a[1].len) == 0);
-}
-
-/*
- * Reduce records [from, n) to one write per key, the key's last change.
- * Returns the number of ops written to ops (capacity n), or -1 if a record
- * has no usable key.
- */
-static long
-collapse(const struct stream *st, const struct ddb_record *recs, size_t from,
-    size_t n, struct ddb_op *ops)
-{
-	size_t cap = 16, nops = 0;
-	struct {
-		struct jspan k[2];
-		size_t op;
-		int used;
-	} *tab;
-
-	while (cap < (n - from) * 2)
-		cap *= 2;
-	tab = xcalloc(cap, sizeof(*tab));
-	for (size_t i = from; i < n; i++) {
-		const struct ddb_record *r = &recs[i];
-		struct jspan k[2];
-		size_t slot;
-
-		if (record_key(st, &r->keys, k) == -1) {
-			free(tab);
-			return -1;
-		}
-		slot = (size_t)(span_hash(k) & (cap - 1));
-		while (tab[slot].used && !span_eq(tab[slot].k, k))
-			slot = (slot + 1) & (cap - 1);
-		if (!tab[slot].used) {
-			tab[slot].used = 1;
-			tab[slot].k[0] = k[0];
-			tab[slot].k[1] = k[1];
-			tab[slot].op = nops++;
-		}
-		/* Later records win: order per key is kept. */
-		ops[tab[slot].op].del = r->event == DDB_EV_REMOVE;
-		ops[tab[slot].op].span = r->event == DDB_EV_REMOVE ? r->keys :
-		    r->new_image;
-	}
-	free(tab);
-	return (long)nops;
-}
-
 static struct ckpt_shard *
 shard_ck(struct st_shard *sh)
 {
@@ -408,7 +322,8 @@ records_done_cb(struct aws_call *c, void *arg)
 			break;
 	sh->skipped = i;
 	sh->ops = xcalloc(sh->recs.n, sizeof(*sh->ops));
-	nops = collapse(st, sh->recs.recs, sh->skipped, sh->recs.n, sh->ops);
+	nops = ddb_collapse(sh->recs.recs, sh->skipped, sh->recs.n,
+	    st->keyname[0], st->keyname[1], sh->ops);
 	if (nops < 0) {
 		st->failed = 1;
 		worker_fail(w, WORKER_EXIT_PERMANENT, "BadStreamRecord",

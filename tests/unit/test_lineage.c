@@ -1,0 +1,306 @@
+/* test_lineage.c: shard lineage over synthetic shard trees, stream parsing
+ * and the per-key collapse of a page of records. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "checkpoint.h"
+#include "ddb.h"
+#include "lineage.h"
+#include "xmalloc.h"
+
+static int
+ready(struct checkpoint *ck, const char *id)
+{
+	struct ckpt_shard *s = checkpoint_shard(ck, id);
+
+	assert_non_null(s);
+	return lineage_ready(ck, s);
+}
+
+static void
+set_done(struct checkpoint *ck, const char *id)
+{
+	struct ckpt_shard *s = checkpoint_shard(ck, id);
+
+	assert_non_null(s);
+	s->done = 1;
+}
+
+/* A root that split in two, one child splitting again. */
+static void
+test_lineage_split_tree(void **state)
+{
+	struct lineage_shard l[] = {
+		{ "shardId-root", NULL },
+		{ "shardId-a", "shardId-root" },
+		{ "shardId-b", "shardId-root" },
+		{ "shardId-a1", "shardId-a" },
+		{ "shardId-a2", "shardId-a" },
+	};
+	struct checkpoint ck;
+	size_t added, pruned;
+	const char *lost;
+
+	checkpoint_init(&ck);
+	assert_int_equal(lineage_merge(&ck, l, 5, &added, &pruned, &lost), 0);
+	assert_int_equal(added, 5);
+	assert_null(lost);
+	assert_true(ready(&ck, "shardId-root"));
+	assert_false(ready(&ck, "shardId-a"));
+	assert_false(ready(&ck, "shardId-b"));
+	assert_false(ready(&ck, "shardId-a1"));
+	set_done(&ck, "shardId-root");
+	/* Siblings are independent: both may be read in parallel. */
+	assert_true(ready(&ck, "shardId-a"));
+	assert_true(ready(&ck, "shardId-b"));
+	assert_false(ready(&ck, "shardId-a1"));
+	assert_false(ready(&ck, "shardId-root"));	/* done */
+	set_done(&ck, "shardId-a");
+	assert_true(ready(&ck, "shardId-a1"));
+	assert_true(ready(&ck, "shardId-a2"));
+	checkpoint_clear(&ck);
+}
+
+/* A child whose parent aged out of the stream long ago is readable. */
+static void
+test_lineage_unknown_parent(void **state)
+{
+	struct lineage_shard l[] = { { "shardId-c", "shardId-gone" } };
+	struct checkpoint ck;
+	size_t added, pruned;
+	const char *lost;
+
+	checkpoint_init(&ck);
+	assert_int_equal(lineage_merge(&ck, l, 1, &added, &pruned, &lost), 0);
+	assert_true(ready(&ck, "shardId-c"));
+	checkpoint_clear(&ck);
+}
+
+/* Closed, applied parents that leave the listing are dropped; a shard that
+ * leaves it unapplied is a loss. */
+static void
+test_lineage_prune_and_lost(void **state)
+{
+	struct lineage_shard first[] = {
+		{ "shardId-p", NULL }, { "shardId-q", NULL },
+		{ "shardId-p1", "shardId-p" },
+	};
+	struct lineage_shard later[] = {
+		{ "shardId-q", NULL }, { "shardId-p1", "shardId-p" },
+		{ "shardId-p2", "shardId-p1" },
+	};
+	struct lineage_shard worse[] = { { "shardId-p2", "shardId-p1" } };
+	struct checkpoint ck;
+	size_t added, pruned;
+	const char *lost;
+	unsigned done, total;
+
+	checkpoint_init(&ck);
+	assert_int_equal(lineage_merge(&ck, first, 3, &added, &pruned, &lost),
+	    0);
+	set_done(&ck, "shardId-p");
+	assert_int_equal(lineage_merge(&ck, later, 3, &added, &pruned, &lost),
+	    0);
+	assert_null(lost);
+	assert_int_equal(added, 1);
+	assert_int_equal(pruned, 1);
+	assert_null(checkpoint_shard(&ck, "shardId-p"));
+	/* Its child stays readable once the parent is forgotten. */
+	assert_true(ready(&ck, "shardId-p1"));
+	lineage_counts(&ck, &done, &total);
+	assert_int_equal(done, 0);
+	assert_int_equal(total, 3);
+	/* q and p1 vanish unapplied: records were lost. */
+	assert_int_equal(lineage_merge(&ck, worse, 1, &added, &pruned, &lost),
+	    0);
+	assert_non_null(lost);
+	assert_true(strcmp(lost, "shardId-q") == 0 ||
+	    strcmp(lost, "shardId-p1") == 0);
+	checkpoint_clear(&ck);
+}
+
+static void
+test_lineage_many_shards(void **state)
+{
+	struct lineage_shard *l = xcalloc(600, sizeof(*l));
+	char (*ids)[32] = xcalloc(600, 32);
+	struct checkpoint ck;
+	size_t added, pruned, n;
+	const char *lost;
+	unsigned done, total;
+
+	/* 100 roots, each the head of a chain of 6 generations. */
+	for (size_t i = 0; i < 600; i++) {
+		snprintf(ids[i], 32, "shardId-%03zu-%zu", i % 100, i / 100);
+		l[i].id = ids[i];
+		l[i].parent = i >= 100 ? ids[i - 100] : NULL;
+	}
+	checkpoint_init(&ck);
+	assert_int_equal(lineage_merge(&ck, l, 600, &added, &pruned, &lost),
+	    0);
+	assert_int_equal(added, 600);
+	for (int gen = 0; gen < 6; gen++) {
+		char rd[600];
+
+		n = 0;
+		for (size_t i = 0; i < 600; i++)
+			if ((rd[i] = (char)lineage_ready(&ck, &ck.shards[i])))
+				n++;
+		/* Exactly one generation is readable at a time. */
+		assert_int_equal(n, 100);
+		for (size_t i = 0; i < 600; i++)
+			if (rd[i])
+				ck.shards[i].done = 1;
+	}
+	lineage_counts(&ck, &done, &total);
+	assert_int_equal(done, 600);
+	assert_int_equal(total, 600);
+	/* A listing with a duplicate is refused. */
+	l[1].id = l[0].id;
+	assert_int_equal(lineage_merge(&ck, l, 2, &added, &pruned, &lost), -1);
+	checkpoint_clear(&ck);
+	free(ids);
+	free(l);
+}
+
+/* DescribeStream pages: the listing is the union, the cursor is returned. */
+static void
+test_lineage_describe_pages(void **state)
+{
+	const char *p1 = "{\"StreamDescription\":{\"StreamArn\":\"arn:x\","
+	    "\"StreamStatus\":\"ENABLED\",\"Shards\":[{\"ShardId\":"
+	    "\"shardId-1\",\"SequenceNumberRange\":{\"StartingSequenceNumber\":"
+	    "\"100\",\"EndingSequenceNumber\":\"200\"}},{\"ShardId\":"
+	    "\"shardId-2\",\"ParentShardId\":\"shardId-1\","
+	    "\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"300\"}}],"
+	    "\"LastEvaluatedShardId\":\"shardId-2\"}}";
+	const char *p2 = "{\"StreamDescription\":{\"Shards\":[{\"ShardId\":"
+	    "\"shardId-3\",\"ParentShardId\":\"shardId-1\"}]}}";
+	struct ddb_shard_page pg;
+	char id[64];
+
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(ddb_parse_describe_stream(p1, strlen(p1), &pg), 0);
+	assert_int_equal(pg.n, 2);
+	assert_string_equal(pg.status, "ENABLED");
+	assert_true(pg.last_shard_id.len > 0);
+	assert_int_equal(jscan_string(&pg.last_shard_id, id, sizeof(id)), 9);
+	assert_string_equal(id, "shardId-2");
+	assert_int_equal(pg.shards[0].parent.len, 0);
+	assert_true(pg.shards[0].end_seq.len > 0);
+	assert_int_equal(pg.shards[1].end_seq.len, 0);	/* open */
+	assert_int_equal(ddb_parse_describe_stream(p2, strlen(p2), &pg), 0);
+	assert_int_equal(pg.n, 1);
+	assert_int_equal(pg.last_shard_id.len, 0);	/* last page */
+	assert_int_equal(ddb_parse_describe_stream("{}", 2, &pg), -1);
+	assert_int_equal(ddb_parse_describe_stream("{\"StreamDescription\":"
+	    "{\"Shards\":[{\"NoId\":1}]}}", 46, &pg), -1);
+	ddb_shard_page_free(&pg);
+}
+
+static const char records[] =
+    "{\"Records\":["
+    "{\"eventName\":\"INSERT\",\"dynamodb\":{\"ApproximateCreationDateTime\":"
+    "1700000000,\"Keys\":{\"pk\":{\"S\":\"a\"}},\"NewImage\":{\"pk\":{\"S\":"
+    "\"a\"},\"v\":{\"N\":\"1\"}},\"SequenceNumber\":\"100\"}},"
+    "{\"eventName\":\"MODIFY\",\"dynamodb\":{\"ApproximateCreationDateTime\":"
+    "1700000001,\"Keys\":{\"pk\":{\"S\":\"a\"}},\"NewImage\":{\"pk\":{\"S\":"
+    "\"a\"},\"v\":{\"N\":\"2\"}},\"OldImage\":{},\"SequenceNumber\":"
+    "\"101\"}},"
+    "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":\"b\"}},"
+    "\"NewImage\":{\"pk\":{\"S\":\"b\"}},\"SequenceNumber\":\"102\"}},"
+    "{\"eventName\":\"REMOVE\",\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":\"b\"}},"
+    "\"OldImage\":{\"pk\":{\"S\":\"b\"}},\"SequenceNumber\":\"103\"}},"
+    "{\"eventName\":\"REMOVE\",\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":\"c\"}},"
+    "\"SequenceNumber\":\"104\"}},"
+    "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":\"c\"}},"
+    "\"NewImage\":{\"pk\":{\"S\":\"c\"},\"w\":{\"S\":\"x\"}},"
+    "\"SequenceNumber\":\"105\"}}"
+    "],\"NextShardIterator\":\"arn:x|1|AAAA\"}";
+
+static void
+test_lineage_records_and_collapse(void **state)
+{
+	struct ddb_records rs;
+	struct ddb_op ops[6];
+	long n;
+
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(ddb_parse_records(records, strlen(records), &rs), 0);
+	assert_int_equal(rs.n, 6);
+	assert_int_equal(rs.recs[3].event, DDB_EV_REMOVE);
+	assert_true(rs.recs[1].created == 1700000001.0);
+	assert_true(rs.next_iter.len > 0);
+	/* Last change per key, in order: a=put v2, b=delete, c=put. */
+	n = ddb_collapse(rs.recs, 0, rs.n, "pk", "", ops);
+	assert_int_equal(n, 3);
+	assert_false(ops[0].del);
+	assert_non_null(strstr(ops[0].span.p, "\"v\":{\"N\":\"2\"}"));
+	assert_true(ops[1].del);
+	assert_int_equal(strncmp(ops[1].span.p, "{\"pk\":{\"S\":\"b\"}}",
+	    ops[1].span.len), 0);
+	assert_false(ops[2].del);
+	assert_int_equal(strncmp(ops[2].span.p, "{\"pk\":{\"S\":\"c\"},\"w\"",
+	    19), 0);
+	/* From the middle: records before the handoff are not applied. */
+	n = ddb_collapse(rs.recs, 4, rs.n, "pk", NULL, ops);
+	assert_int_equal(n, 1);
+	/* A record without the key attribute is an error, not a skip. */
+	assert_int_equal(ddb_collapse(rs.recs, 0, rs.n, "id", NULL, ops), -1);
+	ddb_records_free(&rs);
+}
+
+static void
+test_lineage_records_reject(void **state)
+{
+	const char *bad[] = {
+		"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":"
+		"{\"pk\":{\"S\":\"a\"}},\"SequenceNumber\":\"1\"}}]}",
+		"{\"Records\":[{\"eventName\":\"UPSERT\",\"dynamodb\":{\"Keys\":"
+		"{},\"SequenceNumber\":\"1\"}}]}",
+		"{\"Records\":[{\"eventName\":\"REMOVE\",\"dynamodb\":{\"Keys\":"
+		"{}}}]}",
+		"{\"NextShardIterator\":\"x\"}",
+	};
+	struct ddb_records rs;
+
+	memset(&rs, 0, sizeof(rs));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ddb_parse_records(bad[i], strlen(bad[i]), &rs) != -1)
+			fail_msg("accepted record set %zu", i);
+	/* No NextShardIterator (or null): the shard is finished. */
+	{
+		const char *fin = "{\"Records\":[],\"NextShardIterator\":null}";
+
+		assert_int_equal(ddb_parse_records(fin, strlen(fin), &rs), 0);
+	}
+	assert_int_equal(rs.next_iter.len, 0);
+	for (size_t n = 0; n < strlen(records); n++)
+		if (ddb_parse_records(records, n, &rs) != -1)
+			fail_msg("accepted records truncated at %zu", n);
+	ddb_records_free(&rs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lineage_split_tree),
+		cmocka_unit_test(test_lineage_unknown_parent),
+		cmocka_unit_test(test_lineage_prune_and_lost),
+		cmocka_unit_test(test_lineage_many_shards),
+		cmocka_unit_test(test_lineage_describe_pages),
+		cmocka_unit_test(test_lineage_records_and_collapse),
+		cmocka_unit_test(test_lineage_records_reject),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -85,18 +85,19 @@ expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 }
 
-# proxy_start [RULES_FILE]: a counting, fault-injecting proxy in front of
-# $ENDPOINT (tests/node/faultproxy.js); sets PROXY to its URL.
+# proxy_start [RULES_FILE] [--verify-sigv4]: a counting, fault-injecting
+# proxy in front of $ENDPOINT (tests/node/faultproxy.js); sets PROXY.
 proxy_start() {
 	pf=$(mktemp "$T/proxy.XXXXXX")
 	rm -f "$pf"
-	if [ -n "${1:-}" ]; then
-		node "$ROOT/tests/node/faultproxy.js" --target "$ENDPOINT" \
-		    --port-file "$pf" --rules "$1" &
-	else
-		node "$ROOT/tests/node/faultproxy.js" --target "$ENDPOINT" \
-		    --port-file "$pf" &
+	rules=""
+	if [ -n "${1:-}" ] && [ "$1" != "--verify-sigv4" ]; then
+		rules="--rules $1"
+		shift
 	fi
+	# shellcheck disable=SC2086
+	node "$ROOT/tests/node/faultproxy.js" --target "$ENDPOINT" \
+	    --port-file "$pf" $rules "$@" &
 	track $!
 	wait_for 10 "the fault proxy" test -s "$pf"
 	PROXY="http://127.0.0.1:$(cat "$pf")"

@@ -5,7 +5,13 @@
 // times, and injects faults by rule.
 //
 //   faultproxy.js --target http://127.0.0.1:PORT --port-file FILE
-//                 [--rules FILE] [--log FILE]
+//                 [--rules FILE] [--verify-sigv4]
+//
+// --verify-sigv4: every request's signature is recomputed with AWS's own
+// signer (@smithy/signature-v4, the one inside the AWS SDK for JavaScript)
+// from what arrived on the wire and the secret in AWS_SECRET_ACCESS_KEY; a
+// mismatch is answered 403 InvalidSignatureException, as AWS would, and
+// counted in stats.sigv4_bad (matches in stats.sigv4_ok).
 //
 // Control (HTTP on the same port, path prefix /__):
 //   GET  /__stats           {"targets":{"Scan":n,...},"puts":n,"deletes":n,
@@ -45,9 +51,11 @@ let rules = [];
 if (arg('rules'))
 	rules = JSON.parse(fs.readFileSync(arg('rules'), 'utf8'));
 
+const verify = process.argv.includes('--verify-sigv4');
 let stats, reqlog;
 function reset() {
-	stats = { targets: {}, puts: 0, deletes: 0, faults: {} };
+	stats = { targets: {}, puts: 0, deletes: 0, faults: {}, sigv4_ok: 0,
+	    sigv4_bad: 0, sigv4_errors: [] };
 	reqlog = [];
 	for (const r of rules)
 		r.seen = 0, r.used = 0;
@@ -142,7 +150,78 @@ function countWrites(op, body) {
 	} catch (e) { /* not ours to judge */ }
 }
 
+// Recompute the signature independently; resolves to null or a reason.
+async function checkSignature(req, body) {
+	const { SignatureV4 } = require('@smithy/signature-v4');
+	const { Hash } = require('@smithy/hash-node');
+	const authz = req.headers.authorization || '';
+	const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authz);
+	if (!m)
+		return 'malformed Authorization: ' + authz.slice(0, 80);
+	const [, akid, , region, service, signed, sig] = m;
+	if (akid !== process.env.AWS_ACCESS_KEY_ID)
+		return 'unexpected access key id ' + akid;
+	const amzDate = req.headers['x-amz-date'] || '';
+	const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+	if (!d)
+		return 'bad X-Amz-Date ' + amzDate;
+	const date = new Date(Date.UTC(+d[1], d[2] - 1, +d[3], +d[4], +d[5], +d[6]));
+	const headers = {};
+	const names = signed.split(';');
+	for (const n of names) {
+		if (n === 'x-amz-date' || n === 'x-amz-security-token')
+			continue;
+		if (req.headers[n] === undefined)
+			return 'signed header ' + n + ' not sent';
+		headers[n] = req.headers[n];
+	}
+	const token = req.headers['x-amz-security-token'];
+	if (token !== undefined && !names.includes('x-amz-security-token'))
+		return 'security token sent but not signed';
+	const signer = new SignatureV4({ credentials: {
+	    accessKeyId: akid, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
+	    sessionToken: token }, region, service,
+	    sha256: Hash.bind(null, 'sha256'), applyChecksum: false });
+	const [path, query] = req.url.split('?');
+	const q = {};
+	if (query)
+		for (const kv of query.split('&')) {
+			const [k, v] = kv.split('=');
+			q[decodeURIComponent(k)] = decodeURIComponent(v || '');
+		}
+	const out = await signer.sign({ method: req.method, protocol: 'http:',
+	    hostname: (req.headers.host || '').split(':')[0], path, query: q,
+	    headers, body }, { signingDate: date,
+	    signableHeaders: new Set(names) });
+	const want = /Signature=([0-9a-f]{64})/.exec(out.headers.authorization)[1];
+	const wantSigned = /SignedHeaders=([^,]+)/.exec(out.headers.authorization)[1];
+	if (wantSigned !== signed)
+		return 'signed headers ' + signed + ', recomputed ' + wantSigned;
+	return want === sig ? null : 'signature mismatch (' + signed + ')';
+}
+
 function handle(req, res, body) {
+	if (!verify)
+		return dispatch(req, res, body);
+	checkSignature(req, body).then((why) => {
+		if (why === null) {
+			stats.sigv4_ok++;
+			return dispatch(req, res, body);
+		}
+		stats.sigv4_bad++;
+		if (stats.sigv4_errors.length < 10)
+			stats.sigv4_errors.push(why);
+		process.stderr.write('faultproxy: SigV4: ' + why + '\n');
+		awsError(res, 403, 'InvalidSignatureException',
+		    'The request signature we calculated does not match the signature you provided.');
+	}, (e) => {
+		stats.sigv4_bad++;
+		stats.sigv4_errors.push(String(e));
+		awsError(res, 403, 'InvalidSignatureException', String(e));
+	});
+}
+
+function dispatch(req, res, body) {
 	const tgt = req.headers['x-amz-target'] || '';
 	const op = tgt.split('.').pop();
 	const rule = op ? pick(op) : null;

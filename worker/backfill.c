@@ -355,7 +355,7 @@ batch_done_cb(struct aws_call *c, void *arg)
 		if (nun < b->unprocessed)
 			b->rounds = 0;
 		b->unprocessed = nun;
-		w->prog.throttles++;
+		w->unprocessed++;
 		if (ddb_batch_resend_body(&c->req, &un) == -1)
 			fatalx("resend body too large");
 	}
@@ -464,8 +464,6 @@ update_buffer(struct backfill *bf)
 	uint64_t pct = (uint64_t)bf->buffered * 100 / bf->buffer_max;
 
 	w->prog.buffer_pct = pct > 100 ? 100 : (uint32_t)pct;
-	w->prog.retries = w->stats.retries;
-	w->prog.throttles = w->stats.throttles;
 }
 
 /*

@@ -406,7 +406,7 @@ batch_done_cb(struct aws_call *c, void *arg)
 		if (nun < b->unprocessed)
 			b->rounds = 0;
 		b->unprocessed = nun;
-		w->prog.throttles++;
+		w->unprocessed++;
 		if (ddb_batch_resend_body(&c->req, &un) == -1)
 			fatalx("resend body too large");
 	}

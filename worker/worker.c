@@ -32,6 +32,32 @@ worker_ckpt_flush(struct worker *w, int force)
 	return 0;
 }
 
+/*
+ * One sample per progress tick (about a second): warn when the last minute
+ * saw throttling on most ticks, at most every five minutes, so an operator
+ * learns that capacity, not ddb-sync, sets the pace.
+ */
+static void
+throttle_check(struct worker *w, int64_t now)
+{
+	size_t n = sizeof(w->thr_sample) / sizeof(w->thr_sample[0]);
+	uint64_t oldest = w->thr_sample[w->thr_next % n];
+	int64_t every = env_ms("DDB_SYNC_THROTTLE_WARN_MS", 5 * 60 * 1000);
+	uint64_t min = (uint64_t)env_ms("DDB_SYNC_THROTTLE_WARN_COUNT", 30);
+
+	w->thr_sample[w->thr_next % n] = w->prog.throttles;
+	w->thr_next++;
+	if (w->thr_next < n || w->prog.throttles - oldest < min)
+		return;
+	if (w->thr_warned_ms != 0 && now - w->thr_warned_ms < every)
+		return;
+	w->thr_warned_ms = now;
+	log_warnx("Sustained throttling: %llu throttled requests or "
+	    "unprocessed batches in the last minute; the copy runs at the "
+	    "pace the tables' capacity allows",
+	    (unsigned long long)(w->prog.throttles - oldest));
+}
+
 void
 worker_progress(struct worker *w, int force)
 {
@@ -42,7 +68,8 @@ worker_progress(struct worker *w, int force)
 		return;
 	w->prog_sent_ms = now;
 	w->prog.retries = w->stats.retries;
-	w->prog.throttles = w->stats.throttles;
+	w->prog.throttles = w->stats.throttles + w->unprocessed;
+	throttle_check(w, now);
 	if (!report_active()) {
 		if (force || log_get_verbose())
 			log_info("progress: %llu read, %llu written, %u/%u "

@@ -54,6 +54,14 @@ struct worker {
 	int64_t		 prog_sent_ms;
 	int64_t		 prog_interval_ms;
 
+	/* BatchWriteItem answers that left items unprocessed: the
+	 * destination is throttling even though the call succeeded. */
+	uint64_t	 unprocessed;
+	/* Sustained throttling: samples of the throttle count. */
+	uint64_t	 thr_sample[60];
+	unsigned	 thr_next;
+	int64_t		 thr_warned_ms;
+
 	int		 exit_code;		/* set on failure */
 	char		 error[1024];
 };

@@ -10,6 +10,8 @@
 #                                  the endpoint URL once it answers
 #   ddblocal.sh stop DIR           stop the instance started in DIR
 #   ddblocal.sh path               print the cached emulator directory
+# DDBL_SHARED_DB=1: one database for every access key and region (tests
+# whose credentials rotate); DDBL_HEAP: the JVM's heap (default 1g).
 set -eu
 
 PKG=amplify-dynamodb-simulator
@@ -77,7 +79,7 @@ start() {
 		(cd "$EMU" && exec java -Xms64m -Xmx${DDBL_HEAP:-1g} \
 		    -Djava.library.path=./DynamoDBLocal_lib \
 		    -jar DynamoDBLocal.jar -inMemory -disableTelemetry \
-		    -port "$port") >"$dir/log" 2>&1 &
+		    ${DDBL_SHARED_DB:+-sharedDb} -port "$port") >"$dir/log" 2>&1 &
 		pid=$!
 		echo "$pid" >"$dir/pid"
 		echo "$port" >"$dir/port"

@@ -294,28 +294,27 @@ call_done_cb(struct http_xfer *x, void *arg)
 		call_finish(c);
 		return;
 	case AWS_EXPIRED_CREDS:
-		if (c->refreshed) {
-			c->status = AWS_DENIED;
-			break;
-		}
-		c->refreshed = 1;
 		log_info("%s %s: credentials expired, refreshing", cl->label,
 		    c->op);
-		if (creds_refresh(cl->creds, err, sizeof(err)) == -1) {
+		if (creds_refresh(cl->creds, err, sizeof(err)) == -1)
 			snprintf(c->msg, sizeof(c->msg),
 			    "credentials expired and refresh failed: %s", err);
-			c->status = AWS_DENIED;
-			break;
+		else if (!c->refreshed) {
+			/* The usual case: new credentials, retry at once. */
+			c->refreshed = 1;
+			if (cl->stats != NULL)
+				cl->stats->retries++;
+			c->attempt--;	/* a refresh is not a failed attempt */
+			call_send(c);
+			return;
 		}
-		if (cl->stats != NULL)
-			cl->stats->retries++;
-		c->attempt--;	/* a refresh is not a failed attempt */
-		call_send(c);
-		return;
+		/* Still expired, or no fresh ones yet: a credentials source
+		 * that lags heals with time, so back off like an outage. */
+		/* FALLTHROUGH */
 	case AWS_THROTTLED:
 	case AWS_TRANSIENT:
 		elapsed = (uint64_t)(clock_ms() - c->first_ms);
-		if (c->status == AWS_TRANSIENT &&
+		if (c->status != AWS_THROTTLED &&
 		    ((p->max_attempts > 0 && c->attempt >= p->max_attempts) ||
 		    elapsed >= p->budget_ms))
 			break;

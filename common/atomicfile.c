@@ -1,6 +1,7 @@
 /* atomicfile.c: crash-safe file replacement (redis rdbSave + fsyncFileDir). */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -91,6 +92,8 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+void (*atomicfile_test_hook)(const char *stage);
+
 int
 atomicfile_write(const char *path, const void *data, size_t len,
     mode_t mode)
@@ -127,6 +130,8 @@ atomicfile_write(const char *path, const void *data, size_t len,
 	fd = -1;
 	if (r == -1)
 		goto fail;
+	if (atomicfile_test_hook != NULL)
+		atomicfile_test_hook("before-rename");
 	if (rename(tmp, path) == -1)
 		goto fail;
 	tmp[0] = '\0';
@@ -272,4 +277,35 @@ atomicfile_mkdirs(const char *path, mode_t mode)
 			buf[i] = '/';
 	}
 	return 0;
+}
+
+int
+atomicfile_clean_temps(const char *path)
+{
+	char dir[PATH_MAX], prefix[PATH_MAX];
+	const char *base;
+	struct dirent *de;
+	DIR *d;
+	int n = 0, r;
+
+	if (split_dir(path, dir, sizeof(dir), &base) == -1)
+		return -1;
+	r = snprintf(prefix, sizeof(prefix), ".%s.tmp.", base);
+	if (r < 0 || (size_t)r >= sizeof(prefix))
+		return -1;
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		char full[PATH_MAX];
+
+		if (strncmp(de->d_name, prefix, (size_t)r) != 0)
+			continue;
+		if (snprintf(full, sizeof(full), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(full))
+			continue;
+		if (unlink(full) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -30,4 +30,14 @@ int	atomicfile_read(const char *path, size_t max, char **data,
  */
 int	atomicfile_mkdirs(const char *path, mode_t mode);
 
+/*
+ * Remove temp files a crash left beside path (".<name>.tmp.*"); only the
+ * file's single writer may call it. Returns how many, or -1.
+ */
+int	atomicfile_clean_temps(const char *path);
+
+/* Tests only: called at named stages of atomicfile_write ("before-rename"),
+ * so a test can kill the process in the middle of a write. */
+extern void (*atomicfile_test_hook)(const char *stage);
+
 #endif

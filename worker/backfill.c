@@ -6,6 +6,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "report.h"
+#include "testhook.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -275,6 +276,7 @@ scan_done_cb(struct aws_call *c, void *arg)
 		ready_push(bf, pg);
 	else
 		seg_advance(seg);	/* an empty page still moves the key */
+	testhook("scan-page");
 	pump(bf);
 }
 
@@ -309,6 +311,7 @@ batch_complete(struct bf_batch *b)
 	}
 	bf->written_run += b->nitems;
 	w->prog.items_written += b->nitems;
+	testhook("batch-acked");
 	b->busy = 0;
 	b->nrefs = b->nitems = 0;
 	bf->inflight--;

@@ -16,6 +16,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "report.h"
+#include "testhook.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -369,8 +370,14 @@ run(struct worker *w)
 		    "cannot create %s: %s", w->pair_dir, strerror(errno));
 		return -1;
 	}
-	if ((!w->check_config && lock_pair(w) == -1) ||
-	    setup_clients(w) == -1 ||
+	if (!w->check_config) {
+		if (lock_pair(w) == -1)
+			return -1;
+		/* Leftovers of a write that a crash interrupted. */
+		if (atomicfile_clean_temps(w->ckpt_path) > 0)
+			log_info("removed an unfinished checkpoint write");
+	}
+	if (setup_clients(w) == -1 ||
 	    preflight(w) == -1 || load_checkpoint(w) == -1)
 		return -1;
 	if (w->check_config) {
@@ -431,6 +438,7 @@ main(int argc, char **argv)
 	w.pair = p = &plan->pairs[0];
 
 	setup_signals();
+	testhook_init();
 	if (w.supervised) {
 		/* Die with the supervisor; its SIGTERM means checkpoint and
 		 * exit, like an operator's. */

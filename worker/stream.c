@@ -8,6 +8,7 @@
 #include "lineage.h"
 #include "log.h"
 #include "report.h"
+#include "testhook.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -145,6 +146,7 @@ shard_done_cb(struct st_shard *sh)
 		c->done = 1;
 		st->w->ckpt_dirty = 1;
 	}
+	testhook("shard-done");
 	log_debug("shard %s finished", sh->id);
 	/* Its children may be listed by now. */
 	if (!st->describing && !st->stopping)
@@ -233,6 +235,7 @@ page_applied(struct st_shard *sh)
 	free(sh->ops);
 	sh->ops = NULL;
 	sh->nops = sh->next_op = sh->acked_ops = 0;
+	testhook("stream-applied");
 	if (sh->finished) {
 		shard_done_cb(sh);
 		return;

@@ -274,7 +274,7 @@ load_checkpoint(struct worker *w)
 	r = checkpoint_load(w->ckpt_path, ck, err, sizeof(err));
 	if (r == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointRefused",
-		    "checkpoint refused: %s", err);
+		    "%s", err);
 		return -1;
 	}
 	if (r == 1) {
@@ -289,8 +289,7 @@ load_checkpoint(struct worker *w)
 	    p->output.table, p->output.region, p->total_segments, err,
 	    sizeof(err)) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
-		    "checkpoint %s does not match the plan: %s", w->ckpt_path,
-		    err);
+		    "%s (%s)", err, w->ckpt_path);
 		return -1;
 	}
 	return 0;

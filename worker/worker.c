@@ -24,7 +24,7 @@ worker_ckpt_flush(struct worker *w, int force)
 		/* A checkpoint that cannot be written would make a restart
 		 * redo unbounded work: stop and let the supervisor retry. */
 		worker_fail(w, WORKER_EXIT_CRASH, "CheckpointWriteFailed",
-		    "cannot write checkpoint: %s", err);
+		    "%s", err);
 		return -1;
 	}
 	w->ckpt_dirty = 0;

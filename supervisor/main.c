@@ -1,4 +1,6 @@
 /* main.c: ddb-sync, the supervisor: reads the plan, runs one worker per pair. */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -58,6 +60,25 @@ search_path(const char *name)
 	}
 	free(copy);
 	return NULL;
+}
+
+/* What the run cost, for operators sizing a host (and for bench/). */
+static void
+report_resources(void)
+{
+	struct rusage self, kids;
+
+	if (getrusage(RUSAGE_SELF, &self) == -1 ||
+	    getrusage(RUSAGE_CHILDREN, &kids) == -1)
+		return;
+	output_global("Resources: supervisor %.2fs CPU, peak %ld KiB; "
+	    "workers %.2fs CPU, largest peak %ld KiB",
+	    (double)self.ru_utime.tv_sec + (double)self.ru_stime.tv_sec +
+	    (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
+	    self.ru_maxrss,
+	    (double)kids.ru_utime.tv_sec + (double)kids.ru_stime.tv_sec +
+	    (double)(kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6,
+	    kids.ru_maxrss);
 }
 
 int
@@ -133,8 +154,10 @@ main(int argc, char **argv)
 			    s.nchildren, s.nchildren == 1 ? "" : "s");
 		else
 			r = OPTIONS_EXIT_USAGE;
-	} else
+	} else {
 		output_progress_block(&s);
+		report_resources();
+	}
 done:
 	status_shutdown();
 	sup_free(&s);

@@ -640,7 +640,12 @@ update_progress(struct stream *st)
 	w->prog.shards_done = done;
 	w->prog.shards_total = total;
 	w->prog.shards_active = active;
-	w->prog.caught_up = st->listed_once && active > 0 && tip;
+	tip = st->listed_once && active > 0 && tip;
+	/* Said once per catch-up, not on every tick at the tip. */
+	if (tip && !w->prog.caught_up)
+		log_info("Caught up: every shard is at its tip (%llu changes "
+		    "applied)", (unsigned long long)w->prog.stream_written);
+	w->prog.caught_up = tip;
 	w->prog.stream_latency_ms = st->newest_applied > 0 ?
 	    (int64_t)((now - st->newest_applied) * 1000.0) : -1;
 	if (w->prog.stream_latency_ms < -1)

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "compat.h"
 #include "control.h"
+#include "fmt.h"
 #include "jscan.h"
 #include "log.h"
 #include "proto.h"
@@ -530,6 +531,7 @@ struct control {
 	struct event	*ev_resume;	/* accept paused when out of fds */
 	LIST_HEAD(, control_client) clients;
 	size_t		 nclients;
+	int64_t		 timeout_ms;
 	struct timeval	 timeout;
 };
 
@@ -691,10 +693,11 @@ static void
 client_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct control_client *cl = arg;
+	char dur[32];
 
+	fmt_duration((uint64_t)cl->ctl->timeout_ms, dur, sizeof(dur));
 	log_warnx("control: dropped a connection that did not finish within "
-	    "%llds (%s)", (long long)cl->ctl->timeout.tv_sec,
-	    cl->out.len > 0 ? "its answer was not read" :
+	    "%s (%s)", dur, cl->out.len > 0 ? "its answer was not read" :
 	    "no complete request");
 	client_free(cl);
 }
@@ -807,6 +810,7 @@ control_init(struct sup *s)
 	ctl->fd = -1;
 	LIST_INIT(&ctl->clients);
 	ms = env_ms("DDB_SYNC_CONTROL_TIMEOUT_MS", CONTROL_TIMEOUT_MS);
+	ctl->timeout_ms = ms;
 	ctl->timeout.tv_sec = ms / 1000;
 	ctl->timeout.tv_usec = (ms % 1000) * 1000;
 	if (control_socket_path(s->state_dir, ctl->path,

@@ -370,6 +370,9 @@ ctl_exchange(int fd, const char *req, size_t reqlen, struct buf *resp,
 		n = send(fd, req + off, reqlen - off, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
+		/* Refused at once (busy, another uid): read why. */
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
+			break;
 		if (n == -1) {
 			snprintf(err, errlen, "sending the request: %s",
 			    errno == EAGAIN ? "timed out" : strerror(errno));

@@ -16,8 +16,12 @@ struct sup;
 #define CONTROL_SOCKET_NAME	"control.sock"
 /* Longest request line the supervisor reads, newline included. */
 #define CONTROL_REQUEST_MAX	1024
-/* Longest response line either side handles, newline included. */
-#define CONTROL_RESPONSE_MAX	(4 * 1024 * 1024)
+/*
+ * Longest response line either side handles, newline included: a list of
+ * PLAN_MAX_PAIRS pairs fits even if every text is escaped at its longest
+ * (test_control_response_bounds checks it).
+ */
+#define CONTROL_RESPONSE_MAX	(8 * 1024 * 1024)
 /* Connections served at once; more are answered "busy" and closed. */
 #define CONTROL_MAX_CLIENTS	16
 /* A connection must be done (request read, answer written) within this. */

@@ -474,7 +474,39 @@ test_control_response_bounds(void **state)
 	memset(line, ' ', CONTROL_RESPONSE_MAX);
 	assert_int_equal(control_response_decode(line, CONTROL_RESPONSE_MAX,
 	    &r, err, sizeof(err)), -1);
-	assert_string_equal(err, "response longer than 4194303 bytes");
+	assert_string_equal(err, "response longer than 8388607 bytes");
+}
+
+static void
+test_control_response_largest_list(void **state)
+{
+	struct control_pair *p;
+	struct control_response r;
+	struct buf b;
+	char err[256];
+
+	/* The longest escapes everywhere: the largest plan still fits. */
+	p = xcalloc(PLAN_MAX_PAIRS, sizeof(*p));
+	for (size_t i = 0; i < PLAN_MAX_PAIRS; i++) {
+		memset(p[i].name, '"', sizeof(p[i].name) - 1);
+		memset(p[i].label, '\\', sizeof(p[i].label) - 1);
+		memset(p[i].state, 'x', sizeof(p[i].state) - 1);
+		memset(p[i].backfill, 'x', sizeof(p[i].backfill) - 1);
+		memset(p[i].stream, 'x', sizeof(p[i].stream) - 1);
+		memset(p[i].last_error, 1, sizeof(p[i].last_error) - 1);
+		p[i].pid = INT64_MAX;
+		p[i].items_written = p[i].stream_written = UINT64_MAX;
+		p[i].restarts = UINT64_MAX;
+	}
+	buf_init(&b, CONTROL_RESPONSE_MAX - 1);
+	assert_int_equal(control_response_list(&b, p, PLAN_MAX_PAIRS), 0);
+	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
+	    sizeof(err)), 0);
+	assert_int_equal(r.npairs, PLAN_MAX_PAIRS);
+	assert_pair_equal(&r.pairs[PLAN_MAX_PAIRS - 1], &p[PLAN_MAX_PAIRS - 1]);
+	control_response_free(&r);
+	buf_free(&b);
+	free(p);
 }
 
 static void
@@ -1160,6 +1192,7 @@ main(void)
 		cmocka_unit_test(test_control_response_pair_and_error),
 		cmocka_unit_test(test_control_response_decode_rejects),
 		cmocka_unit_test(test_control_response_bounds),
+		cmocka_unit_test(test_control_response_largest_list),
 		cmocka_unit_test(test_control_pair_from_child),
 		cmocka_unit_test(test_control_socket_path),
 		cmocka_unit_test(test_ctl_parse_args),

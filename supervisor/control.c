@@ -529,7 +529,7 @@ struct control {
 	ino_t		 ino;
 	struct event	*ev_accept;
 	struct event	*ev_resume;	/* accept paused when out of fds */
-	LIST_HEAD(, control_client) clients;
+	LIST_HEAD(control_clients, control_client) clients;
 	size_t		 nclients;
 	int64_t		 timeout_ms;
 	struct timeval	 timeout;

@@ -588,18 +588,19 @@ test_control_socket_path(void **state)
 
 /* ------------------------------------------------------------------ ctl */
 
+/* ctl's argv: "ctl" then the given words. */
+#define ARGS(...)	((const char *const []){ __VA_ARGS__, NULL })
+
 static int
-parse(struct ctl_args *a, char *err, size_t errlen, ...)
+parse(struct ctl_args *a, char *err, size_t errlen, const char *const *args)
 {
 	char *argv[16];
-	va_list ap;
 	int argc = 0;
 
-	argv[argc++] = (char *)"ctl";
-	va_start(ap, errlen);
-	while ((argv[argc] = va_arg(ap, char *)) != NULL)
-		argc++;
-	va_end(ap);
+	argv[argc++] = (char *)(uintptr_t)"ctl";
+	while (*args != NULL && argc < 15)
+		argv[argc++] = (char *)(uintptr_t)*args++;
+	argv[argc] = NULL;
 	err[0] = '\0';
 	return ctl_parse_args(argc, argv, a, err, errlen);
 }
@@ -612,51 +613,51 @@ test_ctl_parse_args(void **state)
 
 	unsetenv("DDB_SYNC_STATE_DIR");
 	unsetenv("STATE_DIRECTORY");
-	assert_int_equal(parse(&a, err, sizeof(err), "list", NULL), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("list")), 0);
 	assert_int_equal(a.req.cmd, CONTROL_LIST);
 	assert_string_equal(a.state_dir, "./ddb-sync-state");
 	assert_int_equal(a.json, 0);
 	ctl_args_free(&a);
 
-	assert_int_equal(parse(&a, err, sizeof(err), "--state-dir", "/s",
-	    "--json", "stop", "orders", NULL), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("--state-dir", "/s",
+	    "--json", "stop", "orders")), 0);
 	assert_int_equal(a.req.cmd, CONTROL_STOP);
 	assert_string_equal(a.req.pair, "orders");
 	assert_string_equal(a.state_dir, "/s");
 	assert_int_equal(a.json, 1);
 	ctl_args_free(&a);
 
-	/* Options after the command; a name that looks like an option. */
-	assert_int_equal(parse(&a, err, sizeof(err), "restart", "--",
-	    "-odd-", "--state-dir=/t", NULL), -1);
+	/* After "--" every argument is a word; options may follow words. */
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("restart", "--",
+	    "-odd-", "--state-dir=/t")), -1);
 	assert_string_equal(err, "restart takes one NAME");
 	ctl_args_free(&a);
-	assert_int_equal(parse(&a, err, sizeof(err), "start", "x",
-	    "--state-dir=/t", NULL), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("start", "x",
+	    "--state-dir=/t")), 0);
 	assert_int_equal(a.req.cmd, CONTROL_START);
 	assert_string_equal(a.state_dir, "/t");
 	ctl_args_free(&a);
-	assert_int_equal(parse(&a, err, sizeof(err), "restart", "--",
-	    "-odd-", NULL), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("restart", "--",
+	    "-odd-")), 0);
 	assert_string_equal(a.req.pair, "-odd-");
 	ctl_args_free(&a);
 
 	/* The state directory's defaults, as ddb-sync's. */
 	setenv("STATE_DIRECTORY", "/var/lib/ddb-sync:/var/lib/other", 1);
-	assert_int_equal(parse(&a, err, sizeof(err), "list", NULL), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("list")), 0);
 	assert_string_equal(a.state_dir, "/var/lib/ddb-sync");
 	ctl_args_free(&a);
 	setenv("DDB_SYNC_STATE_DIR", "/srv/state", 1);
-	assert_int_equal(parse(&a, err, sizeof(err), "list", NULL), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("list")), 0);
 	assert_string_equal(a.state_dir, "/srv/state");
 	ctl_args_free(&a);
 	unsetenv("DDB_SYNC_STATE_DIR");
 	unsetenv("STATE_DIRECTORY");
 
-	assert_int_equal(parse(&a, err, sizeof(err), "--help", NULL), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("--help")), 0);
 	assert_int_equal(a.help, 1);
 	ctl_args_free(&a);
-	assert_int_equal(parse(&a, err, sizeof(err), "bogus", "-h", NULL), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("bogus", "-h")), 0);
 	assert_int_equal(a.help, 1);
 	ctl_args_free(&a);
 }

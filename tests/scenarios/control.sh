@@ -132,11 +132,11 @@ kill -0 "$bpid" 2>/dev/null && fail "B's old worker $bpid still runs"
 grep -q "Worker restarted by the operator" "$S/pairs/B/worker.log" ||
     fail "no restart line in B's log"
 
-# start A: it resumes from its checkpoint.
+# start A: it resumes from the checkpoint it stopped at.
 ctl start A >"$T/o" || fail "ctl start A: $(cat "$T/o")"
 grep -q "^A: running (worker [0-9]*)" "$T/o" || fail "start A: $(cat "$T/o")"
-wait_for 20 "A to resume" grep -q "Resuming backfill from checkpoint" \
-    "$S/pairs/A/worker.log"
+wait_for 20 "A to resume" grep -q "Resuming backfill from checkpoint: \
+[0-9]*/2 segments done, $a1 items already written" "$S/pairs/A/worker.log"
 ctl start A >"$T/o" 2>"$T/e"
 expect_eq "start of a running pair: exit" $? 1
 grep -q "pair A is already running" "$T/e" || fail "second start: $(cat "$T/e")"

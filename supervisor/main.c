@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "log.h"
 #include "options.h"
 #include "status.h"
@@ -90,6 +91,9 @@ main(int argc, char **argv)
 	char *worker;
 	int r;
 
+	/* "ddb-sync ctl ...": a client of a running ddb-sync (ctl.c). */
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return ctl_main(argc - 1, argv + 1);
 	log_init("ddb-sync", 0);
 	options_init(&o);
 	plan_errors_init(&errs);

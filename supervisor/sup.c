@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "atomicfile.h"
+#include "control.h"
 #include "fmt.h"
 #include "log.h"
 #include "status.h"
@@ -372,6 +373,9 @@ sup_start(struct sup *s)
 	evsignal_add(ev_sighup, NULL);
 	evsignal_add(ev_sigchld, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* The control socket: only with the state directory's lock. */
+	if (!s->check_config && control_init(s) == -1)
+		return -1;
 
 	for (size_t i = 0; i < s->nchildren && !s->check_config; i++) {
 		struct child *c = &s->children[i];
@@ -414,6 +418,7 @@ sup_run(struct sup *s)
 void
 sup_free(struct sup *s)
 {
+	control_free(s);
 	for (size_t i = 0; i < s->nchildren; i++)
 		child_free(&s->children[i]);
 	if (s->ev_progress != NULL)

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "proto.h"
 
+struct control;
 struct event;
 struct event_base;
 
@@ -99,6 +100,7 @@ struct sup {
 	int64_t		 progress_ms;	/* progress block interval */
 	struct event	*ev_progress;
 	struct event	*ev_shutdown;	/* escalate to SIGKILL */
+	struct control	*control;	/* control socket (control.c) */
 };
 
 /* child.c */

@@ -1,0 +1,903 @@
+/* control.c: the operator control socket: codec (pure) and server. */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "control.h"
+#include "fmt.h"
+#include "jscan.h"
+#include "log.h"
+#include "proto.h"
+#include "sup.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *const control_cmd_names[CONTROL_CMD_MAX] = {
+	[CONTROL_LIST] = "list",
+	[CONTROL_STOP] = "stop",
+	[CONTROL_START] = "start",
+	[CONTROL_RESTART] = "restart",
+};
+
+const char *
+control_cmd_name(enum control_cmd c)
+{
+	if ((unsigned)c >= CONTROL_CMD_MAX)
+		return NULL;
+	return control_cmd_names[c];
+}
+
+/* ------------------------------------------------------------------ codec */
+
+static int __attribute__((format(printf, 3, 4)))
+cerr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		(void)vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Copy a text field, cut on a UTF-8 character boundary to fit. */
+static void
+copy_text(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (n >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* A member of an object we look for, and its value once found. */
+struct cfield {
+	const char	*name;
+	struct jspan	 val;
+	int		 seen;
+};
+
+/*
+ * The members named in f[] of the one JSON object in [p, end): anything
+ * but whitespace after it, a malformed object or a known member given
+ * twice is an error; unknown members are ignored.
+ */
+static int
+cobj_scan(const char *p, const char *end, struct cfield *f, size_t n,
+    const char *what, char *err, size_t errlen)
+{
+	struct jspan obj, key, val;
+	const char *q;
+	size_t i;
+	int r;
+
+	if (jscan_value(&p, end, &obj) == -1 || obj.len == 0 ||
+	    obj.p[0] != '{')
+		return cerr(err, errlen, "%s is not a JSON object", what);
+	for (q = p; q < end; q++)
+		if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n')
+			return cerr(err, errlen, "trailing data after the "
+			    "JSON %s", what);
+	q = obj.p;
+	if (jscan_open(&q, obj.p + obj.len, '{') == -1)
+		return cerr(err, errlen, "%s is not a JSON object", what);
+	while ((r = jscan_member(&q, obj.p + obj.len, &key, &val)) == 1) {
+		for (i = 0; i < n; i++) {
+			if (!jscan_eq(&key, f[i].name))
+				continue;
+			if (f[i].seen)
+				return cerr(err, errlen, "%s: field \"%s\" is "
+				    "given twice", what, f[i].name);
+			f[i].seen = 1;
+			f[i].val = val;
+			break;
+		}
+	}
+	if (r == -1)
+		return cerr(err, errlen, "%s is not a JSON object", what);
+	return 0;
+}
+
+/* A JSON integer without sign, fraction or leading zero, exactly. */
+static int
+parse_u64(const struct jspan *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (s->len == 0 || (s->p[0] == '0' && s->len > 1))
+		return -1;
+	for (i = 0; i < s->len; i++) {
+		unsigned d = (unsigned)(s->p[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+cget_u64(const struct cfield *f, uint64_t max, uint64_t *out,
+    const char *what, char *err, size_t errlen)
+{
+	if (parse_u64(&f->val, out) == -1 || *out > max)
+		return cerr(err, errlen, "%s: field \"%s\" must be an integer "
+		    "from 0 to %llu", what, f->name, (unsigned long long)max);
+	return 0;
+}
+
+static int
+cget_bool(const struct cfield *f, int *out, const char *what, char *err,
+    size_t errlen)
+{
+	if (jscan_eq(&f->val, "true"))
+		*out = 1;
+	else if (jscan_eq(&f->val, "false"))
+		*out = 0;
+	else
+		return cerr(err, errlen, "%s: field \"%s\" must be true or "
+		    "false", what, f->name);
+	return 0;
+}
+
+static int
+cget_str(const struct cfield *f, char *out, size_t len, int nonempty,
+    const char *what, char *err, size_t errlen)
+{
+	long n;
+
+	if (f->val.len == 0 || f->val.p[0] != '"')
+		return cerr(err, errlen, "%s: field \"%s\" must be a string",
+		    what, f->name);
+	if ((n = jscan_string(&f->val, out, len)) == -1)
+		return cerr(err, errlen, "%s: field \"%s\" is longer than %zu "
+		    "bytes", what, f->name, len - 1);
+	if ((size_t)n != strlen(out))
+		return cerr(err, errlen, "%s: field \"%s\" contains a NUL "
+		    "byte", what, f->name);
+	if (nonempty && n == 0)
+		return cerr(err, errlen, "%s: field \"%s\" is empty", what,
+		    f->name);
+	return 0;
+}
+
+/* "v" first, so that a newer peer is told what it is, not a detail. */
+static int
+check_version(const struct cfield *v, const char *what, char *err,
+    size_t errlen)
+{
+	uint64_t n;
+
+	if (!v->seen)
+		return cerr(err, errlen, "%s: missing field \"v\"", what);
+	if (parse_u64(&v->val, &n) == -1)
+		return cerr(err, errlen, "%s: field \"v\" must be an integer",
+		    what);
+	if (n != CONTROL_VERSION)
+		return cerr(err, errlen, "unsupported control protocol version "
+		    "%llu (this ddb-sync speaks %d)", (unsigned long long)n,
+		    CONTROL_VERSION);
+	return 0;
+}
+
+int
+control_request_encode(const struct control_request *r, char *out,
+    size_t len)
+{
+	const char *name = control_cmd_name(r->cmd);
+	struct buf b;
+	int rc = 0;
+
+	if (name == NULL || (r->cmd != CONTROL_LIST && (r->pair[0] == '\0' ||
+	    strnlen(r->pair, sizeof(r->pair)) > PLAN_NAME_MAX))) {
+		errno = EINVAL;
+		return -1;
+	}
+	buf_init(&b, CONTROL_REQUEST_MAX);
+	rc |= buf_printf(&b, "{\"v\":%d,\"cmd\":\"%s\"", CONTROL_VERSION,
+	    name);
+	if (r->cmd != CONTROL_LIST) {
+		rc |= buf_adds(&b, ",\"pair\":");
+		rc |= buf_json_str(&b, r->pair);
+	}
+	rc |= buf_adds(&b, "}\n");
+	if (rc != 0 || b.len + 1 > len) {
+		buf_free(&b);
+		errno = ENOSPC;
+		return -1;
+	}
+	memcpy(out, b.data, b.len + 1);
+	rc = (int)b.len;
+	buf_free(&b);
+	return rc;
+}
+
+int
+control_request_decode(const char *line, size_t len,
+    struct control_request *r, char *err, size_t errlen)
+{
+	struct cfield f[] = {
+		{ .name = "v" }, { .name = "cmd" }, { .name = "pair" },
+	};
+	char cmd[CONTROL_WORD_MAX], q[PLAN_QUOTE_LEN];
+	const char *what = "request";
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	if (len >= CONTROL_REQUEST_MAX)
+		return cerr(err, errlen, "request longer than %d bytes",
+		    CONTROL_REQUEST_MAX - 1);
+	if (cobj_scan(line, line + len, f, nitems(f), what, err,
+	    errlen) == -1 || check_version(&f[0], what, err, errlen) == -1)
+		return -1;
+	if (!f[1].seen)
+		return cerr(err, errlen, "request: missing field \"cmd\"");
+	if (cget_str(&f[1], cmd, sizeof(cmd), 1, what, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < CONTROL_CMD_MAX; i++)
+		if (strcmp(cmd, control_cmd_names[i]) == 0)
+			break;
+	if (i == CONTROL_CMD_MAX)
+		return cerr(err, errlen, "unknown command '%s' (list, stop, "
+		    "start, restart)", plan_quote(q, cmd));
+	r->cmd = (enum control_cmd)i;
+	/* list takes no pair; one sent anyway is ignored like any unknown
+	 * field, so that a later "list one pair" stays compatible. */
+	if (r->cmd == CONTROL_LIST)
+		return 0;
+	if (!f[2].seen)
+		return cerr(err, errlen, "%s: missing field \"pair\"", cmd);
+	return cget_str(&f[2], r->pair, sizeof(r->pair), 1, cmd, err, errlen);
+}
+
+void
+control_pair_from_child(const struct child *c, struct control_pair *p)
+{
+	memset(p, 0, sizeof(*p));
+	copy_text(p->name, c->pair->name, sizeof(p->name));
+	copy_text(p->label, c->label, sizeof(p->label));
+	copy_text(p->state, child_state_name(c->state), sizeof(p->state));
+	p->pid = c->pid > 0 ? (int64_t)c->pid : -1;
+	p->stopping = c->pid > 0 && c->stop_requested;
+	copy_text(p->backfill, proto_phase_state_name(c->backfill),
+	    sizeof(p->backfill));
+	copy_text(p->stream, proto_phase_state_name(c->stream),
+	    sizeof(p->stream));
+	p->items_written = c->prog.items_written;
+	p->stream_written = c->prog.stream_written;
+	p->restarts = c->restarts;
+	copy_text(p->last_error, c->last_error, sizeof(p->last_error));
+}
+
+static int
+pair_encode(struct buf *b, const struct control_pair *p)
+{
+	int rc = 0;
+
+	rc |= buf_adds(b, "{\"name\":");
+	rc |= buf_json_str(b, p->name);
+	rc |= buf_adds(b, ",\"label\":");
+	rc |= buf_json_str(b, p->label);
+	rc |= buf_adds(b, ",\"state\":");
+	rc |= buf_json_str(b, p->state);
+	if (p->pid > 0)
+		rc |= buf_printf(b, ",\"pid\":%lld", (long long)p->pid);
+	else
+		rc |= buf_adds(b, ",\"pid\":null");
+	rc |= buf_printf(b, ",\"stopping\":%s", p->stopping ? "true" :
+	    "false");
+	rc |= buf_adds(b, ",\"backfill\":");
+	rc |= buf_json_str(b, p->backfill);
+	rc |= buf_adds(b, ",\"stream\":");
+	rc |= buf_json_str(b, p->stream);
+	rc |= buf_printf(b, ",\"items_written\":%llu,\"stream_written\":%llu,"
+	    "\"restarts\":%llu,\"last_error\":",
+	    (unsigned long long)p->items_written,
+	    (unsigned long long)p->stream_written,
+	    (unsigned long long)p->restarts);
+	rc |= buf_json_str(b, p->last_error);
+	rc |= buf_addc(b, '}');
+	return rc;
+}
+
+int
+control_response_list(struct buf *b, const struct control_pair *p,
+    size_t n)
+{
+	int rc = 0;
+
+	rc |= buf_printf(b, "{\"v\":%d,\"ok\":true,\"pairs\":[",
+	    CONTROL_VERSION);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (i > 0)
+			rc |= buf_addc(b, ',');
+		rc |= pair_encode(b, &p[i]);
+	}
+	rc |= buf_adds(b, "]}\n");
+	return rc;
+}
+
+int
+control_response_pair(struct buf *b, const struct control_pair *p)
+{
+	int rc = 0;
+
+	rc |= buf_printf(b, "{\"v\":%d,\"ok\":true,\"pair\":",
+	    CONTROL_VERSION);
+	rc |= pair_encode(b, p);
+	rc |= buf_adds(b, "}\n");
+	return rc;
+}
+
+int
+control_response_error(struct buf *b, const char *msg)
+{
+	char text[CONTROL_TEXT_MAX];
+	int rc = 0;
+
+	copy_text(text, msg, sizeof(text));
+	rc |= buf_printf(b, "{\"v\":%d,\"ok\":false,\"error\":",
+	    CONTROL_VERSION);
+	rc |= buf_json_str(b, text);
+	rc |= buf_adds(b, "}\n");
+	return rc;
+}
+
+static int
+pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
+    size_t errlen)
+{
+	enum { PF_NAME, PF_LABEL, PF_STATE, PF_PID, PF_STOPPING, PF_BACKFILL,
+	    PF_STREAM, PF_ITEMS, PF_SWRITTEN, PF_RESTARTS, PF_LASTERR, PF_N };
+	struct cfield f[PF_N] = {
+		{ .name = "name" }, { .name = "label" }, { .name = "state" },
+		{ .name = "pid" }, { .name = "stopping" },
+		{ .name = "backfill" }, { .name = "stream" },
+		{ .name = "items_written" }, { .name = "stream_written" },
+		{ .name = "restarts" }, { .name = "last_error" },
+	};
+	const char *what = "pair";
+	uint64_t pid;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (cobj_scan(obj->p, obj->p + obj->len, f, PF_N, what, err,
+	    errlen) == -1)
+		return -1;
+	for (i = 0; i < PF_N; i++)
+		if (!f[i].seen)
+			return cerr(err, errlen, "pair: missing field \"%s\"",
+			    f[i].name);
+	if (jscan_eq(&f[PF_PID].val, "null"))
+		p->pid = -1;
+	else if (cget_u64(&f[PF_PID], INT64_MAX, &pid, what, err,
+	    errlen) == -1)
+		return -1;
+	else
+		p->pid = pid > 0 ? (int64_t)pid : -1;
+	if (cget_str(&f[PF_NAME], p->name, sizeof(p->name), 1, what, err,
+	    errlen) == -1 ||
+	    cget_str(&f[PF_LABEL], p->label, sizeof(p->label), 0, what, err,
+	    errlen) == -1 ||
+	    cget_str(&f[PF_STATE], p->state, sizeof(p->state), 1, what, err,
+	    errlen) == -1 ||
+	    cget_bool(&f[PF_STOPPING], &p->stopping, what, err, errlen) == -1 ||
+	    cget_str(&f[PF_BACKFILL], p->backfill, sizeof(p->backfill), 1, what,
+	    err, errlen) == -1 ||
+	    cget_str(&f[PF_STREAM], p->stream, sizeof(p->stream), 1, what, err,
+	    errlen) == -1 ||
+	    cget_u64(&f[PF_ITEMS], UINT64_MAX, &p->items_written, what, err,
+	    errlen) == -1 ||
+	    cget_u64(&f[PF_SWRITTEN], UINT64_MAX, &p->stream_written, what, err,
+	    errlen) == -1 ||
+	    cget_u64(&f[PF_RESTARTS], UINT64_MAX, &p->restarts, what, err,
+	    errlen) == -1 ||
+	    cget_str(&f[PF_LASTERR], p->last_error, sizeof(p->last_error), 0,
+	    what, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+int
+control_response_decode(const char *line, size_t len,
+    struct control_response *r, char *err, size_t errlen)
+{
+	enum { RF_V, RF_OK, RF_ERROR, RF_PAIRS, RF_PAIR, RF_N };
+	struct cfield f[RF_N] = {
+		{ .name = "v" }, { .name = "ok" }, { .name = "error" },
+		{ .name = "pairs" }, { .name = "pair" },
+	};
+	const char *what = "response", *p, *end;
+	struct jspan el;
+	long n;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (len >= CONTROL_RESPONSE_MAX)
+		return cerr(err, errlen, "response longer than %d bytes",
+		    CONTROL_RESPONSE_MAX - 1);
+	if (cobj_scan(line, line + len, f, RF_N, what, err, errlen) == -1 ||
+	    check_version(&f[RF_V], what, err, errlen) == -1)
+		return -1;
+	if (!f[RF_OK].seen)
+		return cerr(err, errlen, "response: missing field \"ok\"");
+	if (cget_bool(&f[RF_OK], &r->ok, what, err, errlen) == -1)
+		return -1;
+	if (!r->ok) {
+		if (!f[RF_ERROR].seen)
+			return cerr(err, errlen, "response: missing field "
+			    "\"error\"");
+		return cget_str(&f[RF_ERROR], r->error, sizeof(r->error), 0,
+		    what, err, errlen);
+	}
+	if (f[RF_PAIR].seen) {
+		r->pairs = xcalloc(1, sizeof(*r->pairs));
+		r->npairs = 1;
+		return pair_decode(&f[RF_PAIR].val, r->pairs, err, errlen);
+	}
+	if (!f[RF_PAIRS].seen)
+		return 0;
+	/* A plan holds at most PLAN_MAX_PAIRS: never allocate for more. */
+	if (f[RF_PAIRS].val.p[0] != '[' ||
+	    (n = jscan_count(&f[RF_PAIRS].val)) < 0)
+		return cerr(err, errlen, "response: field \"pairs\" must be an "
+		    "array");
+	if (n > PLAN_MAX_PAIRS)
+		return cerr(err, errlen, "response: more than %d pairs",
+		    PLAN_MAX_PAIRS);
+	r->pairs = xcalloc((size_t)n + 1, sizeof(*r->pairs));
+	p = f[RF_PAIRS].val.p;
+	end = p + f[RF_PAIRS].val.len;
+	if (jscan_open(&p, end, '[') == -1)
+		return cerr(err, errlen, "response: field \"pairs\" must be an "
+		    "array");
+	while ((rc = jscan_element(&p, end, &el)) == 1 &&
+	    r->npairs < (size_t)n) {
+		if (pair_decode(&el, &r->pairs[r->npairs], err, errlen) == -1)
+			return -1;
+		r->npairs++;
+	}
+	if (rc == -1)
+		return cerr(err, errlen, "response: field \"pairs\" must be an "
+		    "array");
+	return 0;
+}
+
+void
+control_response_free(struct control_response *r)
+{
+	free(r->pairs);
+	r->pairs = NULL;
+	r->npairs = 0;
+}
+
+int
+control_socket_path(const char *state_dir, char *buf, size_t len)
+{
+	struct sockaddr_un sun;
+	int n;
+
+	n = snprintf(buf, len, "%s/%s", state_dir, CONTROL_SOCKET_NAME);
+	if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(sun.sun_path))
+		return -1;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- server */
+
+struct control_client {
+	struct control	*ctl;
+	LIST_ENTRY(control_client) entry;
+	int		 fd;
+	struct event	*ev_read;
+	struct event	*ev_write;
+	struct event	*ev_timer;	/* the whole exchange's deadline */
+	struct buf	 in;		/* at most CONTROL_REQUEST_MAX */
+	struct buf	 out;		/* at most CONTROL_RESPONSE_MAX */
+	size_t		 off;		/* bytes of out sent */
+};
+
+struct control {
+	struct sup	*sup;
+	int		 fd;
+	char		 path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	dev_t		 dev;		/* our socket file, to remove only it */
+	ino_t		 ino;
+	struct event	*ev_accept;
+	struct event	*ev_resume;	/* accept paused when out of fds */
+	LIST_HEAD(control_clients, control_client) clients;
+	size_t		 nclients;
+	int64_t		 timeout_ms;
+	struct timeval	 timeout;
+};
+
+static void
+client_free(struct control_client *cl)
+{
+	LIST_REMOVE(cl, entry);
+	cl->ctl->nclients--;
+	if (cl->ev_read != NULL)
+		event_free(cl->ev_read);
+	if (cl->ev_write != NULL)
+		event_free(cl->ev_write);
+	if (cl->ev_timer != NULL)
+		event_free(cl->ev_timer);
+	close(cl->fd);
+	buf_free(&cl->in);
+	buf_free(&cl->out);
+	free(cl);
+}
+
+/* Send what is left of the answer; the connection ends once it is out. */
+static void
+client_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_client *cl = arg;
+	ssize_t n;
+
+	while (cl->off < cl->out.len) {
+		n = send(cl->fd, cl->out.data + cl->off, cl->out.len - cl->off,
+		    MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			if (!event_pending(cl->ev_write, EV_WRITE, NULL))
+				event_add(cl->ev_write, NULL);
+			return;
+		}
+		if (n == -1) {
+			log_debug("control: send: %s", strerror(errno));
+			break;
+		}
+		cl->off += (size_t)n;
+	}
+	client_free(cl);
+}
+
+static void
+control_execute(struct sup *s, const struct control_request *r,
+    struct buf *out)
+{
+	struct control_pair *pairs, one;
+	struct child *c;
+	char err[512], q[PLAN_QUOTE_LEN];
+	int rc = -1;
+
+	if (r->cmd == CONTROL_LIST) {
+		pairs = xcalloc(s->nchildren + 1, sizeof(*pairs));
+		for (size_t i = 0; i < s->nchildren; i++)
+			control_pair_from_child(&s->children[i], &pairs[i]);
+		if (control_response_list(out, pairs, s->nchildren) == -1) {
+			buf_reset(out);
+			control_response_error(out, "the list is longer than "
+			    "the protocol's maximum response");
+		}
+		free(pairs);
+		return;
+	}
+	if ((c = sup_find_pair(s, r->pair)) == NULL) {
+		snprintf(err, sizeof(err), "no pair named '%s' ('ddb-sync ctl "
+		    "list' shows the pairs)", plan_quote(q, r->pair));
+		control_response_error(out, err);
+		return;
+	}
+	err[0] = '\0';
+	switch (r->cmd) {
+	case CONTROL_STOP:
+		rc = sup_pair_stop(c, err, sizeof(err));
+		break;
+	case CONTROL_START:
+		rc = sup_pair_start(c, err, sizeof(err));
+		break;
+	case CONTROL_RESTART:
+		rc = sup_pair_restart(c, err, sizeof(err));
+		break;
+	default:
+		snprintf(err, sizeof(err), "command not handled");
+		break;
+	}
+	if (rc == -1) {
+		control_response_error(out, err);
+		return;
+	}
+	control_pair_from_child(c, &one);
+	control_response_pair(out, &one);
+}
+
+static void
+client_answer(struct control_client *cl, const char *line, size_t len,
+    const char *error)
+{
+	struct control_request req;
+	char err[512];
+
+	event_del(cl->ev_read);
+	if (error != NULL)
+		control_response_error(&cl->out, error);
+	else if (control_request_decode(line, len, &req, err,
+	    sizeof(err)) == -1)
+		control_response_error(&cl->out, err);
+	else {
+		log_debug("control: %s %s", control_cmd_name(req.cmd),
+		    req.pair);
+		control_execute(cl->ctl->sup, &req, &cl->out);
+	}
+	client_write_cb(cl->fd, EV_WRITE, cl);
+}
+
+/* Read one request line (or up to EOF, for a peer that shut down its
+ * writing side without a newline). */
+static void
+client_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_client *cl = arg;
+	char tmp[512], err[64];
+	const char *nl;
+	size_t take;
+	ssize_t n;
+
+	for (;;) {
+		n = read(cl->fd, tmp, sizeof(tmp));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n == -1 || (n == 0 && cl->in.len == 0)) {
+			client_free(cl);
+			return;
+		}
+		if (n == 0) {
+			client_answer(cl, cl->in.data, cl->in.len, NULL);
+			return;
+		}
+		nl = memchr(tmp, '\n', (size_t)n);
+		take = nl != NULL ? (size_t)(nl - tmp) + 1 : (size_t)n;
+		if (buf_add(&cl->in, tmp, take) == -1) {
+			snprintf(err, sizeof(err), "request longer than %d "
+			    "bytes", CONTROL_REQUEST_MAX - 1);
+			client_answer(cl, NULL, 0, err);
+			return;
+		}
+		if (nl != NULL) {
+			client_answer(cl, cl->in.data, cl->in.len - 1, NULL);
+			return;
+		}
+	}
+}
+
+static void
+client_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_client *cl = arg;
+	char dur[32];
+
+	fmt_duration((uint64_t)cl->ctl->timeout_ms, dur, sizeof(dur));
+	log_warnx("control: dropped a connection that did not finish within "
+	    "%s (%s)", dur, cl->out.len > 0 ? "its answer was not read" :
+	    "no complete request");
+	client_free(cl);
+}
+
+/* Best effort, on a fresh socket whose buffer is empty: never blocks. */
+static void
+refuse(int fd, const char *why)
+{
+	struct buf b;
+
+	buf_init(&b, CONTROL_TEXT_MAX * 2);
+	if (control_response_error(&b, why) == 0)
+		(void)send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	buf_free(&b);
+	close(fd);
+}
+
+static void
+client_new(struct control *ctl, int fd)
+{
+	struct control_client *cl = xcalloc(1, sizeof(*cl));
+	struct event_base *base = ctl->sup->base;
+
+	cl->ctl = ctl;
+	cl->fd = fd;
+	buf_init(&cl->in, CONTROL_REQUEST_MAX);
+	buf_init(&cl->out, CONTROL_RESPONSE_MAX);
+	cl->ev_read = event_new(base, fd, EV_READ | EV_PERSIST,
+	    client_read_cb, cl);
+	cl->ev_write = event_new(base, fd, EV_WRITE | EV_PERSIST,
+	    client_write_cb, cl);
+	cl->ev_timer = evtimer_new(base, client_timeout_cb, cl);
+	if (cl->ev_read == NULL || cl->ev_write == NULL || cl->ev_timer == NULL)
+		fatalx("event_new");
+	LIST_INSERT_HEAD(&ctl->clients, cl, entry);
+	ctl->nclients++;
+	event_add(cl->ev_read, NULL);
+	evtimer_add(cl->ev_timer, &ctl->timeout);
+}
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+
+	event_add(ctl->ev_accept, NULL);
+}
+
+static void
+accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	struct timeval pause = { 1, 0 };
+	struct ucred cr;
+	socklen_t crlen;
+	char why[160];
+	int fd;
+
+	for (;;) {
+		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			/* Out of descriptors: the listener would fire in a
+			 * loop; the workers need fds more than ctl does. */
+			log_warn("control: accept");
+			event_del(ctl->ev_accept);
+			evtimer_add(ctl->ev_resume, &pause);
+			return;
+		}
+		crlen = sizeof(cr);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) ==
+		    -1 || crlen != sizeof(cr)) {
+			log_warn("control: SO_PEERCRED");
+			close(fd);
+			continue;
+		}
+		if (cr.uid != geteuid()) {
+			log_warnx("control: refused a connection from uid %ld "
+			    "(pid %ld): only uid %ld may control this ddb-sync",
+			    (long)cr.uid, (long)cr.pid, (long)geteuid());
+			snprintf(why, sizeof(why), "permission denied: only uid "
+			    "%ld may control this ddb-sync", (long)geteuid());
+			refuse(fd, why);
+			continue;
+		}
+		if (ctl->nclients >= CONTROL_MAX_CLIENTS) {
+			refuse(fd, "busy: too many control connections at "
+			    "once; try again");
+			continue;
+		}
+		client_new(ctl, fd);
+	}
+}
+
+int
+control_init(struct sup *s)
+{
+	struct control *ctl;
+	struct sockaddr_un sun;
+	struct stat st;
+	int64_t ms;
+	mode_t old;
+	int r;
+
+	ctl = xcalloc(1, sizeof(*ctl));
+	ctl->sup = s;
+	ctl->fd = -1;
+	LIST_INIT(&ctl->clients);
+	ms = env_ms("DDB_SYNC_CONTROL_TIMEOUT_MS", CONTROL_TIMEOUT_MS);
+	ctl->timeout_ms = ms;
+	ctl->timeout.tv_sec = ms / 1000;
+	ctl->timeout.tv_usec = (ms % 1000) * 1000;
+	if (control_socket_path(s->state_dir, ctl->path,
+	    sizeof(ctl->path)) == -1) {
+		log_warnx("state directory %s: its path is too long for the "
+		    "control socket (at most %zu bytes with /%s); use a "
+		    "shorter --state-dir", s->state_dir, sizeof(ctl->path) - 1,
+		    CONTROL_SOCKET_NAME);
+		goto fail;
+	}
+	/* The caller holds the state directory's lock, so a socket here
+	 * was left by a run that died: nobody listens on it. */
+	if (lstat(ctl->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_warnx("%s exists and is not a socket; remove it",
+			    ctl->path);
+			goto fail;
+		}
+		if (unlink(ctl->path) == -1 && errno != ENOENT) {
+			log_warn("cannot remove the stale %s", ctl->path);
+			goto fail;
+		}
+	} else if (errno != ENOENT) {
+		log_warn("%s", ctl->path);
+		goto fail;
+	}
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (ctl->fd == -1) {
+		log_warn("control: socket");
+		goto fail;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, ctl->path, sizeof(sun.sun_path));
+	/* 0600 from the start: no moment where others could connect. */
+	old = umask(0177);
+	r = bind(ctl->fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (r == -1) {
+		log_warn("control: bind %s", ctl->path);
+		goto fail;
+	}
+	if (lstat(ctl->path, &st) == 0) {
+		ctl->dev = st.st_dev;
+		ctl->ino = st.st_ino;
+	}
+	if (listen(ctl->fd, CONTROL_MAX_CLIENTS) == -1) {
+		log_warn("control: listen %s", ctl->path);
+		unlink(ctl->path);
+		goto fail;
+	}
+	ctl->ev_accept = event_new(s->base, ctl->fd, EV_READ | EV_PERSIST,
+	    accept_cb, ctl);
+	ctl->ev_resume = evtimer_new(s->base, resume_cb, ctl);
+	if (ctl->ev_accept == NULL || ctl->ev_resume == NULL)
+		fatalx("event_new");
+	event_add(ctl->ev_accept, NULL);
+	s->control = ctl;
+	log_debug("control socket %s", ctl->path);
+	return 0;
+fail:
+	if (ctl->fd != -1)
+		close(ctl->fd);
+	free(ctl);
+	return -1;
+}
+
+void
+control_free(struct sup *s)
+{
+	struct control *ctl = s->control;
+	struct stat st;
+
+	if (ctl == NULL)
+		return;
+	while (!LIST_EMPTY(&ctl->clients))
+		client_free(LIST_FIRST(&ctl->clients));
+	if (ctl->ev_accept != NULL)
+		event_free(ctl->ev_accept);
+	if (ctl->ev_resume != NULL)
+		event_free(ctl->ev_resume);
+	close(ctl->fd);
+	/* Only our own socket: never one a later run put there. */
+	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
+	    st.st_ino == ctl->ino)
+		unlink(ctl->path);
+	free(ctl);
+	s->control = NULL;
+}

@@ -1,0 +1,483 @@
+/* ctl.c: "ddb-sync ctl": one request to the control socket, its answer shown. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "control.h"
+#include "ctl.h"
+#include "options.h"
+#include "xmalloc.h"
+
+void
+ctl_usage(FILE *fp)
+{
+	fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] list\n"
+	    "       ddb-sync ctl [--state-dir DIR] [--json] "
+	    "stop|start|restart NAME\n"
+	    "\n"
+	    "Ask the ddb-sync running on a state directory about its pairs, "
+	    "or stop,\nstart or restart one pair while the others run.\n"
+	    "  list                      every pair: state, worker pid, phases, "
+	    "items\n"
+	    "                            written, restarts, last error\n"
+	    "  stop NAME                 stop the pair's worker (it writes its "
+	    "checkpoint)\n"
+	    "  start NAME                start it again; it resumes from its "
+	    "checkpoint\n"
+	    "  restart NAME              stop it, then start it\n"
+	    "  --state-dir DIR           the running ddb-sync's state directory\n"
+	    "                            (default: $DDB_SYNC_STATE_DIR, else\n"
+	    "                            $STATE_DIRECTORY, else ./ddb-sync-state)\n"
+	    "  --json                    print the supervisor's JSON answer as "
+	    "it is\n"
+	    "                            (docs/control-protocol.md)\n"
+	    "Exit status: 0 done, 1 refused or no ddb-sync running there, "
+	    "2 usage error.\n", fp);
+}
+
+/* As options.c does for ddb-sync itself, which keeps its copy private. */
+static char *
+ctl_default_state_dir(void)
+{
+	const char *e;
+
+	if ((e = getenv("DDB_SYNC_STATE_DIR")) != NULL && *e != '\0')
+		return xstrdup(e);
+	if ((e = getenv("STATE_DIRECTORY")) != NULL && *e != '\0' &&
+	    *e != ':')
+		return xstrndup(e, strcspn(e, ":"));
+	return xstrdup(OPTIONS_STATE_DIR_DEFAULT);
+}
+
+int
+ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
+    size_t errlen)
+{
+	const char *words[3], *v, *cmd;
+	char q[PLAN_QUOTE_LEN];
+	int i, nw = 0, dashdash = 0, c;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!dashdash && strcmp(arg, "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (dashdash || arg[0] != '-' || arg[1] == '\0') {
+			if (nw == (int)(sizeof(words) / sizeof(words[0]))) {
+				snprintf(err, errlen, "unexpected argument "
+				    "'%s'", plan_quote(q, arg));
+				return -1;
+			}
+			words[nw++] = arg;
+			continue;
+		}
+		if (strcmp(arg, "--json") == 0)
+			a->json = 1;
+		else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+			a->help = 1;
+		else if (strcmp(arg, "--state-dir") == 0 ||
+		    strncmp(arg, "--state-dir=", 12) == 0) {
+			if (arg[11] == '=')
+				v = arg + 12;
+			else if (i + 1 < argc)
+				v = argv[++i];
+			else {
+				snprintf(err, errlen, "--state-dir needs a "
+				    "value");
+				return -1;
+			}
+			if (*v == '\0' || a->state_dir != NULL) {
+				snprintf(err, errlen, "--state-dir: %s",
+				    *v == '\0' ? "empty value" :
+				    "given more than once");
+				return -1;
+			}
+			a->state_dir = xstrdup(v);
+		} else {
+			snprintf(err, errlen, "unknown option '%s'",
+			    plan_quote(q, arg));
+			return -1;
+		}
+	}
+	if (a->help)
+		return 0;
+	if (nw == 0) {
+		snprintf(err, errlen, "no command: give list, stop NAME, "
+		    "start NAME or restart NAME");
+		return -1;
+	}
+	for (c = 0; c < CONTROL_CMD_MAX; c++)
+		if (strcmp(words[0], control_cmd_name(c)) == 0)
+			break;
+	if (c == CONTROL_CMD_MAX) {
+		snprintf(err, errlen, "unknown command '%s' (list, stop, start, "
+		    "restart)", plan_quote(q, words[0]));
+		return -1;
+	}
+	cmd = words[0];
+	a->req.cmd = (enum control_cmd)c;
+	if (a->req.cmd == CONTROL_LIST && nw > 1) {
+		snprintf(err, errlen, "list takes no argument ('%s')",
+		    plan_quote(q, words[1]));
+		return -1;
+	}
+	if (a->req.cmd != CONTROL_LIST) {
+		if (nw != 2 || *words[1] == '\0') {
+			snprintf(err, errlen, nw < 2 || *words[1] == '\0' ?
+			    "%s needs the pair's NAME" : "%s takes one NAME",
+			    cmd);
+			return -1;
+		}
+		if (strlen(words[1]) > PLAN_NAME_MAX) {
+			snprintf(err, errlen, "%s: NAME is longer than %d "
+			    "bytes", cmd, PLAN_NAME_MAX);
+			return -1;
+		}
+		strlcpy(a->req.pair, words[1], sizeof(a->req.pair));
+	}
+	if (a->state_dir == NULL)
+		a->state_dir = ctl_default_state_dir();
+	return 0;
+}
+
+void
+ctl_args_free(struct ctl_args *a)
+{
+	free(a->state_dir);
+	a->state_dir = NULL;
+}
+
+/* ------------------------------------------------------------ formatting */
+
+enum { COL_NAME, COL_STATE, COL_PID, COL_BACKFILL, COL_STREAM, COL_WRITTEN,
+    COL_RESTARTS, COL_ERROR, COL_N };
+
+static const char *const ctl_headers[COL_N] = {
+	"NAME", "STATE", "PID", "BACKFILL", "STREAM", "WRITTEN", "RESTARTS",
+	"LAST-ERROR",
+};
+
+/* Characters on screen: UTF-8 continuation bytes take no column. */
+static size_t
+ctl_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Nothing from the wire reaches the terminal as a control character. */
+static void
+ctl_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static void
+ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
+{
+	uint64_t w;
+
+	switch (col) {
+	case COL_NAME:
+		strlcpy(buf, p->name, len);
+		break;
+	case COL_STATE:
+		strlcpy(buf, p->stopping ? "stopping" : p->state, len);
+		break;
+	case COL_PID:
+		if (p->pid > 0)
+			snprintf(buf, len, "%lld", (long long)p->pid);
+		else
+			strlcpy(buf, "-", len);
+		break;
+	case COL_BACKFILL:
+		strlcpy(buf, p->backfill, len);
+		break;
+	case COL_STREAM:
+		strlcpy(buf, p->stream, len);
+		break;
+	case COL_WRITTEN:
+		/* Everything written to the destination, both phases. */
+		w = p->items_written + p->stream_written;
+		if (w < p->items_written)
+			w = UINT64_MAX;
+		snprintf(buf, len, "%llu", (unsigned long long)w);
+		break;
+	case COL_RESTARTS:
+		snprintf(buf, len, "%llu", (unsigned long long)p->restarts);
+		break;
+	default:
+		strlcpy(buf, p->last_error[0] != '\0' ? p->last_error : "-",
+		    len);
+		break;
+	}
+	ctl_clean(buf);
+}
+
+static int
+ctl_row(struct buf *b, const char *const *cells, const size_t *width)
+{
+	int rc = 0;
+
+	for (int col = 0; col < COL_N; col++) {
+		rc |= buf_adds(b, cells[col]);
+		if (col == COL_N - 1)
+			break;
+		for (size_t w = ctl_width(cells[col]); w < width[col] + 2; w++)
+			rc |= buf_addc(b, ' ');
+	}
+	rc |= buf_addc(b, '\n');
+	return rc;
+}
+
+int
+ctl_format_list(const struct control_pair *p, size_t n, struct buf *b)
+{
+	char cell[COL_N][CONTROL_TEXT_MAX];
+	const char *cells[COL_N];
+	size_t width[COL_N], i, w;
+	int col, rc;
+
+	for (col = 0; col < COL_N; col++) {
+		width[col] = ctl_width(ctl_headers[col]);
+		cells[col] = cell[col];
+	}
+	for (i = 0; i < n; i++) {
+		for (col = 0; col < COL_N; col++) {
+			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
+			if ((w = ctl_width(cell[col])) > width[col])
+				width[col] = w;
+		}
+	}
+	rc = ctl_row(b, ctl_headers, width);
+	for (i = 0; i < n && rc == 0; i++) {
+		for (col = 0; col < COL_N; col++)
+			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
+		rc |= ctl_row(b, cells, width);
+	}
+	return rc;
+}
+
+int
+ctl_format_result(enum control_cmd cmd, const struct control_pair *p,
+    struct buf *b)
+{
+	char name[sizeof(p->name)], state[sizeof(p->state)];
+
+	strlcpy(name, p->name, sizeof(name));
+	strlcpy(state, p->state, sizeof(state));
+	ctl_clean(name);
+	ctl_clean(state);
+	if (p->stopping && cmd == CONTROL_RESTART)
+		return buf_printf(b, "%s: restarting: worker %lld writes its "
+		    "checkpoint and exits, then a new worker starts\n", name,
+		    (long long)p->pid);
+	if (p->stopping)
+		return buf_printf(b, "%s: stopping: worker %lld writes its "
+		    "checkpoint and exits\n", name, (long long)p->pid);
+	if (p->pid > 0)
+		return buf_printf(b, "%s: %s (worker %lld)\n", name, state,
+		    (long long)p->pid);
+	return buf_printf(b, "%s: %s\n", name, state);
+}
+
+/* ------------------------------------------------------------------- I/O */
+
+static int
+ctl_connect(const char *state_dir, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { CTL_TIMEOUT_MS / 1000,
+	    (CTL_TIMEOUT_MS % 1000) * 1000 };
+	struct stat st;
+	int fd, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (control_socket_path(state_dir, sun.sun_path,
+	    sizeof(sun.sun_path)) == -1) {
+		snprintf(err, errlen, "state directory %s: its path is too "
+		    "long for a control socket", state_dir);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* Also bounds connect() when the listener's backlog is full. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) {
+		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	if (saved == ENOENT && stat(state_dir, &st) == -1)
+		snprintf(err, errlen, "no ddb-sync is running with state "
+		    "directory %s (it does not exist; give --state-dir)",
+		    state_dir);
+	else if (saved == ENOENT)
+		snprintf(err, errlen, "no ddb-sync is running with state "
+		    "directory %s (no %s)", state_dir, sun.sun_path);
+	else if (saved == ECONNREFUSED)
+		snprintf(err, errlen, "no ddb-sync is running with state "
+		    "directory %s (%s is left from a run that ended)",
+		    state_dir, sun.sun_path);
+	else if (saved == EACCES || saved == EPERM)
+		snprintf(err, errlen, "%s: permission denied (only the user "
+		    "ddb-sync runs as may control it)", sun.sun_path);
+	else if (saved == EAGAIN || saved == EINPROGRESS)
+		snprintf(err, errlen, "%s: ddb-sync did not accept the "
+		    "connection within %ds", sun.sun_path,
+		    CTL_TIMEOUT_MS / 1000);
+	else
+		snprintf(err, errlen, "%s: %s", sun.sun_path, strerror(saved));
+	return -1;
+}
+
+/* One exchange: the request out, the answer line (without '\n') in. */
+static int
+ctl_exchange(int fd, const char *req, size_t reqlen, struct buf *resp,
+    char *err, size_t errlen)
+{
+	char tmp[4096], *nl;
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < reqlen) {
+		n = send(fd, req + off, reqlen - off, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* Refused at once (busy, another uid): read why. */
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
+			break;
+		if (n == -1) {
+			snprintf(err, errlen, "sending the request: %s",
+			    errno == EAGAIN ? "timed out" : strerror(errno));
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			snprintf(err, errlen, "no answer from ddb-sync within "
+			    "%ds", CTL_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		if (n == -1) {
+			snprintf(err, errlen, "reading the answer: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(resp, tmp, (size_t)n) == -1) {
+			snprintf(err, errlen, "the answer is longer than %d "
+			    "bytes", CONTROL_RESPONSE_MAX);
+			return -1;
+		}
+		if ((nl = memchr(resp->data, '\n', resp->len)) != NULL) {
+			resp->len = (size_t)(nl - resp->data);
+			resp->data[resp->len] = '\0';
+			return 0;
+		}
+	}
+	if (resp->len == 0) {
+		snprintf(err, errlen, "ddb-sync closed the connection without "
+		    "answering");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_main(int argc, char **argv)
+{
+	struct ctl_args a;
+	struct control_response r;
+	struct buf resp, out;
+	char line[CONTROL_REQUEST_MAX + 1], err[1024];
+	int fd = -1, n, rc = CTL_EXIT_FAILURE;
+
+	buf_init(&resp, CONTROL_RESPONSE_MAX);
+	buf_init(&out, 0);
+	memset(&r, 0, sizeof(r));
+	if (ctl_parse_args(argc, argv, &a, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ddb-sync ctl: %s\n", err);
+		fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] "
+		    "list|stop NAME|start NAME|restart NAME\n"
+		    "Try 'ddb-sync ctl --help' for more information.\n",
+		    stderr);
+		rc = CTL_EXIT_USAGE;
+		goto done;
+	}
+	if (a.help) {
+		ctl_usage(stdout);
+		rc = CTL_EXIT_OK;
+		goto done;
+	}
+	if ((n = control_request_encode(&a.req, line, sizeof(line))) == -1) {
+		fprintf(stderr, "ddb-sync ctl: cannot encode the request: %s\n",
+		    strerror(errno));
+		rc = CTL_EXIT_USAGE;
+		goto done;
+	}
+	if ((fd = ctl_connect(a.state_dir, err, sizeof(err))) == -1 ||
+	    ctl_exchange(fd, line, (size_t)n, &resp, err, sizeof(err)) == -1 ||
+	    control_response_decode(resp.data, resp.len, &r, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "ddb-sync ctl: %s\n", err);
+		goto done;
+	}
+	if (a.json)
+		printf("%s\n", resp.data);
+	if (!r.ok) {
+		ctl_clean(r.error);
+		fprintf(stderr, "ddb-sync ctl: %s\n", r.error);
+		goto done;
+	}
+	rc = CTL_EXIT_OK;
+	if (a.json)
+		goto done;
+	if (a.req.cmd == CONTROL_LIST)
+		ctl_format_list(r.pairs, r.npairs, &out);
+	else if (r.npairs == 1)
+		ctl_format_result(a.req.cmd, &r.pairs[0], &out);
+	if (out.len > 0)
+		fputs(out.data, stdout);
+done:
+	if (fflush(stdout) == EOF && rc == CTL_EXIT_OK)
+		rc = CTL_EXIT_FAILURE;
+	if (fd != -1)
+		close(fd);
+	control_response_free(&r);
+	buf_free(&resp);
+	buf_free(&out);
+	ctl_args_free(&a);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* ctl.h: "ddb-sync ctl", the operator's client of the control socket. */
+#ifndef CTL_H
+#define CTL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "control.h"
+
+struct buf;
+
+/* Exit statuses of "ddb-sync ctl" (as ddb-sync's own). */
+#define CTL_EXIT_OK		0	/* done */
+#define CTL_EXIT_FAILURE	1	/* refused, or no ddb-sync to ask */
+#define CTL_EXIT_USAGE		2	/* bad command line */
+
+/* How long ctl waits to connect, send and get its answer. */
+#define CTL_TIMEOUT_MS		10000
+
+struct ctl_args {
+	char	*state_dir;	/* never NULL after a successful parse */
+	int	 json;		/* print the raw response line */
+	int	 help;
+	struct control_request req;
+};
+
+/*
+ * Parse "ctl [--state-dir DIR] [--json] list|stop NAME|start NAME|
+ * restart NAME" (argv[0] is "ctl"). The state directory defaults as for
+ * ddb-sync: $DDB_SYNC_STATE_DIR, $STATE_DIRECTORY, ./ddb-sync-state.
+ * 0 (a->help set for --help), or -1 with a reason in err. Free with
+ * ctl_args_free() in both cases.
+ */
+int	ctl_parse_args(int argc, char **argv, struct ctl_args *, char *err,
+	    size_t errlen);
+void	ctl_args_free(struct ctl_args *);
+
+/* The aligned table "list" prints (pure). 0, or -1 if b is full. */
+int	ctl_format_list(const struct control_pair *, size_t n, struct buf *);
+/* The line stop/start/restart print about the pair acted on (pure). */
+int	ctl_format_result(enum control_cmd, const struct control_pair *,
+	    struct buf *);
+
+void	ctl_usage(FILE *);
+/* "ddb-sync ctl ...": argv[0] is "ctl". Returns the exit status. */
+int	ctl_main(int argc, char **argv);
+
+#endif

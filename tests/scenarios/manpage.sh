@@ -1,0 +1,74 @@
+#!/bin/sh
+# manpage: docs/ddb-sync.1 and "ddb-sync --help" document the same options.
+# Every long option --help lists is an item of the man page's OPTIONS and
+# every item there is in --help; the SYNOPSIS and the usage lines name the
+# same options; no option the page mentions anywhere is unknown to --help.
+# When groff or man is installed, the page also renders without warnings
+# (skipped, alone, when they are not).
+. "$(dirname "$0")/../lib/harness.sh"
+
+MAN=$ROOT/docs/ddb-sync.1
+[ -f "$MAN" ] || fail "no $MAN"
+"$BIN/ddb-sync" --help >"$T/help" || fail "ddb-sync --help failed"
+
+# opts: the long options in the text on stdin, one per line, sorted.
+opts() { grep -o -e '--[a-z][a-z0-9-]*' | sort -u; }
+# man_opts: the same from mdoc source, where ".Fl -name" means --name.
+man_opts() {
+	grep -v '^\.\\"' | sed -e 's/\\-/-/g' -e 's/Fl -\([a-z]\)/--\1/g' | opts
+}
+# section NAME: the lines of one .Sh section of the page.
+section() { awk -v s="$1" '/^\.Sh /{on = ($2 == s)} on' "$MAN"; }
+# same WHAT A B: the two lists are equal, else say what differs.
+same() {
+	only_a=$(comm -23 "$2" "$3" | tr '\n' ' ')
+	only_b=$(comm -13 "$2" "$3" | tr '\n' ' ')
+	[ -z "$only_a$only_b" ] ||
+	    fail "$1: only in --help: [${only_a% }]; only in the man page: [${only_b% }]"
+}
+
+# Option items: "  --x ..." and "  -v, --verbose" lines of --help; .It
+# lines of the page's OPTIONS.
+grep -e '^  -' "$T/help" | opts >"$T/help.items"
+section OPTIONS | grep '^\.It ' | man_opts >"$T/man.items"
+[ "$(wc -l <"$T/help.items")" -ge 20 ] ||
+    fail "found only $(wc -l <"$T/help.items") options in --help"
+same "OPTIONS" "$T/help.items" "$T/man.items"
+
+# The synopsis: --help's usage lines (up to the first blank line).
+sed -n '1,/^$/p' "$T/help" | opts >"$T/help.usage"
+section SYNOPSIS | man_opts >"$T/man.synopsis"
+same "SYNOPSIS" "$T/help.usage" "$T/man.synopsis"
+section SYNOPSIS | grep -q '^\.Cm ctl$' || fail "the SYNOPSIS has no ctl form"
+
+# Anywhere in the page: no option --help does not know.
+opts <"$T/help" >"$T/help.all"
+man_opts <"$MAN" >"$T/man.all"
+unknown=$(comm -13 "$T/help.all" "$T/man.all" | tr '\n' ' ')
+[ -z "$unknown" ] || fail "the man page mentions unknown options: $unknown"
+log "$(wc -l <"$T/help.items") options match"
+
+# Rendering.
+rendered=0
+if command -v groff >/dev/null 2>&1; then
+	groff -mdoc -Tascii -ww -z "$MAN" >"$T/groff.err" 2>&1 ||
+	    fail "groff failed: $(cat "$T/groff.err")"
+	[ -s "$T/groff.err" ] && fail "groff warns: $(cat "$T/groff.err")"
+	rendered=1
+fi
+if command -v man >/dev/null 2>&1; then
+	LC_ALL=C MANWIDTH=80 man --warnings -l "$MAN" >"$T/man.txt" \
+	    2>"$T/man.err" || fail "man -l failed: $(cat "$T/man.err")"
+	[ -s "$T/man.err" ] && fail "man -l warns: $(cat "$T/man.err")"
+	col -b <"$T/man.txt" >"$T/man.plain" 2>/dev/null ||
+	    cp "$T/man.txt" "$T/man.plain"
+	while read -r o; do
+		grep -q -e "$o" "$T/man.plain" ||
+		    fail "$o is not in the rendered page"
+	done <"$T/help.items"
+	rendered=1
+fi
+if [ "$rendered" -eq 0 ]; then
+	log "neither groff nor man is installed: rendering not checked"
+fi
+exit 0

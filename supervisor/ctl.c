@@ -45,20 +45,6 @@ ctl_usage(FILE *fp)
 	    "2 usage error.\n", fp);
 }
 
-/* As options.c does for ddb-sync itself, which keeps its copy private. */
-static char *
-ctl_default_state_dir(void)
-{
-	const char *e;
-
-	if ((e = getenv("DDB_SYNC_STATE_DIR")) != NULL && *e != '\0')
-		return xstrdup(e);
-	if ((e = getenv("STATE_DIRECTORY")) != NULL && *e != '\0' &&
-	    *e != ':')
-		return xstrndup(e, strcspn(e, ":"));
-	return xstrdup(OPTIONS_STATE_DIR_DEFAULT);
-}
-
 int
 ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
     size_t errlen)
@@ -149,7 +135,7 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 		strlcpy(a->req.pair, words[1], sizeof(a->req.pair));
 	}
 	if (a->state_dir == NULL)
-		a->state_dir = ctl_default_state_dir();
+		a->state_dir = options_state_dir_default();
 	return 0;
 }
 

@@ -472,21 +472,25 @@ options_short(struct options_state *st, const char *arg)
 	}
 }
 
-static void
-options_default_state_dir(struct options *o)
+char *
+options_state_dir_default(void)
 {
 	const char *e;
 
-	if (o->state_dir != NULL)
-		return;
 	if ((e = getenv("DDB_SYNC_STATE_DIR")) != NULL && *e != '\0')
-		o->state_dir = xstrdup(e);
-	else if ((e = getenv("STATE_DIRECTORY")) != NULL && *e != '\0' &&
+		return xstrdup(e);
+	/* systemd lists one path per StateDirectory=, ':'-separated. */
+	if ((e = getenv("STATE_DIRECTORY")) != NULL && *e != '\0' &&
 	    *e != ':')
-		/* systemd lists one path per StateDirectory=, ':'-separated. */
-		o->state_dir = xstrndup(e, strcspn(e, ":"));
-	else
-		o->state_dir = xstrdup(OPTIONS_STATE_DIR_DEFAULT);
+		return xstrndup(e, strcspn(e, ":"));
+	return xstrdup(OPTIONS_STATE_DIR_DEFAULT);
+}
+
+static void
+options_default_state_dir(struct options *o)
+{
+	if (o->state_dir == NULL)
+		o->state_dir = options_state_dir_default();
 }
 
 int

@@ -60,6 +60,10 @@ int	options_parse(int argc, char **argv, struct options *,
 /* "90s", "20m", "1h30m", "500ms": units h, m, s, ms, largest first. */
 int	options_parse_duration(const char *, int64_t *ms);
 
+/* $DDB_SYNC_STATE_DIR, else $STATE_DIRECTORY (systemd), else the default;
+ * allocated. */
+char	*options_state_dir_default(void);
+
 void	options_usage(FILE *);		/* the full --help text */
 void	options_usage_short(FILE *);	/* synopsis and "see --help" */
 void	options_version(FILE *);

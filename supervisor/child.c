@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "fmt.h"
 #include "log.h"
+#include "status.h"
 #include "sup.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -224,6 +225,7 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		break;
 	case PROTO_PHASE:
 		handle_phase(c, &m->u.phase);
+		status_update(c->sup);
 		break;
 	case PROTO_PROGRESS:
 		c->prog = m->u.progress;

@@ -467,6 +467,7 @@ update_buffer(struct backfill *bf)
 	uint64_t pct = (uint64_t)bf->buffered * 100 / bf->buffer_max;
 
 	w->prog.buffer_pct = pct > 100 ? 100 : (uint32_t)pct;
+	w->prog.elapsed_ms = (uint64_t)(wall_ms() - w->ckpt.backfill_started_ms);
 }
 
 /*

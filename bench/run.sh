@@ -1,0 +1,216 @@
+#!/bin/sh
+# bench/run.sh: ddb-sync's benchmarks, one command, one table at the end.
+# Every figure is a median of BENCH_RUNS runs (min and max shown), and the
+# comparisons are ratios taken inside the same run against the same
+# DynamoDB Local, because this machine is shared and absolute times drift.
+#
+#   bench/run.sh                        everything (about 15-25 minutes)
+#   BENCH_RUNS=3 BENCH_ITEMS=100000 BENCH_STREAM_ITEMS=50000
+#   BENCH_SCALE_ITEMS=1000000 (0 skips the 1M memory run)
+#   BENCH_SKIP_CDT=1 (skip copy-dynamodb-table)
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RUNS=${BENCH_RUNS:-3}
+ITEMS=${BENCH_ITEMS:-100000}
+STREAM_ITEMS=${BENCH_STREAM_ITEMS:-50000}
+SCALE_ITEMS=${BENCH_SCALE_ITEMS:-1000000}
+CACHE=${DDB_SYNC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ddb-sync}
+CDT_VERSION=2.2.1
+
+export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
+export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+export AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true NODE_NO_WARNINGS=1
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL
+
+OUT=bench/out/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+RES=$OUT/results.jsonl
+: >"$RES"
+DIRS=""
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for d in $DIRS; do scripts/ddblocal.sh stop "$d" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+# rec BENCH RUN METRIC VALUE
+rec() {
+	v=$(awk -v v="${4:-0}" 'BEGIN { printf "%.6f", v }')
+	printf '{"bench":"%s","run":%s,"metric":"%s","value":%s}\n' "$1" "$2" "$3" "$v" >>"$RES"
+}
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc -l; }
+jiffies() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# --- prerequisites -----------------------------------------------------
+[ -x build/ddb-sync ] || make -j2
+command -v wrk >/dev/null || { say "installing wrk"; apt-get install -y -qq wrk >/dev/null; }
+command -v bc >/dev/null || { say "installing bc"; apt-get install -y -qq bc >/dev/null; }
+[ -d tests/node/node_modules ] || (cd tests/node && npm ci --silent)
+CDT=$CACHE/bench-node
+if [ -z "${BENCH_SKIP_CDT:-}" ] && [ ! -d "$CDT/node_modules/copy-dynamodb-table" ]; then
+	say "installing copy-dynamodb-table@$CDT_VERSION into $CDT"
+	mkdir -p "$CDT"
+	(cd "$CDT" && npm init -y >/dev/null 2>&1 &&
+	    npm install --silent --no-audit --no-fund \
+	    "copy-dynamodb-table@$CDT_VERSION" >/dev/null 2>&1)
+fi
+
+ddbl() {
+	d=$(mktemp -d "$OUT/ddbl.XXXXXX")
+	DIRS="$DIRS $d"
+	URL=$(DDBL_HEAP=${1:-4g} scripts/ddblocal.sh start "$d")
+	JPID=$(cat "$d/pid")
+	DDBL_DIR=$d
+}
+tool() { node tests/node/ddbtool.js --endpoint "$URL" "$@"; }
+
+# W: BatchWriteItem ceiling, pre-built bodies, 16 connections, 10 s.
+ceiling_w() {
+	table=$1
+	BENCH_TABLE=$table wrk -t2 -c16 -d10s -s bench/lib/write.lua "$URL" \
+	    >"$OUT/wrk.txt" 2>&1
+	grep -q "non2xx 0" "$OUT/wrk.txt" || { cat "$OUT/wrk.txt" >&2; say "wrk saw errors"; }
+	rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk.txt")
+	echo "$rps * 25" | bc -l
+}
+
+# A ddb-sync run; sets SYNC_SECS, SYNC_CPU, SUP_RSS, WORKER_RSS.
+sync_run() {
+	log=$1
+	shift
+	t0=$(now)
+	build/ddb-sync --status=off "$@" >"$log" 2>&1
+	t1=$(now)
+	SYNC_SECS=$(secs "$t0" "$t1")
+	line=$(grep "Resources:" "$log" | tail -n 1)
+	SYNC_CPU=$(echo "$line" | sed -n 's/.*supervisor \([0-9.]*\)s CPU.*workers \([0-9.]*\)s CPU.*/\1 + \2/p' | bc -l)
+	SUP_RSS=$(echo "$line" | sed -n 's/.*supervisor [0-9.]*s CPU, peak \([0-9]*\) KiB.*/\1/p')
+	WORKER_RSS=$(echo "$line" | sed -n 's/.*largest peak \([0-9]*\) KiB.*/\1/p')
+}
+
+for r in $(seq 1 "$RUNS"); do
+	say "run $r/$RUNS: backfill of $ITEMS items of about 1 KB"
+	ddbl 4g
+	for t in src dst dst-cdt ceiling; do tool create-table $t --hash pk:S; done
+	build/ddb-sync-load --endpoint-url "$URL" --table src --count "$ITEMS" \
+	    --size 1000 2>/dev/null
+
+	W=$(ceiling_w ceiling)
+	rec ceiling "$r" W "$W"
+	S=$(node bench/lib/scanrate.js "$URL" src 8 | sed -n 's/.*"rate":\([0-9.]*\).*/\1/p')
+	rec ceiling "$r" S "$S"
+	C=$(echo "1 / (1 / $W + 1 / $S)" | bc -l)
+	rec ceiling "$r" C "$C"
+	say "ceilings: W $W items/s, S $S items/s, copy C $C items/s"
+
+	j0=$(jiffies "$JPID")
+	sync_run "$OUT/sync$r.log" --input-table src --output-table dst \
+	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
+	    --stream=false --state-dir "$OUT/state$r"
+	j1=$(jiffies "$JPID")
+	rate=$(echo "$ITEMS / $SYNC_SECS" | bc -l)
+	rec backfill "$r" items_per_s "$rate"
+	rec backfill "$r" cpu_per_100k "$(echo "$SYNC_CPU * 100000 / $ITEMS" | bc -l)"
+	rec backfill "$r" server_cpu "$(echo "($j1 - $j0) / $hz" | bc -l)"
+	rec backfill "$r" worker_rss_kib "$WORKER_RSS"
+	rec backfill "$r" supervisor_rss_kib "$SUP_RSS"
+	rec backfill "$r" ratio_to_C "$(echo "$rate / $C" | bc -l)"
+	tool compare src dst >/dev/null && rec backfill "$r" equal 1 || rec backfill "$r" equal 0
+	say "ddb-sync: $rate items/s, $SYNC_CPU s CPU, worker peak $WORKER_RSS KiB"
+
+	if [ -z "${BENCH_SKIP_CDT:-}" ]; then
+		j0=$(jiffies "$JPID")
+		NODE_PATH=$CDT/node_modules node bench/lib/cdt.js "$URL" src dst-cdt \
+		    >"$OUT/cdt$r.json"
+		j1=$(jiffies "$JPID")
+		cs=$(sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' "$OUT/cdt$r.json")
+		cc=$(sed -n 's/.*"cpu":\([0-9.]*\).*/\1/p' "$OUT/cdt$r.json")
+		crate=$(echo "$ITEMS / $cs" | bc -l)
+		rec cdt "$r" items_per_s "$crate"
+		rec cdt "$r" cpu_per_100k "$(echo "$cc * 100000 / $ITEMS" | bc -l)"
+		rec cdt "$r" server_cpu "$(echo "($j1 - $j0) / $hz" | bc -l)"
+		rec cdt "$r" rss_kib "$(sed -n 's/.*"rss_kib":\([0-9]*\).*/\1/p' "$OUT/cdt$r.json")"
+		rec compare "$r" items_per_s_ratio "$(echo "$rate / $crate" | bc -l)"
+		rec compare "$r" cpu_per_item_ratio "$(echo "($SYNC_CPU / $ITEMS) / ($cc / $ITEMS)" | bc -l)"
+		tool compare src dst-cdt >/dev/null && rec cdt "$r" equal 1 || rec cdt "$r" equal 0
+		say "copy-dynamodb-table: $crate items/s, $cc s CPU"
+	fi
+	scripts/ddblocal.sh stop "$DDBL_DIR"
+
+	say "run $r/$RUNS: stream apply of $STREAM_ITEMS waiting changes"
+	ddbl 4g
+	tool create-table ssrc --hash pk:S --stream NEW_AND_OLD_IMAGES
+	tool create-table sdst --hash pk:S
+	tool create-table ceiling --hash pk:S
+	build/ddb-sync-load --endpoint-url "$URL" --table ssrc \
+	    --count "$STREAM_ITEMS" --size 1000 2>/dev/null
+	t0=$(now)
+	build/ddb-sync --input-table ssrc --output-table sdst \
+	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
+	    --backfill=false --state-dir "$OUT/sstate$r" --status=off \
+	    >"$OUT/stream$r.log" 2>&1 &
+	sp=$!
+	PIDS="$PIDS $sp"
+	while ! grep -q "Caught up" "$OUT/stream$r.log" 2>/dev/null; do
+		kill -0 $sp 2>/dev/null || { cat "$OUT/stream$r.log" >&2; exit 1; }
+		sleep 0.05
+	done
+	t1=$(now)
+	kill -INT $sp
+	wait $sp || true
+	srate=$(echo "$STREAM_ITEMS / $(secs "$t0" "$t1")" | bc -l)
+	W2=$(ceiling_w ceiling)
+	rec stream "$r" changes_per_s "$srate"
+	rec stream "$r" W "$W2"
+	rec stream "$r" ratio_to_W "$(echo "$srate / $W2" | bc -l)"
+	tool compare ssrc sdst >/dev/null && rec stream "$r" equal 1 || rec stream "$r" equal 0
+	say "stream: $srate changes/s applied, write ceiling $W2"
+	scripts/ddblocal.sh stop "$DDBL_DIR"
+
+	say "run $r/$RUNS: latency scaling against a 10 ms endpoint"
+	for k in 8 16 32; do
+		pf=$OUT/fake.port
+		rm -f "$pf"
+		node bench/lib/fakeddb.js --port-file "$pf" --delay-ms 10 \
+		    --items 300000 &
+		fp=$!
+		PIDS="$PIDS $fp"
+		while [ ! -s "$pf" ]; do sleep 0.05; done
+		furl=http://127.0.0.1:$(cat "$pf")
+		sync_run "$OUT/lat$r-$k.log" --input-table fake \
+		    --output-table fake-dst --input-endpoint-url "$furl" \
+		    --output-endpoint-url "$furl" --stream=false \
+		    --max-inflight "$k" --state-dir "$OUT/lstate$r-$k"
+		kill $fp
+		lrate=$(echo "300000 / $SYNC_SECS" | bc -l)
+		expect=$(echo "$k * 25 / 0.010" | bc -l)
+		rec "latency_k$k" "$r" items_per_s "$lrate"
+		rec "latency_k$k" "$r" ratio_to_bound "$(echo "$lrate / $expect" | bc -l)"
+		say "10 ms endpoint, $k in flight: $lrate items/s (bound $expect)"
+	done
+done
+
+if [ "$SCALE_ITEMS" -gt 0 ]; then
+	say "scale: $SCALE_ITEMS items, worker memory"
+	ddbl 8g
+	tool create-table big --hash pk:S
+	tool create-table big-dst --hash pk:S
+	build/ddb-sync-load --endpoint-url "$URL" --table big \
+	    --count "$SCALE_ITEMS" --size 1000 2>/dev/null
+	sync_run "$OUT/scale.log" --input-table big --output-table big-dst \
+	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
+	    --stream=false --state-dir "$OUT/bigstate"
+	rec scale 1 worker_rss_kib "$WORKER_RSS"
+	rec scale 1 items_per_s "$(echo "$SCALE_ITEMS / $SYNC_SECS" | bc -l)"
+	say "1M: worker peak $WORKER_RSS KiB"
+	scripts/ddblocal.sh stop "$DDBL_DIR"
+fi
+
+node bench/lib/report.js "$RES" | tee "$OUT/report.md"
+say "results in $OUT"

@@ -2,7 +2,8 @@
  * fuzz_ddb.c: DynamoDB and Streams response bodies through every parser
  * (DescribeTable, Scan, BatchWriteItem, DescribeStream, GetRecords). Spans
  * must lie in the body and hold what their names say; counts must agree;
- * the request bodies built from parsed spans must be valid JSON.
+ * the request bodies built from parsed spans must be valid JSON, and the
+ * table's counts must size a backfill as the worker does.
  */
 #include <stdint.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "ddb.h"
 #include "fuzz.h"
 #include "jscan.h"
+#include "worker.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -76,6 +78,7 @@ static void
 fuzz_describe(void)
 {
 	struct ddb_table t;
+	uint32_t page, segs;
 	char err[256];
 
 	err[0] = '\0';
@@ -93,6 +96,13 @@ fuzz_describe(void)
 	FUZZ_CHECK(strnlen(t.stream_view, sizeof(t.stream_view)) <
 	    sizeof(t.stream_view));
 	FUZZ_CHECK(ddb_keys_compare(&t, &t, err, sizeof(err)) == 0);
+	/* What the worker does with the counts (UBSan watches). */
+	page = backfill_auto_page_size(t.item_count, t.size_bytes);
+	FUZZ_CHECK(page >= 100 && page <= 1000);
+	segs = backfill_auto_segments(t.item_count, t.size_bytes, page);
+	FUZZ_CHECK(segs >= 1 && segs <= 1000);
+	segs = backfill_auto_segments(t.item_count, t.size_bytes, 1);
+	FUZZ_CHECK(segs >= 1 && segs <= 1000);
 	ddb_table_clear(&t);
 }
 

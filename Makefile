@@ -124,13 +124,17 @@ install: all
 	@if [ -f docs/ddb-sync.1 ]; then \
 	    install -m 0644 docs/ddb-sync.1 $(DESTDIR)$(MANDIR)/man1/; fi
 
+# libFuzzer targets for the decoders (clang): FUZZ_SECONDS per target.
+fuzz:
+	@tests/fuzz/run.sh
+
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all units fakes unit test demo install format clean
+.PHONY: all units fakes unit test demo install fuzz format clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

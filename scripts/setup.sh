@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libyaml-dev
-    libcjson-dev libevent-dev zlib1g-dev libcmocka-dev tmux"
+    libcjson-dev libevent-dev zlib1g-dev libcmocka-dev tmux clang libclang-rt-14-dev"
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=

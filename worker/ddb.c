@@ -24,6 +24,22 @@ jstr(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/*
+ * A count from a JSON number; 0 (unknown) beyond 2^53, where doubles stop
+ * holding every integer: converting a double outside int64_t's range is
+ * undefined behaviour (cJSON returns any number, 1e400 as inf), and the
+ * backfill's sizing adds to these counts in int64_t.
+ */
+static int64_t
+jcount(const cJSON *n)
+{
+	double d = n->valuedouble;
+
+	if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0))
+		return 0;
+	return (int64_t)d;
+}
+
 int
 ddb_parse_describe(const char *body, size_t len, struct ddb_table *t,
     char *err, size_t errlen)
@@ -45,10 +61,10 @@ ddb_parse_describe(const char *body, size_t len, struct ddb_table *t,
 		strlcpy(t->status, s, sizeof(t->status));
 	e = cJSON_GetObjectItemCaseSensitive(tab, "ItemCount");
 	if (cJSON_IsNumber(e))
-		t->item_count = (int64_t)e->valuedouble;
+		t->item_count = jcount(e);
 	e = cJSON_GetObjectItemCaseSensitive(tab, "TableSizeBytes");
 	if (cJSON_IsNumber(e))
-		t->size_bytes = (int64_t)e->valuedouble;
+		t->size_bytes = jcount(e);
 	ks = cJSON_GetObjectItemCaseSensitive(tab, "KeySchema");
 	ad = cJSON_GetObjectItemCaseSensitive(tab, "AttributeDefinitions");
 	cJSON_ArrayForEach(e, ks) {

@@ -326,6 +326,9 @@ xml_text(const char *p, size_t len, const char *name, struct buf *out)
 		n--;
 	if (memchr(in, '<', n) != NULL)
 		return -1;	/* markup where a value belongs */
+	/* Not an XML character; it would cut the value short unseen. */
+	if (memchr(in, '\0', n) != NULL)
+		return -1;
 	buf_reset(out);
 	if (sts_xml_unescape(out, in, n) == -1 || buf_reserve(out, 0) == -1)
 		return -1;

@@ -116,7 +116,10 @@ backfill_auto_segments(int64_t item_count, int64_t size_bytes,
 
 	/* One segment per 2 GiB (the Developer Guide's rule), at least 4 so
 	 * small tables still read in parallel, at most 1000. */
-	s = (size_bytes + (2LL << 30) - 1) / (2LL << 30);
+	/* Divisions that cannot overflow whatever DescribeTable said. */
+	if (size_bytes < 0)
+		size_bytes = 0;
+	s = size_bytes / (2LL << 30) + (size_bytes % (2LL << 30) != 0);
 	if (s < 4)
 		s = 4;
 	if (s > 1000)
@@ -124,7 +127,8 @@ backfill_auto_segments(int64_t item_count, int64_t size_bytes,
 	/* No more segments than pages: each should have work. */
 	if (page_size == 0)
 		page_size = 1000;
-	pages = item_count > 0 ? (item_count + page_size - 1) / page_size : 1;
+	pages = item_count > 0 ? item_count / page_size +
+	    (item_count % page_size != 0) : 1;
 	if (s > pages)
 		s = pages;
 	return (uint32_t)(s < 1 ? 1 : s);

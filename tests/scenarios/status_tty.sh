@@ -124,7 +124,7 @@ grep -q '^⇨ a-dst  6.0K items' "$T/final" || fail "a-dst not counted: $(cat "$
 sed -n '5p' "$T/final" | grep -q '^[0-9]\{4\}/[0-9][0-9]/[0-9][0-9] [0-9:]\{8\}$' ||
     fail "no progress block after the final table: $(cat "$T/final")"
 expect_eq "lines after the final table" "$(sed -n '6,$p' "$T/final" |
-    grep -vc '^\(=.*Progress Update.*=\|\[[abc]-src\] ⇨ \[[abc]-dst\]: Backfill complete: .*\|=*\)$')" 0
+    grep -vc '^\(=.*Progress Update.*=\|\[[abc]-src\] ⇨ \[[abc]-dst\]: Backfill complete: .*\|=*\|[0-9/]* [0-9:]* Resources: .*\)$')" 0
 expect_eq "escape residue on the screen" "$(grep -c "$(printf '\033')" "$T/screen2")" 0
 log "terminal: in-place table, resize, final table"
 

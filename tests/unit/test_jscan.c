@@ -90,6 +90,39 @@ test_jscan_members_and_find(void **state)
 	assert_int_equal(jscan_find(&obj, "Missing", &v), 0);
 }
 
+/* The eight-bytes-at-a-time path sees every special byte at every offset. */
+static void
+test_jscan_long_strings(void **state)
+{
+	char buf[80];
+	const char special[] = { '\x01', '\x1f', '\\', '"' };
+
+	for (size_t off = 1; off < 60; off++) {
+		memset(buf, 'a', sizeof(buf));
+		buf[0] = '"';
+		buf[70] = '"';
+		buf[71] = '\0';
+		assert_true(valid(buf));
+		/* UTF-8 bytes above 0x7f are plain. */
+		buf[off] = (char)0xc3;
+		buf[off + 1] = (char)0xa9;
+		assert_true(valid(buf));
+		for (size_t k = 0; k < sizeof(special); k++) {
+			memset(buf + 1, 'a', 69);
+			buf[off] = special[k];
+			/* Control bytes and a lone backslash-a are invalid; a
+			 * quote ends the string early, leaving junk behind. */
+			if (valid(buf))
+				fail_msg("byte 0x%02x at %zu accepted",
+				    (unsigned char)special[k], off);
+		}
+		memset(buf + 1, 'a', 69);
+		buf[off] = '\\';
+		buf[off + 1] = 'n';
+		assert_true(valid(buf));
+	}
+}
+
 static void
 test_jscan_double(void **state)
 {
@@ -111,6 +144,7 @@ main(void)
 		cmocka_unit_test(test_jscan_rejects_invalid),
 		cmocka_unit_test(test_jscan_depth_limit),
 		cmocka_unit_test(test_jscan_members_and_find),
+		cmocka_unit_test(test_jscan_long_strings),
 		cmocka_unit_test(test_jscan_double),
 	};
 

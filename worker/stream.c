@@ -51,6 +51,9 @@ struct st_shard {
 	size_t		 skipped;	/* records older than the handoff */
 	int		 at_tip;
 	int		 finished;	/* no NextShardIterator */
+	/* The next page is read while this one is written: 1 in flight,
+	 * 2 arrived (waiting in call until this page is applied). */
+	int		 prefetch;
 	int		 resumed;	/* iterator from a checkpoint */
 };
 
@@ -211,6 +214,8 @@ shard_start(struct st_shard *sh)
 	aws_call_start(&sh->call, iter_done_cb, sh);
 }
 
+static void records_done_cb(struct aws_call *, void *);
+
 /* The whole page is written: move the checkpoint, read on. */
 static void
 page_applied(struct st_shard *sh)
@@ -240,8 +245,22 @@ page_applied(struct st_shard *sh)
 		shard_done_cb(sh);
 		return;
 	}
-	/* A busy shard is read again at once. */
-	shard_read(sh);
+	switch (sh->prefetch) {
+	case 2:
+		/* The next page is already here: on with it. */
+		sh->prefetch = 0;
+		sh->state = SH_READ;
+		records_done_cb(&sh->call, sh);
+		return;
+	case 1:
+		/* It is on its way; its callback takes over. */
+		sh->prefetch = 0;
+		sh->state = SH_READ;
+		return;
+	default:
+		/* A busy shard is read again at once. */
+		shard_read(sh);
+	}
 }
 
 static void
@@ -255,6 +274,12 @@ records_done_cb(struct aws_call *c, void *arg)
 
 	if (st->failed)
 		return;
+	if (sh->state == SH_APPLY) {
+		/* A prefetch: it waits until the current page is applied,
+		 * so pages (and errors) are still handled in order. */
+		sh->prefetch = 2;
+		return;
+	}
 	if (st->stopping) {
 		sh->state = SH_WAIT;
 		return;
@@ -337,6 +362,15 @@ records_done_cb(struct aws_call *c, void *arg)
 	sh->nops = (size_t)nops;
 	sh->next_op = sh->acked_ops = 0;
 	sh->state = SH_APPLY;
+	/* Read the next page while this one is written: the response body
+	 * was taken, so the call is free. */
+	if (!sh->finished && !st->stopping) {
+		if (ddb_get_records_body(&sh->call.req, sh->iter,
+		    ST_RECORDS_LIMIT) == -1)
+			fatalx("GetRecords body");
+		sh->prefetch = 1;
+		aws_call_start(&sh->call, records_done_cb, sh);
+	}
 	if (sh->nops == 0)
 		page_applied(sh);
 	pump(st);
@@ -766,6 +800,11 @@ stream_run(struct worker *w)
 					aws_call_abort(&sh->call);
 					sh->state = SH_WAIT;
 				}
+				/* A page read ahead is dropped: its records
+				 * are after the checkpoint, read again. */
+				if (sh->prefetch == 1)
+					aws_call_abort(&sh->call);
+				sh->prefetch = 0;
 			}
 		}
 		if (st.stopping && (st.inflight == 0 ||

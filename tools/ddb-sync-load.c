@@ -230,6 +230,7 @@ usage(int rc)
 	    "[--seed S]\n"
 	    "                     [--start I] [--prefix P] [--inflight K]\n"
 	    "                     [--region R] [--endpoint-url URL]\n"
+	    "       ddb-sync-load --template [--size BYTES] [--seed S] [--start I]\n"
 	    "Writes N deterministic items with every DynamoDB attribute "
 	    "type;\nthe key schema is read from the table.\n");
 	exit(rc);
@@ -248,6 +249,7 @@ main(int argc, char **argv)
 		{ "inflight", required_argument, NULL, 'k' },
 		{ "region", required_argument, NULL, 'r' },
 		{ "endpoint-url", required_argument, NULL, 'e' },
+		{ "template", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -259,7 +261,7 @@ main(int argc, char **argv)
 	struct slot *slots;
 	const char *region = getenv("AWS_REGION"), *endpoint = NULL;
 	unsigned k = 16;
-	int ch, rc = 1;
+	int ch, rc = 1, template = 0;
 	char err[512];
 	int64_t t0;
 
@@ -297,11 +299,27 @@ main(int argc, char **argv)
 		case 'e':
 			endpoint = optarg;
 			break;
+		case 'T':
+			template = 1;
+			break;
 		case 'h':
 			usage(0);
 		default:
 			usage(2);
 		}
+	}
+	if (template) {
+		struct buf b;
+
+		/* One item (number --start, key attribute "pk" of type S),
+		 * for load generators that need the same items (bench/). */
+		buf_init(&b, 0);
+		strlcpy(ld.tab.hash.name, "pk", sizeof(ld.tab.hash.name));
+		strlcpy(ld.tab.hash.type, "S", sizeof(ld.tab.hash.type));
+		add_item(&b, &ld, ld.start);
+		printf("%s\n", b.data);
+		buf_free(&b);
+		return 0;
 	}
 	if (ld.table == NULL || ld.count == 0 || k == 0 || k > 1024 ||
 	    ld.size > 390000 || region == NULL)

@@ -14,25 +14,36 @@
 #include "xtime.h"
 
 /*
- * One reader per shard, children after parents. A GetRecords page is
- * applied as a set of BatchWriteItem requests in which each key appears
- * once, with its last change (a put of NewImage or a delete of Keys): the
- * end state equals applying every record in order, and the requests of one
- * page can run in parallel because their keys differ. Only when the whole
- * page is written does the shard's checkpoint move to its last sequence
- * number; a restart redoes at most that page (writes are idempotent).
+ * One reader per shard, children after parents. Pages of records are read
+ * ahead (up to a bound) while earlier ones are written. Whatever has been
+ * read when the shard's previous batch is done becomes its next batch: the
+ * records collapse to one write per key, its last change (a put of
+ * NewImage or a delete of Keys), so the end state equals applying every
+ * record in order and the BatchWriteItem requests of one batch can run in
+ * parallel (their keys differ). A shard's batch is fully applied before
+ * its next one starts, and only then does its checkpoint move to the
+ * batch's last sequence number; a restart redoes at most that batch
+ * (writes are idempotent). Under a backlog batches grow to many pages, so
+ * the pauses between them cost little; at the tip they are single pages.
  */
 
 #define ST_RECORDS_LIMIT	1000
 #define ST_BATCH_MAX		25
+#define ST_AHEAD_RECORDS	8000	/* records read ahead per shard */
+#define ST_AHEAD_BYTES		(16u * 1024 * 1024)
 
 enum sh_state {
-	SH_WAIT = 0,	/* parent not applied yet */
+	SH_WAIT = 0,	/* parent not applied yet, or stopped */
 	SH_ITER,	/* GetShardIterator in flight */
-	SH_READ,	/* GetRecords in flight */
-	SH_POLL,	/* at the tip: waiting before the next read */
-	SH_APPLY,	/* writing a page */
+	SH_ACTIVE,	/* reading and applying */
 	SH_DONE,
+};
+
+struct st_page {
+	struct st_page	*next;
+	char		*body;
+	size_t		 len;
+	struct ddb_records recs;
 };
 
 struct st_shard {
@@ -41,20 +52,28 @@ struct st_shard {
 	enum sh_state	 state;
 	char		*iter;
 	struct aws_call	 call;
-	struct http_timer timer;
-	char		*body;		/* the page being applied */
-	struct ddb_records recs;
-	struct ddb_op	*ops;		/* the page's final writes */
-	size_t		 nops;
-	size_t		 next_op;	/* next op to hand to a batch */
-	size_t		 acked_ops;
-	size_t		 skipped;	/* records older than the handoff */
-	int		 at_tip;
+	struct http_timer timer;	/* polling at the tip */
+	int		 reading;	/* GetRecords in flight */
 	int		 finished;	/* no NextShardIterator */
-	/* The next page is read while this one is written: 1 in flight,
-	 * 2 arrived (waiting in call until this page is applied). */
-	int		 prefetch;
+	int		 at_tip;	/* the last read returned nothing */
 	int		 resumed;	/* iterator from a checkpoint */
+	char		*read_seq;	/* last sequence number read */
+
+	/* Read, not yet applied. */
+	struct st_page	*pend, *pend_tail;
+	size_t		 pend_recs;
+	size_t		 pend_bytes;
+
+	/* The batch being applied: its pages, records and final writes. */
+	struct st_page	*unit;
+	struct ddb_record *urecs;
+	size_t		 nurecs;
+	size_t		 skipped;	/* records older than the handoff */
+	struct ddb_op	*ops;
+	size_t		 nops;
+	size_t		 next_op;	/* next op to hand to a request */
+	size_t		 acked_ops;
+	int		 applying;
 };
 
 struct st_batch {
@@ -76,6 +95,8 @@ struct stream {
 	struct st_batch	*batches;
 	unsigned	 nbatches;
 	unsigned	 inflight;
+	size_t		 ahead_bytes;		/* read ahead, all shards */
+	size_t		 ahead_records;		/* per shard */
 	struct aws_call	 describe;
 	struct http_timer describe_timer;
 	int		 describing;
@@ -95,6 +116,7 @@ struct stream {
 
 static void pump(struct stream *);
 static void shard_read(struct st_shard *);
+static void advance(struct st_shard *);
 static void describe_cb(void *);
 
 static void
@@ -136,6 +158,20 @@ gap(struct stream *st, const char *fmt, ...)
 	    "lost before they could be applied: the destination may differ "
 	    "from the source. Run the backfill again (remove %s) to repair",
 	    msg, w->ckpt_path);
+}
+
+static void
+pages_free(struct stream *st, struct st_page *pg)
+{
+	struct st_page *next;
+
+	for (; pg != NULL; pg = next) {
+		next = pg->next;
+		st->ahead_bytes -= pg->len;
+		free(pg->body);
+		ddb_records_free(&pg->recs);
+		free(pg);
+	}
 }
 
 static void
@@ -189,42 +225,43 @@ iter_done_cb(struct aws_call *c, void *arg)
 	sh->iter = NULL;
 	if (jscan_find(&top, "ShardIterator", &v) == 1)
 		sh->iter = jscan_strdup(&v);
+	sh->state = SH_ACTIVE;
 	if (sh->iter == NULL) {
 		/* No iterator: nothing more can ever be read here. */
-		shard_done_cb(sh);
+		sh->finished = 1;
+		advance(sh);
 		pump(st);
 		return;
 	}
 	shard_read(sh);
 }
 
+/* An iterator after the last record read (or applied), else the start. */
 static void
 shard_start(struct st_shard *sh)
 {
 	struct stream *st = sh->st;
 	struct ckpt_shard *c = shard_ck(sh);
+	const char *seq = sh->read_seq != NULL ? sh->read_seq : c->seq;
 
 	sh->state = SH_ITER;
-	sh->resumed = c->seq != NULL;
+	sh->resumed = seq != NULL;
 	if (ddb_shard_iterator_body(&sh->call.req, st->arn, sh->id,
-	    c->seq != NULL ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
-	    c->seq) == -1)
+	    seq != NULL ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON", seq) == -1)
 		fatalx("GetShardIterator body");
 	sh->call.op = "GetShardIterator";
 	aws_call_start(&sh->call, iter_done_cb, sh);
 }
 
-static void records_done_cb(struct aws_call *, void *);
-
-/* The whole page is written: move the checkpoint, read on. */
+/* The whole batch is written: move the checkpoint. */
 static void
-page_applied(struct st_shard *sh)
+unit_applied(struct st_shard *sh)
 {
 	struct stream *st = sh->st;
 	struct worker *w = st->w;
 	struct ckpt_shard *c = shard_ck(sh);
-	const struct ddb_record *last = &sh->recs.recs[sh->recs.n - 1];
-	size_t applied = sh->recs.n - sh->skipped;
+	const struct ddb_record *last = &sh->urecs[sh->nurecs - 1];
+	size_t applied = sh->nurecs - sh->skipped;
 
 	free(c->seq);
 	c->seq = jscan_strdup(&last->seq);
@@ -232,35 +269,94 @@ page_applied(struct st_shard *sh)
 	w->ckpt.stream_items += applied;
 	w->prog.stream_written += applied;
 	w->ckpt_dirty = 1;
-	for (size_t i = sh->skipped; i < sh->recs.n; i++)
-		if (sh->recs.recs[i].created > st->newest_applied)
-			st->newest_applied = sh->recs.recs[i].created;
-	free(sh->body);
-	sh->body = NULL;
+	for (size_t i = sh->skipped; i < sh->nurecs; i++)
+		if (sh->urecs[i].created > st->newest_applied)
+			st->newest_applied = sh->urecs[i].created;
+	pages_free(st, sh->unit);
+	sh->unit = NULL;
+	free(sh->urecs);
+	sh->urecs = NULL;
 	free(sh->ops);
 	sh->ops = NULL;
-	sh->nops = sh->next_op = sh->acked_ops = 0;
+	sh->nurecs = sh->nops = sh->next_op = sh->acked_ops = 0;
+	sh->applying = 0;
 	testhook("stream-applied");
+	advance(sh);
+}
+
+/* Everything read so far becomes the next batch. */
+static int
+unit_start(struct st_shard *sh)
+{
+	struct stream *st = sh->st;
+	struct st_page *pg;
+	size_t n = 0, i;
+	long nops;
+
+	sh->unit = sh->pend;
+	sh->pend = sh->pend_tail = NULL;
+	sh->urecs = xcalloc(sh->pend_recs, sizeof(*sh->urecs));
+	for (pg = sh->unit; pg != NULL; pg = pg->next) {
+		memcpy(&sh->urecs[n], pg->recs.recs,
+		    pg->recs.n * sizeof(*sh->urecs));
+		n += pg->recs.n;
+	}
+	sh->nurecs = n;
+	sh->pend_recs = sh->pend_bytes = 0;
+	/* Handoff: changes older than the backfill's start are in it (a
+	 * shard's records are in time order, so they are a prefix). */
+	for (i = 0; i < n; i++)
+		if (sh->urecs[i].created * 1000.0 >= (double)st->skip_before_ms)
+			break;
+	sh->skipped = i;
+	sh->ops = xcalloc(n, sizeof(*sh->ops));
+	nops = ddb_collapse(sh->urecs, sh->skipped, n, st->keyname[0],
+	    st->keyname[1], sh->ops);
+	if (nops < 0) {
+		st->failed = 1;
+		worker_fail(st->w, WORKER_EXIT_PERMANENT, "BadStreamRecord",
+		    "shard %s: a record's Keys lack the table's key "
+		    "attributes", sh->id);
+		return -1;
+	}
+	sh->nops = (size_t)nops;
+	sh->next_op = sh->acked_ops = 0;
+	sh->applying = 1;
+	return 0;
+}
+
+/* What a shard does next: apply what was read, read on, or finish. */
+static void
+advance(struct st_shard *sh)
+{
+	struct stream *st = sh->st;
+
+	if (st->failed || sh->state != SH_ACTIVE)
+		return;
+	if (!sh->applying && sh->pend != NULL && !st->stopping) {
+		if (unit_start(sh) == -1)
+			return;
+		if (sh->nops == 0) {
+			unit_applied(sh);	/* all before the handoff */
+			return;
+		}
+	}
 	if (sh->finished) {
-		shard_done_cb(sh);
+		if (!sh->reading && !sh->applying && sh->pend == NULL)
+			shard_done_cb(sh);
 		return;
 	}
-	switch (sh->prefetch) {
-	case 2:
-		/* The next page is already here: on with it. */
-		sh->prefetch = 0;
-		sh->state = SH_READ;
-		records_done_cb(&sh->call, sh);
+	if (sh->reading || sh->timer.armed || st->stopping)
 		return;
-	case 1:
-		/* It is on its way; its callback takes over. */
-		sh->prefetch = 0;
-		sh->state = SH_READ;
+	/* Bounded read-ahead; one page is always allowed, to progress. */
+	if (sh->pend != NULL && (sh->pend_recs >= st->ahead_records ||
+	    st->ahead_bytes >= ST_AHEAD_BYTES))
 		return;
-	default:
-		/* A busy shard is read again at once. */
+	if (sh->at_tip)
+		http_timer_set(st->w->http, &sh->timer, st->poll_ms, poll_cb,
+		    sh);
+	else
 		shard_read(sh);
-	}
 }
 
 static void
@@ -269,30 +365,21 @@ records_done_cb(struct aws_call *c, void *arg)
 	struct st_shard *sh = arg;
 	struct stream *st = sh->st;
 	struct worker *w = st->w;
-	size_t len, i;
-	long nops;
+	struct st_page *pg;
 
-	if (st->failed)
+	sh->reading = 0;
+	if (st->failed || st->stopping)
 		return;
-	if (sh->state == SH_APPLY) {
-		/* A prefetch: it waits until the current page is applied,
-		 * so pages (and errors) are still handled in order. */
-		sh->prefetch = 2;
-		return;
-	}
-	if (st->stopping) {
-		sh->state = SH_WAIT;
-		return;
-	}
 	if (c->status == AWS_STATE) {
 		if (strcmp(c->code, "ExpiredIteratorException") == 0) {
-			/* Not data loss: start again from the checkpoint. */
+			/* Not data loss: on from the last record read. */
 			log_info("shard %s: iterator expired, re-acquiring",
 			    sh->id);
 			shard_start(sh);
 			return;
 		}
-		if (sh->resumed || shard_ck(sh)->seq != NULL) {
+		if (sh->resumed || sh->read_seq != NULL ||
+		    shard_ck(sh)->seq != NULL) {
 			gap(st, "shard %s: records after the checkpoint were "
 			    "trimmed (TrimmedDataAccessException)", sh->id);
 			return;
@@ -311,10 +398,13 @@ records_done_cb(struct aws_call *c, void *arg)
 		    "GetRecords on shard %s failed: %s", sh->id, c->msg);
 		return;
 	}
-	free(sh->body);
-	sh->body = buf_steal(&c->xfer.resp, &len);
-	if (sh->body == NULL ||
-	    ddb_parse_records(sh->body, len, &sh->recs) == -1) {
+	pg = xcalloc(1, sizeof(*pg));
+	pg->body = buf_steal(&c->xfer.resp, &pg->len);
+	if (pg->body == NULL ||
+	    ddb_parse_records(pg->body, pg->len, &pg->recs) == -1) {
+		free(pg->body);
+		ddb_records_free(&pg->recs);
+		free(pg);
 		st->failed = 1;
 		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
 		    "GetRecords on shard %s: malformed or unusable record",
@@ -323,56 +413,31 @@ records_done_cb(struct aws_call *c, void *arg)
 	}
 	free(sh->iter);
 	sh->iter = NULL;
-	sh->finished = sh->recs.next_iter.len == 0;
-	if (!sh->finished && (sh->iter = jscan_strdup(&sh->recs.next_iter)) ==
+	sh->finished = pg->recs.next_iter.len == 0;
+	if (!sh->finished && (sh->iter = jscan_strdup(&pg->recs.next_iter)) ==
 	    NULL)
 		sh->finished = 1;
-	w->prog.stream_read += sh->recs.n;
-	if (sh->recs.n == 0) {
-		free(sh->body);
-		sh->body = NULL;
-		if (sh->finished) {
-			shard_done_cb(sh);
-			pump(st);
-			return;
-		}
-		sh->at_tip = 1;
-		sh->state = SH_POLL;
-		http_timer_set(w->http, &sh->timer, st->poll_ms, poll_cb, sh);
-		pump(st);
-		return;
+	w->prog.stream_read += pg->recs.n;
+	if (pg->recs.n == 0) {
+		free(pg->body);
+		ddb_records_free(&pg->recs);
+		free(pg);
+		sh->at_tip = !sh->finished;
+	} else {
+		sh->at_tip = 0;
+		free(sh->read_seq);
+		sh->read_seq = jscan_strdup(
+		    &pg->recs.recs[pg->recs.n - 1].seq);
+		st->ahead_bytes += pg->len;
+		sh->pend_bytes += pg->len;
+		sh->pend_recs += pg->recs.n;
+		if (sh->pend_tail != NULL)
+			sh->pend_tail->next = pg;
+		else
+			sh->pend = pg;
+		sh->pend_tail = pg;
 	}
-	sh->at_tip = 0;
-	/* Handoff: changes older than the backfill's start are in it. */
-	for (i = 0; i < sh->recs.n; i++)
-		if (sh->recs.recs[i].created * 1000.0 >=
-		    (double)st->skip_before_ms)
-			break;
-	sh->skipped = i;
-	sh->ops = xcalloc(sh->recs.n, sizeof(*sh->ops));
-	nops = ddb_collapse(sh->recs.recs, sh->skipped, sh->recs.n,
-	    st->keyname[0], st->keyname[1], sh->ops);
-	if (nops < 0) {
-		st->failed = 1;
-		worker_fail(w, WORKER_EXIT_PERMANENT, "BadStreamRecord",
-		    "shard %s: a record's Keys lack the table's key "
-		    "attributes", sh->id);
-		return;
-	}
-	sh->nops = (size_t)nops;
-	sh->next_op = sh->acked_ops = 0;
-	sh->state = SH_APPLY;
-	/* Read the next page while this one is written: the response body
-	 * was taken, so the call is free. */
-	if (!sh->finished && !st->stopping) {
-		if (ddb_get_records_body(&sh->call.req, sh->iter,
-		    ST_RECORDS_LIMIT) == -1)
-			fatalx("GetRecords body");
-		sh->prefetch = 1;
-		aws_call_start(&sh->call, records_done_cb, sh);
-	}
-	if (sh->nops == 0)
-		page_applied(sh);
+	advance(sh);
 	pump(st);
 }
 
@@ -381,11 +446,9 @@ shard_read(struct st_shard *sh)
 {
 	struct stream *st = sh->st;
 
-	if (st->stopping || st->failed) {
-		sh->state = SH_WAIT;
+	if (st->stopping || st->failed)
 		return;
-	}
-	sh->state = SH_READ;
+	sh->reading = 1;
 	if (ddb_get_records_body(&sh->call.req, sh->iter,
 	    ST_RECORDS_LIMIT) == -1)
 		fatalx("GetRecords body");
@@ -435,7 +498,7 @@ batch_done_cb(struct aws_call *c, void *arg)
 		st->inflight--;
 		sh->acked_ops += b->n;
 		if (sh->acked_ops == sh->nops && sh->next_op == sh->nops)
-			page_applied(sh);
+			unit_applied(sh);
 		pump(st);
 		return;
 	}
@@ -637,7 +700,7 @@ pump(struct stream *st)
 			struct st_shard *sh = st->shards[i];
 			struct st_batch *b = NULL;
 
-			if (sh->state != SH_APPLY || sh->next_op >= sh->nops)
+			if (!sh->applying || sh->next_op >= sh->nops)
 				continue;
 			for (unsigned j = 0; j < st->nbatches; j++)
 				if (!st->batches[j].busy) {
@@ -667,7 +730,8 @@ update_progress(struct stream *st)
 		if (sh->state == SH_DONE || sh->state == SH_WAIT)
 			continue;
 		active++;
-		if (!sh->at_tip)
+		/* At the tip: nothing more to read, nothing left to write. */
+		if (!sh->at_tip || sh->applying || sh->pend != NULL)
 			tip = 0;
 	}
 	w->prog.phase = PROTO_PHASE_STREAM;
@@ -750,6 +814,8 @@ stream_run(struct worker *w)
 	strlcpy(st.keyname[1], w->src_tab.range.name, sizeof(st.keyname[1]));
 	st.poll_ms = env_ms("DDB_SYNC_POLL_MS", 1000);
 	st.refresh_ms = env_ms("DDB_SYNC_SHARD_REFRESH_MS", 10000);
+	st.ahead_records = (size_t)env_ms("DDB_SYNC_STREAM_AHEAD_RECORDS",
+	    ST_AHEAD_RECORDS);
 	st.nbatches = w->pair->max_inflight ? w->pair->max_inflight :
 	    (unsigned)env_ms("DDB_SYNC_MAX_INFLIGHT", WORKER_DEFAULT_INFLIGHT);
 	if (st.nbatches == 0)
@@ -793,18 +859,16 @@ stream_run(struct worker *w)
 			for (size_t i = 0; i < st.nshards; i++) {
 				struct st_shard *sh = st.shards[i];
 
+				/* Reads stop; a batch being written finishes.
+				 * Pages read ahead are dropped: they lie after
+				 * the checkpoint and are read again. */
 				http_timer_cancel(w->http, &sh->timer);
-				if (sh->state == SH_READ ||
-				    sh->state == SH_ITER || sh->state ==
-				    SH_POLL) {
+				if (sh->reading || sh->state == SH_ITER) {
 					aws_call_abort(&sh->call);
-					sh->state = SH_WAIT;
+					sh->reading = 0;
 				}
-				/* A page read ahead is dropped: its records
-				 * are after the checkpoint, read again. */
-				if (sh->prefetch == 1)
-					aws_call_abort(&sh->call);
-				sh->prefetch = 0;
+				if (sh->state == SH_ITER)
+					sh->state = SH_WAIT;
 			}
 		}
 		if (st.stopping && (st.inflight == 0 ||
@@ -828,9 +892,11 @@ stream_run(struct worker *w)
 
 		http_timer_cancel(w->http, &sh->timer);
 		aws_call_cleanup(&sh->call);
-		ddb_records_free(&sh->recs);
-		free(sh->body);
+		pages_free(&st, sh->pend);
+		pages_free(&st, sh->unit);
+		free(sh->urecs);
 		free(sh->ops);
+		free(sh->read_seq);
 		free(sh->iter);
 		free(sh->id);
 		free(sh);

@@ -1,7 +1,6 @@
 -- write.lua: wrk script for the endpoint's BatchWriteItem ceiling (W).
 -- Bodies are built from a fixed template with unique keys per request, so
--- the client costs next to nothing; the item shape (about 1 KB, mixed
--- attribute types) matches the benchmark's source items.
+-- the client costs next to nothing; the item is the benchmark's own.
 local table_name = os.getenv("BENCH_TABLE") or "ceiling"
 local counter = 0
 local tid = 0
@@ -16,13 +15,13 @@ wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" ..
     "20150830/us-east-1/dynamodb/aws4_request, SignedHeaders=host, " ..
     "Signature=0000000000000000000000000000000000000000000000000000000000000000"
 
-local pad = string.rep("abcdefghijklmnopqrstuvwxyz", 28)
-local tail = '},"s":{"S":"Gr\\u00fc\\u00dfe \\u4e16\\u754c"},' ..
-    '"n38":{"N":"12345678901234567890123456789012345678"},' ..
-    '"bin":{"B":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},' ..
-    '"ss":{"SS":["a","b"]},"ns":{"NS":["1","2"]},' ..
-    '"m":{"M":{"inner":{"L":[{"S":"x"},{"N":"1"},{"NULL":true}]},' ..
-    '"flag":{"BOOL":true}}},"pad":{"S":"' .. pad .. '"}}}}'
+-- The item: BENCH_ITEM names a file holding one item exactly as the copy
+-- writes them (ddb-sync-load --template), whose key "item-0" is replaced.
+local f = assert(io.open(os.getenv("BENCH_ITEM"), "r"))
+local template = f:read("*l")
+f:close()
+local head, tail = template:match('^(.-"pk":{"S":")item%-0(".*)$')
+assert(head ~= nil, "template item has no pk item-0")
 
 function setup(thread)
 	thread:set("tid", threads)
@@ -37,8 +36,8 @@ function request()
 	local parts = {}
 	counter = counter + 1
 	for i = 1, 25 do
-		parts[i] = '{"PutRequest":{"Item":{"pk":{"S":"w' .. tid .. '-' ..
-		    counter .. '-' .. i .. '"' .. tail
+		parts[i] = '{"PutRequest":{"Item":' .. head .. 'w' .. tid ..
+		    '-' .. counter .. '-' .. i .. tail .. '}}'
 	end
 	local body = '{"RequestItems":{"' .. table_name .. '":[' ..
 	    table.concat(parts, ",") .. ']}}'

@@ -158,6 +158,8 @@ protocol_error(struct child *c, const char *why)
 {
 	output_line(c, LOG_LVL_ERROR, "protocol error from worker (pid %ld):"
 	    " %s; killing it", (long)c->pid, why);
+	snprintf(c->last_error, sizeof(c->last_error), "protocol error: %s",
+	    why);
 	if (c->pid != -1)
 		kill(c->pid, SIGKILL);
 	close_channel(c);
@@ -243,6 +245,9 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		    m->u.error.code, m->u.error.msg);
 		c->fatal_error = m->u.error.fatal;
 		output_line(c, LOG_LVL_ERROR, "%s", m->u.error.msg);
+		break;
+	case PROTO_WARNING:
+		output_line(c, LOG_LVL_WARN, "%s", m->u.warning.msg);
 		break;
 	case PROTO_DONE:
 		strlcpy(c->done_status, m->u.done.status,

@@ -1,0 +1,50 @@
+#!/bin/sh
+# fakeworker.sh: a scripted stand-in for ddb-sync-worker (DDB_SYNC_WORKER),
+# so the supervisor can be tested against workers that misbehave. The
+# behaviour is the pair's input table name: good, garbage, overlong,
+# nohello, crash, hang (ignores SIGTERM).
+name=""
+table=""
+for a in "$@"; do
+	case "$a" in
+	--pair-name=*) name=${a#--pair-name=} ;;
+	--input-table=*) table=${a#--input-table=} ;;
+	esac
+done
+say() { printf '%s\n' "$1" >&3; }
+[ -n "${DDB_SYNC_FAKE_PIDDIR:-}" ] && echo $$ >"$DDB_SYNC_FAKE_PIDDIR/$table.pid"
+hello() { say "{\"v\":1,\"type\":\"hello\",\"pid\":$$,\"pair\":\"$name\",\"version\":\"fake\"}"; }
+
+case "$table" in
+good)
+	hello
+	say '{"v":1,"type":"phase","phase":"backfill","state":"running","items":0,"duration_ms":0,"detail":""}'
+	say '{"v":1,"type":"log","level":"info","msg":"fake worker copying"}'
+	say '{"v":1,"type":"warning","code":"throttled","msg":"fake warning line"}'
+	sleep 0.3
+	say '{"v":1,"type":"phase","phase":"backfill","state":"complete","items":42,"duration_ms":300,"detail":""}'
+	say '{"v":1,"type":"phase","phase":"stream","state":"skipped","items":0,"duration_ms":0,"detail":""}'
+	say '{"v":1,"type":"done","status":"complete"}'
+	exit 0 ;;
+garbage)
+	hello
+	say 'this is not JSON at all'
+	sleep 5 ;;
+overlong)
+	hello
+	head -c 40000 /dev/zero | tr '\0' 'x' >&3
+	sleep 5 ;;
+nohello)
+	say '{"v":1,"type":"done","status":"complete"}'
+	sleep 5 ;;
+crash)
+	hello
+	echo "fake worker: about to crash" >&2
+	exit 1 ;;
+hang)
+	trap '' TERM INT
+	hello
+	say '{"v":1,"type":"phase","phase":"backfill","state":"running","items":0,"duration_ms":0,"detail":""}'
+	while :; do sleep 1; done ;;
+esac
+exit 1

@@ -6,6 +6,18 @@ cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
 
+# Under ASan/UBSan, reports go to files instead of changing how the
+# programs exit (a worker that dies of a report would only be restarted);
+# any report at the end is a failure.
+sandir=""
+case "$BUILD" in
+*san*)
+	sandir=$(mktemp -d "${TMPDIR:-/tmp}/ddb-sync-san.XXXXXX")
+	export ASAN_OPTIONS="log_path=$sandir/asan:exitcode=0:detect_leaks=1"
+	export UBSAN_OPTIONS="log_path=$sandir/ubsan:print_stacktrace=1:halt_on_error=0"
+	;;
+esac
+
 out=$(mktemp)
 tests/run-units.sh "$@" | tee "$out"
 summary=$(tail -n 1 "$out")
@@ -25,6 +37,9 @@ if [ -n "${SCENARIOS:-}" ]; then
 else
 	list=$(ls tests/scenarios/*.sh 2>/dev/null)
 fi
+for s in ${SKIP_SCENARIOS:-}; do
+	list=$(echo "$list" | tr ' ' '\n' | grep -v "/$s.sh$")
+done
 for s in $list; do
 	name=$(basename "$s" .sh)
 	start=$(date +%s)
@@ -44,6 +59,17 @@ for s in $list; do
 		failures="$failures $name"
 	fi
 done
+if [ -n "$sandir" ]; then
+	if [ -n "$(ls -A "$sandir")" ]; then
+		echo "=== sanitizer reports"
+		cat "$sandir"/*
+		failed=$((failed + 1))
+		failures="$failures sanitizers"
+	else
+		echo "sanitizers: no reports"
+	fi
+	rm -rf "$sandir"
+fi
 [ -n "$failures" ] && echo "failed scenarios:$failures"
 [ "$skipped" -gt 0 ] && echo "$skipped skipped"
 echo "$passed passed, $failed failed"

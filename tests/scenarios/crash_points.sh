@@ -13,6 +13,8 @@ ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
     --size 200 --prefix k 2>/dev/null || fail "load"
 export DDB_SYNC_RESTART_BASE_MS=100 DDB_SYNC_POLL_MS=200
 export DDB_SYNC_SHARD_REFRESH_MS=1000
+# Many checkpoint writes, so each depth of the mid-write crash is reached.
+export DDB_SYNC_CHECKPOINT_INTERVAL_MS=100
 
 runs=0
 crashes=0
@@ -20,7 +22,7 @@ crashes=0
 # does not close shards within a test's time; lineage order is covered by
 # the unit tests (test_lineage).
 for spec in scan-page:1 scan-page:5 batch-acked:1 batch-acked:6 \
-    before-rename:1 before-rename:3 before-rename:8 stream-applied:1 \
+    before-rename:1 before-rename:3 before-rename:6 stream-applied:1 \
     stream-applied:2; do
 	point=${spec%:*}
 	after=${spec#*:}

@@ -44,8 +44,12 @@ for s in $list; do
 	name=$(basename "$s" .sh)
 	start=$(date +%s)
 	printf '=== scenario %s\n' "$name"
-	sh "$s"
+	# A hung scenario must fail alone, not eat the CI's time: timeout(1)
+	# signals the scenario's whole process group (servers included), the
+	# harness's trap stops what it started.
+	timeout -k 30 "${SCENARIO_TIMEOUT:-600}" sh "$s"
 	rc=$?
+	[ "$rc" -eq 124 ] && echo "$name: timed out after ${SCENARIO_TIMEOUT:-600}s"
 	secs=$(($(date +%s) - start))
 	if [ "$rc" -eq 0 ]; then
 		printf -- '--- PASS %s (%ss)\n' "$name" "$secs"

@@ -21,16 +21,19 @@ load --table a-src --count 6000 --size 200 || fail "load a-src"
 load --table b-src --count 2000 --size 200 || fail "load b-src"
 load --table c-src --count 200 --size 200 || fail "load c-src"
 
-# Small pages and one write in flight: a backfill slow enough to watch.
+# Small pages, one write in flight and every Scan answered 40 ms late (a
+# proxy): a backfill slow enough to watch however fast the machine is.
+echo '[{"target": "Scan", "fault": "slow", "ms": 40}]' >"$T/rules.json"
+proxy_start "$T/rules.json"
 cat >"$T/plan.yml" <<PLAN
 plan:
-  - input: {table: a-src, region: us-east-1, endpoint_url: "$ENDPOINT"}
+  - input: {table: a-src, region: us-east-1, endpoint_url: "$PROXY"}
     output: {table: a-dst, region: us-east-1, endpoint_url: "$ENDPOINT"}
     stream: {disabled: true}
     total_segments: 1
     page_size: 20
     max_inflight: 1
-  - input: {table: b-src, region: us-east-1, endpoint_url: "$ENDPOINT"}
+  - input: {table: b-src, region: us-east-1, endpoint_url: "$PROXY"}
     output: {table: b-dst, region: us-east-1, endpoint_url: "$ENDPOINT"}
     stream: {disabled: true}
     total_segments: 1

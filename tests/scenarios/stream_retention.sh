@@ -11,9 +11,13 @@ ddbtool create-table dst --hash pk:S
 "$BIN/ddb-sync-load" --endpoint-url "$ENDPOINT" --table src --count 6000 \
     --size 200 2>/dev/null || fail "load"
 
+# Every Scan answered 100 ms late: 60 pages outlive the shrunk retention
+# however fast the machine is. timeout(1): a regression must not hang here.
+echo '[{"target": "Scan", "fault": "slow", "ms": 100}]' >"$T/rules.json"
+proxy_start "$T/rules.json"
 export DDB_SYNC_RETENTION_WARN_MS=1000 DDB_SYNC_STREAM_RETENTION_MS=2500
-"$BIN/ddb-sync" --input-table src --output-table dst \
-    --input-endpoint-url "$ENDPOINT" --output-endpoint-url "$ENDPOINT" \
+timeout 120 "$BIN/ddb-sync" --input-table src --output-table dst \
+    --input-endpoint-url "$PROXY" --output-endpoint-url "$ENDPOINT" \
     --page-size 100 --max-inflight 1 --total-segments 1 \
     --state-dir "$T/state" --status=off >"$T/out.log" 2>"$T/err.log"
 rc=$?
@@ -26,7 +30,7 @@ grep -q "error: .*longer than the stream's retention. Changes were lost" \
 grep -q "Pair FAILED" "$T/out.log" || fail "pair not failed"
 grep -q "Streaming started" "$T/out.log" && fail "streamed despite the gap"
 # Starting again does not hide the gap.
-"$BIN/ddb-sync" --input-table src --output-table dst \
+timeout 120 "$BIN/ddb-sync" --input-table src --output-table dst \
     --input-endpoint-url "$ENDPOINT" --output-endpoint-url "$ENDPOINT" \
     --state-dir "$T/state" --status=off >"$T/out2.log" 2>&1
 expect_eq "exit status of the second run" "$?" 1

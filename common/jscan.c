@@ -237,6 +237,13 @@ jscan_open(const char **pp, const char *end, char open)
 	return 0;
 }
 
+int
+jscan_end(const char *p, const char *end)
+{
+	skip_ws(&p, end);
+	return p == end ? 0 : -1;
+}
+
 /* After a member/element: ',' continues, the closer ends. */
 static int
 after_item(const char **pp, const char *end, char close)

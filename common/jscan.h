@@ -29,6 +29,9 @@ int	jscan_open(const char **pp, const char *end, char open);
 int	jscan_member(const char **pp, const char *end, struct jspan *key,
 	    struct jspan *val);
 int	jscan_element(const char **pp, const char *end, struct jspan *val);
+/* After the top-level value: 0 if only whitespace is left, else -1 (a
+ * body cut short and patched up must not pass as a whole answer). */
+int	jscan_end(const char *p, const char *end);
 
 /* Whether a raw key equals a literal (keys we look up have no escapes). */
 int	jscan_eq(const struct jspan *, const char *lit);

@@ -206,13 +206,7 @@ ddb_parse_scan(const char *body, size_t len, struct ddb_page *pg)
 				jscan_double(&cu, &pg->capacity);
 		}
 	}
-	if (r == -1)
-		return -1;
-	/* Nothing may follow the object. */
-	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' ||
-	    *p == '\t'))
-		p++;
-	if (p != end || !have_items)
+	if (r == -1 || jscan_end(p, end) == -1 || !have_items)
 		return -1;
 	return 0;
 }
@@ -302,7 +296,7 @@ ddb_parse_batch(const char *body, size_t len, struct jspan *unprocessed,
 				return -1;
 		}
 	}
-	return r == 0 ? 0 : -1;
+	return r == 0 ? jscan_end(p, end) : -1;
 }
 
 void
@@ -360,6 +354,11 @@ ddb_parse_describe_stream(const char *body, size_t len,
 	pg->last_shard_id.len = 0;
 	pg->last_shard_id.p = NULL;
 	pg->status[0] = '\0';
+	/* The whole answer must be one JSON value, not just a readable part. */
+	p = body;
+	end = body + len;
+	if (jscan_value(&p, end, &desc) == -1 || jscan_end(p, end) == -1)
+		return -1;
 	if (jscan_find(&top, "StreamDescription", &desc) != 1 ||
 	    desc.p[0] != '{')
 		return -1;
@@ -471,10 +470,38 @@ ddb_parse_records(const char *body, size_t len, struct ddb_records *rs)
 			if (rr == -1)
 				return -1;
 			have = 1;
-		} else if (jscan_eq(&k, "NextShardIterator") && is_string(&v))
-			rs->next_iter = v;
+		} else if (jscan_eq(&k, "NextShardIterator")) {
+			/* Absent or null: the shard is closed and read to its
+			 * end. Anything else is no iterator at all. */
+			if (is_string(&v))
+				rs->next_iter = v;
+			else if (!jscan_eq(&v, "null"))
+				return -1;
+		}
 	}
-	return r == 0 && have ? 0 : -1;
+	return r == 0 && have ? jscan_end(p, end) : -1;
+}
+
+int
+ddb_parse_shard_iterator(const char *body, size_t len, struct jspan *iter)
+{
+	const char *p = body, *end = body + len;
+	struct jspan k, v;
+	int r;
+
+	iter->p = NULL;
+	iter->len = 0;
+	if (jscan_open(&p, end, '{') == -1)
+		return -1;
+	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
+		if (!jscan_eq(&k, "ShardIterator"))
+			continue;
+		if (is_string(&v))
+			*iter = v;
+		else if (!jscan_eq(&v, "null"))
+			return -1;
+	}
+	return r == 0 ? jscan_end(p, end) : -1;
 }
 
 int

@@ -113,6 +113,9 @@ struct ddb_records {
  * SequenceNumber, and a NewImage unless it is a REMOVE. 0 or -1.
  */
 int	ddb_parse_records(const char *body, size_t len, struct ddb_records *);
+/* GetShardIterator's answer: 0 and the iterator (len 0: null or absent,
+ * the shard has nothing more), -1 if malformed. */
+int	ddb_parse_shard_iterator(const char *body, size_t len, struct jspan *);
 void	ddb_records_free(struct ddb_records *);
 
 int	ddb_describe_stream_body(struct buf *, const char *arn,

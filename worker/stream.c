@@ -31,6 +31,7 @@
 #define ST_BATCH_MAX		25
 #define ST_AHEAD_RECORDS	8000	/* records read ahead per shard */
 #define ST_AHEAD_BYTES		(16u * 1024 * 1024)
+#define ST_MALFORMED_RETRIES	5	/* unreadable answers in a row */
 
 enum sh_state {
 	SH_WAIT = 0,	/* parent not applied yet, or stopped */
@@ -57,6 +58,7 @@ struct st_shard {
 	int		 finished;	/* no NextShardIterator */
 	int		 at_tip;	/* the last read returned nothing */
 	int		 resumed;	/* iterator from a checkpoint */
+	unsigned	 malformed;	/* unreadable answers in a row */
 	char		*read_seq;	/* last sequence number read */
 
 	/* Read, not yet applied. */
@@ -100,6 +102,7 @@ struct stream {
 	struct aws_call	 describe;
 	struct http_timer describe_timer;
 	int		 describing;
+	unsigned	 describe_malformed;	/* in a row */
 	char		*describe_start;	/* ExclusiveStartShardId */
 	struct lineage_shard *listing;
 	size_t		 nlisting;
@@ -192,12 +195,48 @@ shard_done_cb(struct st_shard *sh)
 		describe_soon(st, 0);
 }
 
+static void shard_start(struct st_shard *);
+
+static void
+iter_retry_cb(void *arg)
+{
+	struct st_shard *sh = arg;
+
+	if (!sh->st->failed && !sh->st->stopping)
+		shard_start(sh);
+	else
+		sh->state = SH_WAIT;
+}
+
+/*
+ * An answer that passed the CRC check yet cannot be read: ask again a
+ * little later (the shard's timer also holds its reads back meanwhile),
+ * and give up, restarting the worker, only when it keeps happening.
+ */
+static void
+shard_malformed(struct st_shard *sh, const char *op, void (*again)(void *))
+{
+	struct stream *st = sh->st;
+
+	if (++sh->malformed > ST_MALFORMED_RETRIES) {
+		st->failed = 1;
+		worker_fail(st->w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "%s on shard %s: malformed response %u times in a row",
+		    op, sh->id, sh->malformed);
+		return;
+	}
+	log_warnx("%s on shard %s: malformed response, asking again", op,
+	    sh->id);
+	http_timer_set(st->w->http, &sh->timer, 200 * (int64_t)sh->malformed,
+	    again, sh);
+}
+
 static void
 iter_done_cb(struct aws_call *c, void *arg)
 {
 	struct st_shard *sh = arg;
 	struct stream *st = sh->st;
-	struct jspan top = { c->body, c->bodylen }, v;
+	struct jspan v;
 
 	if (st->failed || st->stopping) {
 		sh->state = SH_WAIT;
@@ -223,11 +262,21 @@ iter_done_cb(struct aws_call *c, void *arg)
 	}
 	free(sh->iter);
 	sh->iter = NULL;
-	if (jscan_find(&top, "ShardIterator", &v) == 1)
-		sh->iter = jscan_strdup(&v);
+	/* An answer that cannot be read is not "no iterator": that would
+	 * finish the shard and drop the rest of its records. */
+	if (ddb_parse_shard_iterator(c->body, c->bodylen, &v) == -1 ||
+	    (v.len > 0 && (sh->iter = jscan_strdup(&v)) == NULL)) {
+		shard_malformed(sh, "GetShardIterator", iter_retry_cb);
+		return;
+	}
+	sh->malformed = 0;
 	sh->state = SH_ACTIVE;
 	if (sh->iter == NULL) {
-		/* No iterator: nothing more can ever be read here. */
+		/* A well-formed null: nothing more can ever be read here. */
+		log_info("shard %s: closed, no records after %s", sh->id,
+		    sh->read_seq != NULL ? sh->read_seq :
+		    shard_ck(sh)->seq != NULL ? shard_ck(sh)->seq :
+		    "its start");
 		sh->finished = 1;
 		advance(sh);
 		pump(st);
@@ -366,6 +415,7 @@ records_done_cb(struct aws_call *c, void *arg)
 	struct stream *st = sh->st;
 	struct worker *w = st->w;
 	struct st_page *pg;
+	char *next = NULL;
 
 	sh->reading = 0;
 	if (st->failed || st->stopping)
@@ -401,22 +451,22 @@ records_done_cb(struct aws_call *c, void *arg)
 	pg = xcalloc(1, sizeof(*pg));
 	pg->body = buf_steal(&c->xfer.resp, &pg->len);
 	if (pg->body == NULL ||
-	    ddb_parse_records(pg->body, pg->len, &pg->recs) == -1) {
+	    ddb_parse_records(pg->body, pg->len, &pg->recs) == -1 ||
+	    (pg->recs.next_iter.len > 0 &&
+	    (next = jscan_strdup(&pg->recs.next_iter)) == NULL)) {
 		free(pg->body);
 		ddb_records_free(&pg->recs);
 		free(pg);
-		st->failed = 1;
-		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-		    "GetRecords on shard %s: malformed or unusable record",
-		    sh->id);
+		/* Same iterator again: iterators can be reused. */
+		shard_malformed(sh, "GetRecords", poll_cb);
 		return;
 	}
+	sh->malformed = 0;
 	free(sh->iter);
-	sh->iter = NULL;
-	sh->finished = pg->recs.next_iter.len == 0;
-	if (!sh->finished && (sh->iter = jscan_strdup(&pg->recs.next_iter)) ==
-	    NULL)
-		sh->finished = 1;
+	sh->iter = next;
+	sh->finished = next == NULL;
+	if (sh->finished)
+		log_info("shard %s: closed and read to its end", sh->id);
 	w->prog.stream_read += pg->recs.n;
 	if (pg->recs.n == 0) {
 		free(pg->body);
@@ -570,11 +620,28 @@ describe_done_cb(struct aws_call *c, void *arg)
 		goto out;
 	}
 	if (ddb_parse_describe_stream(c->body, c->bodylen, &pg) == -1) {
-		st->failed = 1;
-		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-		    "DescribeStream: malformed response");
-		goto out;
+		if (++st->describe_malformed > ST_MALFORMED_RETRIES) {
+			st->failed = 1;
+			worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+			    "DescribeStream: malformed response %u times in a "
+			    "row", st->describe_malformed);
+			goto out;
+		}
+		/* The listing restarts from its first page, soon. */
+		log_warnx("DescribeStream: malformed response, asking again");
+		free(st->describe_start);
+		st->describe_start = NULL;
+		ddb_shard_page_free(&pg);
+		for (size_t i = 0; i < st->nlisting; i++) {
+			free((char *)(uintptr_t)st->listing[i].id);
+			free((char *)(uintptr_t)st->listing[i].parent);
+		}
+		st->nlisting = 0;
+		st->describing = 0;
+		describe_soon(st, 200 * (int64_t)st->describe_malformed);
+		return;
 	}
+	st->describe_malformed = 0;
 	for (size_t i = 0; i < pg.n; i++) {
 		struct lineage_shard *l;
 

@@ -2,12 +2,16 @@
 # faults_stream: the stream phase under a mix of faults on every call
 # (throttling, 5xx, resets, bad CRC, malformed JSON, expired iterators,
 # partial UnprocessedItems): every change still arrives and the
-# destination ends equal to the source.
+# destination ends equal to the source. Unreadable answers to the stream
+# calls are asked again, never taken for "the shard is closed".
 . "$(dirname "$0")/../lib/harness.sh"
 
 ddbl_start
 cat >"$T/rules.json" <<'R'
 [
+ {"target": "GetShardIterator", "fault": "badjson", "count": 2},
+ {"target": "GetRecords", "fault": "badjson", "after": 3, "count": 1},
+ {"target": "DescribeStream", "fault": "badjson", "after": 1, "count": 1},
  {"target": "GetRecords", "fault": "expired_iterator", "p": 0.05},
  {"target": "*", "fault": "throttle", "p": 0.04},
  {"target": "*", "fault": "500", "p": 0.03},
@@ -45,6 +49,12 @@ tail -n 8 "$T/out.log"
 ddbtool compare src dst || fail "destination differs"
 grep -q "iterator expired, re-acquiring" "$T/state/pairs/src/worker.log" ||
     fail "no expired iterator was handled"
+for op in GetShardIterator GetRecords DescribeStream; do
+	grep -q "$op.*malformed response, asking again" \
+	    "$T/state/pairs/src/worker.log" || fail "no malformed $op retried"
+done
+grep -q "shard [^ ]*: closed" "$T/state/pairs/src/worker.log" &&
+    fail "the open shard was taken for closed"
 proxy_get /__stats >"$T/stats.json"
 json "$T/stats.json" 'JSON.stringify(j.faults)'
 for op in GetRecords GetShardIterator DescribeStream; do

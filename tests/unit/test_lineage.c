@@ -289,6 +289,76 @@ test_lineage_records_reject(void **state)
 	ddb_records_free(&rs);
 }
 
+/* The fault proxy's "badjson": a body cut anywhere and closed by "}}]". */
+static int
+accepts_cut(const char *body, int (*parse)(const char *, size_t))
+{
+	char buf[4096];
+	size_t len = strlen(body);
+
+	assert_true(len + 4 <= sizeof(buf));
+	for (size_t n = 0; n < len; n++) {
+		memcpy(buf, body, n);
+		memcpy(buf + n, "}}]", 3);
+		if (parse(buf, n + 3) == 0)
+			return (int)n;
+	}
+	return -1;
+}
+
+static int
+parse_records_len(const char *b, size_t len)
+{
+	struct ddb_records rs;
+	int r;
+
+	memset(&rs, 0, sizeof(rs));
+	r = ddb_parse_records(b, len, &rs);
+	ddb_records_free(&rs);
+	return r;
+}
+
+static int
+parse_iter_len(const char *b, size_t len)
+{
+	struct jspan it;
+
+	return ddb_parse_shard_iterator(b, len, &it);
+}
+
+static void
+test_lineage_shard_iterator(void **state)
+{
+	const char *ok = "{\"ShardIterator\":\"arn:x|1|AAAA\"}";
+	const char *null = "{\"ShardIterator\":null}";
+	const char *bad[] = { "", "{", "{\"ShardIterator\":5}",
+	    "{\"ShardIterator\":\"x\"", "[\"ShardIterator\"]",
+	    "{\"ShardIterator\":{}}", };
+	struct jspan it;
+
+	assert_int_equal(ddb_parse_shard_iterator(ok, strlen(ok), &it), 0);
+	assert_int_equal(it.len, strlen("arn:x|1|AAAA") + 2);
+	/* Null or absent: a closed shard with nothing more to read. */
+	assert_int_equal(ddb_parse_shard_iterator(null, strlen(null), &it), 0);
+	assert_int_equal(it.len, 0);
+	assert_int_equal(ddb_parse_shard_iterator("{}", 2, &it), 0);
+	assert_int_equal(it.len, 0);
+	/* Unreadable is never "no iterator": that would end the shard. */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ddb_parse_shard_iterator(bad[i], strlen(bad[i]), &it) != -1)
+			fail_msg("accepted shard iterator answer %zu", i);
+	for (size_t n = 0; n < strlen(ok); n++)
+		if (ddb_parse_shard_iterator(ok, n, &it) != -1)
+			fail_msg("accepted an answer truncated at %zu", n);
+	assert_int_equal(accepts_cut(ok, parse_iter_len), -1);
+	assert_int_equal(accepts_cut(records, parse_records_len), -1);
+	{
+		const char *num = "{\"Records\":[],\"NextShardIterator\":5}";
+
+		assert_int_equal(parse_records_len(num, strlen(num)), -1);
+	}
+}
+
 int
 main(void)
 {
@@ -300,6 +370,7 @@ main(void)
 		cmocka_unit_test(test_lineage_describe_pages),
 		cmocka_unit_test(test_lineage_records_and_collapse),
 		cmocka_unit_test(test_lineage_records_reject),
+		cmocka_unit_test(test_lineage_shard_iterator),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,6 +86,14 @@ profile_parse(struct profile_file *pf, const char *text, size_t len,
 			s++;
 			hn = (size_t)(close - s);
 			trim(&s, &hn);
+			/* Names end up in log lines: no terminal controls. */
+			for (size_t i = 0; i < hn; i++)
+				if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+					snprintf(err, errlen, "line %zu: control "
+					    "character in the section name",
+					    lineno);
+					goto fail;
+				}
 			free(cur);
 			cur = section_profile(s, hn, kind);
 			if (cur != NULL)

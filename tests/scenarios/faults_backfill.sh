@@ -31,8 +31,9 @@ ddbtool create-table dst --hash pk:S --range sk:N
 
 export DDB_SYNC_REQUEST_TIMEOUT_MS=1500 DDB_SYNC_RETRY_CAP_MS=1000
 export DDB_SYNC_THROTTLE_BASE_MS=50
-# A minute of samples in six seconds, so sustained throttling is reported.
-export DDB_SYNC_PROGRESS_INTERVAL_MS=100 DDB_SYNC_THROTTLE_WARN_COUNT=10
+# The minute of samples shrunk to about a second (60 ticks of 20 ms), so
+# sustained throttling is reported however fast the run is.
+export DDB_SYNC_PROGRESS_INTERVAL_MS=20 DDB_SYNC_THROTTLE_WARN_COUNT=3
 "$BIN/ddb-sync" --input-table src --output-table dst \
     --input-endpoint-url "$PROXY" --output-endpoint-url "$PROXY" \
     --stream=false --page-size 300 --state-dir "$T/state" --status=off \

@@ -146,6 +146,11 @@ test_profile_errors_name_line_not_text(void **state)
 	assert_int_equal(parse(&pf, "[a]\n= v\n", PROFILE_CREDENTIALS, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "line 2"));
+	profile_clear(&pf);	/* A profile name with a terminal control in it (found by fuzzing). */
+	assert_int_equal(parse(&pf, "[a]\nx = 1\n[\001none]\nx = y\n",
+	    PROFILE_CONFIG, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line 3: control character"));
+	assert_null(profile_get(&pf, "\001none", "x"));
 	profile_clear(&pf);
 }
 

@@ -15,7 +15,7 @@ run() {
 	dir=$1
 	shift
 	"$BIN/ddb-sync" --input-table src --input-endpoint-url "$ENDPOINT" \
-	    --output-endpoint-url "$ENDPOINT" --stream=false \
+	    --output-endpoint-url "${OUT_EP:-$ENDPOINT}" --stream=false \
 	    --state-dir "$dir" --status=off "$@"
 }
 run "$T/good" --output-table dst >"$T/good.log" 2>&1 || fail "first run failed"
@@ -57,9 +57,14 @@ run /dev/null/state --output-table dst >"$T/nodir.log" 2>&1
 expect_eq "exit status for an impossible state dir" "$?" 2
 grep -q "/dev/null/state" "$T/nodir.log" || fail "state dir not named: $(cat "$T/nodir.log")"
 
-# A second supervisor on a state directory in use.
+# A second supervisor on a state directory in use. The first one's writes
+# are answered 50 ms late (a proxy), so it is still running, however fast
+# the machine.
+echo '[{"target": "BatchWriteItem", "fault": "slow", "ms": 50}]' >"$T/rules"
+proxy_start "$T/rules"
 export DDB_SYNC_MAX_INFLIGHT=1
-run "$T/busy" --output-table other --page-size 50 >"$T/busy1.log" 2>&1 &
+OUT_EP=$PROXY run "$T/busy" --output-table other --page-size 50 \
+    >"$T/busy1.log" 2>&1 &
 first=$!
 track $first
 wait_for 20 "the first supervisor" test -S "$T/busy/control.sock" -o -s "$T/busy/supervisor.lock"

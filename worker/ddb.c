@@ -346,8 +346,8 @@ int
 ddb_parse_describe_stream(const char *body, size_t len,
     struct ddb_shard_page *pg)
 {
-	struct jspan top = { body, len }, desc, k, v, el;
-	const char *p, *end;
+	struct jspan desc = { NULL, 0 }, k, v, el;
+	const char *p = body, *end = body + len;
 	int r;
 
 	pg->n = 0;
@@ -355,11 +355,12 @@ ddb_parse_describe_stream(const char *body, size_t len,
 	pg->last_shard_id.p = NULL;
 	pg->status[0] = '\0';
 	/* The whole answer must be one JSON value, not just a readable part. */
-	p = body;
-	end = body + len;
-	if (jscan_value(&p, end, &desc) == -1 || jscan_end(p, end) == -1)
+	if (jscan_open(&p, end, '{') == -1)
 		return -1;
-	if (jscan_find(&top, "StreamDescription", &desc) != 1 ||
+	while ((r = jscan_member(&p, end, &k, &v)) == 1)
+		if (jscan_eq(&k, "StreamDescription"))
+			desc = v;
+	if (r != 0 || jscan_end(p, end) == -1 || desc.len == 0 ||
 	    desc.p[0] != '{')
 		return -1;
 	p = desc.p;
@@ -400,6 +401,18 @@ ddb_records_free(struct ddb_records *rs)
 {
 	free(rs->recs);
 	memset(rs, 0, sizeof(*rs));
+}
+
+/* An iterator member: a string, or null for a shard with nothing more
+ * (out left empty). Anything else is unreadable: -1. */
+static int
+iter_value(const struct jspan *v, struct jspan *out)
+{
+	if (is_string(v))
+		*out = *v;
+	else if (!jscan_eq(v, "null"))
+		return -1;
+	return 0;
 }
 
 static int
@@ -470,14 +483,9 @@ ddb_parse_records(const char *body, size_t len, struct ddb_records *rs)
 			if (rr == -1)
 				return -1;
 			have = 1;
-		} else if (jscan_eq(&k, "NextShardIterator")) {
-			/* Absent or null: the shard is closed and read to its
-			 * end. Anything else is no iterator at all. */
-			if (is_string(&v))
-				rs->next_iter = v;
-			else if (!jscan_eq(&v, "null"))
-				return -1;
-		}
+		} else if (jscan_eq(&k, "NextShardIterator") &&
+		    iter_value(&v, &rs->next_iter) == -1)
+			return -1;
 	}
 	return r == 0 && have ? jscan_end(p, end) : -1;
 }
@@ -493,14 +501,9 @@ ddb_parse_shard_iterator(const char *body, size_t len, struct jspan *iter)
 	iter->len = 0;
 	if (jscan_open(&p, end, '{') == -1)
 		return -1;
-	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
-		if (!jscan_eq(&k, "ShardIterator"))
-			continue;
-		if (is_string(&v))
-			*iter = v;
-		else if (!jscan_eq(&v, "null"))
+	while ((r = jscan_member(&p, end, &k, &v)) == 1)
+		if (jscan_eq(&k, "ShardIterator") && iter_value(&v, iter) == -1)
 			return -1;
-	}
 	return r == 0 ? jscan_end(p, end) : -1;
 }
 

@@ -273,10 +273,7 @@ iter_done_cb(struct aws_call *c, void *arg)
 	sh->state = SH_ACTIVE;
 	if (sh->iter == NULL) {
 		/* A well-formed null: nothing more can ever be read here. */
-		log_info("shard %s: closed, no records after %s", sh->id,
-		    sh->read_seq != NULL ? sh->read_seq :
-		    shard_ck(sh)->seq != NULL ? shard_ck(sh)->seq :
-		    "its start");
+		log_info("shard %s: closed, nothing more to read", sh->id);
 		sh->finished = 1;
 		advance(sh);
 		pump(st);
@@ -605,6 +602,7 @@ describe_done_cb(struct aws_call *c, void *arg)
 	struct ddb_shard_page pg;
 	size_t added, pruned;
 	const char *lost;
+	int64_t next_ms = st->refresh_ms;
 
 	memset(&pg, 0, sizeof(pg));
 	if (st->failed)
@@ -631,15 +629,8 @@ describe_done_cb(struct aws_call *c, void *arg)
 		log_warnx("DescribeStream: malformed response, asking again");
 		free(st->describe_start);
 		st->describe_start = NULL;
-		ddb_shard_page_free(&pg);
-		for (size_t i = 0; i < st->nlisting; i++) {
-			free((char *)(uintptr_t)st->listing[i].id);
-			free((char *)(uintptr_t)st->listing[i].parent);
-		}
-		st->nlisting = 0;
-		st->describing = 0;
-		describe_soon(st, 200 * (int64_t)st->describe_malformed);
-		return;
+		next_ms = 200 * (int64_t)st->describe_malformed;
+		goto out;
 	}
 	st->describe_malformed = 0;
 	for (size_t i = 0; i < pg.n; i++) {
@@ -718,7 +709,7 @@ out:
 	ddb_shard_page_free(&pg);
 	st->describing = 0;
 	if (!st->failed && !st->stopping)
-		describe_soon(st, st->refresh_ms);
+		describe_soon(st, next_ms);
 	pump(st);
 }
 

@@ -326,9 +326,24 @@ parse_iter_len(const char *b, size_t len)
 	return ddb_parse_shard_iterator(b, len, &it);
 }
 
+static int
+parse_describe_len(const char *b, size_t len)
+{
+	struct ddb_shard_page pg;
+	int r;
+
+	memset(&pg, 0, sizeof(pg));
+	r = ddb_parse_describe_stream(b, len, &pg);
+	ddb_shard_page_free(&pg);
+	return r;
+}
+
 static void
 test_lineage_shard_iterator(void **state)
 {
+	const char *desc = "{\"StreamDescription\":{\"Shards\":[{\"ShardId\":"
+	    "\"shardId-3\",\"ParentShardId\":\"shardId-1\"}],"
+	    "\"StreamStatus\":\"ENABLED\"}}";
 	const char *ok = "{\"ShardIterator\":\"arn:x|1|AAAA\"}";
 	const char *null = "{\"ShardIterator\":null}";
 	const char *bad[] = { "", "{", "{\"ShardIterator\":5}",
@@ -352,6 +367,8 @@ test_lineage_shard_iterator(void **state)
 			fail_msg("accepted an answer truncated at %zu", n);
 	assert_int_equal(accepts_cut(ok, parse_iter_len), -1);
 	assert_int_equal(accepts_cut(records, parse_records_len), -1);
+	assert_int_equal(parse_describe_len(desc, strlen(desc)), 0);
+	assert_int_equal(accepts_cut(desc, parse_describe_len), -1);
 	{
 		const char *num = "{\"Records\":[],\"NextShardIterator\":5}";
 

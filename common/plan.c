@@ -309,7 +309,8 @@ fail:
 
 enum plan_fkind {
 	PF_STR,		/* string, non-empty */
-	PF_BOOL,	/* flag: --x[=bool]; YAML: x: {disabled: bool} */
+	PF_BOOL,	/* flag: --x[=bool]; YAML: x: {disabled: bool} in a
+			   section, else x: bool */
 	PF_NOBOOL,	/* flag: --no-x */
 	PF_U32,		/* number in [min, max] */
 	PF_SEGS,	/* list of segment numbers */
@@ -359,6 +360,10 @@ static const struct plan_field plan_fields[] = {
 	    PLAN_PAGE_SIZE_MAX },
 	{ "max-inflight", NULL, "max_inflight", PF_U32, PO(max_inflight), 1,
 	    PLAN_MAX_INFLIGHT_MAX },
+	{ "consumed-capacity", NULL, "consumed_capacity", PF_BOOL,
+	    PO(consumed_capacity), 0, 0 },
+	{ "no-consumed-capacity", NULL, NULL, PF_NOBOOL,
+	    PO(consumed_capacity), 0, 0 },
 };
 
 #define PLAN_NFIELDS	(sizeof(plan_fields) / sizeof(plan_fields[0]))
@@ -597,6 +602,7 @@ plan_pair_init(struct plan_pair *p)
 	memset(p, 0, sizeof(*p));
 	p->backfill = 1;
 	p->stream = 1;
+	p->consumed_capacity = 1;
 }
 
 static void

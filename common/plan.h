@@ -42,6 +42,7 @@ struct plan_pair {
 	size_t	 nsegments;
 	uint32_t page_size;	/* Scan Limit; 0 = automatic */
 	uint32_t max_inflight;	/* BatchWriteItems in flight; 0 = default */
+	int	 consumed_capacity; /* ask for ReturnConsumedCapacity (default) */
 	int	 line;
 };
 
@@ -110,7 +111,8 @@ int	plan_validate(const struct plan *, struct plan_errors *);
  * "input-streams-endpoint-url", "input-sts-endpoint-url", the same with
  * "output-" (no streams endpoint), "backfill", "stream" (value a boolean,
  * NULL = true), "no-backfill", "no-stream", "pair-name", "total-segments",
- * "segments" ("0,1,2"), "page-size", "max-inflight".
+ * "segments" ("0,1,2"), "page-size", "max-inflight", "consumed-capacity"
+ * (a boolean, NULL = true), "no-consumed-capacity".
  * Returns 1 if name is a pair flag and was applied, 0 if not a pair flag,
  * -1 on a bad value (err says why, without the flag name).
  */

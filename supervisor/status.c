@@ -771,6 +771,9 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	if (rate != NULL && status_rate_get(rate, &r->read_rate,
 	    &r->wcu_rate) == 0)
 		r->have_rates = 1;
+	/* Not asked for (consumed_capacity: false): unknown, not zero. */
+	if (!c->pair->consumed_capacity)
+		r->wcu_rate = -1;
 }
 
 /* ------------------------------------------------------------------ */

@@ -74,7 +74,7 @@ struct status_row {
 	int		 gap;
 	int		 have_rates;	/* read_rate/wcu_rate are meaningful */
 	double		 read_rate;	/* items (stream: records) read per s */
-	double		 wcu_rate;	/* WCU consumed per s */
+	double		 wcu_rate;	/* WCU consumed per s; < 0: unknown */
 	uint32_t	 buffer_pct;	/* 0..100 */
 };
 

@@ -180,7 +180,7 @@ done_cb(struct aws_call *c, void *arg)
 		return;
 	}
 	if (nun > 0) {
-		ddb_batch_resend_body(&c->req, &un);
+		ddb_batch_resend_body(&c->req, &un, 0);
 		s->rounds++;
 		http_timer_set(c->cl->http, &s->timer,
 		    (int64_t)retry_backoff_ms(s->rounds, 50, 5000,

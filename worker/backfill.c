@@ -195,7 +195,7 @@ scan_start(struct bf_seg *seg)
 
 	if (ddb_scan_body(&seg->scan.req, w->pair->input.table,
 	    seg->ck->segment, w->ckpt.total_segments, bf->page_size,
-	    seg->next_key) == -1)
+	    seg->next_key, w->pair->consumed_capacity) == -1)
 		fatalx("scan body too large");
 	seg->scanning = 1;
 	aws_call_start(&seg->scan, scan_done_cb, seg);
@@ -363,7 +363,8 @@ batch_done_cb(struct aws_call *c, void *arg)
 			b->rounds = 0;
 		b->unprocessed = nun;
 		w->unprocessed++;
-		if (ddb_batch_resend_body(&c->req, &un) == -1)
+		if (ddb_batch_resend_body(&c->req, &un,
+		    w->pair->consumed_capacity) == -1)
 			fatalx("resend body too large");
 	}
 	b->rounds++;
@@ -422,7 +423,7 @@ batch_start(struct backfill *bf, struct bf_batch *b)
 	}
 	b->nitems = n;
 	if (ddb_batch_put_body(&b->call.req, w->pair->output.table, spans,
-	    n) == -1)
+	    n, w->pair->consumed_capacity) == -1)
 		fatalx("batch body too large");
 	b->busy = 1;
 	bf->inflight++;

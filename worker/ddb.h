@@ -34,9 +34,13 @@ int	ddb_parse_describe(const char *body, size_t len, struct ddb_table *,
 int	ddb_keys_compare(const struct ddb_table *src,
 	    const struct ddb_table *dst, char *err, size_t errlen);
 
-/* Request bodies. start_key: compact JSON or NULL. */
+/*
+ * Request bodies. start_key: compact JSON or NULL. capacity: 1 asks for
+ * ReturnConsumedCapacity TOTAL (the pair's consumed_capacity, default on).
+ */
 int	ddb_scan_body(struct buf *, const char *table, uint32_t segment,
-	    uint32_t total, uint32_t limit, const char *start_key);
+	    uint32_t total, uint32_t limit, const char *start_key,
+	    int capacity);
 
 struct ddb_page {
 	struct jspan *items;	/* spans into the response body */
@@ -53,10 +57,11 @@ void	ddb_page_free(struct ddb_page *);
 
 /* {"RequestItems":{table:[{"PutRequest":{"Item":...}}...]},...}. */
 int	ddb_batch_put_body(struct buf *, const char *table,
-	    const struct jspan *items, size_t n);
+	    const struct jspan *items, size_t n, int capacity);
 
 /* A BatchWriteItem body resending an UnprocessedItems map verbatim. */
-int	ddb_batch_resend_body(struct buf *, const struct jspan *unprocessed);
+int	ddb_batch_resend_body(struct buf *, const struct jspan *unprocessed,
+	    int capacity);
 
 /*
  * BatchWriteItem response: *unprocessed is the UnprocessedItems object
@@ -131,7 +136,7 @@ struct ddb_op {
 	struct jspan span;
 };
 int	ddb_batch_ops_body(struct buf *, const char *table,
-	    const struct ddb_op *, size_t n);
+	    const struct ddb_op *, size_t n, int capacity);
 
 /*
  * Reduce records [from, n) to one write per item, its last change (a put

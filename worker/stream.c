@@ -554,7 +554,8 @@ batch_done_cb(struct aws_call *c, void *arg)
 			b->rounds = 0;
 		b->unprocessed = nun;
 		w->unprocessed++;
-		if (ddb_batch_resend_body(&c->req, &un) == -1)
+		if (ddb_batch_resend_body(&c->req, &un,
+		    w->pair->consumed_capacity) == -1)
 			fatalx("resend body too large");
 	}
 	b->rounds++;
@@ -580,7 +581,7 @@ batch_start(struct stream *st, struct st_batch *b, struct st_shard *sh)
 	if (n > ST_BATCH_MAX)
 		n = ST_BATCH_MAX;
 	if (ddb_batch_ops_body(&b->call.req, st->w->pair->output.table,
-	    &sh->ops[sh->next_op], n) == -1)
+	    &sh->ops[sh->next_op], n, st->w->pair->consumed_capacity) == -1)
 		fatalx("batch body too large");
 	sh->next_op += n;
 	b->sh = sh;

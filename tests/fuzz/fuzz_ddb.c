@@ -126,7 +126,7 @@ fuzz_scan(void)
 		/* Items pass through to BatchWriteItem byte for byte. */
 		buf_init(&b, 0);
 		FUZZ_CHECK(ddb_batch_put_body(&b, "t\"\\x", pg.items,
-		    pg.nitems) == 0);
+		    pg.nitems, (int)(pg.nitems & 1)) == 0);
 		check_json(&b, (long)pg.nitems, "t\\\"\\\\x");
 		buf_free(&b);
 	}
@@ -150,7 +150,7 @@ fuzz_batch(void)
 		return;
 	check_value(&un, '{');
 	buf_init(&b, 0);
-	FUZZ_CHECK(ddb_batch_resend_body(&b, &un) == 0);
+	FUZZ_CHECK(ddb_batch_resend_body(&b, &un, (int)(n & 1)) == 0);
 	check_json(&b, -1, "");
 	buf_free(&b);
 }
@@ -215,7 +215,8 @@ fuzz_records(void)
 			ops[i].span = ops[i].del ? r->keys : r->new_image;
 		}
 		buf_init(&b, 0);
-		FUZZ_CHECK(ddb_batch_ops_body(&b, "tbl", ops, rs.n) == 0);
+		FUZZ_CHECK(ddb_batch_ops_body(&b, "tbl", ops, rs.n,
+		    (int)(rs.n & 1)) == 0);
 		check_json(&b, (long)rs.n, "tbl");
 		buf_free(&b);
 		free(ops);

@@ -117,6 +117,7 @@ check_argv(const struct plan_pair *p)
 	FUZZ_CHECK(p->total_segments == q.total_segments);
 	FUZZ_CHECK(p->page_size == q.page_size);
 	FUZZ_CHECK(p->max_inflight == q.max_inflight);
+	FUZZ_CHECK(p->consumed_capacity == q.consumed_capacity);
 	FUZZ_CHECK(p->nsegments == q.nsegments);
 	FUZZ_CHECK(p->nsegments == 0 || memcmp(p->segments, q.segments,
 	    p->nsegments * sizeof(*p->segments)) == 0);

@@ -15,7 +15,9 @@
 //
 // Control (HTTP on the same port, path prefix /__):
 //   GET  /__stats           {"targets":{"Scan":n,...},"puts":n,"deletes":n,
-//                            "faults":{"throttle":n,...}}
+//                            "faults":{"throttle":n,...},
+//                            "capacity":{"Scan":n,...}} (requests asking
+//                            for ReturnConsumedCapacity, per target)
 //   GET  /__log             one JSON line per request: t (ms), target, fault
 //   POST /__rules           replace the rules (JSON array, see below)
 //   POST /__reset           zero the counters and the request log
@@ -54,8 +56,8 @@ if (arg('rules'))
 const verify = process.argv.includes('--verify-sigv4');
 let stats, reqlog;
 function reset() {
-	stats = { targets: {}, puts: 0, deletes: 0, faults: {}, sigv4_ok: 0,
-	    sigv4_bad: 0, sigv4_errors: [] };
+	stats = { targets: {}, puts: 0, deletes: 0, faults: {}, capacity: {},
+	    sigv4_ok: 0, sigv4_bad: 0, sigv4_errors: [] };
 	reqlog = [];
 	for (const r of rules)
 		r.seen = 0, r.used = 0;
@@ -227,6 +229,8 @@ function dispatch(req, res, body) {
 	const rule = op ? pick(op) : null;
 	const fault = rule ? rule.fault : null;
 	stats.targets[op] = (stats.targets[op] || 0) + 1;
+	if (body.includes('"ReturnConsumedCapacity"'))
+		stats.capacity[op] = (stats.capacity[op] || 0) + 1;
 	reqlog.push({ t: Date.now(), target: op, fault });
 	if (fault)
 		stats.faults[fault] = (stats.faults[fault] || 0) + 1;

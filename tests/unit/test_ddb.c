@@ -84,7 +84,7 @@ test_ddb_scan_body(void **state)
 
 	buf_init(&b, 0);
 	assert_int_equal(ddb_scan_body(&b, "t\"x", 3, 8, 500,
-	    "{\"pk\":{\"S\":\"a\"}}"), 0);
+	    "{\"pk\":{\"S\":\"a\"}}", 1), 0);
 	j = cJSON_Parse(b.data);
 	assert_non_null(j);
 	assert_string_equal(cJSON_GetObjectItem(j, "TableName")->valuestring,
@@ -97,8 +97,14 @@ test_ddb_scan_body(void **state)
 	assert_string_equal(cJSON_GetObjectItem(j,
 	    "ReturnConsumedCapacity")->valuestring, "TOTAL");
 	cJSON_Delete(j);
-	assert_int_equal(ddb_scan_body(&b, "t", 0, 1, 10, NULL), 0);
+	assert_int_equal(ddb_scan_body(&b, "t", 0, 1, 10, NULL, 1), 0);
 	assert_null(strstr(b.data, "ExclusiveStartKey"));
+	/* consumed_capacity: false leaves the request out entirely. */
+	assert_int_equal(ddb_scan_body(&b, "t", 0, 1, 10,
+	    "{\"pk\":{\"S\":\"a\"}}", 0), 0);
+	assert_string_equal(b.data, "{\"TableName\":\"t\",\"Segment\":0,"
+	    "\"TotalSegments\":1,\"Limit\":10,"
+	    "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"a\"}}}");
 	buf_free(&b);
 }
 
@@ -173,8 +179,8 @@ test_ddb_batch_bodies(void **state)
 	buf_init(&b, 0);
 	assert_int_equal(ddb_parse_scan(scan_json, strlen(scan_json), &pg),
 	    0);
-	assert_int_equal(ddb_batch_put_body(&b, "dst", pg.items, pg.nitems),
-	    0);
+	assert_int_equal(ddb_batch_put_body(&b, "dst", pg.items, pg.nitems,
+	    1), 0);
 	j = cJSON_Parse(b.data);
 	assert_non_null(j);
 	reqs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "RequestItems"),
@@ -187,6 +193,19 @@ test_ddb_batch_bodies(void **state)
 	orig = cJSON_ParseWithLength(pg.items[1].p, pg.items[1].len);
 	assert_true(cJSON_Compare(item, orig, 1));
 	cJSON_Delete(orig);
+	assert_string_equal(cJSON_GetObjectItem(j,
+	    "ReturnConsumedCapacity")->valuestring, "TOTAL");
+	cJSON_Delete(j);
+
+	/* Without consumed capacity: the same requests, nothing else. */
+	assert_int_equal(ddb_batch_put_body(&b, "dst", pg.items, pg.nitems,
+	    0), 0);
+	j = cJSON_Parse(b.data);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetArraySize(j), 1);
+	reqs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "RequestItems"),
+	    "dst");
+	assert_int_equal(cJSON_GetArraySize(reqs), 2);
 	cJSON_Delete(j);
 
 	{
@@ -194,10 +213,34 @@ test_ddb_batch_bodies(void **state)
 		    0 };
 
 		un.len = strlen(un.p);
-		assert_int_equal(ddb_batch_resend_body(&b, &un), 0);
+		assert_int_equal(ddb_batch_resend_body(&b, &un, 1), 0);
 		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":[{"
 		    "\"PutRequest\":{\"Item\":{}}}]},"
 		    "\"ReturnConsumedCapacity\":\"TOTAL\"}");
+		assert_int_equal(ddb_batch_resend_body(&b, &un, 0), 0);
+		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":[{"
+		    "\"PutRequest\":{\"Item\":{}}}]}}");
+	}
+	{
+		struct ddb_op ops[2] = {
+			{ 0, { "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}",
+			    0 } },
+			{ 1, { "{\"pk\":{\"S\":\"b\"}}", 0 } },
+		};
+
+		ops[0].span.len = strlen(ops[0].span.p);
+		ops[1].span.len = strlen(ops[1].span.p);
+		assert_int_equal(ddb_batch_ops_body(&b, "dst", ops, 2, 1), 0);
+		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":["
+		    "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"a\"},"
+		    "\"v\":{\"N\":\"1\"}}}},{\"DeleteRequest\":{\"Key\":"
+		    "{\"pk\":{\"S\":\"b\"}}}}]},"
+		    "\"ReturnConsumedCapacity\":\"TOTAL\"}");
+		assert_int_equal(ddb_batch_ops_body(&b, "dst", ops, 2, 0), 0);
+		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":["
+		    "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"a\"},"
+		    "\"v\":{\"N\":\"1\"}}}},{\"DeleteRequest\":{\"Key\":"
+		    "{\"pk\":{\"S\":\"b\"}}}}]}}");
 	}
 	buf_free(&b);
 	ddb_page_free(&pg);

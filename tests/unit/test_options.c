@@ -166,7 +166,8 @@ test_options_usage_text(void **state)
 	    "--output-endpoint-url", "--output-sts-endpoint-url",
 	    "--backfill", "--no-backfill", "--stream", "--no-stream",
 	    "--pair-name", "--total-segments", "--segments", "--page-size",
-	    "--max-inflight", "--state-dir", "--check-config", "--status",
+	    "--max-inflight", "--consumed-capacity", "--no-consumed-capacity",
+	    "--state-dir", "--check-config", "--status",
 	    "--no-status", "--status-interval", "--progress-interval",
 	    "--verbose", "--help", "--version", "AWS_REGION",
 	    "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
@@ -220,7 +221,7 @@ test_options_every_pair_flag(void **state)
 	    "--output-sts-endpoint-url=https://sts.out",
 	    "--pair-name=copy", "--total-segments=10", "--segments=9,0",
 	    "--page-size=250", "--max-inflight", "32", "--no-stream",
-	    "--backfill=true", NULL), &e);
+	    "--backfill=true", "--no-consumed-capacity", NULL), &e);
 	assert_non_null(o.plan);
 	assert_null(o.plan->path);
 	assert_null(o.config_file);
@@ -246,6 +247,7 @@ test_options_every_pair_flag(void **state)
 	assert_int_equal(p->segments[1], 9);
 	assert_int_equal(p->page_size, 250);
 	assert_int_equal(p->max_inflight, 32);
+	assert_int_equal(p->consumed_capacity, 0);
 	assert_int_equal(p->stream, 0);
 	assert_int_equal(p->backfill, 1);
 	/* Settings left at their defaults. */

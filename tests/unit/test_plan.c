@@ -162,6 +162,7 @@ test_plan_spec_example(void **state)
 	assert_int_equal(p->output.line, 6);
 	assert_int_equal(p->stream, 0);
 	assert_int_equal(p->backfill, 1);
+	assert_int_equal(p->consumed_capacity, 1);
 	assert_null(p->input.endpoint);
 	assert_int_equal(p->total_segments, 0);
 	assert_string_equal(p->name, "ddb-sync-source");
@@ -265,6 +266,7 @@ test_plan_all_keys(void **state)
 	    "      - 1\n"
 	    "    page_size: 500\n"
 	    "    max_inflight: 16\n"
+	    "    consumed_capacity: no\n"
 	    "    stream: {disabled: off}\n"
 	    "    backfill: {disabled: NO}\n");
 	p = &plan->pairs[0];
@@ -286,6 +288,7 @@ test_plan_all_keys(void **state)
 	assert_int_equal(p->segments[1], 7);
 	assert_int_equal(p->page_size, 500);
 	assert_int_equal(p->max_inflight, 16);
+	assert_int_equal(p->consumed_capacity, 0);
 	assert_int_equal(p->stream, 1);
 	assert_int_equal(p->backfill, 1);
 	plan_free(plan);
@@ -367,6 +370,12 @@ test_plan_wrong_types(void **state)
 	    "a list", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    stream: {disabled: "
 	    "1}\n", "plan[0].stream.disabled: '1' is not a boolean", NULL);
+	expect_error("plan:\n  - input: {table: abc}\n    consumed_capacity: "
+	    "0\n", "t.yml:3: plan[0].consumed_capacity: '0' is not a boolean "
+	    "(true/false, yes/no, on/off)", NULL);
+	expect_error("plan:\n  - input: {table: abc}\n    consumed_capacity: "
+	    "{disabled: true}\n", "t.yml:3: plan[0].consumed_capacity: "
+	    "expected a single value, got a mapping", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    total_segments: "
 	    "4.5\n", "t.yml:3: plan[0].total_segments: '4.5' is not a whole "
 	    "number", NULL);
@@ -1124,10 +1133,11 @@ test_plan_argv_round_trip(void **state)
 	    "    segments: [7, 1, 3]\n"
 	    "    page_size: 500\n"
 	    "    max_inflight: 16\n"
+	    "    consumed_capacity: off\n"
 	    "    stream: {disabled: true}\n");
 	a = &plan->pairs[0];
 	argv = plan_pair_to_argv(a, &argc);
-	assert_int_equal(argc, 18);
+	assert_int_equal(argc, 19);
 	assert_null(argv[argc]);
 	assert_string_equal(argv[0], "--pair-name=orders.v2");
 	for (i = 0; i < argc; i++)
@@ -1159,18 +1169,20 @@ test_plan_argv_round_trip(void **state)
 	assert_memory_equal(b.segments, a->segments, 3 * sizeof(uint32_t));
 	assert_int_equal(b.page_size, 500);
 	assert_int_equal(b.max_inflight, 16);
+	assert_int_equal(b.consumed_capacity, 0);
 	plan_pair_clear(&b);
 	plan_argv_free(argv);
 
-	/* A bare pair: only what is set, and both phases. */
+	/* A bare pair: only what is set, and the booleans. */
 	plan_pair_init(&b);
 	b.input.table = strdup("abc");
 	b.backfill = 0;
 	argv = plan_pair_to_argv(&b, &argc);
-	assert_int_equal(argc, 3);
+	assert_int_equal(argc, 4);
 	assert_string_equal(argv[0], "--input-table=abc");
 	assert_string_equal(argv[1], "--backfill=false");
 	assert_string_equal(argv[2], "--stream=true");
+	assert_string_equal(argv[3], "--consumed-capacity=true");
 	plan_argv_free(argv);
 	plan_pair_clear(&b);
 	plan_argv_free(NULL);

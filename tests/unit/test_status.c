@@ -687,6 +687,7 @@ test_status_row_from_child(void **state)
 
 	memset(&pp, 0, sizeof(pp));
 	pp.output.table = "dst";
+	pp.consumed_capacity = 1;
 	memset(&c, 0, sizeof(c));
 	c.pair = &pp;
 	c.state = CHILD_IDLE;
@@ -723,6 +724,13 @@ test_status_row_from_child(void **state)
 	    r.retention_risk);
 	assert_true(r.have_rates && r.read_rate == 100.0 &&
 	    r.wcu_rate == 20.0);
+	/* Capacity not asked for: the WCU rate is unknown ("-"), not 0. */
+	pp.consumed_capacity = 0;
+	status_row_from_child(&r, &c, &rate, 1, 0);
+	assert_true(r.have_rates && r.read_rate == 100.0 &&
+	    r.wcu_rate < 0);
+	assert_non_null(strstr(one(r, 0), "100 items/s ⇨ ◑ ⇨ - WCU/s"));
+	pp.consumed_capacity = 1;
 	/* A complete backfill counted the items; the size stays estimated. */
 	c.backfill = PROTO_PS_COMPLETE;
 	c.backfill_items = 47123;

@@ -99,10 +99,61 @@ sync_run() {
 	WORKER_RSS=$(echo "$line" | sed -n 's/.*largest peak \([0-9]*\) KiB.*/\1/p')
 }
 
+# One ddb-sync backfill: bench NAME (backfill, or backfill_nocap run with
+# --no-consumed-capacity), destination table, extra flags. Needs r, C.
+backfill_run() {
+	b=$1
+	dst=$2
+	shift 2
+	j0=$(jiffies "$JPID")
+	sync_run "$OUT/$b$r.log" --input-table src --output-table "$dst" \
+	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
+	    --stream=false --state-dir "$OUT/$b-state$r" "$@"
+	j1=$(jiffies "$JPID")
+	rate=$(echo "$ITEMS / $SYNC_SECS" | bc -l)
+	rec "$b" "$r" items_per_s "$rate"
+	rec "$b" "$r" cpu_per_100k "$(echo "$SYNC_CPU * 100000 / $ITEMS" | bc -l)"
+	rec "$b" "$r" server_cpu "$(echo "($j1 - $j0) / $hz" | bc -l)"
+	rec "$b" "$r" worker_rss_kib "$WORKER_RSS"
+	rec "$b" "$r" supervisor_rss_kib "$SUP_RSS"
+	rec "$b" "$r" ratio_to_C "$(echo "$rate / $C" | bc -l)"
+	tool compare src "$dst" >/dev/null && rec "$b" "$r" equal 1 || rec "$b" "$r" equal 0
+	say "ddb-sync $b: $rate items/s, $SYNC_CPU s CPU, worker peak $WORKER_RSS KiB"
+	eval "RATE_$b=\$rate CPU_$b=\$SYNC_CPU"
+}
+
+# One stream apply of the waiting changes: bench NAME, destination table,
+# extra flags. Needs r, W2, CS.
+stream_run() {
+	b=$1
+	dst=$2
+	shift 2
+	t0=$(now)
+	build/ddb-sync --input-table ssrc --output-table "$dst" \
+	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
+	    --backfill=false --state-dir "$OUT/$b-state$r" --status=off "$@" \
+	    >"$OUT/$b$r.log" 2>&1 &
+	sp=$!
+	PIDS="$PIDS $sp"
+	while ! grep -q "Caught up" "$OUT/$b$r.log" 2>/dev/null; do
+		kill -0 $sp 2>/dev/null || { cat "$OUT/$b$r.log" >&2; exit 1; }
+		sleep 0.05
+	done
+	t1=$(now)
+	kill -INT $sp
+	wait $sp || true
+	srate=$(echo "$STREAM_ITEMS / $(secs "$t0" "$t1")" | bc -l)
+	rec "$b" "$r" changes_per_s "$srate"
+	rec "$b" "$r" ratio_to_W "$(echo "$srate / $W2" | bc -l)"
+	rec "$b" "$r" ratio_to_CS "$(echo "$srate / $CS" | bc -l)"
+	tool compare ssrc "$dst" >/dev/null && rec "$b" "$r" equal 1 || rec "$b" "$r" equal 0
+	say "stream $b: $srate changes/s applied, write ceiling $W2"
+}
+
 for r in $(seq 1 "$RUNS"); do
 	say "run $r/$RUNS: backfill of $ITEMS items of about 1 KB"
 	ddbl 4g
-	for t in src dst dst-cdt ceiling; do tool create-table $t --hash pk:S; done
+	for t in src dst dst-nocap dst-cdt ceiling; do tool create-table $t --hash pk:S; done
 	build/ddb-sync-load --endpoint-url "$URL" --table src --count "$ITEMS" \
 	    --size 1000 2>/dev/null
 
@@ -114,20 +165,16 @@ for r in $(seq 1 "$RUNS"); do
 	rec ceiling "$r" C "$C"
 	say "ceilings: W $W items/s, S $S items/s, copy C $C items/s"
 
-	j0=$(jiffies "$JPID")
-	sync_run "$OUT/sync$r.log" --input-table src --output-table dst \
-	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
-	    --stream=false --state-dir "$OUT/state$r"
-	j1=$(jiffies "$JPID")
-	rate=$(echo "$ITEMS / $SYNC_SECS" | bc -l)
-	rec backfill "$r" items_per_s "$rate"
-	rec backfill "$r" cpu_per_100k "$(echo "$SYNC_CPU * 100000 / $ITEMS" | bc -l)"
-	rec backfill "$r" server_cpu "$(echo "($j1 - $j0) / $hz" | bc -l)"
-	rec backfill "$r" worker_rss_kib "$WORKER_RSS"
-	rec backfill "$r" supervisor_rss_kib "$SUP_RSS"
-	rec backfill "$r" ratio_to_C "$(echo "$rate / $C" | bc -l)"
-	tool compare src dst >/dev/null && rec backfill "$r" equal 1 || rec backfill "$r" equal 0
-	say "ddb-sync: $rate items/s, $SYNC_CPU s CPU, worker peak $WORKER_RSS KiB"
+	# The default, and without consumed capacity (the work
+	# copy-dynamodb-table asks of the server); the order alternates
+	# between runs because the server warms up.
+	if [ $((r % 2)) -eq 1 ]; then
+		backfill_run backfill dst
+		backfill_run backfill_nocap dst-nocap --no-consumed-capacity
+	else
+		backfill_run backfill_nocap dst-nocap --no-consumed-capacity
+		backfill_run backfill dst
+	fi
 
 	if [ -z "${BENCH_SKIP_CDT:-}" ]; then
 		j0=$(jiffies "$JPID")
@@ -141,8 +188,10 @@ for r in $(seq 1 "$RUNS"); do
 		rec cdt "$r" cpu_per_100k "$(echo "$cc * 100000 / $ITEMS" | bc -l)"
 		rec cdt "$r" server_cpu "$(echo "($j1 - $j0) / $hz" | bc -l)"
 		rec cdt "$r" rss_kib "$(sed -n 's/.*"rss_kib":\([0-9]*\).*/\1/p' "$OUT/cdt$r.json")"
-		rec compare "$r" items_per_s_ratio "$(echo "$rate / $crate" | bc -l)"
-		rec compare "$r" cpu_per_item_ratio "$(echo "($SYNC_CPU / $ITEMS) / ($cc / $ITEMS)" | bc -l)"
+		rec compare "$r" items_per_s_ratio "$(echo "$RATE_backfill / $crate" | bc -l)"
+		rec compare "$r" items_per_s_ratio_nocap "$(echo "$RATE_backfill_nocap / $crate" | bc -l)"
+		rec compare "$r" cpu_per_item_ratio "$(echo "$CPU_backfill / $cc" | bc -l)"
+		rec compare "$r" cpu_per_item_ratio_nocap "$(echo "$CPU_backfill_nocap / $cc" | bc -l)"
 		tool compare src dst-cdt >"$OUT/cdt-compare$r.txt" && rec cdt "$r" equal 1 || rec cdt "$r" equal 0
 		say "copy-dynamodb-table: $crate items/s, $cc s CPU"
 	fi
@@ -152,6 +201,7 @@ for r in $(seq 1 "$RUNS"); do
 	ddbl 4g
 	tool create-table ssrc --hash pk:S --stream NEW_AND_OLD_IMAGES
 	tool create-table sdst --hash pk:S
+	tool create-table sdst-nocap --hash pk:S
 	tool create-table ceiling --hash pk:S
 	build/ddb-sync-load --endpoint-url "$URL" --table ssrc \
 	    --count "$STREAM_ITEMS" --size 1000 2>/dev/null
@@ -162,28 +212,16 @@ for r in $(seq 1 "$RUNS"); do
 	# stream makes it do both, as a copy makes it scan and write.
 	R=$(node bench/lib/streamrate.js "$URL" ssrc | sed -n 's/.*"rate":\([0-9.]*\).*/\1/p')
 	CS=$(echo "1 / (1 / $W2 + 1 / $R)" | bc -l)
-	t0=$(now)
-	build/ddb-sync --input-table ssrc --output-table sdst \
-	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
-	    --backfill=false --state-dir "$OUT/sstate$r" --status=off \
-	    >"$OUT/stream$r.log" 2>&1 &
-	sp=$!
-	PIDS="$PIDS $sp"
-	while ! grep -q "Caught up" "$OUT/stream$r.log" 2>/dev/null; do
-		kill -0 $sp 2>/dev/null || { cat "$OUT/stream$r.log" >&2; exit 1; }
-		sleep 0.05
-	done
-	t1=$(now)
-	kill -INT $sp
-	wait $sp || true
-	srate=$(echo "$STREAM_ITEMS / $(secs "$t0" "$t1")" | bc -l)
-	rec stream "$r" changes_per_s "$srate"
 	rec stream "$r" W "$W2"
 	rec stream "$r" R "$R"
-	rec stream "$r" ratio_to_W "$(echo "$srate / $W2" | bc -l)"
-	rec stream "$r" ratio_to_CS "$(echo "$srate / $CS" | bc -l)"
-	tool compare ssrc sdst >/dev/null && rec stream "$r" equal 1 || rec stream "$r" equal 0
-	say "stream: $srate changes/s applied, write ceiling $W2"
+	# Each reads the same waiting changes into its own destination.
+	if [ $((r % 2)) -eq 1 ]; then
+		stream_run stream sdst
+		stream_run stream_nocap sdst-nocap --no-consumed-capacity
+	else
+		stream_run stream_nocap sdst-nocap --no-consumed-capacity
+		stream_run stream sdst
+	fi
 	scripts/ddblocal.sh stop "$DDBL_DIR"
 
 	say "run $r/$RUNS: latency scaling against a 10 ms endpoint"

@@ -58,6 +58,7 @@ const names = {
 	'stream_nocap ratio_to_W': 'stream apply, no consumed capacity / W',
 	'stream_nocap ratio_to_CS': 'stream apply, no consumed capacity / (1/(1/W+1/R))',
 	'stream_nocap equal': 'stream copy, no consumed capacity, equal to source (1 = yes)',
+	'instant items_per_s': 'fake answering at once, 8 in flight (items/s; client-bound)',
 	'scale worker_rss_kib': 'worker peak RSS at 1M items (KiB)',
 	'scale items_per_s': 'backfill at 1M items (items/s)',
 };

@@ -9,6 +9,7 @@
 #include "atomicfile.h"
 #include "checkpoint.h"
 #include "compat.h"
+#include "fmt.h"
 #include "jscan.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -109,7 +110,7 @@ utf8_valid(const char *s, size_t n)
 static const char *
 name_problem(const char *s)
 {
-	size_t n, i;
+	size_t n;
 
 	if (s == NULL)
 		return "is missing";
@@ -120,9 +121,8 @@ name_problem(const char *s)
 		return "is longer than " XSTR(CHECKPOINT_NAME_MAX) " bytes";
 	if (!utf8_valid(s, n))
 		return "is not valid UTF-8";
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return "contains a control character";
+	if (fmt_has_control(s, n))
+		return "contains a control character";
 	return NULL;
 }
 

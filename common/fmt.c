@@ -87,3 +87,12 @@ fmt_count(uint64_t n, char *buf, size_t len)
 
 	return scaled(n, 1000, names, 5, "", buf, len);
 }
+
+int
+fmt_has_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}

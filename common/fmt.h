@@ -15,4 +15,10 @@ const char *fmt_bytes(uint64_t bytes, char *buf, size_t len);
 /* Counts: "999", "47K", "1.2M", "3.4B" (below 10 one decimal). */
 const char *fmt_count(uint64_t n, char *buf, size_t len);
 
+/*
+ * 1 if s[0..n) holds a C0 control character or DEL: text that must not
+ * reach a log line, a terminal or an HTTP header; else 0.
+ */
+int	fmt_has_control(const char *s, size_t n);
+
 #endif

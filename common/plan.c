@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "fmt.h"
 #include "log.h"
 #include "plan.h"
 #include "xmalloc.h"
@@ -397,7 +398,6 @@ plan_field_set(struct plan_pair *p, const struct plan_field *f,
     const char *value, char *err, size_t errlen)
 {
 	char **sp;
-	const char *c;
 	int b;
 
 	switch (f->kind) {
@@ -411,12 +411,10 @@ plan_field_set(struct plan_pair *p, const struct plan_field *f,
 			    "bytes)", PLAN_MAX_VALUE);
 			return -1;
 		}
-		for (c = value; *c != '\0'; c++) {
-			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-				plan_seterr(err, errlen,
-				    "value contains a control character");
-				return -1;
-			}
+		if (fmt_has_control(value, strlen(value))) {
+			plan_seterr(err, errlen,
+			    "value contains a control character");
+			return -1;
 		}
 		sp = plan_field_ptr(p, f);
 		free(*sp);

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "creds.h"
 #include "endpoint.h"
+#include "fmt.h"
 #include "http.h"
 #include "log.h"
 #include "profile.h"
@@ -152,10 +153,7 @@ default_session_name(char out[STS_SESSION_NAME_MAX + 1])
 static int
 header_safe(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	return !fmt_has_control(s, strlen(s));
 }
 
 /* Keys must be usable: non-empty, and nothing that breaks a header. */

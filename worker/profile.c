@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "profile.h"
 #include "xmalloc.h"
 
@@ -87,13 +88,11 @@ profile_parse(struct profile_file *pf, const char *text, size_t len,
 			hn = (size_t)(close - s);
 			trim(&s, &hn);
 			/* Names end up in log lines: no terminal controls. */
-			for (size_t i = 0; i < hn; i++)
-				if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-					snprintf(err, errlen, "line %zu: control "
-					    "character in the section name",
-					    lineno);
-					goto fail;
-				}
+			if (fmt_has_control(s, hn)) {
+				snprintf(err, errlen, "line %zu: control "
+				    "character in the section name", lineno);
+				goto fail;
+			}
 			free(cur);
 			cur = section_profile(s, hn, kind);
 			if (cur != NULL)

@@ -1,4 +1,5 @@
-/* test_fmt.c: golden strings for durations, sizes and counts. */
+/* test_fmt.c: golden strings for durations, sizes and counts; the
+ * control-character check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,6 +69,20 @@ test_fmt_count(void **state)
 		    c[i].want);
 }
 
+static void
+test_fmt_has_control(void **state)
+{
+	(void)state;
+	assert_int_equal(fmt_has_control("", 0), 0);
+	assert_int_equal(fmt_has_control("plain é ~", 10), 0);
+	assert_int_equal(fmt_has_control("a\tb", 3), 1);
+	assert_int_equal(fmt_has_control("a\x7f", 2), 1);
+	assert_int_equal(fmt_has_control("\x1b[2J", 4), 1);
+	/* Only the first n bytes count; a NUL inside them is a control. */
+	assert_int_equal(fmt_has_control("ab\n", 2), 0);
+	assert_int_equal(fmt_has_control("a\0b", 3), 1);
+}
+
 int
 main(void)
 {
@@ -75,6 +90,7 @@ main(void)
 		cmocka_unit_test(test_fmt_duration),
 		cmocka_unit_test(test_fmt_bytes),
 		cmocka_unit_test(test_fmt_count),
+		cmocka_unit_test(test_fmt_has_control),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,6 +150,20 @@ stream_run() {
 	say "stream $b: $srate changes/s applied, write ceiling $W2"
 }
 
+# both FN NAME DST: FN as is, and FN NAME_nocap DST-nocap with
+# --no-consumed-capacity (the work neither copy-dynamodb-table nor the wrk
+# ceiling asks of the server); the order alternates between runs because
+# the server warms up. Needs r.
+both() {
+	if [ $((r % 2)) -eq 1 ]; then
+		"$1" "$2" "$3"
+		"$1" "$2_nocap" "$3-nocap" --no-consumed-capacity
+	else
+		"$1" "$2_nocap" "$3-nocap" --no-consumed-capacity
+		"$1" "$2" "$3"
+	fi
+}
+
 # ddb-sync copying fakeddb.c's 600,000 virtual items: fake_run DELAY_MS
 # IN_FLIGHT NAME; sets lrate (items/s).
 fake_run() {
@@ -182,16 +196,7 @@ for r in $(seq 1 "$RUNS"); do
 	rec ceiling "$r" C "$C"
 	say "ceilings: W $W items/s, S $S items/s, copy C $C items/s"
 
-	# The default, and without consumed capacity (the work
-	# copy-dynamodb-table asks of the server); the order alternates
-	# between runs because the server warms up.
-	if [ $((r % 2)) -eq 1 ]; then
-		backfill_run backfill dst
-		backfill_run backfill_nocap dst-nocap --no-consumed-capacity
-	else
-		backfill_run backfill_nocap dst-nocap --no-consumed-capacity
-		backfill_run backfill dst
-	fi
+	both backfill_run backfill dst
 
 	if [ -z "${BENCH_SKIP_CDT:-}" ]; then
 		j0=$(jiffies "$JPID")
@@ -232,13 +237,7 @@ for r in $(seq 1 "$RUNS"); do
 	rec stream "$r" W "$W2"
 	rec stream "$r" R "$R"
 	# Each reads the same waiting changes into its own destination.
-	if [ $((r % 2)) -eq 1 ]; then
-		stream_run stream sdst
-		stream_run stream_nocap sdst-nocap --no-consumed-capacity
-	else
-		stream_run stream_nocap sdst-nocap --no-consumed-capacity
-		stream_run stream sdst
-	fi
+	both stream_run stream sdst
 	scripts/ddblocal.sh stop "$DDBL_DIR"
 
 	say "run $r/$RUNS: latency scaling against a 10 ms endpoint"

@@ -128,13 +128,20 @@ install: all
 fuzz:
 	@tests/fuzz/run.sh
 
+# Every C file of the project; .clang-format describes their style.
+FMT_SRC := $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
+
 format:
-	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)
+	clang-format -i $(FMT_SRC)
+
+# What CI runs: fails, naming the lines, if any file is not formatted.
+format-check:
+	clang-format --dry-run -Werror $(FMT_SRC)
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all units fakes unit test demo install fuzz format clean
+.PHONY: all units fakes unit test demo install fuzz format format-check clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -78,10 +78,13 @@
 // Control (HTTP on the same port, path prefix /__; answers JSON):
 //   GET  /__stats            counters, current config, clock
 //   GET  /__shards[?stream=ARN][&records=1][&gone=1]
-//                            the shard tree per stream (creation order):
-//                            id, parent, start, end, open, listed, lo, hi,
-//                            records, trimmed, created_ms, closed_ms, ...;
-//                            records=1 adds [seq, key, eventName, eventID]
+//                            the listed shard tree per stream (creation
+//                            order): id, parent, start, end, open, lo, hi,
+//                            records (ever), trimmed, created_ms, closed_ms,
+//                            children, listed_parent (unknown_parent mode),
+//                            trim_first (planned trims); records=1 adds the
+//                            retained records as [seq, key, eventName,
+//                            eventID]; gone=1 adds the shards that left
 //   GET  /__log              the last events (rollovers, trims, errors
 //                            served, follower trouble), one JSON per line
 //   POST /__config {...}     change any runtime setting above (unknown keys
@@ -366,6 +369,7 @@ function newStream(arn, desc, scope) {
 		viewType: desc.StreamViewType,
 		created: desc.CreationRequestDateTime,
 		shards: [], byId: new Map(), open: [], nGone: 0,
+		goneList: [],		/* what left the stream, for /__shards */
 		lastIdMs: 0, fakeParent: null,
 		ddbl: new Map(),	/* DynamoDB Local shard id -> position */
 		describedAt: 0, alive: true,
@@ -385,7 +389,7 @@ function newShard(st, parent, lo, hi, createdMs, start) {
 		createdMs,			/* simulated clock */
 		createdHost: Date.now(),
 		closedMs: null,
-		recs: [], shift: 0, base: 0, trimmedUpTo: null,
+		recs: [], shift: 0, base: 0, trimmedUpTo: null, lastSeq: null,
 		trimFirst: 0,			/* records to drop on arrival */
 		listed: true, prefill: false,
 		expireSerial: 0, expireAfter: null,
@@ -413,7 +417,7 @@ function recAt(sh, i) {
 
 function closeShard(sh, nowMs) {
 	sh.closedMs = nowMs;
-	sh.end = total(sh) > 0 ? recAt(sh, total(sh) - 1).seq : sh.start;
+	sh.end = sh.lastSeq !== null ? sh.lastSeq : sh.start;
 }
 
 // Close one open shard and open its one or two children.
@@ -450,9 +454,12 @@ function rollStream(st, split) {
 // The history of a long-lived stream: n closed, empty shards whose
 // creation times are spread over the last half retention, ending in the
 // live open shards. A chain of extra shards in front makes the count exact.
+// At most half of max_open_shards are open in the history, so that the
+// live shards can still split.
 function prefill(st, n) {
 	const nowMs = simNow();
 	const span = Math.min(cfg.retention_ms / 2, 12 * 3600 * 1000);
+	const bound = Math.max(1, Math.floor(cfg.max_open_shards / 2));
 	let gens = [1];
 	let count = 1;
 	for (;;) {
@@ -460,7 +467,7 @@ function prefill(st, n) {
 		let next = 0;
 		for (let i = 0; i < open; i++)
 			next += (rnd() < cfg.split_p && open + next - i <
-			    cfg.max_open_shards) ? 2 : 1;
+			    bound) ? 2 : 1;
 		if (count + next > n)
 			break;
 		gens.push(next);
@@ -472,21 +479,15 @@ function prefill(st, n) {
 	const steps = n + 1;
 	let k = 0;
 	const when = () => nowMs - span + (span * k++) / steps;
-	let parent = null;
-	for (let i = 0; i < chain; i++) {
-		const sh = newShard(st, parent, 0, HASH_SPACE, when(), seqNext);
-		sh.prefill = true;
-		seqNext++;
-		parent = sh;
-	}
 	let open = [];
-	if (gens.length > 0) {
-		const sh = newShard(st, parent, 0, HASH_SPACE, when(), seqNext);
+	for (let i = 0; i < chain + (gens.length > 0 ? 1 : 0); i++) {
+		const t = when();
+		if (open.length > 0)
+			closeShard(open[0], t);
+		const sh = newShard(st, open[0], 0, HASH_SPACE, t, seqNext);
 		sh.prefill = true;
 		seqNext++;
 		open = [sh];
-	} else if (parent) {
-		open = [parent];
 	}
 	for (let g = 1; g < gens.length; g++) {
 		const t = when();
@@ -606,6 +607,7 @@ function ingest(st, rec, readMs) {
 		    principalId: 'dynamodb.amazonaws.com' };
 	sh.recs.push({ seq, created, key, name: rec.eventName,
 	    id: rec.eventID, json: JSON.stringify(rec) });
+	sh.lastSeq = seq;
 	stats.records.ingested++;
 	if (sh.trimFirst > 0) {
 		sh.trimFirst--;
@@ -655,6 +657,10 @@ function retain() {
 				sh.listed = false;
 				st.byId.delete(sh.id);
 				st.nGone++;
+				st.goneList.push({ id: sh.id, parent: sh.parent,
+				    start: String(sh.start), end: String(sh.end),
+				    listed: false, created_ms: sh.createdMs,
+				    closed_ms: sh.closedMs });
 				removed++;
 				event('gone', { shard: sh.id });
 			}
@@ -1310,7 +1316,7 @@ function shardsView(q) {
 			continue;
 		const list = [];
 		for (const sh of st.shards) {
-			if (!sh.listed && !q.get('gone'))
+			if (!sh.listed)
 				continue;
 			const o = { id: sh.id, parent: sh.parent,
 			    start: String(sh.start),
@@ -1334,8 +1340,11 @@ function shardsView(q) {
 			}
 			list.push(o);
 		}
-		out.push({ arn: st.arn, table: st.table, label: st.label,
-		    open: st.open.map((s) => s.id), shards: list });
+		const o = { arn: st.arn, table: st.table, label: st.label,
+		    open: st.open.map((s) => s.id), shards: list };
+		if (q.get('gone'))
+			o.gone = st.goneList;
+		out.push(o);
 	}
 	return out;
 }

@@ -136,9 +136,9 @@ proxy_get() { http_ctl GET "$PROXY$1"; }
 proxy_post() { http_ctl POST "$PROXY$1" "${2:-}" >/dev/null; }
 
 # sim_start [OPTION...]: the DynamoDB Streams simulator in front of
-# $ENDPOINT (tests/node/streamsim.js; options and model in tests/README.md).
-# It answers once the streams that exist are found; sets SIM, its URL for
-# both the table and the Streams calls.
+# $ENDPOINT, or of the URL of a --target option (tests/node/streamsim.js;
+# options and model in tests/README.md). It answers once the streams that
+# exist are found; sets SIM, its URL for the table and the Streams calls.
 sim_start() {
 	node_server SIM "the Streams simulator" streamsim.js \
 	    --target "$ENDPOINT" "$@"

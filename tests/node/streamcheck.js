@@ -38,6 +38,8 @@
 //                             before anyone read it: AT its
 //                             StartingSequenceNumber is refused as trimmed
 //   modes T                   describe_loop, unknown_parent, duplicate_shard
+//   hooks T                   TTL deletions' userIdentity, max_readers,
+//                             empty_page_p, end_page separate
 //   delays T --ms MS          Scan and BatchWriteItem answers are held MS
 //
 // Credentials and region come from the environment (the harness sets them).
@@ -51,7 +53,7 @@ const {
 } = require('@aws-sdk/client-dynamodb-streams');
 const {
 	DynamoDBClient, DescribeTableCommand, PutItemCommand, ScanCommand,
-	BatchWriteItemCommand,
+	BatchWriteItemCommand, DeleteItemCommand,
 } = require('@aws-sdk/client-dynamodb');
 
 class CheckFailed extends Error {}
@@ -82,7 +84,7 @@ function parseArgs(argv) {
 function usage(msg) {
 	process.stderr.write(`streamcheck: ${msg}\nusage: streamcheck.js ` +
 	    '--sim URL [--ddbl URL] tree|records|iterators|latest|expire|' +
-	    'skew|wire|trim|trim-next|modes|delays TABLE [OPTIONS]\n');
+	    'skew|wire|trim|trim-next|modes|hooks|delays TABLE [OPTIONS]\n');
 	process.exit(2);
 }
 
@@ -839,6 +841,74 @@ async function cmdTrimNext(arn) {
 	    'is TrimmedDataAccessException; an untrimmed one is fine');
 }
 
+// Find a record by key and event name through the truth, read it through
+// the API.
+async function recordOf(arn, key, name) {
+	const t = await truth(arn, '&records=1');
+	for (const s of t.shards)
+		for (const r of s.recs)
+			if (r[1] === JSON.stringify(key) && r[2] === name) {
+				const got = await firstAt(arn, s.id,
+				    'AT_SEQUENCE_NUMBER', r[0]);
+				return got.Records[0];
+			}
+	throw new CheckFailed(`no ${name} record of ${canon(key)}`);
+}
+
+async function cmdHooks(arn) {
+	// TTL deletions (issue 18): the service's identity on chosen REMOVEs.
+	const k1 = { pk: { S: 'ttl-1' } }, k2 = { pk: { S: 'ttl-2' } };
+	await ctl('POST', '/__ttl', { keys: [k1] });
+	for (const k of [k1, k2]) {
+		await ddb.send(new PutItemCommand({ TableName: TABLE, Item: k }));
+		await ddb.send(new DeleteItemCommand({ TableName: TABLE, Key: k }));
+	}
+	await sync();
+	const r1 = await recordOf(arn, k1, 'REMOVE');
+	const r2 = await recordOf(arn, k2, 'REMOVE');
+	check(r1.userIdentity && r1.userIdentity.Type === 'Service' &&
+	    r1.userIdentity.PrincipalId === 'dynamodb.amazonaws.com',
+	    'a TTL deletion without the service\'s userIdentity: ' +
+	    canon(r1.userIdentity));
+	check(!r2.userIdentity, 'a user\'s deletion with a userIdentity');
+	info('TTL deletions carry the service\'s userIdentity, others none');
+
+	// Readers per shard (issue 20).
+	const { s, recs } = await closedWith(arn, 3);
+	await ctl('POST', '/__config', { max_readers: 1,
+	    readers_window_ms: 600000 });
+	const one = await iterator(arn, s.ShardId, 'TRIM_HORIZON');
+	const two = await iterator(arn, s.ShardId, 'TRIM_HORIZON');
+	const next = (await page(one, 1)).NextShardIterator;
+	await refused('a second reader with max_readers 1', page(two),
+	    'LimitExceededException');
+	await page(next, 1);
+	await ctl('POST', '/__config', { max_readers: 0,
+	    readers_window_ms: 1000 });
+	info('max_readers: a second chain on a shard is LimitExceededException');
+
+	// Empty pages that do not move, and an end page of its own.
+	await ctl('POST', '/__config', { empty_page_p: 0.9,
+	    end_page: 'separate' });
+	let it = await iterator(arn, s.ShardId, 'TRIM_HORIZON');
+	let empty = 0, got = [], last = null;
+	for (let n = 0; it; n++) {
+		check(n < 10000, 'empty pages forever');
+		last = await page(it, 1);
+		if (last.Records.length === 0)
+			empty++;
+		got.push(...last.Records.map((x) => x.dynamodb.SequenceNumber));
+		it = last.NextShardIterator;
+	}
+	await ctl('POST', '/__config', { empty_page_p: 0,
+	    end_page: 'with_records' });
+	check(canon(got) === canon(recs) && empty > 1 &&
+	    last.Records.length === 0, `empty pages: read ${got.length} of ` +
+	    `${recs.length} records, ${empty} empty pages, the end page ` +
+	    `${last.Records.length ? 'has records' : 'is empty'}`);
+	info(`empty pages (${empty}) and a separate end page: every record once`);
+}
+
 async function cmdModes(arn) {
 	await ctl('POST', '/__config', { describe_loop: true });
 	let first = null;
@@ -922,6 +992,7 @@ const commands = {
 	tree: cmdTree, records: cmdRecords, iterators: cmdIterators,
 	latest: cmdLatest, expire: cmdExpire, skew: cmdSkew, wire: cmdWire,
 	trim: cmdTrim, 'trim-next': cmdTrimNext, modes: cmdModes,
+	hooks: cmdHooks,
 	delays: cmdDelays,
 };
 

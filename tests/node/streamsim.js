@@ -62,10 +62,18 @@
 //                            page that does not move although records wait
 //                            (AWS: "it might take multiple calls")
 //   max_readers              > 0: LimitExceededException when more than N
-//                            iterator chains read one shard within a second
-//                            (AWS allows 2 readers per shard)
+//                            iterator chains (each begun by one
+//                            GetShardIterator) read one shard within
+//                            readers_window_ms (default 1000); AWS allows 2
+//                            readers per shard (issue 20: several hosts)
 //   ttl_removes              true: every REMOVE record carries the TTL
 //                            service's userIdentity (also POST /__ttl)
+//   ttl_identity             how: "model" (default), as the Streams API
+//                            model and AWS's SDKs have it on the wire,
+//                            {"PrincipalId": "dynamodb.amazonaws.com",
+//                            "Type": "Service"}; "guide", as the Developer
+//                            Guide's (Lambda event) example has it,
+//                            {"type": ..., "principalId": ...}
 //   describe_loop            true: DescribeStream ignores
 //                            ExclusiveStartShardId and always answers the
 //                            first page with the same LastEvaluatedShardId
@@ -150,14 +158,12 @@ if (typeof zlib.crc32 !== 'function') {
 	process.exit(2);
 }
 
-const TARGET_DDB = 'DynamoDB_20120810.';
 const TARGET_STREAMS = 'DynamoDBStreams_20120810.';
 const HASH_SPACE = 0x100000000;		/* 2^32 */
 const PAGE_MAX = 100;			/* DescribeStream shards per page */
 const RECORDS_MAX = 1000;		/* GetRecords Limit */
 const PAGE_BYTES = 1024 * 1024;		/* GetRecords page, about 1 MB */
 const LOG_MAX = 5000;
-const READER_WINDOW_MS = 1000;
 
 function usage(msg) {
 	if (msg)
@@ -189,7 +195,9 @@ const cfg = {
 	end_page: 'with_records',
 	empty_page_p: 0,
 	max_readers: 0,
+	readers_window_ms: 1000,
 	ttl_removes: false,
+	ttl_identity: 'model',
 	describe_loop: false,
 	unknown_parent: false,
 	duplicate_shard: false,
@@ -218,7 +226,9 @@ const checks = {
 	end_page: (v) => v === 'with_records' || v === 'separate',
 	empty_page_p: (v) => typeof v === 'number' && v >= 0 && v < 1,
 	max_readers: (v) => isInt(v, 0),
+	readers_window_ms: (v) => isInt(v, 1),
 	ttl_removes: (v) => typeof v === 'boolean',
+	ttl_identity: (v) => v === 'model' || v === 'guide',
 	describe_loop: (v) => typeof v === 'boolean',
 	unknown_parent: (v) => typeof v === 'boolean',
 	duplicate_shard: (v) => typeof v === 'boolean',
@@ -303,14 +313,11 @@ function parseArgs(argv) {
 		usage(why);
 }
 
-// A seeded PRNG (mulberry32), so a run's splits can be reproduced.
-let rngState;
+// Seeded random numbers in [0, 1), so a run's splits can be reproduced.
+let rndCount = 0;
 function rnd() {
-	rngState = (rngState + 0x6D2B79F5) >>> 0;
-	let t = rngState;
-	t = Math.imul(t ^ (t >>> 15), t | 1);
-	t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-	return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	return crypto.createHash('sha256').update(`${seed}:${rndCount++}`)
+	    .digest().readUInt32BE(0) / HASH_SPACE;
 }
 
 function hex8() {
@@ -376,7 +383,9 @@ function newStream(arn, desc, scope) {
 	};
 }
 
-function newShard(st, parent, lo, hi, createdMs, start) {
+// A new shard; a history (prefill) shard takes a sequence number of its
+// own, a live one starts at the counter's next value.
+function newShard(st, parent, lo, hi, createdMs, history) {
 	const idMs = Math.max(Math.floor(createdMs), st.lastIdMs + 1);
 	st.lastIdMs = idMs;
 	const sh = {
@@ -384,21 +393,21 @@ function newShard(st, parent, lo, hi, createdMs, start) {
 		parent: parent ? parent.id : null,
 		children: [],
 		lo, hi,
-		start: start !== undefined ? start : seqNext,
+		start: history ? seqNext++ : seqNext,
 		end: null,
 		createdMs,			/* simulated clock */
 		createdHost: Date.now(),
 		closedMs: null,
 		recs: [], shift: 0, base: 0, trimmedUpTo: null, lastSeq: null,
 		trimFirst: 0,			/* records to drop on arrival */
-		listed: true, prefill: false,
+		listed: true, prefill: !!history,
 		expireSerial: 0, expireAfter: null,
 		calls: 0, readers: new Map(),
 	};
 	shardsCreated++;
 	if (parent)
 		parent.children.push(sh.id);
-	if (pendingTrims.length > 0) {
+	if (!history && pendingTrims.length > 0) {
 		sh.trimFirst = pendingTrims.shift().count;
 		event('trim_planned', { shard: sh.id, count: sh.trimFirst });
 	}
@@ -439,16 +448,14 @@ function rollShard(st, sh, split, nowMs) {
 	const i = st.open.indexOf(sh);
 	st.open.splice(i, 1, ...kids);
 	stats.rollovers++;
-	return kids;
+	event('rollover', { stream: st.arn, shard: sh.id,
+	    children: kids.map((k) => k.id) });
 }
 
 function rollStream(st, split) {
 	const nowMs = simNow();
-	for (const sh of st.open.slice()) {
-		const kids = rollShard(st, sh, split, nowMs);
-		event('rollover', { stream: st.arn, shard: sh.id,
-		    children: kids.map((k) => k.id) });
-	}
+	for (const sh of st.open.slice())
+		rollShard(st, sh, split, nowMs);
 }
 
 // The history of a long-lived stream: n closed, empty shards whose
@@ -484,10 +491,7 @@ function prefill(st, n) {
 		const t = when();
 		if (open.length > 0)
 			closeShard(open[0], t);
-		const sh = newShard(st, open[0], 0, HASH_SPACE, t, seqNext);
-		sh.prefill = true;
-		seqNext++;
-		open = [sh];
+		open = [newShard(st, open[0], 0, HASH_SPACE, t, true)];
 	}
 	for (let g = 1; g < gens.length; g++) {
 		const t = when();
@@ -502,12 +506,8 @@ function prefill(st, n) {
 			    [[p.lo, p.hi]];
 			if (split)
 				left--;
-			for (const [lo, hi] of ranges) {
-				const c = newShard(st, p, lo, hi, t, seqNext);
-				c.prefill = true;
-				seqNext++;
-				kids.push(c);
-			}
+			for (const [lo, hi] of ranges)
+				kids.push(newShard(st, p, lo, hi, t, true));
 		}
 		open = kids;
 	}
@@ -603,8 +603,9 @@ function ingest(st, rec, readMs) {
 	const key = canonKeys(keys);
 	if (rec.eventName === 'REMOVE' && (cfg.ttl_removes ||
 	    ttlKeys.has(key)))
-		rec.userIdentity = { type: 'Service',
-		    principalId: 'dynamodb.amazonaws.com' };
+		rec.userIdentity = cfg.ttl_identity === 'model' ?
+		    { PrincipalId: 'dynamodb.amazonaws.com', Type: 'Service' } :
+		    { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
 	sh.recs.push({ seq, created, key, name: rec.eventName,
 	    id: rec.eventID, json: JSON.stringify(rec) });
 	sh.lastSeq = seq;
@@ -683,11 +684,8 @@ function tick() {
 			const due = st.open.filter((s) =>
 			    now - s.createdHost >= cfg.rollover_ms);
 			const nowMs = simNow();
-			for (const sh of due) {
-				const kids = rollShard(st, sh, undefined, nowMs);
-				event('rollover', { stream: st.arn, shard: sh.id,
-				    children: kids.map((k) => k.id) });
-			}
+			for (const sh of due)
+				rollShard(st, sh, undefined, nowMs);
 		}
 	if (++ticks % 5 === 0)
 		retain();
@@ -746,10 +744,10 @@ const namespaces = {
 	UnknownOperationException: 'com.amazon.coral.service#',
 };
 
-function fail(res, op, code, msg) {
+function fail(res, op, code, msg, status) {
 	stats.errors[code] = (stats.errors[code] || 0) + 1;
 	event('error', { op, code, msg });
-	send(res, op, 400, JSON.stringify({ __type: (namespaces[code] ||
+	send(res, op, status || 400, JSON.stringify({ __type: (namespaces[code] ||
 	    'com.amazonaws.dynamodb.v20120810#') + code, message: msg }));
 }
 
@@ -819,6 +817,8 @@ function ddbl(scope, op, input) {
 			});
 			r.on('error', (e) => resolve({ ok: false,
 			    code: 'network', msg: String(e) }));
+			r.on('close', () => resolve({ ok: false,
+			    code: 'network', msg: 'closed before the end' }));
 		});
 		q.on('error', (e) => resolve({ ok: false, code: 'network',
 		    msg: String(e) }));
@@ -856,14 +856,17 @@ async function describeAll(scope, arn) {
 	return { ok: true, desc };
 }
 
+// The stream, null when DynamoDB Local has no such stream, or a string
+// that says why DynamoDB Local could not tell.
 async function discover(scope, arn) {
 	if (streams.has(arn))
 		return streams.get(arn);
 	const r = await describeAll(scope, arn);
 	if (!r.ok) {
-		if (r.code !== 'ResourceNotFoundException')
-			followerError('DescribeStream ' + arn, r);
-		return null;
+		if (r.code === 'ResourceNotFoundException')
+			return null;
+		followerError('DescribeStream ' + arn, r);
+		return `DynamoDB Local answered DescribeStream with ${r.code}`;
 	}
 	if (streams.has(arn))		/* found meanwhile */
 		return streams.get(arn);
@@ -995,13 +998,16 @@ const passWaiters = [];
 async function follow() {
 	for (;;) {
 		const n = ++passNo;
+		const errors = stats.follower.errors;
 		try {
 			await followerPass();
 		} catch (e) {
 			followerError('pass', { code: 'exception',
 			    msg: String(e.stack || e) });
 		}
-		for (let i = passWaiters.length - 1; i >= 0; i--)
+		// A pass that met an error may have stopped short of a tip.
+		const clean = stats.follower.errors === errors;
+		for (let i = passWaiters.length - 1; clean && i >= 0; i--)
 			if (passWaiters[i].after < n) {
 				passWaiters[i].resolve();
 				passWaiters.splice(i, 1);
@@ -1018,7 +1024,8 @@ async function follow() {
 	}
 }
 
-// Resolves once a pass that started after now has finished.
+// Resolves once a pass that started after now has finished without
+// trouble, so every shard of DynamoDB Local was read to its tip.
 function nextPass() {
 	return new Promise((resolve) => {
 		passWaiters.push({ after: passNo, resolve });
@@ -1029,12 +1036,20 @@ function nextPass() {
 
 // ------------------------------------------------------------ Streams API
 
-function findStream(arn, scope) {
-	if (typeof arn !== 'string' || arn === '')
-		return Promise.resolve(null);
-	if (streams.has(arn))
-		return Promise.resolve(streams.get(arn));
-	return discover(scope || scopes.values().next().value, arn);
+// The stream a call names, found in DynamoDB Local if it is new; null
+// once the call has been answered with an error.
+async function streamFor(res, op, input, scope) {
+	const arn = input.StreamArn;
+	const st = streams.has(arn) ? streams.get(arn) :
+	    await discover(scope || scopes.values().next().value, arn);
+	if (typeof st === 'string') {
+		fail(res, op, 'InternalServerError', st, 500);
+		return null;
+	}
+	if (!st)
+		fail(res, op, 'ResourceNotFoundException',
+		    `Requested resource not found: Stream: ${arn} not found`);
+	return st;
 }
 
 // First index in st.shards whose id sorts after id (ids sort by time).
@@ -1064,10 +1079,9 @@ function shardJson(st, sh) {
 }
 
 async function describeStream(res, op, input, scope) {
-	const st = await findStream(input.StreamArn, scope);
+	const st = await streamFor(res, op, input, scope);
 	if (!st)
-		return fail(res, op, 'ResourceNotFoundException',
-		    `Requested resource not found: Stream: ${input.StreamArn} not found`);
+		return;
 	let limit = PAGE_MAX;
 	if (input.Limit !== undefined) {
 		if (!Number.isInteger(input.Limit) || input.Limit < 1 ||
@@ -1169,10 +1183,9 @@ function positionOf(sh, s, after) {
 }
 
 async function getShardIterator(res, op, input, scope) {
-	const st = await findStream(input.StreamArn, scope);
+	const st = await streamFor(res, op, input, scope);
 	if (!st)
-		return fail(res, op, 'ResourceNotFoundException',
-		    `Requested resource not found: Stream: ${input.StreamArn} not found`);
+		return;
 	const sh = st.byId.get(input.ShardId);
 	if (!sh)
 		return fail(res, op, 'ResourceNotFoundException',
@@ -1252,12 +1265,12 @@ function getRecords(res, op, input) {
 		    `The operation attempted to read past the oldest stream record in a shard: the iterator of shard ${sh.id} points at a trimmed record`);
 	if (cfg.max_readers > 0) {
 		for (const [r, t] of sh.readers)
-			if (now - t > READER_WINDOW_MS)
+			if (now - t > cfg.readers_window_ms)
 				sh.readers.delete(r);
-		sh.readers.set(it.r, now);
-		if (sh.readers.size > cfg.max_readers)
+		if (!sh.readers.has(it.r) && sh.readers.size >= cfg.max_readers)
 			return fail(res, op, 'LimitExceededException',
 			    `Too many readers on shard ${sh.id}`);
+		sh.readers.set(it.r, now);
 	}
 	const parts = [];
 	let p = it.p, bytes = 0;
@@ -1281,6 +1294,13 @@ function getRecords(res, op, input) {
 	send(res, op, 200, '{"Records":[' + parts.join(',') + ']' + next + '}');
 }
 
+// The members each call needs (strings).
+const required = {
+	DescribeStream: ['StreamArn'],
+	GetShardIterator: ['StreamArn', 'ShardId', 'ShardIteratorType'],
+	GetRecords: ['ShardIterator'],
+};
+
 async function streamsCall(req, res, op, body, scope) {
 	let input;
 	try {
@@ -1292,6 +1312,17 @@ async function streamsCall(req, res, op, body, scope) {
 	if (input === null || typeof input !== 'object')
 		return fail(res, op, 'SerializationException',
 		    'Start of structure or map found where not expected');
+	for (const m of required[op] || [])
+		if (typeof input[m] !== 'string' || input[m] === '')
+			return fail(res, op, 'ValidationException',
+			    `1 validation error detected: Value ${JSON.stringify(
+			    input[m] === undefined ? null : input[m])} at '` +
+			    m[0].toLowerCase() + m.slice(1) +
+			    '\' failed to satisfy constraint: Member must not be null');
+	if (input.ExclusiveStartShardId !== undefined &&
+	    typeof input.ExclusiveStartShardId !== 'string')
+		return fail(res, op, 'ValidationException',
+		    'ExclusiveStartShardId must be a string');
 	switch (op) {
 	case 'DescribeStream':
 		return describeStream(res, op, input, scope);
@@ -1542,7 +1573,6 @@ function handle(req, res, body) {
 
 function main() {
 	parseArgs(process.argv.slice(2));
-	rngState = seed >>> 0;
 	const server = http.createServer((req, res) => {
 		const chunks = [];
 		req.on('data', (c) => chunks.push(c));

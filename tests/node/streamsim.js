@@ -23,8 +23,8 @@
 //                            [max_open_shards]
 //   --initial-shards N       open shards of a newly found stream, hash range
 //                            cut in N equal parts (default 1) [initial_shards]
-//   --retention-ms N         records older than N ms (simulated clock) are
-//                            trimmed (default 86400000, 24 h) [retention_ms]
+//   --retention-ms N         records older than N ms are trimmed (default
+//                            86400000, 24 h) [retention_ms]
 //   --iterator-ttl-ms N      shard iterators expire N ms after they were
 //                            issued (default 900000, 15 min) [iterator_ttl_ms]
 //   --skew-ms N              the simulated server clock runs N ms ahead of
@@ -143,8 +143,8 @@
 // - A record's hash is the first 32 bits of the md5 of the JSON of its
 //   hash-key value; shards own [lo, hi) ranges of [0, 2^32) and a split
 //   cuts the range in the middle; a key's records follow one lineage.
-// - Iterator expiry is measured on the host's clock (a runtime skew change
-//   is not a jump in iterator age); retention on the simulated clock.
+// - Iterator and record ages are measured on the host's clock, so a
+//   run-time skew change neither expires iterators nor trims records.
 // - ListStreams is forwarded to DynamoDB Local (same ARNs).
 'use strict';
 
@@ -397,7 +397,7 @@ function newShard(st, parent, lo, hi, createdMs, history) {
 		end: null,
 		createdMs,			/* simulated clock */
 		createdHost: Date.now(),
-		closedMs: null,
+		closedMs: null, closedHost: null,
 		recs: [], shift: 0, base: 0, trimmedUpTo: null, lastSeq: null,
 		trimFirst: 0,			/* records to drop on arrival */
 		listed: true, prefill: !!history,
@@ -426,6 +426,7 @@ function recAt(sh, i) {
 
 function closeShard(sh, nowMs) {
 	sh.closedMs = nowMs;
+	sh.closedHost = nowMs - cfg.skew_ms;
 	sh.end = sh.lastSeq !== null ? sh.lastSeq : sh.start;
 }
 
@@ -606,7 +607,7 @@ function ingest(st, rec, readMs) {
 		rec.userIdentity = cfg.ttl_identity === 'model' ?
 		    { PrincipalId: 'dynamodb.amazonaws.com', Type: 'Service' } :
 		    { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
-	sh.recs.push({ seq, created, key, name: rec.eventName,
+	sh.recs.push({ seq, host, key, name: rec.eventName,
 	    id: rec.eventID, json: JSON.stringify(rec) });
 	sh.lastSeq = seq;
 	stats.records.ingested++;
@@ -635,10 +636,10 @@ function trimShard(sh, n) {
 }
 
 // Retention: trim what is too old; closed shards with nothing left and
-// nothing newer than the retention leave the stream.
+// nothing newer than the retention leave the stream. Ages are taken on the
+// host's clock, so that a run-time skew change does not age records.
 function retain() {
-	const nowMs = simNow();
-	const horizon = nowMs - cfg.retention_ms;
+	const horizon = Date.now() - cfg.retention_ms;
 	for (const st of streams.values()) {
 		let removed = 0;
 		for (const sh of st.shards) {
@@ -646,7 +647,7 @@ function retain() {
 				continue;
 			let n = 0;
 			while (sh.base + n < total(sh) &&
-			    recAt(sh, sh.base + n).created < horizon)
+			    recAt(sh, sh.base + n).host < horizon)
 				n++;
 			if (n > 0) {
 				trimShard(sh, n);
@@ -654,7 +655,7 @@ function retain() {
 				    why: 'retention' });
 			}
 			if (sh.end !== null && sh.base === total(sh) &&
-			    (total(sh) > 0 || sh.closedMs < horizon)) {
+			    (total(sh) > 0 || sh.closedHost < horizon)) {
 				sh.listed = false;
 				st.byId.delete(sh.id);
 				st.nGone++;
@@ -1087,7 +1088,8 @@ async function describeStream(res, op, input, scope) {
 		if (!Number.isInteger(input.Limit) || input.Limit < 1 ||
 		    input.Limit > PAGE_MAX)
 			return fail(res, op, 'ValidationException',
-			    `1 validation error detected: Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${PAGE_MAX}`);
+			    constraint(input.Limit, 'limit',
+			    `have value between 1 and ${PAGE_MAX}`));
 		limit = input.Limit;
 	}
 	let list;
@@ -1129,6 +1131,15 @@ async function describeStream(res, op, input, scope) {
 		d.LastEvaluatedShardId = page[page.length - 1].ShardId;
 	stats.describe_pages++;
 	send(res, op, 200, JSON.stringify({ StreamDescription: d }));
+}
+
+const TRIMMED = 'The operation attempted to read past the oldest stream ' +
+    'record in a shard';
+
+// A ValidationException message in AWS's words.
+function constraint(value, member, must) {
+	return `1 validation error detected: Value '${value}' at '${member}' ` +
+	    `failed to satisfy constraint: Member must ${must}`;
 }
 
 function seqOk(s) {
@@ -1215,12 +1226,15 @@ async function getShardIterator(res, op, input, scope) {
 		pos = positionOf(sh, s, type === 'AFTER_SEQUENCE_NUMBER');
 		if (pos < 0)
 			return fail(res, op, 'TrimmedDataAccessException',
-			    `The operation attempted to read past the oldest stream record in a shard: sequence number ${input.SequenceNumber} of shard ${sh.id} has been trimmed`);
+			    `${TRIMMED}: sequence number ` +
+			    `${input.SequenceNumber} of shard ${sh.id} has been trimmed`);
 		break;
 	}
 	default:
 		return fail(res, op, 'ValidationException',
-		    `1 validation error detected: Value '${type}' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_SEQUENCE_NUMBER, TRIM_HORIZON]`);
+		    constraint(type, 'shardIteratorType', 'satisfy enum value ' +
+		    'set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_SEQUENCE_NUMBER, ' +
+		    'TRIM_HORIZON]'));
 	}
 	send(res, op, 200, JSON.stringify({ ShardIterator:
 	    makeIterator(st, sh, pos) }));
@@ -1242,10 +1256,12 @@ function getRecords(res, op, input) {
 	if (input.Limit !== undefined) {
 		if (!Number.isInteger(input.Limit) || input.Limit < 1)
 			return fail(res, op, 'ValidationException',
-			    `1 validation error detected: Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+			    constraint(input.Limit, 'limit',
+			    'have value greater than or equal to 1'));
 		if (input.Limit > RECORDS_MAX)
 			return fail(res, op, cfg.limit_error,
-			    'One or more parameter values were invalid: Limit should be less than or equal to 1000');
+			    'One or more parameter values were invalid: ' +
+			    'Limit should be less than or equal to 1000');
 		limit = input.Limit;
 	}
 	if (sh.expireAfter !== null && sh.calls >= sh.expireAfter) {
@@ -1258,11 +1274,17 @@ function getRecords(res, op, input) {
 	if (it.n <= sh.expireSerial || now - it.t > cfg.iterator_ttl_ms) {
 		stats.iterators.expired++;
 		return fail(res, op, 'ExpiredIteratorException',
-		    `Iterator expired. The iterator was created at time ${new Date(it.t + cfg.skew_ms).toUTCString()} while right now it is ${new Date(now + cfg.skew_ms).toUTCString()} which is further in the future than the tolerated delay of ${cfg.iterator_ttl_ms} milliseconds.`);
+		    'Iterator expired. The iterator was created at time ' +
+		    new Date(it.t + cfg.skew_ms).toUTCString() +
+		    ' while right now it is ' +
+		    new Date(now + cfg.skew_ms).toUTCString() + ' which is ' +
+		    'further in the future than the tolerated delay of ' +
+		    `${cfg.iterator_ttl_ms} milliseconds.`);
 	}
 	if (it.p < sh.base)
 		return fail(res, op, 'TrimmedDataAccessException',
-		    `The operation attempted to read past the oldest stream record in a shard: the iterator of shard ${sh.id} points at a trimmed record`);
+		    `${TRIMMED}: the iterator of shard ${sh.id} points at a ` +
+		    'trimmed record');
 	if (cfg.max_readers > 0) {
 		for (const [r, t] of sh.readers)
 			if (now - t > cfg.readers_window_ms)
@@ -1315,10 +1337,8 @@ async function streamsCall(req, res, op, body, scope) {
 	for (const m of required[op] || [])
 		if (typeof input[m] !== 'string' || input[m] === '')
 			return fail(res, op, 'ValidationException',
-			    `1 validation error detected: Value ${JSON.stringify(
-			    input[m] === undefined ? null : input[m])} at '` +
-			    m[0].toLowerCase() + m.slice(1) +
-			    '\' failed to satisfy constraint: Member must not be null');
+			    constraint(input[m] === undefined ? null : input[m],
+			    m[0].toLowerCase() + m.slice(1), 'not be null'));
 	if (input.ExclusiveStartShardId !== undefined &&
 	    typeof input.ExclusiveStartShardId !== 'string')
 		return fail(res, op, 'ValidationException',
@@ -1477,7 +1497,8 @@ async function control(req, res, body) {
 		if (input.next !== undefined) {
 			if (!isInt(input.next, 1) || n === Infinity)
 				return reply(400, { error:
-				    'next needs a count of shards >= 1 and a count of records' });
+				    'next needs a count of shards >= 1 and ' +
+				    'a count of records' });
 			for (let i = 0; i < input.next; i++)
 				pendingTrims.push({ count: n });
 			return reply(200, { planned: input.next });
@@ -1564,9 +1585,7 @@ function handle(req, res, body) {
 	if (tgt.startsWith(TARGET_STREAMS))
 		return streamsCall(req, res, op, body, scope).catch((e) => {
 			event('exception', { op, error: String(e.stack || e) });
-			send(res, op, 500, JSON.stringify({
-			    __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
-			    message: String(e) }));
+			fail(res, op, 'InternalServerError', String(e), 500);
 		});
 	forward(req, res, op, body);
 }

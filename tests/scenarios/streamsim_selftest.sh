@@ -27,8 +27,8 @@ cat >"$T/rules.json" <<'R'
 ]
 R
 proxy_start "$T/rules.json"
-sim_start --target "$PROXY" --rollover-ms 1000 --split-p 0.5 \
-    --max-open-shards 6 --prefill-shards 250 --seed 12
+sim_start --target "$PROXY" --split-p 0.5 --max-open-shards 6 \
+    --prefill-shards 250 --seed 12
 
 stat() { sim_get /__stats >"$T/stats.json" && json "$T/stats.json" "$1"; }
 at_least() { [ "$(stat "$1")" -ge "$2" ]; }
@@ -37,6 +37,7 @@ at_least() { [ "$(stat "$1")" -ge "$2" ]; }
 wait_for 60 "the stream to be found" at_least j.streams 1
 expect_eq "closed shards at start" "$(stat j.shards.closed)" 250
 [ "$(stat j.shards.open)" -le 3 ] || fail "too many open shards"
+sim_post /__config '{"rollover_ms": 1000}' >/dev/null || fail "config"
 
 simtool() { node "$ROOT/tests/node/ddbtool.js" --endpoint "$SIM" "$@"; }
 check() {

@@ -763,69 +763,65 @@ function learnScope(req) {
 	return scopes.get(k);
 }
 
-// Forward a request to DynamoDB Local; the answer's Date is the simulated
-// server's, the rest is relayed verbatim.
-function forward(req, res, op, body) {
-	const headers = Object.assign({}, req.headers);
-	headers.host = target.host;
-	const up = http.request({ host: target.hostname, port: target.port,
-	    method: req.method, path: req.url, headers, agent }, (ures) => {
-		const chunks = [];
-		ures.on('data', (c) => chunks.push(c));
-		ures.on('end', () => later(op, () => {
-			const b = Buffer.concat(chunks);
-			const h = Object.assign({}, ures.headers);
-			delete h['transfer-encoding'];
-			h['content-length'] = b.length;
-			h.date = httpDate();
-			res.writeHead(ures.statusCode, h);
-			res.end(b);
-		}));
-	});
-	up.on('error', () => req.socket.destroy());
-	up.end(body);
-}
-
-// One call of the follower to DynamoDB Local, as the given scope.
-function ddbl(scope, op, input) {
+// One request to DynamoDB Local: resolves to {status, headers, body}, or
+// to {error} when no whole answer came.
+function upstream(method, path, headers, body) {
 	return new Promise((resolve) => {
-		const body = Buffer.from(JSON.stringify(input));
 		const q = http.request({ host: target.hostname,
-		    port: target.port, method: 'POST', path: '/', agent,
-		    headers: {
-			'Content-Type': 'application/x-amz-json-1.0',
-			'X-Amz-Target': op,
-			'X-Amz-Date': '20150830T123600Z',
-			'Authorization': 'AWS4-HMAC-SHA256 Credential=' +
-			    scope.akid + '/20150830/' + scope.region +
-			    '/dynamodb/aws4_request, SignedHeaders=host, ' +
-			    'Signature=00',
-			'Content-Length': body.length } }, (r) => {
+		    port: target.port, method, path, headers, agent }, (r) => {
 			const chunks = [];
 			r.on('data', (c) => chunks.push(c));
-			r.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
-				let j = null;
-				try {
-					j = JSON.parse(text);
-				} catch (e) { /* reported below */ }
-				if (r.statusCode === 200 && j)
-					return resolve({ ok: true, j });
-				const code = j && j.__type ?
-				    j.__type.split('#').pop() : 'HTTP' +
-				    r.statusCode;
-				resolve({ ok: false, code, msg: text.slice(0, 200) });
-			});
-			r.on('error', (e) => resolve({ ok: false,
-			    code: 'network', msg: String(e) }));
-			r.on('close', () => resolve({ ok: false,
-			    code: 'network', msg: 'closed before the end' }));
+			r.on('end', () => resolve({ status: r.statusCode,
+			    headers: r.headers, body: Buffer.concat(chunks) }));
+			r.on('error', (e) => resolve({ error: String(e) }));
+			r.on('close', () => resolve({ error: 'closed early' }));
 		});
-		q.on('error', (e) => resolve({ ok: false, code: 'network',
-		    msg: String(e) }));
+		q.on('error', (e) => resolve({ error: String(e) }));
 		q.setTimeout(30000, () => q.destroy(new Error('timeout')));
 		q.end(body);
 	});
+}
+
+// Forward a client's request to DynamoDB Local; the answer's Date is the
+// simulated server's, the rest is relayed verbatim.
+async function forward(req, res, op, body) {
+	const u = await upstream(req.method, req.url, Object.assign({},
+	    req.headers, { host: target.host }), body);
+	if (u.error)
+		return req.socket.destroy();
+	later(op, () => {
+		const h = Object.assign({}, u.headers);
+		delete h['transfer-encoding'];
+		h['content-length'] = u.body.length;
+		h.date = httpDate();
+		res.writeHead(u.status, h);
+		res.end(u.body);
+	});
+}
+
+// One call of the follower to DynamoDB Local, as the given scope:
+// {ok: true, j} or {ok: false, code, msg}.
+async function ddbl(scope, op, input) {
+	const body = Buffer.from(JSON.stringify(input));
+	const u = await upstream('POST', '/', {
+		'Content-Type': 'application/x-amz-json-1.0',
+		'X-Amz-Target': op,
+		'X-Amz-Date': '20150830T123600Z',
+		'Authorization': 'AWS4-HMAC-SHA256 Credential=' + scope.akid +
+		    '/20150830/' + scope.region + '/dynamodb/aws4_request, ' +
+		    'SignedHeaders=host, Signature=00',
+		'Content-Length': body.length }, body);
+	if (u.error)
+		return { ok: false, code: 'network', msg: u.error };
+	const text = u.body.toString('utf8');
+	let j = null;
+	try {
+		j = JSON.parse(text);
+	} catch (e) { /* reported below */ }
+	if (u.status === 200 && j)
+		return { ok: true, j };
+	return { ok: false, code: j && j.__type ? j.__type.split('#').pop() :
+	    'HTTP' + u.status, msg: text.slice(0, 200) };
 }
 
 function followerError(what, r) {
@@ -1433,11 +1429,19 @@ function streamsFor(arg) {
 	return st ? [st] : null;
 }
 
-function shardFor(id) {
-	for (const st of streams.values())
-		if (st.byId.has(id))
-			return st.byId.get(id);
-	return null;
+// The listed shards a control call names: {shard: ID}, {stream: ARN} or
+// all; or what is wrong.
+function shardsFor(input) {
+	if (input.shard !== undefined) {
+		for (const st of streams.values())
+			if (st.byId.has(input.shard))
+				return [st.byId.get(input.shard)];
+		return 'no such shard';
+	}
+	const sts = streamsFor(input.stream);
+	if (!sts)
+		return 'no such stream';
+	return [].concat(...sts.map((s) => s.shards.filter((x) => x.listed)));
 }
 
 async function control(req, res, body) {
@@ -1503,19 +1507,9 @@ async function control(req, res, body) {
 				pendingTrims.push({ count: n });
 			return reply(200, { planned: input.next });
 		}
-		let list;
-		if (input.shard !== undefined) {
-			const sh = shardFor(input.shard);
-			if (!sh)
-				return reply(404, { error: 'no such shard' });
-			list = [sh];
-		} else {
-			const sts = streamsFor(input.stream);
-			if (!sts)
-				return reply(404, { error: 'no such stream' });
-			list = [].concat(...sts.map((s) =>
-			    s.shards.filter((x) => x.listed)));
-		}
+		const list = shardsFor(input);
+		if (typeof list === 'string')
+			return reply(404, { error: list });
 		let did = 0;
 		for (const sh of list) {
 			const k = trimShard(sh, n === Infinity ? total(sh) : n);
@@ -1527,18 +1521,9 @@ async function control(req, res, body) {
 		return reply(200, { trimmed: did });
 	}
 	case 'POST /__expire_iterators': {
-		let list;
-		if (input.shard !== undefined) {
-			const sh = shardFor(input.shard);
-			if (!sh)
-				return reply(404, { error: 'no such shard' });
-			list = [sh];
-		} else {
-			const sts = streamsFor(input.stream);
-			if (!sts)
-				return reply(404, { error: 'no such stream' });
-			list = [].concat(...sts.map((s) => s.shards));
-		}
+		const list = shardsFor(input);
+		if (typeof list === 'string')
+			return reply(404, { error: list });
 		if (input.after_calls !== undefined &&
 		    !isInt(input.after_calls, 0))
 			return reply(400, { error: 'after_calls must be >= 0' });

@@ -36,8 +36,9 @@
 //   --delay OP=MS            hold every OP answer MS ms (repeatable; any
 //                            table or Streams operation) [delay_ms]
 //   --prefill-shards N       a newly found stream starts with a history of
-//                            N closed, empty shards (chains and splits), the
-//                            live shards their descendants (default 0)
+//                            N closed, empty shards (chains and splits, at
+//                            most half of max_open_shards open at a time),
+//                            the live shards their descendants (default 0)
 //                            [prefill_shards]
 //   --poll-ms N              how often DynamoDB Local's streams are read
 //                            (default 100) [poll_ms]
@@ -105,9 +106,11 @@
 //                            retained records of one shard, or of every
 //                            shard of a stream / of every stream
 //   POST /__trim {next: K, count: N}
-//                            the next K shards created (default 1) lose
+//                            the next K shards that rollovers create lose
 //                            their first N records as soon as they arrive:
 //                            a child trimmed before anyone reads it
+//                            (a closed shard trimmed whole leaves the
+//                            stream at once)
 //   POST /__expire_iterators {shard?, stream?, after_calls?}
 //                            every iterator issued so far for that shard
 //                            (or stream, or all) is expired; with

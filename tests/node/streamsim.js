@@ -106,7 +106,8 @@
 //                            retained records of one shard, or of every
 //                            shard of a stream / of every stream
 //   POST /__trim {next: K, count: N}
-//                            the next K shards that rollovers create lose
+//                            the next K live shards created (by rollovers
+//                            or for a newly found stream) lose
 //                            their first N records as soon as they arrive:
 //                            a child trimmed before anyone reads it
 //                            (a closed shard trimmed whole leaves the

@@ -85,39 +85,71 @@ expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 }
 
+# node_server VAR WHAT SCRIPT ARG...: start a loopback test server of
+# tests/node that writes its port to --port-file; sets VAR to its URL.
+node_server() {
+	var=$1
+	what=$2
+	script=$3
+	shift 3
+	pf=$(mktemp "$T/port.XXXXXX")
+	rm -f "$pf"
+	node "$ROOT/tests/node/$script" --port-file "$pf" "$@" &
+	track $!
+	wait_for 60 "$what" test -s "$pf"
+	eval "$var=http://127.0.0.1:\$(cat \"\$pf\")"
+	export "$var"
+}
+
 # proxy_start [RULES_FILE] [--verify-sigv4]: a counting, fault-injecting
 # proxy in front of $ENDPOINT (tests/node/faultproxy.js); sets PROXY.
 proxy_start() {
-	pf=$(mktemp "$T/proxy.XXXXXX")
-	rm -f "$pf"
 	rules=""
 	if [ -n "${1:-}" ] && [ "$1" != "--verify-sigv4" ]; then
 		rules="--rules $1"
 		shift
 	fi
 	# shellcheck disable=SC2086
-	node "$ROOT/tests/node/faultproxy.js" --target "$ENDPOINT" \
-	    --port-file "$pf" $rules "$@" &
-	track $!
-	wait_for 10 "the fault proxy" test -s "$pf"
-	PROXY="http://127.0.0.1:$(cat "$pf")"
-	export PROXY
+	node_server PROXY "the fault proxy" faultproxy.js \
+	    --target "$ENDPOINT" $rules "$@"
+}
+
+# http_ctl METHOD URL [BODY]: a call to a test server's control interface;
+# prints the answer, fails (with the answer on stderr) unless it is 2xx.
+http_ctl() {
+	node -e 'const u = new URL(process.argv[2]);
+	    const q = require("http").request({host: u.hostname, port: u.port,
+	    path: u.pathname + u.search, method: process.argv[1]}, (r) => {
+	        let d = ""; r.on("data", (c) => d += c);
+	        r.on("end", () => {
+	            const ok = r.statusCode >= 200 && r.statusCode < 300;
+	            (ok ? process.stdout : process.stderr).write(d);
+	            process.exit(ok ? 0 : 1); }); });
+	    q.on("error", (e) => { console.error(String(e)); process.exit(1); });
+	    q.end(process.argv[3] || "")' "$@"
 }
 
 # proxy_get PATH: GET from the proxy's control interface (/__stats, ...).
-proxy_get() {
-	node -e 'require("http").get(process.argv[1], (r) => {
-	    let d = ""; r.on("data", (c) => d += c);
-	    r.on("end", () => process.stdout.write(d)); })' "$PROXY$1"
-}
+proxy_get() { http_ctl GET "$PROXY$1"; }
 
 # proxy_post PATH [BODY]
-proxy_post() {
-	node -e 'const u = new URL(process.argv[1]);
-	    const q = require("http").request({host: u.hostname, port: u.port,
-	    path: u.pathname, method: "POST"}, (r) => r.resume());
-	    q.end(process.argv[2] || "")' "$PROXY$1" "${2:-}"
+proxy_post() { http_ctl POST "$PROXY$1" "${2:-}" >/dev/null; }
+
+# sim_start [OPTION...]: the DynamoDB Streams simulator in front of
+# $ENDPOINT, or of the URL of a --target option (tests/node/streamsim.js;
+# options and model in tests/README.md). It answers once the streams that
+# exist are found; sets SIM, its URL for the table and the Streams calls.
+sim_start() {
+	node_server SIM "the Streams simulator" streamsim.js \
+	    --target "$ENDPOINT" "$@"
 }
+
+# sim_get PATH: GET from the simulator's control interface (/__stats, ...).
+sim_get() { http_ctl GET "$SIM$1"; }
+
+# sim_post PATH [JSON]: e.g. sim_post /__config '{"skew_ms": 600000}';
+# prints the answer.
+sim_post() { http_ctl POST "$SIM$1" "${2:-}"; }
 
 # json FILE EXPR: evaluate a JavaScript expression over the JSON in FILE
 # (bound to j), e.g. json stats.json 'j.puts'.

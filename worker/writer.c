@@ -137,10 +137,11 @@ too_large(struct writer *wr, const struct jspan *s, int del, size_t need)
 		key_part(key, sizeof(key), t->range.name,
 		    jscan_find(s, t->range.name, &v) == 1 ? &v : NULL);
 	writer_fail(wr, WORKER_EXIT_PERMANENT, "ItemTooLarge",
-	    "BatchWriteItem to %s: the %s with key %s takes %zu bytes as "
-	    "JSON, more than a request may hold (%zu): it can never be "
-	    "written", table(wr), del ? "delete" : "item", key,
-	    need + wr->empty_len, wr->body_max);
+	    "BatchWriteItem to %s: the %s with key %s needs a request of "
+	    "%zu bytes alone (its JSON, escapes included), more than one "
+	    "may hold (%zu): it can never be written", table(wr),
+	    del ? "delete" : "item", key, need + wr->empty_len,
+	    wr->body_max);
 }
 
 /*

@@ -1,5 +1,4 @@
 /* writer.c: pack, send, resend and acknowledge BatchWriteItem requests. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,20 +68,11 @@ unit_write(const struct writer_unit *u, size_t i, int *del)
 	return &u->items[i];
 }
 
-/* Stop for good: nothing in flight goes on, nothing new is sent. */
-static void writer_fail(struct writer *, int, const char *, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
+/* Stop for good (the caller says why with worker_fail): nothing in
+ * flight goes on, nothing new is sent. */
 static void
-writer_fail(struct writer *wr, int exit_code, const char *code,
-    const char *fmt, ...)
+writer_halt(struct writer *wr)
 {
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	wr->failed = 1;
 	for (unsigned i = 0; i < wr->nreqs; i++) {
 		struct writer_req *rq = wr->reqs[i];
@@ -94,7 +84,6 @@ writer_fail(struct writer *wr, int exit_code, const char *code,
 		rq->busy = 0;
 		wr->inflight--;
 	}
-	worker_fail(wr->w, exit_code, code, "%s", msg);
 }
 
 /* name=value for a log line: control characters masked, long values cut
@@ -136,7 +125,8 @@ too_large(struct writer *wr, const struct jspan *s, int del, size_t need)
 	if (t->range.name[0] != '\0')
 		key_part(key, sizeof(key), t->range.name,
 		    jscan_find(s, t->range.name, &v) == 1 ? &v : NULL);
-	writer_fail(wr, WORKER_EXIT_PERMANENT, "ItemTooLarge",
+	writer_halt(wr);
+	worker_fail(wr->w, WORKER_EXIT_PERMANENT, "ItemTooLarge",
 	    "BatchWriteItem to %s: the %s with key %s needs a request of "
 	    "%zu bytes alone (its JSON, escapes included), more than one "
 	    "may hold (%zu): it can never be written", table(wr),
@@ -303,7 +293,8 @@ req_done_cb(struct aws_call *c, void *arg)
 	if (c->status != AWS_OK) {
 		answer_note(rq, 0, 0);
 		req_release(rq);
-		writer_fail(wr, worker_exit_for(c->status), c->code,
+		writer_halt(wr);
+		worker_fail(wr->w, worker_exit_for(c->status), c->code,
 		    "BatchWriteItem to %s failed: %s", table(wr), c->msg);
 		return;
 	}
@@ -336,7 +327,8 @@ req_done_cb(struct aws_call *c, void *arg)
 	} else if (++rq->malformed > WRITER_MALFORMED_RETRIES) {
 		answer_note(rq, nun, 0);
 		req_release(rq);
-		writer_fail(wr, WORKER_EXIT_CRASH, "MalformedResponse",
+		writer_halt(wr);
+		worker_fail(wr->w, WORKER_EXIT_CRASH, "MalformedResponse",
 		    "BatchWriteItem to %s: malformed response %u times in a "
 		    "row", table(wr), rq->malformed);
 		return;

@@ -40,6 +40,7 @@ struct tw {
 	struct plan_pair pair;
 	struct worker	 w;
 	struct writer	*wr;
+	size_t		 body_max;	/* 0: the engine's own */
 
 	/* The items, their spans and how often each was acknowledged. */
 	char		**text;
@@ -267,12 +268,17 @@ make_items(struct tw *t, size_t n, const char *unit, size_t padlen)
 	}
 }
 
-/* Spans over every item, acks zeroed; units cut at the given sizes. */
+/* Spans over every item, acks zeroed; units cut at the given sizes (NULL:
+ * one unit of every item). */
 static void
 make_units(struct tw *t, const size_t *sizes, size_t nunits)
 {
-	size_t at = 0;
+	size_t at = 0, all = t->nitems;
 
+	if (sizes == NULL) {
+		sizes = &all;
+		nunits = 1;
+	}
 	t->spans = calloc(t->nitems, sizeof(*t->spans));
 	t->acked = calloc(t->nitems, sizeof(*t->acked));
 	for (size_t i = 0; i < t->nitems; i++) {
@@ -289,17 +295,23 @@ make_units(struct tw *t, const size_t *sizes, size_t nunits)
 	t->nunits = nunits;
 }
 
+/* An engine with the given lanes; unit u goes to lane u % lanes; sent. */
 static void
 start(struct tw *t, int lanes)
 {
 	t->wr = writer_new(&t->w);
 	writer_set_answer_hook(t->wr, answer_cb, t);
+	if (t->body_max > 0)
+		writer_set_body_max(t->wr, t->body_max);
 	for (int i = 0; i < lanes; i++) {
 		t->lanes[i].t = t;
 		t->lanes[i].id = i;
 		t->lanes[i].lane = writer_lane_new(t->wr, ack_cb,
 		    &t->lanes[i]);
 	}
+	for (size_t u = 0; u < t->nunits; u++)
+		writer_submit(t->lanes[u % (size_t)lanes].lane, &t->units[u]);
+	writer_pump(t->wr);
 }
 
 static int
@@ -362,9 +374,6 @@ test_writer_batches_of_25(void **state)
 	make_items(t, 60, "x", 40);
 	make_units(t, sizes, 2);
 	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_submit(t->lanes[0].lane, &t->units[1]);
-	writer_pump(t->wr);
 	run(t);
 	assert_false(writer_failed(t->wr));
 	assert_acked_once(t, 0, 60);
@@ -400,11 +409,11 @@ static void
 test_writer_packs_by_bytes(void **state)
 {
 	struct tw *t = *state;
-	size_t sizes[1] = { 20 }, body_max = 4096, empty, per, fit;
+	size_t body_max = 4096, empty, per, fit;
 	struct buf b;
 
 	make_items(t, 20, "y", 900);
-	make_units(t, sizes, 1);
+	make_units(t, NULL, 0);
 	buf_init(&b, 0);
 	assert_int_equal(ddb_batch_begin(&b, "dst"), 0);
 	assert_int_equal(ddb_batch_end(&b, 1), 0);
@@ -414,10 +423,8 @@ test_writer_packs_by_bytes(void **state)
 	fit = (body_max - empty + 1) / per;
 	assert_true(fit >= 2 && fit < 20);
 	t->pair.max_inflight = 1;	/* requests in packing order */
+	t->body_max = body_max;
 	start(t, 1);
-	writer_set_body_max(t->wr, body_max);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
 	run(t);
 	assert_acked_once(t, 0, 20);
 	assert_int_equal(fakehttp_count(t->fk), (20 + fit - 1) / fit);
@@ -440,13 +447,11 @@ static void
 test_writer_escape_heavy_items_split(void **state)
 {
 	struct tw *t = *state;
-	size_t sizes[1] = { 25 }, total = 0;
+	size_t total = 0;
 
 	make_items(t, 25, "\\u0001", 390000);
-	make_units(t, sizes, 1);
+	make_units(t, NULL, 0);
 	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
 	run(t);
 	assert_false(writer_failed(t->wr));
 	assert_int_equal(t->w.exit_code, 0);
@@ -463,6 +468,18 @@ test_writer_escape_heavy_items_split(void **state)
 	assert_true(total > 16u * 1024 * 1024);
 }
 
+/* The items as one unit, one request at a time, until the pair stops. */
+static void
+fails_with(struct tw *t, int exit_code)
+{
+	make_units(t, NULL, 0);
+	t->pair.max_inflight = 1;
+	start(t, 1);
+	run(t);
+	assert_true(writer_failed(t->wr));
+	assert_int_equal(t->w.exit_code, exit_code);
+}
+
 /*
  * A write whose PutRequest alone is over the limit: a permanent error
  * naming its key (a long value shortened), and nothing sent after it.
@@ -471,7 +488,7 @@ static void
 test_writer_unfit_item_fails(void **state)
 {
 	struct tw *t = *state;
-	size_t sizes[1] = { 3 }, huge;
+	size_t huge;
 	char key[256];
 
 	strlcpy(t->w.dst_tab.range.name, "pk2", sizeof(t->w.dst_tab.range.name));
@@ -480,14 +497,7 @@ test_writer_unfit_item_fails(void **state)
 	key[200] = '\0';
 	huge = add_item(t, key, "z", WRITER_BODY_MAX);
 	make_items(t, 1, "x", 10);
-	make_units(t, sizes, 1);
-	t->pair.max_inflight = 1;
-	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
-	run(t);
-	assert_true(writer_failed(t->wr));
-	assert_int_equal(t->w.exit_code, WORKER_EXIT_PERMANENT);
+	fails_with(t, WORKER_EXIT_PERMANENT);
 	assert_non_null(strstr(t->w.error, "dst"));
 	assert_non_null(strstr(t->w.error, "pk={\"S\":\"hhhh"));
 	assert_non_null(strstr(t->w.error, "... (208 bytes)"));
@@ -511,7 +521,6 @@ static void
 test_writer_unprocessed_resent(void **state)
 {
 	struct tw *t = *state;
-	size_t sizes[1] = { 25 };
 	const char *tail = ",\"ReturnConsumedCapacity\":\"TOTAL\"}";
 
 	setenv("DDB_SYNC_THROTTLE_BASE_MS", "8", 1);
@@ -520,11 +529,9 @@ test_writer_unprocessed_resent(void **state)
 	t->unprocessed[1] = 20;		/* no progress */
 	t->unprocessed[2] = 10;		/* progress */
 	make_items(t, 25, "u", 30);
-	make_units(t, sizes, 1);
+	make_units(t, NULL, 0);
 	aws_policy_default(&t->w.dst.policy);
 	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
 	run(t);
 	unsetenv("DDB_SYNC_THROTTLE_BASE_MS");
 	assert_false(writer_failed(t->wr));
@@ -550,48 +557,45 @@ test_writer_unprocessed_resent(void **state)
 	}
 }
 
-/* Unreadable answers: resent up to the one limit, then the pair stops. */
+/*
+ * spoil unreadable answers in a row, then good ones: resent up to the one
+ * limit (WRITER_MALFORMED_RETRIES) and written, or, beyond it, the pair
+ * stops (a restart may heal it).
+ */
 static void
-test_writer_malformed_limit(void **state)
+malformed(struct tw *t, int spoil)
 {
-	struct tw *t = *state;
-	size_t sizes[1] = { 5 };
+	int fails = spoil > WRITER_MALFORMED_RETRIES;
 
 	t->mode = FAKE_MALFORMED;
-	t->malformed = 1000;
+	t->malformed = spoil;
 	make_items(t, 5, "m", 10);
-	make_units(t, sizes, 1);
+	make_units(t, NULL, 0);
 	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
 	run(t);
-	assert_true(writer_failed(t->wr));
+	run_for(t, 200);
+	assert_int_equal(fakehttp_count(t->fk), WRITER_MALFORMED_RETRIES + 1);
+	assert_int_equal(writer_failed(t->wr), fails);
+	assert_int_equal(t->ack_calls, !fails);
+	if (!fails) {
+		assert_acked_once(t, 0, 5);
+		return;
+	}
 	assert_int_equal(t->w.exit_code, WORKER_EXIT_CRASH);
 	assert_non_null(strstr(t->w.error, "dst"));
 	assert_non_null(strstr(t->w.error, "malformed"));
-	run_for(t, 200);
-	assert_int_equal(fakehttp_count(t->fk), WRITER_MALFORMED_RETRIES + 1);
-	assert_int_equal(t->ack_calls, 0);
 }
 
-/* Fewer unreadable answers in a row than the limit: written. */
+static void
+test_writer_malformed_limit(void **state)
+{
+	malformed(*state, 1000);
+}
+
 static void
 test_writer_malformed_recovers(void **state)
 {
-	struct tw *t = *state;
-	size_t sizes[1] = { 5 };
-
-	t->mode = FAKE_MALFORMED;
-	t->malformed = WRITER_MALFORMED_RETRIES;
-	make_items(t, 5, "m", 10);
-	make_units(t, sizes, 1);
-	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
-	run(t);
-	assert_false(writer_failed(t->wr));
-	assert_acked_once(t, 0, 5);
-	assert_int_equal(fakehttp_count(t->fk), WRITER_MALFORMED_RETRIES + 1);
+	malformed(*state, WRITER_MALFORMED_RETRIES);
 }
 
 /* A ValidationException stops the pair at once: nothing more is sent. */
@@ -599,21 +603,13 @@ static void
 test_writer_validation_fails(void **state)
 {
 	struct tw *t = *state;
-	size_t sizes[1] = { 100 };
 
 	fakehttp_set_handler(t->fk, NULL, NULL);
 	fakehttp_add(t->fk, "POST", "/", 400, "{\"__type\":\"com.amazon.coral."
 	    "validate#ValidationException\",\"message\":\"Item size has "
 	    "exceeded the maximum allowed size\"}");
 	make_items(t, 100, "v", 10);
-	make_units(t, sizes, 1);
-	t->pair.max_inflight = 1;
-	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
-	run(t);
-	assert_true(writer_failed(t->wr));
-	assert_int_equal(t->w.exit_code, WORKER_EXIT_PERMANENT);
+	fails_with(t, WORKER_EXIT_PERMANENT);
 	assert_non_null(strstr(t->w.error, "BatchWriteItem to dst failed"));
 	assert_non_null(strstr(t->w.error, "Item size has exceeded"));
 	run_for(t, 300);
@@ -625,62 +621,54 @@ test_writer_validation_fails(void **state)
 	assert_int_equal(fakehttp_count(t->fk), 1);
 }
 
-/* Stop: the requests in flight finish and are acknowledged, no new one
- * is sent. */
+/*
+ * Stop with 100 items, two requests in flight answered after delay_ms:
+ * they finish and are acknowledged within the stop timeout (timeout_ms),
+ * or are abandoned after it, unacknowledged; no new request is sent.
+ */
 static void
-test_writer_stop_drains(void **state)
+stop(struct tw *t, int delay_ms, const char *timeout_ms)
 {
-	struct tw *t = *state;
-	size_t sizes[1] = { 100 };
 	int64_t end = clock_ms() + 30000;
+	int abandon = delay_ms > atoi(timeout_ms);
 
-	t->delay_ms = 300;
+	setenv("DDB_SYNC_STOP_TIMEOUT_MS", timeout_ms, 1);
+	t->delay_ms = delay_ms;
 	make_items(t, 100, "s", 10);
-	make_units(t, sizes, 1);
+	make_units(t, NULL, 0);
 	t->pair.max_inflight = 2;
 	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
+	unsetenv("DDB_SYNC_STOP_TIMEOUT_MS");
 	assert_int_equal(writer_inflight(t->wr), 2);
 	writer_stop(t->wr);
 	assert_false(writer_drained(t->wr));
 	while (!writer_drained(t->wr) && clock_ms() < end)
-		http_run(t->w.http, 50);
-	assert_int_equal(writer_inflight(t->wr), 0);
-	run_for(t, 200);
-	assert_int_equal(fakehttp_count(t->fk), 2);
-	assert_int_equal(t->ack_calls, 2);
-	assert_acked_once(t, 0, 50);
-	for (size_t i = 50; i < 100; i++)
-		assert_int_equal(t->acked[i], 0);
-	assert_false(writer_failed(t->wr));
+		http_run(t->w.http, 20);
+	assert_int_equal(writer_inflight(t->wr), abandon ? 2 : 0);
+	if (abandon) {
+		writer_free(t->wr);
+		t->wr = NULL;
+	} else
+		run_for(t, 200);
+	assert_int_equal(t->ack_calls, abandon ? 0 : 2);
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(t->acked[i], !abandon && i < 50);
+	if (!abandon) {
+		assert_int_equal(fakehttp_count(t->fk), 2);
+		assert_false(writer_failed(t->wr));
+	}
 }
 
-/* Stop with answers slower than the stop timeout: abandoned, no ack. */
+static void
+test_writer_stop_drains(void **state)
+{
+	stop(*state, 300, "30000");
+}
+
 static void
 test_writer_stop_abandons(void **state)
 {
-	struct tw *t = *state;
-	size_t sizes[1] = { 30 };
-	int64_t end = clock_ms() + 30000;
-
-	setenv("DDB_SYNC_STOP_TIMEOUT_MS", "100", 1);
-	t->delay_ms = 5000;
-	make_items(t, 30, "a", 10);
-	make_units(t, sizes, 1);
-	start(t, 1);
-	unsetenv("DDB_SYNC_STOP_TIMEOUT_MS");
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
-	assert_int_equal(writer_inflight(t->wr), 2);
-	writer_stop(t->wr);
-	while (!writer_drained(t->wr) && clock_ms() < end)
-		http_run(t->w.http, 20);
-	assert_true(writer_drained(t->wr));
-	assert_int_equal(writer_inflight(t->wr), 2);
-	writer_free(t->wr);
-	t->wr = NULL;
-	assert_int_equal(t->ack_calls, 0);
+	stop(*state, 5000, "100");
 }
 
 /* Never more requests in flight than the limit, which can change while
@@ -689,16 +677,13 @@ static void
 test_writer_concurrency_limit(void **state)
 {
 	struct tw *t = *state;
-	size_t sizes[1] = { 500 };
 	int64_t end = clock_ms() + 60000;
 
 	t->delay_ms = 10;
 	make_items(t, 500, "c", 10);
-	make_units(t, sizes, 1);
+	make_units(t, NULL, 0);
 	t->pair.max_inflight = 3;
 	start(t, 1);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_pump(t->wr);
 	while (t->ack_calls < 6 && clock_ms() < end)
 		http_run(t->w.http, 20);
 	assert_int_equal(t->max_inflight, 3);
@@ -724,9 +709,6 @@ test_writer_lanes_round_robin(void **state)
 	make_units(t, sizes, 2);
 	t->pair.max_inflight = 1;
 	start(t, 2);
-	writer_submit(t->lanes[0].lane, &t->units[0]);
-	writer_submit(t->lanes[1].lane, &t->units[1]);
-	writer_pump(t->wr);
 	run(t);
 	assert_acked_once(t, 0, 200);
 	assert_int_equal(t->ack_calls, 8);

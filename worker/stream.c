@@ -228,6 +228,26 @@ shard_malformed(struct st_shard *sh, const char *op, void (*again)(void *))
 	    again, sh);
 }
 
+/* A shard's read that failed for good: a vanished shard is a gap, any
+ * other error stops the pair. 1 if so, 0 if the call succeeded. */
+static int
+shard_call_failed(struct st_shard *sh, struct aws_call *c)
+{
+	struct stream *st = sh->st;
+
+	if (c->status == AWS_OK)
+		return 0;
+	if (c->status == AWS_NOT_FOUND)
+		gap(st, "shard %s disappeared from the stream before it was "
+		    "fully applied", sh->id);
+	else {
+		st->failed = 1;
+		worker_fail(st->w, worker_exit_for(c->status), c->code,
+		    "%s on shard %s failed: %s", c->op, sh->id, c->msg);
+	}
+	return 1;
+}
+
 static void
 iter_done_cb(struct aws_call *c, void *arg)
 {
@@ -245,18 +265,8 @@ iter_done_cb(struct aws_call *c, void *arg)
 		    "24-hour retention", sh->id);
 		return;
 	}
-	if (c->status == AWS_NOT_FOUND) {
-		gap(st, "shard %s disappeared from the stream before it was "
-		    "fully applied", sh->id);
+	if (shard_call_failed(sh, c))
 		return;
-	}
-	if (c->status != AWS_OK) {
-		st->failed = 1;
-		worker_fail(st->w, worker_exit_for(c->status), c->code,
-		    "GetShardIterator for shard %s failed: %s", sh->id,
-		    c->msg);
-		return;
-	}
 	free(sh->iter);
 	sh->iter = NULL;
 	/* An answer that cannot be read is not "no iterator": that would
@@ -436,17 +446,8 @@ records_done_cb(struct aws_call *c, void *arg)
 		shard_start(sh);	/* raced the trim horizon: retry */
 		return;
 	}
-	if (c->status == AWS_NOT_FOUND) {
-		gap(st, "shard %s disappeared from the stream before it was "
-		    "fully applied", sh->id);
+	if (shard_call_failed(sh, c))
 		return;
-	}
-	if (c->status != AWS_OK) {
-		st->failed = 1;
-		worker_fail(w, worker_exit_for(c->status), c->code,
-		    "GetRecords on shard %s failed: %s", sh->id, c->msg);
-		return;
-	}
 	pg = xcalloc(1, sizeof(*pg));
 	pg->body = buf_steal(&c->xfer.resp, &pg->len);
 	if (pg->body == NULL ||

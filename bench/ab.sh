@@ -57,35 +57,31 @@ tool create-table ssrc --hash pk:S --stream NEW_AND_OLD_IMAGES
 "$AFTER/ddb-sync-load" --endpoint-url "$URL" --table ssrc \
     --count "$SITEMS" --size 1000 2>/dev/null
 
-backfill() {	# VARIANT ROUND
-	d=dst-$1-$2
+# One copy into a fresh table, checked by the independent reader:
+# measure NAME VARIANT ROUND SOURCE COUNT FLAGS... A backfill ends by
+# itself; a stream is stopped once it has caught up.
+measure() {
+	name=$1 v=$2 r=$3 src=$4 n=$5
+	shift 5
+	d=$(echo "$name-$v-$r" | tr _ -)
 	tool create-table "$d" --hash pk:S
 	t0=$(now)
-	"$(bin "$1")/ddb-sync" --status=off --input-table src --output-table "$d" \
-	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
-	    --stream=false --state-dir "$OUT/$d" >"$OUT/$d.log" 2>&1
-	t1=$(now)
-	tool compare src "$d" >/dev/null || { echo "ab: $d differs" >&2; exit 1; }
-	rec backfill_items_per_s "$1" "$2" "$(rate "$ITEMS" "$t0" "$t1")"
-	tool delete-table "$d" >/dev/null
-}
-stream() {	# VARIANT ROUND
-	d=sdst-$1-$2
-	tool create-table "$d" --hash pk:S
-	t0=$(now)
-	"$(bin "$1")/ddb-sync" --status=off --input-table ssrc --output-table "$d" \
-	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
-	    --backfill=false --state-dir "$OUT/$d" >"$OUT/$d.log" 2>&1 &
+	"$(bin "$v")/ddb-sync" --status=off --input-table "$src" \
+	    --output-table "$d" --input-endpoint-url "$URL" \
+	    --output-endpoint-url "$URL" --state-dir "$OUT/$d" "$@" \
+	    >"$OUT/$d.log" 2>&1 &
 	sp=$!
-	while ! grep -q "Caught up" "$OUT/$d.log" 2>/dev/null; do
-		kill -0 $sp 2>/dev/null || { cat "$OUT/$d.log" >&2; exit 1; }
+	while kill -0 $sp 2>/dev/null; do
+		if grep -q "Caught up" "$OUT/$d.log"; then
+			kill -INT $sp
+			break
+		fi
 		sleep 0.05
 	done
 	t1=$(now)
-	kill -INT $sp
 	wait $sp || true
-	tool compare ssrc "$d" >/dev/null || { echo "ab: $d differs" >&2; exit 1; }
-	rec stream_changes_per_s "$1" "$2" "$(rate "$SITEMS" "$t0" "$t1")"
+	tool compare "$src" "$d" >/dev/null || { echo "ab: $d differs" >&2; exit 1; }
+	rec "$name" "$v" "$r" "$(rate "$n" "$t0" "$t1")"
 	tool delete-table "$d" >/dev/null
 }
 fake_start() {	# DELAY_MS ITEMS; sets FURL
@@ -114,8 +110,13 @@ fake() {	# VARIANT ROUND DELAY_MS IN_FLIGHT
     --stream=false --state-dir "$OUT/warm" >"$OUT/warm.log" 2>&1
 for r in $(seq 1 "$ROUNDS"); do
 	if [ $((r % 2)) -eq 1 ]; then o="before after"; else o="after before"; fi
-	for v in $o; do backfill "$v" "$r"; done
-	for v in $o; do stream "$v" "$r"; done
+	for v in $o; do
+		measure backfill_items_per_s "$v" "$r" src "$ITEMS" --stream=false
+	done
+	for v in $o; do
+		measure stream_changes_per_s "$v" "$r" ssrc "$SITEMS" \
+		    --backfill=false
+	done
 	[ "${AB_FAKE:-1}" = 1 ] || continue
 	for v in $o; do fake "$v" "$r" 0 8; done
 	for v in $o; do fake "$v" "$r" 10 16; done

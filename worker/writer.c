@@ -32,7 +32,7 @@ struct writer_lane {
 
 struct writer {
 	struct worker	*w;
-	struct writer_req **reqs;	/* slots, allocated as the limit grows */
+	struct writer_req **reqs;	/* slots, made as the limit grows */
 	unsigned	 nreqs;
 	unsigned	 inflight;
 	unsigned	 limit;

@@ -80,7 +80,7 @@ struct writer_unit {
 	size_t		 n;
 
 	/* The engine's. */
-	size_t		 sent;		/* writes handed to requests, in order */
+	size_t		 sent;		/* writes handed to requests */
 	struct writer_unit *next;	/* lane FIFO */
 };
 
@@ -108,7 +108,7 @@ struct writer_answer {
 	long		 unprocessed;	/* left unprocessed; -1 unreadable */
 	unsigned	 rounds;	/* resends without progress (backoff) */
 	double		 wcu;		/* consumed capacity it reported */
-	unsigned	 inflight;	/* requests in flight, this one included */
+	unsigned	 inflight;	/* in flight, this one included */
 };
 typedef void (*writer_answer_fn)(const struct writer_answer *, void *arg);
 

@@ -491,7 +491,8 @@ test_writer_unfit_item_fails(void **state)
 	size_t huge;
 	char key[256];
 
-	strlcpy(t->w.dst_tab.range.name, "pk2", sizeof(t->w.dst_tab.range.name));
+	strlcpy(t->w.dst_tab.range.name, "pk2",
+	    sizeof(t->w.dst_tab.range.name));
 	make_items(t, 1, "x", 10);
 	memset(key, 'h', 200);
 	key[200] = '\0';

@@ -1,4 +1,5 @@
 /* backfill.c: parallel Scan of the source, BatchWriteItem into the destination. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "report.h"
 #include "testhook.h"
 #include "worker.h"
+#include "writer.h"
 #include "xmalloc.h"
 #include "xtime.h"
 
@@ -16,23 +18,23 @@
  * item's JSON is copied once, verbatim, into a BatchWriteItem body. A page
  * stays in memory until every item on it is acknowledged; the segment's
  * checkpoint then moves to that page's LastEvaluatedKey, in page order, so a
- * restart redoes at most the pages that were still buffered.
+ * restart redoes at most the pages that were still buffered. The pages go
+ * to the write engine (writer.c) as units of one lane, so its requests take
+ * 25 items from any pages.
  */
 
-#define BF_BATCH_MAX		25
-#define BF_MALFORMED_RETRIES	3
+#define BF_MALFORMED_RETRIES	3	/* unreadable Scan answers in a row */
 
 struct bf_seg;
 
 struct bf_page {
 	struct bf_page	*next;		/* segment FIFO */
-	struct bf_page	*rnext;		/* pages with unbatched items */
+	struct writer_unit unit;	/* its items, handed to the writer */
 	struct bf_seg	*seg;
 	char		*body;		/* the Scan response, owned */
 	size_t		 bodylen;
 	struct jspan	*items;
 	size_t		 nitems;
-	size_t		 batched;	/* items handed to batches */
 	size_t		 acked;		/* items confirmed written */
 	char		*lek;		/* NULL on the segment's last page */
 };
@@ -51,31 +53,12 @@ struct bf_seg {
 	unsigned	 npages;
 };
 
-struct bf_ref {
-	struct bf_page	*pg;
-	uint32_t	 n;
-};
-
-struct bf_batch {
-	struct backfill	*bf;
-	struct aws_call	 call;
-	struct bf_ref	 refs[BF_BATCH_MAX];
-	unsigned	 nrefs;
-	unsigned	 nitems;
-	unsigned	 rounds;	/* resends without progress */
-	long		 unprocessed;
-	struct http_timer timer;
-	int		 busy;
-};
-
 struct backfill {
 	struct worker	*w;
 	struct bf_seg	*segs;
 	size_t		 nsegs;
-	struct bf_batch	*batches;
-	unsigned	 nbatches;
-	unsigned	 inflight;
-	struct bf_page	*ready_head, *ready_tail;
+	struct writer	*wr;
+	struct writer_lane *lane;
 	size_t		 buffered;	/* bytes of page bodies held */
 	size_t		 buffer_max;
 	unsigned	 pages_per_seg;
@@ -88,6 +71,13 @@ struct backfill {
 };
 
 static void pump(struct backfill *);
+
+/* A Scan or the writer has failed: the run ends. */
+static int
+bf_failed(const struct backfill *bf)
+{
+	return bf->failed || (bf->wr != NULL && writer_failed(bf->wr));
+}
 
 uint32_t
 backfill_auto_page_size(int64_t item_count, int64_t size_bytes)
@@ -132,17 +122,6 @@ backfill_auto_segments(int64_t item_count, int64_t size_bytes,
 	if (s > pages)
 		s = pages;
 	return (uint32_t)(s < 1 ? 1 : s);
-}
-
-static void
-ready_push(struct backfill *bf, struct bf_page *pg)
-{
-	pg->rnext = NULL;
-	if (bf->ready_tail != NULL)
-		bf->ready_tail->rnext = pg;
-	else
-		bf->ready_head = pg;
-	bf->ready_tail = pg;
 }
 
 static void
@@ -206,7 +185,7 @@ scan_retry_cb(void *arg)
 {
 	struct bf_seg *seg = arg;
 
-	if (!seg->bf->stopping && !seg->bf->failed)
+	if (!seg->bf->stopping && !bf_failed(seg->bf))
 		scan_start(seg);
 }
 
@@ -221,7 +200,7 @@ scan_done_cb(struct aws_call *c, void *arg)
 	char *body;
 
 	seg->scanning = 0;
-	if (bf->failed)
+	if (bf_failed(bf))
 		return;
 	if (c->status != AWS_OK) {
 		bf->failed = 1;
@@ -276,158 +255,37 @@ scan_done_cb(struct aws_call *c, void *arg)
 		seg->head = pg;
 	seg->tail = pg;
 	seg->npages++;
-	if (pg->nitems > 0)
-		ready_push(bf, pg);
-	else
+	if (pg->nitems > 0) {
+		pg->unit.items = pg->items;
+		pg->unit.n = pg->nitems;
+		writer_submit(bf->lane, &pg->unit);
+	} else
 		seg_advance(seg);	/* an empty page still moves the key */
 	testhook("scan-page");
 	pump(bf);
 }
 
-static void batch_done_cb(struct aws_call *, void *);
-
+/* A request is written: its items' pages move towards release. */
 static void
-batch_resend_cb(void *arg)
+batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 {
-	struct bf_batch *b = arg;
-
-	if (b->bf->failed) {
-		b->busy = 0;
-		b->bf->inflight--;
-		return;
-	}
-	aws_call_start(&b->call, batch_done_cb, b);
-}
-
-/* Every request of the batch is written: release its items. */
-static void
-batch_complete(struct bf_batch *b)
-{
-	struct backfill *bf = b->bf;
+	struct backfill *bf = arg;
 	struct worker *w = bf->w;
+	uint64_t n = 0;
 
-	for (unsigned i = 0; i < b->nrefs; i++) {
-		struct bf_page *pg = b->refs[i].pg;
+	for (unsigned i = 0; i < nparts; i++) {
+		struct bf_page *pg = (struct bf_page *)(void *)((char *)
+		    parts[i].unit - offsetof(struct bf_page, unit));
 
-		pg->acked += b->refs[i].n;
+		pg->acked += parts[i].n;
+		n += parts[i].n;
 		if (pg->acked == pg->nitems)
 			seg_advance(pg->seg);
 	}
-	bf->written_run += b->nitems;
-	w->prog.items_written += b->nitems;
+	bf->written_run += n;
+	w->prog.items_written += n;
 	testhook("batch-acked");
-	b->busy = 0;
-	b->nrefs = b->nitems = 0;
-	bf->inflight--;
-}
-
-static void
-batch_done_cb(struct aws_call *c, void *arg)
-{
-	struct bf_batch *b = arg;
-	struct backfill *bf = b->bf;
-	struct worker *w = bf->w;
-	struct jspan un;
-	long nun;
-	double wcu;
-	uint64_t delay;
-
-	if (bf->failed) {
-		b->busy = 0;
-		bf->inflight--;
-		return;
-	}
-	if (c->status != AWS_OK) {
-		b->busy = 0;
-		bf->inflight--;
-		bf->failed = 1;
-		worker_fail(w, worker_exit_for(c->status), c->code,
-		    "BatchWriteItem to %s failed: %s", w->pair->output.table,
-		    c->msg);
-		return;
-	}
-	if (ddb_parse_batch(c->body, c->bodylen, &un, &nun, &wcu) == -1) {
-		/* The request is intact in c->req: send it again. */
-		log_warnx("BatchWriteItem: malformed response, resending");
-		nun = -1;
-	} else
-		w->prog.wcu += wcu;
-	if (nun == 0) {
-		batch_complete(b);
-		pump(bf);
-		return;
-	}
-	if (nun > 0) {
-		/* Progress resets the backoff (aws-protocol-notes 4.3). */
-		if (nun < b->unprocessed)
-			b->rounds = 0;
-		b->unprocessed = nun;
-		w->unprocessed++;
-		if (ddb_batch_resend_body(&c->req, &un,
-		    w->pair->consumed_capacity) == -1)
-			fatalx("resend body too large");
-	}
-	b->rounds++;
-	if (nun < 0 && b->rounds > BF_MALFORMED_RETRIES) {
-		b->busy = 0;
-		bf->inflight--;
-		bf->failed = 1;
-		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-		    "BatchWriteItem to %s: malformed responses",
-		    w->pair->output.table);
-		return;
-	}
-	delay = retry_backoff_ms(b->rounds, c->cl->policy.throttle_base_ms / 4,
-	    c->cl->policy.cap_ms, retry_random());
-	http_timer_set(w->http, &b->timer, (int64_t)delay, batch_resend_cb, b);
-}
-
-static struct bf_batch *
-batch_slot(struct backfill *bf)
-{
-	for (unsigned i = 0; i < bf->nbatches; i++)
-		if (!bf->batches[i].busy)
-			return &bf->batches[i];
-	return NULL;
-}
-
-/* Fill a batch with up to 25 items from the ready pages and send it. */
-static void
-batch_start(struct backfill *bf, struct bf_batch *b)
-{
-	struct worker *w = bf->w;
-	struct jspan spans[BF_BATCH_MAX];
-	unsigned n = 0;
-
-	b->nrefs = b->nitems = 0;
-	b->rounds = 0;
-	b->unprocessed = BF_BATCH_MAX + 1;
-	while (n < BF_BATCH_MAX && bf->ready_head != NULL) {
-		struct bf_page *pg = bf->ready_head;
-		size_t take = pg->nitems - pg->batched;
-
-		if (take > BF_BATCH_MAX - n)
-			take = BF_BATCH_MAX - n;
-		memcpy(&spans[n], &pg->items[pg->batched],
-		    take * sizeof(spans[0]));
-		b->refs[b->nrefs].pg = pg;
-		b->refs[b->nrefs].n = (uint32_t)take;
-		b->nrefs++;
-		pg->batched += take;
-		n += (unsigned)take;
-		if (pg->batched == pg->nitems) {
-			bf->ready_head = pg->rnext;
-			if (bf->ready_head == NULL)
-				bf->ready_tail = NULL;
-		}
-	}
-	b->nitems = n;
-	if (ddb_batch_put_body(&b->call.req, w->pair->output.table, spans,
-	    n, w->pair->consumed_capacity) == -1)
-		fatalx("batch body too large");
-	b->busy = 1;
-	bf->inflight++;
-	aws_call_start(&b->call, batch_done_cb, b);
+	pump(bf);
 }
 
 static void
@@ -436,7 +294,7 @@ finish(struct backfill *bf)
 	for (size_t i = 0; i < bf->nsegs; i++)
 		if (!bf->segs[i].ck->done)
 			return;
-	if (bf->inflight > 0)
+	if (writer_inflight(bf->wr) > 0)
 		return;
 	bf->complete = 1;
 }
@@ -444,13 +302,10 @@ finish(struct backfill *bf)
 static void
 pump(struct backfill *bf)
 {
-	struct bf_batch *b;
-
-	if (bf->failed || bf->complete)
+	if (bf_failed(bf) || bf->complete)
 		return;
 	if (!bf->stopping) {
-		while (bf->ready_head != NULL && (b = batch_slot(bf)) != NULL)
-			batch_start(bf, b);
+		writer_pump(bf->wr);
 		for (size_t i = 0; i < bf->nsegs; i++) {
 			struct bf_seg *seg = &bf->segs[i];
 
@@ -526,7 +381,7 @@ setup_segments(struct backfill *bf)
 			return -1;
 		log_info("Backfill starting: %u segments%s, page size %u, "
 		    "%u writes in flight", total, p->total_segments ? "" :
-		    " (automatic)", bf->page_size, bf->nbatches);
+		    " (automatic)", bf->page_size, writer_limit(bf->wr));
 		return 0;
 	}
 	/* Resume: the plan must describe the same split. */
@@ -563,7 +418,7 @@ backfill_run(struct worker *w)
 	struct checkpoint *ck = &w->ckpt;
 	uint64_t base = 0;
 	uint32_t done = 0;
-	int64_t stop_deadline = 0, stop_ms, warn_ms;
+	int64_t warn_ms;
 	int rc;
 	char dur[32];
 
@@ -572,21 +427,20 @@ backfill_run(struct worker *w)
 	bf.page_size = w->pair->page_size ? w->pair->page_size :
 	    backfill_auto_page_size(w->src_tab.item_count,
 	    w->src_tab.size_bytes);
-	bf.nbatches = w->pair->max_inflight ? w->pair->max_inflight :
-	    (unsigned)env_ms("DDB_SYNC_MAX_INFLIGHT", WORKER_DEFAULT_INFLIGHT);
-	if (bf.nbatches == 0)
-		bf.nbatches = 1;
 	bf.buffer_max = (size_t)env_ms("DDB_SYNC_BUFFER_BYTES",
 	    WORKER_BUFFER_BYTES);
 	bf.pages_per_seg = (unsigned)env_ms("DDB_SYNC_PAGES_PER_SEGMENT",
 	    WORKER_PAGES_PER_SEG);
 	if (bf.pages_per_seg == 0)
 		bf.pages_per_seg = 1;
-	stop_ms = env_ms("DDB_SYNC_STOP_TIMEOUT_MS", 10000);
 	warn_ms = env_ms("DDB_SYNC_RETENTION_WARN_MS", 20LL * 3600 * 1000);
+	bf.wr = writer_new(w);
+	bf.lane = writer_lane_new(bf.wr, batch_ack_cb, &bf);
 
-	if (setup_segments(&bf) == -1)
+	if (setup_segments(&bf) == -1) {
+		writer_free(bf.wr);
 		return -1;
+	}
 	bf.nsegs = ck->nsegments;
 	bf.segs = xcalloc(bf.nsegs, sizeof(*bf.segs));
 	for (size_t i = 0; i < bf.nsegs; i++) {
@@ -601,11 +455,6 @@ backfill_run(struct worker *w)
 		if (seg->ck->done)
 			done++;
 	}
-	bf.batches = xcalloc(bf.nbatches, sizeof(*bf.batches));
-	for (unsigned i = 0; i < bf.nbatches; i++) {
-		bf.batches[i].bf = &bf;
-		aws_call_init(&bf.batches[i].call, &w->dst, "BatchWriteItem");
-	}
 	w->prog.phase = PROTO_PHASE_BACKFILL;
 	w->prog.items_written = base;
 	w->prog.segments_total = (uint32_t)bf.nsegs;
@@ -618,21 +467,20 @@ backfill_run(struct worker *w)
 	bf.started_ms = clock_ms();
 
 	pump(&bf);
-	while (!bf.complete && !bf.failed) {
+	while (!bf.complete && !bf_failed(&bf)) {
 		http_run(w->http, 250);
 		if (worker_stop && !bf.stopping) {
 			bf.stopping = 1;
-			stop_deadline = clock_ms() + stop_ms;
+			writer_stop(bf.wr);
 			log_info("Stopping: finishing %u writes in flight",
-			    bf.inflight);
+			    writer_inflight(bf.wr));
 			for (size_t i = 0; i < bf.nsegs; i++) {
 				aws_call_abort(&bf.segs[i].scan);
 				http_timer_cancel(w->http, &bf.segs[i].timer);
 				bf.segs[i].scanning = 0;
 			}
 		}
-		if (bf.stopping && (bf.inflight == 0 ||
-		    clock_ms() >= stop_deadline))
+		if (bf.stopping && writer_drained(bf.wr))
 			break;
 		update_buffer(&bf);
 		retention_check(&bf, warn_ms);
@@ -645,6 +493,10 @@ backfill_run(struct worker *w)
 
 	/* Abandon whatever is still in flight: nothing it covers has been
 	 * checkpointed, so a restart writes it again. */
+	if (writer_failed(bf.wr))
+		bf.failed = 1;
+	writer_free(bf.wr);
+	bf.wr = NULL;
 	for (size_t i = 0; i < bf.nsegs; i++) {
 		struct bf_seg *seg = &bf.segs[i];
 		struct bf_page *pg, *next;
@@ -658,12 +510,7 @@ backfill_run(struct worker *w)
 		}
 		free(seg->next_key);
 	}
-	for (unsigned i = 0; i < bf.nbatches; i++) {
-		http_timer_cancel(w->http, &bf.batches[i].timer);
-		aws_call_cleanup(&bf.batches[i].call);
-	}
 	free(bf.segs);
-	free(bf.batches);
 
 	if (bf.complete) {
 		uint64_t total = 0;

@@ -224,30 +224,58 @@ ddb_parse_scan(const char *body, size_t len, struct ddb_page *pg)
 	return 0;
 }
 
+/* What a write adds to a body beyond its span, and the span's wrapper. */
+static const char *
+op_head(int del)
+{
+	return del ? "{\"DeleteRequest\":{\"Key\":" :
+	    "{\"PutRequest\":{\"Item\":";
+}
+
+size_t
+ddb_batch_op_len(int del, size_t span_len)
+{
+	return strlen(op_head(del)) + span_len + 2;	/* "}}" */
+}
+
+int
+ddb_batch_begin(struct buf *b, const char *table)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"RequestItems\":{") == -1 ||
+	    buf_json_str(b, table) == -1 || buf_adds(b, ":[") == -1)
+		return -1;
+	return 0;
+}
+
+int
+ddb_batch_add(struct buf *b, int del, const struct jspan *span, int first)
+{
+	if ((!first && buf_addc(b, ',') == -1) ||
+	    buf_adds(b, op_head(del)) == -1 ||
+	    buf_add(b, span->p, span->len) == -1 || buf_adds(b, "}}") == -1)
+		return -1;
+	return 0;
+}
+
+int
+ddb_batch_end(struct buf *b, int capacity)
+{
+	if (buf_adds(b, "]}") == -1)
+		return -1;
+	return ddb_body_end(b, capacity);
+}
+
 int
 ddb_batch_put_body(struct buf *b, const char *table,
     const struct jspan *items, size_t n, int capacity)
 {
-	size_t need = 64 + strlen(table) * 6;
-
+	if (ddb_batch_begin(b, table) == -1)
+		return -1;
 	for (size_t i = 0; i < n; i++)
-		need += items[i].len + 32;
-	buf_reset(b);
-	if (buf_reserve(b, need) == -1)
-		return -1;
-	if (buf_adds(b, "{\"RequestItems\":{") == -1 ||
-	    buf_json_str(b, table) == -1 || buf_adds(b, ":[") == -1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if ((i > 0 && buf_addc(b, ',') == -1) ||
-		    buf_adds(b, "{\"PutRequest\":{\"Item\":") == -1 ||
-		    buf_add(b, items[i].p, items[i].len) == -1 ||
-		    buf_adds(b, "}}") == -1)
+		if (ddb_batch_add(b, 0, &items[i], i == 0) == -1)
 			return -1;
-	}
-	if (buf_adds(b, "]}") == -1)
-		return -1;
-	return ddb_body_end(b, capacity);
+	return ddb_batch_end(b, capacity);
 }
 
 int
@@ -568,27 +596,12 @@ int
 ddb_batch_ops_body(struct buf *b, const char *table, const struct ddb_op *ops,
     size_t n, int capacity)
 {
-	size_t need = 64 + strlen(table) * 6;
-
+	if (ddb_batch_begin(b, table) == -1)
+		return -1;
 	for (size_t i = 0; i < n; i++)
-		need += ops[i].span.len + 40;
-	buf_reset(b);
-	if (buf_reserve(b, need) == -1)
-		return -1;
-	if (buf_adds(b, "{\"RequestItems\":{") == -1 ||
-	    buf_json_str(b, table) == -1 || buf_adds(b, ":[") == -1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if ((i > 0 && buf_addc(b, ',') == -1) ||
-		    buf_adds(b, ops[i].del ? "{\"DeleteRequest\":{\"Key\":" :
-		    "{\"PutRequest\":{\"Item\":") == -1 ||
-		    buf_add(b, ops[i].span.p, ops[i].span.len) == -1 ||
-		    buf_adds(b, "}}") == -1)
+		if (ddb_batch_add(b, ops[i].del, &ops[i].span, i == 0) == -1)
 			return -1;
-	}
-	if (buf_adds(b, "]}") == -1)
-		return -1;
-	return ddb_body_end(b, capacity);
+	return ddb_batch_end(b, capacity);
 }
 
 /* The key's identity inside a Keys object: the value spans, in schema

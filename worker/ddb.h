@@ -55,6 +55,23 @@ struct ddb_page {
 int	ddb_parse_scan(const char *body, size_t len, struct ddb_page *);
 void	ddb_page_free(struct ddb_page *);
 
+/* A write of a BatchWriteItem: a put of an item or a delete of a key. */
+struct ddb_op {
+	int	 del;
+	struct jspan span;
+};
+
+/*
+ * A BatchWriteItem body built write by write, each span copied verbatim:
+ * begin, add (first: no comma before it), end. A write adds exactly
+ * ddb_batch_op_len() bytes, plus 1 for the comma of every write but the
+ * first, so a caller can pack requests to a byte limit before copying.
+ */
+int	ddb_batch_begin(struct buf *, const char *table);
+int	ddb_batch_add(struct buf *, int del, const struct jspan *, int first);
+int	ddb_batch_end(struct buf *, int capacity);
+size_t	ddb_batch_op_len(int del, size_t span_len);
+
 /* {"RequestItems":{table:[{"PutRequest":{"Item":...}}...]},...}. */
 int	ddb_batch_put_body(struct buf *, const char *table,
 	    const struct jspan *items, size_t n, int capacity);
@@ -131,10 +148,6 @@ int	ddb_shard_iterator_body(struct buf *, const char *arn,
 int	ddb_get_records_body(struct buf *, const char *iter, unsigned limit);
 
 /* A BatchWriteItem of puts (item spans) and deletes (key spans). */
-struct ddb_op {
-	int	 del;
-	struct jspan span;
-};
 int	ddb_batch_ops_body(struct buf *, const char *table,
 	    const struct ddb_op *, size_t n, int capacity);
 

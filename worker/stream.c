@@ -10,6 +10,7 @@
 #include "report.h"
 #include "testhook.h"
 #include "worker.h"
+#include "writer.h"
 #include "xmalloc.h"
 #include "xtime.h"
 
@@ -25,10 +26,11 @@
  * batch's last sequence number; a restart redoes at most that batch
  * (writes are idempotent). Under a backlog batches grow to many pages, so
  * the pauses between them cost little; at the tip they are single pages.
+ * Each shard is a lane of the write engine (writer.c): shards share its
+ * requests in flight round robin.
  */
 
 #define ST_RECORDS_LIMIT	1000
-#define ST_BATCH_MAX		25
 #define ST_AHEAD_RECORDS	8000	/* records read ahead per shard */
 #define ST_AHEAD_BYTES		(16u * 1024 * 1024)
 #define ST_MALFORMED_RETRIES	5	/* unreadable answers in a row */
@@ -73,20 +75,10 @@ struct st_shard {
 	size_t		 skipped;	/* records older than the handoff */
 	struct ddb_op	*ops;
 	size_t		 nops;
-	size_t		 next_op;	/* next op to hand to a request */
 	size_t		 acked_ops;
+	struct writer_lane *lane;
+	struct writer_unit wunit;	/* ops, handed to the writer */
 	int		 applying;
-};
-
-struct st_batch {
-	struct stream	*st;
-	struct st_shard	*sh;
-	struct aws_call	 call;
-	struct http_timer timer;
-	size_t		 n;
-	unsigned	 rounds;
-	long		 unprocessed;
-	int		 busy;
 };
 
 struct stream {
@@ -94,9 +86,7 @@ struct stream {
 	char		*arn;
 	struct st_shard	**shards;
 	size_t		 nshards;
-	struct st_batch	*batches;
-	unsigned	 nbatches;
-	unsigned	 inflight;
+	struct writer	*wr;
 	size_t		 ahead_bytes;		/* read ahead, all shards */
 	size_t		 ahead_records;		/* per shard */
 	struct aws_call	 describe;
@@ -121,6 +111,13 @@ static void pump(struct stream *);
 static void shard_read(struct st_shard *);
 static void advance(struct st_shard *);
 static void describe_cb(void *);
+
+/* A read or the writer has failed: the run ends. */
+static int
+st_failed(const struct stream *st)
+{
+	return st->failed || (st->wr != NULL && writer_failed(st->wr));
+}
 
 static void
 describe_soon(struct stream *st, int64_t delay_ms)
@@ -202,7 +199,7 @@ iter_retry_cb(void *arg)
 {
 	struct st_shard *sh = arg;
 
-	if (!sh->st->failed && !sh->st->stopping)
+	if (!st_failed(sh->st) && !sh->st->stopping)
 		shard_start(sh);
 	else
 		sh->state = SH_WAIT;
@@ -231,6 +228,26 @@ shard_malformed(struct st_shard *sh, const char *op, void (*again)(void *))
 	    again, sh);
 }
 
+/* A shard's read that failed for good: a vanished shard is a gap, any
+ * other error stops the pair. 1 if so, 0 if the call succeeded. */
+static int
+shard_call_failed(struct st_shard *sh, struct aws_call *c)
+{
+	struct stream *st = sh->st;
+
+	if (c->status == AWS_OK)
+		return 0;
+	if (c->status == AWS_NOT_FOUND)
+		gap(st, "shard %s disappeared from the stream before it was "
+		    "fully applied", sh->id);
+	else {
+		st->failed = 1;
+		worker_fail(st->w, worker_exit_for(c->status), c->code,
+		    "%s on shard %s failed: %s", c->op, sh->id, c->msg);
+	}
+	return 1;
+}
+
 static void
 iter_done_cb(struct aws_call *c, void *arg)
 {
@@ -238,7 +255,7 @@ iter_done_cb(struct aws_call *c, void *arg)
 	struct stream *st = sh->st;
 	struct jspan v;
 
-	if (st->failed || st->stopping) {
+	if (st_failed(st) || st->stopping) {
 		sh->state = SH_WAIT;
 		return;
 	}
@@ -248,18 +265,8 @@ iter_done_cb(struct aws_call *c, void *arg)
 		    "24-hour retention", sh->id);
 		return;
 	}
-	if (c->status == AWS_NOT_FOUND) {
-		gap(st, "shard %s disappeared from the stream before it was "
-		    "fully applied", sh->id);
+	if (shard_call_failed(sh, c))
 		return;
-	}
-	if (c->status != AWS_OK) {
-		st->failed = 1;
-		worker_fail(st->w, worker_exit_for(c->status), c->code,
-		    "GetShardIterator for shard %s failed: %s", sh->id,
-		    c->msg);
-		return;
-	}
 	free(sh->iter);
 	sh->iter = NULL;
 	/* An answer that cannot be read is not "no iterator": that would
@@ -324,7 +331,7 @@ unit_applied(struct st_shard *sh)
 	sh->urecs = NULL;
 	free(sh->ops);
 	sh->ops = NULL;
-	sh->nurecs = sh->nops = sh->next_op = sh->acked_ops = 0;
+	sh->nurecs = sh->nops = sh->acked_ops = 0;
 	sh->applying = 0;
 	testhook("stream-applied");
 	advance(sh);
@@ -366,8 +373,13 @@ unit_start(struct st_shard *sh)
 		return -1;
 	}
 	sh->nops = (size_t)nops;
-	sh->next_op = sh->acked_ops = 0;
+	sh->acked_ops = 0;
 	sh->applying = 1;
+	if (sh->nops > 0) {
+		sh->wunit.ops = sh->ops;
+		sh->wunit.n = sh->nops;
+		writer_submit(sh->lane, &sh->wunit);
+	}
 	return 0;
 }
 
@@ -377,7 +389,7 @@ advance(struct st_shard *sh)
 {
 	struct stream *st = sh->st;
 
-	if (st->failed || sh->state != SH_ACTIVE)
+	if (st_failed(st) || sh->state != SH_ACTIVE)
 		return;
 	if (!sh->applying && sh->pend != NULL && !st->stopping) {
 		if (unit_start(sh) == -1)
@@ -415,7 +427,7 @@ records_done_cb(struct aws_call *c, void *arg)
 	char *next = NULL;
 
 	sh->reading = 0;
-	if (st->failed || st->stopping)
+	if (st_failed(st) || st->stopping)
 		return;
 	if (c->status == AWS_STATE) {
 		if (strcmp(c->code, "ExpiredIteratorException") == 0) {
@@ -434,17 +446,8 @@ records_done_cb(struct aws_call *c, void *arg)
 		shard_start(sh);	/* raced the trim horizon: retry */
 		return;
 	}
-	if (c->status == AWS_NOT_FOUND) {
-		gap(st, "shard %s disappeared from the stream before it was "
-		    "fully applied", sh->id);
+	if (shard_call_failed(sh, c))
 		return;
-	}
-	if (c->status != AWS_OK) {
-		st->failed = 1;
-		worker_fail(w, worker_exit_for(c->status), c->code,
-		    "GetRecords on shard %s failed: %s", sh->id, c->msg);
-		return;
-	}
 	pg = xcalloc(1, sizeof(*pg));
 	pg->body = buf_steal(&c->xfer.resp, &pg->len);
 	if (pg->body == NULL ||
@@ -493,7 +496,7 @@ shard_read(struct st_shard *sh)
 {
 	struct stream *st = sh->st;
 
-	if (st->stopping || st->failed)
+	if (st->stopping || st_failed(st))
 		return;
 	sh->reading = 1;
 	if (ddb_get_records_body(&sh->call.req, sh->iter,
@@ -503,94 +506,17 @@ shard_read(struct st_shard *sh)
 	aws_call_start(&sh->call, records_done_cb, sh);
 }
 
-static void batch_done_cb(struct aws_call *, void *);
-
+/* A request is written: the shard's batch is applied when all are. */
 static void
-batch_resend_cb(void *arg)
+batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 {
-	struct st_batch *b = arg;
+	struct st_shard *sh = arg;
 
-	aws_call_start(&b->call, batch_done_cb, b);
-}
-
-static void
-batch_done_cb(struct aws_call *c, void *arg)
-{
-	struct st_batch *b = arg;
-	struct stream *st = b->st;
-	struct worker *w = st->w;
-	struct jspan un;
-	long nun;
-	double wcu;
-
-	if (c->status != AWS_OK) {
-		b->busy = 0;
-		st->inflight--;
-		if (!st->failed) {
-			st->failed = 1;
-			worker_fail(w, worker_exit_for(c->status), c->code,
-			    "BatchWriteItem to %s failed: %s",
-			    w->pair->output.table, c->msg);
-		}
-		return;
-	}
-	if (ddb_parse_batch(c->body, c->bodylen, &un, &nun, &wcu) == -1)
-		nun = -1;	/* the request is intact: send it again */
-	else
-		w->prog.wcu += wcu;
-	if (nun == 0) {
-		struct st_shard *sh = b->sh;
-
-		b->busy = 0;
-		st->inflight--;
-		sh->acked_ops += b->n;
-		if (sh->acked_ops == sh->nops && sh->next_op == sh->nops)
-			unit_applied(sh);
-		pump(st);
-		return;
-	}
-	if (nun > 0) {
-		if (nun < b->unprocessed)
-			b->rounds = 0;
-		b->unprocessed = nun;
-		w->unprocessed++;
-		if (ddb_batch_resend_body(&c->req, &un,
-		    w->pair->consumed_capacity) == -1)
-			fatalx("resend body too large");
-	}
-	b->rounds++;
-	if (nun < 0 && b->rounds > 3) {
-		b->busy = 0;
-		st->inflight--;
-		st->failed = 1;
-		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-		    "BatchWriteItem to %s: malformed responses",
-		    w->pair->output.table);
-		return;
-	}
-	http_timer_set(w->http, &b->timer, (int64_t)retry_backoff_ms(b->rounds,
-	    c->cl->policy.throttle_base_ms / 4, c->cl->policy.cap_ms,
-	    retry_random()), batch_resend_cb, b);
-}
-
-static void
-batch_start(struct stream *st, struct st_batch *b, struct st_shard *sh)
-{
-	size_t n = sh->nops - sh->next_op;
-
-	if (n > ST_BATCH_MAX)
-		n = ST_BATCH_MAX;
-	if (ddb_batch_ops_body(&b->call.req, st->w->pair->output.table,
-	    &sh->ops[sh->next_op], n, st->w->pair->consumed_capacity) == -1)
-		fatalx("batch body too large");
-	sh->next_op += n;
-	b->sh = sh;
-	b->n = n;
-	b->rounds = 0;
-	b->unprocessed = ST_BATCH_MAX + 1;
-	b->busy = 1;
-	st->inflight++;
-	aws_call_start(&b->call, batch_done_cb, b);
+	for (unsigned i = 0; i < nparts; i++)
+		sh->acked_ops += parts[i].n;
+	if (sh->applying && sh->acked_ops == sh->nops)
+		unit_applied(sh);
+	pump(sh->st);
 }
 
 static void describe_page(struct stream *);
@@ -606,7 +532,7 @@ describe_done_cb(struct aws_call *c, void *arg)
 	int64_t next_ms = st->refresh_ms;
 
 	memset(&pg, 0, sizeof(pg));
-	if (st->failed)
+	if (st_failed(st))
 		goto out;
 	if (c->status != AWS_OK) {
 		if (c->status == AWS_NOT_FOUND)
@@ -698,6 +624,8 @@ describe_done_cb(struct aws_call *c, void *arg)
 		    SH_DONE : SH_WAIT;
 		aws_call_init(&st->shards[st->nshards]->call, &w->streams,
 		    "GetRecords");
+		st->shards[st->nshards]->lane = writer_lane_new(st->wr,
+		    batch_ack_cb, st->shards[st->nshards]);
 		st->nshards++;
 	}
 	st->listed_once = 1;
@@ -709,7 +637,7 @@ out:
 	st->nlisting = 0;
 	ddb_shard_page_free(&pg);
 	st->describing = 0;
-	if (!st->failed && !st->stopping)
+	if (!st_failed(st) && !st->stopping)
 		describe_soon(st, next_ms);
 	pump(st);
 }
@@ -728,7 +656,7 @@ describe_cb(void *arg)
 {
 	struct stream *st = arg;
 
-	if (st->describing || st->stopping || st->failed)
+	if (st->describing || st->stopping || st_failed(st))
 		return;
 	st->describing = 1;
 	free(st->describe_start);
@@ -739,7 +667,7 @@ describe_cb(void *arg)
 static void
 pump(struct stream *st)
 {
-	if (st->failed || st->stopping)
+	if (st_failed(st) || st->stopping)
 		return;
 	for (size_t i = 0; i < st->nshards; i++) {
 		struct st_shard *sh = st->shards[i];
@@ -752,26 +680,8 @@ pump(struct stream *st)
 		if (lineage_ready(&st->w->ckpt, c))
 			shard_start(sh);
 	}
-	/* Hand write slots to shards with ops waiting, round robin. */
-	for (int again = 1; again;) {
-		again = 0;
-		for (size_t i = 0; i < st->nshards; i++) {
-			struct st_shard *sh = st->shards[i];
-			struct st_batch *b = NULL;
-
-			if (!sh->applying || sh->next_op >= sh->nops)
-				continue;
-			for (unsigned j = 0; j < st->nbatches; j++)
-				if (!st->batches[j].busy) {
-					b = &st->batches[j];
-					break;
-				}
-			if (b == NULL)
-				return;
-			batch_start(st, b, sh);
-			again = 1;
-		}
-	}
+	/* Shards with ops waiting share the write slots round robin. */
+	writer_pump(st->wr);
 }
 
 static void
@@ -807,8 +717,7 @@ update_progress(struct stream *st)
 	    (int64_t)((now - st->newest_applied) * 1000.0) : -1;
 	if (w->prog.stream_latency_ms < -1)
 		w->prog.stream_latency_ms = 0;
-	w->prog.buffer_pct = st->nbatches ?
-	    st->inflight * 100 / st->nbatches : 0;
+	w->prog.buffer_pct = writer_busy_pct(st->wr);
 	w->prog.elapsed_ms = (uint64_t)(wall_ms() - w->ckpt.stream_started_ms);
 }
 
@@ -862,8 +771,6 @@ int
 stream_run(struct worker *w)
 {
 	struct stream st;
-	int64_t stop_deadline = 0;
-	int64_t stop_ms = env_ms("DDB_SYNC_STOP_TIMEOUT_MS", 10000);
 	unsigned done, total;
 	int rc;
 
@@ -875,17 +782,9 @@ stream_run(struct worker *w)
 	st.refresh_ms = env_ms("DDB_SYNC_SHARD_REFRESH_MS", 10000);
 	st.ahead_records = (size_t)env_ms("DDB_SYNC_STREAM_AHEAD_RECORDS",
 	    ST_AHEAD_RECORDS);
-	st.nbatches = w->pair->max_inflight ? w->pair->max_inflight :
-	    (unsigned)env_ms("DDB_SYNC_MAX_INFLIGHT", WORKER_DEFAULT_INFLIGHT);
-	if (st.nbatches == 0)
-		st.nbatches = 1;
 	if (stream_setup(&st) == -1)
 		return -1;
-	st.batches = xcalloc(st.nbatches, sizeof(*st.batches));
-	for (unsigned i = 0; i < st.nbatches; i++) {
-		st.batches[i].st = &st;
-		aws_call_init(&st.batches[i].call, &w->dst, "BatchWriteItem");
-	}
+	st.wr = writer_new(w);
 	aws_call_init(&st.describe, &w->streams, "DescribeStream");
 
 	memset(&w->prog, 0, sizeof(w->prog));
@@ -906,13 +805,13 @@ stream_run(struct worker *w)
 	    (uint64_t)(wall_ms() - w->ckpt.stream_started_ms), NULL);
 
 	describe_cb(&st);
-	while (!st.failed) {
+	while (!st_failed(&st)) {
 		http_run(w->http, 250);
 		if (worker_stop && !st.stopping) {
 			st.stopping = 1;
-			stop_deadline = clock_ms() + stop_ms;
+			writer_stop(st.wr);
 			log_info("Stopping: finishing %u writes in flight",
-			    st.inflight);
+			    writer_inflight(st.wr));
 			http_timer_cancel(w->http, &st.describe_timer);
 			aws_call_abort(&st.describe);
 			for (size_t i = 0; i < st.nshards; i++) {
@@ -930,8 +829,7 @@ stream_run(struct worker *w)
 					sh->state = SH_WAIT;
 			}
 		}
-		if (st.stopping && (st.inflight == 0 ||
-		    clock_ms() >= stop_deadline))
+		if (st.stopping && writer_drained(st.wr))
 			break;
 		update_progress(&st);
 		if (worker_ckpt_flush(w, 0) == -1)
@@ -940,12 +838,14 @@ stream_run(struct worker *w)
 	}
 
 	update_progress(&st);
+	if (writer_failed(st.wr))
+		st.failed = 1;
+	/* Writes still in flight are abandoned: their batches are not
+	 * checkpointed, so a restart applies them again. */
+	writer_free(st.wr);
+	st.wr = NULL;
 	aws_call_cleanup(&st.describe);
 	http_timer_cancel(w->http, &st.describe_timer);
-	for (unsigned i = 0; i < st.nbatches; i++) {
-		http_timer_cancel(w->http, &st.batches[i].timer);
-		aws_call_cleanup(&st.batches[i].call);
-	}
 	for (size_t i = 0; i < st.nshards; i++) {
 		struct st_shard *sh = st.shards[i];
 
@@ -961,7 +861,6 @@ stream_run(struct worker *w)
 		free(sh);
 	}
 	free(st.shards);
-	free(st.batches);
 	free(st.listing);
 	free(st.describe_start);
 	rc = worker_ckpt_flush(w, 1);

@@ -21,7 +21,8 @@
 #define FAKE_MAX_ANSWERS	16
 #define FAKE_MAX_REQS		256
 #define FAKE_MAX_HEAD		(64 * 1024)
-#define FAKE_MAX_BODY		(1024 * 1024)
+/* BatchWriteItem bodies reach the 16 MB limit. */
+#define FAKE_MAX_BODY		(24 * 1024 * 1024)
 #define FAKE_IO_TIMEOUT_MS	5000
 
 struct fake_answer {
@@ -51,6 +52,8 @@ struct fakehttp {
 	int	 nroutes;
 	struct fakehttp_req reqs[FAKE_MAX_REQS];
 	size_t	 nreqs;
+	fakehttp_handler_fn handler;
+	void	*handler_arg;
 };
 
 static void *
@@ -175,7 +178,10 @@ serve(struct fakehttp *f, int fd)
 {
 	char *head = xalloc(FAKE_MAX_HEAD + 1), *body = NULL, *eoh = NULL;
 	size_t hl = 0, bl = 0, clen = 0, vl;
-	struct fakehttp_req *rq = NULL;
+	struct fakehttp_req *rq = NULL, cur;
+	struct fakehttp_reply rep;
+	fakehttp_handler_fn handler;
+	void *handler_arg;
 	struct fake_route *rt;
 	struct fake_answer ans = { 404, NULL, NULL, 0 };
 	char method[16], path[1024], line[512], *resp = NULL;
@@ -216,7 +222,16 @@ serve(struct fakehttp *f, int fd)
 	}
 	eoh[2] = '\0';	/* keep the header lines, drop the blank line */
 
+	memset(&cur, 0, sizeof(cur));
+	snprintf(cur.method, sizeof(cur.method), "%s", method);
+	snprintf(cur.path, sizeof(cur.path), "%s", path);
+	cur.head = strstr(head, "\r\n");
+	cur.head = cur.head != NULL ? cur.head + 2 : eoh + 2;
+	cur.body = body;
+	cur.bodylen = bl;
 	pthread_mutex_lock(&f->mu);
+	handler = f->handler;
+	handler_arg = f->handler_arg;
 	if (f->nreqs < FAKE_MAX_REQS) {
 		const char *h1 = strstr(head, "\r\n");
 
@@ -249,6 +264,18 @@ serve(struct fakehttp *f, int fd)
 		}
 	}
 	pthread_mutex_unlock(&f->mu);
+	/* The body is the recorded one, kept until fakehttp_reset(). */
+	if (rq != NULL)
+		cur.body = rq->body;
+	memset(&rep, 0, sizeof(rep));
+	if (handler != NULL && handler(&cur, &rep, handler_arg)) {
+		free(ans.headers);
+		free(ans.body);
+		ans.status = rep.status;
+		ans.headers = NULL;
+		ans.body = rep.body;
+		ans.delay_ms = rep.delay_ms;
+	}
 
 	if (ans.delay_ms > 0) {
 		struct pollfd w = { f->wake[0], POLLIN, 0 };
@@ -403,6 +430,15 @@ fakehttp_add(struct fakehttp *f, const char *method, const char *path,
     int status, const char *body)
 {
 	fakehttp_add_full(f, method, path, status, NULL, body, 0);
+}
+
+void
+fakehttp_set_handler(struct fakehttp *f, fakehttp_handler_fn fn, void *arg)
+{
+	pthread_mutex_lock(&f->mu);
+	f->handler = fn;
+	f->handler_arg = arg;
+	pthread_mutex_unlock(&f->mu);
 }
 
 void

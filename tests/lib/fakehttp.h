@@ -44,6 +44,21 @@ void	fakehttp_add_full(struct fakehttp *, const char *method,
  */
 void	fakehttp_require(struct fakehttp *, const char *method,
 	    const char *path, const char *name, const char *value);
+/*
+ * A handler answers in place of the script when it returns 1, from the
+ * request as received (on the server thread, outside the fake's lock):
+ * status, a body (malloc'd; the fake frees it) and a delay. Returning 0
+ * leaves the request to the script. NULL removes it.
+ */
+struct fakehttp_reply {
+	int	 status;
+	char	*body;
+	int	 delay_ms;
+};
+typedef int (*fakehttp_handler_fn)(const struct fakehttp_req *,
+	    struct fakehttp_reply *, void *arg);
+void	fakehttp_set_handler(struct fakehttp *, fakehttp_handler_fn,
+	    void *arg);
 /* Forget the script and the recorded requests. */
 void	fakehttp_reset(struct fakehttp *);
 

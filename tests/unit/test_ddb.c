@@ -246,6 +246,40 @@ test_ddb_batch_bodies(void **state)
 	ddb_page_free(&pg);
 }
 
+/* The lengths a packer predicts are the bytes the builder writes. */
+static void
+test_ddb_batch_op_len(void **state)
+{
+	struct jspan item = { "{\"pk\":{\"S\":\"a\\u0001\"}}", 0 };
+	struct buf b;
+	size_t empty, before;
+
+	item.len = strlen(item.p);
+	buf_init(&b, 0);
+	for (int capacity = 0; capacity <= 1; capacity++) {
+		assert_int_equal(ddb_batch_begin(&b, "t\"x"), 0);
+		assert_int_equal(ddb_batch_end(&b, capacity), 0);
+		empty = b.len;
+		assert_int_equal(ddb_batch_begin(&b, "t\"x"), 0);
+		for (int i = 0; i < 3; i++) {
+			before = b.len;
+			assert_int_equal(ddb_batch_add(&b, i == 1, &item,
+			    i == 0), 0);
+			assert_int_equal(b.len - before,
+			    ddb_batch_op_len(i == 1, item.len) + (i > 0));
+		}
+		assert_int_equal(ddb_batch_end(&b, capacity), 0);
+		assert_int_equal(b.len, empty + 2 + 2 *
+		    ddb_batch_op_len(0, item.len) +
+		    ddb_batch_op_len(1, item.len));
+		assert_non_null(strstr(b.data, ",{\"DeleteRequest\":{\"Key\":"
+		    "{\"pk\":{\"S\":\"a\\u0001\"}}}},{\"PutRequest\""));
+	}
+	/* A put and a delete wrap their spans differently. */
+	assert_int_not_equal(ddb_batch_op_len(0, 10), ddb_batch_op_len(1, 10));
+	buf_free(&b);
+}
+
 static void
 test_ddb_parse_batch(void **state)
 {
@@ -284,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_ddb_parse_scan_spans),
 		cmocka_unit_test(test_ddb_parse_scan_rejects),
 		cmocka_unit_test(test_ddb_batch_bodies),
+		cmocka_unit_test(test_ddb_batch_op_len),
 		cmocka_unit_test(test_ddb_parse_batch),
 	};
 

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "status.h"
 #include "sup.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "xtime.h"
 
@@ -39,37 +40,13 @@
 static size_t
 utf8_next(const unsigned char *s, size_t n, int32_t *cp)
 {
-	uint32_t c = s[0], min;
-	size_t len, i;
+	uint32_t c;
+	size_t len;
 
-	*cp = -1;
-	if (c < 0x80) {
-		*cp = (int32_t)c;
+	if ((len = utf8_decode(s, n, &c)) == 0) {
+		*cp = -1;
 		return 1;
 	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 1;
-	if (len > n)
-		return 1;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 1;
 	*cp = (int32_t)c;
 	return len;
 }
@@ -194,13 +171,7 @@ fit(struct buf *out, const char *s, size_t cols)
 static void
 cut_bytes(char *s, size_t max)
 {
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	s[max] = '\0';
+	s[utf8_cut(s, strlen(s), max)] = '\0';
 }
 
 /* ------------------------------------------------------------------ */

@@ -11,11 +11,7 @@
 /* The worker's end of the channel: a fixed fd, as in smtpd. */
 #define PROTO_FD	3
 
-/* Worker exit statuses (PROTOCOL.md, "Exit status"). */
-#define PROTO_EXIT_OK		0	/* done or stopped cleanly */
-#define PROTO_EXIT_CRASH	1	/* crashed: restart me */
-#define PROTO_EXIT_CONFIG	2	/* usage/config/preflight: do not */
-#define PROTO_EXIT_PERMANENT	3	/* permanent failure: do not */
+/* Worker exit statuses: WORKER_EXIT_* in common/exitcode.h. */
 
 /*
  * After SIGTERM/SIGINT the worker checkpoints and exits within this time;

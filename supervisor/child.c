@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "compat.h"
+#include "exitcode.h"
 #include "fmt.h"
 #include "log.h"
 #include "status.h"
@@ -64,8 +65,8 @@ child_decide(const struct restart_policy *p, int st, const char *done_status,
 	if (WIFEXITED(st)) {
 		int code = WEXITSTATUS(st);
 
-		/* 2: configuration/preflight, 3: permanent (PROTOCOL.md). */
-		if (code == 2 || code == 3)
+		if (code == WORKER_EXIT_CONFIG ||
+		    code == WORKER_EXIT_PERMANENT)
 			return CHILD_ACT_FAIL;
 		if (code == 0 && strcmp(done_status, "complete") == 0)
 			return CHILD_ACT_DONE;

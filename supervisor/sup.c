@@ -15,6 +15,7 @@
 
 #include "atomicfile.h"
 #include "control.h"
+#include "exitcode.h"
 #include "fmt.h"
 #include "log.h"
 #include "status.h"
@@ -88,7 +89,7 @@ sup_child_exited(struct child *c)
 			    "worker %s %u times in a row soon after starting",
 			    how, c->quick_deaths);
 		c->config_error = WIFEXITED(c->status) &&
-		    WEXITSTATUS(c->status) == 2;
+		    WEXITSTATUS(c->status) == WORKER_EXIT_CONFIG;
 		output_line(c, LOG_LVL_ERROR, "Pair FAILED (worker %s)%s; the "
 		    "other pairs carry on", how, c->config_error ?
 		    ": fix the configuration and start it again" : "");
@@ -111,11 +112,11 @@ sup_child_exited(struct child *c)
 	sup_check_done(s);
 }
 
-/* 0 all done, 2 a pair's configuration or preflight failed, else 1. */
+/* Success, a pair's configuration or preflight failed, or another failure. */
 static int
 sup_exit_code(struct sup *s)
 {
-	int rc = 0;
+	int rc = SUP_EXIT_OK;
 
 	for (size_t i = 0; i < s->nchildren; i++) {
 		struct child *c = &s->children[i];
@@ -123,8 +124,8 @@ sup_exit_code(struct sup *s)
 		if (c->state != CHILD_FAILED)
 			continue;
 		if (c->config_error)
-			return 2;
-		rc = 1;
+			return SUP_EXIT_USAGE;
+		rc = SUP_EXIT_FAILURE;
 	}
 	return rc;
 }
@@ -303,7 +304,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		output_global("Stopping at once");
 		for (size_t i = 0; i < s->nchildren; i++)
 			child_kill(&s->children[i]);
-		s->exit_code = 130;
+		s->exit_code = SUP_EXIT_INTERRUPTED;
 		event_base_loopbreak(s->base);
 		break;
 	}

@@ -76,6 +76,7 @@ static const struct pf pf_phase[] = {
 	FLD(phase, state, PF_PSTATE, 0, 0, 0),
 	FLD(phase, items, PF_U64, 0, 0, 0),
 	FLD(phase, duration_ms, PF_U64, 0, 0, 0),
+	FLD(phase, from_checkpoint, PF_BOOL, PF_OPTIONAL, 0, 0),
 	FLD(phase, detail, PF_TEXT, 0, 0, 0),
 };
 
@@ -495,6 +496,10 @@ encode_field(struct pw *w, const struct pf *f, const struct proto_msg *m)
 	size_t n, room;
 	locale_t loc, old = (locale_t)0;
 
+	/* An optional flag at its default says nothing: left out. */
+	if (f->kind == PF_BOOL && (f->flags & PF_OPTIONAL) &&
+	    !get_int(m, f->off))
+		return 0;
 	pw_printf(w, ",\"%s\":", f->name);
 	switch (f->kind) {
 	case PF_STR:

@@ -85,6 +85,9 @@ struct proto_phase_msg {
 	enum proto_phase_state state;
 	uint64_t items;			/* items written in this phase */
 	uint64_t duration_ms;		/* time spent in this phase */
+	/* optional: the state comes from the checkpoint (an earlier run
+	 * reached it); the supervisor updates, but does not announce it */
+	int	 from_checkpoint;
 	char	detail[PROTO_TEXT_MAX];	/* text: e.g. the error for FAILED */
 };
 

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "fmt.h"
 #include "log.h"
+#include "outfd.h"
 #include "status.h"
 #include "sup.h"
 #include "utf8.h"
@@ -823,9 +824,7 @@ static struct {
 	enum status_out	 out;
 	int64_t		 plain_ms;
 	int		 fd;		/* where frames go; -1 none */
-	int		 own_fd;	/* our own open file description */
-	int		 sock;		/* fd is a socket: send(MSG_DONTWAIT) */
-	int		 use_poll;	/* fd may block: poll() first */
+	struct outfd	 outfd;		/* how, never blocking (outfd.c) */
 	int		 tty;		/* fd is a terminal */
 	int		 shared;	/* stdout is the same terminal */
 	int		 broken;	/* a write failed for good: stop */
@@ -846,44 +845,12 @@ static struct {
 	size_t		 pend_off;
 } st = { .fd = -1 };
 
-/*
- * Where frames go without ever blocking. Setting O_NONBLOCK on fd 2 would
- * change the open file description the shell and every other process on the
- * terminal share (they would start getting EAGAIN), so a terminal or a pipe
- * is opened again through /proc: a private description of the same device
- * that may be non-blocking. A socket gets send(MSG_DONTWAIT); a regular file
- * never blocks for long and keeps fd 2 (and its shared offset). If the
- * reopen fails, fd 2 is used after a zero-timeout poll() for POLLOUT, which
- * can still block on a frame larger than the free space: the best there is.
- */
+/* Where frames go without ever blocking: stderr, reopened (outfd.c). */
 static void
 open_output(void)
 {
-	struct stat sb, nsb;
-	int fd;
-
-	st.fd = -1;
-	if (fstat(STDERR_FILENO, &sb) == -1)
-		return;
-	st.fd = STDERR_FILENO;
-	if (S_ISSOCK(sb.st_mode)) {
-		st.sock = 1;
-		return;
-	}
-	if (!S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode))
-		return;
-	fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC);
-	if (fd != -1 && fstat(fd, &nsb) == 0 && nsb.st_mode == sb.st_mode &&
-	    (S_ISCHR(sb.st_mode) ? nsb.st_rdev == sb.st_rdev :
-	    nsb.st_ino == sb.st_ino && nsb.st_dev == sb.st_dev)) {
-		st.fd = fd;
-		st.own_fd = 1;
-		return;
-	}
-	if (fd != -1)
-		close(fd);
-	st.use_poll = 1;
+	outfd_open(&st.outfd, STDERR_FILENO);
+	st.fd = st.outfd.fd;
 }
 
 /* stdout is the terminal the table is on: its lines must go around it. */
@@ -918,28 +885,7 @@ query_size(void)
 static ssize_t
 out_write(const char *p, size_t len)
 {
-	struct pollfd pfd;
-	ssize_t n;
-
-	for (;;) {
-		if (st.use_poll) {
-			pfd.fd = st.fd;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, 0) == 0)
-				return 0;
-		}
-		if (st.sock)
-			n = send(st.fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		else
-			n = write(st.fd, p, len);
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
-		return -1;
-	}
+	return outfd_write(&st.outfd, p, len);
 }
 
 /* 1: nothing left to write, 0: some still pending, -1: broken. */
@@ -1343,10 +1289,8 @@ status_shutdown(void)
 		log_set_sink(NULL, NULL);
 		st.sink = 0;
 	}
-	if (st.own_fd && st.fd != -1)
-		close(st.fd);
+	outfd_close(&st.outfd);
 	st.fd = -1;
-	st.own_fd = 0;
 	buf_free(&st.pend);
 	st.pend_off = 0;
 	free(st.track);

@@ -37,16 +37,34 @@ restart_cb(evutil_socket_t fd, short what, void *arg)
 		sup_check_done(c->sup);
 		return;
 	}
-	output_line(c, LOG_LVL_INFO, "Worker restarted (restart %u, pid %ld)",
-	    c->restarts, (long)c->pid);
+	/* Said when its hello tells what it resumes from. */
+	c->restart_note = 1;
 	status_update(c->sup);
+}
+
+/* " (written 3s before)": how old the checkpoint a restart resumes from
+ * is, when this worker reported one; else "". */
+static const char *
+ckpt_age(const struct child *c, char *buf, size_t len)
+{
+	char dur[32];
+	int64_t now = wall_ms();
+
+	if (c->ckpt_wall_ms == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	fmt_duration((uint64_t)(now > c->ckpt_wall_ms ? now - c->ckpt_wall_ms :
+	    0), dur, sizeof(dur));
+	snprintf(buf, len, " (its last one written %s before)", dur);
+	return buf;
 }
 
 void
 sup_child_exited(struct child *c)
 {
 	struct sup *s = c->sup;
-	char how[128], dur[32];
+	char how[128], dur[32], age[64];
 	enum child_action act;
 	int64_t delay, ran = clock_ms() - c->started_ms;
 	int progress;
@@ -99,8 +117,9 @@ sup_child_exited(struct child *c)
 		c->restarts++;
 		c->next_start_ms = clock_ms() + delay;
 		output_line(c, LOG_LVL_WARN, "Worker crashed (%s); restarting "
-		    "in %s from its checkpoint", how,
-		    fmt_duration((uint64_t)delay, dur, sizeof(dur)));
+		    "in %s from its checkpoint%s", how,
+		    fmt_duration((uint64_t)delay, dur, sizeof(dur)),
+		    ckpt_age(c, age, sizeof(age)));
 		if (c->ev_timer == NULL)
 			c->ev_timer = evtimer_new(s->base, restart_cb, c);
 		tv.tv_sec = delay / 1000;
@@ -183,7 +202,7 @@ sup_pair_stop(struct child *c, char *err, size_t errlen)
 		c->restart_pending = 0;
 		output_line(c, LOG_LVL_INFO, "Stopping worker (operator "
 		    "request)");
-		child_stop(c);
+		child_stop(c, 1);
 		return 0;
 	case CHILD_BACKOFF:
 	case CHILD_IDLE:
@@ -240,7 +259,7 @@ sup_pair_restart(struct child *c, char *err, size_t errlen)
 	}
 	c->restart_pending = 1;
 	output_line(c, LOG_LVL_INFO, "Restarting worker (operator request)");
-	child_stop(c);
+	child_stop(c, 1);
 	return 0;
 }
 
@@ -270,8 +289,9 @@ begin_shutdown(struct sup *s, const char *why)
 			evtimer_del(c->ev_timer);
 		if (c->state == CHILD_BACKOFF || c->state == CHILD_IDLE)
 			c->state = CHILD_STOPPED;
+		/* The shutdown has its own deadline (escalate_cb). */
 		if (child_active(c))
-			child_stop(c);
+			child_stop(c, 0);
 	}
 	s->ev_shutdown = evtimer_new(s->base, escalate_cb, s);
 	tv.tv_sec = ms / 1000;
@@ -360,6 +380,9 @@ sup_start(struct sup *s)
 {
 	struct timeval tv;
 
+	s->hello_timeout_ms = env_ms("DDB_SYNC_HELLO_TIMEOUT_MS",
+	    PROTO_HELLO_TIMEOUT_MS);
+	s->stop_grace_ms = env_ms("DDB_SYNC_STOP_GRACE_MS", PROTO_STOP_GRACE_MS);
 	/* A configuration check may run beside a live migration. */
 	if (!s->check_config && lock_state_dir(s) == -1)
 		return -1;
@@ -374,6 +397,9 @@ sup_start(struct sup *s)
 	evsignal_add(ev_sighup, NULL);
 	evsignal_add(ev_sigchld, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A configuration check reports and ends: plain writes suffice. */
+	if (!s->check_config)
+		output_init(s);
 	/* The control socket: only with the state directory's lock. */
 	if (!s->check_config && control_init(s) == -1)
 		return -1;
@@ -432,6 +458,8 @@ sup_free(struct sup *s)
 		event_free(ev_sighup);
 		event_free(ev_sigchld);
 	}
+	/* After the signal events: a Ctrl-C now ends a wait for a reader. */
+	output_shutdown();
 	if (s->base != NULL)
 		event_base_free(s->base);
 	if (s->lock_fd != -1)

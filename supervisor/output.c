@@ -208,6 +208,9 @@ output_init(struct sup *s)
 	TAILQ_INIT(&so.q);
 	so.max = (size_t)env_ms("DDB_SYNC_STDOUT_MAX_BYTES",
 	    OUTPUT_QUEUE_MAX);
+	/* Room for a line and the notice, whatever a test asks. */
+	if (so.max < 4096)
+		so.max = 4096;
 	fflush(stdout);
 	outfd_open(&so.out, STDOUT_FILENO);
 	if (so.out.fd == -1)

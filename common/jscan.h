@@ -52,6 +52,9 @@ long	jscan_string(const struct jspan *, char *out, size_t len);
 /* The same, allocated (NULL if not a string). */
 char	*jscan_strdup(const struct jspan *);
 
+/* The value of four hex digits at p (a \u escape's), or -1. */
+long	jscan_hex4(const char *p);
+
 /* Number value of a span holding a JSON number; 0 or -1. */
 int	jscan_double(const struct jspan *, double *);
 

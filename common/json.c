@@ -122,31 +122,15 @@ json_is_null(const struct jspan *s)
 	return s->len == 4 && memcmp(s->p, "null", 4) == 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
+/* Four hex digits of a \u escape, within the string. */
 static int
 hex4(const char *p, const char *end, uint32_t *v)
 {
-	int i, h;
+	long h;
 
-	if (end - p < 4)
+	if (end - p < 4 || (h = jscan_hex4(p)) < 0)
 		return -1;
-	*v = 0;
-	for (i = 0; i < 4; i++) {
-		if ((h = hexval(p[i])) < 0)
-			return -1;
-		*v = *v << 4 | (uint32_t)h;
-	}
+	*v = (uint32_t)h;
 	return 0;
 }
 
@@ -291,16 +275,11 @@ int
 json_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (err == NULL || errlen == 0)
 		return -1;
 	va_start(ap, fmt);
-	n = vsnprintf(err, errlen, fmt, ap);
+	utf8_vformat(err, errlen, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		err[0] = '\0';
-	else if ((size_t)n >= errlen)
-		err[utf8_trim(err, errlen - 1)] = '\0';
 	return -1;
 }

@@ -115,17 +115,12 @@ static void
 plan_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (errlen == 0)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(err, errlen, fmt, ap);
+	utf8_vformat(err, errlen, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		err[0] = '\0';
-	else if ((size_t)n >= errlen)
-		err[utf8_trim(err, errlen - 1)] = '\0';
 }
 
 static int

@@ -1,4 +1,6 @@
 /* utf8.c: UTF-8 checks, encoding and character-boundary cuts (pure). */
+#include <stdio.h>
+
 #include "utf8.h"
 
 size_t
@@ -114,4 +116,16 @@ utf8_trim(const char *s, size_t n)
 		return n;
 	need = u[i - 1] >= 0xf0 ? 4 : u[i - 1] >= 0xe0 ? 3 : 2;
 	return n - (i - 1) < need ? i - 1 : n;
+}
+
+void
+utf8_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int n;
+
+	n = vsnprintf(buf, len, fmt, ap);
+	if (n < 0)
+		buf[0] = '\0';
+	else if ((size_t)n >= len)
+		buf[utf8_trim(buf, len - 1)] = '\0';
 }

@@ -2,6 +2,7 @@
 #ifndef UTF8_H
 #define UTF8_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,5 +24,11 @@ size_t	utf8_encode(uint32_t cp, char out[4]);
 size_t	utf8_cut(const char *s, size_t n, size_t max);
 /* n less a sequence left incomplete at the end of s (after truncation). */
 size_t	utf8_trim(const char *s, size_t n);
+/*
+ * vsnprintf into buf (len > 0), cut if need be on a character boundary
+ * rather than inside one; "" if the format fails.
+ */
+void	utf8_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -208,16 +208,11 @@ static void
 cellf(char *dst, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
+	/* Only a very long table name is cut; cleanly. */
 	va_start(ap, fmt);
-	n = vsnprintf(dst, CELL_MAX, fmt, ap);
+	utf8_vformat(dst, CELL_MAX, fmt, ap);
 	va_end(ap);
-	/* Only a very long table name gets here; cut it cleanly. */
-	if (n < 0)
-		dst[0] = '\0';
-	else if ((size_t)n >= CELL_MAX)
-		cut_bytes(dst, CELL_MAX - 1);
 }
 
 static void

@@ -7,6 +7,8 @@
 /*
  * Used on hot paths (Scan pages) so items can be passed through to
  * BatchWriteItem byte for byte instead of being parsed and re-printed.
+ * Documents with rules of their own (protocol, checkpoint, control socket)
+ * read through json.h, the strict layer on these spans.
  */
 struct jspan {
 	const char *p;

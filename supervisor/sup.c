@@ -42,8 +42,11 @@ restart_cb(evutil_socket_t fd, short what, void *arg)
 	status_update(c->sup);
 }
 
-/* " (written 3s before)": how old the checkpoint a restart resumes from
- * is, when this worker reported one; else "". */
+/*
+ * " (at most 3s old)": how old the checkpoint a restart resumes from is,
+ * when this worker reported one (a later save may not have been reported
+ * yet, so this bounds it); else "".
+ */
 static const char *
 ckpt_age(const struct child *c, char *buf, size_t len)
 {
@@ -56,7 +59,7 @@ ckpt_age(const struct child *c, char *buf, size_t len)
 	}
 	fmt_duration((uint64_t)(now > c->ckpt_wall_ms ? now - c->ckpt_wall_ms :
 	    0), dur, sizeof(dur));
-	snprintf(buf, len, " (its last one written %s before)", dur);
+	snprintf(buf, len, " (at most %s old)", dur);
 	return buf;
 }
 

@@ -1,7 +1,6 @@
 /* checkpoint.c: per-pair checkpoint codec, validation and file I/O. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,98 +9,19 @@
 #include "checkpoint.h"
 #include "compat.h"
 #include "fmt.h"
-#include "jscan.h"
+#include "json.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /*
- * The decoder walks the text with jscan rather than cJSON: cJSON parses
- * numbers as doubles (64-bit counters must stay exact) and would re-encode
- * LastEvaluatedKey instead of keeping it byte for byte.
+ * The decoder reads through common/json.c (jscan spans): 64-bit counters
+ * stay exact and LastEvaluatedKey is kept byte for byte, never re-encoded.
  */
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
-
-/* Error messages may be cut to errlen: they are for humans. */
-static int __attribute__((format(printf, 3, 4)))
-perr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* Untrusted bytes in a message: at most 40, non-printable shown as '?'. */
-static const char *
-show(const char *p, size_t n, char *out, size_t outsz)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && i < 40 && o + 4 < outsz; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (i < n && o + 4 <= outsz) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* Length of the valid UTF-8 sequence at p (RFC 3629), 0 if invalid. */
-static size_t
-utf8_seqlen(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-static int
-utf8_valid(const char *s, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		if ((k = utf8_seqlen((const unsigned char *)s + i, n - i)) == 0)
-			return 0;
-		i += k;
-	}
-	return 1;
-}
 
 /*
  * Identity strings, ids, ARNs: 1..CHECKPOINT_NAME_MAX bytes of printable
@@ -166,13 +86,6 @@ is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static void
-skip_ws(const char **pp, const char *end)
-{
-	while (*pp < end && is_ws(**pp))
-		(*pp)++;
-}
-
 #define COMPACT_UTF8	(-1)	/* a string is not valid UTF-8 */
 #define COMPACT_BIG	(-2)	/* the result exceeds out's maximum */
 
@@ -215,24 +128,28 @@ json_compact(const char *p, size_t n, struct buf *out)
 static const char *
 key_problem(const char *s)
 {
-	const char *p = s, *end;
-	struct jspan v, k;
+	const char *p, *end;
+	struct jspan obj, k, v;
 	size_t n = strlen(s);
 
 	if (n > CHECKPOINT_KEY_MAX)
 		return "is longer than " XSTR(CHECKPOINT_KEY_MAX) " bytes";
 	if (!utf8_valid(s, n))
 		return "is not valid UTF-8";
-	end = s + n;
-	if (jscan_value(&p, end, &v) == -1)
-		return "is not valid JSON";
-	skip_ws(&p, end);
-	if (p != end)
+	switch (json_doc(s, n, &obj, NULL)) {
+	case 0:
+		break;
+	case JSON_DOC_TRAILING:
 		return "has data after the JSON object";
-	p = v.p;
-	if (jscan_open(&p, end, '{') == -1)
+	case JSON_DOC_NOT_OBJECT:
 		return "is not a JSON object";
-	if (jscan_member(&p, end, &k, &v) != 1)
+	default:
+		return "is not valid JSON";
+	}
+	p = obj.p;
+	end = obj.p + obj.len;
+	if (jscan_open(&p, end, '{') == -1 || jscan_member(&p, end, &k,
+	    &v) != 1)
 		return "is an empty object";
 	return NULL;
 }
@@ -241,7 +158,6 @@ int
 checkpoint_set_last_key(struct ckpt_segment *sg, const char *json,
     size_t len)
 {
-	const char *p, *end;
 	struct jspan v;
 	struct buf b;
 	char *s;
@@ -252,15 +168,8 @@ checkpoint_set_last_key(struct ckpt_segment *sg, const char *json,
 		sg->last_key = NULL;
 		return 0;
 	}
-	p = json;
-	end = json + len;
 	if (memchr(json, '\0', len) != NULL ||
-	    jscan_value(&p, end, &v) == -1) {
-		errno = EINVAL;
-		return -1;
-	}
-	skip_ws(&p, end);
-	if (p != end || v.p[0] != '{') {
+	    json_doc(json, len, &v, NULL) != 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -380,7 +289,7 @@ check_name(const char *field, const char *s, int nullable, char *err,
 	if (s == NULL && nullable)
 		return 0;
 	if ((why = name_problem(s)) != NULL)
-		return perr(err, errlen, "%s %s", field, why);
+		return json_err(err, errlen, "%s %s", field, why);
 	return 0;
 }
 
@@ -407,7 +316,7 @@ check_unique(const struct checkpoint *ck, char *err, size_t errlen)
 {
 	const struct ckpt_segment **sv = NULL;
 	const struct ckpt_shard **hv = NULL;
-	char sb[64];
+	char sb[JSON_SHOW_MAX];
 	size_t i, a, b;
 	int rc = 0;
 
@@ -421,7 +330,7 @@ check_unique(const struct checkpoint *ck, char *err, size_t errlen)
 				continue;
 			a = (size_t)(sv[i - 1] - ck->segments);
 			b = (size_t)(sv[i] - ck->segments);
-			rc = perr(err, errlen, "backfill.segments[%zu]: segment "
+			rc = json_err(err, errlen, "backfill.segments[%zu]: segment "
 			    "%" PRIu32 " is listed twice (also "
 			    "backfill.segments[%zu])", a > b ? a : b,
 			    sv[i]->segment, a > b ? b : a);
@@ -438,9 +347,9 @@ check_unique(const struct checkpoint *ck, char *err, size_t errlen)
 				continue;
 			a = (size_t)(hv[i - 1] - ck->shards);
 			b = (size_t)(hv[i] - ck->shards);
-			rc = perr(err, errlen, "stream.shards[%zu]: shard \"%s\" "
+			rc = json_err(err, errlen, "stream.shards[%zu]: shard \"%s\" "
 			    "is listed twice (also stream.shards[%zu])",
-			    a > b ? a : b, show(hv[i]->shard_id,
+			    a > b ? a : b, json_show(hv[i]->shard_id,
 			    strlen(hv[i]->shard_id), sb, sizeof(sb)),
 			    a > b ? b : a);
 			goto out;
@@ -472,47 +381,47 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 	    errlen) == -1)
 		return -1;
 	if (ck->total_segments > CHECKPOINT_SEGMENTS_MAX)
-		return perr(err, errlen, "identity.total_segments %" PRIu32
+		return json_err(err, errlen, "identity.total_segments %" PRIu32
 		    " is above the maximum %d", ck->total_segments,
 		    CHECKPOINT_SEGMENTS_MAX);
 	if (ck->backfill_started_ms < 0)
-		return perr(err, errlen, "backfill.started_ms is negative");
+		return json_err(err, errlen, "backfill.started_ms is negative");
 	if (ck->backfill_completed_ms < 0)
-		return perr(err, errlen, "backfill.completed_ms is negative");
+		return json_err(err, errlen, "backfill.completed_ms is negative");
 	if (ck->backfill_completed_ms != 0 && ck->backfill_started_ms == 0)
-		return perr(err, errlen, "backfill.completed_ms is set but "
+		return json_err(err, errlen, "backfill.completed_ms is set but "
 		    "backfill.started_ms is not");
 	if (ck->nsegments > 0 && ck->segments == NULL)
-		return perr(err, errlen, "backfill.segments is missing");
+		return json_err(err, errlen, "backfill.segments is missing");
 	for (i = 0; i < ck->nsegments; i++) {
 		sg = &ck->segments[i];
 		if (sg->segment >= ck->total_segments)
-			return perr(err, errlen, "backfill.segments[%zu].segment "
+			return json_err(err, errlen, "backfill.segments[%zu].segment "
 			    "%" PRIu32 " is not below identity.total_segments "
 			    "(%" PRIu32 ")", i, sg->segment,
 			    ck->total_segments);
 		if (sg->last_key != NULL &&
 		    (why = key_problem(sg->last_key)) != NULL)
-			return perr(err, errlen,
+			return json_err(err, errlen,
 			    "backfill.segments[%zu].last_key %s", i, why);
 		/* A complete backfill with an unfinished segment would
 		 * silently skip items on the next run. */
 		if (ck->backfill_completed_ms != 0 && !sg->done)
-			return perr(err, errlen, "backfill.completed_ms is set "
+			return json_err(err, errlen, "backfill.completed_ms is set "
 			    "but backfill.segments[%zu] (segment %" PRIu32 ") "
 			    "is not done", i, sg->segment);
 	}
 	if (check_name("stream.arn", ck->stream_arn, 1, err, errlen) == -1)
 		return -1;
 	if (ck->stream_started_ms < 0)
-		return perr(err, errlen, "stream.started_ms is negative");
+		return json_err(err, errlen, "stream.started_ms is negative");
 	if (ck->nshards > 0 && ck->shards == NULL)
-		return perr(err, errlen, "stream.shards is missing");
+		return json_err(err, errlen, "stream.shards is missing");
 	if (ck->nshards > 0 && ck->stream_arn == NULL)
-		return perr(err, errlen, "stream.shards are listed but "
+		return json_err(err, errlen, "stream.shards are listed but "
 		    "stream.arn is null");
 	if (ck->nshards > CHECKPOINT_SHARDS_MAX)
-		return perr(err, errlen, "stream.shards has more than %d "
+		return json_err(err, errlen, "stream.shards has more than %d "
 		    "entries", CHECKPOINT_SHARDS_MAX);
 	for (i = 0; i < ck->nshards; i++) {
 		sh = &ck->shards[i];
@@ -524,10 +433,10 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 			return -1;
 		if (sh->parent_id != NULL &&
 		    strcmp(sh->parent_id, sh->shard_id) == 0)
-			return perr(err, errlen, "stream.shards[%zu]: a shard "
+			return json_err(err, errlen, "stream.shards[%zu]: a shard "
 			    "cannot be its own parent", i);
 		if (sh->seq != NULL && !checkpoint_seq_valid(sh->seq))
-			return perr(err, errlen, "stream.shards[%zu].seq is not "
+			return json_err(err, errlen, "stream.shards[%zu].seq is not "
 			    "a sequence number (1 to %d decimal digits)", i,
 			    CHECKPOINT_SEQ_MAX);
 	}
@@ -640,59 +549,34 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 
 /* --------------------------------------------------------------- decoder */
 
-struct member {
-	const char	*name;
-	struct jspan	 v;
-	int		 seen;
-};
-
-#define MEMBER(n)	{ n, { NULL, 0 }, 0 }
+#define MEMBER(n)	{ .name = n }
 
 /*
  * Collect the members of the object in span named in m[], all required; a
  * duplicate of one of them is an error, other names are ignored.
  */
 static int
-get_members(const struct jspan *span, const char *path, struct member *m,
+get_members(const struct jspan *span, const char *path, struct json_field *m,
     size_t n, char *err, size_t errlen)
 {
-	const char *p = span->p, *end = span->p + span->len;
-	struct jspan k, v;
-	size_t i;
-	int r;
+	size_t i, dup;
 
 	if (span->len == 0 || span->p[0] != '{')
-		return perr(err, errlen, "%s: expected an object", path);
-	for (i = 0; i < n; i++)
-		m[i].seen = 0;
-	if (jscan_open(&p, end, '{') == -1)
-		return perr(err, errlen, "%s: expected an object", path);
-	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
-		/* Our names have no escapes: an escaped key is not ours. */
-		for (i = 0; i < n; i++)
-			if (jscan_eq(&k, m[i].name))
-				break;
-		if (i == n)
-			continue;
-		if (m[i].seen)
-			return perr(err, errlen, "%s: duplicate field \"%s\"",
-			    path, m[i].name);
-		m[i].seen = 1;
-		m[i].v = v;
+		return json_err(err, errlen, "%s: expected an object", path);
+	switch (json_fields(span, m, n, &dup)) {
+	case 0:
+		break;
+	case JSON_FIELDS_DUP:
+		return json_err(err, errlen, "%s: duplicate field \"%s\"",
+		    path, m[dup].name);
+	default:
+		return json_err(err, errlen, "%s: not valid JSON", path);
 	}
-	if (r == -1)
-		return perr(err, errlen, "%s: not valid JSON", path);
 	for (i = 0; i < n; i++)
 		if (!m[i].seen)
-			return perr(err, errlen, "%s: missing field \"%s\"",
+			return json_err(err, errlen, "%s: missing field \"%s\"",
 			    path, m[i].name);
 	return 0;
-}
-
-static int
-is_null(const struct jspan *v)
-{
-	return v->len == 4 && memcmp(v->p, "null", 4) == 0;
 }
 
 /* A JSON integer: '-'? digits, no leading zero, magnitude at most max. */
@@ -701,40 +585,20 @@ get_int(const struct jspan *v, const char *path, const char *name,
     int allow_neg, uint64_t max, int *neg, uint64_t *mag, char *err,
     size_t errlen)
 {
-	const char *p = v->p;
-	size_t n = v->len, i = 0;
-	uint64_t x = 0;
-	char sb[64];
-	unsigned d;
+	char sb[JSON_SHOW_MAX];
+	int r;
 
-	*neg = 0;
-	if (n > 0 && p[0] == '-') {
-		*neg = 1;
-		i = 1;
-	}
-	if (i == n || (p[i] == '0' && n - i > 1))
-		goto notint;
-	for (; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			goto notint;
-		d = (unsigned)(p[i] - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			goto range;
-		x = x * 10 + d;
-	}
+	if ((r = json_int(v, neg, mag)) == -1)
+		return json_err(err, errlen, "%s.%s: expected an integer, got "
+		    "%s", path, name, json_show(v->p, v->len, sb, sizeof(sb)));
 	if (*neg && !allow_neg)
-		return perr(err, errlen, "%s.%s: must not be negative", path,
-		    name);
-	if (x > max)
-		goto range;
-	*mag = x;
+		return json_err(err, errlen, "%s.%s: must not be negative",
+		    path, name);
+	if (r == -2 || *mag > max)
+		return json_err(err, errlen, "%s.%s: %s is out of range (at "
+		    "most %" PRIu64 ")", path, name, json_show(v->p, v->len,
+		    sb, sizeof(sb)), max);
 	return 0;
-notint:
-	return perr(err, errlen, "%s.%s: expected an integer, got %s", path,
-	    name, show(p, n, sb, sizeof(sb)));
-range:
-	return perr(err, errlen, "%s.%s: %s is out of range (at most %" PRIu64
-	    ")", path, name, show(p, n, sb, sizeof(sb)), max);
 }
 
 static int
@@ -777,61 +641,10 @@ static int
 get_bool(const struct jspan *v, const char *path, const char *name,
     int *out, char *err, size_t errlen)
 {
-	if (v->len == 4 && memcmp(v->p, "true", 4) == 0)
-		*out = 1;
-	else if (v->len == 5 && memcmp(v->p, "false", 5) == 0)
-		*out = 0;
-	else
-		return perr(err, errlen, "%s.%s: expected true or false",
+	if (json_bool(v, out) == -1)
+		return json_err(err, errlen, "%s.%s: expected true or false",
 		    path, name);
 	return 0;
-}
-
-static int
-hex4(const char *p, unsigned *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < 4; i++) {
-		char c = p[i];
-
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			*v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	return 0;
-}
-
-static size_t
-utf8_put(unsigned cp, char *u)
-{
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	u[0] = (char)(0xf0 | cp >> 18);
-	u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	u[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /*
@@ -842,95 +655,43 @@ static int
 get_str(const struct jspan *v, const char *path, const char *name,
     int nullable, char **out, char *err, size_t errlen)
 {
-	const char *p, *end, *why;
-	unsigned cp, lo;
-	struct buf b;
-	char u[4];
-	int rc = 0;
+	char s[CHECKPOINT_NAME_MAX + 1];
+	const char *why;
 
 	*out = NULL;
-	if (nullable && is_null(v))
+	if (nullable && json_is_null(v))
 		return 0;
-	if (v->len < 2 || v->p[0] != '"')
-		return perr(err, errlen, "%s.%s: expected a string%s", path,
-		    name, nullable ? " or null" : "");
-	buf_init(&b, CHECKPOINT_NAME_MAX);
-	p = v->p + 1;
-	end = v->p + v->len - 1;
-	while (p < end && rc == 0) {
-		if (*p != '\\') {
-			rc = buf_addc(&b, *p++);
-			continue;
-		}
-		/* jscan checked the escape's syntax. */
-		switch (p[1]) {
-		case 'b':
-			rc = buf_addc(&b, '\b');
-			break;
-		case 'f':
-			rc = buf_addc(&b, '\f');
-			break;
-		case 'n':
-			rc = buf_addc(&b, '\n');
-			break;
-		case 'r':
-			rc = buf_addc(&b, '\r');
-			break;
-		case 't':
-			rc = buf_addc(&b, '\t');
-			break;
-		case 'u':
-			if (hex4(p + 2, &cp) == -1)
-				goto bad;
-			p += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (end - p < 8 || p[2] != '\\' || p[3] != 'u' ||
-				    hex4(p + 4, &lo) == -1 || lo < 0xdc00 ||
-				    lo > 0xdfff)
-					goto bad;
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				p += 6;
-			} else if (cp >= 0xdc00 && cp <= 0xdfff)
-				goto bad;
-			if (cp == 0)
-				goto bad;	/* would cut the C string */
-			rc = buf_add(&b, u, utf8_put(cp, u));
-			break;
-		default:	/* " \ / */
-			rc = buf_addc(&b, p[1]);
-			break;
-		}
-		p += 2;
+	switch (json_string(v, s, sizeof(s), NULL)) {
+	case JSON_STR_OK:
+		break;
+	case JSON_STR_NOT_STRING:
+		return json_err(err, errlen, "%s.%s: expected a string%s",
+		    path, name, nullable ? " or null" : "");
+	case JSON_STR_TOO_LONG:
+		return json_err(err, errlen, "%s.%s: longer than %d bytes",
+		    path, name, CHECKPOINT_NAME_MAX);
+	case JSON_STR_NUL:
+	case JSON_STR_SURROGATE:
+		return json_err(err, errlen, "%s.%s: has a \\u0000 or "
+		    "unpaired surrogate escape", path, name);
+	case JSON_STR_UTF8:
+		return json_err(err, errlen, "%s.%s is not valid UTF-8", path,
+		    name);
+	default:
+		return json_err(err, errlen, "%s.%s: not valid JSON", path,
+		    name);
 	}
-	if (rc != 0) {
-		buf_free(&b);
-		return perr(err, errlen, "%s.%s: longer than %d bytes", path,
-		    name, CHECKPOINT_NAME_MAX);
-	}
-	/* buf_steal() of an empty buf returns an unterminated allocation. */
-	if (b.len == 0) {
-		buf_free(&b);
-		*out = xstrdup("");
-	} else if ((*out = buf_steal(&b, NULL)) == NULL)
-		fatalx("checkpoint: buf_steal");
-	if ((why = name_problem(*out)) != NULL) {
-		free(*out);
-		*out = NULL;
-		return perr(err, errlen, "%s.%s %s", path, name, why);
-	}
+	if ((why = name_problem(s)) != NULL)
+		return json_err(err, errlen, "%s.%s %s", path, name, why);
+	*out = xstrdup(s);
 	return 0;
-bad:
-	buf_free(&b);
-	return perr(err, errlen, "%s.%s: has a \\u0000 or unpaired surrogate "
-	    "escape", path, name);
 }
 
 static int
 decode_identity(const struct jspan *obj, struct checkpoint *ck, char *err,
     size_t errlen)
 {
-	struct member m[] = {
+	struct json_field m[] = {
 		MEMBER("pair"),
 		MEMBER("source_table"),
 		MEMBER("source_region"),
@@ -960,7 +721,7 @@ static int
 decode_segment(const struct jspan *obj, size_t idx, struct checkpoint *ck,
     char *err, size_t errlen)
 {
-	struct member m[] = {
+	struct json_field m[] = {
 		MEMBER("segment"),
 		MEMBER("done"),
 		MEMBER("items"),
@@ -981,17 +742,17 @@ decode_segment(const struct jspan *obj, size_t idx, struct checkpoint *ck,
 	    get_bool(&m[1].v, path, m[1].name, &sg->done, err, errlen) ||
 	    get_u64(&m[2].v, path, m[2].name, &sg->items, err, errlen))
 		return -1;
-	if (!is_null(&m[3].v)) {
+	if (!json_is_null(&m[3].v)) {
 		if (m[3].v.p[0] != '{')
-			return perr(err, errlen, "%s.last_key: expected an "
+			return json_err(err, errlen, "%s.last_key: expected an "
 			    "object or null", path);
 		buf_init(&b, CHECKPOINT_KEY_MAX);
 		if ((r = json_compact(m[3].v.p, m[3].v.len, &b)) != 0) {
 			buf_free(&b);
 			if (r == COMPACT_BIG)
-				return perr(err, errlen, "%s.last_key: longer "
+				return json_err(err, errlen, "%s.last_key: longer "
 				    "than %d bytes", path, CHECKPOINT_KEY_MAX);
-			return perr(err, errlen, "%s.last_key: not valid "
+			return json_err(err, errlen, "%s.last_key: not valid "
 			    "UTF-8", path);
 		}
 		sg->last_key = buf_steal(&b, NULL);
@@ -1004,7 +765,7 @@ static int
 decode_shard(const struct jspan *obj, size_t idx, struct checkpoint *ck,
     char *err, size_t errlen)
 {
-	struct member m[] = {
+	struct json_field m[] = {
 		MEMBER("shard_id"),
 		MEMBER("parent_id"),
 		MEMBER("seq"),
@@ -1042,9 +803,9 @@ decode_array(const struct jspan *arr, const char *path, size_t max,
 	int r;
 
 	if (arr->len == 0 || arr->p[0] != '[' || (n = jscan_count(arr)) < 0)
-		return perr(err, errlen, "%s: expected an array", path);
+		return json_err(err, errlen, "%s: expected an array", path);
 	if ((size_t)n > max)
-		return perr(err, errlen, "%s: more than %zu entries", path,
+		return json_err(err, errlen, "%s: more than %zu entries", path,
 		    max);
 	if (shards) {
 		ck->shards_cap = (size_t)n;
@@ -1060,14 +821,14 @@ decode_array(const struct jspan *arr, const char *path, size_t max,
 			return -1;
 		i++;
 	}
-	return r == 0 ? 0 : perr(err, errlen, "%s: not valid JSON", path);
+	return r == 0 ? 0 : json_err(err, errlen, "%s: not valid JSON", path);
 }
 
 static int
 decode_backfill(const struct jspan *obj, struct checkpoint *ck, char *err,
     size_t errlen)
 {
-	struct member m[] = {
+	struct json_field m[] = {
 		MEMBER("started_ms"),
 		MEMBER("completed_ms"),
 		MEMBER("segments"),
@@ -1089,7 +850,7 @@ static int
 decode_stream(const struct jspan *obj, struct checkpoint *ck, char *err,
     size_t errlen)
 {
-	struct member m[] = {
+	struct json_field m[] = {
 		MEMBER("arn"),
 		MEMBER("started_ms"),
 		MEMBER("items"),
@@ -1114,63 +875,55 @@ static int
 decode(const char *text, size_t len, struct checkpoint *ck, char *err,
     size_t errlen)
 {
-	struct member m[] = {
+	struct json_field m[] = {
 		MEMBER("format"),
 		MEMBER("version"),
 		MEMBER("identity"),
 		MEMBER("backfill"),
 		MEMBER("stream"),
 	};
-	const char *p = text, *end = text + len;
-	struct jspan obj, k, v;
+	struct jspan obj;
 	uint64_t ver = 0;
-	char sb[64];
+	char sb[JSON_SHOW_MAX];
+	size_t at, dup;
 	int neg;
 
 	if (len == 0)
-		return perr(err, errlen, "the file is empty");
-	if (jscan_value(&p, end, &obj) == -1)
-		return perr(err, errlen, "not valid JSON (truncated or "
+		return json_err(err, errlen, "the file is empty");
+	switch (json_doc(text, len, &obj, &at)) {
+	case 0:
+		break;
+	case JSON_DOC_TRAILING:
+		return json_err(err, errlen, "data after the JSON object at "
+		    "byte %zu", at);
+	case JSON_DOC_NOT_OBJECT:
+		return json_err(err, errlen, "not a ddb-sync checkpoint (not "
+		    "a JSON object)");
+	default:
+		return json_err(err, errlen, "not valid JSON (truncated or "
 		    "corrupt)");
-	skip_ws(&p, end);
-	if (p != end)
-		return perr(err, errlen, "data after the JSON object at byte "
-		    "%zu", (size_t)(p - text));
-	if (obj.p[0] != '{')
-		return perr(err, errlen, "not a ddb-sync checkpoint (not a "
-		    "JSON object)");
+	}
 
 	/* The marker and the version first: they explain anything else. */
-	p = obj.p;
-	(void)jscan_open(&p, obj.p + obj.len, '{');
-	while (jscan_member(&p, obj.p + obj.len, &k, &v) == 1) {
-		if (jscan_eq(&k, "format")) {
-			m[0].v = v;
-			m[0].seen++;
-		} else if (jscan_eq(&k, "version")) {
-			m[1].v = v;
-			m[1].seen++;
-		}
-	}
-	if (m[0].seen > 1)
-		return perr(err, errlen, "duplicate field \"format\"");
-	if (m[0].seen != 1 || m[0].v.len != strlen(CHECKPOINT_FORMAT) + 2 ||
+	if (json_fields(&obj, m, 2, &dup) == JSON_FIELDS_DUP)
+		return json_err(err, errlen, "duplicate field \"%s\"",
+		    m[dup].name);
+	if (!m[0].seen || m[0].v.len != strlen(CHECKPOINT_FORMAT) + 2 ||
 	    memcmp(m[0].v.p + 1, CHECKPOINT_FORMAT, m[0].v.len - 2) != 0)
-		return perr(err, errlen, "not a ddb-sync checkpoint (no "
+		return json_err(err, errlen, "not a ddb-sync checkpoint (no "
 		    "\"format\": \"%s\")", CHECKPOINT_FORMAT);
-	if (m[1].seen != 1)
-		return perr(err, errlen, "%s field \"version\"",
-		    m[1].seen ? "duplicate" : "missing");
+	if (!m[1].seen)
+		return json_err(err, errlen, "missing field \"version\"");
 	if (get_int(&m[1].v, "checkpoint", "version", 1, UINT64_MAX, &neg,
 	    &ver, err, errlen) == -1)
 		return -1;
 	if (neg || ver < CHECKPOINT_VERSION)
-		return perr(err, errlen, "written by an older ddb-sync "
+		return json_err(err, errlen, "written by an older ddb-sync "
 		    "(checkpoint version %s; this ddb-sync reads version %d "
-		    "only)", show(m[1].v.p, m[1].v.len, sb, sizeof(sb)),
+		    "only)", json_show(m[1].v.p, m[1].v.len, sb, sizeof(sb)),
 		    CHECKPOINT_VERSION);
 	if (ver > CHECKPOINT_VERSION)
-		return perr(err, errlen, "written by a newer ddb-sync "
+		return json_err(err, errlen, "written by a newer ddb-sync "
 		    "(checkpoint version %" PRIu64 "; this ddb-sync reads "
 		    "version %d): run the newer ddb-sync", ver,
 		    CHECKPOINT_VERSION);
@@ -1200,12 +953,12 @@ checkpoint_decode(const char *text, size_t len, struct checkpoint *ck,
 static void
 differ(struct buf *b, const char *what, const char *have, const char *want)
 {
-	char s1[64], s2[64];
+	char s1[JSON_SHOW_MAX], s2[JSON_SHOW_MAX];
 
 	(void)buf_printf(b, "%s%s is \"%s\" in the checkpoint but \"%s\" in "
 	    "the plan", b->len > 0 ? "; " : "", what,
-	    show(have, strlen(have), s1, sizeof(s1)),
-	    show(want, strlen(want), s2, sizeof(s2)));
+	    json_show(have, strlen(have), s1, sizeof(s1)),
+	    json_show(want, strlen(want), s2, sizeof(s2)));
 }
 
 int
@@ -1251,14 +1004,14 @@ checkpoint_match(const struct checkpoint *ck, const char *pair,
 		return 0;
 	}
 	if (names == 0)
-		(void)perr(err, errlen, "checkpoint does not match the plan: "
+		(void)json_err(err, errlen, "checkpoint does not match the plan: "
 		    "%s. Scan positions cannot be carried over to another "
 		    "segmentation: set total_segments: %" PRIu32 " for this "
 		    "pair to resume, or remove this pair's checkpoint "
 		    "deliberately to restart its backfill", b.data,
 		    ck->total_segments);
 	else
-		(void)perr(err, errlen, "checkpoint does not match the plan: "
+		(void)json_err(err, errlen, "checkpoint does not match the plan: "
 		    "%s. It records the progress of another copy: use another "
 		    "state directory for this plan, or remove this pair's "
 		    "checkpoint deliberately to start the pair over", b.data);
@@ -1281,15 +1034,15 @@ checkpoint_load(const char *path, struct checkpoint *ck, char *err,
 		if (errno == ENOENT)
 			return 1;
 		if (errno == EFBIG)
-			return perr(err, errlen, "checkpoint %s is larger than "
+			return json_err(err, errlen, "checkpoint %s is larger than "
 			    "%u bytes: refusing to load it (the file was left "
 			    "as it is)", path, CHECKPOINT_MAX_SIZE);
-		return perr(err, errlen, "cannot read checkpoint %s: %s", path,
+		return json_err(err, errlen, "cannot read checkpoint %s: %s", path,
 		    strerror(errno));
 	}
 	if (checkpoint_decode(data, len, ck, why, sizeof(why)) == -1) {
 		free(data);
-		return perr(err, errlen, "checkpoint %s is unusable: %s. The "
+		return json_err(err, errlen, "checkpoint %s is unusable: %s. The "
 		    "file was left as it is: restore or fix it, use another "
 		    "state directory, or remove it deliberately to start this "
 		    "pair over", path, why);
@@ -1307,18 +1060,18 @@ checkpoint_save(const char *path, const struct checkpoint *ck, char *err,
 	int saved;
 
 	if (checkpoint_validate(ck, why, sizeof(why)) == -1)
-		return perr(err, errlen, "checkpoint %s not written, it would "
+		return json_err(err, errlen, "checkpoint %s not written, it would "
 		    "be invalid: %s", path, why);
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
 	if (checkpoint_encode(ck, &b) == -1) {
 		buf_free(&b);
-		return perr(err, errlen, "checkpoint %s not written: larger "
+		return json_err(err, errlen, "checkpoint %s not written: larger "
 		    "than %u bytes", path, CHECKPOINT_MAX_SIZE);
 	}
 	if (atomicfile_write(path, b.data, b.len, CHECKPOINT_MODE) == -1) {
 		saved = errno;
 		buf_free(&b);
-		(void)perr(err, errlen, "cannot write checkpoint %s: %s",
+		(void)json_err(err, errlen, "cannot write checkpoint %s: %s",
 		    path, strerror(saved));
 		errno = saved;
 		return -1;

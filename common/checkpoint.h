@@ -26,6 +26,9 @@ struct ckpt_segment {
 	/* LastEvaluatedKey (compact JSON object) of the last fully written
 	 * page; NULL = start of segment. */
 	char	*last_key;
+	/* Not in the file: what the worker last told the supervisor. */
+	uint64_t reported_items;
+	int	 reported_done;
 };
 
 struct ckpt_shard {
@@ -34,6 +37,9 @@ struct ckpt_shard {
 	char	*seq;		/* last applied sequence number; NULL = none */
 	int	 done;		/* fully read and applied */
 	uint64_t items;
+	/* Not in the file: what the worker last told the supervisor. */
+	uint64_t reported_items;
+	int	 reported_done;
 };
 
 struct checkpoint {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "jscan.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static void
@@ -366,27 +367,22 @@ jscan_double(const struct jspan *s, double *out)
 	return *end == '\0' ? 0 : -1;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static long
-hex4(const char *p)
+long
+jscan_hex4(const char *p)
 {
 	long v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(p[i]);
+		char c = p[i];
+		int h;
 
-		if (h < 0)
+		if (c >= '0' && c <= '9')
+			h = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			h = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			h = c - 'A' + 10;
+		else
 			return -1;
 		v = v * 16 + h;
 	}
@@ -406,7 +402,7 @@ jscan_string(const struct jspan *s, char *out, size_t len)
 	end = s->p + s->len - 1;
 	while (p < end) {
 		unsigned long cp;
-		unsigned char enc[4];
+		char enc[4];
 		size_t n;
 
 		if (*p != '\\') {
@@ -426,14 +422,14 @@ jscan_string(const struct jspan *s, char *out, size_t len)
 		case 'u': {
 			long v;
 
-			if (end - p < 5 || (v = hex4(p + 1)) < 0)
+			if (end - p < 5 || (v = jscan_hex4(p + 1)) < 0)
 				return -1;
 			p += 4;
 			cp = (unsigned long)v;
 			/* A surrogate pair makes one code point. */
 			if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 7 &&
 			    p[1] == '\\' && p[2] == 'u') {
-				long lo = hex4(p + 3);
+				long lo = jscan_hex4(p + 3);
 
 				if (lo >= 0xdc00 && lo < 0xe000) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) +
@@ -448,25 +444,7 @@ jscan_string(const struct jspan *s, char *out, size_t len)
 			break;
 		}
 		p++;
-		if (cp < 0x80) {
-			enc[0] = (unsigned char)cp;
-			n = 1;
-		} else if (cp < 0x800) {
-			enc[0] = (unsigned char)(0xc0 | cp >> 6);
-			enc[1] = (unsigned char)(0x80 | (cp & 0x3f));
-			n = 2;
-		} else if (cp < 0x10000) {
-			enc[0] = (unsigned char)(0xe0 | cp >> 12);
-			enc[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-			enc[2] = (unsigned char)(0x80 | (cp & 0x3f));
-			n = 3;
-		} else {
-			enc[0] = (unsigned char)(0xf0 | cp >> 18);
-			enc[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-			enc[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-			enc[3] = (unsigned char)(0x80 | (cp & 0x3f));
-			n = 4;
-		}
+		n = utf8_encode((uint32_t)cp, enc);
 		if (o + n >= len)
 			return -1;
 		memcpy(out + o, enc, n);

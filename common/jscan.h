@@ -7,6 +7,8 @@
 /*
  * Used on hot paths (Scan pages) so items can be passed through to
  * BatchWriteItem byte for byte instead of being parsed and re-printed.
+ * Documents with rules of their own (protocol, checkpoint, control socket)
+ * read through json.h, the strict layer on these spans.
  */
 struct jspan {
 	const char *p;
@@ -51,6 +53,9 @@ long	jscan_count(const struct jspan *arr);
 long	jscan_string(const struct jspan *, char *out, size_t len);
 /* The same, allocated (NULL if not a string). */
 char	*jscan_strdup(const struct jspan *);
+
+/* The value of four hex digits at p (a \u escape's), or -1. */
+long	jscan_hex4(const char *p);
 
 /* Number value of a span holding a JSON number; 0 or -1. */
 int	jscan_double(const struct jspan *, double *);

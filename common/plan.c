@@ -16,6 +16,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "plan.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define PLAN_QMAX	(PLAN_QUOTE_LEN - 4)	/* bytes kept, before "..." */
@@ -79,56 +80,14 @@ plan_errors_clear(struct plan_errors *e)
  * Text helpers
  */
 
-/* Length of the UTF-8 sequence at u, or 0 if it is not valid. */
-static size_t
-plan_utf8_len(const unsigned char *u)
-{
-	size_t n, i;
-
-	if (u[0] < 0x80)
-		return 1;
-	if (u[0] >= 0xc2 && u[0] <= 0xdf)
-		n = 2;
-	else if (u[0] >= 0xe0 && u[0] <= 0xef)
-		n = 3;
-	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if (u[i] < 0x80 || u[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/* Drop a UTF-8 sequence cut short at the end of s (after truncation). */
-static void
-plan_utf8_trim(char *s)
-{
-	size_t len = strlen(s), i = len;
-	unsigned char lead;
-	size_t need;
-
-	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	lead = (unsigned char)s[i - 1];
-	if (lead < 0xc0)
-		return;
-	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-	if (len - (i - 1) < need)
-		s[i - 1] = '\0';
-}
-
 const char *
 plan_quote(char out[PLAN_QUOTE_LEN], const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, o = 0, n;
+	size_t i = 0, o = 0, n, len = strlen(s);
 
 	while (u[i] != '\0') {
-		n = plan_utf8_len(u + i);
+		n = utf8_seqlen(u + i, len - i);
 		if (o + (n ? n : 1) > PLAN_QMAX) {
 			memcpy(out + o, "...", 3);
 			o += 3;
@@ -156,17 +115,12 @@ static void
 plan_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (errlen == 0)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(err, errlen, fmt, ap);
+	utf8_vformat(err, errlen, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		err[0] = '\0';
-	else if ((size_t)n >= errlen)
-		plan_utf8_trim(err);
 }
 
 static int
@@ -566,7 +520,7 @@ plan_pair_label(const struct plan_pair *p, char *buf, size_t len)
 	if (n < 0)
 		buf[0] = '\0';
 	else if ((size_t)n >= len)
-		plan_utf8_trim(buf);
+		buf[utf8_trim(buf, len - 1)] = '\0';
 	return buf;
 }
 

@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "compat.h"
-#include "jscan.h"
+#include "json.h"
 #include "proto.h"
+#include "utf8.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define STR(x)		#x
@@ -19,8 +20,8 @@
 
 /*
  * The codec is table-driven so that encoder and decoder cannot disagree on
- * a field's name, type or range. cJSON is not used: it parses numbers as
- * doubles, which cannot carry 64-bit counters exactly.
+ * a field's name, type or range. Lines are read through common/json.c, the
+ * strict reader on jscan (exact 64-bit integers, duplicates refused).
  */
 enum pf_kind {
 	PF_STR,		/* identifier: never truncated */
@@ -75,6 +76,7 @@ static const struct pf pf_phase[] = {
 	FLD(phase, state, PF_PSTATE, 0, 0, 0),
 	FLD(phase, items, PF_U64, 0, 0, 0),
 	FLD(phase, duration_ms, PF_U64, 0, 0, 0),
+	FLD(phase, from_checkpoint, PF_BOOL, PF_OPTIONAL, 0, 0),
 	FLD(phase, detail, PF_TEXT, 0, 0, 0),
 };
 
@@ -191,79 +193,6 @@ proto_level_name(enum proto_level l)
 	if ((unsigned)l >= PROTO_LVL_MAX)
 		return "unknown";
 	return level_names[l];
-}
-
-/* Error messages may be cut to errlen: they are for humans. */
-static int __attribute__((format(printf, 3, 4)))
-perr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/*
- * Quote untrusted bytes for an error message: at most 40 of them, anything
- * but printable ASCII shown as '?', so a worker cannot inject escape
- * sequences into the supervisor's log.
- */
-static const char *
-show(const char *p, size_t n, char *out, size_t outsz)
-{
-	size_t i, o = 0, lim = 40;
-
-	for (i = 0; i < n && i < lim && o + 4 < outsz; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (i < n && o + 4 <= outsz) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/*
- * Length of the valid UTF-8 sequence (RFC 3629: no overlongs, surrogates or
- * code points above U+10FFFF) at p, or 0 if the bytes there are not one.
- */
-static size_t
-utf8_seqlen(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
 }
 
 /* C-locale numbers whatever setlocale() the supervisor made. */
@@ -454,7 +383,7 @@ check_field(const struct ptype *t, const struct pf *f,
 	case PF_STR:
 	case PF_TEXT:
 		if ((f->flags & PF_NONEMPTY) && p[0] == '\0')
-			return perr(err, errlen, "%s: field \"%s\" is empty",
+			return json_err(err, errlen, "%s: field \"%s\" is empty",
 			    t->name, f->name);
 		break;
 	case PF_U64:
@@ -469,14 +398,14 @@ check_field(const struct ptype *t, const struct pf *f,
 		}
 		max = f->max;
 		if (max != 0 && u > max)
-			return perr(err, errlen, "%s: field \"%s\" is %" PRIu64
+			return json_err(err, errlen, "%s: field \"%s\" is %" PRIu64
 			    ", out of range 0..%" PRIu64, t->name, f->name, u,
 			    max);
 		break;
 	case PF_I64:
 		memcpy(&i, p, sizeof(i));
 		if (i < f->min)
-			return perr(err, errlen, "%s: field \"%s\" is %" PRId64
+			return json_err(err, errlen, "%s: field \"%s\" is %" PRId64
 			    ", must be at least %" PRId64, t->name, f->name, i,
 			    f->min);
 		break;
@@ -485,7 +414,7 @@ check_field(const struct ptype *t, const struct pf *f,
 	case PF_DBL:
 		memcpy(&d, p, sizeof(d));
 		if (!isfinite(d) || d < 0)
-			return perr(err, errlen, "%s: field \"%s\" must be a "
+			return json_err(err, errlen, "%s: field \"%s\" must be a "
 			    "finite number >= 0", t->name, f->name);
 		break;
 	case PF_LEVEL:
@@ -493,7 +422,7 @@ check_field(const struct ptype *t, const struct pf *f,
 	case PF_PSTATE:
 		e = get_int(m, f->off);
 		if (e < 0 || e >= enum_count(f->kind))
-			return perr(err, errlen, "%s: field \"%s\" has an "
+			return json_err(err, errlen, "%s: field \"%s\" has an "
 			    "invalid value %d", t->name, f->name, e);
 		break;
 	}
@@ -524,11 +453,11 @@ check_msg(const struct proto_msg *m, char *err, size_t errlen)
 	switch (m->type) {
 	case PROTO_PROGRESS:
 		if (pg->segments_done > pg->segments_total)
-			return perr(err, errlen, "progress: segments_done "
+			return json_err(err, errlen, "progress: segments_done "
 			    "(%" PRIu32 ") > segments_total (%" PRIu32 ")",
 			    pg->segments_done, pg->segments_total);
 		if (pg->shards_done > pg->shards_total)
-			return perr(err, errlen, "progress: shards_done "
+			return json_err(err, errlen, "progress: shards_done "
 			    "(%" PRIu32 ") > shards_total (%" PRIu32 ")",
 			    pg->shards_done, pg->shards_total);
 		break;
@@ -536,10 +465,10 @@ check_msg(const struct proto_msg *m, char *err, size_t errlen)
 		if (strcmp(ck->kind, "segment") == 0) {
 			if (!is_digits(ck->id, strnlen(ck->id,
 			    sizeof(ck->id))) || strlen(ck->id) > 10)
-				return perr(err, errlen, "checkpoint: a "
+				return json_err(err, errlen, "checkpoint: a "
 				    "segment id must be a decimal number");
 		} else if (strcmp(ck->kind, "shard") != 0)
-			return perr(err, errlen, "checkpoint: field \"kind\" "
+			return json_err(err, errlen, "checkpoint: field \"kind\" "
 			    "must be \"segment\" or \"shard\"");
 		break;
 	case PROTO_DONE:
@@ -547,7 +476,7 @@ check_msg(const struct proto_msg *m, char *err, size_t errlen)
 			if (strcmp(m->u.done.status, done_statuses[i]) == 0)
 				break;
 		if (i == nitems(done_statuses))
-			return perr(err, errlen, "done: field \"status\" must "
+			return json_err(err, errlen, "done: field \"status\" must "
 			    "be \"complete\", \"stopped\" or \"failed\"");
 		break;
 	default:
@@ -567,6 +496,10 @@ encode_field(struct pw *w, const struct pf *f, const struct proto_msg *m)
 	size_t n, room;
 	locale_t loc, old = (locale_t)0;
 
+	/* An optional flag at its default says nothing: left out. */
+	if (f->kind == PF_BOOL && (f->flags & PF_OPTIONAL) &&
+	    !get_int(m, f->off))
+		return 0;
 	pw_printf(w, ",\"%s\":", f->name);
 	switch (f->kind) {
 	case PF_STR:
@@ -668,236 +601,48 @@ proto_encode(const struct proto_msg *m, char *buf, size_t len)
 
 /* ---------------------------------------------------------------- decoder */
 
-static void
-skip_ws(const char **pp, const char *end)
-{
-	while (*pp < end && (**pp == ' ' || **pp == '\t' || **pp == '\r' ||
-	    **pp == '\n'))
-		(*pp)++;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-hex4(const char *p, const char *end, unsigned *v)
-{
-	int i, h;
-
-	if (end - p < 4)
-		return -1;
-	*v = 0;
-	for (i = 0; i < 4; i++) {
-		if ((h = hexval(p[i])) < 0)
-			return -1;
-		*v = *v << 4 | (unsigned)h;
-	}
-	return 0;
-}
-
-/*
- * Decode the inside of a JSON string (raw bytes between the quotes) into
- * out, NUL-terminated, at most outsz - 1 bytes. Returns 0, or -1 with *why
- * set: the result must be valid UTF-8 without NUL bytes.
- */
-static int
-unescape(const char *p, size_t n, char *out, size_t outsz, const char **why)
-{
-	const char *end = p + n;
-	size_t o = 0, k;
-	unsigned cp, lo;
-	char tmp[4];
-
-	while (p < end) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '\\') {
-			if (end - p < 2)
-				goto bad_escape;
-			k = 1;
-			switch (p[1]) {
-			case '"':
-			case '\\':
-			case '/':
-				tmp[0] = p[1];
-				break;
-			case 'b':
-				tmp[0] = '\b';
-				break;
-			case 'f':
-				tmp[0] = '\f';
-				break;
-			case 'n':
-				tmp[0] = '\n';
-				break;
-			case 'r':
-				tmp[0] = '\r';
-				break;
-			case 't':
-				tmp[0] = '\t';
-				break;
-			case 'u':
-				if (hex4(p + 2, end, &cp) == -1)
-					goto bad_escape;
-				p += 4;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					goto bad_surrogate;
-				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (end - p < 8 || p[2] != '\\' ||
-					    p[3] != 'u' ||
-					    hex4(p + 4, end, &lo) == -1 ||
-					    lo < 0xdc00 || lo > 0xdfff)
-						goto bad_surrogate;
-					cp = 0x10000 + ((cp - 0xd800) << 10) +
-					    (lo - 0xdc00);
-					p += 6;
-				}
-				if (cp == 0) {
-					*why = "contains a NUL character";
-					return -1;
-				}
-				if (cp < 0x80)
-					tmp[0] = (char)cp;
-				else if (cp < 0x800) {
-					tmp[0] = (char)(0xc0 | cp >> 6);
-					tmp[1] = (char)(0x80 | (cp & 0x3f));
-					k = 2;
-				} else if (cp < 0x10000) {
-					tmp[0] = (char)(0xe0 | cp >> 12);
-					tmp[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-					tmp[2] = (char)(0x80 | (cp & 0x3f));
-					k = 3;
-				} else {
-					tmp[0] = (char)(0xf0 | cp >> 18);
-					tmp[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-					tmp[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-					tmp[3] = (char)(0x80 | (cp & 0x3f));
-					k = 4;
-				}
-				break;
-			default:
-				goto bad_escape;
-			}
-			p += 2;
-			if (k > outsz - 1 - o)
-				goto too_long;
-			memcpy(out + o, tmp, k);
-			o += k;
-			continue;
-		}
-		if (c < 0x20) {
-			*why = c == 0 ? "contains a NUL byte" :
-			    "contains an unescaped control character";
-			return -1;
-		}
-		if ((k = utf8_seqlen((const unsigned char *)p,
-		    (size_t)(end - p))) == 0) {
-			*why = "is not valid UTF-8";
-			return -1;
-		}
-		if (k > outsz - 1 - o)
-			goto too_long;
-		memcpy(out + o, p, k);
-		o += k;
-		p += k;
-	}
-	out[o] = '\0';
-	return 0;
-bad_escape:
-	*why = "has an invalid escape";
-	return -1;
-bad_surrogate:
-	*why = "has an unpaired UTF-16 surrogate escape";
-	return -1;
-too_long:
-	*why = "is too long";
-	return -1;
-}
-
-/*
- * A JSON integer: optional '-', digits without a leading zero. Returns 0,
- * -1 if the span is not an integer, -2 if its magnitude exceeds 64 bits.
- */
-static int
-parse_int(const char *p, size_t n, int *neg, uint64_t *mag)
-{
-	size_t i = 0;
-	uint64_t v = 0;
-	unsigned d;
-
-	*neg = 0;
-	if (n > 0 && p[0] == '-') {
-		*neg = 1;
-		i = 1;
-	}
-	if (i == n || !is_digits(p + i, n - i))
-		return -1;
-	if (p[i] == '0' && n - i > 1)
-		return -1;
-	for (; i < n; i++) {
-		d = (unsigned)(p[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -2;
-		v = v * 10 + d;
-	}
-	*mag = v;
-	return 0;
-}
-
 static int
 decode_field(const struct ptype *t, const struct pf *f,
     const struct jspan *v, struct proto_msg *m, char *err, size_t errlen)
 {
 	char *p = (char *)m + f->off;
-	char sbuf[64], tmp[32];
-	const char *why;
+	char sbuf[JSON_SHOW_MAX], tmp[32];
+	enum json_str_err se;
 	uint64_t mag;
 	uint32_t u32;
 	int64_t i64;
 	double d;
 	char *endp;
 	locale_t loc;
-	int neg, r, e, n;
+	int neg, r, e, n, b;
 
 	switch (f->kind) {
 	case PF_STR:
 	case PF_TEXT:
-		if (v->p[0] != '"')
-			goto want_string;
-		if (unescape(v->p + 1, v->len - 2, p, f->size, &why) == -1) {
-			if (strcmp(why, "is too long") == 0)
-				return perr(err, errlen, "%s: field \"%s\" is "
-				    "longer than %zu bytes", t->name, f->name,
-				    f->size - 1);
-			return perr(err, errlen, "%s: field \"%s\" %s",
-			    t->name, f->name, why);
-		}
-		return 0;
+		if ((se = json_string(v, p, f->size, NULL)) == JSON_STR_OK)
+			return 0;
+		if (se == JSON_STR_TOO_LONG)
+			return json_err(err, errlen, "%s: field \"%s\" is "
+			    "longer than %zu bytes", t->name, f->name,
+			    f->size - 1);
+		return json_err(err, errlen, "%s: field \"%s\" %s", t->name,
+		    f->name, json_str_why(se));
 	case PF_U64:
 	case PF_U32:
 	case PF_I64:
-		if ((r = parse_int(v->p, v->len, &neg, &mag)) == -1)
-			return perr(err, errlen, "%s: field \"%s\" must be an "
-			    "integer, got %s", t->name, f->name,
-			    show(v->p, v->len, sbuf, sizeof(sbuf)));
+		if ((r = json_int(v, &neg, &mag)) == -1)
+			return json_err(err, errlen, "%s: field \"%s\" must be "
+			    "an integer, got %s", t->name, f->name,
+			    json_show(v->p, v->len, sbuf, sizeof(sbuf)));
 		if (f->kind != PF_I64 && neg)
-			return perr(err, errlen, "%s: field \"%s\" must not be "
-			    "negative", t->name, f->name);
+			return json_err(err, errlen, "%s: field \"%s\" must "
+			    "not be negative", t->name, f->name);
 		if (r == -2 || (f->kind == PF_U32 && mag > UINT32_MAX) ||
 		    (f->kind == PF_I64 && mag > (uint64_t)INT64_MAX +
 		    (neg ? 1u : 0u)))
-			return perr(err, errlen, "%s: field \"%s\" is out of "
-			    "range: %s", t->name, f->name,
-			    show(v->p, v->len, sbuf, sizeof(sbuf)));
+			return json_err(err, errlen, "%s: field \"%s\" is out "
+			    "of range: %s", t->name, f->name,
+			    json_show(v->p, v->len, sbuf, sizeof(sbuf)));
 		if (f->kind == PF_U64)
 			memcpy(p, &mag, sizeof(mag));
 		else if (f->kind == PF_U32) {
@@ -913,20 +658,17 @@ decode_field(const struct ptype *t, const struct pf *f,
 		}
 		return 0;
 	case PF_BOOL:
-		if (v->len == 4 && memcmp(v->p, "true", 4) == 0)
-			set_int(m, f->off, 1);
-		else if (v->len == 5 && memcmp(v->p, "false", 5) == 0)
-			set_int(m, f->off, 0);
-		else
-			return perr(err, errlen, "%s: field \"%s\" must be "
+		if (json_bool(v, &b) == -1)
+			return json_err(err, errlen, "%s: field \"%s\" must be "
 			    "true or false", t->name, f->name);
+		set_int(m, f->off, b);
 		return 0;
 	case PF_DBL:
 		if (v->p[0] != '-' && (v->p[0] < '0' || v->p[0] > '9'))
-			return perr(err, errlen, "%s: field \"%s\" must be a "
-			    "number", t->name, f->name);
+			return json_err(err, errlen, "%s: field \"%s\" must be "
+			    "a number", t->name, f->name);
 		if (v->len >= sizeof(sbuf))
-			return perr(err, errlen, "%s: field \"%s\" has too "
+			return json_err(err, errlen, "%s: field \"%s\" has too "
 			    "many digits", t->name, f->name);
 		memcpy(sbuf, v->p, v->len);
 		sbuf[v->len] = '\0';
@@ -936,118 +678,97 @@ decode_field(const struct ptype *t, const struct pf *f,
 		else
 			d = strtod(sbuf, &endp);
 		if (*endp != '\0' || !isfinite(d))
-			return perr(err, errlen, "%s: field \"%s\" is not a "
-			    "finite number: %s", t->name, f->name,
-			    show(v->p, v->len, tmp, sizeof(tmp)));
+			return json_err(err, errlen, "%s: field \"%s\" is not "
+			    "a finite number: %s", t->name, f->name,
+			    json_show(v->p, v->len, tmp, sizeof(tmp)));
 		memcpy(p, &d, sizeof(d));
 		return 0;
 	case PF_LEVEL:
 	case PF_PHASE:
 	case PF_PSTATE:
 		if (v->p[0] != '"')
-			goto want_string;
+			return json_err(err, errlen, "%s: field \"%s\" must be "
+			    "a string", t->name, f->name);
 		n = enum_count(f->kind);
-		if (unescape(v->p + 1, v->len - 2, tmp, sizeof(tmp),
-		    &why) == 0) {
+		if (json_string(v, tmp, sizeof(tmp), NULL) == JSON_STR_OK) {
 			for (e = 0; e < n; e++)
 				if (strcmp(tmp, enum_names(f->kind)[e]) == 0) {
 					set_int(m, f->off, e);
 					return 0;
 				}
 		}
-		return perr(err, errlen, "%s: field \"%s\" has an unknown "
+		return json_err(err, errlen, "%s: field \"%s\" has an unknown "
 		    "value %s", t->name, f->name,
-		    show(v->p, v->len, sbuf, sizeof(sbuf)));
+		    json_show(v->p, v->len, sbuf, sizeof(sbuf)));
 	}
 	return 0;
-want_string:
-	return perr(err, errlen, "%s: field \"%s\" must be a string",
-	    t->name, f->name);
 }
 
-/* The key of a member, decoded; "" if it cannot be one of ours. */
-static void
-member_key(const struct jspan *k, char *key, size_t keysz)
-{
-	const char *why;
-
-	if (unescape(k->p, k->len, key, keysz, &why) == -1)
-		key[0] = '\0';
-}
+/* The longest field table; json_fields() gets one entry per field. */
+#define PF_MAX	24
+_Static_assert(nitems(pf_progress) <= PF_MAX, "PF_MAX too small");
 
 int
 proto_decode(const char *line, size_t len, struct proto_msg *m, char *err,
     size_t errlen)
 {
 	const struct ptype *t = NULL;
-	const char *p, *end, *why;
-	struct jspan obj, k, v, vspan = { NULL, 0 }, tspan = { NULL, 0 };
-	char key[32], tname[32], sbuf[64];
-	uint64_t seen = 0, mag;
-	size_t i;
-	int r, neg, have_v = 0, have_t = 0;
+	struct json_field head[] = { { .name = "v" }, { .name = "type" } };
+	struct json_field f[PF_MAX];
+	struct jspan obj;
+	char tname[32], sbuf[JSON_SHOW_MAX];
+	uint64_t mag;
+	size_t i, at, dup;
+	int r, neg;
 
 	memset(m, 0, sizeof(*m));
 	if (len > 0 && line[len - 1] == '\n')
 		len--;
 	if (len == 0)
-		return perr(err, errlen, "empty line");
+		return json_err(err, errlen, "empty line");
 	if (len >= PROTO_MAX_LINE)
-		return perr(err, errlen, "line longer than %d bytes",
+		return json_err(err, errlen, "line longer than %d bytes",
 		    PROTO_MAX_LINE);
 	if (memchr(line, '\0', len) != NULL)
-		return perr(err, errlen, "NUL byte in line");
-	p = line;
-	end = line + len;
-	if (jscan_value(&p, end, &obj) == -1)
-		return perr(err, errlen, "not valid JSON: %s",
-		    show(line, len, sbuf, sizeof(sbuf)));
-	skip_ws(&p, end);
-	if (p != end)
-		return perr(err, errlen, "trailing data after the JSON object "
-		    "at byte %zu", (size_t)(p - line));
-	if (obj.p[0] != '{')
-		return perr(err, errlen, "not a JSON object");
-
-	/* Pass 1: version and type, wherever they are. */
-	p = obj.p;
-	end = obj.p + obj.len;
-	if (jscan_open(&p, end, '{') == -1)
-		return perr(err, errlen, "not a JSON object");
-	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
-		member_key(&k, key, sizeof(key));
-		if (strcmp(key, "v") == 0) {
-			if (have_v++)
-				return perr(err, errlen,
-				    "duplicate field \"v\"");
-			vspan = v;
-		} else if (strcmp(key, "type") == 0) {
-			if (have_t++)
-				return perr(err, errlen,
-				    "duplicate field \"type\"");
-			tspan = v;
-		}
+		return json_err(err, errlen, "NUL byte in line");
+	switch (json_doc(line, len, &obj, &at)) {
+	case 0:
+		break;
+	case JSON_DOC_TRAILING:
+		return json_err(err, errlen, "trailing data after the JSON "
+		    "object at byte %zu", at);
+	case JSON_DOC_NOT_OBJECT:
+		return json_err(err, errlen, "not a JSON object");
+	default:
+		return json_err(err, errlen, "not valid JSON: %s",
+		    json_show(line, len, sbuf, sizeof(sbuf)));
 	}
-	if (r == -1)
-		return perr(err, errlen, "not valid JSON");
-	if (!have_v)
-		return perr(err, errlen, "missing field \"v\" (protocol "
+
+	/* The version and the type first, wherever they are. */
+	if ((r = json_fields(&obj, head, nitems(head), &dup)) ==
+	    JSON_FIELDS_DUP)
+		return json_err(err, errlen, "duplicate field \"%s\"",
+		    head[dup].name);
+	if (r != 0)
+		return json_err(err, errlen, "not valid JSON");
+	if (!head[0].seen)
+		return json_err(err, errlen, "missing field \"v\" (protocol "
 		    "version)");
-	r = parse_int(vspan.p, vspan.len, &neg, &mag);
+	r = json_int(&head[0].v, &neg, &mag);
 	if (r == -1)
-		return perr(err, errlen, "field \"v\" must be an integer, got "
-		    "%s", show(vspan.p, vspan.len, sbuf, sizeof(sbuf)));
+		return json_err(err, errlen, "field \"v\" must be an integer, "
+		    "got %s", json_show(head[0].v.p, head[0].v.len, sbuf,
+		    sizeof(sbuf)));
 	if (r == -2 || neg || mag != PROTO_VERSION)
-		return perr(err, errlen, "unsupported protocol version %s "
-		    "(this ddb-sync speaks %d)",
-		    show(vspan.p, vspan.len, sbuf, sizeof(sbuf)),
-		    PROTO_VERSION);
-	if (!have_t)
-		return perr(err, errlen, "missing field \"type\"");
-	if (tspan.p[0] != '"')
-		return perr(err, errlen, "field \"type\" must be a string");
-	if (unescape(tspan.p + 1, tspan.len - 2, tname, sizeof(tname),
-	    &why) == 0) {
+		return json_err(err, errlen, "unsupported protocol version %s "
+		    "(this ddb-sync speaks %d)", json_show(head[0].v.p,
+		    head[0].v.len, sbuf, sizeof(sbuf)), PROTO_VERSION);
+	if (!head[1].seen)
+		return json_err(err, errlen, "missing field \"type\"");
+	if (head[1].v.p[0] != '"')
+		return json_err(err, errlen, "field \"type\" must be a string");
+	if (json_string(&head[1].v, tname, sizeof(tname), NULL) ==
+	    JSON_STR_OK) {
 		for (i = 0; i < PROTO_TYPE_MAX; i++)
 			if (strcmp(tname, ptypes[i].name) == 0) {
 				t = &ptypes[i];
@@ -1056,36 +777,31 @@ proto_decode(const char *line, size_t len, struct proto_msg *m, char *err,
 			}
 	}
 	if (t == NULL)
-		return perr(err, errlen, "unknown message type %s",
-		    show(tspan.p, tspan.len, sbuf, sizeof(sbuf)));
+		return json_err(err, errlen, "unknown message type %s",
+		    json_show(head[1].v.p, head[1].v.len, sbuf, sizeof(sbuf)));
 
-	/* Pass 2: the type's fields; others are ignored. */
-	p = obj.p;
-	(void)jscan_open(&p, end, '{');
-	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
-		member_key(&k, key, sizeof(key));
-		for (i = 0; i < t->nfields; i++)
-			if (strcmp(key, t->fields[i].name) == 0)
-				break;
-		if (i == t->nfields)
+	/* Then the type's fields; others are ignored. */
+	for (i = 0; i < t->nfields; i++)
+		f[i].name = t->fields[i].name;
+	if ((r = json_fields(&obj, f, t->nfields, &dup)) == JSON_FIELDS_DUP)
+		return json_err(err, errlen, "%s: duplicate field \"%s\"",
+		    t->name, f[dup].name);
+	if (r != 0)
+		return json_err(err, errlen, "not valid JSON");
+	for (i = 0; i < t->nfields; i++) {
+		if (!f[i].seen) {
+			if (!(t->fields[i].flags & PF_OPTIONAL))
+				return json_err(err, errlen, "%s: missing "
+				    "field \"%s\"", t->name, f[i].name);
 			continue;
-		if (seen & (UINT64_C(1) << i))
-			return perr(err, errlen, "%s: duplicate field \"%s\"",
-			    t->name, t->fields[i].name);
-		seen |= UINT64_C(1) << i;
-		if (decode_field(t, &t->fields[i], &v, m, err, errlen) == -1)
+		}
+		if (decode_field(t, &t->fields[i], &f[i].v, m, err,
+		    errlen) == -1)
 			return -1;
 	}
-	if (r == -1)
-		return perr(err, errlen, "not valid JSON");
-	for (i = 0; i < t->nfields; i++) {
-		if (!(seen & (UINT64_C(1) << i)) &&
-		    !(t->fields[i].flags & PF_OPTIONAL))
-			return perr(err, errlen, "%s: missing field \"%s\"",
-			    t->name, t->fields[i].name);
+	for (i = 0; i < t->nfields; i++)
 		if (check_field(t, &t->fields[i], m, err, errlen) == -1)
 			return -1;
-	}
 	return check_msg(m, err, errlen);
 }
 

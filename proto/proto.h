@@ -11,11 +11,7 @@
 /* The worker's end of the channel: a fixed fd, as in smtpd. */
 #define PROTO_FD	3
 
-/* Worker exit statuses (PROTOCOL.md, "Exit status"). */
-#define PROTO_EXIT_OK		0	/* done or stopped cleanly */
-#define PROTO_EXIT_CRASH	1	/* crashed: restart me */
-#define PROTO_EXIT_CONFIG	2	/* usage/config/preflight: do not */
-#define PROTO_EXIT_PERMANENT	3	/* permanent failure: do not */
+/* Worker exit statuses: WORKER_EXIT_* in common/exitcode.h. */
 
 /*
  * After SIGTERM/SIGINT the worker checkpoints and exits within this time;
@@ -89,6 +85,9 @@ struct proto_phase_msg {
 	enum proto_phase_state state;
 	uint64_t items;			/* items written in this phase */
 	uint64_t duration_ms;		/* time spent in this phase */
+	/* optional: the state comes from the checkpoint (an earlier run
+	 * reached it); the supervisor updates, but does not announce it */
+	int	 from_checkpoint;
 	char	detail[PROTO_TEXT_MAX];	/* text: e.g. the error for FAILED */
 };
 

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "compat.h"
+#include "exitcode.h"
 #include "fmt.h"
 #include "log.h"
 #include "status.h"
@@ -64,8 +65,8 @@ child_decide(const struct restart_policy *p, int st, const char *done_status,
 	if (WIFEXITED(st)) {
 		int code = WEXITSTATUS(st);
 
-		/* 2: configuration/preflight, 3: permanent (PROTOCOL.md). */
-		if (code == 2 || code == 3)
+		if (code == WORKER_EXIT_CONFIG ||
+		    code == WORKER_EXIT_PERMANENT)
 			return CHILD_ACT_FAIL;
 		if (code == 0 && strcmp(done_status, "complete") == 0)
 			return CHILD_ACT_DONE;
@@ -142,28 +143,116 @@ close_stderr(struct child *c)
 	}
 }
 
+/* "Worker restarted", once per restart: with what it resumes from when
+ * its hello says, else when it ends without one. */
+static void
+announce_restart(struct child *c, const char *resume)
+{
+	if (!c->restart_note)
+		return;
+	c->restart_note = 0;
+	if (resume != NULL && resume[0] != '\0')
+		output_line(c, LOG_LVL_INFO, "Worker restarted (restart %u, "
+		    "pid %ld) from its checkpoint: %s", c->restarts,
+		    (long)c->pid, resume);
+	else
+		output_line(c, LOG_LVL_INFO, "Worker restarted (restart %u, "
+		    "pid %ld)", c->restarts, (long)c->pid);
+}
+
+/* The timer follows the session's next deadline (hello, SIGKILL). */
+static void
+arm_proto_timer(struct child *c)
+{
+	int64_t d = proto_session_deadline(&c->sess), now = clock_ms();
+	struct timeval tv;
+
+	if (c->ev_proto == NULL)
+		return;
+	if (d == INT64_MAX || c->exited) {
+		evtimer_del(c->ev_proto);
+		return;
+	}
+	d = d > now ? d - now : 0;
+	tv.tv_sec = d / 1000;
+	tv.tv_usec = (d % 1000) * 1000;
+	evtimer_add(c->ev_proto, &tv);
+}
+
+static void
+report_protocol_error(struct child *c, const char *why)
+{
+	announce_restart(c, NULL);
+	output_line(c, LOG_LVL_ERROR, "protocol error from worker (pid %ld):"
+	    " %s", (long)c->pid, why);
+	snprintf(c->last_error, sizeof(c->last_error), "protocol error: %s",
+	    why);
+	/* A done it sent no longer counts: its end is a crash. */
+	c->done_status[0] = '\0';
+}
+
 /* Both the exit status and the channel EOF are in: the child is gone. */
 static void
 maybe_finished(struct child *c)
 {
-	if (c->exited && c->eof) {
-		close_stderr(c);
-		sup_child_exited(c);
-	}
+	char why[256];
+	int st;
+
+	if (!c->exited || !c->eof)
+		return;
+	st = WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
+	if (proto_session_exit(&c->sess, st, why, sizeof(why)) ==
+	    PROTO_VERDICT_ERROR)
+		report_protocol_error(c, why);
+	announce_restart(c, NULL);
+	arm_proto_timer(c);
+	close_stderr(c);
+	sup_child_exited(c);
 }
 
-/* A worker that breaks the protocol is handled as crashed (SPEC 4). */
+/*
+ * A worker that breaks the protocol is stopped and handled as crashed
+ * (PROTOCOL.md 5): SIGTERM now, SIGKILL after the grace if it is still
+ * there; its channel is not read any more.
+ */
 static void
 protocol_error(struct child *c, const char *why)
 {
-	output_line(c, LOG_LVL_ERROR, "protocol error from worker (pid %ld):"
-	    " %s; killing it", (long)c->pid, why);
-	snprintf(c->last_error, sizeof(c->last_error), "protocol error: %s",
-	    why);
-	if (c->pid != -1)
-		kill(c->pid, SIGKILL);
+	report_protocol_error(c, why);
+	if (c->pid != -1 && !c->exited) {
+		kill(c->pid, SIGTERM);
+		proto_session_stop(&c->sess, clock_ms(), c->sup->stop_grace_ms);
+		arm_proto_timer(c);
+	}
 	close_channel(c);
 	maybe_finished(c);
+}
+
+static void
+proto_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+	char why[256], dur[32];
+
+	/* Reaped: its pid may already be another process's. */
+	if (c->exited)
+		return;
+	switch (proto_session_tick(&c->sess, clock_ms(), why, sizeof(why))) {
+	case PROTO_VERDICT_ERROR:
+		protocol_error(c, why);
+		return;
+	case PROTO_VERDICT_KILL:
+		output_line(c, LOG_LVL_WARN, "Worker (pid %ld) did not stop "
+		    "within %s of SIGTERM; killing it", (long)c->pid,
+		    fmt_duration((uint64_t)c->sup->stop_grace_ms, dur,
+		    sizeof(dur)));
+		if (c->pid != -1)
+			kill(c->pid, SIGKILL);
+		break;
+	default:
+		break;
+	}
+	arm_proto_timer(c);
 }
 
 static void
@@ -180,6 +269,8 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 		c->stream = m->state;
 	switch (m->state) {
 	case PROTO_PS_RUNNING:
+		if (m->from_checkpoint)
+			break;
 		c->phase_started_ms = now - (int64_t)m->duration_ms;
 		if (m->phase == PROTO_PHASE_STREAM)
 			output_line(c, LOG_LVL_INFO, "Streaming started");
@@ -190,7 +281,7 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 			c->backfill_ms = m->duration_ms;
 		}
 		/* A resumed worker restates it; the log said so before. */
-		if (strcmp(m->detail, "already complete") == 0)
+		if (m->from_checkpoint)
 			break;
 		output_line(c, LOG_LVL_INFO, "%s complete. %llu items written "
 		    "over %s", what, (unsigned long long)m->items,
@@ -214,11 +305,9 @@ handle_msg(struct child *c, const struct proto_msg *m)
 {
 	switch (m->type) {
 	case PROTO_HELLO:
-		if (strcmp(m->u.hello.pair, c->pair->name) != 0) {
-			protocol_error(c, "hello for another pair");
-			return;
-		}
-		c->hello = 1;
+		/* The session checked its pair and pid. */
+		strlcpy(c->resume, m->u.hello.resume, sizeof(c->resume));
+		announce_restart(c, c->resume);
 		break;
 	case PROTO_LOG:
 		if (m->u.log.level == PROTO_LVL_DEBUG && !c->sup->verbose)
@@ -239,6 +328,13 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		}
 		break;
 	case PROTO_CHECKPOINT:
+		/* The restart line says how old the last checkpoint was. */
+		c->ckpt_wall_ms = wall_ms();
+		if (m->u.checkpoint.done && c->sup->verbose)
+			output_line(c, LOG_LVL_DEBUG, "checkpoint: %s %s "
+			    "finished, %llu items", m->u.checkpoint.kind,
+			    m->u.checkpoint.id,
+			    (unsigned long long)m->u.checkpoint.items);
 		break;
 	case PROTO_ERROR:
 		snprintf(c->last_error, sizeof(c->last_error), "%s: %s",
@@ -258,11 +354,20 @@ handle_msg(struct child *c, const struct proto_msg *m)
 	}
 }
 
+/* Why the reader stopped, in words a log reader understands. */
+static const char *
+reader_why(const struct proto_reader *r)
+{
+	if (r->error == EMSGSIZE || r->error == ENOBUFS)
+		return "line longer than the protocol maximum (16384 bytes)";
+	return proto_reader_errstr(r);
+}
+
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct child *c = arg;
-	char buf[PROTO_MAX_LINE], err[256];
+	char buf[PROTO_READ_MAX], err[256], why[256];
 	struct proto_msg m;
 	const char *line;
 	size_t linelen;
@@ -276,36 +381,45 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
+			/* A line cut short is the last thing it wrote. */
+			if (proto_session_eof(&c->sess,
+			    proto_reader_pending(&c->reader), err,
+			    sizeof(err)) == PROTO_VERDICT_ERROR) {
+				protocol_error(c, err);
+				return;
+			}
 			close_channel(c);
 			maybe_finished(c);
 			return;
 		}
-		if (proto_reader_feed(&c->reader, buf, (size_t)n) == -1) {
-			protocol_error(c, "line longer than the protocol "
-			    "maximum");
-			return;
-		}
+		if (proto_reader_feed(&c->reader, buf, (size_t)n) == -1)
+			goto bad;
 		while ((r = proto_reader_next(&c->reader, &line, &linelen)) ==
 		    1) {
 			if (proto_decode(line, linelen, &m, err,
 			    sizeof(err)) == -1) {
+				if (proto_session_bad_line(&c->sess, err, why,
+				    sizeof(why)) == PROTO_VERDICT_ERROR)
+					protocol_error(c, why);
+				return;
+			}
+			if (proto_session_message(&c->sess, PROTO_DIR_WORKER,
+			    &m, err, sizeof(err)) == PROTO_VERDICT_ERROR) {
 				protocol_error(c, err);
 				return;
 			}
-			if (!c->hello && m.type != PROTO_HELLO) {
-				protocol_error(c, "first message is not hello");
-				return;
-			}
 			handle_msg(c, &m);
+			arm_proto_timer(c);
 			if (c->fd == -1)
 				return;
 		}
-		if (r == -1) {
-			protocol_error(c, "line longer than the protocol "
-			    "maximum");
-			return;
-		}
+		if (r == -1)
+			goto bad;
 	}
+bad:
+	if (proto_session_bad_line(&c->sess, reader_why(&c->reader), err,
+	    sizeof(err)) == PROTO_VERDICT_ERROR)
+		protocol_error(c, err);
 }
 
 static void
@@ -430,9 +544,11 @@ child_spawn(struct child *c)
 	fcntl(c->errfd, F_SETFL, fcntl(c->errfd, F_GETFL) | O_NONBLOCK);
 	proto_reader_init(&c->reader);
 	c->errlen = 0;
-	c->exited = c->eof = c->hello = 0;
+	c->exited = c->eof = 0;
 	c->stop_requested = 0;
 	c->done_status[0] = '\0';
+	c->resume[0] = '\0';
+	c->ckpt_wall_ms = 0;
 	c->ev_read = event_new(s->base, c->fd, EV_READ | EV_PERSIST, read_cb,
 	    c);
 	c->ev_err = event_new(s->base, c->errfd, EV_READ | EV_PERSIST,
@@ -443,6 +559,12 @@ child_spawn(struct child *c)
 	event_add(c->ev_err, NULL);
 	c->state = CHILD_RUNNING;
 	c->started_ms = clock_ms();
+	proto_session_init(&c->sess, (int64_t)pid, c->pair->name,
+	    c->started_ms, s->hello_timeout_ms);
+	if (c->ev_proto == NULL &&
+	    (c->ev_proto = evtimer_new(s->base, proto_timer_cb, c)) == NULL)
+		fatalx("evtimer_new");
+	arm_proto_timer(c);
 	c->progress_seen = 0;
 	log_debug("%s: worker started, pid %ld", c->pair->name, (long)pid);
 	return 0;
@@ -459,11 +581,16 @@ fail:
 }
 
 void
-child_stop(struct child *c)
+child_stop(struct child *c, int escalate)
 {
 	c->stop_requested = 1;
-	if (c->pid != -1)
-		kill(c->pid, SIGTERM);
+	if (c->pid == -1 || c->exited)
+		return;
+	kill(c->pid, SIGTERM);
+	if (escalate) {
+		proto_session_stop(&c->sess, clock_ms(), c->sup->stop_grace_ms);
+		arm_proto_timer(c);
+	}
 }
 
 void
@@ -488,6 +615,7 @@ child_reap_all(struct sup *s)
 				continue;
 			c->exited = 1;
 			c->status = st;
+			arm_proto_timer(c);
 			/* Leftovers of its process group, if any. */
 			kill(-pid, SIGKILL);
 			maybe_finished(c);
@@ -503,6 +631,8 @@ child_free(struct child *c)
 	close_stderr(c);
 	if (c->ev_timer != NULL)
 		event_free(c->ev_timer);
+	if (c->ev_proto != NULL)
+		event_free(c->ev_proto);
 	if (c->logf != NULL)
 		fclose(c->logf);
 	free(c->log_path);

@@ -5,7 +5,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +17,11 @@
 #include "compat.h"
 #include "control.h"
 #include "fmt.h"
-#include "jscan.h"
+#include "json.h"
 #include "log.h"
 #include "proto.h"
 #include "sup.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "xtime.h"
 
@@ -44,40 +44,15 @@ control_cmd_name(enum control_cmd c)
 
 /* ------------------------------------------------------------------ codec */
 
-static int __attribute__((format(printf, 3, 4)))
-cerr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* Copy a text field, cut on a UTF-8 character boundary to fit. */
 static void
 copy_text(char *dst, const char *src, size_t size)
 {
-	size_t n = strlen(src);
+	size_t n = utf8_cut(src, strlen(src), size - 1);
 
-	if (n >= size) {
-		n = size - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
-			n--;
-	}
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
-
-/* A member of an object we look for, and its value once found. */
-struct cfield {
-	const char	*name;
-	struct jspan	 val;
-	int		 seen;
-};
 
 /*
  * The members named in f[] of the one JSON object in [p, end): anything
@@ -85,122 +60,104 @@ struct cfield {
  * twice is an error; unknown members are ignored.
  */
 static int
-cobj_scan(const char *p, const char *end, struct cfield *f, size_t n,
+cobj_scan(const char *p, const char *end, struct json_field *f, size_t n,
     const char *what, char *err, size_t errlen)
 {
-	struct jspan obj, key, val;
-	const char *q;
-	size_t i;
-	int r;
+	struct jspan obj;
+	size_t dup;
 
-	if (jscan_value(&p, end, &obj) == -1 || obj.len == 0 ||
-	    obj.p[0] != '{')
-		return cerr(err, errlen, "%s is not a JSON object", what);
-	for (q = p; q < end; q++)
-		if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n')
-			return cerr(err, errlen, "trailing data after the "
-			    "JSON %s", what);
-	q = obj.p;
-	if (jscan_open(&q, obj.p + obj.len, '{') == -1)
-		return cerr(err, errlen, "%s is not a JSON object", what);
-	while ((r = jscan_member(&q, obj.p + obj.len, &key, &val)) == 1) {
-		for (i = 0; i < n; i++) {
-			if (!jscan_eq(&key, f[i].name))
-				continue;
-			if (f[i].seen)
-				return cerr(err, errlen, "%s: field \"%s\" is "
-				    "given twice", what, f[i].name);
-			f[i].seen = 1;
-			f[i].val = val;
-			break;
-		}
+	switch (json_doc(p, (size_t)(end - p), &obj, NULL)) {
+	case 0:
+		break;
+	case JSON_DOC_TRAILING:
+		return json_err(err, errlen, "trailing data after the JSON %s",
+		    what);
+	default:
+		return json_err(err, errlen, "%s is not a JSON object", what);
 	}
-	if (r == -1)
-		return cerr(err, errlen, "%s is not a JSON object", what);
-	return 0;
+	switch (json_fields(&obj, f, n, &dup)) {
+	case 0:
+		return 0;
+	case JSON_FIELDS_DUP:
+		return json_err(err, errlen, "%s: field \"%s\" is given twice",
+		    what, f[dup].name);
+	default:
+		return json_err(err, errlen, "%s is not a JSON object", what);
+	}
 }
 
 /* A JSON integer without sign, fraction or leading zero, exactly. */
 static int
 parse_u64(const struct jspan *s, uint64_t *out)
 {
-	uint64_t v = 0;
-	size_t i;
+	int neg;
 
-	if (s->len == 0 || (s->p[0] == '0' && s->len > 1))
-		return -1;
-	for (i = 0; i < s->len; i++) {
-		unsigned d = (unsigned)(s->p[i] - '0');
-
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	return json_int(s, &neg, out) == 0 && !neg ? 0 : -1;
 }
 
 static int
-cget_u64(const struct cfield *f, uint64_t max, uint64_t *out,
+cget_u64(const struct json_field *f, uint64_t max, uint64_t *out,
     const char *what, char *err, size_t errlen)
 {
-	if (parse_u64(&f->val, out) == -1 || *out > max)
-		return cerr(err, errlen, "%s: field \"%s\" must be an integer "
-		    "from 0 to %llu", what, f->name, (unsigned long long)max);
+	if (parse_u64(&f->v, out) == -1 || *out > max)
+		return json_err(err, errlen, "%s: field \"%s\" must be an "
+		    "integer from 0 to %llu", what, f->name,
+		    (unsigned long long)max);
 	return 0;
 }
 
 static int
-cget_bool(const struct cfield *f, int *out, const char *what, char *err,
+cget_bool(const struct json_field *f, int *out, const char *what, char *err,
     size_t errlen)
 {
-	if (jscan_eq(&f->val, "true"))
-		*out = 1;
-	else if (jscan_eq(&f->val, "false"))
-		*out = 0;
-	else
-		return cerr(err, errlen, "%s: field \"%s\" must be true or "
+	if (json_bool(&f->v, out) == -1)
+		return json_err(err, errlen, "%s: field \"%s\" must be true or "
 		    "false", what, f->name);
 	return 0;
 }
 
 static int
-cget_str(const struct cfield *f, char *out, size_t len, int nonempty,
+cget_str(const struct json_field *f, char *out, size_t len, int nonempty,
     const char *what, char *err, size_t errlen)
 {
-	long n;
+	enum json_str_err e;
+	size_t n;
 
-	if (f->val.len == 0 || f->val.p[0] != '"')
-		return cerr(err, errlen, "%s: field \"%s\" must be a string",
-		    what, f->name);
-	if ((n = jscan_string(&f->val, out, len)) == -1)
-		return cerr(err, errlen, "%s: field \"%s\" is longer than %zu "
-		    "bytes", what, f->name, len - 1);
-	if ((size_t)n != strlen(out))
-		return cerr(err, errlen, "%s: field \"%s\" contains a NUL "
+	switch ((e = json_string(&f->v, out, len, &n))) {
+	case JSON_STR_OK:
+		break;
+	case JSON_STR_TOO_LONG:
+		return json_err(err, errlen, "%s: field \"%s\" is longer than "
+		    "%zu bytes", what, f->name, len - 1);
+	case JSON_STR_NUL:
+		return json_err(err, errlen, "%s: field \"%s\" contains a NUL "
 		    "byte", what, f->name);
+	default:
+		return json_err(err, errlen, "%s: field \"%s\" %s", what,
+		    f->name, json_str_why(e));
+	}
 	if (nonempty && n == 0)
-		return cerr(err, errlen, "%s: field \"%s\" is empty", what,
+		return json_err(err, errlen, "%s: field \"%s\" is empty", what,
 		    f->name);
 	return 0;
 }
 
 /* "v" first, so that a newer peer is told what it is, not a detail. */
 static int
-check_version(const struct cfield *v, const char *what, char *err,
+check_version(const struct json_field *v, const char *what, char *err,
     size_t errlen)
 {
 	uint64_t n;
 
 	if (!v->seen)
-		return cerr(err, errlen, "%s: missing field \"v\"", what);
-	if (parse_u64(&v->val, &n) == -1)
-		return cerr(err, errlen, "%s: field \"v\" must be an integer",
-		    what);
+		return json_err(err, errlen, "%s: missing field \"v\"", what);
+	if (parse_u64(&v->v, &n) == -1)
+		return json_err(err, errlen, "%s: field \"v\" must be an "
+		    "integer", what);
 	if (n != CONTROL_VERSION)
-		return cerr(err, errlen, "unsupported control protocol version "
-		    "%llu (this ddb-sync speaks %d)", (unsigned long long)n,
-		    CONTROL_VERSION);
+		return json_err(err, errlen, "unsupported control protocol "
+		    "version %llu (this ddb-sync speaks %d)",
+		    (unsigned long long)n, CONTROL_VERSION);
 	return 0;
 }
 
@@ -240,7 +197,7 @@ int
 control_request_decode(const char *line, size_t len,
     struct control_request *r, char *err, size_t errlen)
 {
-	struct cfield f[] = {
+	struct json_field f[] = {
 		{ .name = "v" }, { .name = "cmd" }, { .name = "pair" },
 	};
 	char cmd[CONTROL_WORD_MAX], q[PLAN_QUOTE_LEN];
@@ -249,20 +206,20 @@ control_request_decode(const char *line, size_t len,
 
 	memset(r, 0, sizeof(*r));
 	if (len >= CONTROL_REQUEST_MAX)
-		return cerr(err, errlen, "request longer than %d bytes",
+		return json_err(err, errlen, "request longer than %d bytes",
 		    CONTROL_REQUEST_MAX - 1);
 	if (cobj_scan(line, line + len, f, nitems(f), what, err,
 	    errlen) == -1 || check_version(&f[0], what, err, errlen) == -1)
 		return -1;
 	if (!f[1].seen)
-		return cerr(err, errlen, "request: missing field \"cmd\"");
+		return json_err(err, errlen, "request: missing field \"cmd\"");
 	if (cget_str(&f[1], cmd, sizeof(cmd), 1, what, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < CONTROL_CMD_MAX; i++)
 		if (strcmp(cmd, control_cmd_names[i]) == 0)
 			break;
 	if (i == CONTROL_CMD_MAX)
-		return cerr(err, errlen, "unknown command '%s' (list, stop, "
+		return json_err(err, errlen, "unknown command '%s' (list, stop, "
 		    "start, restart)", plan_quote(q, cmd));
 	r->cmd = (enum control_cmd)i;
 	/* list takes no pair; one sent anyway is ignored like any unknown
@@ -270,7 +227,7 @@ control_request_decode(const char *line, size_t len,
 	if (r->cmd == CONTROL_LIST)
 		return 0;
 	if (!f[2].seen)
-		return cerr(err, errlen, "%s: missing field \"pair\"", cmd);
+		return json_err(err, errlen, "%s: missing field \"pair\"", cmd);
 	return cget_str(&f[2], r->pair, sizeof(r->pair), 1, cmd, err, errlen);
 }
 
@@ -373,7 +330,7 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 {
 	enum { PF_NAME, PF_LABEL, PF_STATE, PF_PID, PF_STOPPING, PF_BACKFILL,
 	    PF_STREAM, PF_ITEMS, PF_SWRITTEN, PF_RESTARTS, PF_LASTERR, PF_N };
-	struct cfield f[PF_N] = {
+	struct json_field f[PF_N] = {
 		{ .name = "name" }, { .name = "label" }, { .name = "state" },
 		{ .name = "pid" }, { .name = "stopping" },
 		{ .name = "backfill" }, { .name = "stream" },
@@ -390,9 +347,9 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		return -1;
 	for (i = 0; i < PF_N; i++)
 		if (!f[i].seen)
-			return cerr(err, errlen, "pair: missing field \"%s\"",
+			return json_err(err, errlen, "pair: missing field \"%s\"",
 			    f[i].name);
-	if (jscan_eq(&f[PF_PID].val, "null"))
+	if (jscan_eq(&f[PF_PID].v, "null"))
 		p->pid = -1;
 	else if (cget_u64(&f[PF_PID], INT64_MAX, &pid, what, err,
 	    errlen) == -1)
@@ -427,7 +384,7 @@ control_response_decode(const char *line, size_t len,
     struct control_response *r, char *err, size_t errlen)
 {
 	enum { RF_V, RF_OK, RF_ERROR, RF_PAIRS, RF_PAIR, RF_N };
-	struct cfield f[RF_N] = {
+	struct json_field f[RF_N] = {
 		{ .name = "v" }, { .name = "ok" }, { .name = "error" },
 		{ .name = "pairs" }, { .name = "pair" },
 	};
@@ -438,18 +395,18 @@ control_response_decode(const char *line, size_t len,
 
 	memset(r, 0, sizeof(*r));
 	if (len >= CONTROL_RESPONSE_MAX)
-		return cerr(err, errlen, "response longer than %d bytes",
+		return json_err(err, errlen, "response longer than %d bytes",
 		    CONTROL_RESPONSE_MAX - 1);
 	if (cobj_scan(line, line + len, f, RF_N, what, err, errlen) == -1 ||
 	    check_version(&f[RF_V], what, err, errlen) == -1)
 		return -1;
 	if (!f[RF_OK].seen)
-		return cerr(err, errlen, "response: missing field \"ok\"");
+		return json_err(err, errlen, "response: missing field \"ok\"");
 	if (cget_bool(&f[RF_OK], &r->ok, what, err, errlen) == -1)
 		return -1;
 	if (!r->ok) {
 		if (!f[RF_ERROR].seen)
-			return cerr(err, errlen, "response: missing field "
+			return json_err(err, errlen, "response: missing field "
 			    "\"error\"");
 		return cget_str(&f[RF_ERROR], r->error, sizeof(r->error), 0,
 		    what, err, errlen);
@@ -457,23 +414,23 @@ control_response_decode(const char *line, size_t len,
 	if (f[RF_PAIR].seen) {
 		r->pairs = xcalloc(1, sizeof(*r->pairs));
 		r->npairs = 1;
-		return pair_decode(&f[RF_PAIR].val, r->pairs, err, errlen);
+		return pair_decode(&f[RF_PAIR].v, r->pairs, err, errlen);
 	}
 	if (!f[RF_PAIRS].seen)
 		return 0;
 	/* A plan holds at most PLAN_MAX_PAIRS: never allocate for more. */
-	if (f[RF_PAIRS].val.p[0] != '[' ||
-	    (n = jscan_count(&f[RF_PAIRS].val)) < 0)
-		return cerr(err, errlen, "response: field \"pairs\" must be an "
+	if (f[RF_PAIRS].v.p[0] != '[' ||
+	    (n = jscan_count(&f[RF_PAIRS].v)) < 0)
+		return json_err(err, errlen, "response: field \"pairs\" must be an "
 		    "array");
 	if (n > PLAN_MAX_PAIRS)
-		return cerr(err, errlen, "response: more than %d pairs",
+		return json_err(err, errlen, "response: more than %d pairs",
 		    PLAN_MAX_PAIRS);
 	r->pairs = xcalloc((size_t)n + 1, sizeof(*r->pairs));
-	p = f[RF_PAIRS].val.p;
-	end = p + f[RF_PAIRS].val.len;
+	p = f[RF_PAIRS].v.p;
+	end = p + f[RF_PAIRS].v.len;
 	if (jscan_open(&p, end, '[') == -1)
-		return cerr(err, errlen, "response: field \"pairs\" must be an "
+		return json_err(err, errlen, "response: field \"pairs\" must be an "
 		    "array");
 	while ((rc = jscan_element(&p, end, &el)) == 1 &&
 	    r->npairs < (size_t)n) {
@@ -482,7 +439,7 @@ control_response_decode(const char *line, size_t len,
 		r->npairs++;
 	}
 	if (rc == -1)
-		return cerr(err, errlen, "response: field \"pairs\" must be an "
+		return json_err(err, errlen, "response: field \"pairs\" must be an "
 		    "array");
 	return 0;
 }

@@ -6,13 +6,9 @@
 #include <stdio.h>
 
 #include "control.h"
+#include "exitcode.h"
 
 struct buf;
-
-/* Exit statuses of "ddb-sync ctl" (as ddb-sync's own). */
-#define CTL_EXIT_OK		0	/* done */
-#define CTL_EXIT_FAILURE	1	/* refused, or no ddb-sync to ask */
-#define CTL_EXIT_USAGE		2	/* bad command line */
 
 /* How long ctl waits to connect, send and get its answer. */
 #define CTL_TIMEOUT_MS		10000

@@ -111,7 +111,7 @@ main(int argc, char **argv)
 		options_usage_short(stderr);
 		plan_errors_clear(&errs);
 		options_free(&o);
-		return OPTIONS_EXIT_USAGE;
+		return SUP_EXIT_USAGE;
 	default:
 		break;
 	}
@@ -128,7 +128,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ddb-sync: cannot find ddb-sync-worker next to "
 		    "ddb-sync or in $PATH (set DDB_SYNC_WORKER)\n");
 		options_free(&o);
-		return OPTIONS_EXIT_FAILURE;
+		return SUP_EXIT_FAILURE;
 	}
 	s.plan = o.plan;
 	s.state_dir = o.state_dir;
@@ -148,7 +148,7 @@ main(int argc, char **argv)
 	status_init(&s, o.check_config ? OPTIONS_STATUS_OFF : o.status,
 	    o.status_interval_ms);
 	if (sup_start(&s) == -1) {
-		r = OPTIONS_EXIT_USAGE;
+		r = SUP_EXIT_USAGE;
 		goto done;
 	}
 	r = sup_run(&s);
@@ -157,7 +157,7 @@ main(int argc, char **argv)
 			printf("configuration OK: %zu pair%s checked\n",
 			    s.nchildren, s.nchildren == 1 ? "" : "s");
 		else
-			r = OPTIONS_EXIT_USAGE;
+			r = SUP_EXIT_USAGE;
 	} else {
 		output_progress_block(&s);
 		report_resources();

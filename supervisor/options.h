@@ -5,12 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "exitcode.h"
 #include "plan.h"
-
-/* Exit codes of ddb-sync (documented in --help and the man page). */
-#define OPTIONS_EXIT_OK		0	/* success */
-#define OPTIONS_EXIT_FAILURE	1	/* runtime failure */
-#define OPTIONS_EXIT_USAGE	2	/* usage or configuration error */
 
 #define OPTIONS_STATE_DIR_DEFAULT	"./ddb-sync-state"
 #define OPTIONS_STATUS_INTERVAL_MS	(60 * 1000)

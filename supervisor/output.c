@@ -1,8 +1,10 @@
 /* output.c: the timestamped log (stdout), per-worker log files, progress. */
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "buf.h"
 #include "fmt.h"
 #include "log.h"
+#include "outfd.h"
 #include "status.h"
 #include "sup.h"
 #include "xmalloc.h"
@@ -42,13 +47,224 @@ level_prefix(int level)
 	}
 }
 
+/*
+ * stdout never blocks the supervisor (a paused pager, a terminal at XOFF, a
+ * slow journald would otherwise stall every worker and the control socket).
+ * Lines wait in a queue of at most OUTPUT_QUEUE_MAX bytes and leave as the
+ * descriptor takes them (outfd.c, an EV_WRITE event). When the queue is
+ * full the oldest lines not yet started are dropped, and a line saying how
+ * many takes their place; the per-pair worker.log files, written directly,
+ * keep every line of their pair. Until output_init() (and for a
+ * configuration check) lines are written the plain, blocking way.
+ */
+struct oline {
+	TAILQ_ENTRY(oline) entry;
+	size_t		 len;
+	uint64_t	 lines;		/* a notice: the lines it counts */
+	int		 notice;
+	char		 text[];
+};
+
+static struct {
+	int		 on;
+	struct outfd	 out;
+	struct event	*ev_write;
+	TAILQ_HEAD(olines, oline) q;
+	size_t		 bytes;		/* queued, the head's sent part too */
+	size_t		 max;
+	size_t		 off;		/* bytes of the head written */
+	uint64_t	 dropped;	/* lines dropped, not yet said */
+	int		 broken;
+} so;
+
+static struct oline *
+oline_new(const char *text, size_t len)
+{
+	struct oline *l = xmalloc(sizeof(*l) + len);
+
+	memcpy(l->text, text, len);
+	l->len = len;
+	l->lines = 0;
+	l->notice = 0;
+	for (size_t i = 0; i < len; i++)
+		l->lines += text[i] == '\n';
+	return l;
+}
+
+static void
+oline_remove(struct oline *l)
+{
+	TAILQ_REMOVE(&so.q, l, entry);
+	so.bytes -= l->len;
+	free(l);
+}
+
+/* Drop the oldest line not being written; -1 if there is none. */
+static int
+drop_oldest(void)
+{
+	struct oline *l = TAILQ_FIRST(&so.q);
+
+	if (l != NULL && so.off > 0)
+		l = TAILQ_NEXT(l, entry);
+	if (l == NULL)
+		return -1;
+	so.dropped += l->lines;
+	oline_remove(l);
+	return 0;
+}
+
+/* Where lines were dropped, a line says so (itself droppable: it then
+ * adds its count to the next one). */
+static void
+add_notice(void)
+{
+	char ts[32], *text;
+	struct oline *l;
+	int n;
+
+	output_timestamp(wall_ms(), ts, sizeof(ts));
+	n = xasprintf(&text, "%s %llu log line%s dropped: stdout was not read "
+	    "fast enough (each pair's worker.log has all of its lines)\n", ts,
+	    (unsigned long long)so.dropped, so.dropped == 1 ? "" : "s");
+	l = oline_new(text, (size_t)n);
+	free(text);
+	l->notice = 1;
+	l->lines = so.dropped;
+	so.dropped = 0;
+	TAILQ_INSERT_HEAD(&so.q, l, entry);
+	so.bytes += l->len;
+}
+
+/* Write what stdout takes now; wait for EV_WRITE for the rest. */
+static void
+flush_queue(void)
+{
+	struct oline *l;
+	ssize_t n;
+
+	while (!so.broken) {
+		if (so.off == 0 && so.dropped > 0)
+			add_notice();
+		if ((l = TAILQ_FIRST(&so.q)) == NULL)
+			break;
+		n = outfd_write(&so.out, l->text + so.off, l->len - so.off);
+		if (n == -1) {
+			/* Nobody will read stdout again (EPIPE): the logs
+			 * files still get everything. */
+			so.broken = 1;
+			while ((l = TAILQ_FIRST(&so.q)) != NULL)
+				oline_remove(l);
+			so.off = 0;
+			break;
+		}
+		if (n == 0) {
+			if (so.ev_write != NULL)
+				event_add(so.ev_write, NULL);
+			return;
+		}
+		so.off += (size_t)n;
+		if (so.off == l->len) {
+			so.off = 0;
+			oline_remove(l);
+		}
+	}
+	if (so.ev_write != NULL)
+		event_del(so.ev_write);
+}
+
+static void
+write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	flush_queue();
+}
+
+static void
+enqueue(const char *text)
+{
+	size_t len = strlen(text);
+	struct oline *l;
+
+	if (so.broken)
+		return;
+	l = oline_new(text, len);
+	while (so.bytes + len > so.max && drop_oldest() == 0)
+		;
+	if (so.bytes + len > so.max && so.bytes > 0) {
+		/* Only a line on its way is left: this one goes. */
+		so.dropped += l->lines;
+		free(l);
+	} else {
+		TAILQ_INSERT_TAIL(&so.q, l, entry);
+		so.bytes += len;
+	}
+	flush_queue();
+}
+
+void
+output_init(struct sup *s)
+{
+	memset(&so, 0, sizeof(so));
+	TAILQ_INIT(&so.q);
+	so.max = (size_t)env_ms("DDB_SYNC_STDOUT_MAX_BYTES",
+	    OUTPUT_QUEUE_MAX);
+	/* Room for a line and the notice, whatever a test asks. */
+	if (so.max < 4096)
+		so.max = 4096;
+	fflush(stdout);
+	outfd_open(&so.out, STDOUT_FILENO);
+	if (so.out.fd == -1)
+		return;
+	so.ev_write = event_new(s->base, so.out.fd, EV_WRITE, write_cb, NULL);
+	if (so.ev_write == NULL)
+		fatalx("event_new");
+	so.on = 1;
+}
+
+void
+output_shutdown(void)
+{
+	struct pollfd pfd;
+	struct oline *l;
+	int64_t quiet = 0;
+	size_t before;
+
+	if (!so.on)
+		return;
+	if (so.ev_write != NULL) {
+		event_free(so.ev_write);
+		so.ev_write = NULL;
+	}
+	/* The last lines too, unless nobody reads for a minute. */
+	while (!so.broken && (so.dropped > 0 || !TAILQ_EMPTY(&so.q)) &&
+	    quiet < OUTPUT_DRAIN_STALL_MS) {
+		before = so.bytes - so.off;
+		flush_queue();
+		if (so.bytes - so.off == before && !TAILQ_EMPTY(&so.q)) {
+			pfd.fd = so.out.fd;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, 100);
+			quiet += 100;
+		} else
+			quiet = 0;
+	}
+	while ((l = TAILQ_FIRST(&so.q)) != NULL)
+		oline_remove(l);
+	outfd_close(&so.out);
+	so.on = 0;
+}
+
 /* Write a whole line to stdout without tearing the status table. */
 static void
 emit(const char *line)
 {
 	status_before_output();
-	fputs(line, stdout);
-	fflush(stdout);
+	if (so.on)
+		enqueue(line);
+	else {
+		fputs(line, stdout);
+		fflush(stdout);
+	}
 	status_after_output();
 }
 

@@ -20,8 +20,10 @@
 #include "buf.h"
 #include "fmt.h"
 #include "log.h"
+#include "outfd.h"
 #include "status.h"
 #include "sup.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "xtime.h"
 
@@ -39,37 +41,13 @@
 static size_t
 utf8_next(const unsigned char *s, size_t n, int32_t *cp)
 {
-	uint32_t c = s[0], min;
-	size_t len, i;
+	uint32_t c;
+	size_t len;
 
-	*cp = -1;
-	if (c < 0x80) {
-		*cp = (int32_t)c;
+	if ((len = utf8_decode(s, n, &c)) == 0) {
+		*cp = -1;
 		return 1;
 	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 1;
-	if (len > n)
-		return 1;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 1;
 	*cp = (int32_t)c;
 	return len;
 }
@@ -194,13 +172,7 @@ fit(struct buf *out, const char *s, size_t cols)
 static void
 cut_bytes(char *s, size_t max)
 {
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	s[max] = '\0';
+	s[utf8_cut(s, strlen(s), max)] = '\0';
 }
 
 /* ------------------------------------------------------------------ */
@@ -236,16 +208,11 @@ static void
 cellf(char *dst, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
+	/* Only a very long table name is cut; cleanly. */
 	va_start(ap, fmt);
-	n = vsnprintf(dst, CELL_MAX, fmt, ap);
+	utf8_vformat(dst, CELL_MAX, fmt, ap);
 	va_end(ap);
-	/* Only a very long table name gets here; cut it cleanly. */
-	if (n < 0)
-		dst[0] = '\0';
-	else if ((size_t)n >= CELL_MAX)
-		cut_bytes(dst, CELL_MAX - 1);
 }
 
 static void
@@ -852,9 +819,7 @@ static struct {
 	enum status_out	 out;
 	int64_t		 plain_ms;
 	int		 fd;		/* where frames go; -1 none */
-	int		 own_fd;	/* our own open file description */
-	int		 sock;		/* fd is a socket: send(MSG_DONTWAIT) */
-	int		 use_poll;	/* fd may block: poll() first */
+	struct outfd	 outfd;		/* how, never blocking (outfd.c) */
 	int		 tty;		/* fd is a terminal */
 	int		 shared;	/* stdout is the same terminal */
 	int		 broken;	/* a write failed for good: stop */
@@ -875,44 +840,12 @@ static struct {
 	size_t		 pend_off;
 } st = { .fd = -1 };
 
-/*
- * Where frames go without ever blocking. Setting O_NONBLOCK on fd 2 would
- * change the open file description the shell and every other process on the
- * terminal share (they would start getting EAGAIN), so a terminal or a pipe
- * is opened again through /proc: a private description of the same device
- * that may be non-blocking. A socket gets send(MSG_DONTWAIT); a regular file
- * never blocks for long and keeps fd 2 (and its shared offset). If the
- * reopen fails, fd 2 is used after a zero-timeout poll() for POLLOUT, which
- * can still block on a frame larger than the free space: the best there is.
- */
+/* Where frames go without ever blocking: stderr, reopened (outfd.c). */
 static void
 open_output(void)
 {
-	struct stat sb, nsb;
-	int fd;
-
-	st.fd = -1;
-	if (fstat(STDERR_FILENO, &sb) == -1)
-		return;
-	st.fd = STDERR_FILENO;
-	if (S_ISSOCK(sb.st_mode)) {
-		st.sock = 1;
-		return;
-	}
-	if (!S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode))
-		return;
-	fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC);
-	if (fd != -1 && fstat(fd, &nsb) == 0 && nsb.st_mode == sb.st_mode &&
-	    (S_ISCHR(sb.st_mode) ? nsb.st_rdev == sb.st_rdev :
-	    nsb.st_ino == sb.st_ino && nsb.st_dev == sb.st_dev)) {
-		st.fd = fd;
-		st.own_fd = 1;
-		return;
-	}
-	if (fd != -1)
-		close(fd);
-	st.use_poll = 1;
+	outfd_open(&st.outfd, STDERR_FILENO);
+	st.fd = st.outfd.fd;
 }
 
 /* stdout is the terminal the table is on: its lines must go around it. */
@@ -947,28 +880,7 @@ query_size(void)
 static ssize_t
 out_write(const char *p, size_t len)
 {
-	struct pollfd pfd;
-	ssize_t n;
-
-	for (;;) {
-		if (st.use_poll) {
-			pfd.fd = st.fd;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, 0) == 0)
-				return 0;
-		}
-		if (st.sock)
-			n = send(st.fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		else
-			n = write(st.fd, p, len);
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
-		return -1;
-	}
+	return outfd_write(&st.outfd, p, len);
 }
 
 /* 1: nothing left to write, 0: some still pending, -1: broken. */
@@ -1372,10 +1284,8 @@ status_shutdown(void)
 		log_set_sink(NULL, NULL);
 		st.sink = 0;
 	}
-	if (st.own_fd && st.fd != -1)
-		close(st.fd);
+	outfd_close(&st.outfd);
 	st.fd = -1;
-	st.own_fd = 0;
 	buf_free(&st.pend);
 	st.pend_off = 0;
 	free(st.track);

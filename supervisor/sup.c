@@ -15,6 +15,7 @@
 
 #include "atomicfile.h"
 #include "control.h"
+#include "exitcode.h"
 #include "fmt.h"
 #include "log.h"
 #include "status.h"
@@ -36,16 +37,37 @@ restart_cb(evutil_socket_t fd, short what, void *arg)
 		sup_check_done(c->sup);
 		return;
 	}
-	output_line(c, LOG_LVL_INFO, "Worker restarted (restart %u, pid %ld)",
-	    c->restarts, (long)c->pid);
+	/* Said when its hello tells what it resumes from. */
+	c->restart_note = 1;
 	status_update(c->sup);
+}
+
+/*
+ * " (at most 3s old)": how old the checkpoint a restart resumes from is,
+ * when this worker reported one (a later save may not have been reported
+ * yet, so this bounds it); else "".
+ */
+static const char *
+ckpt_age(const struct child *c, char *buf, size_t len)
+{
+	char dur[32];
+	int64_t now = wall_ms();
+
+	if (c->ckpt_wall_ms == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	fmt_duration((uint64_t)(now > c->ckpt_wall_ms ? now - c->ckpt_wall_ms :
+	    0), dur, sizeof(dur));
+	snprintf(buf, len, " (at most %s old)", dur);
+	return buf;
 }
 
 void
 sup_child_exited(struct child *c)
 {
 	struct sup *s = c->sup;
-	char how[128], dur[32];
+	char how[128], dur[32], age[64];
 	enum child_action act;
 	int64_t delay, ran = clock_ms() - c->started_ms;
 	int progress;
@@ -88,7 +110,7 @@ sup_child_exited(struct child *c)
 			    "worker %s %u times in a row soon after starting",
 			    how, c->quick_deaths);
 		c->config_error = WIFEXITED(c->status) &&
-		    WEXITSTATUS(c->status) == 2;
+		    WEXITSTATUS(c->status) == WORKER_EXIT_CONFIG;
 		output_line(c, LOG_LVL_ERROR, "Pair FAILED (worker %s)%s; the "
 		    "other pairs carry on", how, c->config_error ?
 		    ": fix the configuration and start it again" : "");
@@ -98,8 +120,9 @@ sup_child_exited(struct child *c)
 		c->restarts++;
 		c->next_start_ms = clock_ms() + delay;
 		output_line(c, LOG_LVL_WARN, "Worker crashed (%s); restarting "
-		    "in %s from its checkpoint", how,
-		    fmt_duration((uint64_t)delay, dur, sizeof(dur)));
+		    "in %s from its checkpoint%s", how,
+		    fmt_duration((uint64_t)delay, dur, sizeof(dur)),
+		    ckpt_age(c, age, sizeof(age)));
 		if (c->ev_timer == NULL)
 			c->ev_timer = evtimer_new(s->base, restart_cb, c);
 		tv.tv_sec = delay / 1000;
@@ -111,11 +134,11 @@ sup_child_exited(struct child *c)
 	sup_check_done(s);
 }
 
-/* 0 all done, 2 a pair's configuration or preflight failed, else 1. */
+/* Success, a pair's configuration or preflight failed, or another failure. */
 static int
 sup_exit_code(struct sup *s)
 {
-	int rc = 0;
+	int rc = SUP_EXIT_OK;
 
 	for (size_t i = 0; i < s->nchildren; i++) {
 		struct child *c = &s->children[i];
@@ -123,8 +146,8 @@ sup_exit_code(struct sup *s)
 		if (c->state != CHILD_FAILED)
 			continue;
 		if (c->config_error)
-			return 2;
-		rc = 1;
+			return SUP_EXIT_USAGE;
+		rc = SUP_EXIT_FAILURE;
 	}
 	return rc;
 }
@@ -182,7 +205,7 @@ sup_pair_stop(struct child *c, char *err, size_t errlen)
 		c->restart_pending = 0;
 		output_line(c, LOG_LVL_INFO, "Stopping worker (operator "
 		    "request)");
-		child_stop(c);
+		child_stop(c, 1);
 		return 0;
 	case CHILD_BACKOFF:
 	case CHILD_IDLE:
@@ -239,7 +262,7 @@ sup_pair_restart(struct child *c, char *err, size_t errlen)
 	}
 	c->restart_pending = 1;
 	output_line(c, LOG_LVL_INFO, "Restarting worker (operator request)");
-	child_stop(c);
+	child_stop(c, 1);
 	return 0;
 }
 
@@ -269,8 +292,9 @@ begin_shutdown(struct sup *s, const char *why)
 			evtimer_del(c->ev_timer);
 		if (c->state == CHILD_BACKOFF || c->state == CHILD_IDLE)
 			c->state = CHILD_STOPPED;
+		/* The shutdown has its own deadline (escalate_cb). */
 		if (child_active(c))
-			child_stop(c);
+			child_stop(c, 0);
 	}
 	s->ev_shutdown = evtimer_new(s->base, escalate_cb, s);
 	tv.tv_sec = ms / 1000;
@@ -303,7 +327,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		output_global("Stopping at once");
 		for (size_t i = 0; i < s->nchildren; i++)
 			child_kill(&s->children[i]);
-		s->exit_code = 130;
+		s->exit_code = SUP_EXIT_INTERRUPTED;
 		event_base_loopbreak(s->base);
 		break;
 	}
@@ -359,6 +383,9 @@ sup_start(struct sup *s)
 {
 	struct timeval tv;
 
+	s->hello_timeout_ms = env_ms("DDB_SYNC_HELLO_TIMEOUT_MS",
+	    PROTO_HELLO_TIMEOUT_MS);
+	s->stop_grace_ms = env_ms("DDB_SYNC_STOP_GRACE_MS", PROTO_STOP_GRACE_MS);
 	/* A configuration check may run beside a live migration. */
 	if (!s->check_config && lock_state_dir(s) == -1)
 		return -1;
@@ -373,6 +400,9 @@ sup_start(struct sup *s)
 	evsignal_add(ev_sighup, NULL);
 	evsignal_add(ev_sigchld, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A configuration check reports and ends: plain writes suffice. */
+	if (!s->check_config)
+		output_init(s);
 	/* The control socket: only with the state directory's lock. */
 	if (!s->check_config && control_init(s) == -1)
 		return -1;
@@ -431,6 +461,8 @@ sup_free(struct sup *s)
 		event_free(ev_sighup);
 		event_free(ev_sigchld);
 	}
+	/* After the signal events: a Ctrl-C now ends a wait for a reader. */
+	output_shutdown();
 	if (s->base != NULL)
 		event_base_free(s->base);
 	if (s->lock_fd != -1)

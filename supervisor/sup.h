@@ -9,6 +9,7 @@
 
 #include "plan.h"
 #include "proto.h"
+#include "session.h"
 
 struct control;
 struct event;
@@ -50,7 +51,9 @@ struct child {
 	struct event	*ev_read;
 	struct event	*ev_err;
 	struct event	*ev_timer;	/* restart backoff */
+	struct event	*ev_proto;	/* the session's next deadline */
 	struct proto_reader reader;
+	struct proto_session sess;	/* the protocol's rules (session.c) */
 	char		 errbuf[4096];	/* partial stderr line */
 	size_t		 errlen;
 	int		 exited;	/* waitpid() reported it */
@@ -58,7 +61,7 @@ struct child {
 	int		 status;	/* wait status */
 	int		 stop_requested;
 	int		 restart_pending;	/* start again once it exits */
-	int		 hello;
+	int		 restart_note;	/* "Worker restarted" not said yet */
 
 	/* What the worker reported. */
 	struct proto_progress prog;
@@ -70,6 +73,8 @@ struct child {
 	char		 last_error[PROTO_TEXT_MAX + 160];	/* code: msg */
 	int		 fatal_error;
 	int		 config_error;	/* failed its preflight (exit 2) */
+	char		 resume[PROTO_NAME_MAX];	/* hello.resume */
+	int64_t		 ckpt_wall_ms;	/* its last checkpoint message */
 
 	/* Restarts. */
 	unsigned	 restarts;
@@ -97,6 +102,8 @@ struct sup {
 	int		 shutting_down;	/* first SIGINT/SIGTERM seen */
 	int		 exit_code;
 	struct restart_policy policy;
+	int64_t		 hello_timeout_ms;	/* PROTO_HELLO_TIMEOUT_MS */
+	int64_t		 stop_grace_ms;		/* PROTO_STOP_GRACE_MS */
 	int64_t		 progress_ms;	/* progress block interval */
 	struct event	*ev_progress;
 	struct event	*ev_shutdown;	/* escalate to SIGKILL */
@@ -106,7 +113,8 @@ struct sup {
 /* child.c */
 void	child_init(struct child *, struct sup *, struct plan_pair *);
 int	child_spawn(struct child *);
-void	child_stop(struct child *);
+/* SIGTERM; with escalate, SIGKILL if it is still there after the grace. */
+void	child_stop(struct child *, int escalate);
 void	child_kill(struct child *);
 void	child_reap_all(struct sup *);
 void	child_free(struct child *);
@@ -119,6 +127,12 @@ const char *child_state_name(enum child_state);
 void	child_describe_status(int wstatus, char *buf, size_t len);
 
 /* output.c: the timestamped log on stdout and per-worker log files. */
+#define OUTPUT_QUEUE_MAX	(1024 * 1024)	/* DDB_SYNC_STDOUT_MAX_BYTES */
+#define OUTPUT_DRAIN_STALL_MS	60000	/* at exit, if nobody reads */
+/* stdout without blocking, from now on (the loop exists). */
+void	output_init(struct sup *);
+/* At exit: the queued lines out, then back to plain writes. */
+void	output_shutdown(void);
 void	output_line(struct child *, int level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	output_global(const char *fmt, ...)

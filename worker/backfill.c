@@ -345,11 +345,11 @@ retention_check(struct backfill *bf, int64_t warn_ms)
 		return;
 	w->prog.retention_risk = 1;
 	fmt_duration((uint64_t)age, dur, sizeof(dur));
-	log_warnx("Retention risk: the backfill has been running for %s and "
-	    "the source's stream keeps changes for 24 hours; changes made "
-	    "since it started are lost if it does not finish in time (more "
-	    "segments or writes in flight, or split the table across hosts "
-	    "with 'segments')", dur);
+	report_warning("retention_risk", "Retention risk: the backfill has "
+	    "been running for %s and the source's stream keeps changes for "
+	    "24 hours; changes made since it started are lost if it does not "
+	    "finish in time (more segments or writes in flight, or split the "
+	    "table across hosts with 'segments')", dur);
 	worker_progress(w, 1);
 }
 

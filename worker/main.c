@@ -398,9 +398,10 @@ run(struct worker *w)
 		w->prog.items_written = total;
 		log_info("Backfill already complete (%llu items)",
 		    (unsigned long long)total);
-		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_COMPLETE, total,
-		    (uint64_t)(w->ckpt.backfill_completed_ms -
-		    w->ckpt.backfill_started_ms), "already complete");
+		report_phase_from_checkpoint(PROTO_PHASE_BACKFILL,
+		    PROTO_PS_COMPLETE, total, (uint64_t)
+		    (w->ckpt.backfill_completed_ms -
+		    w->ckpt.backfill_started_ms));
 	} else if ((r = backfill_run(w)) != 0)
 		return r;
 	if (!p->stream) {
@@ -417,6 +418,9 @@ main(int argc, char **argv)
 	struct plan *plan;
 	struct plan_pair *p;
 	struct plan_errors errs;
+	/* Who started us: compared after PR_SET_PDEATHSIG (section 6). */
+	pid_t parent = getppid();
+	char resume[PROTO_NAME_MAX];
 	const char *status;
 	int r;
 
@@ -438,19 +442,22 @@ main(int argc, char **argv)
 
 	setup_signals();
 	testhook_init();
-	if (w.supervised) {
-		/* Die with the supervisor; its SIGTERM means checkpoint and
-		 * exit, like an operator's. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1 || fcntl(PROTO_FD, F_GETFD) == -1)
-			return WORKER_EXIT_CRASH;
-		fcntl(PROTO_FD, F_SETFD, FD_CLOEXEC);
-		report_init(PROTO_FD, p->name);
-	} else
-		report_init(-1, p->name);
-
 	xasprintf(&w.pair_dir, "%s/pairs/%s", w.state_dir, p->name);
 	xasprintf(&w.ckpt_path, "%s/checkpoint.json", w.pair_dir);
+	if (w.supervised) {
+		/* Die with the supervisor; its SIGTERM means checkpoint and
+		 * exit, like an operator's. It may have died before the
+		 * prctl: then our parent is no longer the one that started
+		 * us (not necessarily pid 1: a subreaper, or a supervisor
+		 * that is itself pid 1 in a container). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent || fcntl(PROTO_FD, F_GETFD) == -1)
+			return WORKER_EXIT_CRASH;
+		fcntl(PROTO_FD, F_SETFD, FD_CLOEXEC);
+		report_resume_for(p, w.ckpt_path, resume, sizeof(resume));
+		report_init(PROTO_FD, p->name, resume);
+	} else
+		report_init(-1, p->name, "");
 	w.ckpt_interval_ms = env_ms("DDB_SYNC_CHECKPOINT_INTERVAL_MS", 500);
 	w.prog_interval_ms = env_ms("DDB_SYNC_PROGRESS_INTERVAL_MS", 1000);
 	checkpoint_init(&w.ckpt);

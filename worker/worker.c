@@ -29,6 +29,7 @@ worker_ckpt_flush(struct worker *w, int force)
 	}
 	w->ckpt_dirty = 0;
 	w->ckpt_saved_ms = now;
+	report_checkpoints(&w->ckpt, force);
 	return 0;
 }
 
@@ -52,9 +53,9 @@ throttle_check(struct worker *w, int64_t now)
 	if (w->thr_warned_ms != 0 && now - w->thr_warned_ms < every)
 		return;
 	w->thr_warned_ms = now;
-	log_warnx("Sustained throttling: %llu throttled requests or "
-	    "unprocessed batches in the last minute; the copy runs at the "
-	    "pace the tables' capacity allows",
+	report_warning("throttled", "Sustained throttling: %llu throttled "
+	    "requests or unprocessed batches in the last minute; the copy "
+	    "runs at the pace the tables' capacity allows",
 	    (unsigned long long)(w->prog.throttles - oldest));
 }
 
@@ -64,6 +65,8 @@ worker_progress(struct worker *w, int force)
 	struct proto_msg m;
 	int64_t now = clock_ms();
 
+	/* Once per turn of the loop: what fd 3 could not take earlier. */
+	report_flush();
 	if (!force && now - w->prog_sent_ms < w->prog_interval_ms)
 		return;
 	w->prog_sent_ms = now;

@@ -8,15 +8,10 @@
 #include "aws.h"
 #include "checkpoint.h"
 #include "ddb.h"
+#include "exitcode.h"
 #include "http.h"
 #include "plan.h"
 #include "proto.h"
-
-/* Exit codes (proto/PROTOCOL.md). */
-#define WORKER_EXIT_OK		0
-#define WORKER_EXIT_CRASH	1	/* restart me */
-#define WORKER_EXIT_CONFIG	2	/* usage/config/preflight: do not */
-#define WORKER_EXIT_PERMANENT	3	/* non-retryable failure: do not */
 
 /* Tunables with their defaults; environment knobs let tests shrink them. */
 #define WORKER_DEFAULT_INFLIGHT	16	/* BatchWriteItem requests in flight */

@@ -2,13 +2,17 @@
  * fuzz_jscan.c: the JSON span scanner. Every span lies within the input
  * and re-scans as exactly one value; member and element iteration agree
  * with jscan_count() and jscan_find(); strings unescape into a buffer the
- * size of their JSON text, and jscan_string() honours its buffer size.
+ * size of their JSON text, and jscan_string() honours its buffer size. The
+ * strict reader on top (json.c): a string it accepts is valid UTF-8 without
+ * NUL and what jscan_string() makes of it too; json_fields() finds what
+ * iteration finds; json_int() agrees with the digits.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "jscan.h"
+#include "json.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -26,6 +30,7 @@ static void
 check_string(const struct jspan *s)
 {
 	char *out, *dup;
+	size_t len;
 	long n;
 
 	FUZZ_CHECK(s->len >= 2 && s->p[s->len - 1] == '"');
@@ -45,7 +50,85 @@ check_string(const struct jspan *s)
 	free(out);
 	dup = jscan_strdup(s);
 	FUZZ_CHECK(dup != NULL);
+	/* What the strict reader accepts, the lenient one reads alike. */
+	out = malloc(s->len);
+	FUZZ_CHECK(out != NULL);
+	if (json_string(s, out, s->len, &len) == JSON_STR_OK) {
+		FUZZ_CHECK(len == strlen(out));
+		FUZZ_CHECK(fuzz_utf8_valid(out, len));
+		FUZZ_CHECK(len == strlen(dup) && memcmp(out, dup, len) == 0);
+		/* It needs exactly len + 1 bytes. */
+		FUZZ_CHECK(json_string(s, out, len + 1, NULL) == JSON_STR_OK);
+		if (len > 0)
+			FUZZ_CHECK(json_string(s, out, len, NULL) ==
+			    JSON_STR_TOO_LONG);
+	}
+	free(out);
 	free(dup);
+}
+
+/* json_int() against the digits themselves. */
+static void
+check_int(const struct jspan *v)
+{
+	uint64_t mag, ref = 0;
+	int neg, r, over = 0;
+	size_t i = 0;
+
+	r = json_int(v, &neg, &mag);
+	if (v->p[0] == '-')
+		i = 1;
+	if (memchr(v->p, '.', v->len) != NULL || memchr(v->p, 'e', v->len) !=
+	    NULL || memchr(v->p, 'E', v->len) != NULL ||
+	    (v->p[i] == '0' && v->len > i + 1)) {
+		FUZZ_CHECK(r == -1);
+		return;
+	}
+	for (; i < v->len; i++) {
+		if (ref > (UINT64_MAX - (uint64_t)(v->p[i] - '0')) / 10)
+			over = 1;
+		ref = ref * 10 + (uint64_t)(v->p[i] - '0');
+	}
+	FUZZ_CHECK(r == (over ? -2 : 0));
+	if (r == 0)
+		FUZZ_CHECK(mag == ref && neg == (v->p[0] == '-'));
+}
+
+/*
+ * json_fields() on the names "a" and "b": found where iteration finds
+ * them (unescaped), a second one reported as a duplicate.
+ */
+static void
+check_fields(const struct jspan *v)
+{
+	struct json_field f[] = { { .name = "a" }, { .name = "b" } };
+	const char *p = v->p, *end = v->p + v->len;
+	struct jspan k, val;
+	char key[8];
+	int seen[2] = { 0, 0 }, dupl = 0, r, i;
+	size_t dup;
+
+	FUZZ_CHECK(jscan_open(&p, end, '{') == 0);
+	while (jscan_member(&p, end, &k, &val) == 1) {
+		if (json_unescape(k.p, k.len, key, sizeof(key), NULL) !=
+		    JSON_STR_OK)
+			continue;
+		for (i = 0; i < 2; i++)
+			if (strcmp(key, f[i].name) == 0 && seen[i]++ == 1)
+				dupl = 1;
+	}
+	r = json_fields(v, f, 2, &dup);
+	if (dupl) {
+		FUZZ_CHECK(r == JSON_FIELDS_DUP && dup < 2);
+		return;
+	}
+	FUZZ_CHECK(r == 0);
+	for (i = 0; i < 2; i++) {
+		FUZZ_CHECK(f[i].seen == seen[i]);
+		if (f[i].seen)
+			FUZZ_CHECK(fuzz_within(f[i].v.p, f[i].v.len, v->p,
+			    v->len));
+	}
 }
 
 /* Checks on one value span; returns its element or member count. */
@@ -93,6 +176,7 @@ walk(const struct jspan *v, int depth)
 		FUZZ_CHECK(r == 0 && p == end);
 		FUZZ_CHECK(jscan_count(v) == -1);
 		FUZZ_CHECK(jscan_find(v, "\x01no such key", &found) == 0);
+		check_fields(v);
 		break;
 	case '[':
 		FUZZ_CHECK(jscan_open(&p, end, '[') == 0);
@@ -120,6 +204,7 @@ walk(const struct jspan *v, int depth)
 			FUZZ_CHECK(jscan_double(v, &d) == 0);
 		for (q = v->p; q < end; q++)
 			FUZZ_CHECK(strchr("0123456789+-.eE", *q) != NULL);
+		check_int(v);
 		break;
 	}
 }

@@ -55,6 +55,8 @@ check_same(const struct proto_msg *a, const struct proto_msg *b, int full)
 		FUZZ_CHECK(a->u.phase.state == b->u.phase.state);
 		FUZZ_CHECK(a->u.phase.items == b->u.phase.items);
 		FUZZ_CHECK(a->u.phase.duration_ms == b->u.phase.duration_ms);
+		FUZZ_CHECK(a->u.phase.from_checkpoint ==
+		    b->u.phase.from_checkpoint);
 		check_text(a->u.phase.detail, b->u.phase.detail, full);
 		break;
 	case PROTO_PROGRESS:

@@ -87,6 +87,7 @@ build(struct in *in, struct proto_msg *m)
 		m->u.phase.items = take(in, 8);
 		m->u.phase.duration_ms = take(in, 8);
 		take_str(in, m->u.phase.detail, sizeof(m->u.phase.detail));
+		m->u.phase.from_checkpoint = (int)take(in, 1);
 		break;
 	case PROTO_PROGRESS:
 		p->phase = (enum proto_phase)take_enum(in, PROTO_PHASE_MAX);
@@ -178,6 +179,8 @@ check_same(const struct proto_msg *a, const struct proto_msg *b)
 		FUZZ_CHECK(a->u.phase.state == b->u.phase.state);
 		FUZZ_CHECK(a->u.phase.items == b->u.phase.items);
 		FUZZ_CHECK(a->u.phase.duration_ms == b->u.phase.duration_ms);
+		FUZZ_CHECK(!a->u.phase.from_checkpoint ==
+		    !b->u.phase.from_checkpoint);
 		check_text(a->u.phase.detail, b->u.phase.detail);
 		break;
 	case PROTO_PROGRESS:

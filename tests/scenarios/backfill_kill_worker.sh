@@ -57,6 +57,12 @@ n=$(grep -c "Worker crashed (killed by signal 9" "$T/out.log")
 expect_eq "crash lines" "$n" 3
 n=$(grep -c "Resuming backfill from checkpoint" "$T/out.log")
 expect_eq "resume lines" "$n" 3
+# The supervisor says what each restart resumed from (the worker's hello)
+# and how old the checkpoint was (its checkpoint messages).
+n=$(grep -c "Worker restarted (restart [1-3], pid [0-9]*) from its checkpoint: backfill: [0-9]*/$SEGS segments done, [0-9]* items" "$T/out.log")
+expect_eq "restart lines naming the checkpoint" "$n" 3
+n=$(grep -c "Worker crashed (killed by signal 9 (Killed)); restarting in [0-9a-z]* from its checkpoint (at most [0-9a-z]* old)" "$T/out.log")
+expect_eq "crash lines with the checkpoint's age" "$n" 3
 grep -q "Backfill complete\. $N items written" "$T/out.log" ||
     fail "no completion line with $N items"
 

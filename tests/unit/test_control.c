@@ -97,6 +97,8 @@ test_control_request_decode_lenient(void **state)
 		    CONTROL_STOP, "a" },
 		{ "{\"pair\":\"caf\\u00e9\",\"v\":1,\"cmd\":\"start\"}",
 		    CONTROL_START, "caf\xc3\xa9" },
+		/* Names are compared unescaped. */
+		{ "{\"\\u0076\":1,\"cm\\u0064\":\"list\"}", CONTROL_LIST, "" },
 	};
 	struct control_request d;
 	char err[256];
@@ -167,6 +169,13 @@ test_control_request_decode_rejects(void **state)
 		    "stop: field \"pair\" contains a NUL byte" },
 		{ "{\"v\":1,\"cmd\":\"list\",\"v\":1}",
 		    "request: field \"v\" is given twice" },
+		{ "{\"v\":1,\"cmd\":\"list\",\"\\u0076\":1}",
+		    "request: field \"v\" is given twice" },
+		{ "{\"v\":1,\"cmd\":\"stop\",\"pair\":\"a\xff\"}",
+		    "stop: field \"pair\" is not valid UTF-8" },
+		{ "{\"v\":1,\"cmd\":\"stop\",\"pair\":\"\\udc00\"}",
+		    "stop: field \"pair\" has an unpaired UTF-16 surrogate "
+		    "escape" },
 		{ "{\"v\":1,\"cmd\":\"stop\",\"pair\":\"a\",\"pair\":\"b\"}",
 		    "request: field \"pair\" is given twice" },
 	};

@@ -134,6 +134,42 @@ test_proto_roundtrip_phase(void **state)
 		}
 }
 
+/* from_checkpoint is optional: left out when false, read when true. */
+static void
+test_proto_phase_from_checkpoint(void **state)
+{
+	static const char old[] = "{\"v\":1,\"type\":\"phase\",\"phase\":"
+	    "\"backfill\",\"state\":\"complete\",\"items\":3,"
+	    "\"duration_ms\":4,\"detail\":\"\"}";
+	struct proto_msg a, b;
+	char err[256];
+
+	memset(&a, 0, sizeof(a));
+	a.type = PROTO_PHASE;
+	a.u.phase.state = PROTO_PS_COMPLETE;
+	a.u.phase.items = 3;
+	a.u.phase.duration_ms = 4;
+	roundtrip(&a, &b);
+	assert_string_equal(line, "{\"v\":1,\"type\":\"phase\",\"phase\":"
+	    "\"backfill\",\"state\":\"complete\",\"items\":3,"
+	    "\"duration_ms\":4,\"detail\":\"\"}\n");
+	a.u.phase.from_checkpoint = 1;
+	roundtrip(&a, &b);
+	assert_non_null(strstr(line, ",\"from_checkpoint\":true,"));
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* What an older worker sends still decodes: false. */
+	assert_int_equal(proto_decode(old, strlen(old), &b, err, sizeof(err)),
+	    0);
+	assert_false(b.u.phase.from_checkpoint);
+	strlcpy(line, "{\"v\":1,\"type\":\"phase\",\"phase\":\"stream\","
+	    "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
+	    "\"detail\":\"\",\"from_checkpoint\":1}", sizeof(line));
+	assert_int_equal(proto_decode(line, strlen(line), &b, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "phase: field \"from_checkpoint\" must be "
+	    "true or false");
+}
+
 static void
 fill_progress(struct proto_msg *a)
 {
@@ -1070,6 +1106,7 @@ main(void)
 		cmocka_unit_test(test_proto_roundtrip_hello),
 		cmocka_unit_test(test_proto_roundtrip_log),
 		cmocka_unit_test(test_proto_roundtrip_phase),
+		cmocka_unit_test(test_proto_phase_from_checkpoint),
 		cmocka_unit_test(test_proto_roundtrip_progress),
 		cmocka_unit_test(test_proto_roundtrip_checkpoint),
 		cmocka_unit_test(test_proto_roundtrip_error),

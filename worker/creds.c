@@ -368,25 +368,6 @@ sleep_ms(int64_t ms)
 		;
 }
 
-/* A server message that quotes a secret (canonical request) is dropped. */
-static void
-scrub_message(char *msg, const char *const *secrets, size_t n)
-{
-	char probe[17];
-
-	for (size_t i = 0; i < n; i++) {
-		if (secrets[i] == NULL || strlen(secrets[i]) < 8)
-			continue;
-		strlcpy(probe, secrets[i], sizeof(probe));
-		if (strstr(msg, probe) != NULL) {
-			strlcpy(msg, "(message withheld: it quoted a "
-			    "credential)", 64);
-			break;
-		}
-	}
-	explicit_bzero(probe, sizeof(probe));
-}
-
 struct sts_req {
 	const char	*action;	/* "AssumeRole", ... */
 	const char	*role_arn;	/* for messages */
@@ -478,7 +459,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 				goto fail;
 			}
 			*st = AWS_FATAL;
-			scrub_message(msg, rq->secrets, 3);
+			fmt_withhold_secrets(msg, sizeof(msg), rq->secrets, 3);
 			snprintf(err, errlen, "%s %s at %s: bad answer: %s",
 			    rq->action, rq->role_arn, eu.hosthdr, msg);
 		} else {
@@ -490,7 +471,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 				snprintf(msg, sizeof(msg), "HTTP status %ld",
 				    x.status);
 			}
-			scrub_message(msg, rq->secrets, 3);
+			fmt_withhold_secrets(msg, sizeof(msg), rq->secrets, 3);
 			*st = retry_classify(x.status, 0, 0, code);
 			snprintf(err, errlen, "%s %s at %s: %s: %s",
 			    rq->action, rq->role_arn, eu.hosthdr, code, msg);

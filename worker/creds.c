@@ -265,30 +265,12 @@ fail:
 	return rc;
 }
 
-/* Append "Name: value" to a header list; the temporary line is cleared. */
+/* Append "Name: value" to a header list (http_header_add wipes its copy). */
 static void
 hdr_add(struct curl_slist **l, const char *name, const char *value)
 {
-	struct curl_slist *n;
-	char *line;
-	int len;
-
-	len = xasprintf(&line, "%s: %s", name, value);
-	n = curl_slist_append(*l, line);
-	explicit_bzero(line, (size_t)len);
-	free(line);
-	if (n == NULL)
+	if (http_header_add(l, name, value) == -1)
 		fatalx("creds: out of memory");
-	*l = n;
-}
-
-/* Free a header list that may hold a token. */
-static void
-hdr_free(struct curl_slist *l)
-{
-	for (struct curl_slist *s = l; s != NULL; s = s->next)
-		explicit_bzero(s->data, strlen(s->data));
-	curl_slist_free_all(l);
 }
 
 static struct curl_slist *
@@ -351,21 +333,36 @@ http_sync(struct creds_provider *p, struct http_xfer *x, const char *method,
 		    sizeof(x->curl_err));
 		return -1;
 	}
-	while (!done)
+	while (!done) {
+		/* SIGINT/SIGTERM: a stopping worker waits for nobody. */
+		if (http_interrupted()) {
+			http_abort(p->http, x);
+			x->curl_code = CURLE_ABORTED_BY_CALLBACK;
+			strlcpy(x->curl_err, "interrupted: the worker is "
+			    "stopping", sizeof(x->curl_err));
+			return -1;
+		}
 		http_run(p->http, 100);
+	}
 	if (x->curl_code != 0 && x->overflow)
 		strlcpy(x->curl_err, "answer too large", sizeof(x->curl_err));
 	return x->curl_code == 0 ? 0 : -1;
 }
 
+/* Sleep, in slices, so that a stopping worker is not held up. */
 static void
 sleep_ms(int64_t ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) *
-	    1000000L };
+	int64_t end = clock_ms() + ms, left;
+	struct timespec ts;
 
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	while (!http_interrupted() && (left = end - clock_ms()) > 0) {
+		if (left > 100)
+			left = 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		nanosleep(&ts, NULL);
+	}
 }
 
 struct sts_req {
@@ -447,7 +444,8 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 		}
 		if (http_sync(p, &x, NULL, rq->url, hdrs, rq->body->data,
 		    rq->body->len, timeout, 0) == -1) {
-			*st = AWS_TRANSIENT;
+			/* An untrusted certificate is not an outage. */
+			*st = retry_classify_transport(x.curl_code);
 			snprintf(err, errlen, "%s %s at %s: %s", rq->action,
 			    rq->role_arn, eu.hosthdr, x.curl_err);
 		} else if (x.status == 200) {
@@ -477,7 +475,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			    rq->action, rq->role_arn, eu.hosthdr, code, msg);
 		}
 		xfer_wipe(&x);
-		hdr_free(hdrs);
+		http_headers_free(hdrs);
 		hdrs = NULL;
 		if ((*st != AWS_TRANSIENT && *st != AWS_THROTTLED) ||
 		    attempt >= CREDS_STS_ATTEMPTS)
@@ -489,7 +487,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 fail:
 	explicit_bzero(authz, sizeof(authz));
 	xfer_wipe(&x);
-	hdr_free(hdrs);
+	http_headers_free(hdrs);
 	return rc;
 }
 
@@ -1019,7 +1017,7 @@ src_container(struct creds_provider *p, struct creds *out, char *note,
 	}
 fail:
 	xfer_wipe(&x);
-	hdr_free(hdrs);
+	http_headers_free(hdrs);
 	xfree_secret(token);
 	free(url);
 	return rc;
@@ -1123,7 +1121,7 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 		goto fail;
 	}
 	xfer_wipe(&x);
-	hdr_free(hdrs);
+	http_headers_free(hdrs);
 	hdrs = hdr_base();
 	if (token != NULL)
 		hdr_add(&hdrs, "X-aws-ec2-metadata-token", token);
@@ -1185,7 +1183,7 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 	rc = 0;
 fail:
 	xfer_wipe(&x);
-	hdr_free(hdrs);
+	http_headers_free(hdrs);
 	xfree_secret(token);
 	free(role);
 	free(url);

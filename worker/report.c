@@ -123,6 +123,22 @@ report_error(const char *code, const char *msg, int fatal_)
 }
 
 void
+report_warning(const char *code, const char *msg)
+{
+	struct proto_msg m;
+
+	if (report_fd == -1) {
+		log_warnx("%s", msg);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_WARNING;
+	strlcpy(m.u.warning.code, code, sizeof(m.u.warning.code));
+	strlcpy(m.u.warning.msg, msg, sizeof(m.u.warning.msg));
+	report_send(&m);
+}
+
+void
 report_checkpoint(const char *kind, const char *id, uint64_t items, int done)
 {
 	struct proto_msg m;

@@ -14,6 +14,8 @@ int	report_send(const struct proto_msg *);
 void	report_phase(enum proto_phase, enum proto_phase_state,
 	    uint64_t items, uint64_t duration_ms, const char *detail);
 void	report_error(const char *code, const char *msg, int fatal);
+/* A warning for the log and the pair's status row (alone: the log). */
+void	report_warning(const char *code, const char *msg);
 void	report_checkpoint(const char *kind, const char *id, uint64_t items,
 	    int done);
 void	report_done(const char *status);

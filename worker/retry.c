@@ -4,6 +4,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "compat.h"
 #include "retry.h"
 
@@ -27,6 +29,8 @@ aws_status_name(enum aws_status s)
 		return "fatal";
 	case AWS_STATE:
 		return "state";
+	case AWS_STOPPED:
+		return "stopped";
 	}
 	return "unknown";
 }
@@ -102,6 +106,37 @@ retry_classify(long http_status, int transport_err, int crc_bad,
 	if (http_status == 403 || http_status == 401)
 		return AWS_DENIED;
 	return AWS_FATAL;
+}
+
+int
+retry_tls_untrusted(int curl_code)
+{
+	switch (curl_code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+enum aws_status
+retry_classify_transport(int curl_code)
+{
+	if (retry_tls_untrusted(curl_code))
+		return AWS_FATAL;
+	switch (curl_code) {
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return AWS_FATAL;
+	default:
+		return AWS_TRANSIENT;
+	}
 }
 
 void

@@ -448,7 +448,7 @@ cell_rates(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 static void
 build_row(struct frow *f, const struct status_row *r)
 {
-	char *s;
+	char *s, text[PROTO_TEXT_MAX + 256];
 
 	s = sanitize(r->table);
 	cut_bytes(s, CELL_MAX - 8);
@@ -461,11 +461,17 @@ build_row(struct frow *f, const struct status_row *r)
 	cell_rates(f->v[COL_RATES], r);
 	f->span = NULL;
 	if (r->proc == STATUS_PROC_FAILED) {
-		s = sanitize(r->error);
+		s = sanitize(fmt_printable_str(text, sizeof(text),
+		    r->error != NULL ? r->error : ""));
 		if (*s != '\0')
 			xasprintf(&f->span, "FAILED: %s", s);
 		else
 			f->span = xstrdup("FAILED");
+		free(s);
+	} else if (r->retrying != NULL && *r->retrying != '\0') {
+		s = sanitize(fmt_printable_str(text, sizeof(text),
+		    r->retrying));
+		xasprintf(&f->span, "RETRYING: %s", s);
 		free(s);
 	}
 	for (int c = 0; c < NCOLS; c++)
@@ -737,6 +743,8 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	}
 	r->restarts = c->restarts;
 	r->error = c->last_error;
+	if (c->state == CHILD_RUNNING)
+		r->retrying = c->retrying;
 	r->backfill = c->backfill;
 	r->stream = c->stream;
 	/* c->prog outlives its worker; zeroes mean nothing arrived yet. */

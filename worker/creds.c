@@ -62,6 +62,7 @@ struct creds_provider {
 	int		 have;
 	int64_t		 retry_at;	/* no advisory refresh before */
 	enum creds_src	 src;		/* chain: the source that answered */
+	int		 allow_insecure; /* plain http to a non-loopback STS */
 
 	/* CREDS_ROLE */
 	struct creds_provider *base;
@@ -399,6 +400,9 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 		snprintf(err, errlen, "bad STS endpoint URL '%s'", rq->url);
 		return -1;
 	}
+	if (endpoint_check_secure(&eu, rq->url, "STS", p->allow_insecure, err,
+	    errlen) == -1)
+		return -1;
 	memset(&x, 0, sizeof(x));
 	for (attempt = 1;; attempt++) {
 		hdrs = hdr_base();
@@ -924,18 +928,14 @@ src_web_identity(struct creds_provider *p, struct creds *out, char *note,
 static int
 container_host_ok(const struct endpoint_url *eu)
 {
-	static const char *const ok[] = { "localhost", "169.254.170.2",
-	    "169.254.170.23", "[fd00:ec2::23]", "[::1]", NULL };
+	static const char *const ok[] = { "169.254.170.2", "169.254.170.23",
+	    "[fd00:ec2::23]", NULL };
 
-	if (strcmp(eu->scheme, "https") == 0)
+	if (strcmp(eu->scheme, "https") == 0 || endpoint_is_loopback(eu))
 		return 1;
 	for (int i = 0; ok[i] != NULL; i++)
 		if (strcmp(eu->host, ok[i]) == 0)
 			return 1;
-	/* 127.0.0.0/8, written as a dotted quad. */
-	if (strncmp(eu->host, "127.", 4) == 0 &&
-	    strspn(eu->host, "0123456789.") == strlen(eu->host))
-		return 1;
 	return 0;
 }
 
@@ -1384,6 +1384,12 @@ creds_assume_role_new(struct creds_provider *base, const char *role_arn,
 		default_session_name(s);
 	p->session_name = xstrdup(s);
 	return p;
+}
+
+void
+creds_allow_insecure_http(struct creds_provider *p, int allow)
+{
+	p->allow_insecure = allow;
 }
 
 void

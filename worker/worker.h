@@ -31,6 +31,7 @@ struct worker {
 	int		 lock_fd;
 	int		 supervised;
 	int		 check_config;
+	int64_t		 preflight_ms;		/* give up a failing preflight */
 
 	struct http	*http;
 	struct creds_provider *base_creds;

@@ -356,8 +356,8 @@ transport_error(struct aws_call *c, struct http_xfer *x)
 	} else if (retry_tls_untrusted(x->curl_code)) {
 		strlcpy(c->code, "TLSCertificateNotTrusted", sizeof(c->code));
 		snprintf(raw, sizeof(raw), "the TLS certificate of %s was "
-		    "refused: %s (a private CA must be named by "
-		    "AWS_CA_BUNDLE)", cl->url, x->curl_err);
+		    "refused: %s (%s)", cl->url, x->curl_err,
+		    retry_tls_hint(x->tls_verify));
 	} else if (retry_classify_transport(x->curl_code) == AWS_FATAL) {
 		strlcpy(c->code, "TLSSetupError", sizeof(c->code));
 		snprintf(raw, sizeof(raw), "cannot talk to %s: %s", cl->url,
@@ -457,6 +457,11 @@ call_done_cb(struct http_xfer *x, void *arg)
 		    p->base_ms, p->cap_ms, retry_random());
 		if (c->give_up_ms > 0 && elapsed + delay > c->give_up_ms)
 			delay = c->give_up_ms - elapsed;
+		/* Try again when the notice is due, so it comes on time and
+		 * with a fresh reason. */
+		if (c->status != AWS_THROTTLED && p->notice_ms > 0 &&
+		    elapsed < p->notice_ms && elapsed + delay > p->notice_ms)
+			delay = p->notice_ms - elapsed;
 		log_debug("%s %s: %s (%s), retry %u in %llu ms", cl->label,
 		    c->op, c->code, c->msg, c->attempt,
 		    (unsigned long long)delay);

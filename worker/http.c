@@ -342,6 +342,10 @@ http_run(struct http *h, int max_wait_ms)
 		x->curl_code = (int)m->data.result;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
 		    &x->status);
+		x->tls_verify = 0;
+		if (x->curl_code != CURLE_OK)
+			curl_easy_getinfo(m->easy_handle,
+			    CURLINFO_SSL_VERIFYRESULT, &x->tls_verify);
 		if (x->curl_code != CURLE_OK && x->curl_err[0] == '\0')
 			strlcpy(x->curl_err,
 			    curl_easy_strerror(m->data.result),

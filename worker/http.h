@@ -31,6 +31,7 @@ struct http_xfer {
 	long		 status;	/* HTTP status, 0 if none */
 	int		 curl_code;	/* CURLE_OK or the failure */
 	char		 curl_err[256];
+	long		 tls_verify;	/* CURLINFO_SSL_VERIFYRESULT (X509_V_*) */
 	char		 crc32[16];	/* x-amz-crc32, "" if absent */
 	char		 errtype[128];	/* x-amzn-ErrorType */
 	char		 reqid[96];	/* x-amzn-RequestId */

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 
 #include "compat.h"
 #include "retry.h"
@@ -119,6 +120,31 @@ retry_tls_untrusted(int curl_code)
 		return 1;
 	default:
 		return 0;
+	}
+}
+
+const char *
+retry_tls_hint(long verify_result)
+{
+	switch (verify_result) {
+	case X509_V_OK:
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return "the certificate is for another host name: check the "
+		    "endpoint URL";
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "the certificate is outside its validity period (or "
+		    "this host's clock is wrong)";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return "its CA is not trusted here: if the endpoint uses a "
+		    "private CA, name its PEM file in AWS_CA_BUNDLE";
+	default:
+		return "see the TLS library's reason";
 	}
 }
 

@@ -41,6 +41,13 @@ enum aws_status retry_classify_transport(int curl_code);
 int	retry_tls_untrusted(int curl_code);
 
 /*
+ * What an operator can do about an untrusted certificate, from OpenSSL's
+ * verify result (CURLINFO_SSL_VERIFYRESULT; 0 when the chain was fine but
+ * the name was not, which curl checks itself).
+ */
+const char *retry_tls_hint(long verify_result);
+
+/*
  * "com.amazon.coral.service#ExpiredTokenException:http://..." ->
  * "ExpiredTokenException": cut at the first ':', keep what follows '#'.
  */

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 
 #include "retry.h"
 
@@ -94,6 +95,12 @@ test_retry_classify_tls(void **state)
 	assert_int_equal(retry_classify_transport(CURLE_WRITE_ERROR),
 	    AWS_TRANSIENT);
 	assert_string_equal(aws_status_name(AWS_STOPPED), "stopped");
+	/* The hint follows OpenSSL's verify result. */
+	assert_non_null(strstr(retry_tls_hint(X509_V_ERR_CERT_HAS_EXPIRED),
+	    "validity period"));
+	assert_non_null(strstr(retry_tls_hint(
+	    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY), "AWS_CA_BUNDLE"));
+	assert_non_null(strstr(retry_tls_hint(X509_V_OK), "host name"));
 }
 
 static void

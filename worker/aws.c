@@ -203,7 +203,7 @@ call_send(struct aws_call *c)
 	struct sigv4_header h[5];
 	struct sigv4_request sr;
 	struct sigv4_creds sc;
-	char target[128], amzdate[17], authz[1024], err[256];
+	char target[128], amzdate[17], authz[1024], err[512];
 	size_t nh = 0;
 	int r;
 
@@ -217,7 +217,7 @@ call_send(struct aws_call *c)
 	if (creds_get(cl->creds, &cr, err, sizeof(err)) == -1) {
 		c->status = http_interrupted() ? AWS_STOPPED : AWS_DENIED;
 		strlcpy(c->code, "CredentialsError", sizeof(c->code));
-		snprintf(c->msg, sizeof(c->msg), "no credentials: %s", err);
+		snprintf(c->msg, sizeof(c->msg), "no credentials: %.480s", err);
 		call_finish(c);
 		return;
 	}

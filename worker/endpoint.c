@@ -179,9 +179,8 @@ endpoint_check_secure(const struct endpoint_url *eu, const char *url,
 	    allow_insecure)
 		return 0;
 	snprintf(err, errlen, "%s endpoint %s is plain http to a host that is "
-	    "not loopback: refused, since the signed requests and the "
-	    "session token would cross the network in cleartext. Use https, "
-	    "or, on a network you trust, set allow_insecure_http: true on "
-	    "that side of the pair (or --allow-insecure-http)", what, url);
+	    "not loopback: refused (signed requests and the session token "
+	    "would travel in cleartext); use https, or allow_insecure_http: "
+	    "true for that side if the network is trusted", what, url);
 	return -1;
 }

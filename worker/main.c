@@ -202,8 +202,9 @@ describe(struct worker *w, struct aws_client *cl, const char *side,
 		    "found in %s (%s)", side, s->table, s->region, cl->url);
 		goto done;
 	case AWS_DENIED:
-		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: "
-		    "access denied: %s", side, s->table, c.msg);
+		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: %s%s",
+		    side, s->table, strcmp(c.code, "CredentialsError") == 0 ?
+		    "" : "access denied: ", c.msg);
 		goto done;
 	case AWS_FATAL:
 		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: %s",

@@ -128,14 +128,16 @@ retry_tls_hint(long verify_result)
 {
 	switch (verify_result) {
 	case X509_V_OK:
+	case X509_V_ERR_UNSPECIFIED:	/* what curl 7.88 leaves after its
+					   own host name check failed */
 	case X509_V_ERR_HOSTNAME_MISMATCH:
 	case X509_V_ERR_IP_ADDRESS_MISMATCH:
 		return "the certificate is for another host name: check the "
 		    "endpoint URL";
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 	case X509_V_ERR_CERT_NOT_YET_VALID:
-		return "the certificate is outside its validity period (or "
-		    "this host's clock is wrong)";
+		return "the certificate is outside its validity period, or "
+		    "this host's clock is wrong";
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:

@@ -42,8 +42,8 @@ int	retry_tls_untrusted(int curl_code);
 
 /*
  * What an operator can do about an untrusted certificate, from OpenSSL's
- * verify result (CURLINFO_SSL_VERIFYRESULT; 0 when the chain was fine but
- * the name was not, which curl checks itself).
+ * verify result (CURLINFO_SSL_VERIFYRESULT; 0 or X509_V_ERR_UNSPECIFIED
+ * when the chain was fine but the name was not, which curl checks itself).
  */
 const char *retry_tls_hint(long verify_result);
 

@@ -126,71 +126,19 @@ json() {
 	    "utf8")); console.log(eval(process.argv[2]))' "$1" "$2"
 }
 
-# free_port: a loopback port nobody listens on (for servers that cannot
-# report the one they were given).
+# free_port: a loopback port nobody listens on (now).
 free_port() {
 	node -e 'const s = require("net").createServer();
 	    s.listen(0, "127.0.0.1", () => { console.log(s.address().port);
 	    s.close(); })'
 }
 
-# tls_certs: a CA and server certificates made for this run, in $T/tls:
-# good (localhost, 127.0.0.1), wronghost (wrong.example only), expired
-# (localhost, 127.0.0.1, valid for one day in 2020). Sets TLS_CA (the CA's
-# PEM file, for AWS_CA_BUNDLE). Once per scenario.
+# tls_certs: a CA and server certificates made for this run, in $T/tls
+# (tests/lib/tlsfront.sh: good, wronghost, expired). Sets TLS_CA (the CA's
+# PEM file, for AWS_CA_BUNDLE).
 tls_certs() {
-	[ -n "${TLS_CA:-}" ] && return 0
-	command -v openssl >/dev/null 2>&1 || fail "openssl is not installed"
-	td=$T/tls
-	mkdir -p "$td/new"
-	: >"$td/index.txt"
-	echo 01 >"$td/serial"
-	cat >"$td/ca.cnf" <<C
-[ ca ]
-default_ca = tca
-[ tca ]
-database = $td/index.txt
-new_certs_dir = $td/new
-serial = $td/serial
-default_md = sha256
-policy = pol
-unique_subject = no
-[ pol ]
-commonName = supplied
-C
-	tls_key "$td/ca.key"
-	openssl req -x509 -new -key "$td/ca.key" -out "$td/ca.pem" -days 3 \
-	    -subj "/CN=ddb-sync test CA" \
-	    -addext basicConstraints=critical,CA:TRUE \
-	    -addext keyUsage=critical,keyCertSign,cRLSign 2>"$td/ca.err" ||
-	    fail "cannot make the test CA: $(cat "$td/ca.err")"
-	# openssl ca takes any start and end date: an expired certificate
-	# needs no fake clock.
-	from=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)
-	to=$(date -u -d '+2 days' +%Y%m%d%H%M%SZ)
-	tls_cert good localhost "DNS:localhost,IP:127.0.0.1" "$from" "$to"
-	tls_cert wronghost wrong.example "DNS:wrong.example" "$from" "$to"
-	tls_cert expired localhost "DNS:localhost,IP:127.0.0.1" \
-	    20200101000000Z 20200102000000Z
-	TLS_CA=$td/ca.pem
-}
-
-tls_key() {
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -out "$1" 2>/dev/null || fail "cannot make a key"
-}
-
-# tls_cert NAME CN SAN START END: a server certificate signed by the CA.
-tls_cert() {
-	tls_key "$td/$1.key"
-	openssl req -new -key "$td/$1.key" -out "$td/$1.csr" -subj "/CN=$2" \
-	    2>"$td/$1.err" || fail "certificate $1: $(cat "$td/$1.err")"
-	printf 'subjectAltName = %s\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n' \
-	    "$3" >"$td/$1.ext"
-	openssl ca -batch -notext -config "$td/ca.cnf" -cert "$td/ca.pem" \
-	    -keyfile "$td/ca.key" -in "$td/$1.csr" -out "$td/$1.pem" \
-	    -startdate "$4" -enddate "$5" -extfile "$td/$1.ext" \
-	    >"$td/$1.err" 2>&1 || fail "certificate $1: $(cat "$td/$1.err")"
+	"$ROOT/tests/lib/tlsfront.sh" certs "$T/tls" || fail "TLS certificates"
+	TLS_CA=$T/tls/ca.pem
 }
 
 # tls_front_start CERT [VAR]: a TLS front (Debian's stunnel4) serving the
@@ -200,36 +148,13 @@ tls_cert() {
 # (stunnel's level 5); count them with tls_handshakes.
 tls_front_start() {
 	var=${2:-TLS_URL}
-	command -v stunnel4 >/dev/null 2>&1 ||
-	    fail "stunnel4 is not installed (scripts/setup.sh installs it)"
 	tls_certs
-	tport=$(free_port)
-	tdir=$(mktemp -d "$T/stunnel.XXXXXX")
-	cat >"$tdir/conf" <<S
-foreground = yes
-pid =
-output = $tdir/log
-debug = 5
-[ddb]
-accept = 127.0.0.1:$tport
-connect = ${ENDPOINT#http://}
-cert = $T/tls/$1.pem
-key = $T/tls/$1.key
-S
-	stunnel4 "$tdir/conf" >"$tdir/out" 2>&1 &
-	track $!
-	wait_for 30 "the TLS front ($1)" grep -q "Configuration successful" \
-	    "$tdir/log"
-	wait_for 30 "the TLS front's port" node -e '
-	    const c = require("net").connect(+process.argv[1], "127.0.0.1");
-	    c.on("connect", () => process.exit(0));
-	    c.on("error", () => process.exit(1))' "$tport"
-	# That probe was a connection too: count from here.
-	wait_for 10 "the probe in the TLS front's log" grep -q \
-	    "accepted connection" "$tdir/log"
-	grep -c "accepted connection" "$tdir/log" >"$tdir/log.base"
-	eval "$var=https://localhost:$tport"
-	eval "${var}_LOG=\$tdir/log"
+	out=$("$ROOT/tests/lib/tlsfront.sh" start "$T/tls" "$1" \
+	    "${ENDPOINT#http://}") || fail "the TLS front ($1) did not start"
+	set -- $out
+	track "$3"
+	eval "$var=\$1"
+	eval "${var}_LOG=\$2"
 	export "$var"
 }
 

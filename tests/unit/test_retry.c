@@ -101,6 +101,8 @@ test_retry_classify_tls(void **state)
 	assert_non_null(strstr(retry_tls_hint(
 	    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY), "AWS_CA_BUNDLE"));
 	assert_non_null(strstr(retry_tls_hint(X509_V_OK), "host name"));
+	assert_non_null(strstr(retry_tls_hint(X509_V_ERR_UNSPECIFIED),
+	    "host name"));
 }
 
 static void

@@ -31,49 +31,6 @@
 #define ELLIPSIS	"\xe2\x80\xa6"	/* U+2026, one column */
 #define ARROW		"\xe2\x87\xa8"	/* U+21E8 ⇨ */
 
-/*
- * Decode one UTF-8 character of s (n > 0 bytes left) into *cp: its length,
- * or 1 with *cp = -1 for a byte that does not start a valid, shortest-form
- * sequence.
- */
-static size_t
-utf8_next(const unsigned char *s, size_t n, int32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t len, i;
-
-	*cp = -1;
-	if (c < 0x80) {
-		*cp = (int32_t)c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 1;
-	if (len > n)
-		return 1;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 1;
-	*cp = (int32_t)c;
-	return len;
-}
-
 /* Characters never copied to the terminal: controls (an error message must
  * not move the cursor) and bidirectional overrides (nor reorder the row). */
 static int
@@ -124,7 +81,7 @@ status_width(const char *s)
 	int32_t c;
 
 	while (n > 0) {
-		k = utf8_next(p, n, &c);
+		k = fmt_utf8_next(p, n, &c);
 		/* Shown as '?' (see sanitize()). */
 		w += c == -1 || cp_unsafe(c) ? 1 : cp_width(c);
 		p += k;
@@ -144,7 +101,7 @@ sanitize(const char *s)
 	int32_t c;
 
 	while (n > 0) {
-		k = utf8_next(p, n, &c);
+		k = fmt_utf8_next(p, n, &c);
 		if (c == -1 || cp_unsafe(c))
 			out[o++] = c == '\t' || c == '\n' ? ' ' : '?';
 		else {
@@ -176,7 +133,7 @@ fit(struct buf *out, const char *s, size_t cols)
 		return 0;
 	/* Room for the ellipsis. */
 	while (n > 0) {
-		k = utf8_next(p + keep, n, &c);
+		k = fmt_utf8_next(p + keep, n, &c);
 		cw = c == -1 || cp_unsafe(c) ? 1 : cp_width(c);
 		if (used + cw > cols - 1)
 			break;

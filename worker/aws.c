@@ -154,23 +154,33 @@ notice_retry(struct aws_call *c, uint64_t elapsed)
 	report_warning("retrying", line);
 }
 
-/* The call no longer retries: the client's episode may be over. */
+/*
+ * The call no longer retries: when it was the client's last noticed call,
+ * the episode is over, and the row must not keep saying "retrying": say
+ * it recovered, or gave up (the error itself follows). aborted: the worker
+ * is stopping or dropped the call; nothing to say.
+ */
 static void
-notice_end(struct aws_call *c, int ok)
+notice_end(struct aws_call *c, int aborted)
 {
 	struct aws_client *cl = c->cl;
-	char dur[32], line[512];
+	char dur[32], line[1024];
 
 	if (!c->noticed)
 		return;
 	c->noticed = 0;
 	if (--cl->noticed > 0)
 		return;
-	if (cl->notice_sent && ok) {
+	if (cl->notice_sent && !aborted) {
 		fmt_duration((uint64_t)(clock_ms() - cl->notice_since_ms), dur,
 		    sizeof(dur));
-		snprintf(line, sizeof(line), "%s %s at %s: recovered after %s",
-		    cl->label, c->op, cl->url, dur);
+		if (c->status == AWS_OK)
+			snprintf(line, sizeof(line), "%s %s at %s: recovered "
+			    "after %s", cl->label, c->op, cl->url, dur);
+		else
+			snprintf(line, sizeof(line), "%s %s at %s: no longer "
+			    "retrying after %s: %s: %s", cl->label, c->op,
+			    cl->url, dur, c->code, c->msg);
 		report_warning("recovered", line);
 	}
 	cl->notice_sent = 0;
@@ -181,7 +191,7 @@ notice_end(struct aws_call *c, int ok)
 static void
 call_finish(struct aws_call *c)
 {
-	notice_end(c, c->status == AWS_OK);
+	notice_end(c, 0);
 	c->busy = 0;
 	c->body = c->xfer.resp.data != NULL ? c->xfer.resp.data : "";
 	c->bodylen = c->xfer.resp.len;
@@ -459,15 +469,16 @@ call_done_cb(struct http_xfer *x, void *arg)
 			delay = c->give_up_ms - elapsed;
 		/* Try again when the notice is due, so it comes on time and
 		 * with a fresh reason. */
-		if (c->status != AWS_THROTTLED && p->notice_ms > 0 &&
-		    elapsed < p->notice_ms && elapsed + delay > p->notice_ms)
+		if ((c->status != AWS_THROTTLED || c->give_up_ms > 0) &&
+		    p->notice_ms > 0 && elapsed < p->notice_ms &&
+		    elapsed + delay > p->notice_ms)
 			delay = p->notice_ms - elapsed;
 		log_debug("%s %s: %s (%s), retry %u in %llu ms", cl->label,
 		    c->op, c->code, c->msg, c->attempt,
 		    (unsigned long long)delay);
-		/* Throttling has its own warning (worker.c); an outage is
-		 * said here. */
-		if (c->status != AWS_THROTTLED)
+		/* Throttling has its own warning (worker.c), except in
+		 * the preflight, where nothing else would say it. */
+		if (c->status != AWS_THROTTLED || c->give_up_ms > 0)
 			notice_retry(c, elapsed);
 		http_timer_set(cl->http, &c->timer, (int64_t)delay,
 		    call_retry_cb, c);
@@ -496,7 +507,7 @@ aws_call_abort(struct aws_call *c)
 {
 	if (!c->busy)
 		return;
-	notice_end(c, 0);
+	notice_end(c, 1);
 	http_timer_cancel(c->cl->http, &c->timer);
 	http_abort(c->cl->http, &c->xfer);
 	c->busy = 0;

@@ -179,7 +179,10 @@ test_aws_give_up(void **state)
 	aws_call_init(&c, &f->cl, "DescribeTable");
 	assert_int_equal(buf_adds(&c.req, "{}"), 0);
 	c.give_up_ms = 300;
+	f->cl.policy.notice_ms = 50;
 	assert_int_equal(aws_call_sync(&c), AWS_THROTTLED);
+	/* Throttling in a bounded (preflight) call is said too. */
+	assert_non_null(strstr(logged, "still retrying: ThrottlingException"));
 	assert_true(clock_ms() - t0 >= 300);
 	assert_true(fakehttp_count(f->fk) >= 2);
 	aws_call_cleanup(&c);
@@ -222,6 +225,20 @@ test_aws_retry_notice(void **state)
 	assert_non_null(strstr(logged, "still retrying: ServiceUnavailable: "
 	    "try later"));
 	assert_non_null(strstr(logged, "recovered after"));
+	assert_int_equal(f->cl.noticed, 0);
+
+	/* An episode that ends in an error clears the row too. */
+	logged[0] = '\0';
+	fakehttp_reset(f->fk);
+	fakehttp_add_full(f->fk, "POST", "/", 503, NULL, "{\"__type\":"
+	    "\"ServiceUnavailable\",\"message\":\"try later\"}", 30);
+	fakehttp_add(f->fk, "POST", "/", 400, "{\"__type\":\"Validation"
+	    "Exception\",\"message\":\"no such thing\"}");
+	assert_int_equal(call(f, &c, "DescribeTable"), AWS_FATAL);
+	aws_call_cleanup(&c);
+	assert_non_null(strstr(logged, "still retrying: ServiceUnavailable"));
+	assert_non_null(strstr(logged, "no longer retrying after"));
+	assert_non_null(strstr(logged, "ValidationException: no such thing"));
 	assert_int_equal(f->cl.noticed, 0);
 
 	/* Quick failures say nothing. */

@@ -302,8 +302,8 @@ atomicfile_check_dir(const char *path, int follow, char *err, size_t errlen)
 		return -1;
 	}
 	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s is owned by uid %ld, not by this user "
-		    "(uid %ld): refused, since its owner could change the "
+		snprintf(err, errlen, "%s is owned by uid %ld, not by this "
+		    "user (uid %ld): refused, since its owner could change the "
 		    "checkpoints or plant links in it; chown it or use another "
 		    "state directory", path, (long)st.st_uid, (long)geteuid());
 		return -1;

@@ -44,7 +44,8 @@ size_t	fmt_utf8_next(const unsigned char *s, size_t n, int32_t *cp);
  *   tokens; never a table name, which cannot hold '+' or '/').
  * Returns strlen(dst).
  */
-size_t	fmt_printable(char *dst, size_t dstlen, const char *src, size_t n);
+size_t	fmt_printable(char *dst, size_t dstlen, const char *src,
+	    size_t n);
 
 /* fmt_printable() of a NUL-terminated string; returns dst. */
 const char *fmt_printable_str(char *dst, size_t dstlen, const char *src);

@@ -46,7 +46,7 @@ struct aws_client {
 	unsigned	 noticed;	/* such calls still going */
 	int		 notice_sent;	/* this episode was reported */
 	int64_t		 notice_next_ms;
-	uint64_t	 notice_gap_ms;	/* grows to AWS_NOTICE_GAP_MAX_MS */
+	uint64_t	 notice_gap_ms;	/* up to AWS_NOTICE_GAP_MAX_MS */
 	int64_t		 notice_since_ms;
 };
 
@@ -71,8 +71,8 @@ struct aws_call {
 	enum aws_status	 status;
 	long		 http_status;
 	char		 code[96];	/* sanitised error code */
-	char		 msg[512];	/* error message, printable (fmt.h),
-					   no secrets */
+	char		 msg[512];	/* error message: printable,
+					   no secrets (fmt.h) */
 	const char	*body;		/* response body (xfer.resp) */
 	size_t		 bodylen;
 

@@ -62,7 +62,7 @@ struct creds_provider {
 	int		 have;
 	int64_t		 retry_at;	/* no advisory refresh before */
 	enum creds_src	 src;		/* chain: the source that answered */
-	int		 allow_insecure; /* plain http to a non-loopback STS */
+	int		 allow_insecure; /* http to a non-loopback STS */
 
 	/* CREDS_ROLE */
 	struct creds_provider *base;

@@ -23,7 +23,7 @@ struct http_xfer {
 	const char	*method;	/* NULL = POST when body, else GET */
 	long		 timeout_ms;
 	long		 connect_timeout_ms;
-	size_t		 max_response;	/* 0 = HTTP_DEFAULT_MAX_RESPONSE */
+	size_t		 max_response;	/* 0: the default cap */
 	int		 noproxy;	/* never through a proxy (metadata) */
 
 	/* Response. */
@@ -31,7 +31,7 @@ struct http_xfer {
 	long		 status;	/* HTTP status, 0 if none */
 	int		 curl_code;	/* CURLE_OK or the failure */
 	char		 curl_err[256];
-	long		 tls_verify;	/* CURLINFO_SSL_VERIFYRESULT (X509_V_*) */
+	long		 tls_verify;	/* CURLINFO_SSL_VERIFYRESULT */
 	char		 crc32[16];	/* x-amz-crc32, "" if absent */
 	char		 errtype[128];	/* x-amzn-ErrorType */
 	char		 reqid[96];	/* x-amzn-RequestId */

@@ -31,7 +31,7 @@ struct worker {
 	int		 lock_fd;
 	int		 supervised;
 	int		 check_config;
-	int64_t		 preflight_ms;		/* give up a failing preflight */
+	int64_t		 preflight_ms;	/* preflight calls give up */
 
 	struct http	*http;
 	struct creds_provider *base_creds;

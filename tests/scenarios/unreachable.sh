@@ -8,7 +8,8 @@
 #   exit 2 and the reason;
 # - SIGINT or SIGTERM during those retries stops the worker at once (the
 #   supervisor's grace is shrunk to 5 s: a worker that waits it out fails);
-# - an outage that heals is said to have healed, and the copy completes.
+# - an outage that heals is said to have healed, and the copy completes;
+# - workers run with a core file size limit of 0.
 . "$(dirname "$0")/../lib/harness.sh"
 
 export DDB_SYNC_SHUTDOWN_TIMEOUT_MS=5000
@@ -60,6 +61,10 @@ unset DDB_SYNC_REQUEST_TIMEOUT_MS
 # SIGINT while the preflight retries refused connections (default bound).
 start sigint "$DEAD"
 wait_for 60 "the retry notice" grep -q "failing for" "$T/sigint.out"
+# Meanwhile: the worker, which holds credentials, can leave no core file.
+wpid=$(cat "$T/state-sigint/pairs/src/lock")
+grep -Eq "^Max core file size +0 +0 " "/proc/$wpid/limits" ||
+    fail "the worker may dump core: $(grep core "/proc/$wpid/limits")"
 kill -INT $sup
 wait $sup
 rc=$?

@@ -8,6 +8,8 @@
 #   BENCH_RUNS=3 BENCH_ITEMS=100000 BENCH_STREAM_ITEMS=50000
 #   BENCH_SCALE_ITEMS=1000000 (0 skips the 1M memory run)
 #   BENCH_SKIP_CDT=1 (skip copy-dynamodb-table)
+# The backfill and the fake answering at once are also measured over https,
+# through a TLS front (tests/lib/tlsfront.sh: stunnel4, a CA made here).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -64,6 +66,15 @@ if [ -z "${BENCH_SKIP_CDT:-}" ] && [ ! -d "$CDT/node_modules/copy-dynamodb-table
 	    "copy-dynamodb-table@$CDT_VERSION" >/dev/null 2>&1)
 fi
 
+tests/lib/tlsfront.sh certs "$OUT/tls"
+# tls_front HOST:PORT: a TLS front in front of it; sets TURL.
+tls_front() {
+	set -- $(tests/lib/tlsfront.sh start "$OUT/tls" good "$1")
+	TURL=$1
+	TPID=$3
+	PIDS="$PIDS $3"
+}
+
 ddbl() {
 	d=$(mktemp -d "$OUT/ddbl.XXXXXX")
 	DIRS="$DIRS $d"
@@ -107,7 +118,8 @@ backfill_run() {
 	shift 2
 	j0=$(jiffies "$JPID")
 	sync_run "$OUT/$b$r.log" --input-table src --output-table "$dst" \
-	    --input-endpoint-url "$URL" --output-endpoint-url "$URL" \
+	    --input-endpoint-url "${EP:-$URL}" \
+	    --output-endpoint-url "${EP:-$URL}" \
 	    --stream=false --state-dir "$OUT/$b-state$r" "$@"
 	j1=$(jiffies "$JPID")
 	rate=$(echo "$ITEMS / $SYNC_SECS" | bc -l)
@@ -165,7 +177,7 @@ both() {
 }
 
 # ddb-sync copying fakeddb.c's 600,000 virtual items: fake_run DELAY_MS
-# IN_FLIGHT NAME; sets lrate (items/s).
+# IN_FLIGHT NAME [tls]; sets lrate (items/s). With tls, through a TLS front.
 fake_run() {
 	pf=$OUT/fake.port
 	rm -f "$pf"
@@ -174,17 +186,22 @@ fake_run() {
 	PIDS="$PIDS $fp"
 	while [ ! -s "$pf" ]; do sleep 0.05; done
 	furl=http://127.0.0.1:$(cat "$pf")
+	if [ "${4:-}" = tls ]; then
+		tls_front "127.0.0.1:$(cat "$pf")"
+		furl=$TURL
+	fi
 	sync_run "$OUT/$3.log" --input-table fake --output-table fake-dst \
 	    --input-endpoint-url "$furl" --output-endpoint-url "$furl" \
 	    --stream=false --max-inflight "$2" --state-dir "$OUT/$3-state"
 	kill $fp
+	[ "${4:-}" = tls ] && kill "$TPID"
 	lrate=$(echo "600000 / $SYNC_SECS" | bc -l)
 }
 
 for r in $(seq 1 "$RUNS"); do
 	say "run $r/$RUNS: backfill of $ITEMS items of about 1 KB"
 	ddbl 4g
-	for t in src dst dst-nocap dst-cdt ceiling; do tool create-table $t --hash pk:S; done
+	for t in src dst dst-nocap dst-https dst-cdt ceiling; do tool create-table $t --hash pk:S; done
 	build/ddb-sync-load --endpoint-url "$URL" --table src --count "$ITEMS" \
 	    --size 1000 2>/dev/null
 
@@ -197,6 +214,16 @@ for r in $(seq 1 "$RUNS"); do
 	say "ceilings: W $W items/s, S $S items/s, copy C $C items/s"
 
 	both backfill_run backfill dst
+
+	# The same copy over https: a TLS front (stunnel) before the same
+	# server; CPU per item of ddb-sync itself, next to plain http.
+	tls_front "${URL#http://}"
+	EP=$TURL
+	export AWS_CA_BUNDLE=$OUT/tls/ca.pem
+	backfill_run backfill_https dst-https
+	unset EP AWS_CA_BUNDLE
+	kill "$TPID"
+	rec compare "$r" https_cpu_ratio "$(echo "$CPU_backfill_https / $CPU_backfill" | bc -l)"
 
 	if [ -z "${BENCH_SKIP_CDT:-}" ]; then
 		j0=$(jiffies "$JPID")
@@ -252,7 +279,18 @@ for r in $(seq 1 "$RUNS"); do
 	# driver stall once held this to 2,650 items/s).
 	fake_run 0 8 "instant$r"
 	rec instant "$r" items_per_s "$lrate"
-	say "instant endpoint, 8 in flight: $lrate items/s"
+	rec instant "$r" cpu_per_100k "$(echo "$SYNC_CPU * 100000 / 600000" | bc -l)"
+	icpu=$SYNC_CPU
+	say "instant endpoint, 8 in flight: $lrate items/s, $SYNC_CPU s CPU"
+	# Over https: the client's own cost of TLS, the server costing nothing
+	# (the TLS front then bounds the rate, not the client).
+	export AWS_CA_BUNDLE=$OUT/tls/ca.pem
+	fake_run 0 8 "instant_https$r" tls
+	unset AWS_CA_BUNDLE
+	rec instant_https "$r" items_per_s "$lrate"
+	rec instant_https "$r" cpu_per_100k "$(echo "$SYNC_CPU * 100000 / 600000" | bc -l)"
+	rec compare "$r" https_cpu_ratio_instant "$(echo "$SYNC_CPU / $icpu" | bc -l)"
+	say "instant endpoint over https, 8 in flight: $lrate items/s, $SYNC_CPU s CPU"
 done
 
 if [ "$SCALE_ITEMS" -gt 0 ]; then

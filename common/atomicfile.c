@@ -164,8 +164,10 @@ atomicfile_read(const char *path, size_t max, char **data, size_t *len)
 
 	*data = NULL;
 	*len = 0;
-	/* O_NONBLOCK: a FIFO in the way must not hang us. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+	/* O_NONBLOCK: a FIFO in the way must not hang us; O_NOFOLLOW: nor a
+	 * link lead us elsewhere. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOFOLLOW)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1)
 		goto fail;
@@ -275,6 +277,44 @@ atomicfile_mkdirs(const char *path, mode_t mode)
 			return -1;
 		if (i < n)
 			buf[i] = '/';
+	}
+	return 0;
+}
+
+int
+atomicfile_check_dir(const char *path, int follow, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if ((follow ? stat(path, &st) : lstat(path, &st)) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "%s is a symbolic link: refused (make it "
+		    "a directory of its own, mode 0700)", path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", path);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s is owned by uid %ld, not by this "
+		    "user (uid %ld): refused, since its owner could change the "
+		    "checkpoints or plant links in it; chown it or use another "
+		    "state directory", path, (long)st.st_uid, (long)geteuid());
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s is writable by %s (mode %04o): "
+		    "refused, since others could change the checkpoints or "
+		    "plant links in it; chmod 700 it", path,
+		    (st.st_mode & S_IWOTH) ? "everyone" : "its group",
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
 	}
 	return 0;
 }

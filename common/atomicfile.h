@@ -18,7 +18,8 @@ int	atomicfile_write(const char *path, const void *data, size_t len,
 
 /*
  * Read a whole file of at most max bytes into a NUL-terminated allocation.
- * Returns 0, or -1 with errno (ENOENT: missing, EFBIG: larger than max).
+ * A symbolic link is not followed. Returns 0, or -1 with errno (ENOENT:
+ * missing, EFBIG: larger than max, ELOOP: a symbolic link).
  */
 int	atomicfile_read(const char *path, size_t max, char **data,
 	    size_t *len);
@@ -29,6 +30,16 @@ int	atomicfile_read(const char *path, size_t max, char **data,
  * when a non-directory is in the way).
  */
 int	atomicfile_mkdirs(const char *path, mode_t mode);
+
+/*
+ * A directory that holds state must be safe from other users: a directory
+ * (for follow = 0, not a symbolic link to one), owned by this user, not
+ * writable by group or others; else another user could plant files or
+ * links in it. Returns 0, 1 if it does not exist, or -1 with err saying
+ * what is wrong and how to fix it.
+ */
+int	atomicfile_check_dir(const char *path, int follow, char *err,
+	    size_t errlen);
 
 /*
  * Remove temp files a crash left beside path (".<name>.tmp.*"); only the

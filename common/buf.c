@@ -12,11 +12,21 @@ buf_init(struct buf *b, size_t max)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	b->max = max;
+	b->secret = 0;
+}
+
+void
+buf_init_secret(struct buf *b, size_t max)
+{
+	buf_init(b, max);
+	b->secret = 1;
 }
 
 void
 buf_free(struct buf *b)
 {
+	if (b->secret && b->data != NULL)
+		explicit_bzero(b->data, b->cap);
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
@@ -53,7 +63,16 @@ buf_reserve(struct buf *b, size_t extra)
 		ncap *= 2;
 	if (b->max != 0 && ncap > b->max + 1)
 		ncap = b->max + 1;
-	b->data = xrealloc(b->data, ncap);
+	if (b->secret && b->data != NULL) {
+		/* realloc would leave the old copy in freed memory. */
+		char *n = xmalloc(ncap);
+
+		memcpy(n, b->data, b->len + 1);
+		explicit_bzero(b->data, b->cap);
+		free(b->data);
+		b->data = n;
+	} else
+		b->data = xrealloc(b->data, ncap);
 	b->cap = ncap;
 	return 0;
 }

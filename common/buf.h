@@ -10,9 +10,13 @@ struct buf {
 	size_t	 len;
 	size_t	 cap;
 	size_t	 max;	/* 0 = no maximum */
+	int	 secret;	/* wiped whenever it moves or is freed */
 };
 
 void	buf_init(struct buf *, size_t max);
+/* A buffer for secrets (signing material, Authorization, session tokens):
+ * its old copies are wiped when it grows, and it is wiped when freed. */
+void	buf_init_secret(struct buf *, size_t max);
 void	buf_free(struct buf *);
 /* buf_free for a buffer that held a secret: cleared first. */
 void	buf_wipe(struct buf *);

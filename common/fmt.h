@@ -1,4 +1,4 @@
-/* fmt.h: compact human formatting of durations, sizes and counts (pure). */
+/* fmt.h: compact human formatting, and text made safe to print (pure). */
 #ifndef FMT_H
 #define FMT_H
 
@@ -20,5 +20,43 @@ const char *fmt_count(uint64_t n, char *buf, size_t len);
  * reach a log line, a terminal or an HTTP header; else 0.
  */
 int	fmt_has_control(const char *s, size_t n);
+
+/*
+ * Decode one UTF-8 character of s (n > 0 bytes left) into *cp: its length,
+ * or 1 with *cp = -1 for a byte that does not start a valid, shortest-form
+ * sequence (surrogates and values over U+10FFFF are invalid).
+ */
+size_t	fmt_utf8_next(const unsigned char *s, size_t n, int32_t *cp);
+
+/*
+ * src[0..n) made fit for a log line, a journal or the status table, into
+ * dst (always NUL-terminated; cut on a whole character or escape when
+ * full). Text from the network or from a worker goes through this before it
+ * is printed anywhere:
+ * - C0 controls, DEL, C1 controls, bidirectional overrides and bytes of
+ *   invalid UTF-8 become escapes (\n, \r, \t, \x1b, \u009b, \u202e), so
+ *   the text cannot forge a log line nor move a terminal's cursor;
+ * - what looks like a credential becomes "[redacted]": the value after a
+ *   name such as X-Amz-Security-Token, Signature, SecretAccessKey,
+ *   SessionToken or Token (followed by ':', '=' or '>'), and any run of 40
+ *   or more base64 characters mixing upper case, lower case and digits that
+ *   holds '+' or '/' or is 100 characters long (secret keys, session
+ *   tokens; never a table name, which cannot hold '+' or '/').
+ * Returns strlen(dst).
+ */
+size_t	fmt_printable(char *dst, size_t dstlen, const char *src,
+	    size_t n);
+
+/* fmt_printable() of a NUL-terminated string; returns dst. */
+const char *fmt_printable_str(char *dst, size_t dstlen, const char *src);
+
+/*
+ * A message that quotes one of the secrets (its first 16 bytes; secrets
+ * shorter than 8 bytes and NULL entries are ignored), as a server echoing a
+ * canonical request may, is replaced whole by a fixed text saying so.
+ * Returns 1 if it was, else 0.
+ */
+int	fmt_withhold_secrets(char *msg, size_t msglen,
+	    const char *const *secrets, size_t n);
 
 #endif

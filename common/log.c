@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "log.h"
 
 static const char *log_progname = "ddb-sync";
@@ -57,12 +58,15 @@ static void log_emit(int, const char *);
 void
 log_vlog(int level, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char raw[2048], msg[2048];
 	int saved = errno;
 
 	if (level == LOG_LVL_DEBUG && !log_verbose)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Lines often quote what came from the network: one line each,
+	 * nothing a terminal would act on, no credential. */
+	fmt_printable_str(msg, sizeof(msg), raw);
 	log_emit(level, msg);
 	errno = saved;
 }
@@ -81,13 +85,14 @@ log_emit(int level, const char *msg)
 static void
 log_errno(int level, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char raw[2048], msg[2048];
 	size_t n;
 	int saved = errno;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	n = strlen(raw);
+	snprintf(raw + n, sizeof(raw) - n, ": %s", strerror(saved));
+	fmt_printable_str(msg, sizeof(msg), raw);
 	log_emit(level, msg);
 	errno = saved;
 }

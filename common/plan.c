@@ -295,6 +295,8 @@ static const struct plan_field plan_fields[] = {
 	    PF_STR, PO(input.streams_endpoint), 0, 0 },
 	{ "input-sts-endpoint-url", "input", "sts_endpoint_url", PF_STR,
 	    PO(input.sts_endpoint), 0, 0 },
+	{ "input-allow-insecure-http", "input", "allow_insecure_http",
+	    PF_BOOL, PO(input.allow_insecure_http), 0, 0 },
 	{ "output-table", "output", "table", PF_STR, PO(output.table), 0, 0 },
 	{ "output-region", "output", "region", PF_STR, PO(output.region),
 	    0, 0 },
@@ -304,6 +306,8 @@ static const struct plan_field plan_fields[] = {
 	    PO(output.endpoint), 0, 0 },
 	{ "output-sts-endpoint-url", "output", "sts_endpoint_url", PF_STR,
 	    PO(output.sts_endpoint), 0, 0 },
+	{ "output-allow-insecure-http", "output", "allow_insecure_http",
+	    PF_BOOL, PO(output.allow_insecure_http), 0, 0 },
 	{ "backfill", "backfill", "disabled", PF_BOOL, PO(backfill), 0, 0 },
 	{ "no-backfill", NULL, NULL, PF_NOBOOL, PO(backfill), 0, 0 },
 	{ "stream", "stream", "disabled", PF_BOOL, PO(stream), 0, 0 },
@@ -454,6 +458,12 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 				xasprintf(&argv[n++], "--%s=%s", f->flag, s);
 			break;
 		case PF_BOOL:
+			/* A side's permission only when given: a worker's
+			 * argv says what is not the default. */
+			if (f->section != NULL && (strcmp(f->section,
+			    "input") == 0 || strcmp(f->section, "output") ==
+			    0) && !*(const int *)plan_field_cptr(p, f))
+				break;
 			xasprintf(&argv[n++], "--%s=%s", f->flag,
 			    *(const int *)plan_field_cptr(p, f) ? "true" :
 			    "false");

@@ -26,6 +26,8 @@ struct plan_side {
 	char	*endpoint;		/* DynamoDB endpoint URL override */
 	char	*streams_endpoint;	/* Streams endpoint URL override */
 	char	*sts_endpoint;		/* STS endpoint URL override */
+	/* Plain http to a host that is not loopback is refused unless 1. */
+	int	 allow_insecure_http;
 	int	 line;			/* line in the plan file, 0 for flags */
 };
 
@@ -108,7 +110,8 @@ int	plan_validate(const struct plan *, struct plan_errors *);
 /*
  * Pair flags shared by ddb-sync and ddb-sync-worker: "input-table",
  * "input-region", "input-role-arn", "input-endpoint-url",
- * "input-streams-endpoint-url", "input-sts-endpoint-url", the same with
+ * "input-streams-endpoint-url", "input-sts-endpoint-url",
+ * "input-allow-insecure-http" (a boolean, NULL = true), the same with
  * "output-" (no streams endpoint), "backfill", "stream" (value a boolean,
  * NULL = true), "no-backfill", "no-stream", "pair-name", "total-segments",
  * "segments" ("0,1,2"), "page-size", "max-inflight", "consumed-capacity"
@@ -127,7 +130,8 @@ int	plan_pair_flag_needs_value(const char *name);
 
 /*
  * The pair as ddb-sync-worker arguments ("--input-table=T", ...; no argv[0]),
- * for exec. Every set field is included, and --backfill/--stream always, so
+ * for exec. Every set field is included (a side's allow-insecure-http only
+ * when true), and --backfill/--stream always, so
  * plan_pair_set_flag() on each item rebuilds the same pair. Returns a
  * NULL-terminated array; free with plan_argv_free().
  */

@@ -343,6 +343,19 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		output_line(c, LOG_LVL_ERROR, "%s", m->u.error.msg);
 		break;
 	case PROTO_WARNING:
+		/* A call retrying for a while: its reason stays in the row
+		 * until the worker says it recovered. */
+		if (strcmp(m->u.warning.code, "recovered") == 0) {
+			c->retrying[0] = '\0';
+			output_line(c, LOG_LVL_INFO, "%s", m->u.warning.msg);
+			status_update(c->sup);
+			break;
+		}
+		if (strcmp(m->u.warning.code, "retrying") == 0) {
+			strlcpy(c->retrying, m->u.warning.msg,
+			    sizeof(c->retrying));
+			status_update(c->sup);
+		}
 		output_line(c, LOG_LVL_WARN, "%s", m->u.warning.msg);
 		break;
 	case PROTO_DONE:
@@ -549,6 +562,7 @@ child_spawn(struct child *c)
 	c->done_status[0] = '\0';
 	c->resume[0] = '\0';
 	c->ckpt_wall_ms = 0;
+	c->retrying[0] = '\0';
 	c->ev_read = event_new(s->base, c->fd, EV_READ | EV_PERSIST, read_cb,
 	    c);
 	c->ev_err = event_new(s->base, c->errfd, EV_READ | EV_PERSIST,

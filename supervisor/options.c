@@ -26,6 +26,7 @@ enum options_id {
 	OPT_NO_STATUS,
 	OPT_STATUS_INTERVAL,
 	OPT_PROGRESS_INTERVAL,
+	OPT_ALLOW_INSECURE_HTTP,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -46,6 +47,7 @@ static const struct options_def options_defs[] = {
 	{ "no-status", OPT_NO_STATUS, 0 },
 	{ "status-interval", OPT_STATUS_INTERVAL, 1 },
 	{ "progress-interval", OPT_PROGRESS_INTERVAL, 1 },
+	{ "allow-insecure-http", OPT_ALLOW_INSECURE_HTTP, 0 },
 	{ "verbose", OPT_VERBOSE, 0 },
 	{ "help", OPT_HELP, 0 },
 	{ "version", OPT_VERSION, 0 },
@@ -101,6 +103,10 @@ static const char options_help[] =
 "  --output-endpoint-url URL destination DynamoDB endpoint\n"
 "  --output-sts-endpoint-url URL\n"
 "                            STS endpoint used to assume the destination role\n"
+"  --input-allow-insecure-http[=BOOL], --output-allow-insecure-http[=BOOL]\n"
+"                            accept plain http to that side's endpoints on a\n"
+"                            host that is not loopback (default: false;\n"
+"                            signed requests would travel in cleartext)\n"
 "  --backfill[=BOOL], --no-backfill\n"
 "                            copy every item with a Scan (default: true)\n"
 "  --stream[=BOOL], --no-stream\n"
@@ -136,6 +142,8 @@ static const char options_help[] =
 "  --progress-interval DURATION\n"
 "                            time between progress blocks in the log\n"
 "                            (default: 20m; 0: none)\n"
+"  --allow-insecure-http     the same for both sides of every pair, plan\n"
+"                            files included\n"
 "  -v, --verbose             log more detail; repeat for more\n"
 "  -h, --help                print this help and exit\n"
 "  -V, --version             print the version and exit\n"
@@ -157,7 +165,10 @@ static const char options_help[] =
 "                            the input region when none is given\n"
 "  AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB,\n"
 "  AWS_ENDPOINT_URL_DYNAMODB_STREAMS, AWS_ENDPOINT_URL_STS\n"
-"                            endpoints where the plan sets none\n"
+"                            endpoints where the plan sets none (https, or\n"
+"                            http to loopback unless allowed as above)\n"
+"  AWS_CA_BUNDLE             a PEM file of CAs to trust instead of the\n"
+"                            system's (a private CA, a TLS proxy)\n"
 "  AWS_ACCESS_KEY_ID, AWS_PROFILE, ...\n"
 "                            base credentials, found as the AWS CLI does\n"
 "                            (ending with EC2 instance metadata, IMDSv2)\n"
@@ -366,6 +377,9 @@ options_apply(struct options_state *st, const struct options_def *d,
 		(void)options_interval(st, d->name, value, 1,
 		    &o->progress_interval_ms);
 		break;
+	case OPT_ALLOW_INSECURE_HTTP:
+		o->allow_insecure_http = 1;
+		break;
 	case OPT_VERBOSE:
 		o->verbose++;
 		break;
@@ -562,6 +576,9 @@ options_parse(int argc, char **argv, struct options *o,
 	}
 	if (plan == NULL || st.nerr > 0)
 		goto done;
+	for (size_t k = 0; o->allow_insecure_http && k < plan->npairs; k++)
+		plan->pairs[k].input.allow_insecure_http =
+		    plan->pairs[k].output.allow_insecure_http = 1;
 	plan_resolve_defaults(plan);
 	if (plan_validate(plan, errs) > 0)
 		goto done;

@@ -38,6 +38,8 @@ struct options {
 	int64_t		 status_interval_ms;	/* plain snapshots */
 	int64_t		 progress_interval_ms;	/* progress blocks; 0 = off */
 	int		 verbose;	/* -v count */
+	/* --allow-insecure-http: set on both sides of every pair. */
+	int		 allow_insecure_http;
 };
 
 void	options_init(struct options *);

@@ -271,16 +271,16 @@ emit(const char *line)
 void
 output_line(struct child *c, int level, const char *fmt, ...)
 {
-	char msg[PROTO_TEXT_MAX + 256], ts[32], *line;
+	char raw[PROTO_TEXT_MAX + 256], msg[PROTO_TEXT_MAX + 256], ts[32];
+	char *line;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	/* One line per event: a worker's message cannot break the format. */
-	for (char *p = msg; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	/* One line per event: a worker's text can neither forge a line, nor
+	 * drive the terminal, nor show a credential. */
+	fmt_printable_str(msg, sizeof(msg), raw);
 	output_timestamp(wall_ms(), ts, sizeof(ts));
 	xasprintf(&line, "%s %s: %s%s\n", ts, c->label, level_prefix(level),
 	    msg);
@@ -317,8 +317,11 @@ output_progress_text(const struct child *c, int64_t now, char *buf,
 
 	fmt_duration(since, dur, sizeof(dur));
 	if (c->state == CHILD_FAILED) {
+		char err[sizeof(c->last_error)];
+
 		snprintf(buf, len, "FAILED: %s", c->last_error[0] ?
-		    c->last_error : "worker kept crashing");
+		    fmt_printable_str(err, sizeof(err), c->last_error) :
+		    "worker kept crashing");
 		return;
 	}
 	if (c->state == CHILD_BACKOFF) {
@@ -395,8 +398,15 @@ output_open_log(struct child *c)
 	if (c->log_path == NULL)
 		xasprintf(&c->log_path, "%s/pairs/%s/worker.log",
 		    c->sup->state_dir, c->pair->name);
-	fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600);
+	/* A link planted there must not redirect the pair's lines. */
+	fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd == -1 && errno == ELOOP) {
+		log_warnx("%s is a symbolic link: refused; the pair's lines go "
+		    "to the main log only until it is replaced by a file (and "
+		    "SIGHUP)", c->log_path);
+		return -1;
+	}
 	if (fd == -1 || (c->logf = fdopen(fd, "a")) == NULL) {
 		log_warn("%s", c->log_path);
 		if (fd != -1)

@@ -33,25 +33,6 @@
 #define ELLIPSIS	"\xe2\x80\xa6"	/* U+2026, one column */
 #define ARROW		"\xe2\x87\xa8"	/* U+21E8 ⇨ */
 
-/*
- * Decode one UTF-8 character of s (n > 0 bytes left) into *cp: its length,
- * or 1 with *cp = -1 for a byte that does not start a valid, shortest-form
- * sequence.
- */
-static size_t
-utf8_next(const unsigned char *s, size_t n, int32_t *cp)
-{
-	uint32_t c;
-	size_t len;
-
-	if ((len = utf8_decode(s, n, &c)) == 0) {
-		*cp = -1;
-		return 1;
-	}
-	*cp = (int32_t)c;
-	return len;
-}
-
 /* Characters never copied to the terminal: controls (an error message must
  * not move the cursor) and bidirectional overrides (nor reorder the row). */
 static int
@@ -102,7 +83,7 @@ status_width(const char *s)
 	int32_t c;
 
 	while (n > 0) {
-		k = utf8_next(p, n, &c);
+		k = fmt_utf8_next(p, n, &c);
 		/* Shown as '?' (see sanitize()). */
 		w += c == -1 || cp_unsafe(c) ? 1 : cp_width(c);
 		p += k;
@@ -122,7 +103,7 @@ sanitize(const char *s)
 	int32_t c;
 
 	while (n > 0) {
-		k = utf8_next(p, n, &c);
+		k = fmt_utf8_next(p, n, &c);
 		if (c == -1 || cp_unsafe(c))
 			out[o++] = c == '\t' || c == '\n' ? ' ' : '?';
 		else {
@@ -154,7 +135,7 @@ fit(struct buf *out, const char *s, size_t cols)
 		return 0;
 	/* Room for the ellipsis. */
 	while (n > 0) {
-		k = utf8_next(p + keep, n, &c);
+		k = fmt_utf8_next(p + keep, n, &c);
 		cw = c == -1 || cp_unsafe(c) ? 1 : cp_width(c);
 		if (used + cw > cols - 1)
 			break;
@@ -415,7 +396,7 @@ cell_rates(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 static void
 build_row(struct frow *f, const struct status_row *r)
 {
-	char *s;
+	char *s, text[PROTO_TEXT_MAX + 256];
 
 	s = sanitize(r->table);
 	cut_bytes(s, CELL_MAX - 8);
@@ -428,11 +409,17 @@ build_row(struct frow *f, const struct status_row *r)
 	cell_rates(f->v[COL_RATES], r);
 	f->span = NULL;
 	if (r->proc == STATUS_PROC_FAILED) {
-		s = sanitize(r->error);
+		s = sanitize(fmt_printable_str(text, sizeof(text),
+		    r->error != NULL ? r->error : ""));
 		if (*s != '\0')
 			xasprintf(&f->span, "FAILED: %s", s);
 		else
 			f->span = xstrdup("FAILED");
+		free(s);
+	} else if (r->retrying != NULL && *r->retrying != '\0') {
+		s = sanitize(fmt_printable_str(text, sizeof(text),
+		    r->retrying));
+		xasprintf(&f->span, "RETRYING: %s", s);
 		free(s);
 	}
 	for (int c = 0; c < NCOLS; c++)
@@ -704,6 +691,8 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	}
 	r->restarts = c->restarts;
 	r->error = c->last_error;
+	if (c->state == CHILD_RUNNING)
+		r->retrying = c->retrying;
 	r->backfill = c->backfill;
 	r->stream = c->stream;
 	/* c->prog outlives its worker; zeroes mean nothing arrived yet. */

@@ -58,6 +58,8 @@ struct status_row {
 	unsigned	 restarts;
 	int64_t		 restart_in_ms;	/* RESTARTING: until the next attempt */
 	const char	*error;		/* FAILED: the last error, may be "" */
+	const char	*retrying;	/* STARTING/RUNNING: why a call is
+					   being retried, or NULL */
 	enum proto_phase_state backfill;
 	enum proto_phase_state stream;
 	int		 have_est;	/* DETAILS known (a progress arrived) */

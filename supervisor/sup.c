@@ -344,15 +344,25 @@ progress_cb(evutil_socket_t fd, short what, void *arg)
 static int
 lock_state_dir(struct sup *s)
 {
-	char *path, pid[32];
+	char *path, pid[32], err[1024];
 	int n;
 
 	if (atomicfile_mkdirs(s->state_dir, 0700) == -1) {
 		log_warn("cannot create state directory %s", s->state_dir);
 		return -1;
 	}
+	/* Nobody else may write where checkpoints and logs live. */
+	xasprintf(&path, "%s/pairs", s->state_dir);
+	if (atomicfile_check_dir(s->state_dir, 1, err, sizeof(err)) == -1 ||
+	    atomicfile_check_dir(path, 0, err, sizeof(err)) == -1) {
+		log_warnx("state directory refused: %s", err);
+		free(path);
+		return -1;
+	}
+	free(path);
 	xasprintf(&path, "%s/supervisor.lock", s->state_dir);
-	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
 	if (s->lock_fd == -1) {
 		log_warn("%s", path);
 		free(path);

@@ -71,6 +71,8 @@ struct child {
 	uint64_t	 backfill_ms;
 	char		 done_status[32];
 	char		 last_error[PROTO_TEXT_MAX + 160];	/* code: msg */
+	/* A "retrying" warning's text until "recovered": the row shows it. */
+	char		 retrying[PROTO_TEXT_MAX];
 	int		 fatal_error;
 	int		 config_error;	/* failed its preflight (exit 2) */
 	char		 resume[PROTO_NAME_MAX];	/* hello.resume */

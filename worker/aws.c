@@ -10,7 +10,9 @@
 
 #include "aws.h"
 #include "creds.h"
+#include "fmt.h"
 #include "log.h"
+#include "report.h"
 #include "sigv4.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -30,6 +32,35 @@ aws_policy_default(struct aws_policy *p)
 	p->timeout_ms = (long)env_ms("DDB_SYNC_REQUEST_TIMEOUT_MS", 60000);
 	p->connect_timeout_ms = (long)env_ms("DDB_SYNC_CONNECT_TIMEOUT_MS",
 	    10000);
+	/* A pair retrying in silence looks hung: say why after 5 s. */
+	p->notice_ms = (uint64_t)env_ms("DDB_SYNC_RETRY_NOTICE_MS", 5000);
+}
+
+size_t
+aws_response_cap(const char *op, size_t reqlen)
+{
+	static const char *const small[] = { "DescribeStream",
+	    "GetShardIterator", "ListTables", "ListStreams", "DescribeLimits",
+	    NULL };
+	static const char *const table[] = { "DescribeTable", "CreateTable",
+	    "UpdateTable", "DeleteTable", NULL };
+	static const char *const item[] = { "GetItem", "PutItem",
+	    "DeleteItem", "UpdateItem", NULL };
+	size_t i;
+
+	/* UnprocessedItems is at most the request itself, in its JSON. */
+	if (strcmp(op, "BatchWriteItem") == 0)
+		return reqlen + AWS_CAP_SMALL;
+	for (i = 0; small[i] != NULL; i++)
+		if (strcmp(op, small[i]) == 0)
+			return AWS_CAP_SMALL;
+	for (i = 0; table[i] != NULL; i++)
+		if (strcmp(op, table[i]) == 0)
+			return AWS_CAP_TABLE;
+	for (i = 0; item[i] != NULL; i++)
+		if (strcmp(op, item[i]) == 0)
+			return AWS_CAP_ITEM;
+	return AWS_CAP_PAGE;
 }
 
 int
@@ -81,16 +112,86 @@ aws_call_cleanup(struct aws_call *c)
 		aws_call_abort(c);
 	buf_free(&c->req);
 	http_xfer_cleanup(&c->xfer);
-	curl_slist_free_all(c->hdrs);
+	http_headers_free(c->hdrs);
 	c->hdrs = NULL;
 }
 
 static void call_send(struct aws_call *);
 static void call_done_cb(struct http_xfer *, void *);
 
+/*
+ * The message of a call that has been failing for policy.notice_ms: on the
+ * log and, through a "retrying" warning, in the pair's status row; again at
+ * growing intervals (10 s, doubling, at most AWS_NOTICE_GAP_MAX_MS) while
+ * any call of this client keeps failing.
+ */
+static void
+notice_retry(struct aws_call *c, uint64_t elapsed)
+{
+	struct aws_client *cl = c->cl;
+	int64_t now = clock_ms();
+	char dur[32], line[1024];
+
+	if (cl->policy.notice_ms == 0 || elapsed < cl->policy.notice_ms)
+		return;
+	if (!c->noticed) {
+		c->noticed = 1;
+		if (cl->noticed++ == 0 && !cl->notice_sent)
+			cl->notice_since_ms = now - (int64_t)elapsed;
+	}
+	if (cl->notice_sent && now < cl->notice_next_ms)
+		return;
+	cl->notice_gap_ms = cl->notice_gap_ms == 0 ? 10000 :
+	    cl->notice_gap_ms * 2;
+	if (cl->notice_gap_ms > AWS_NOTICE_GAP_MAX_MS)
+		cl->notice_gap_ms = AWS_NOTICE_GAP_MAX_MS;
+	cl->notice_next_ms = now + (int64_t)cl->notice_gap_ms;
+	cl->notice_sent = 1;
+	fmt_duration(elapsed, dur, sizeof(dur));
+	snprintf(line, sizeof(line), "%s %s at %s failing for %s, still "
+	    "retrying: %s: %s", cl->label, c->op, cl->url, dur, c->code,
+	    c->msg);
+	report_warning("retrying", "%s", line);
+}
+
+/*
+ * The call no longer retries: when it was the client's last noticed call,
+ * the episode is over, and the row must not keep saying "retrying": say
+ * it recovered, or gave up (the error itself follows). aborted: the worker
+ * is stopping or dropped the call; nothing to say.
+ */
+static void
+notice_end(struct aws_call *c, int aborted)
+{
+	struct aws_client *cl = c->cl;
+	char dur[32], line[1024];
+
+	if (!c->noticed)
+		return;
+	c->noticed = 0;
+	if (--cl->noticed > 0)
+		return;
+	if (cl->notice_sent && !aborted) {
+		fmt_duration((uint64_t)(clock_ms() - cl->notice_since_ms), dur,
+		    sizeof(dur));
+		if (c->status == AWS_OK)
+			snprintf(line, sizeof(line), "%s %s at %s: recovered "
+			    "after %s", cl->label, c->op, cl->url, dur);
+		else
+			snprintf(line, sizeof(line), "%s %s at %s: no longer "
+			    "retrying after %s: %s: %s", cl->label, c->op,
+			    cl->url, dur, c->code, c->msg);
+		report_warning("recovered", "%s", line);
+	}
+	cl->notice_sent = 0;
+	cl->notice_gap_ms = 0;
+	cl->notice_next_ms = 0;
+}
+
 static void
 call_finish(struct aws_call *c)
 {
+	notice_end(c, 0);
 	c->busy = 0;
 	c->body = c->xfer.resp.data != NULL ? c->xfer.resp.data : "";
 	c->bodylen = c->xfer.resp.len;
@@ -103,22 +204,6 @@ call_retry_cb(void *arg)
 	call_send(arg);
 }
 
-static int
-add_header(struct curl_slist **l, const char *name, const char *value)
-{
-	char line[8192];
-	struct curl_slist *n;
-	int r;
-
-	r = snprintf(line, sizeof(line), "%s: %s", name, value);
-	if (r < 0 || (size_t)r >= sizeof(line))
-		return -1;
-	if ((n = curl_slist_append(*l, line)) == NULL)
-		return -1;
-	*l = n;
-	return 0;
-}
-
 /* Sign and send one attempt. */
 static void
 call_send(struct aws_call *c)
@@ -128,11 +213,11 @@ call_send(struct aws_call *c)
 	struct sigv4_header h[5];
 	struct sigv4_request sr;
 	struct sigv4_creds sc;
-	char target[128], amzdate[17], authz[1024], err[256];
+	char target[128], amzdate[17], authz[1024], err[512];
 	size_t nh = 0;
 	int r;
 
-	curl_slist_free_all(c->hdrs);
+	http_headers_free(c->hdrs);
 	c->hdrs = NULL;
 	http_xfer_cleanup(&c->xfer);
 	c->attempt++;
@@ -140,9 +225,9 @@ call_send(struct aws_call *c)
 		cl->stats->requests++;
 
 	if (creds_get(cl->creds, &cr, err, sizeof(err)) == -1) {
-		c->status = AWS_DENIED;
+		c->status = http_interrupted() ? AWS_STOPPED : AWS_DENIED;
 		strlcpy(c->code, "CredentialsError", sizeof(c->code));
-		snprintf(c->msg, sizeof(c->msg), "no credentials: %s", err);
+		snprintf(c->msg, sizeof(c->msg), "no credentials: %.480s", err);
 		call_finish(c);
 		return;
 	}
@@ -176,19 +261,20 @@ call_send(struct aws_call *c)
 	    amzdate, authz, sizeof(authz), NULL) == -1)
 		fatalx("aws: signing failed");
 
-	if (add_header(&c->hdrs, "Content-Type",
+	if (http_header_add(&c->hdrs, "Content-Type",
 	    "application/x-amz-json-1.0") == -1 ||
-	    add_header(&c->hdrs, "X-Amz-Date", amzdate) == -1 ||
-	    add_header(&c->hdrs, "X-Amz-Target", target) == -1 ||
-	    (cr->session_token != NULL && add_header(&c->hdrs,
+	    http_header_add(&c->hdrs, "X-Amz-Date", amzdate) == -1 ||
+	    http_header_add(&c->hdrs, "X-Amz-Target", target) == -1 ||
+	    (cr->session_token != NULL && http_header_add(&c->hdrs,
 	    "X-Amz-Security-Token", cr->session_token) == -1) ||
-	    add_header(&c->hdrs, "Host", cl->eu.hosthdr) == -1 ||
-	    add_header(&c->hdrs, "Authorization", authz) == -1 ||
-	    add_header(&c->hdrs, "Accept-Encoding", "identity") == -1 ||
-	    add_header(&c->hdrs, "User-Agent", "ddb-sync/" DDB_SYNC_VERSION)
-	    == -1 ||
+	    http_header_add(&c->hdrs, "Host", cl->eu.hosthdr) == -1 ||
+	    http_header_add(&c->hdrs, "Authorization", authz) == -1 ||
+	    http_header_add(&c->hdrs, "Accept-Encoding", "identity") == -1 ||
+	    http_header_add(&c->hdrs, "User-Agent", "ddb-sync/"
+	    DDB_SYNC_VERSION) == -1 ||
 	    (c->hdrs = curl_slist_append(c->hdrs, "Expect:")) == NULL)
 		fatalx("aws: cannot build headers");
+	explicit_bzero(authz, sizeof(authz));
 	/* Host is set explicitly so that what is sent is what was signed. */
 
 	c->xfer.url = cl->url;
@@ -198,6 +284,7 @@ call_send(struct aws_call *c)
 	c->xfer.method = NULL;
 	c->xfer.timeout_ms = cl->policy.timeout_ms;
 	c->xfer.connect_timeout_ms = cl->policy.connect_timeout_ms;
+	c->xfer.max_response = aws_response_cap(c->op, c->req.len);
 	if (http_start(cl->http, &c->xfer, call_done_cb, c) == -1) {
 		c->status = AWS_TRANSIENT;
 		strlcpy(c->code, "ClientError", sizeof(c->code));
@@ -212,6 +299,7 @@ parse_error(struct aws_call *c)
 {
 	cJSON *j, *t, *m;
 	const char *raw = NULL;
+	char code[sizeof(c->code)];
 
 	c->code[0] = '\0';
 	c->msg[0] = '\0';
@@ -226,15 +314,17 @@ parse_error(struct aws_call *c)
 		if (cJSON_IsString(t))
 			raw = t->valuestring;
 	}
-	if (raw != NULL)
-		retry_sanitize_code(raw, strlen(raw), c->code,
-		    sizeof(c->code));
+	if (raw != NULL) {
+		retry_sanitize_code(raw, strlen(raw), code, sizeof(code));
+		fmt_printable_str(c->code, sizeof(c->code), code);
+	}
 	if (j != NULL) {
 		m = cJSON_GetObjectItemCaseSensitive(j, "message");
 		if (!cJSON_IsString(m))
 			m = cJSON_GetObjectItemCaseSensitive(j, "Message");
 		if (cJSON_IsString(m))
-			strlcpy(c->msg, m->valuestring, sizeof(c->msg));
+			fmt_printable_str(c->msg, sizeof(c->msg),
+			    m->valuestring);
 	}
 	cJSON_Delete(j);
 	if (c->code[0] == '\0')
@@ -260,6 +350,51 @@ crc_ok(struct http_xfer *x)
 	return want == got;
 }
 
+/* What a transport failure means, for the operator: code and message. */
+static void
+transport_error(struct aws_call *c, struct http_xfer *x)
+{
+	struct aws_client *cl = c->cl;
+	char raw[1024];
+
+	if (x->overflow) {
+		strlcpy(c->code, "ResponseTooLarge", sizeof(c->code));
+		snprintf(raw, sizeof(raw), "the answer to %s from %s was "
+		    "longer than %zu bytes, the most this operation can "
+		    "return; not read further", c->op, cl->url,
+		    x->max_response);
+	} else if (retry_tls_untrusted(x->curl_code)) {
+		strlcpy(c->code, "TLSCertificateNotTrusted", sizeof(c->code));
+		snprintf(raw, sizeof(raw), "the TLS certificate of %s was "
+		    "refused: %s (%s)", cl->url, x->curl_err,
+		    retry_tls_hint(x->tls_verify));
+	} else if (retry_classify_transport(x->curl_code) == AWS_FATAL) {
+		strlcpy(c->code, "TLSSetupError", sizeof(c->code));
+		snprintf(raw, sizeof(raw), "cannot talk to %s: %s", cl->url,
+		    x->curl_err);
+	} else {
+		strlcpy(c->code, "NetworkError", sizeof(c->code));
+		snprintf(raw, sizeof(raw), "%s", x->curl_err);
+	}
+	fmt_printable_str(c->msg, sizeof(c->msg), raw);
+}
+
+/* An error message may quote the request, token included (a signature
+ * mismatch): never let one of ours through. */
+static void
+withhold_secrets(struct aws_call *c)
+{
+	const struct creds *cr;
+	const char *secrets[2];
+	char err[256];
+
+	if (creds_get(c->cl->creds, &cr, err, sizeof(err)) == -1)
+		return;
+	secrets[0] = cr->secret_access_key;
+	secrets[1] = cr->session_token;
+	fmt_withhold_secrets(c->msg, sizeof(c->msg), secrets, 2);
+}
+
 static void
 call_done_cb(struct http_xfer *x, void *arg)
 {
@@ -273,21 +408,21 @@ call_done_cb(struct http_xfer *x, void *arg)
 
 	c->http_status = x->status;
 	c->code[0] = c->msg[0] = '\0';
-	if (transport) {
-		strlcpy(c->code, x->overflow ? "ResponseTooLarge" :
-		    "NetworkError", sizeof(c->code));
-		snprintf(c->msg, sizeof(c->msg), "%s", x->curl_err);
-	} else if (x->status != 200)
+	if (transport)
+		transport_error(c, x);
+	else if (x->status != 200) {
 		parse_error(c);
-	else if (!crc_ok(x)) {
+		withhold_secrets(c);
+	} else if (!crc_ok(x)) {
 		crcbad = 1;
 		strlcpy(c->code, "CRC32CheckFailed", sizeof(c->code));
 		strlcpy(c->msg, "response x-amz-crc32 does not match the body",
 		    sizeof(c->msg));
 	}
-	c->status = retry_classify(x->status, transport, crcbad, c->code);
-	if (x->overflow)
-		c->status = AWS_FATAL;
+	/* An answer over its cap is an outage (a broken proxy, a hostile
+	 * endpoint), not a reason to allocate more. */
+	c->status = transport ? retry_classify_transport(x->curl_code) :
+	    retry_classify(x->status, 0, crcbad, c->code);
 
 	switch (c->status) {
 	case AWS_OK:
@@ -314,6 +449,8 @@ call_done_cb(struct http_xfer *x, void *arg)
 	case AWS_THROTTLED:
 	case AWS_TRANSIENT:
 		elapsed = (uint64_t)(clock_ms() - c->first_ms);
+		if (c->give_up_ms > 0 && elapsed >= c->give_up_ms)
+			break;
 		if (c->status != AWS_THROTTLED &&
 		    ((p->max_attempts > 0 && c->attempt >= p->max_attempts) ||
 		    elapsed >= p->budget_ms))
@@ -328,9 +465,21 @@ call_done_cb(struct http_xfer *x, void *arg)
 		delay = retry_backoff_ms(c->attempt,
 		    c->status == AWS_THROTTLED ? p->throttle_base_ms :
 		    p->base_ms, p->cap_ms, retry_random());
+		if (c->give_up_ms > 0 && elapsed + delay > c->give_up_ms)
+			delay = c->give_up_ms - elapsed;
+		/* Try again when the notice is due, so it comes on time and
+		 * with a fresh reason. */
+		if ((c->status != AWS_THROTTLED || c->give_up_ms > 0) &&
+		    p->notice_ms > 0 && elapsed < p->notice_ms &&
+		    elapsed + delay > p->notice_ms)
+			delay = p->notice_ms - elapsed;
 		log_debug("%s %s: %s (%s), retry %u in %llu ms", cl->label,
 		    c->op, c->code, c->msg, c->attempt,
 		    (unsigned long long)delay);
+		/* Throttling has its own warning (worker.c), except in
+		 * the preflight, where nothing else would say it. */
+		if (c->status != AWS_THROTTLED || c->give_up_ms > 0)
+			notice_retry(c, elapsed);
 		http_timer_set(cl->http, &c->timer, (int64_t)delay,
 		    call_retry_cb, c);
 		return;
@@ -358,6 +507,7 @@ aws_call_abort(struct aws_call *c)
 {
 	if (!c->busy)
 		return;
+	notice_end(c, 1);
 	http_timer_cancel(c->cl->http, &c->timer);
 	http_abort(c->cl->http, &c->xfer);
 	c->busy = 0;
@@ -377,7 +527,16 @@ aws_call_sync(struct aws_call *c)
 	int done = 0;
 
 	aws_call_start(c, sync_done_cb, &done);
-	while (!done)
+	while (!done) {
+		if (http_interrupted()) {
+			aws_call_abort(c);
+			c->status = AWS_STOPPED;
+			strlcpy(c->code, "Stopped", sizeof(c->code));
+			strlcpy(c->msg, "interrupted: the worker is stopping",
+			    sizeof(c->msg));
+			break;
+		}
 		http_run(c->cl->http, 100);
+	}
 	return c->status;
 }

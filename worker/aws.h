@@ -26,6 +26,7 @@ struct aws_policy {
 	uint64_t budget_ms;		/* give up transient retries after */
 	long	 timeout_ms;		/* whole request */
 	long	 connect_timeout_ms;
+	uint64_t notice_ms;		/* say a call is retrying after */
 };
 
 /* One per (side, service): endpoint, region, credentials. */
@@ -40,7 +41,17 @@ struct aws_client {
 	struct aws_stats *stats;	/* borrowed, may be shared */
 	struct aws_policy policy;
 	char		 label[64];	/* for log lines: "source", ... */
+
+	/* Retry notices (aws.c): calls failing for policy.notice_ms. */
+	unsigned	 noticed;	/* such calls still going */
+	int		 notice_sent;	/* this episode was reported */
+	int64_t		 notice_next_ms;
+	uint64_t	 notice_gap_ms;	/* up to AWS_NOTICE_GAP_MAX_MS */
+	int64_t		 notice_since_ms;
 };
+
+/* Notices of a long retry come at growing intervals, at most this far apart. */
+#define AWS_NOTICE_GAP_MAX_MS	(5 * 60 * 1000)
 
 struct aws_call;
 typedef void (*aws_done_fn)(struct aws_call *, void *arg);
@@ -50,11 +61,18 @@ struct aws_call {
 	const char	*op;		/* "Scan", "BatchWriteItem", ... */
 	struct buf	 req;		/* request body, filled by the caller */
 
+	/* Set before aws_call_start(): give up retrying (whatever the
+	 * error) once the call has been failing this long; 0 = the policy's
+	 * budget (transient errors only; throttling is retried without
+	 * end). The preflight bounds its calls this way. */
+	uint64_t	 give_up_ms;
+
 	/* Result, valid in the done callback. */
 	enum aws_status	 status;
 	long		 http_status;
 	char		 code[96];	/* sanitised error code */
-	char		 msg[512];	/* error message (no secrets) */
+	char		 msg[512];	/* error message: printable,
+					   no secrets (fmt.h) */
 	const char	*body;		/* response body (xfer.resp) */
 	size_t		 bodylen;
 
@@ -62,6 +80,7 @@ struct aws_call {
 	unsigned	 attempt;
 	int64_t		 first_ms;
 	int		 refreshed;
+	int		 noticed;	/* counted in cl->noticed */
 	struct http_xfer xfer;
 	struct http_timer timer;
 	struct curl_slist *hdrs;
@@ -85,8 +104,27 @@ void	aws_call_start(struct aws_call *, aws_done_fn, void *arg);
 void	aws_call_abort(struct aws_call *);
 /* Free buffers; the call can be reused after aws_call_init(). */
 void	aws_call_cleanup(struct aws_call *);
-/* Run the loop until this call is done (start-up and preflight). */
+/*
+ * Run the loop until this call is done (start-up and preflight). Gives up
+ * with AWS_STOPPED once http_interrupted() (SIGINT/SIGTERM).
+ */
 enum aws_status aws_call_sync(struct aws_call *);
+
+/*
+ * The most bytes an answer to op may have (a request body of reqlen bytes);
+ * a longer one is cut off and retried as a transient error. Derived from
+ * each operation's documented limits (docs/architecture.md, "Response
+ * caps"): BatchWriteItem at most its own request back (UnprocessedItems)
+ * plus AWS_CAP_SMALL; single-item operations AWS_CAP_ITEM; DescribeTable
+ * (and the table calls) AWS_CAP_TABLE; DescribeStream, GetShardIterator
+ * and the List calls AWS_CAP_SMALL; Scan, Query, GetRecords and anything
+ * not listed AWS_CAP_PAGE.
+ */
+#define AWS_CAP_PAGE	(20u * 1024 * 1024)
+#define AWS_CAP_ITEM	(6u * 1024 * 1024)
+#define AWS_CAP_TABLE	(4u * 1024 * 1024)
+#define AWS_CAP_SMALL	(1u * 1024 * 1024)
+size_t	aws_response_cap(const char *op, size_t reqlen);
 
 
 #endif

@@ -62,6 +62,7 @@ struct creds_provider {
 	int		 have;
 	int64_t		 retry_at;	/* no advisory refresh before */
 	enum creds_src	 src;		/* chain: the source that answered */
+	int		 allow_insecure; /* http to a non-loopback STS */
 
 	/* CREDS_ROLE */
 	struct creds_provider *base;
@@ -265,30 +266,12 @@ fail:
 	return rc;
 }
 
-/* Append "Name: value" to a header list; the temporary line is cleared. */
+/* Append "Name: value" to a header list (http_header_add wipes its copy). */
 static void
 hdr_add(struct curl_slist **l, const char *name, const char *value)
 {
-	struct curl_slist *n;
-	char *line;
-	int len;
-
-	len = xasprintf(&line, "%s: %s", name, value);
-	n = curl_slist_append(*l, line);
-	explicit_bzero(line, (size_t)len);
-	free(line);
-	if (n == NULL)
+	if (http_header_add(l, name, value) == -1)
 		fatalx("creds: out of memory");
-	*l = n;
-}
-
-/* Free a header list that may hold a token. */
-static void
-hdr_free(struct curl_slist *l)
-{
-	for (struct curl_slist *s = l; s != NULL; s = s->next)
-		explicit_bzero(s->data, strlen(s->data));
-	curl_slist_free_all(l);
 }
 
 static struct curl_slist *
@@ -351,40 +334,36 @@ http_sync(struct creds_provider *p, struct http_xfer *x, const char *method,
 		    sizeof(x->curl_err));
 		return -1;
 	}
-	while (!done)
+	while (!done) {
+		/* SIGINT/SIGTERM: a stopping worker waits for nobody. */
+		if (http_interrupted()) {
+			http_abort(p->http, x);
+			x->curl_code = CURLE_ABORTED_BY_CALLBACK;
+			strlcpy(x->curl_err, "interrupted: the worker is "
+			    "stopping", sizeof(x->curl_err));
+			return -1;
+		}
 		http_run(p->http, 100);
+	}
 	if (x->curl_code != 0 && x->overflow)
 		strlcpy(x->curl_err, "answer too large", sizeof(x->curl_err));
 	return x->curl_code == 0 ? 0 : -1;
 }
 
+/* Sleep, in slices, so that a stopping worker is not held up. */
 static void
 sleep_ms(int64_t ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) *
-	    1000000L };
+	int64_t end = clock_ms() + ms, left;
+	struct timespec ts;
 
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* A server message that quotes a secret (canonical request) is dropped. */
-static void
-scrub_message(char *msg, const char *const *secrets, size_t n)
-{
-	char probe[17];
-
-	for (size_t i = 0; i < n; i++) {
-		if (secrets[i] == NULL || strlen(secrets[i]) < 8)
-			continue;
-		strlcpy(probe, secrets[i], sizeof(probe));
-		if (strstr(msg, probe) != NULL) {
-			strlcpy(msg, "(message withheld: it quoted a "
-			    "credential)", 64);
-			break;
-		}
+	while (!http_interrupted() && (left = end - clock_ms()) > 0) {
+		if (left > 100)
+			left = 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		nanosleep(&ts, NULL);
 	}
-	explicit_bzero(probe, sizeof(probe));
 }
 
 struct sts_req {
@@ -421,6 +400,9 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 		snprintf(err, errlen, "bad STS endpoint URL '%s'", rq->url);
 		return -1;
 	}
+	if (endpoint_check_secure(&eu, rq->url, "STS", p->allow_insecure, err,
+	    errlen) == -1)
+		return -1;
 	memset(&x, 0, sizeof(x));
 	for (attempt = 1;; attempt++) {
 		hdrs = hdr_base();
@@ -466,7 +448,8 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 		}
 		if (http_sync(p, &x, NULL, rq->url, hdrs, rq->body->data,
 		    rq->body->len, timeout, 0) == -1) {
-			*st = AWS_TRANSIENT;
+			/* An untrusted certificate is not an outage. */
+			*st = retry_classify_transport(x.curl_code);
 			snprintf(err, errlen, "%s %s at %s: %s", rq->action,
 			    rq->role_arn, eu.hosthdr, x.curl_err);
 		} else if (x.status == 200) {
@@ -478,7 +461,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 				goto fail;
 			}
 			*st = AWS_FATAL;
-			scrub_message(msg, rq->secrets, 3);
+			fmt_withhold_secrets(msg, sizeof(msg), rq->secrets, 3);
 			snprintf(err, errlen, "%s %s at %s: bad answer: %s",
 			    rq->action, rq->role_arn, eu.hosthdr, msg);
 		} else {
@@ -490,13 +473,13 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 				snprintf(msg, sizeof(msg), "HTTP status %ld",
 				    x.status);
 			}
-			scrub_message(msg, rq->secrets, 3);
+			fmt_withhold_secrets(msg, sizeof(msg), rq->secrets, 3);
 			*st = retry_classify(x.status, 0, 0, code);
 			snprintf(err, errlen, "%s %s at %s: %s: %s",
 			    rq->action, rq->role_arn, eu.hosthdr, code, msg);
 		}
 		xfer_wipe(&x);
-		hdr_free(hdrs);
+		http_headers_free(hdrs);
 		hdrs = NULL;
 		if ((*st != AWS_TRANSIENT && *st != AWS_THROTTLED) ||
 		    attempt >= CREDS_STS_ATTEMPTS)
@@ -508,7 +491,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 fail:
 	explicit_bzero(authz, sizeof(authz));
 	xfer_wipe(&x);
-	hdr_free(hdrs);
+	http_headers_free(hdrs);
 	return rc;
 }
 
@@ -945,18 +928,14 @@ src_web_identity(struct creds_provider *p, struct creds *out, char *note,
 static int
 container_host_ok(const struct endpoint_url *eu)
 {
-	static const char *const ok[] = { "localhost", "169.254.170.2",
-	    "169.254.170.23", "[fd00:ec2::23]", "[::1]", NULL };
+	static const char *const ok[] = { "169.254.170.2", "169.254.170.23",
+	    "[fd00:ec2::23]", NULL };
 
-	if (strcmp(eu->scheme, "https") == 0)
+	if (strcmp(eu->scheme, "https") == 0 || endpoint_is_loopback(eu))
 		return 1;
 	for (int i = 0; ok[i] != NULL; i++)
 		if (strcmp(eu->host, ok[i]) == 0)
 			return 1;
-	/* 127.0.0.0/8, written as a dotted quad. */
-	if (strncmp(eu->host, "127.", 4) == 0 &&
-	    strspn(eu->host, "0123456789.") == strlen(eu->host))
-		return 1;
 	return 0;
 }
 
@@ -1038,7 +1017,7 @@ src_container(struct creds_provider *p, struct creds *out, char *note,
 	}
 fail:
 	xfer_wipe(&x);
-	hdr_free(hdrs);
+	http_headers_free(hdrs);
 	xfree_secret(token);
 	free(url);
 	return rc;
@@ -1142,7 +1121,7 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 		goto fail;
 	}
 	xfer_wipe(&x);
-	hdr_free(hdrs);
+	http_headers_free(hdrs);
 	hdrs = hdr_base();
 	if (token != NULL)
 		hdr_add(&hdrs, "X-aws-ec2-metadata-token", token);
@@ -1204,7 +1183,7 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 	rc = 0;
 fail:
 	xfer_wipe(&x);
-	hdr_free(hdrs);
+	http_headers_free(hdrs);
 	xfree_secret(token);
 	free(role);
 	free(url);
@@ -1405,6 +1384,12 @@ creds_assume_role_new(struct creds_provider *base, const char *role_arn,
 		default_session_name(s);
 	p->session_name = xstrdup(s);
 	return p;
+}
+
+void
+creds_allow_insecure_http(struct creds_provider *p, int allow)
+{
+	p->allow_insecure = allow;
 }
 
 void

@@ -59,6 +59,12 @@ struct creds_provider *creds_assume_role_new(struct creds_provider *base,
 void	creds_provider_free(struct creds_provider *);
 
 /*
+ * Let this provider's STS calls use plain http to a host that is not
+ * loopback (endpoint_check_secure(); refused by default).
+ */
+void	creds_allow_insecure_http(struct creds_provider *, int allow);
+
+/*
  * Current credentials; refreshed first when they expire within the refresh
  * window (advisory 15 min: a failed refresh keeps the old ones and is not
  * retried for a minute; mandatory 10 min: a failed refresh fails). Returns

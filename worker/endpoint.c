@@ -1,4 +1,6 @@
 /* endpoint.c: resolve service endpoints (region, overrides, AWS_ENDPOINT_URL*). */
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,4 +145,42 @@ endpoint_parse(const char *url, struct endpoint_url *eu)
 	} else
 		strlcpy(eu->path, "/", sizeof(eu->path));
 	return 0;
+}
+
+int
+endpoint_is_loopback(const struct endpoint_url *eu)
+{
+	unsigned char a[16];
+	char in6[64];
+	size_t n;
+
+	if (strcmp(eu->host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, eu->host, a) == 1)
+		return a[0] == 127;
+	n = strlen(eu->host);
+	if (n > 2 && eu->host[0] == '[' && eu->host[n - 1] == ']' &&
+	    n - 2 < sizeof(in6)) {
+		static const unsigned char lo6[16] = { [15] = 1 };
+
+		memcpy(in6, eu->host + 1, n - 2);
+		in6[n - 2] = '\0';
+		if (inet_pton(AF_INET6, in6, a) == 1)
+			return memcmp(a, lo6, sizeof(lo6)) == 0;
+	}
+	return 0;
+}
+
+int
+endpoint_check_secure(const struct endpoint_url *eu, const char *url,
+    const char *what, int allow_insecure, char *err, size_t errlen)
+{
+	if (strcmp(eu->scheme, "https") == 0 || endpoint_is_loopback(eu) ||
+	    allow_insecure)
+		return 0;
+	snprintf(err, errlen, "%s endpoint %s is plain http to a host that is "
+	    "not loopback: refused (signed requests and the session token "
+	    "would travel in cleartext); use https, or allow_insecure_http: "
+	    "true for that side if the network is trusted", what, url);
+	return -1;
 }

@@ -34,4 +34,17 @@ struct endpoint_url {
 };
 int	endpoint_parse(const char *url, struct endpoint_url *);
 
+/* 1 if the host is a loopback address: localhost, 127.0.0.0/8, [::1]. */
+int	endpoint_is_loopback(const struct endpoint_url *);
+
+/*
+ * Plain http carries the signed requests and the session token in
+ * cleartext: it is accepted for a loopback host (DynamoDB Local, a test
+ * proxy) or when the user allowed it (allow_insecure_http); https always.
+ * Returns 0, or -1 with err saying why and what to do. what names the
+ * endpoint's use ("source DynamoDB").
+ */
+int	endpoint_check_secure(const struct endpoint_url *, const char *url,
+	    const char *what, int allow_insecure, char *err, size_t errlen);
+
 #endif

@@ -10,7 +10,6 @@
 #include "xmalloc.h"
 #include "xtime.h"
 
-#define HTTP_DEFAULT_MAX_RESPONSE	(64u * 1024 * 1024)
 #define HTTP_POOL_MAX			128
 
 struct http {
@@ -23,6 +22,44 @@ struct http {
 };
 
 static int http_global_init;
+static volatile sig_atomic_t *http_interrupt;
+
+void
+http_set_interrupt(volatile sig_atomic_t *flag)
+{
+	http_interrupt = flag;
+}
+
+int
+http_interrupted(void)
+{
+	return http_interrupt != NULL && *http_interrupt;
+}
+
+int
+http_header_add(struct curl_slist **l, const char *name, const char *value)
+{
+	struct curl_slist *n;
+	char *line;
+	int len;
+
+	len = xasprintf(&line, "%s: %s", name, value);
+	n = curl_slist_append(*l, line);
+	explicit_bzero(line, (size_t)len);
+	free(line);
+	if (n == NULL)
+		return -1;
+	*l = n;
+	return 0;
+}
+
+void
+http_headers_free(struct curl_slist *l)
+{
+	for (struct curl_slist *s = l; s != NULL; s = s->next)
+		explicit_bzero(s->data, strlen(s->data));
+	curl_slist_free_all(l);
+}
 
 struct http *
 http_new(void)
@@ -64,8 +101,10 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 
 	if (buf_add(&x->resp, ptr, n) == -1) {
+		/* Over the cap: stop reading rather than grow (an endless or
+		 * hostile body); curl fails the transfer. */
 		x->overflow = 1;
-		return 0;	/* makes curl fail the transfer */
+		return 0;
 	}
 	return n;
 }
@@ -303,6 +342,10 @@ http_run(struct http *h, int max_wait_ms)
 		x->curl_code = (int)m->data.result;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
 		    &x->status);
+		x->tls_verify = 0;
+		if (x->curl_code != CURLE_OK)
+			curl_easy_getinfo(m->easy_handle,
+			    CURLINFO_SSL_VERIFYRESULT, &x->tls_verify);
 		if (x->curl_code != CURLE_OK && x->curl_err[0] == '\0')
 			strlcpy(x->curl_err,
 			    curl_easy_strerror(m->data.result),

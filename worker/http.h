@@ -2,6 +2,7 @@
 #ifndef HTTP_H
 #define HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +23,7 @@ struct http_xfer {
 	const char	*method;	/* NULL = POST when body, else GET */
 	long		 timeout_ms;
 	long		 connect_timeout_ms;
-	size_t		 max_response;	/* 0 = default cap */
+	size_t		 max_response;	/* 0: the default cap */
 	int		 noproxy;	/* never through a proxy (metadata) */
 
 	/* Response. */
@@ -30,10 +31,13 @@ struct http_xfer {
 	long		 status;	/* HTTP status, 0 if none */
 	int		 curl_code;	/* CURLE_OK or the failure */
 	char		 curl_err[256];
+	long		 tls_verify;	/* CURLINFO_SSL_VERIFYRESULT */
 	char		 crc32[16];	/* x-amz-crc32, "" if absent */
 	char		 errtype[128];	/* x-amzn-ErrorType */
 	char		 reqid[96];	/* x-amzn-RequestId */
-	int		 overflow;	/* response exceeded max_response */
+	int		 overflow;	/* response exceeded max_response:
+					   curl_code is then CURLE_WRITE_ERROR
+					   and no more of it was kept */
 
 	/* Internal. */
 	void		*easy;
@@ -51,6 +55,9 @@ struct http_timer {
 	struct http_timer *next;
 	int		 armed;
 };
+
+/* The response cap when a transfer sets none. */
+#define HTTP_DEFAULT_MAX_RESPONSE	(16u * 1024 * 1024)
 
 struct http *http_new(void);
 void	http_free(struct http *);
@@ -73,5 +80,22 @@ void	http_timer_cancel(struct http *, struct http_timer *);
  */
 int	http_run(struct http *, int max_wait_ms);
 int	http_running(struct http *);
+
+/*
+ * A flag (the worker's SIGINT/SIGTERM flag) that synchronous waits on the
+ * network poll: aws_call_sync(), the credential fetches and their backoff
+ * sleeps give up within about 100 ms once it is set. NULL: never.
+ */
+void	http_set_interrupt(volatile sig_atomic_t *);
+int	http_interrupted(void);
+
+/*
+ * Header lists: append "name: value" (the temporary line is wiped; 0 or -1),
+ * and free a list after wiping every line, since lists carry Authorization
+ * and X-Amz-Security-Token.
+ */
+int	http_header_add(struct curl_slist **, const char *name,
+	    const char *value);
+void	http_headers_free(struct curl_slist *);
 
 #endif

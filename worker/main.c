@@ -1,6 +1,7 @@
 /* main.c: ddb-sync-worker, the process that runs one pair (backfill, stream). */
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -58,6 +59,9 @@ setup_signals(void)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* Every wait on the network gives up on it (aws_call_sync, the
+	 * credential fetches, their backoff sleeps). */
+	http_set_interrupt(&worker_stop);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* The supervisor reopens the per-worker log files. */
@@ -140,7 +144,7 @@ lock_pair(struct worker *w)
 	int fd, n;
 
 	xasprintf(&path, "%s/lock", w->pair_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "StateDirError",
 		    "cannot open %s: %s", path, strerror(errno));
@@ -169,7 +173,7 @@ describe(struct worker *w, struct aws_client *cl, const char *side,
     const struct plan_side *s, struct ddb_table *out)
 {
 	struct aws_call c;
-	char err[512];
+	char err[512], dur[32];
 	int rc = -1;
 
 	aws_call_init(&c, cl, "DescribeTable");
@@ -177,16 +181,30 @@ describe(struct worker *w, struct aws_client *cl, const char *side,
 	    buf_json_str(&c.req, s->table) == -1 || buf_addc(&c.req, '}') ==
 	    -1)
 		fatalx("DescribeTable body");
+	/* Nothing has started yet: an endpoint that stays unreachable is a
+	 * configuration to fix, not an outage to wait out. */
+	c.give_up_ms = (uint64_t)w->preflight_ms;
 	switch (aws_call_sync(&c)) {
 	case AWS_OK:
 		break;
+	case AWS_STOPPED:
+		goto done;	/* SIGINT/SIGTERM: not a failure */
+	case AWS_TRANSIENT:
+	case AWS_THROTTLED:
+	case AWS_EXPIRED_CREDS:
+		fmt_duration((uint64_t)w->preflight_ms, dur, sizeof(dur));
+		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: "
+		    "DescribeTable at %s kept failing for %s, giving up: %s",
+		    side, s->table, cl->url, dur, c.msg);
+		goto done;
 	case AWS_NOT_FOUND:
 		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s not "
 		    "found in %s (%s)", side, s->table, s->region, cl->url);
 		goto done;
 	case AWS_DENIED:
-		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: "
-		    "access denied: %s", side, s->table, c.msg);
+		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: %s%s",
+		    side, s->table, strcmp(c.code, "CredentialsError") == 0 ?
+		    "" : "access denied: ", c.msg);
 		goto done;
 	case AWS_FATAL:
 		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: %s",
@@ -332,7 +350,50 @@ setup_clients(struct worker *w)
 	strlcpy(w->src.label, "source", sizeof(w->src.label));
 	strlcpy(w->dst.label, "destination", sizeof(w->dst.label));
 	strlcpy(w->streams.label, "source stream", sizeof(w->streams.label));
+	if (endpoint_check_secure(&w->src.eu, w->src.url, "source DynamoDB",
+	    p->input.allow_insecure_http, err, sizeof(err)) == -1 ||
+	    (p->stream && endpoint_check_secure(&w->streams.eu,
+	    w->streams.url, "source DynamoDB Streams",
+	    p->input.allow_insecure_http, err, sizeof(err)) == -1) ||
+	    endpoint_check_secure(&w->dst.eu, w->dst.url,
+	    "destination DynamoDB", p->output.allow_insecure_http, err,
+	    sizeof(err)) == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "InsecureEndpoint", "%s",
+		    err);
+		return -1;
+	}
+	/* STS: the base credentials serve both sides, a role its own. */
+	creds_allow_insecure_http(w->base_creds,
+	    p->input.allow_insecure_http && p->output.allow_insecure_http);
+	if (w->src_creds != w->base_creds)
+		creds_allow_insecure_http(w->src_creds,
+		    p->input.allow_insecure_http);
+	if (w->dst_creds != w->base_creds)
+		creds_allow_insecure_http(w->dst_creds,
+		    p->output.allow_insecure_http);
 	return 0;
+}
+
+/*
+ * The state directory and its pairs/ directory: nobody else may write
+ * there, or they could change checkpoints or plant links.
+ */
+static int
+check_state_dirs(struct worker *w)
+{
+	char *pairs, err[1024];
+	int rc = 0;
+
+	xasprintf(&pairs, "%s/pairs", w->state_dir);
+	if (atomicfile_check_dir(w->state_dir, 1, err, sizeof(err)) == -1 ||
+	    atomicfile_check_dir(pairs, 0, err, sizeof(err)) == -1 ||
+	    atomicfile_check_dir(w->pair_dir, 0, err, sizeof(err)) == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "StateDirUnsafe",
+		    "state directory refused: %s", err);
+		rc = -1;
+	}
+	free(pairs);
+	return rc;
 }
 
 static void
@@ -363,6 +424,8 @@ run(struct worker *w)
 	struct plan_pair *p = w->pair;
 	int r;
 
+	if (check_state_dirs(w) == -1)
+		return -1;
 	/* A check reads the checkpoint but writes nothing. */
 	if (!w->check_config && atomicfile_mkdirs(w->pair_dir, 0700) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "StateDirError",
@@ -425,6 +488,11 @@ main(int argc, char **argv)
 	int r;
 
 	log_init("ddb-sync-worker", 0);
+	/* Credentials live in this process for days: no core file, no
+	 * ptrace or /proc/pid/mem by other processes of the same user. */
+	if (prctl(PR_SET_DUMPABLE, 0) == -1 ||
+	    setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) == -1)
+		fatal("cannot disable core dumps");
 	memset(&w, 0, sizeof(w));
 	w.lock_fd = -1;
 	plan = plan_new();
@@ -460,9 +528,15 @@ main(int argc, char **argv)
 		report_init(-1, p->name, "");
 	w.ckpt_interval_ms = env_ms("DDB_SYNC_CHECKPOINT_INTERVAL_MS", 500);
 	w.prog_interval_ms = env_ms("DDB_SYNC_PROGRESS_INTERVAL_MS", 1000);
+	/* How long a preflight call may keep failing before the pair fails
+	 * (exit 2): an outage at start-up is more often a wrong endpoint. */
+	w.preflight_ms = env_ms("DDB_SYNC_PREFLIGHT_GIVE_UP_MS", 120000);
 	checkpoint_init(&w.ckpt);
 
 	r = run(&w);
+	/* A stop during the preflight is a stop, not a failure. */
+	if (r == -1 && w.exit_code == 0 && worker_stop)
+		r = 0;
 	if (r == -1 || w.exit_code != 0) {
 		status = "failed";
 		r = w.exit_code != 0 ? w.exit_code : WORKER_EXIT_CRASH;

@@ -4,6 +4,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <openssl/x509_vfy.h>
+
 #include "compat.h"
 #include "retry.h"
 
@@ -27,6 +30,8 @@ aws_status_name(enum aws_status s)
 		return "fatal";
 	case AWS_STATE:
 		return "state";
+	case AWS_STOPPED:
+		return "stopped";
 	}
 	return "unknown";
 }
@@ -102,6 +107,64 @@ retry_classify(long http_status, int transport_err, int crc_bad,
 	if (http_status == 403 || http_status == 401)
 		return AWS_DENIED;
 	return AWS_FATAL;
+}
+
+int
+retry_tls_untrusted(int curl_code)
+{
+	switch (curl_code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *
+retry_tls_hint(long verify_result)
+{
+	switch (verify_result) {
+	case X509_V_OK:
+	case X509_V_ERR_UNSPECIFIED:	/* what curl 7.88 leaves after its
+					   own host name check failed */
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return "the certificate is for another host name: check the "
+		    "endpoint URL";
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "the certificate is outside its validity period, or "
+		    "this host's clock is wrong";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return "its CA is not trusted here: if the endpoint uses a "
+		    "private CA, name its PEM file in AWS_CA_BUNDLE";
+	default:
+		return "see the TLS library's reason";
+	}
+}
+
+enum aws_status
+retry_classify_transport(int curl_code)
+{
+	if (retry_tls_untrusted(curl_code))
+		return AWS_FATAL;
+	switch (curl_code) {
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return AWS_FATAL;
+	default:
+		return AWS_TRANSIENT;
+	}
 }
 
 void

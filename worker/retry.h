@@ -14,6 +14,7 @@ enum aws_status {
 	AWS_NOT_FOUND,		/* ResourceNotFoundException: fatal here */
 	AWS_FATAL,		/* validation, serialization, ...: fatal */
 	AWS_STATE,		/* stream iterator expired / data trimmed */
+	AWS_STOPPED,		/* abandoned: the worker is stopping */
 };
 
 const char *aws_status_name(enum aws_status);
@@ -24,6 +25,27 @@ const char *aws_status_name(enum aws_status);
  */
 enum aws_status retry_classify(long http_status, int transport_err,
 	    int crc_bad, const char *code);
+
+/*
+ * Classify a transport failure (curl_code: a CURLcode other than CURLE_OK).
+ * What retrying cannot cure is AWS_FATAL: a certificate that failed
+ * verification (unknown CA, wrong host name, expired; CURLE_PEER_FAILED_
+ * VERIFICATION, CURLE_SSL_ISSUER_ERROR, ...), a CA file that cannot be
+ * read (CURLE_SSL_CACERT_BADFILE), a URL curl cannot use. Everything else
+ * (refused, DNS failure, timeout, reset, TLS handshake cut short) is
+ * AWS_TRANSIENT.
+ */
+enum aws_status retry_classify_transport(int curl_code);
+
+/* 1 if curl_code says the server's certificate was not trusted. */
+int	retry_tls_untrusted(int curl_code);
+
+/*
+ * What an operator can do about an untrusted certificate, from OpenSSL's
+ * verify result (CURLINFO_SSL_VERIFYRESULT; 0 or X509_V_ERR_UNSPECIFIED
+ * when the chain was fine but the name was not, which curl checks itself).
+ */
+const char *retry_tls_hint(long verify_result);
 
 /*
  * "com.amazon.coral.service#ExpiredTokenException:http://..." ->

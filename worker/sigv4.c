@@ -300,8 +300,8 @@ sigv4_query_append(struct buf *out, const char *query,
 	const char *p, *amp, *eq, *v;
 	int rv = -1;
 
-	buf_init(&pool, SIGV4_MAX_CANONICAL);
-	buf_init(&tmp, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&pool, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&tmp, SIGV4_MAX_CANONICAL);
 	if (query == NULL)
 		query = "";
 	if (strlen(query) > SIGV4_MAX_CANONICAL)
@@ -418,7 +418,7 @@ sigv4_headers_append(struct buf *out, struct buf *signed_hdrs,
 	char c;
 	int rv = -1;
 
-	buf_init(&names, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&names, SIGV4_MAX_CANONICAL);
 	if (h == NULL || n == 0 || n > SIGV4_MAX_HEADERS)
 		goto fail;
 	off = xcalloc(n, sizeof(*off));
@@ -478,7 +478,7 @@ sigv4_canon_build(const struct sigv4_request *req,
 	const char *s;
 	int rv = -1;
 
-	buf_init(&sh, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&sh, SIGV4_MAX_CANONICAL);
 	if (req == NULL || req->method == NULL || req->method[0] == '\0' ||
 	    req->path == NULL || (req->body == NULL && req->bodylen > 0))
 		goto fail;
@@ -616,9 +616,9 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 	char scope[SIGV4_SCOPE_LEN], sig[65];
 	int r, rv = -1;
 
-	buf_init(&creq, SIGV4_MAX_CANONICAL);
-	buf_init(&sts, SIGV4_MAX_CANONICAL);
-	buf_init(&sh, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&creq, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&sts, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&sh, SIGV4_MAX_CANONICAL);
 	if (dbg != NULL)
 		dbg->signature[0] = '\0';
 	if (authz == NULL || authzlen == 0)
@@ -657,11 +657,11 @@ sigv4_presign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 	size_t nx = 0, i, len0 = 0;
 	int r, rv = -1;
 
-	buf_init(&creq, SIGV4_MAX_CANONICAL);
-	buf_init(&sts, SIGV4_MAX_CANONICAL);
-	buf_init(&sh, SIGV4_MAX_CANONICAL);
-	buf_init(&scratch, SIGV4_MAX_CANONICAL);
-	buf_init(&cred, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&creq, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&sts, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&sh, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&scratch, SIGV4_MAX_CANONICAL);
+	buf_init_secret(&cred, SIGV4_MAX_CANONICAL);
 	if (dbg != NULL)
 		dbg->signature[0] = '\0';
 	if (query == NULL)

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "creds.h"
+#include "fmt.h"
 #include "sigv4.h"
 #include "sts.h"
 #include "xmalloc.h"
@@ -335,22 +336,6 @@ xml_text(const char *p, size_t len, const char *name, struct buf *out)
 	return 1;
 }
 
-/* Replace control characters: server text ends up in log lines. */
-static void
-copy_printable(char *dst, size_t dstlen, const char *src)
-{
-	size_t i;
-
-	if (dstlen == 0)
-		return;
-	for (i = 0; i + 1 < dstlen && src[i] != '\0'; i++) {
-		unsigned char ch = (unsigned char)src[i];
-
-		dst[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	dst[i] = '\0';
-}
-
 int
 sts_parse_error(const char *xml, size_t len, char *code, size_t codelen,
     char *msg, size_t msglen)
@@ -374,9 +359,9 @@ sts_parse_error(const char *xml, size_t len, char *code, size_t codelen,
 	}
 	if (xml_text(e, elen, "Code", &b) != 1 || b.len == 0)
 		goto fail;
-	copy_printable(code, codelen, b.data);
+	fmt_printable(code, codelen, b.data, b.len);
 	if (xml_text(e, elen, "Message", &b) == 1)
-		copy_printable(msg, msglen, b.data);
+		fmt_printable(msg, msglen, b.data, b.len);
 	r = 0;
 fail:
 	buf_free(&b);
@@ -487,8 +472,8 @@ sts_parse_creds_json(const char *json, size_t len, struct creds *c,
 	    strcmp(code, "Success") != 0) {
 		const char *msg = json_str(j, "Message");
 
-		copy_printable(cd, sizeof(cd), code);
-		copy_printable(m, sizeof(m), msg != NULL ? msg : "");
+		fmt_printable_str(cd, sizeof(cd), code);
+		fmt_printable_str(m, sizeof(m), msg != NULL ? msg : "");
 		snprintf(err, errlen, "Code %s: %s", cd, m);
 		goto fail;
 	}

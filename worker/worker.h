@@ -26,6 +26,7 @@ struct worker {
 	int		 lock_fd;
 	int		 supervised;
 	int		 check_config;
+	int64_t		 preflight_ms;	/* preflight calls give up */
 
 	struct http	*http;
 	struct creds_provider *base_creds;

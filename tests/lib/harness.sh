@@ -157,3 +157,41 @@ json() {
 	node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1],
 	    "utf8")); console.log(eval(process.argv[2]))' "$1" "$2"
 }
+
+# free_port: a loopback port nobody listens on (now).
+free_port() {
+	node -e 'const s = require("net").createServer();
+	    s.listen(0, "127.0.0.1", () => { console.log(s.address().port);
+	    s.close(); })'
+}
+
+# tls_certs: a CA and server certificates made for this run, in $T/tls
+# (tests/lib/tlsfront.sh: good, wronghost, expired). Sets TLS_CA (the CA's
+# PEM file, for AWS_CA_BUNDLE).
+tls_certs() {
+	"$ROOT/tests/lib/tlsfront.sh" certs "$T/tls" || fail "TLS certificates"
+	TLS_CA=$T/tls/ca.pem
+}
+
+# tls_front_start CERT [VAR]: a TLS front (Debian's stunnel4) serving the
+# certificate CERT of tls_certs in front of $ENDPOINT. Sets VAR (default
+# TLS_URL) to https://localhost:PORT and VAR_LOG to its log, where every
+# connection (one TLS handshake each) is a line "accepted connection"
+# (stunnel's level 5); count them with tls_handshakes.
+tls_front_start() {
+	var=${2:-TLS_URL}
+	tls_certs
+	out=$("$ROOT/tests/lib/tlsfront.sh" start "$T/tls" "$1" \
+	    "${ENDPOINT#http://}") || fail "the TLS front ($1) did not start"
+	set -- $out
+	track "$3"
+	eval "$var=\$1"
+	eval "${var}_LOG=\$2"
+	export "$var"
+}
+
+# tls_handshakes LOG: connections (handshakes) the TLS front accepted
+# since it was started.
+tls_handshakes() {
+	echo $(($(grep -c "accepted connection" "$1") - $(cat "$1.base")))
+}

@@ -35,7 +35,11 @@
 //   of the items unprocessed, forwarding only the rest), expired_token
 //   (ExpiredTokenException), expired_iterator (ExpiredIteratorException),
 //   trimmed (TrimmedDataAccessException), denied (AccessDeniedException),
-//   validation (ValidationException).
+//   validation (ValidationException), endless (200 and a body that never
+//   ends: chunks for as long as the client reads), hostile (an error whose
+//   code and message hold escape sequences, CR/LF, a forged log line and
+//   the request's own X-Amz-Security-Token and Authorization echoed back;
+//   "status": 400 (ValidationException, the default) or 500).
 'use strict';
 
 const http = require('http');
@@ -265,6 +269,10 @@ function dispatch(req, res, body) {
 		    'One or more parameter values were invalid');
 	case 'reset_before':
 		return req.socket.destroy();
+	case 'endless':
+		return endless(req, res);
+	case 'hostile':
+		return hostile(req, res, rule.status || 400);
 	case 'unprocessed':
 		return unprocessed(req, res, body, rule.frac || 0.5);
 	default:
@@ -302,6 +310,39 @@ function dispatch(req, res, body) {
 			return relay(res, ures, ubody);
 		}
 	});
+}
+
+// A body that never ends: written as fast as the client reads it.
+function endless(req, res) {
+	const chunk = Buffer.alloc(64 * 1024, ' ');
+	chunk.write('{"Items":[');
+	let open = true;
+	res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
+	res.on('close', () => { open = false; });
+	const pump = () => {
+		while (open && res.write(chunk))
+			chunk.fill(' ');
+		if (open)
+			res.once('drain', pump);
+	};
+	stats.endless_started = (stats.endless_started || 0) + 1;
+	pump();
+}
+
+// An error answer made to hurt a log: terminal escapes, a forged line, and
+// the caller's own credentials quoted back.
+function hostile(req, res, status) {
+	const token = req.headers['x-amz-security-token'] || '';
+	const authz = req.headers.authorization || '';
+	const esc = '\u001b';
+	const msg = 'Bad request' + esc + '[2J' + esc + ']0;pwned\u0007\r\n' +
+	    '2026/01/01 00:00:00 [forged] \u21e8 [line]: Backfill complete. ' +
+	    '0 items written over 0s\r\nX-Amz-Security-Token: ' + token +
+	    ' Authorization: ' + authz + ' bare ' + token + ' \u202eend';
+	const code = status >= 500 ? 'InternalServerError' :
+	    'ValidationException';
+	sendJson(res, status, { __type: 'com.amazonaws.dynamodb.v20120810#' +
+	    code, message: msg });
 }
 
 // Write only part of a batch and answer with the rest as UnprocessedItems,

@@ -400,6 +400,66 @@ test_atomicfile_mkdirs_file_in_the_way(void **state)
 	free(under);
 }
 
+/* A link where a state file goes is refused, not followed. */
+static void
+test_atomicfile_read_no_follow(void **state)
+{
+	char *target = path_in(state, "target");
+	char *link = path_in(state, "link");
+	char *data;
+	size_t len;
+
+	put(target, "elsewhere");
+	assert_int_equal(symlink(target, link), 0);
+	errno = 0;
+	assert_int_equal(atomicfile_read(link, 100, &data, &len), -1);
+	assert_int_equal(errno, ELOOP);
+	free(target);
+	free(link);
+}
+
+static void
+test_atomicfile_check_dir(void **state)
+{
+	char *d = path_in(state, "d");
+	char *link = path_in(state, "l");
+	char *f = path_in(state, "f");
+	char err[512];
+
+	assert_int_equal(atomicfile_check_dir(d, 0, err, sizeof(err)), 1);
+	assert_int_equal(mkdir(d, 0700), 0);
+	assert_int_equal(atomicfile_check_dir(d, 0, err, sizeof(err)), 0);
+	/* Group- or world-writable: anyone there could plant a link. */
+	assert_int_equal(chmod(d, 0770), 0);
+	assert_int_equal(atomicfile_check_dir(d, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "writable by its group (mode 0770)"));
+	assert_int_equal(chmod(d, 0757), 0);
+	assert_int_equal(atomicfile_check_dir(d, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "writable by everyone"));
+	assert_non_null(strstr(err, "chmod 700"));
+	/* Readable is fine: nothing secret is in there. */
+	assert_int_equal(chmod(d, 0755), 0);
+	assert_int_equal(atomicfile_check_dir(d, 0, err, sizeof(err)), 0);
+	/* A link: followed only when asked (the state directory itself). */
+	assert_int_equal(symlink(d, link), 0);
+	assert_int_equal(atomicfile_check_dir(link, 1, err, sizeof(err)), 0);
+	assert_int_equal(atomicfile_check_dir(link, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	put(f, "x");
+	assert_int_equal(atomicfile_check_dir(f, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a directory"));
+	/* Another owner (only root can make one here). */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(d, 65534, 65534), 0);
+		assert_int_equal(atomicfile_check_dir(d, 0, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "owned by uid 65534"));
+	}
+	free(d);
+	free(link);
+	free(f);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tmpdir_setup, tmpdir_teardown)
 
 int
@@ -418,6 +478,8 @@ main(void)
 		T(test_atomicfile_read_binary_and_fifo),
 		T(test_atomicfile_mkdirs_modes),
 		T(test_atomicfile_mkdirs_file_in_the_way),
+		T(test_atomicfile_read_no_follow),
+		T(test_atomicfile_check_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,6 +105,46 @@ test_endpoint_parse(void **state)
 	assert_int_equal(endpoint_parse("h:80", &eu), -1);
 }
 
+static int
+secure(const char *url, int allow)
+{
+	struct endpoint_url eu;
+	char err[512];
+
+	assert_int_equal(endpoint_parse(url, &eu), 0);
+	err[0] = '\0';
+	if (endpoint_check_secure(&eu, url, "source DynamoDB", allow, err,
+	    sizeof(err)) == 0)
+		return 1;
+	/* The refusal names the endpoint and the way out. */
+	assert_non_null(strstr(err, url));
+	assert_non_null(strstr(err, "allow_insecure_http"));
+	return 0;
+}
+
+static void
+test_endpoint_plain_http(void **state)
+{
+	(void)state;
+	/* Loopback and https are always fine. */
+	assert_true(secure("http://localhost:8000", 0));
+	assert_true(secure("http://127.0.0.1:8000", 0));
+	assert_true(secure("http://127.1.2.3", 0));
+	assert_true(secure("http://[::1]:8000", 0));
+	assert_true(secure("http://[0:0:0:0:0:0:0:1]:8000", 0));
+	assert_true(secure("https://dynamodb.us-east-1.amazonaws.com", 0));
+	assert_true(secure("https://10.0.0.5:8443", 0));
+	/* Anything else over plain http only when allowed. */
+	assert_false(secure("http://10.0.0.5:8000", 0));
+	assert_false(secure("http://dynamodb.us-east-1.amazonaws.com", 0));
+	assert_false(secure("http://127.0.0.1.nip.io", 0));
+	assert_false(secure("http://localhost.example.com", 0));
+	assert_false(secure("http://128.0.0.1", 0));
+	assert_false(secure("http://[::2]", 0));
+	assert_false(secure("http://[::ffff:127.0.0.1]", 0));
+	assert_true(secure("http://10.0.0.5:8000", 1));
+}
+
 int
 main(void)
 {
@@ -113,6 +153,7 @@ main(void)
 		    clean_env),
 		cmocka_unit_test_setup(test_endpoint_env_precedence, clean_env),
 		cmocka_unit_test(test_endpoint_parse),
+		cmocka_unit_test(test_endpoint_plain_http),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

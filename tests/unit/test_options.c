@@ -519,7 +519,28 @@ test_options_settings(void **state)
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
 	    "--status=auto", NULL), &e);
 	assert_int_equal(o.status, OPTIONS_STATUS_AUTO);
+	assert_int_equal(o.plan->pairs[0].input.allow_insecure_http, 0);
 	options_free(&o);
+	/* --allow-insecure-http: both sides of every pair of a plan... */
+	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
+	    "--allow-insecure-http", NULL), &e);
+	for (size_t i = 0; i < o.plan->npairs; i++) {
+		assert_int_equal(o.plan->pairs[i].input.allow_insecure_http, 1);
+		assert_int_equal(o.plan->pairs[i].output.allow_insecure_http,
+		    1);
+	}
+	options_free(&o);
+	/* ...or of the pair given by flags; the per-side flags too. */
+	assert_run(parse(&o, &e, "--input-table=abc",
+	    "--output-table=abd", "--input-region=us-east-1",
+	    "--output-allow-insecure-http", NULL),
+	    &e);
+	assert_int_equal(o.plan->pairs[0].input.allow_insecure_http, 0);
+	assert_int_equal(o.plan->pairs[0].output.allow_insecure_http, 1);
+	options_free(&o);
+	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
+	    "--allow-insecure-http=yes", NULL),
+	    "--allow-insecure-http takes no value", NULL);
 
 	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
 	    "--status-interval=0", NULL),

@@ -1123,6 +1123,7 @@ test_plan_argv_round_trip(void **state)
 	    "      endpoint_url: https://ddb.example/?a=b\n"
 	    "      streams_endpoint_url: https://streams.example\n"
 	    "      sts_endpoint_url: https://sts.example\n"
+	    "      allow_insecure_http: yes\n"
 	    "    output:\n"
 	    "      table: orders-copy\n"
 	    "      region: eu-central-1\n"
@@ -1137,7 +1138,7 @@ test_plan_argv_round_trip(void **state)
 	    "    stream: {disabled: true}\n");
 	a = &plan->pairs[0];
 	argv = plan_pair_to_argv(a, &argc);
-	assert_int_equal(argc, 19);
+	assert_int_equal(argc, 20);
 	assert_null(argv[argc]);
 	assert_string_equal(argv[0], "--pair-name=orders.v2");
 	for (i = 0; i < argc; i++)
@@ -1162,6 +1163,8 @@ test_plan_argv_round_trip(void **state)
 	assert_string_equal(b.output.endpoint, a->output.endpoint);
 	assert_string_equal(b.output.sts_endpoint, a->output.sts_endpoint);
 	assert_null(b.output.streams_endpoint);
+	assert_int_equal(b.input.allow_insecure_http, 1);
+	assert_int_equal(b.output.allow_insecure_http, 0);
 	assert_int_equal(b.backfill, 1);
 	assert_int_equal(b.stream, 0);
 	assert_int_equal(b.total_segments, 8);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 
 #include "retry.h"
 
@@ -62,6 +64,45 @@ test_retry_classify_transport_and_crc(void **state)
 	assert_int_equal(retry_classify(200, 0, 1, ""), AWS_TRANSIENT);
 	assert_int_equal(retry_classify(400, 1, 0, "ValidationException"),
 	    AWS_TRANSIENT);
+}
+
+static void
+test_retry_classify_tls(void **state)
+{
+	(void)state;
+	/* An untrusted certificate is not an outage: fail at once. */
+	assert_int_equal(retry_classify_transport(
+	    CURLE_PEER_FAILED_VERIFICATION), AWS_FATAL);
+	assert_int_equal(retry_classify_transport(CURLE_SSL_CACERT),
+	    AWS_FATAL);
+	assert_int_equal(retry_classify_transport(CURLE_SSL_ISSUER_ERROR),
+	    AWS_FATAL);
+	assert_int_equal(retry_classify_transport(CURLE_SSL_CACERT_BADFILE),
+	    AWS_FATAL);
+	assert_true(retry_tls_untrusted(CURLE_PEER_FAILED_VERIFICATION));
+	assert_false(retry_tls_untrusted(CURLE_SSL_CACERT_BADFILE));
+	/* Outages heal: refused, DNS, timeouts, resets, a cut handshake. */
+	assert_int_equal(retry_classify_transport(CURLE_COULDNT_CONNECT),
+	    AWS_TRANSIENT);
+	assert_int_equal(retry_classify_transport(
+	    CURLE_COULDNT_RESOLVE_HOST), AWS_TRANSIENT);
+	assert_int_equal(retry_classify_transport(CURLE_OPERATION_TIMEDOUT),
+	    AWS_TRANSIENT);
+	assert_int_equal(retry_classify_transport(CURLE_RECV_ERROR),
+	    AWS_TRANSIENT);
+	assert_int_equal(retry_classify_transport(CURLE_SSL_CONNECT_ERROR),
+	    AWS_TRANSIENT);
+	assert_int_equal(retry_classify_transport(CURLE_WRITE_ERROR),
+	    AWS_TRANSIENT);
+	assert_string_equal(aws_status_name(AWS_STOPPED), "stopped");
+	/* The hint follows OpenSSL's verify result. */
+	assert_non_null(strstr(retry_tls_hint(X509_V_ERR_CERT_HAS_EXPIRED),
+	    "validity period"));
+	assert_non_null(strstr(retry_tls_hint(
+	    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY), "AWS_CA_BUNDLE"));
+	assert_non_null(strstr(retry_tls_hint(X509_V_OK), "host name"));
+	assert_non_null(strstr(retry_tls_hint(X509_V_ERR_UNSPECIFIED),
+	    "host name"));
 }
 
 static void
@@ -134,6 +175,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retry_classify_codes),
 		cmocka_unit_test(test_retry_classify_transport_and_crc),
+		cmocka_unit_test(test_retry_classify_tls),
 		cmocka_unit_test(test_retry_sanitize_code),
 		cmocka_unit_test(test_retry_backoff_full_jitter_capped),
 		cmocka_unit_test(test_retry_random_range),

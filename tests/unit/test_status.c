@@ -296,8 +296,26 @@ test_status_sanitizes(void **state)
 	t = table(&r, 1, 0);
 	assert_null(strchr(t, '\033'));
 	assert_null(strchr(t, '\007'));
+	/* The error is escaped where it is readable (fmt_printable). */
 	assert_string_equal(line_of(t, 1), "⇨ t?[31m  ~46K items (~26MiB)  "
-	    "FAILED: bad?[2J?]0;title?x y z???evil??? end");
+	    "FAILED: bad\\x1b[2J\\x1b]0;title\\x07x\\ny\\tz\\x7f\\u009b"
+	    "\\u202eevil\\xff\\xc0\\xaf end");
+}
+
+/* A pair whose calls keep failing says why in its row. */
+static void
+test_status_retrying(void **state)
+{
+	struct status_row r = row();
+
+	r.proc = STATUS_PROC_STARTING;
+	r.retrying = "source DescribeTable at http://127.0.0.1:1 failing for "
+	    "5s, still retrying: NetworkError: refused\r\nforged";
+	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	    "RETRYING: source DescribeTable at http://127.0.0.1:1 failing for "
+	    "5s, still retrying: NetworkError: refused\\r\\nforged");
+	r.retrying = "";
+	assert_null(strstr(one(r, 0), "RETRYING"));
 }
 
 static void
@@ -840,6 +858,7 @@ main(void)
 		cmocka_unit_test(test_status_worker_states),
 		cmocka_unit_test(test_status_failed),
 		cmocka_unit_test(test_status_sanitizes),
+		cmocka_unit_test(test_status_retrying),
 		cmocka_unit_test(test_status_huge_and_tiny),
 		cmocka_unit_test(test_status_rate_format),
 		cmocka_unit_test(test_status_glyph_thresholds),

@@ -103,6 +103,8 @@ static const struct pf pf_progress[] = {
 	FLD(progress, shards_total, PF_U32, 0, 0, 0),
 	FLD(progress, retention_risk, PF_BOOL, 0, 0, 0),
 	FLD(progress, gap, PF_BOOL, 0, 0, 0),
+	FLD(progress, ttl_expired_skipped, PF_U64, PF_OPTIONAL, 0, 0),
+	FLD(progress, ttl_deletes_skipped, PF_U64, PF_OPTIONAL, 0, 0),
 };
 
 static const struct pf pf_checkpoint[] = {

@@ -102,7 +102,7 @@ int
 create_sse(const struct plan_pair *p, const struct ddb_tdef *src,
     const char **key, char *err, size_t errlen)
 {
-	char kacct[32], kregion[64], dacct[32];
+	char kacct[32], kregion[64], dacct[32], where[160];
 
 	*key = NULL;
 	if (p->sse_kms_key != NULL) {
@@ -116,22 +116,29 @@ create_sse(const struct plan_pair *p, const struct ddb_tdef *src,
 	if (src->sse_key == NULL)
 		return 1;	/* KMS, key not told: the AWS managed one */
 	/* A KMS key serves only its own account and region. */
-	if (arn_field(src->sse_key, 3, kregion, sizeof(kregion)) == 0 &&
-	    arn_field(src->sse_key, 4, kacct, sizeof(kacct)) == 0 &&
-	    dest_account(p, src, dacct, sizeof(dacct)) == 0 &&
-	    strcmp(kregion, p->output.region) == 0 &&
-	    strcmp(kacct, dacct) == 0) {
+	if (arn_field(src->sse_key, 3, kregion, sizeof(kregion)) == -1 ||
+	    arn_field(src->sse_key, 4, kacct, sizeof(kacct)) == -1)
+		snprintf(where, sizeof(where), "another table (its ARN does "
+		    "not say its account and region)");
+	else if (strcmp(kregion, p->output.region) != 0)
+		snprintf(where, sizeof(where), "a table in %s",
+		    p->output.region);
+	else if (dest_account(p, src, dacct, sizeof(dacct)) == -1)
+		snprintf(where, sizeof(where), "a table whose account is not "
+		    "known (the output side has no role_arn, the input side "
+		    "has one)");
+	else if (strcmp(kacct, dacct) != 0)
+		snprintf(where, sizeof(where), "a table of account %s", dacct);
+	else {
 		*key = src->sse_key;
 		return 1;
 	}
 	cerr(err, errlen, "source table %s is encrypted with KMS key %s, "
-	    "which cannot be used by a table in %s%s: set output.sse_kms_key "
+	    "which cannot be used by %s: set output.sse_kms_key "
 	    "(--output-sse-kms-key) to a key of the destination's account "
 	    "and region, output.sse: kms for its AWS managed key, or "
 	    "output.sse: default for AWS-owned encryption", p->input.table,
-	    src->sse_key, p->output.region, p->output.role_arn == NULL &&
-	    p->input.role_arn != NULL ? " (the destination's account is not "
-	    "known: it has no role_arn)" : " or another account");
+	    src->sse_key, where);
 	return -1;
 }
 

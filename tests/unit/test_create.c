@@ -353,6 +353,7 @@ test_create_sse(void **state)
 	assert_non_null(strstr(err, "sse_kms_key"));
 	assert_non_null(strstr(err, "sse: default"));
 	assert_non_null(strstr(err, "key/k1"));
+	assert_non_null(strstr(err, "a table in us-west-2"));
 	/* sse_kms_key or sse: default settle it. */
 	p.sse_kms_key = strdup("alias/dst");
 	assert_int_equal(create_sse(&p, &s.tab, &key, err, sizeof(err)), 1);
@@ -367,6 +368,7 @@ test_create_sse(void **state)
 	pair(&p, "us-east-1");
 	p.output.role_arn = strdup("arn:aws:iam::999988887777:role/w");
 	assert_int_equal(create_sse(&p, &s.tab, &key, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "a table of account 999988887777"));
 	free(p.output.role_arn);
 	/* The same account through a role: reused. */
 	p.output.role_arn = strdup("arn:aws:iam::111122223333:role/w");

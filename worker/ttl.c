@@ -29,13 +29,27 @@ ttl_item_expired(const struct jspan *item, const char *attr, int64_t now_s)
 		return 0;
 	/* 38 digits, a sign, a point and an exponent fit: longer is not a
 	 * DynamoDB number. */
+	/* Decimal only: strtod would also take "0x10", "inf", " 1". */
 	if (jscan_string(&n, num, sizeof(num)) <= 0 ||
-	    (num[0] != '-' && (num[0] < '0' || num[0] > '9')))
+	    (num[0] != '-' && (num[0] < '0' || num[0] > '9')) ||
+	    num[strspn(num, "0123456789+-.eE")] != '\0')
 		return 0;
 	d = strtod(num, &ep);
 	if (*ep != '\0' || ep == num || !isfinite(d))
 		return 0;
 	return d < (double)now_s;
+}
+
+size_t
+ttl_drop_expired(struct jspan *items, size_t n, const char *attr,
+    int64_t now_s)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < n; i++)
+		if (!ttl_item_expired(&items[i], attr, now_s))
+			items[kept++] = items[i];
+	return kept;
 }
 
 size_t

@@ -21,6 +21,13 @@ int	ttl_item_expired(const struct jspan *item, const char *attr,
 	    int64_t now_s);
 
 /*
+ * Drop the expired items of items[0, n) (a Scan page), keeping the order
+ * of the others, which move to the front. Returns how many are kept.
+ */
+size_t	ttl_drop_expired(struct jspan *items, size_t n, const char *attr,
+	    int64_t now_s);
+
+/*
  * Move the REMOVE records the TTL service made (rec->ttl) among
  * recs[from, n) to the front of that range, keeping the order of the
  * others, which follow. Returns how many were moved.

@@ -68,6 +68,33 @@ test_ttl_item_expired(void **state)
 }
 
 static void
+test_ttl_drop_expired(void **state)
+{
+	const char *v[] = {
+		"{\"k\":{\"S\":\"a\"},\"exp\":{\"N\":\"1\"}}",
+		"{\"k\":{\"S\":\"b\"}}",
+		"{\"k\":{\"S\":\"c\"},\"exp\":{\"N\":\"1\"}}",
+		"{\"k\":{\"S\":\"d\"},\"exp\":{\"N\":\"2000000000\"}}",
+		"{\"k\":{\"S\":\"e\"},\"exp\":{\"N\":\"5\"}}",
+	};
+	struct jspan it[5];
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		it[i].p = v[i];
+		it[i].len = strlen(v[i]);
+	}
+	assert_int_equal(ttl_drop_expired(it, 5, "exp", NOW), 2);
+	assert_ptr_equal(it[0].p, v[1]);
+	assert_ptr_equal(it[1].p, v[3]);
+	/* A page of expired items only: nothing left, nothing to write. */
+	it[0].p = v[0];
+	it[0].len = strlen(v[0]);
+	assert_int_equal(ttl_drop_expired(it, 1, "exp", NOW), 0);
+	assert_int_equal(ttl_drop_expired(it, 0, "exp", NOW), 0);
+}
+
+static void
 rec(struct ddb_record *r, enum ddb_event ev, int ttl, const char *seq)
 {
 	memset(r, 0, sizeof(*r));
@@ -112,6 +139,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ttl_item_expired),
+		cmocka_unit_test(test_ttl_drop_expired),
 		cmocka_unit_test(test_ttl_partition_deletes),
 	};
 

@@ -108,6 +108,20 @@ ttl_source(struct worker *w, char *why, size_t len)
 	return st;
 }
 
+void
+ttl_log_skipped(const struct worker *w, enum proto_phase phase)
+{
+	const struct proto_progress *pg = &w->prog;
+
+	if (phase == PROTO_PHASE_BACKFILL && pg->ttl_expired_skipped > 0)
+		log_info("TTL: %llu expired items skipped (attribute %s)",
+		    (unsigned long long)pg->ttl_expired_skipped,
+		    w->ttl_attr != NULL ? w->ttl_attr : "?");
+	if (phase == PROTO_PHASE_STREAM && pg->ttl_deletes_skipped > 0)
+		log_info("TTL: %llu TTL deletes skipped (ttl.apply_deletes: "
+		    "false)", (unsigned long long)pg->ttl_deletes_skipped);
+}
+
 int
 ttl_preflight(struct worker *w)
 {
@@ -116,6 +130,10 @@ ttl_preflight(struct worker *w)
 	enum aws_status st;
 	char why[700];
 
+	if (p->stream && !p->ttl_apply_deletes)
+		log_info("the TTL service's deletes are not applied "
+		    "(ttl.apply_deletes: false): expired items stay on %s",
+		    p->output.table);
 	if (!p->backfill || p->ttl_skip_expired == 0)
 		return 0;
 	st = ttl_source(w, why, sizeof(why));

@@ -7,6 +7,7 @@
 
 #include "ddb.h"
 #include "jscan.h"
+#include "proto.h"
 #include "retry.h"
 
 struct worker;
@@ -47,6 +48,9 @@ int64_t	ttl_now(const struct worker *);
  * items the backfill skips, or NULL. 0, or -1 after worker_fail().
  */
 int	ttl_preflight(struct worker *);
+/* Log what TTL kept out of the copy in a phase, if anything. */
+void	ttl_log_skipped(const struct worker *, enum proto_phase);
+
 /*
  * The source's DescribeTimeToLive into w->src_ttl, asked once per run.
  * AWS_OK, or the failure with "Code: message" in why.

@@ -769,9 +769,11 @@ status_row_from_child(struct status_row *r, const struct child *c,
 		 * whatever DescribeTable said. The bytes it read are Scan
 		 * page sizes of this run only, not the table's size, so the
 		 * size stays an estimate unless the worker says otherwise.
+		 * Items skipped as expired (TTL) were not written, so the
+		 * written count is not the table's then.
 		 */
 		if (!p->est_exact && c->backfill == PROTO_PS_COMPLETE &&
-		    c->pair->segments == NULL) {
+		    c->pair->segments == NULL && p->ttl_expired_skipped == 0) {
 			r->items = c->backfill_items;
 			r->items_exact = 1;
 		}

@@ -12,42 +12,7 @@
 
 #include "compat.h"
 #include "create.h"
-
-/* DescribeTable of a source with every part a copy needs. */
-static const char src_json[] =
-    "{\"Table\":{\"TableName\":\"src\",\"TableStatus\":\"ACTIVE\","
-    "\"TableArn\":\"arn:aws:dynamodb:us-east-1:111122223333:table/src\","
-    "\"AttributeDefinitions\":["
-    "{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
-    "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"},"
-    "{\"AttributeName\":\"email\",\"AttributeType\":\"S\"},"
-    "{\"AttributeName\":\"ts\",\"AttributeType\":\"N\"},"
-    "{\"AttributeName\":\"lsk\",\"AttributeType\":\"S\"}],"
-    "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
-    "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
-    "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":7,"
-    "\"WriteCapacityUnits\":3},"
-    "\"GlobalSecondaryIndexes\":["
-    "{\"IndexName\":\"by_email\",\"KeySchema\":[{\"AttributeName\":"
-    "\"email\",\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":"
-    "\"INCLUDE\",\"NonKeyAttributes\":[\"name\",\"age\"]},"
-    "\"IndexStatus\":\"ACTIVE\",\"ProvisionedThroughput\":"
-    "{\"ReadCapacityUnits\":2,\"WriteCapacityUnits\":1}},"
-    "{\"IndexName\":\"by_ts\",\"KeySchema\":[{\"AttributeName\":\"ts\","
-    "\"KeyType\":\"HASH\"},{\"AttributeName\":\"pk\",\"KeyType\":"
-    "\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"},"
-    "\"IndexStatus\":\"ACTIVE\",\"ProvisionedThroughput\":"
-    "{\"ReadCapacityUnits\":4,\"WriteCapacityUnits\":5}}],"
-    "\"LocalSecondaryIndexes\":[{\"IndexName\":\"by_lsk\","
-    "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
-    "{\"AttributeName\":\"lsk\",\"KeyType\":\"RANGE\"}],"
-    "\"Projection\":{\"ProjectionType\":\"ALL\"}}],"
-    "\"TableClassSummary\":{\"TableClass\":\"STANDARD_INFREQUENT_ACCESS\"},"
-    "\"SSEDescription\":{\"Status\":\"ENABLED\",\"SSEType\":\"KMS\","
-    "\"KMSMasterKeyArn\":\"arn:aws:kms:us-east-1:111122223333:key/k1\"},"
-    "\"DeletionProtectionEnabled\":true,"
-    "\"StreamSpecification\":{\"StreamEnabled\":true,"
-    "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}}";
+#include "fixture.h"
 
 /* The same keys, on-demand, one GSI, nothing else. */
 static const char od_json[] =
@@ -82,7 +47,7 @@ load_src(struct create_src *s, const char *json)
 static void
 full_src(struct create_src *s)
 {
-	load_src(s, src_json);
+	load_src(s, fixture_table_json);
 	strlcpy(s->ttl.status, "ENABLED", sizeof(s->ttl.status));
 	strlcpy(s->ttl.attr, "expires_at", sizeof(s->ttl.attr));
 	s->pitr = 1;
@@ -346,7 +311,7 @@ test_create_sse(void **state)
 	char err[1024];
 
 	(void)state;
-	load_src(&s, src_json);
+	load_src(&s, fixture_table_json);
 	/* Another region: the key cannot follow. */
 	pair(&p, "us-west-2");
 	assert_int_equal(create_sse(&p, &s.tab, &key, err, sizeof(err)), -1);
@@ -420,8 +385,8 @@ test_create_compare(void **state)
 	full_src(&s);
 	pair(&p, "us-east-1");
 	/* The same definition: nothing to say. */
-	assert_int_equal(ddb_parse_tdef(src_json, strlen(src_json), "Table",
-	    &dst, err, sizeof(err)), 0);
+	assert_int_equal(ddb_parse_tdef(fixture_table_json,
+	    strlen(fixture_table_json), "Table", &dst, err, sizeof(err)), 0);
 	dttl = s.ttl;
 	create_compare(&p, &s, &dst, &dttl, &d);
 	assert_null(d.error);

@@ -11,6 +11,7 @@
 
 #include "compat.h"
 #include "ddb.h"
+#include "fixture.h"
 
 static const char describe_json[] =
     "{\"Table\":{\"TableName\":\"src\",\"TableStatus\":\"ACTIVE\","
@@ -277,36 +278,6 @@ test_ddb_parse_batch(void **state)
 /* A literal and its length. */
 #define SL(s)	(s), strlen(s)
 
-/* A table with every part a copy needs (DescribeTable's shape). */
-static const char tdef_json[] =
-    "{\"Table\":{\"TableName\":\"src\",\"TableStatus\":\"ACTIVE\","
-    "\"TableArn\":\"arn:aws:dynamodb:us-east-1:111122223333:table/src\","
-    "\"AttributeDefinitions\":["
-    "{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
-    "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"},"
-    "{\"AttributeName\":\"email\",\"AttributeType\":\"S\"},"
-    "{\"AttributeName\":\"lsk\",\"AttributeType\":\"B\"}],"
-    "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
-    "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
-    "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":7,"
-    "\"WriteCapacityUnits\":3,\"NumberOfDecreasesToday\":0},"
-    "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"by_email\","
-    "\"KeySchema\":[{\"AttributeName\":\"email\",\"KeyType\":\"HASH\"}],"
-    "\"Projection\":{\"ProjectionType\":\"INCLUDE\","
-    "\"NonKeyAttributes\":[\"name\",\"age\"]},\"IndexStatus\":\"CREATING\","
-    "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":2,"
-    "\"WriteCapacityUnits\":1}}],"
-    "\"LocalSecondaryIndexes\":[{\"IndexName\":\"by_lsk\","
-    "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
-    "{\"AttributeName\":\"lsk\",\"KeyType\":\"RANGE\"}],"
-    "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}],"
-    "\"TableClassSummary\":{\"TableClass\":\"STANDARD_INFREQUENT_ACCESS\"},"
-    "\"SSEDescription\":{\"Status\":\"ENABLED\",\"SSEType\":\"KMS\","
-    "\"KMSMasterKeyArn\":\"arn:aws:kms:us-east-1:111122223333:key/k1\"},"
-    "\"DeletionProtectionEnabled\":true,"
-    "\"StreamSpecification\":{\"StreamEnabled\":true,"
-    "\"StreamViewType\":\"NEW_IMAGE\"}}}";
-
 static void
 test_ddb_parse_tdef(void **state)
 {
@@ -320,19 +291,19 @@ test_ddb_parse_tdef(void **state)
 	    "\"OnDemandThroughput\":{\"MaxReadRequestUnits\":100,"
 	    "\"MaxWriteRequestUnits\":-1}}}";
 
-	assert_int_equal(ddb_parse_tdef(tdef_json, strlen(tdef_json), "Table",
-	    &t, err, sizeof(err)), 0);
+	assert_int_equal(ddb_parse_tdef(fixture_table_json,
+	    strlen(fixture_table_json), "Table", &t, err, sizeof(err)), 0);
 	assert_string_equal(t.name, "src");
 	assert_string_equal(t.status, "ACTIVE");
 	assert_non_null(strstr(t.arn, ":111122223333:"));
-	assert_int_equal(t.nattrs, 4);
+	assert_int_equal(t.nattrs, 5);
 	assert_string_equal(t.hash.name, "pk");
 	assert_string_equal(t.hash.type, "S");
 	assert_string_equal(t.range.name, "sk");
 	assert_string_equal(t.range.type, "N");
-	assert_string_equal(ddb_tdef_attr_type(&t, "lsk"), "B");
+	assert_string_equal(ddb_tdef_attr_type(&t, "ts"), "N");
 	assert_null(ddb_tdef_attr_type(&t, "nope"));
-	assert_int_equal(t.ngsis, 1);
+	assert_int_equal(t.ngsis, 2);
 	assert_string_equal(t.gsis[0].name, "by_email");
 	assert_string_equal(t.gsis[0].hash, "email");
 	assert_null(t.gsis[0].range);
@@ -341,9 +312,13 @@ test_ddb_parse_tdef(void **state)
 	assert_string_equal(t.gsis[0].nonkey[1], "age");
 	assert_int_equal(t.gsis[0].rcu, 2);
 	assert_int_equal(t.gsis[0].wcu, 1);
-	assert_string_equal(t.gsis[0].status, "CREATING");
+	assert_string_equal(t.gsis[0].status, "ACTIVE");
+	assert_string_equal(t.gsis[1].range, "pk");
+	assert_string_equal(t.gsis[1].projection, "KEYS_ONLY");
+	assert_int_equal(t.gsis[1].nnonkey, 0);
 	assert_int_equal(t.nlsis, 1);
 	assert_string_equal(t.lsis[0].range, "lsk");
+	assert_string_equal(t.lsis[0].projection, "ALL");
 	assert_string_equal(t.lsis[0].status, "");
 	/* Always provisioned: no BillingModeSummary, capacity set. */
 	assert_string_equal(t.billing, "PROVISIONED");
@@ -355,7 +330,7 @@ test_ddb_parse_tdef(void **state)
 	    "arn:aws:kms:us-east-1:111122223333:key/k1");
 	assert_int_equal(t.deletion_protection, 1);
 	assert_int_equal(t.stream_enabled, 1);
-	assert_string_equal(t.stream_view, "NEW_IMAGE");
+	assert_string_equal(t.stream_view, "NEW_AND_OLD_IMAGES");
 	ddb_tdef_clear(&t);
 	ddb_tdef_clear(&t);
 
@@ -370,22 +345,23 @@ test_ddb_parse_tdef(void **state)
 	assert_string_equal(t.table_class, "");
 	ddb_tdef_clear(&t);
 
-	assert_int_equal(ddb_parse_tdef(tdef_json, strlen(tdef_json),
-	    "TableDescription", &t, err, sizeof(err)), -1);
+	assert_int_equal(ddb_parse_tdef(fixture_table_json,
+	    strlen(fixture_table_json), "TableDescription", &t, err,
+	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "TableDescription"));
 	/* A key attribute without a definition cannot be copied. */
-	bad = strdup(tdef_json);
+	bad = strdup(fixture_table_json);
 	memcpy(strstr(bad, "\"pk\",\"AttributeType\""), "\"px\"", 4);
 	assert_int_equal(ddb_parse_tdef(bad, strlen(bad), "Table", &t, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "definition"));
 	free(bad);
 	/* Nor an index of an unknown projection. */
-	bad = strdup(tdef_json);
+	bad = strdup(fixture_table_json);
 	memcpy(strstr(bad, "KEYS_ONLY"), "KEYS_SOME", 9);
 	assert_int_equal(ddb_parse_tdef(bad, strlen(bad), "Table", &t, err,
 	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "by_lsk"));
+	assert_non_null(strstr(err, "by_ts"));
 	free(bad);
 	assert_int_equal(ddb_parse_tdef("[", 1, "Table", &t, err,
 	    sizeof(err)), -1);

@@ -937,7 +937,16 @@ create(struct creator *cr)
 		return -1;
 	log_info("Creating destination table %s: %s", t, cr->spec.summary);
 	st = call(&c, &w->dst, "CreateTable", cr->spec.create_body);
-	if (st != AWS_OK && strcmp(c.code, "ResourceInUseException") != 0) {
+	if (st != AWS_OK && strcmp(c.code, "ResourceInUseException") == 0) {
+		/* Made (or being deleted) by someone else since it was found
+		 * missing: not ours to finish; the restart compares it. */
+		worker_fail(w, WORKER_EXIT_CRASH, c.code, "destination table "
+		    "%s appeared while it was being created: %s", t, c.msg);
+		aws_call_cleanup(&c);
+		(void)unlink(cr->marker);
+		return -1;
+	}
+	if (st != AWS_OK) {
 		if (st == AWS_DENIED)
 			worker_fail(w, WORKER_EXIT_CONFIG, c.code, "cannot "
 			    "create destination table %s: access denied: this "
@@ -952,8 +961,6 @@ create(struct creator *cr)
 		(void)unlink(cr->marker);
 		return -1;
 	}
-	/* In use: made a moment ago, by us before a crash or by someone
-	 * else; either way it now exists and is finished like ours. */
 	aws_call_cleanup(&c);
 	return finish(cr);
 }

@@ -11,6 +11,7 @@
 #include "atomicfile.h"
 #include "create.h"
 #include "log.h"
+#include "testhook.h"
 #include "ttl.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -962,6 +963,7 @@ create(struct creator *cr)
 		return -1;
 	}
 	aws_call_cleanup(&c);
+	testhook("create-made");
 	return finish(cr);
 }
 

@@ -164,6 +164,11 @@ plan_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out,
 		plan_seterr(err, errlen, "empty value: expected a number");
 		return -1;
 	}
+	if (*s == '-') {
+		plan_seterr(err, errlen, "'%s' is negative: expected a whole "
+		    "number from %u to %u", plan_quote(q, s), min, max);
+		return -1;
+	}
 	for (p = s; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9') {
 			plan_seterr(err, errlen, "'%s' is not a whole number",
@@ -269,6 +274,9 @@ enum plan_fkind {
 	PF_NOBOOL,	/* flag: --no-x */
 	PF_U32,		/* number in [min, max] */
 	PF_SEGS,	/* list of segment numbers */
+	PF_ENUM,	/* one of choices (any case), stored as listed */
+	PF_OPTBOOL,	/* like PF_BOOL, but -1 (unset) is not passed on */
+	PF_IDXCAP,	/* index capacities: NAME:R:W,... or a mapping */
 };
 
 struct plan_field {
@@ -282,6 +290,22 @@ struct plan_field {
 };
 
 #define PO(m)	offsetof(struct plan_pair, m)
+
+static const char *const plan_billing_modes[] = { "PROVISIONED",
+    "PAY_PER_REQUEST", NULL };
+static const char *const plan_sse_modes[] = { "default", "kms", NULL };
+static const char *const plan_stream_views[] = { "NEW_AND_OLD_IMAGES",
+    "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", NULL };
+
+/* The values a PF_ENUM field takes, NULL-terminated. */
+static const struct {
+	const char	*flag;
+	const char *const *choices;
+} plan_enums[] = {
+	{ "output-billing-mode", plan_billing_modes },
+	{ "output-sse", plan_sse_modes },
+	{ "output-stream-view", plan_stream_views },
+};
 
 static const struct plan_field plan_fields[] = {
 	{ "pair-name", NULL, "name", PF_STR, PO(name), 0, 0 },
@@ -323,6 +347,25 @@ static const struct plan_field plan_fields[] = {
 	    PO(consumed_capacity), 0, 0 },
 	{ "no-consumed-capacity", NULL, NULL, PF_NOBOOL,
 	    PO(consumed_capacity), 0, 0 },
+	{ "create-output", "output", "create", PF_BOOL, PO(create_output),
+	    0, 0 },
+	{ "output-billing-mode", "output", "billing_mode", PF_ENUM,
+	    PO(billing_mode), 0, 0 },
+	{ "output-read-capacity", "output", "read_capacity", PF_U32,
+	    PO(read_capacity), 1, PLAN_CAPACITY_MAX },
+	{ "output-write-capacity", "output", "write_capacity", PF_U32,
+	    PO(write_capacity), 1, PLAN_CAPACITY_MAX },
+	{ "output-index-capacity", "output", "index_capacity", PF_IDXCAP,
+	    PO(index_caps), 0, 0 },
+	{ "output-sse", "output", "sse", PF_ENUM, PO(sse), 0, 0 },
+	{ "output-sse-kms-key", "output", "sse_kms_key", PF_STR,
+	    PO(sse_kms_key), 0, 0 },
+	{ "output-stream-view", "output", "stream_view", PF_ENUM,
+	    PO(stream_view), 0, 0 },
+	{ "ttl-skip-expired", "ttl", "skip_expired", PF_OPTBOOL,
+	    PO(ttl_skip_expired), 0, 0 },
+	{ "ttl-apply-deletes", "ttl", "apply_deletes", PF_BOOL,
+	    PO(ttl_apply_deletes), 0, 0 },
 };
 
 #define PLAN_NFIELDS	(sizeof(plan_fields) / sizeof(plan_fields[0]))
@@ -348,6 +391,140 @@ plan_field_by_flag(const char *flag)
 		if (strcmp(plan_fields[i].flag, flag) == 0)
 			return &plan_fields[i];
 	return NULL;
+}
+
+static int plan_charset(const char *, size_t, size_t, const char *);
+
+static const char *const *
+plan_field_choices(const struct plan_field *f)
+{
+	for (size_t i = 0; i < sizeof(plan_enums) / sizeof(plan_enums[0]);
+	    i++)
+		if (strcmp(plan_enums[i].flag, f->flag) == 0)
+			return plan_enums[i].choices;
+	fatalx("plan: no choices for --%s", f->flag);
+}
+
+/* One index capacity, after the others of p (name is copied). */
+static int
+plan_idxcap_add(struct plan_pair *p, const char *name, uint32_t rd,
+    uint32_t wr, char *err, size_t errlen)
+{
+	char q[PLAN_QUOTE_LEN];
+	struct plan_index_cap *ic;
+
+	/* DynamoDB's rule for index names is its rule for table names. */
+	if (!plan_charset(name, 3, 255, "_.-")) {
+		plan_seterr(err, errlen, "'%s' is not a valid index name (3 to "
+		    "255 characters of A-Z a-z 0-9 _ . -)",
+		    plan_quote(q, name));
+		return -1;
+	}
+	if (plan_index_cap_find(p, name) != NULL) {
+		plan_seterr(err, errlen, "index '%s' is listed twice",
+		    plan_quote(q, name));
+		return -1;
+	}
+	if (p->nindex_caps == PLAN_MAX_INDEX_CAPS) {
+		plan_seterr(err, errlen, "more than %d indexes listed",
+		    PLAN_MAX_INDEX_CAPS);
+		return -1;
+	}
+	p->index_caps = xrealloc(p->index_caps, (p->nindex_caps + 1) *
+	    sizeof(*p->index_caps));
+	ic = &p->index_caps[p->nindex_caps++];
+	ic->name = xstrdup(name);
+	ic->read = rd;
+	ic->write = wr;
+	return 0;
+}
+
+static void
+plan_idxcap_clear(struct plan_pair *p)
+{
+	for (size_t i = 0; i < p->nindex_caps; i++)
+		free(p->index_caps[i].name);
+	free(p->index_caps);
+	p->index_caps = NULL;
+	p->nindex_caps = 0;
+}
+
+const struct plan_index_cap *
+plan_index_cap_find(const struct plan_pair *p, const char *name)
+{
+	for (size_t i = 0; i < p->nindex_caps; i++)
+		if (strcmp(p->index_caps[i].name, name) == 0)
+			return &p->index_caps[i];
+	return NULL;
+}
+
+/* "by_email:5:5,by_date:10:2" as given to --output-index-capacity. */
+static int
+plan_idxcap_parse(struct plan_pair *p, const char *s, char *err,
+    size_t errlen)
+{
+	char item[300], *c1, *c2;
+	uint32_t rd, wr;
+	size_t len;
+	const char *comma;
+
+	plan_idxcap_clear(p);
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (len >= sizeof(item))
+			len = sizeof(item) - 1;
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if ((c1 = strchr(item, ':')) == NULL ||
+		    (c2 = strchr(c1 + 1, ':')) == NULL) {
+			plan_seterr(err, errlen, "expected INDEX:READ:WRITE "
+			    "separated by commas, such as by_email:5:5");
+			goto fail;
+		}
+		*c1++ = '\0';
+		*c2++ = '\0';
+		if (plan_parse_u32(c1, 1, PLAN_CAPACITY_MAX, &rd, err,
+		    errlen) == -1 || plan_parse_u32(c2, 1, PLAN_CAPACITY_MAX,
+		    &wr, err, errlen) == -1 ||
+		    plan_idxcap_add(p, item, rd, wr, err, errlen) == -1)
+			goto fail;
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	return 0;
+fail:
+	plan_idxcap_clear(p);
+	return -1;
+}
+
+/* A PF_ENUM value: stored as the table spells it, whatever its case. */
+static int
+plan_enum_set(struct plan_pair *p, const struct plan_field *f,
+    const char *value, char *err, size_t errlen)
+{
+	const char *const *c = plan_field_choices(f);
+	char q[PLAN_QUOTE_LEN], list[128] = "";
+	char **sp;
+	size_t i;
+
+	for (i = 0; c[i] != NULL; i++) {
+		if (strcasecmp(value, c[i]) != 0)
+			continue;
+		sp = plan_field_ptr(p, f);
+		free(*sp);
+		*sp = xstrdup(c[i]);
+		return 0;
+	}
+	for (i = 0; c[i] != NULL; i++) {
+		if (i > 0)
+			strlcat(list, ", ", sizeof(list));
+		strlcat(list, c[i], sizeof(list));
+	}
+	plan_seterr(err, errlen, "'%s' is not one of %s", plan_quote(q, value),
+	    list);
+	return -1;
 }
 
 /* Set one field from text; the YAML loader and the flags share this. */
@@ -378,6 +555,19 @@ plan_field_set(struct plan_pair *p, const struct plan_field *f,
 		free(*sp);
 		*sp = xstrdup(value);
 		return 0;
+	case PF_ENUM:
+		if (value == NULL) {
+			plan_seterr(err, errlen, "needs a value");
+			return -1;
+		}
+		return plan_enum_set(p, f, value, err, errlen);
+	case PF_IDXCAP:
+		if (value == NULL) {
+			plan_seterr(err, errlen, "needs a value");
+			return -1;
+		}
+		return plan_idxcap_parse(p, value, err, errlen);
+	case PF_OPTBOOL:
 	case PF_BOOL:
 		if (value == NULL)
 			b = 1;
@@ -435,7 +625,8 @@ plan_pair_flag_needs_value(const char *name)
 
 	if ((f = plan_field_by_flag(name)) == NULL)
 		return -1;
-	return f->kind != PF_BOOL && f->kind != PF_NOBOOL;
+	return f->kind != PF_BOOL && f->kind != PF_NOBOOL &&
+	    f->kind != PF_OPTBOOL;
 }
 
 char **
@@ -453,6 +644,7 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 		f = &plan_fields[i];
 		switch (f->kind) {
 		case PF_STR:
+		case PF_ENUM:
 			s = *(char *const *)plan_field_cptr(p, f);
 			if (s != NULL)
 				xasprintf(&argv[n++], "--%s=%s", f->flag, s);
@@ -467,6 +659,27 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 			xasprintf(&argv[n++], "--%s=%s", f->flag,
 			    *(const int *)plan_field_cptr(p, f) ? "true" :
 			    "false");
+			break;
+		case PF_OPTBOOL:
+			if (*(const int *)plan_field_cptr(p, f) != -1)
+				xasprintf(&argv[n++], "--%s=%s", f->flag,
+				    *(const int *)plan_field_cptr(p, f) ?
+				    "true" : "false");
+			break;
+		case PF_IDXCAP:
+			if (p->nindex_caps == 0)
+				break;
+			buf_init(&b, 0);
+			if (buf_printf(&b, "--%s=", f->flag) == -1)
+				fatalx("plan_pair_to_argv: index capacity");
+			for (j = 0; j < p->nindex_caps; j++)
+				if (buf_printf(&b, "%s%s:%u:%u", j ? "," : "",
+				    p->index_caps[j].name,
+				    p->index_caps[j].read,
+				    p->index_caps[j].write) == -1)
+					fatalx("plan_pair_to_argv: index "
+					    "capacity");
+			argv[n++] = buf_steal(&b, NULL);
 			break;
 		case PF_NOBOOL:
 			break;
@@ -565,6 +778,8 @@ plan_pair_init(struct plan_pair *p)
 	p->backfill = 1;
 	p->stream = 1;
 	p->consumed_capacity = 1;
+	p->ttl_skip_expired = -1;
+	p->ttl_apply_deletes = 1;
 }
 
 static void
@@ -585,6 +800,11 @@ plan_pair_clear(struct plan_pair *p)
 	plan_side_clear(&p->input);
 	plan_side_clear(&p->output);
 	free(p->segments);
+	free(p->billing_mode);
+	plan_idxcap_clear(p);
+	free(p->sse);
+	free(p->sse_kms_key);
+	free(p->stream_view);
 	plan_pair_init(p);
 }
 
@@ -897,7 +1117,7 @@ plan_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-#define PLAN_MAX_KEYS	10
+#define PLAN_MAX_KEYS	24
 
 struct plan_keys {
 	const char	*names[PLAN_MAX_KEYS];
@@ -1067,6 +1287,117 @@ plan_walk_segments(struct plan_load *ld, struct plan_pair *p,
 		plan_lerr(ld, v->line, "%s.segments: %s", ctx, err);
 }
 
+/*
+ * output.index_capacity: a mapping of GSI names to {read_capacity: N,
+ * write_capacity: N}, both required.
+ */
+static void
+plan_walk_index_caps(struct plan_load *ld, struct plan_pair *p,
+    const char *ctx, const struct plan_ynode *v)
+{
+	static const char *const names[] = { "read_capacity",
+	    "write_capacity" };
+	const struct plan_ynode *key, *val, *n;
+	struct plan_keys k;
+	char err[PLAN_ERRLEN], q[PLAN_QUOTE_LEN], ictx[PLAN_QUOTE_LEN + 96];
+	uint32_t cap[2];
+	size_t i, j;
+	int bad;
+
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "%s.index_capacity: expected a mapping "
+		    "of index names to {read_capacity: N, write_capacity: N}, "
+		    "got %s", ctx, plan_ynode_what(v));
+		return;
+	}
+	plan_idxcap_clear(p);
+	for (i = 0; i + 1 < v->nkids; i += 2) {
+		key = v->kids[i];
+		val = v->kids[i + 1];
+		if (key->type != PY_SCALAR || plan_ynode_null(key) ||
+		    strlen(key->value) != key->vlen) {
+			if (key->type != PY_BAD)
+				plan_lerr(ld, key->line, "%s.index_capacity: "
+				    "expected an index name, got %s", ctx,
+				    plan_ynode_what(key));
+			continue;
+		}
+		(void)snprintf(ictx, sizeof(ictx), "%s.index_capacity.%s",
+		    ctx, plan_quote(q, key->value));
+		if (val->type == PY_BAD)
+			continue;
+		if (val->type != PY_MAP) {
+			plan_lerr(ld, val->line, "%s: expected a mapping such "
+			    "as {read_capacity: 5, write_capacity: 5}, got %s",
+			    ictx, plan_ynode_what(val));
+			continue;
+		}
+		k.n = 0;
+		plan_keys_add(&k, names[0]);
+		plan_keys_add(&k, names[1]);
+		plan_map_keys(ld, val, ictx, &k);
+		bad = 0;
+		for (j = 0; j < 2; j++) {
+			if ((n = plan_keys_get(&k, names[j], NULL)) == NULL) {
+				plan_lerr(ld, val->line, "%s: missing '%s'",
+				    ictx, names[j]);
+				bad = 1;
+			} else if (n->type != PY_SCALAR ||
+			    plan_ynode_null(n) ||
+			    strlen(n->value) != n->vlen) {
+				if (n->type != PY_BAD)
+					plan_lerr(ld, n->line, "%s.%s: expected "
+					    "a number, got %s", ictx, names[j],
+					    plan_ynode_what(n));
+				bad = 1;
+			} else if (plan_parse_u32(n->value, 1,
+			    PLAN_CAPACITY_MAX, &cap[j], err,
+			    sizeof(err)) == -1) {
+				plan_lerr(ld, n->line, "%s.%s: %s", ictx,
+				    names[j], err);
+				bad = 1;
+			}
+		}
+		if (!bad && plan_idxcap_add(p, key->value, cap[0], cap[1],
+		    err, sizeof(err)) == -1)
+			plan_lerr(ld, key->line, "%s.index_capacity: %s", ctx,
+			    err);
+	}
+}
+
+/*
+ * The keys the field table puts in section sec, read from mapping v into
+ * the pair; k receives the mapping's keys.
+ */
+static void
+plan_walk_fields(struct plan_load *ld, struct plan_pair *p, const char *ctx,
+    const char *sec, const struct plan_ynode *v, struct plan_keys *k)
+{
+	size_t i;
+
+	k->n = 0;
+	for (i = 0; i < PLAN_NFIELDS; i++)
+		if (plan_fields[i].section != NULL &&
+		    strcmp(plan_fields[i].section, sec) == 0)
+			plan_keys_add(k, plan_fields[i].key);
+	plan_map_keys(ld, v, ctx, k);
+	for (i = 0; i < PLAN_NFIELDS; i++) {
+		const struct plan_field *f = &plan_fields[i];
+		const struct plan_ynode *val;
+
+		if (f->section == NULL || strcmp(f->section, sec) != 0)
+			continue;
+		if ((val = plan_keys_get(k, f->key, NULL)) == NULL)
+			continue;
+		if (f->kind == PF_IDXCAP)
+			plan_walk_index_caps(ld, p, ctx, val);
+		else
+			plan_set_scalar(ld, p, f, ctx, f->key, val);
+	}
+}
+
 /* input/output: the keys of section sec, from the field table. */
 static void
 plan_walk_side(struct plan_load *ld, struct plan_pair *p, const char *pctx,
@@ -1075,7 +1406,6 @@ plan_walk_side(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 	struct plan_keys k;
 	struct plan_side *side;
 	char ctx[64];
-	size_t i;
 
 	side = strcmp(sec, "input") == 0 ? &p->input : &p->output;
 	side->line = keyline;
@@ -1087,24 +1417,30 @@ plan_walk_side(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 		    "and 'region', got %s", ctx, plan_ynode_what(v));
 		return;
 	}
-	k.n = 0;
-	for (i = 0; i < PLAN_NFIELDS; i++)
-		if (plan_fields[i].section != NULL &&
-		    strcmp(plan_fields[i].section, sec) == 0)
-			plan_keys_add(&k, plan_fields[i].key);
-	plan_map_keys(ld, v, ctx, &k);
-	for (i = 0; i < PLAN_NFIELDS; i++) {
-		const struct plan_field *f = &plan_fields[i];
-		const struct plan_ynode *val;
-
-		if (f->section == NULL || strcmp(f->section, sec) != 0)
-			continue;
-		if ((val = plan_keys_get(&k, f->key, NULL)) != NULL)
-			plan_set_scalar(ld, p, f, ctx, f->key, val);
-	}
+	plan_walk_fields(ld, p, ctx, sec, v, &k);
 	if (strcmp(sec, "input") == 0 && plan_keys_get(&k, "table",
 	    NULL) == NULL)
 		plan_lerr(ld, v->line, "%s: missing 'table'", ctx);
+}
+
+/* ttl: {skip_expired: BOOL, apply_deletes: BOOL}. */
+static void
+plan_walk_ttl(struct plan_load *ld, struct plan_pair *p, const char *pctx,
+    const struct plan_ynode *v)
+{
+	struct plan_keys k;
+	char ctx[64];
+
+	(void)snprintf(ctx, sizeof(ctx), "%s.ttl", pctx);
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "%s: expected a mapping such as "
+		    "{skip_expired: true, apply_deletes: true}, got %s", ctx,
+		    plan_ynode_what(v));
+		return;
+	}
+	plan_walk_fields(ld, p, ctx, "ttl", v, &k);
 }
 
 /* stream/backfill: {disabled: bool}. */
@@ -1150,7 +1486,7 @@ static void
 plan_walk_pair(struct plan_load *ld, const struct plan_ynode *v, size_t idx)
 {
 	static const char *const sections[] = { "input", "output", "stream",
-	    "backfill" };
+	    "backfill", "ttl" };
 	struct plan_keys k;
 	struct plan_pair *p;
 	const struct plan_ynode *val;
@@ -1188,6 +1524,8 @@ plan_walk_pair(struct plan_load *ld, const struct plan_ynode *v, size_t idx)
 		plan_walk_phase(ld, p, ctx, "stream", val);
 	if ((val = plan_keys_get(&k, "backfill", NULL)) != NULL)
 		plan_walk_phase(ld, p, ctx, "backfill", val);
+	if ((val = plan_keys_get(&k, "ttl", NULL)) != NULL)
+		plan_walk_ttl(ld, p, ctx, val);
 	for (i = 0; i < PLAN_NFIELDS; i++) {
 		const struct plan_field *f = &plan_fields[i];
 
@@ -1714,6 +2052,58 @@ plan_check_name(struct plan_check *c, size_t i)
 		plan_perr(c, i, 0, "pair name '%s' is not allowed", p->name);
 }
 
+/*
+ * output.create and its overrides. The overrides only shape a table
+ * ddb-sync creates (or are compared with one that exists): never an
+ * existing table's settings.
+ */
+static void
+plan_check_create(struct plan_check *c, size_t i)
+{
+	const struct plan_pair *p = &c->plan->pairs[i];
+	int line = p->output.line;
+	const char *key = NULL;
+
+	if (p->billing_mode != NULL)
+		key = "billing_mode (--output-billing-mode)";
+	else if (p->read_capacity != 0)
+		key = "read_capacity (--output-read-capacity)";
+	else if (p->write_capacity != 0)
+		key = "write_capacity (--output-write-capacity)";
+	else if (p->nindex_caps != 0)
+		key = "index_capacity (--output-index-capacity)";
+	else if (p->sse != NULL)
+		key = "sse (--output-sse)";
+	else if (p->sse_kms_key != NULL)
+		key = "sse_kms_key (--output-sse-kms-key)";
+	else if (p->stream_view != NULL)
+		key = "stream_view (--output-stream-view)";
+	if (!p->create_output) {
+		if (key != NULL)
+			plan_perr(c, i, line, "output.%s only applies with "
+			    "output.create: true (--create-output): ddb-sync "
+			    "never changes the settings of an existing table",
+			    key);
+		return;
+	}
+	if ((p->read_capacity != 0) != (p->write_capacity != 0))
+		plan_perr(c, i, line, "output.read_capacity and "
+		    "output.write_capacity go together: give both");
+	if (p->billing_mode != NULL &&
+	    strcmp(p->billing_mode, "PAY_PER_REQUEST") == 0 &&
+	    (p->read_capacity != 0 || p->write_capacity != 0 ||
+	    p->nindex_caps != 0))
+		plan_perr(c, i, line, "output.%s needs billing_mode "
+		    "PROVISIONED: billing_mode is PAY_PER_REQUEST (on-demand), "
+		    "which has no capacity to set", p->nindex_caps != 0 &&
+		    p->read_capacity == 0 ? "index_capacity" :
+		    "read_capacity/write_capacity");
+	if (p->sse != NULL && strcmp(p->sse, "default") == 0 &&
+	    p->sse_kms_key != NULL)
+		plan_perr(c, i, line, "output.sse_kms_key contradicts "
+		    "sse: default (AWS-owned encryption): use one of them");
+}
+
 static void
 plan_check_pair(struct plan_check *c, size_t i)
 {
@@ -1735,6 +2125,7 @@ plan_check_pair(struct plan_check *c, size_t i)
 			    f->key, v, f->min, f->max);
 	}
 	plan_check_segments(c, i);
+	plan_check_create(c, i);
 	if (!p->backfill && !p->stream)
 		plan_perr(c, i, 0, "both backfill and stream are disabled: "
 		    "nothing to do");

@@ -18,6 +18,8 @@
 #define PLAN_PAGE_SIZE_MAX	10000
 #define PLAN_MAX_INFLIGHT_MAX	1024
 #define PLAN_NAME_MAX		200	/* pair names are file names */
+#define PLAN_CAPACITY_MAX	1000000000	/* read/write capacity units */
+#define PLAN_MAX_INDEX_CAPS	25	/* GSIs: 20 by default, raisable */
 
 struct plan_side {
 	char	*table;
@@ -29,6 +31,13 @@ struct plan_side {
 	/* Plain http to a host that is not loopback is refused unless 1. */
 	int	 allow_insecure_http;
 	int	 line;			/* line in the plan file, 0 for flags */
+};
+
+/* output.index_capacity: one GSI's provisioned throughput. */
+struct plan_index_cap {
+	char	*name;
+	uint32_t read;
+	uint32_t write;
 };
 
 struct plan_pair {
@@ -45,6 +54,24 @@ struct plan_pair {
 	uint32_t page_size;	/* Scan Limit; 0 = automatic */
 	uint32_t max_inflight;	/* BatchWriteItems in flight; 0 = default */
 	int	 consumed_capacity; /* ask for ReturnConsumedCapacity (default) */
+
+	/*
+	 * output.create and what it may override (docs/plan-format.md);
+	 * NULL or 0 means "as the source".
+	 */
+	int	 create_output;
+	char	*billing_mode;		/* PROVISIONED or PAY_PER_REQUEST */
+	uint32_t read_capacity;
+	uint32_t write_capacity;
+	struct plan_index_cap *index_caps;
+	size_t	 nindex_caps;
+	char	*sse;			/* "default" or "kms" */
+	char	*sse_kms_key;
+	char	*stream_view;		/* the destination's own stream */
+
+	/* ttl: skip_expired -1 = when the source has TTL enabled. */
+	int	 ttl_skip_expired;
+	int	 ttl_apply_deletes;	/* default 1 */
 	int	 line;
 };
 
@@ -115,7 +142,11 @@ int	plan_validate(const struct plan *, struct plan_errors *);
  * "output-" (no streams endpoint), "backfill", "stream" (value a boolean,
  * NULL = true), "no-backfill", "no-stream", "pair-name", "total-segments",
  * "segments" ("0,1,2"), "page-size", "max-inflight", "consumed-capacity"
- * (a boolean, NULL = true), "no-consumed-capacity".
+ * (a boolean, NULL = true), "no-consumed-capacity", "create-output" (a
+ * boolean), "output-billing-mode", "output-read-capacity",
+ * "output-write-capacity", "output-index-capacity" ("NAME:R:W,..."),
+ * "output-sse", "output-sse-kms-key", "output-stream-view",
+ * "ttl-skip-expired", "ttl-apply-deletes" (booleans).
  * Returns 1 if name is a pair flag and was applied, 0 if not a pair flag,
  * -1 on a bad value (err says why, without the flag name).
  */
@@ -152,6 +183,10 @@ const char *plan_pair_label(const struct plan_pair *, char *buf, size_t len);
  */
 #define PLAN_QUOTE_LEN	68
 const char *plan_quote(char buf[PLAN_QUOTE_LEN], const char *);
+
+/* A pair's capacity override for GSI name, or NULL. */
+const struct plan_index_cap *plan_index_cap_find(const struct plan_pair *,
+	    const char *name);
 
 /* true/false/yes/no/on/off, any case. 0 and *b set, or -1. */
 int	plan_parse_bool(const char *, int *b);

@@ -105,6 +105,8 @@ static const struct pf pf_progress[] = {
 	FLD(progress, shards_total, PF_U32, 0, 0, 0),
 	FLD(progress, retention_risk, PF_BOOL, 0, 0, 0),
 	FLD(progress, gap, PF_BOOL, 0, 0, 0),
+	FLD(progress, ttl_expired_skipped, PF_U64, PF_OPTIONAL, 0, 0),
+	FLD(progress, ttl_deletes_skipped, PF_U64, PF_OPTIONAL, 0, 0),
 };
 
 static const struct pf pf_checkpoint[] = {
@@ -705,7 +707,7 @@ decode_field(const struct ptype *t, const struct pf *f,
 }
 
 /* The longest field table; json_fields() gets one entry per field. */
-#define PF_MAX	24
+#define PF_MAX	32
 _Static_assert(nitems(pf_progress) <= PF_MAX, "PF_MAX too small");
 
 int

@@ -118,6 +118,9 @@ struct proto_progress {
 	uint32_t shards_total;		/* stream: shards known; >= done */
 	int	 retention_risk;	/* stream records may expire unapplied */
 	int	 gap;			/* records were lost: copy incomplete */
+	/* Optional (absent = 0): TTL (issue 18). */
+	uint64_t ttl_expired_skipped;	/* backfill: expired items not copied */
+	uint64_t ttl_deletes_skipped;	/* stream: TTL deletes not applied */
 };
 
 struct proto_checkpoint {

@@ -364,10 +364,31 @@ output_progress_text(const struct child *c, int64_t now, char *buf,
 	}
 }
 
+/* What TTL kept out of the copy, so it is never silent: "" if nothing. */
+static const char *
+ttl_note(const struct child *c, char *buf, size_t len)
+{
+	const struct proto_progress *p = &c->prog;
+
+	buf[0] = '\0';
+	if (p->ttl_expired_skipped > 0 && p->ttl_deletes_skipped > 0)
+		snprintf(buf, len, " (TTL: %llu expired items skipped, %llu "
+		    "TTL deletes skipped)",
+		    (unsigned long long)p->ttl_expired_skipped,
+		    (unsigned long long)p->ttl_deletes_skipped);
+	else if (p->ttl_expired_skipped > 0)
+		snprintf(buf, len, " (TTL: %llu expired items skipped)",
+		    (unsigned long long)p->ttl_expired_skipped);
+	else if (p->ttl_deletes_skipped > 0)
+		snprintf(buf, len, " (TTL: %llu TTL deletes skipped)",
+		    (unsigned long long)p->ttl_deletes_skipped);
+	return buf;
+}
+
 void
 output_progress_block(struct sup *s)
 {
-	char ts[32], text[PROTO_TEXT_MAX + 256];
+	char ts[32], text[PROTO_TEXT_MAX + 256], ttl[128];
 	struct buf b;
 	int64_t now = wall_ms();
 
@@ -379,7 +400,8 @@ output_progress_block(struct sup *s)
 		struct child *c = &s->children[i];
 
 		output_progress_text(c, now, text, sizeof(text));
-		buf_printf(&b, "%s: %s\n", c->label, text);
+		buf_printf(&b, "%s: %s%s\n", c->label, text,
+		    ttl_note(c, ttl, sizeof(ttl)));
 	}
 	buf_adds(&b, "====================================================\n");
 	emit(b.data);

@@ -285,6 +285,20 @@ cell_details(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 	cellf(v[2], "%s%s", ti, items);
 }
 
+/* TTL skips, in the widest form of a cell only: never silent, never
+ * in the way on a narrow terminal. */
+static void
+cell_ttl(char v[NLEVELS][CELL_MAX], uint64_t n, const char *what)
+{
+	char c[32], s[CELL_MAX];
+
+	if (n == 0)
+		return;
+	count_str(n, c, sizeof(c));
+	snprintf(s, sizeof(s), "%s", v[0]);
+	cellf(v[0], "%s, %s %s", s, c, what);
+}
+
 static void
 cell_backfill(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 {
@@ -405,7 +419,9 @@ build_row(struct frow *f, const struct status_row *r)
 	free(s);
 	cell_details(f->v[COL_DETAILS], r);
 	cell_backfill(f->v[COL_BACKFILL], r);
+	cell_ttl(f->v[COL_BACKFILL], r->ttl_expired, "expired skipped");
 	cell_stream(f->v[COL_STREAM], r);
+	cell_ttl(f->v[COL_STREAM], r->ttl_deletes, "TTL deletes skipped");
 	cell_rates(f->v[COL_RATES], r);
 	f->span = NULL;
 	if (r->proc == STATUS_PROC_FAILED) {
@@ -709,15 +725,19 @@ status_row_from_child(struct status_row *r, const struct child *c,
 		 * whatever DescribeTable said. The bytes it read are Scan
 		 * page sizes of this run only, not the table's size, so the
 		 * size stays an estimate unless the worker says otherwise.
+		 * Items skipped as expired (TTL) were not written, so the
+		 * written count is not the table's then.
 		 */
 		if (!p->est_exact && c->backfill == PROTO_PS_COMPLETE &&
-		    c->pair->segments == NULL) {
+		    c->pair->segments == NULL && p->ttl_expired_skipped == 0) {
 			r->items = c->backfill_items;
 			r->items_exact = 1;
 		}
 		r->bf_target = r->items;
 	}
 	r->bf_written = p->items_written;
+	r->ttl_expired = p->ttl_expired_skipped;
+	r->ttl_deletes = p->ttl_deletes_skipped;
 	r->st_written = p->stream_written;
 	r->st_latency_ms = p->stream_latency_ms;
 	r->caught_up = p->caught_up;

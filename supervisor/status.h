@@ -78,6 +78,8 @@ struct status_row {
 	double		 read_rate;	/* items (stream: records) read per s */
 	double		 wcu_rate;	/* WCU consumed per s; < 0: unknown */
 	uint32_t	 buffer_pct;	/* 0..100 */
+	uint64_t	 ttl_expired;	/* backfill: expired items skipped */
+	uint64_t	 ttl_deletes;	/* stream: TTL deletes skipped */
 };
 
 /*

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "report.h"
 #include "testhook.h"
+#include "ttl.h"
 #include "worker.h"
 #include "writer.h"
 #include "xmalloc.h"
@@ -245,6 +246,15 @@ scan_done_cb(struct aws_call *c, void *arg)
 		seg->eof = 1;
 
 	w->prog.items_read += pg->nitems;
+	/* ttl.skip_expired: an expired item is handled by not copying it,
+	 * so the checkpoint moves over it as over a written one. */
+	if (w->ttl_attr != NULL) {
+		size_t kept = ttl_drop_expired(pg->items, pg->nitems,
+		    w->ttl_attr, ttl_now(w));
+
+		w->prog.ttl_expired_skipped += pg->nitems - kept;
+		pg->nitems = kept;
+	}
 	w->prog.bytes_read += seg->parsed.item_bytes;
 	w->prog.rcu += seg->parsed.capacity;
 	bf->buffered += len;
@@ -529,6 +539,7 @@ backfill_run(struct worker *w)
 		log_debug("Backfill complete: %llu items in %zu segments over "
 		    "%s (this run wrote %llu)", (unsigned long long)total,
 		    ck->nsegments, dur, (unsigned long long)bf.written_run);
+		ttl_log_skipped(w, PROTO_PHASE_BACKFILL);
 		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_COMPLETE, total,
 		    (uint64_t)(ck->backfill_completed_ms -
 		    ck->backfill_started_ms), NULL);
@@ -543,6 +554,7 @@ backfill_run(struct worker *w)
 	log_info("Backfill stopped: this run wrote %llu items; the checkpoint "
 	    "covers %llu", (unsigned long long)bf.written_run,
 	    (unsigned long long)base);
+	ttl_log_skipped(w, PROTO_PHASE_BACKFILL);
 	report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_STOPPED,
 	    w->prog.items_written, 0, NULL);
 	return 1;

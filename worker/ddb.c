@@ -130,6 +130,405 @@ ddb_keys_compare(const struct ddb_table *src, const struct ddb_table *dst,
 	return -1;
 }
 
+/* ------------------------------------------------------------------------
+ * Table definitions (DescribeTable / CreateTable answers) and the other
+ * control-plane answers. Not a hot path: cJSON is fine here.
+ */
+
+static char *
+jdup(const cJSON *o, const char *name)
+{
+	const char *s = jstr(o, name);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static int64_t
+jint(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? jcount(v) : 0;
+}
+
+static void
+index_clear(struct ddb_index *x)
+{
+	free(x->name);
+	free(x->hash);
+	free(x->range);
+	for (size_t i = 0; i < x->nnonkey; i++)
+		free(x->nonkey[i]);
+	free(x->nonkey);
+	memset(x, 0, sizeof(*x));
+}
+
+void
+ddb_tdef_clear(struct ddb_tdef *t)
+{
+	free(t->name);
+	free(t->arn);
+	free(t->attrs);
+	for (size_t i = 0; i < t->ngsis; i++)
+		index_clear(&t->gsis[i]);
+	free(t->gsis);
+	for (size_t i = 0; i < t->nlsis; i++)
+		index_clear(&t->lsis[i]);
+	free(t->lsis);
+	free(t->sse_key);
+	memset(t, 0, sizeof(*t));
+}
+
+const char *
+ddb_tdef_attr_type(const struct ddb_tdef *t, const char *name)
+{
+	for (size_t i = 0; i < t->nattrs; i++)
+		if (strcmp(t->attrs[i].name, name) == 0)
+			return t->attrs[i].type;
+	return NULL;
+}
+
+/* KeySchema: the HASH and RANGE names. 0, or -1 without a HASH. */
+static int
+key_schema(const cJSON *ks, const char **hash, const char **range)
+{
+	const cJSON *e;
+
+	*hash = *range = NULL;
+	cJSON_ArrayForEach(e, ks) {
+		const char *n = jstr(e, "AttributeName");
+		const char *kt = jstr(e, "KeyType");
+
+		if (n == NULL || kt == NULL)
+			return -1;
+		if (strcmp(kt, "HASH") == 0)
+			*hash = n;
+		else if (strcmp(kt, "RANGE") == 0)
+			*range = n;
+		else
+			return -1;
+	}
+	return *hash != NULL ? 0 : -1;
+}
+
+static int
+parse_index(const cJSON *o, int global, struct ddb_index *x, char *err,
+    size_t errlen)
+{
+	const cJSON *pr, *nk, *e, *pt;
+	const char *hash, *range, *s;
+
+	memset(x, 0, sizeof(*x));
+	if ((x->name = jdup(o, "IndexName")) == NULL) {
+		snprintf(err, errlen, "an index without IndexName");
+		return -1;
+	}
+	if (key_schema(cJSON_GetObjectItemCaseSensitive(o, "KeySchema"),
+	    &hash, &range) == -1) {
+		snprintf(err, errlen, "index %s: no usable KeySchema", x->name);
+		return -1;
+	}
+	x->hash = xstrdup(hash);
+	x->range = range != NULL ? xstrdup(range) : NULL;
+	pr = cJSON_GetObjectItemCaseSensitive(o, "Projection");
+	if ((s = jstr(pr, "ProjectionType")) == NULL ||
+	    (strcmp(s, "ALL") != 0 && strcmp(s, "KEYS_ONLY") != 0 &&
+	    strcmp(s, "INCLUDE") != 0)) {
+		snprintf(err, errlen, "index %s: unknown projection", x->name);
+		return -1;
+	}
+	strlcpy(x->projection, s, sizeof(x->projection));
+	nk = cJSON_GetObjectItemCaseSensitive(pr, "NonKeyAttributes");
+	if (cJSON_IsArray(nk) && cJSON_GetArraySize(nk) > 0) {
+		x->nonkey = xcalloc((size_t)cJSON_GetArraySize(nk),
+		    sizeof(*x->nonkey));
+		cJSON_ArrayForEach(e, nk) {
+			if (!cJSON_IsString(e)) {
+				snprintf(err, errlen, "index %s: bad "
+				    "NonKeyAttributes", x->name);
+				return -1;
+			}
+			x->nonkey[x->nnonkey++] = xstrdup(e->valuestring);
+		}
+	}
+	if (!global)
+		return 0;
+	pt = cJSON_GetObjectItemCaseSensitive(o, "ProvisionedThroughput");
+	x->rcu = jint(pt, "ReadCapacityUnits");
+	x->wcu = jint(pt, "WriteCapacityUnits");
+	pt = cJSON_GetObjectItemCaseSensitive(o, "OnDemandThroughput");
+	x->max_rru = jint(pt, "MaxReadRequestUnits");
+	x->max_wru = jint(pt, "MaxWriteRequestUnits");
+	if ((s = jstr(o, "IndexStatus")) != NULL)
+		strlcpy(x->status, s, sizeof(x->status));
+	return 0;
+}
+
+static int
+parse_indexes(const cJSON *arr, int global, struct ddb_index **out,
+    size_t *n, char *err, size_t errlen)
+{
+	const cJSON *e;
+
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+		return 0;
+	*out = xcalloc((size_t)cJSON_GetArraySize(arr), sizeof(**out));
+	cJSON_ArrayForEach(e, arr) {
+		/* Counted before parsing: a half-parsed one is freed too. */
+		if (parse_index(e, global, &(*out)[(*n)++], err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+ddb_parse_tdef(const char *body, size_t len, const char *member,
+    struct ddb_tdef *t, char *err, size_t errlen)
+{
+	cJSON *j, *tab, *e, *o;
+	const char *s, *hash, *range, *ty;
+
+	memset(t, 0, sizeof(*t));
+	if ((j = cJSON_ParseWithLength(body, len)) == NULL) {
+		snprintf(err, errlen, "malformed JSON");
+		return -1;
+	}
+	tab = cJSON_GetObjectItemCaseSensitive(j, member);
+	if (!cJSON_IsObject(tab)) {
+		snprintf(err, errlen, "no %s in the answer", member);
+		goto fail;
+	}
+	t->name = jdup(tab, "TableName");
+	t->arn = jdup(tab, "TableArn");
+	if ((s = jstr(tab, "TableStatus")) != NULL)
+		strlcpy(t->status, s, sizeof(t->status));
+	o = cJSON_GetObjectItemCaseSensitive(tab, "AttributeDefinitions");
+	if (cJSON_IsArray(o) && cJSON_GetArraySize(o) > 0)
+		t->attrs = xcalloc((size_t)cJSON_GetArraySize(o),
+		    sizeof(*t->attrs));
+	cJSON_ArrayForEach(e, o) {
+		s = jstr(e, "AttributeName");
+		ty = jstr(e, "AttributeType");
+		if (s == NULL || ty == NULL || (strcmp(ty, "S") != 0 &&
+		    strcmp(ty, "N") != 0 && strcmp(ty, "B") != 0) ||
+		    strlen(s) >= sizeof(t->attrs[0].name)) {
+			snprintf(err, errlen, "bad AttributeDefinitions");
+			goto fail;
+		}
+		strlcpy(t->attrs[t->nattrs].name, s, sizeof(t->attrs[0].name));
+		strlcpy(t->attrs[t->nattrs].type, ty, sizeof(t->attrs[0].type));
+		t->nattrs++;
+	}
+	if (key_schema(cJSON_GetObjectItemCaseSensitive(tab, "KeySchema"),
+	    &hash, &range) == -1 || strlen(hash) >= sizeof(t->hash.name) ||
+	    (range != NULL && strlen(range) >= sizeof(t->range.name))) {
+		snprintf(err, errlen, "no usable KeySchema");
+		goto fail;
+	}
+	strlcpy(t->hash.name, hash, sizeof(t->hash.name));
+	if (range != NULL)
+		strlcpy(t->range.name, range, sizeof(t->range.name));
+	if ((ty = ddb_tdef_attr_type(t, hash)) == NULL ||
+	    (range != NULL && ddb_tdef_attr_type(t, range) == NULL)) {
+		snprintf(err, errlen, "a key attribute has no definition");
+		goto fail;
+	}
+	strlcpy(t->hash.type, ty, sizeof(t->hash.type));
+	if (range != NULL)
+		strlcpy(t->range.type, ddb_tdef_attr_type(t, range),
+		    sizeof(t->range.type));
+	if (parse_indexes(cJSON_GetObjectItemCaseSensitive(tab,
+	    "GlobalSecondaryIndexes"), 1, &t->gsis, &t->ngsis, err,
+	    errlen) == -1 || parse_indexes(cJSON_GetObjectItemCaseSensitive(
+	    tab, "LocalSecondaryIndexes"), 0, &t->lsis, &t->nlsis, err,
+	    errlen) == -1)
+		goto fail;
+	o = cJSON_GetObjectItemCaseSensitive(tab, "ProvisionedThroughput");
+	t->rcu = jint(o, "ReadCapacityUnits");
+	t->wcu = jint(o, "WriteCapacityUnits");
+	o = cJSON_GetObjectItemCaseSensitive(tab, "OnDemandThroughput");
+	t->max_rru = jint(o, "MaxReadRequestUnits");
+	t->max_wru = jint(o, "MaxWriteRequestUnits");
+	/* Tables that were always provisioned may come without a summary. */
+	s = jstr(cJSON_GetObjectItemCaseSensitive(tab, "BillingModeSummary"),
+	    "BillingMode");
+	strlcpy(t->billing, s != NULL ? s : t->rcu == 0 && t->wcu == 0 ?
+	    "PAY_PER_REQUEST" : "PROVISIONED", sizeof(t->billing));
+	s = jstr(cJSON_GetObjectItemCaseSensitive(tab, "TableClassSummary"),
+	    "TableClass");
+	if (s != NULL)
+		strlcpy(t->table_class, s, sizeof(t->table_class));
+	o = cJSON_GetObjectItemCaseSensitive(tab, "SSEDescription");
+	if ((s = jstr(o, "Status")) != NULL && (strcmp(s, "ENABLED") == 0 ||
+	    strcmp(s, "ENABLING") == 0 || strcmp(s, "UPDATING") == 0)) {
+		t->sse_kms = 1;
+		t->sse_key = jdup(o, "KMSMasterKeyArn");
+	}
+	t->deletion_protection = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+	    tab, "DeletionProtectionEnabled"));
+	o = cJSON_GetObjectItemCaseSensitive(tab, "StreamSpecification");
+	t->stream_enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+	    "StreamEnabled"));
+	if ((s = jstr(o, "StreamViewType")) != NULL)
+		strlcpy(t->stream_view, s, sizeof(t->stream_view));
+	cJSON_Delete(j);
+	return 0;
+fail:
+	cJSON_Delete(j);
+	ddb_tdef_clear(t);
+	return -1;
+}
+
+int
+ddb_parse_ttl(const char *body, size_t len, struct ddb_ttl *ttl, char *err,
+    size_t errlen)
+{
+	cJSON *j, *d;
+	const char *s;
+
+	memset(ttl, 0, sizeof(*ttl));
+	if ((j = cJSON_ParseWithLength(body, len)) == NULL) {
+		snprintf(err, errlen, "DescribeTimeToLive: malformed JSON");
+		return -1;
+	}
+	d = cJSON_GetObjectItemCaseSensitive(j, "TimeToLiveDescription");
+	if ((s = jstr(d, "TimeToLiveStatus")) == NULL) {
+		snprintf(err, errlen, "DescribeTimeToLive: no "
+		    "TimeToLiveStatus in the answer");
+		cJSON_Delete(j);
+		return -1;
+	}
+	strlcpy(ttl->status, s, sizeof(ttl->status));
+	if ((s = jstr(d, "AttributeName")) != NULL)
+		strlcpy(ttl->attr, s, sizeof(ttl->attr));
+	cJSON_Delete(j);
+	return 0;
+}
+
+int
+ddb_ttl_on(const struct ddb_ttl *ttl)
+{
+	return ttl->attr[0] != '\0' && (strcmp(ttl->status, "ENABLED") == 0 ||
+	    strcmp(ttl->status, "ENABLING") == 0);
+}
+
+int
+ddb_parse_pitr(const char *body, size_t len, int *pitr, char *err,
+    size_t errlen)
+{
+	cJSON *j, *d;
+	const char *s;
+
+	*pitr = 0;
+	if ((j = cJSON_ParseWithLength(body, len)) == NULL) {
+		snprintf(err, errlen, "DescribeContinuousBackups: malformed "
+		    "JSON");
+		return -1;
+	}
+	d = cJSON_GetObjectItemCaseSensitive(j, "ContinuousBackupsDescription");
+	if (!cJSON_IsObject(d)) {
+		snprintf(err, errlen, "DescribeContinuousBackups: no "
+		    "ContinuousBackupsDescription in the answer");
+		cJSON_Delete(j);
+		return -1;
+	}
+	s = jstr(cJSON_GetObjectItemCaseSensitive(d,
+	    "PointInTimeRecoveryDescription"), "PointInTimeRecoveryStatus");
+	*pitr = s != NULL && strcmp(s, "ENABLED") == 0;
+	cJSON_Delete(j);
+	return 0;
+}
+
+void
+ddb_tags_clear(struct ddb_tags *tg)
+{
+	for (size_t i = 0; i < tg->n; i++) {
+		free(tg->v[i].key);
+		free(tg->v[i].value);
+	}
+	free(tg->v);
+	memset(tg, 0, sizeof(*tg));
+}
+
+int
+ddb_parse_tags(const char *body, size_t len, struct ddb_tags *tg,
+    char **next, char *err, size_t errlen)
+{
+	cJSON *j, *arr, *e;
+	const char *k, *v;
+
+	*next = NULL;
+	if ((j = cJSON_ParseWithLength(body, len)) == NULL) {
+		snprintf(err, errlen, "ListTagsOfResource: malformed JSON");
+		return -1;
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(j, "Tags");
+	if (arr != NULL && !cJSON_IsArray(arr))
+		goto bad;
+	cJSON_ArrayForEach(e, arr) {
+		if ((k = jstr(e, "Key")) == NULL || (v = jstr(e, "Value")) ==
+		    NULL)
+			goto bad;
+		tg->v = xrealloc(tg->v, (tg->n + 1) * sizeof(*tg->v));
+		tg->v[tg->n].key = xstrdup(k);
+		tg->v[tg->n].value = xstrdup(v);
+		tg->n++;
+	}
+	*next = jdup(j, "NextToken");
+	cJSON_Delete(j);
+	return 0;
+bad:
+	snprintf(err, errlen, "ListTagsOfResource: bad Tags in the answer");
+	cJSON_Delete(j);
+	return -1;
+}
+
+int
+ddb_table_body(struct buf *b, const char *table)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"TableName\":") == -1 ||
+	    buf_json_str(b, table) == -1)
+		return -1;
+	return buf_addc(b, '}');
+}
+
+int
+ddb_list_tags_body(struct buf *b, const char *arn, const char *next)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"ResourceArn\":") == -1 ||
+	    buf_json_str(b, arn) == -1)
+		return -1;
+	if (next != NULL && (buf_adds(b, ",\"NextToken\":") == -1 ||
+	    buf_json_str(b, next) == -1))
+		return -1;
+	return buf_addc(b, '}');
+}
+
+int
+ddb_update_ttl_body(struct buf *b, const char *table, const char *attr)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"TableName\":") == -1 ||
+	    buf_json_str(b, table) == -1 ||
+	    buf_adds(b, ",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+	    "\"AttributeName\":") == -1 || buf_json_str(b, attr) == -1)
+		return -1;
+	return buf_adds(b, "}}");
+}
+
+int
+ddb_update_pitr_body(struct buf *b, const char *table)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"TableName\":") == -1 ||
+	    buf_json_str(b, table) == -1)
+		return -1;
+	return buf_adds(b, ",\"PointInTimeRecoverySpecification\":"
+	    "{\"PointInTimeRecoveryEnabled\":true}}");
+}
+
 /*
  * The end of a request body. Asking for consumed capacity is free on AWS
  * but not everywhere: DynamoDB Local spends about a fifth of its CPU on it
@@ -459,13 +858,47 @@ iter_value(const struct jspan *v, struct jspan *out)
 	return 0;
 }
 
+/*
+ * userIdentity of a record the TTL service made (aws-protocol-notes 13).
+ * The developer guide spells its members "type" and "principalId", the
+ * API model (and so the wire) "Type" and "PrincipalId": accept both.
+ */
+static int
+ttl_identity(const struct jspan *v)
+{
+	struct jspan t, pid;
+
+	if (v->p[0] != '{')
+		return 0;
+	if (jscan_find(v, "Type", &t) != 1 && jscan_find(v, "type", &t) != 1)
+		return 0;
+	if (jscan_find(v, "PrincipalId", &pid) != 1 &&
+	    jscan_find(v, "principalId", &pid) != 1)
+		return 0;
+	return jscan_eq(&t, "\"Service\"") &&
+	    jscan_eq(&pid, "\"dynamodb.amazonaws.com\"");
+}
+
 static int
 parse_record(const struct jspan *obj, struct ddb_record *rec)
 {
-	struct jspan ev, d, v;
+	const char *p = obj->p, *end = obj->p + obj->len;
+	struct jspan k, ev = { NULL, 0 }, d = { NULL, 0 }, v;
+	int r;
 
 	memset(rec, 0, sizeof(*rec));
-	if (jscan_find(obj, "eventName", &ev) != 1)
+	/* One pass over the record's members: this runs for every change. */
+	if (jscan_open(&p, end, '{') == -1)
+		return -1;
+	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
+		if (jscan_eq(&k, "eventName"))
+			ev = v;
+		else if (jscan_eq(&k, "dynamodb"))
+			d = v;
+		else if (jscan_eq(&k, "userIdentity"))
+			rec->ttl = ttl_identity(&v);
+	}
+	if (r != 0 || ev.len == 0)
 		return -1;
 	if (jscan_eq(&ev, "\"INSERT\""))
 		rec->event = DDB_EV_INSERT;
@@ -475,7 +908,7 @@ parse_record(const struct jspan *obj, struct ddb_record *rec)
 		rec->event = DDB_EV_REMOVE;
 	else
 		return -1;
-	if (jscan_find(obj, "dynamodb", &d) != 1 || d.p[0] != '{')
+	if (d.len == 0 || d.p[0] != '{')
 		return -1;
 	if (jscan_find(&d, "Keys", &v) != 1 || v.p[0] != '{')
 		return -1;

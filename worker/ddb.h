@@ -35,6 +35,89 @@ int	ddb_keys_compare(const struct ddb_table *src,
 	    const struct ddb_table *dst, char *err, size_t errlen);
 
 /*
+ * The whole definition of a table, as DescribeTable (or CreateTable)
+ * tells it: what creating a copy of it needs (worker/create.c).
+ */
+struct ddb_index {
+	char	*name;
+	char	*hash;			/* key attribute names */
+	char	*range;			/* NULL without a sort key */
+	char	 projection[16];	/* ALL, KEYS_ONLY or INCLUDE */
+	char	**nonkey;		/* INCLUDE's NonKeyAttributes */
+	size_t	 nnonkey;
+	int64_t	 rcu, wcu;		/* provisioned; 0 if none */
+	int64_t	 max_rru, max_wru;	/* OnDemandThroughput; 0 if none */
+	char	 status[24];		/* IndexStatus; "" for an LSI */
+};
+
+struct ddb_tdef {
+	char	*name;
+	char	*arn;
+	char	 status[24];
+	struct ddb_key *attrs;		/* AttributeDefinitions */
+	size_t	 nattrs;
+	struct ddb_key hash;
+	struct ddb_key range;		/* name "" without a sort key */
+	struct ddb_index *gsis;
+	size_t	 ngsis;
+	struct ddb_index *lsis;
+	size_t	 nlsis;
+	char	 billing[24];		/* PROVISIONED or PAY_PER_REQUEST */
+	int64_t	 rcu, wcu;		/* provisioned throughput */
+	int64_t	 max_rru, max_wru;	/* OnDemandThroughput; 0 if none */
+	char	 table_class[48];	/* "" when not told: STANDARD */
+	int	 sse_kms;		/* encrypted with a KMS key */
+	char	*sse_key;		/* its ARN, NULL if not told */
+	int	 deletion_protection;
+	int	 stream_enabled;
+	char	 stream_view[24];
+};
+
+/*
+ * A DescribeTable ("Table") or CreateTable ("TableDescription") answer.
+ * 0, or -1 with err (malformed, or a definition that cannot be copied).
+ */
+int	ddb_parse_tdef(const char *body, size_t len, const char *member,
+	    struct ddb_tdef *, char *err, size_t errlen);
+void	ddb_tdef_clear(struct ddb_tdef *);
+/* The type of attribute name in the definitions, or NULL. */
+const char *ddb_tdef_attr_type(const struct ddb_tdef *, const char *name);
+
+/* DescribeTimeToLive. status: ENABLED, ENABLING, DISABLED, DISABLING. */
+struct ddb_ttl {
+	char	 status[16];
+	char	 attr[256];		/* "" when none */
+};
+int	ddb_parse_ttl(const char *body, size_t len, struct ddb_ttl *,
+	    char *err, size_t errlen);
+/* Whether TTL is on (or being turned on) for an attribute. */
+int	ddb_ttl_on(const struct ddb_ttl *);
+
+/* DescribeContinuousBackups: *pitr 1 if point-in-time recovery is on. */
+int	ddb_parse_pitr(const char *body, size_t len, int *pitr, char *err,
+	    size_t errlen);
+
+/* ListTagsOfResource, one page: tags appended; *next NULL on the last. */
+struct ddb_tag {
+	char	*key;
+	char	*value;
+};
+struct ddb_tags {
+	struct ddb_tag *v;
+	size_t	 n;
+};
+int	ddb_parse_tags(const char *body, size_t len, struct ddb_tags *,
+	    char **next, char *err, size_t errlen);
+void	ddb_tags_clear(struct ddb_tags *);
+
+/* {"TableName":T}: DescribeTable, DescribeTimeToLive, ... */
+int	ddb_table_body(struct buf *, const char *table);
+int	ddb_list_tags_body(struct buf *, const char *arn, const char *next);
+int	ddb_update_ttl_body(struct buf *, const char *table,
+	    const char *attr);
+int	ddb_update_pitr_body(struct buf *, const char *table);
+
+/*
  * Request bodies. start_key: compact JSON or NULL. capacity: 1 asks for
  * ReturnConsumedCapacity TOTAL (the pair's consumed_capacity, default on).
  */
@@ -121,6 +204,7 @@ struct ddb_record {
 	struct jspan new_image;		/* NewImage object; len 0 if none */
 	struct jspan seq;		/* SequenceNumber string (quoted) */
 	double	 created;		/* ApproximateCreationDateTime, s */
+	int	 ttl;			/* userIdentity: the TTL service */
 };
 
 struct ddb_records {

@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "create.h"
 #include "creds.h"
 #include "fmt.h"
 #include "log.h"
 #include "report.h"
 #include "testhook.h"
+#include "ttl.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -236,15 +238,21 @@ done:
 	return rc;
 }
 
+/* 0, 1 if stopped (creating the destination), -1 on failure. */
 static int
 preflight(struct worker *w)
 {
 	struct plan_pair *p = w->pair;
 	char err[1200];
+	int r;
 
-	if (describe(w, &w->src, "source", &p->input, &w->src_tab) == -1 ||
-	    describe(w, &w->dst, "destination", &p->output, &w->dst_tab) ==
-	    -1)
+	if (describe(w, &w->src, "source", &p->input, &w->src_tab) == -1)
+		return -1;
+	/* output.create: made from the source, or compared with it. */
+	if (p->create_output && (r = create_preflight(w)) != 0)
+		return r;
+	if (!p->create_output && describe(w, &w->dst, "destination",
+	    &p->output, &w->dst_tab) == -1)
 		return -1;
 	if (ddb_keys_compare(&w->src_tab, &w->dst_tab, err, sizeof(err)) ==
 	    -1) {
@@ -278,7 +286,7 @@ preflight(struct worker *w)
 	    w->src_tab.item_count : 0);
 	w->prog.est_bytes = (uint64_t)(w->src_tab.size_bytes > 0 ?
 	    w->src_tab.size_bytes : 0);
-	return 0;
+	return ttl_preflight(w);
 }
 
 static int
@@ -410,6 +418,7 @@ teardown(struct worker *w)
 	http_free(w->http);
 	ddb_table_clear(&w->src_tab);
 	ddb_table_clear(&w->dst_tab);
+	free(w->ttl_attr);
 	checkpoint_clear(&w->ckpt);
 	if (w->lock_fd != -1)
 		close(w->lock_fd);
@@ -439,8 +448,11 @@ run(struct worker *w)
 		if (atomicfile_clean_temps(w->ckpt_path) > 0)
 			log_info("removed an unfinished checkpoint write");
 	}
-	if (setup_clients(w) == -1 ||
-	    preflight(w) == -1 || load_checkpoint(w) == -1)
+	if (setup_clients(w) == -1)
+		return -1;
+	if ((r = preflight(w)) != 0)
+		return r;
+	if (load_checkpoint(w) == -1)
 		return -1;
 	if (w->check_config) {
 		log_info("configuration OK: %s (%s) -> %s (%s), key schema "

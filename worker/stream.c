@@ -9,6 +9,7 @@
 #include "log.h"
 #include "report.h"
 #include "testhook.h"
+#include "ttl.h"
 #include "worker.h"
 #include "writer.h"
 #include "xmalloc.h"
@@ -72,7 +73,9 @@ struct st_shard {
 	struct st_page	*unit;
 	struct ddb_record *urecs;
 	size_t		 nurecs;
-	size_t		 skipped;	/* records older than the handoff */
+	size_t		 skipped;	/* records older than the handoff,
+					   then TTL deletes not applied */
+	struct jspan	 last_seq;	/* the batch's last sequence number */
 	struct ddb_op	*ops;
 	size_t		 nops;
 	size_t		 acked_ops;
@@ -313,11 +316,10 @@ unit_applied(struct st_shard *sh)
 	struct stream *st = sh->st;
 	struct worker *w = st->w;
 	struct ckpt_shard *c = shard_ck(sh);
-	const struct ddb_record *last = &sh->urecs[sh->nurecs - 1];
 	size_t applied = sh->nurecs - sh->skipped;
 
 	free(c->seq);
-	c->seq = jscan_strdup(&last->seq);
+	c->seq = jscan_strdup(&sh->last_seq);
 	c->items += applied;
 	w->ckpt.stream_items += applied;
 	w->prog.stream_written += applied;
@@ -362,6 +364,15 @@ unit_start(struct st_shard *sh)
 		if (sh->urecs[i].created * 1000.0 >= (double)st->skip_before_ms)
 			break;
 	sh->skipped = i;
+	sh->last_seq = sh->urecs[n - 1].seq;
+	/* ttl.apply_deletes: false: the TTL service's deletes join the
+	 * records skipped (and a put before one in the batch stays). */
+	if (!st->w->pair->ttl_apply_deletes) {
+		size_t nttl = ttl_partition_deletes(sh->urecs, i, n);
+
+		sh->skipped += nttl;
+		st->w->prog.ttl_deletes_skipped += nttl;
+	}
 	sh->ops = xcalloc(n, sizeof(*sh->ops));
 	nops = ddb_collapse(sh->urecs, sh->skipped, n, st->keyname[0],
 	    st->keyname[1], sh->ops);
@@ -772,6 +783,7 @@ stream_run(struct worker *w)
 {
 	struct stream st;
 	unsigned done, total;
+	uint64_t expired;
 	int rc;
 
 	memset(&st, 0, sizeof(st));
@@ -787,7 +799,9 @@ stream_run(struct worker *w)
 	st.wr = writer_new(w);
 	aws_call_init(&st.describe, &w->streams, "DescribeStream");
 
+	expired = w->prog.ttl_expired_skipped;
 	memset(&w->prog, 0, sizeof(w->prog));
+	w->prog.ttl_expired_skipped = expired;	/* for the summary */
 	w->prog.phase = PROTO_PHASE_STREAM;
 	w->prog.stream_written = w->ckpt.stream_items;
 	w->prog.stream_latency_ms = -1;
@@ -869,6 +883,7 @@ stream_run(struct worker *w)
 		return -1;
 	log_info("Stream stopped: %llu changes applied in all",
 	    (unsigned long long)w->ckpt.stream_items);
+	ttl_log_skipped(w, PROTO_PHASE_STREAM);
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_STOPPED,
 	    w->ckpt.stream_items, (uint64_t)(wall_ms() -
 	    w->ckpt.stream_started_ms), NULL);

@@ -40,6 +40,12 @@ struct worker {
 	struct ddb_table src_tab;
 	struct ddb_table dst_tab;
 
+	/* TTL (ttl.c): the source's setting, asked once, and the attribute
+	 * whose expired items the backfill skips (NULL: none are). */
+	struct ddb_ttl	 src_ttl;
+	int		 src_ttl_known;
+	char		*ttl_attr;
+
 	struct checkpoint ckpt;
 	int		 ckpt_dirty;
 	int64_t		 ckpt_saved_ms;

@@ -1,6 +1,8 @@
 /*
  * fuzz_ddb.c: DynamoDB and Streams response bodies through every parser
- * (DescribeTable, Scan, BatchWriteItem, DescribeStream, GetRecords). Spans
+ * (DescribeTable, Scan, BatchWriteItem, DescribeStream, GetRecords, and the
+ * table definition, TTL, PITR and tags answers that creating a destination
+ * reads; a definition must make a valid CreateTable body). Spans
  * must lie in the body and hold what their names say; counts must agree;
  * the request bodies built from parsed spans must be valid JSON, and the
  * table's counts must size a backfill as the worker does.
@@ -9,9 +11,12 @@
 #include <string.h>
 
 #include "buf.h"
+#include "compat.h"
+#include "create.h"
 #include "ddb.h"
 #include "fuzz.h"
 #include "jscan.h"
+#include "ttl.h"
 #include "worker.h"
 
 int
@@ -121,6 +126,10 @@ fuzz_scan(void)
 			sum += pg.items[i].len;
 		}
 		FUZZ_CHECK(sum == pg.item_bytes);
+		/* Expired or not, every item is judged without a fault. */
+		for (i = 0; i < pg.nitems; i++)
+			(void)ttl_item_expired(&pg.items[i], "exp",
+			    1700000000);
 		if (pg.lek.len > 0)
 			check_value(&pg.lek, '{');
 		/* Items pass through to BatchWriteItem byte for byte. */
@@ -205,6 +214,7 @@ fuzz_records(void)
 			FUZZ_CHECK(r->event == DDB_EV_INSERT ||
 			    r->event == DDB_EV_MODIFY ||
 			    r->event == DDB_EV_REMOVE);
+			FUZZ_CHECK(r->ttl == 0 || r->ttl == 1);
 			check_value(&r->keys, '{');
 			check_value(&r->seq, '"');
 			FUZZ_CHECK(r->new_image.len > 0 ||
@@ -224,6 +234,76 @@ fuzz_records(void)
 	ddb_records_free(&rs);
 }
 
+/* A definition: a CreateTable body that is one JSON object, naming the
+ * destination, and no difference with itself. */
+static void
+fuzz_tdef(void)
+{
+	struct create_src src;
+	struct create_spec sp;
+	struct create_diff d;
+	struct plan_pair p;
+	const char *q, *end;
+	struct jspan v;
+	char err[1024];
+
+	memset(&src, 0, sizeof(src));
+	src.pitr = 1;
+	if (ddb_parse_tdef(body, body_len, "Table", &src.tab, err,
+	    sizeof(err)) == -1) {
+		FUZZ_CHECK(src.tab.name == NULL && src.tab.attrs == NULL);
+		return;
+	}
+	FUZZ_CHECK(src.tab.hash.name[0] != '\0');
+	FUZZ_CHECK(ddb_tdef_attr_type(&src.tab, src.tab.hash.name) != NULL);
+	plan_pair_init(&p);
+	p.input.table = (char *)(uintptr_t)"src";
+	p.input.region = p.output.region = (char *)(uintptr_t)"us-east-1";
+	p.output.table = (char *)(uintptr_t)"dst";
+	strlcpy(src.ttl.status, "ENABLED", sizeof(src.ttl.status));
+	strlcpy(src.ttl.attr, "exp", sizeof(src.ttl.attr));
+	if (create_build(&p, &src, &sp, err, sizeof(err)) == 0) {
+		q = sp.create_body;
+		end = q + strlen(q);
+		FUZZ_CHECK(jscan_value(&q, end, &v) == 0 && q == end);
+		FUZZ_CHECK(jscan_find(&v, "TableName", &v) == 1 &&
+		    jscan_eq(&v, "\"dst\""));
+		FUZZ_CHECK(sp.ttl_body != NULL && sp.pitr_body != NULL);
+		FUZZ_CHECK(sp.summary != NULL);
+		create_spec_clear(&sp);
+	} else
+		FUZZ_CHECK(err[0] != '\0');
+	create_compare(&p, &src, &src.tab, &src.ttl, &d);
+	FUZZ_CHECK(d.error == NULL && d.nwarnings == 0);
+	create_diff_clear(&d);
+	ddb_tdef_clear(&src.tab);
+}
+
+static void
+fuzz_ttl_pitr_tags(void)
+{
+	struct ddb_tags tags;
+	struct ddb_ttl ttl;
+	char err[256], *next = NULL;
+	int pitr;
+
+	if (ddb_parse_ttl(body, body_len, &ttl, err, sizeof(err)) == 0) {
+		FUZZ_CHECK(strnlen(ttl.attr, sizeof(ttl.attr)) <
+		    sizeof(ttl.attr));
+		(void)ddb_ttl_on(&ttl);
+	}
+	if (ddb_parse_pitr(body, body_len, &pitr, err, sizeof(err)) == 0)
+		FUZZ_CHECK(pitr == 0 || pitr == 1);
+	memset(&tags, 0, sizeof(tags));
+	if (ddb_parse_tags(body, body_len, &tags, &next, err,
+	    sizeof(err)) == 0)
+		for (size_t i = 0; i < tags.n; i++)
+			FUZZ_CHECK(tags.v[i].key != NULL &&
+			    tags.v[i].value != NULL);
+	free(next);
+	ddb_tags_clear(&tags);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -234,5 +314,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_batch();
 	fuzz_describe_stream();
 	fuzz_records();
+	fuzz_tdef();
+	fuzz_ttl_pitr_tags();
 	return 0;
 }

@@ -6,8 +6,18 @@
 //   ddbtool.js [--endpoint URL] [--region R] COMMAND ...
 //   ready                              exit 0 once ListTables answers
 //   create-table T --hash a:S [--range b:N] [--stream VIEW]
+//                [--provisioned R/W] [--def FILE] [--ttl ATTR]
+//                [--tags k=v,k2=v2] [--pitr true]
+//                                      --def: JSON merged into CreateTable's
+//                                      input (GlobalSecondaryIndexes, ...;
+//                                      AttributeDefinitions are added);
+//                                      then TTL, tags, PITR are set
 //   delete-table T
-//   describe T                         DescribeTable as JSON
+//   describe T                         {"Table", "TimeToLive",
+//                                      "ContinuousBackups", "Tags"} as JSON;
+//                                      null where the endpoint lacks the call
+//   put-json T FILE                    PutItem each line of FILE (DynamoDB JSON)
+//   delete T KEYJSON                   DeleteItem
 //   count T                            items, by a full Scan
 //   dump T                             canonical items, one JSON line each, sorted
 //   compare SRC DST [--dst-region R] [--dst-endpoint URL]
@@ -26,15 +36,19 @@ const {
 	DynamoDBClient, ListTablesCommand, CreateTableCommand,
 	DeleteTableCommand, DescribeTableCommand, ScanCommand,
 	BatchWriteItemCommand, PutItemCommand, DeleteItemCommand,
-	UpdateItemCommand, GetItemCommand,
+	UpdateItemCommand, GetItemCommand, UpdateTimeToLiveCommand,
+	DescribeTimeToLiveCommand, UpdateContinuousBackupsCommand,
+	DescribeContinuousBackupsCommand, TagResourceCommand,
+	ListTagsOfResourceCommand,
 } = require('@aws-sdk/client-dynamodb');
+const fs = require('fs');
 
 function usage(msg) {
 	if (msg)
 		process.stderr.write(`ddbtool: ${msg}\n`);
 	process.stderr.write('usage: ddbtool.js [--endpoint URL] [--region R] ' +
 	    'ready|create-table|delete-table|describe|count|dump|compare|' +
-	    'put-items|mutate|get ...\n');
+	    'put-items|put-json|mutate|get|delete ...\n');
 	process.exit(2);
 }
 
@@ -175,6 +189,19 @@ async function batchPut(c, table, items) {
 	}
 }
 
+// An answer, or null when the endpoint does not know the operation.
+async function optional(c, cmd) {
+	try {
+		const r = await c.send(cmd);
+		delete r.$metadata;
+		return r;
+	} catch (e) {
+		if (e.name === 'UnknownOperationException')
+			return null;
+		throw e;
+	}
+}
+
 async function main() {
 	const { opts, pos } = parseArgs(process.argv.slice(2));
 	const c = client(opts.endpoint, opts.region);
@@ -202,7 +229,37 @@ async function main() {
 		if (opts.stream && opts.stream !== 'none')
 			p.StreamSpecification = { StreamEnabled: true,
 			    StreamViewType: opts.stream };
-		await c.send(new CreateTableCommand(p));
+		if (opts.provisioned) {
+			const [r, w] = opts.provisioned.split('/').map(Number);
+			p.BillingMode = 'PROVISIONED';
+			p.ProvisionedThroughput = { ReadCapacityUnits: r,
+			    WriteCapacityUnits: w };
+		}
+		if (opts.def) {
+			const extra = JSON.parse(fs.readFileSync(opts.def,
+			    'utf8'));
+			for (const d of extra.AttributeDefinitions || [])
+				if (!defs.some((x) => x.AttributeName ===
+				    d.AttributeName))
+					defs.push(d);
+			delete extra.AttributeDefinitions;
+			Object.assign(p, extra);
+		}
+		const made = await c.send(new CreateTableCommand(p));
+		if (opts.ttl)
+			await c.send(new UpdateTimeToLiveCommand({ TableName:
+			    table, TimeToLiveSpecification: { Enabled: true,
+			    AttributeName: opts.ttl } }));
+		if (opts.tags)
+			await c.send(new TagResourceCommand({ ResourceArn:
+			    made.TableDescription.TableArn, Tags: opts.tags
+			    .split(',').map((kv) => { const [k, v] =
+			    kv.split('='); return { Key: k, Value: v || '' }; })
+			}));
+		if (opts.pitr === 'true')
+			await c.send(new UpdateContinuousBackupsCommand({
+			    TableName: table, PointInTimeRecoverySpecification:
+			    { PointInTimeRecoveryEnabled: true } }));
 		return 0;
 	}
 	case 'delete-table':
@@ -211,9 +268,31 @@ async function main() {
 	case 'describe': {
 		const d = await c.send(new DescribeTableCommand({
 		    TableName: pos[0] }));
-		process.stdout.write(JSON.stringify(d.Table) + '\n');
+		const ttl = await optional(c, new DescribeTimeToLiveCommand({
+		    TableName: pos[0] }));
+		const pitr = await optional(c,
+		    new DescribeContinuousBackupsCommand({ TableName: pos[0] }));
+		const tags = await optional(c, new ListTagsOfResourceCommand({
+		    ResourceArn: d.Table.TableArn }));
+		process.stdout.write(JSON.stringify({ Table: d.Table,
+		    TimeToLive: ttl && ttl.TimeToLiveDescription,
+		    ContinuousBackups: pitr &&
+		    pitr.ContinuousBackupsDescription,
+		    Tags: tags && tags.Tags }) + '\n');
 		return 0;
 	}
+	case 'put-json': {
+		const lines = fs.readFileSync(pos[1], 'utf8').split('\n')
+		    .filter((l) => l.trim() !== '');
+		for (const l of lines)
+			await c.send(new PutItemCommand({ TableName: pos[0],
+			    Item: JSON.parse(l) }));
+		return 0;
+	}
+	case 'delete':
+		await c.send(new DeleteItemCommand({ TableName: pos[0],
+		    Key: JSON.parse(pos[1]) }));
+		return 0;
 	case 'count': {
 		let n = 0;
 		await scanAll(c, pos[0], () => n++);

@@ -34,12 +34,26 @@
 //   matching crc), unprocessed (BatchWriteItem: answer 200 leaving a share
 //   of the items unprocessed, forwarding only the rest), expired_token
 //   (ExpiredTokenException), expired_iterator (ExpiredIteratorException),
-//   trimmed (TrimmedDataAccessException), denied (AccessDeniedException),
-//   validation (ValidationException), endless (200 and a body that never
-//   ends: chunks for as long as the client reads), hostile (an error whose
-//   code and message hold escape sequences, CR/LF, a forged log line and
-//   the request's own X-Amz-Security-Token and Authorization echoed back;
-//   "status": 400 (ValidationException, the default) or 500).
+//   trimmed (TrimmedDataAccessException), denied (AccessDeniedException;
+//   "msg" replaces its message), validation (ValidationException), endless
+//   (200 and a body that never ends: chunks for as long as the client
+//   reads), hostile (an error whose code and message hold escape sequences,
+//   CR/LF, a forged log line and the request's own X-Amz-Security-Token and
+//   Authorization echoed back; "status": 400 (ValidationException, the
+//   default) or 500),
+//   ttl_identity (GetRecords: forward, then give the REMOVE records whose
+//   Keys hold a string starting with "prefix" the userIdentity of the TTL
+//   service, {"type":"Service","principalId":"dynamodb.amazonaws.com"}, and
+//   answer with a matching x-amz-crc32; stats.ttl_marked counts them).
+//
+// --shim: answer what DynamoDB Local lacks, from the proxy's own memory, so
+// that creating a table can be checked end to end: TagResource,
+// UntagResource and ListTagsOfResource (tags per table, also those given
+// to CreateTable), UpdateContinuousBackups and DescribeContinuousBackups
+// (point-in-time recovery per table), and DescribeTable answers gain the
+// SSEDescription and TableClassSummary that CreateTable asked for (DynamoDB
+// Local accepts both but describes neither). stats.shim counts the calls
+// answered so.
 'use strict';
 
 const http = require('http');
@@ -58,10 +72,14 @@ if (arg('rules'))
 	rules = JSON.parse(fs.readFileSync(arg('rules'), 'utf8'));
 
 const verify = process.argv.includes('--verify-sigv4');
+const shimOn = process.argv.includes('--shim');
+// --shim state, by table name: {tags: [{Key, Value}], pitr, sse, cls}.
+const shimTables = new Map();
 let stats, reqlog;
 function reset() {
 	stats = { targets: {}, puts: 0, deletes: 0, faults: {}, capacity: {},
-	    sigv4_ok: 0, sigv4_bad: 0, sigv4_errors: [] };
+	    sigv4_ok: 0, sigv4_bad: 0, sigv4_errors: [], ttl_marked: 0,
+	    shim: {} };
 	reqlog = [];
 	for (const r of rules)
 		r.seen = 0, r.used = 0;
@@ -262,7 +280,7 @@ function dispatch(req, res, body) {
 		return awsError(res, 400, 'TrimmedDataAccessException',
 		    'Data trimmed');
 	case 'denied':
-		return awsError(res, 400, 'AccessDeniedException',
+		return awsError(res, 400, 'AccessDeniedException', rule.msg ||
 		    'User is not authorized to perform this action');
 	case 'validation':
 		return awsError(res, 400, 'ValidationException',
@@ -278,6 +296,8 @@ function dispatch(req, res, body) {
 	default:
 		break;
 	}
+	if (shimOn && shim(op, req, res, body))
+		return;
 	countWrites(op, body);
 	forward(req, body, (err, ures, ubody) => {
 		if (err)
@@ -300,6 +320,8 @@ function dispatch(req, res, body) {
 			ures.headers['x-amz-crc32'] = String(
 			    (Number(ures.headers['x-amz-crc32'] || 0) + 1) >>> 0);
 			return relay(res, ures, ubody);
+		case 'ttl_identity':
+			return ttlIdentity(res, ures, ubody, rule.prefix || '');
 		case 'badjson': {
 			const bad = Buffer.concat([ubody.subarray(0,
 			    Math.floor(ubody.length / 2)), Buffer.from('}}]')]);
@@ -343,6 +365,138 @@ function hostile(req, res, status) {
 	    'ValidationException';
 	sendJson(res, status, { __type: 'com.amazonaws.dynamodb.v20120810#' +
 	    code, message: msg });
+}
+
+// Mark REMOVE records as the TTL service's when a key starts with prefix.
+function ttlIdentity(res, ures, ubody, prefix) {
+	let j;
+	try {
+		j = JSON.parse(ubody.toString('utf8'));
+	} catch (e) {
+		return relay(res, ures, ubody);
+	}
+	if (ures.statusCode !== 200 || !Array.isArray(j.Records))
+		return relay(res, ures, ubody);
+	for (const r of j.Records) {
+		if (r.eventName !== 'REMOVE' || !r.dynamodb || !r.dynamodb.Keys)
+			continue;
+		const keys = Object.values(r.dynamodb.Keys);
+		if (!keys.some((v) => typeof v.S === 'string' &&
+		    v.S.startsWith(prefix)))
+			continue;
+		r.userIdentity = { type: 'Service',
+		    principalId: 'dynamodb.amazonaws.com' };
+		stats.ttl_marked++;
+	}
+	const out = Buffer.from(JSON.stringify(j));
+	ures.headers['x-amz-crc32'] = String(crc32(out));
+	return relay(res, ures, out);
+}
+
+// --shim: the control-plane calls DynamoDB Local does not have. Returns
+// true when the request was answered here.
+function shimState(name) {
+	if (!shimTables.has(name))
+		shimTables.set(name, { tags: [], pitr: false });
+	return shimTables.get(name);
+}
+
+function tableOfArn(arn) {
+	const m = /:table\/([^/]+)$/.exec(arn || '');
+	return m ? m[1] : null;
+}
+
+function shim(op, req, res, body) {
+	let j = {};
+	try {
+		j = JSON.parse(body.toString('utf8') || '{}');
+	} catch (e) {
+		return false;
+	}
+	const count = () => (stats.shim[op] = (stats.shim[op] || 0) + 1);
+	switch (op) {
+	case 'TagResource':
+	case 'UntagResource':
+	case 'ListTagsOfResource': {
+		const name = tableOfArn(j.ResourceArn);
+		if (!name) {
+			awsError(res, 400, 'ValidationException',
+			    'Invalid TableArn');
+			return true;
+		}
+		count();
+		const st = shimState(name);
+		if (op === 'TagResource') {
+			for (const t of j.Tags || []) {
+				st.tags = st.tags.filter((x) => x.Key !== t.Key);
+				st.tags.push(t);
+			}
+			sendJson(res, 200, {});
+		} else if (op === 'UntagResource') {
+			st.tags = st.tags.filter((x) =>
+			    !(j.TagKeys || []).includes(x.Key));
+			sendJson(res, 200, {});
+		} else
+			sendJson(res, 200, { Tags: st.tags });
+		return true;
+	}
+	case 'UpdateContinuousBackups':
+	case 'DescribeContinuousBackups': {
+		count();
+		const st = shimState(j.TableName);
+		if (op === 'UpdateContinuousBackups')
+			st.pitr = !!(j.PointInTimeRecoverySpecification || {})
+			    .PointInTimeRecoveryEnabled;
+		sendJson(res, 200, { ContinuousBackupsDescription: {
+		    ContinuousBackupsStatus: 'ENABLED',
+		    PointInTimeRecoveryDescription: {
+		    PointInTimeRecoveryStatus: st.pitr ? 'ENABLED' :
+		    'DISABLED' } } });
+		return true;
+	}
+	case 'CreateTable':
+		// Forwarded; what Local ignores is remembered on success.
+		forward(req, body, (err, ures, ubody) => {
+			if (err)
+				return req.socket.destroy();
+			if (ures.statusCode === 200) {
+				count();
+				shimTables.set(j.TableName, { tags: j.Tags || [],
+				    pitr: false, sse: j.SSESpecification,
+				    cls: j.TableClass });
+			}
+			relay(res, ures, ubody);
+		});
+		return true;
+	case 'DeleteTable':
+		shimTables.delete(j.TableName);
+		return false;
+	case 'DescribeTable':
+		forward(req, body, (err, ures, ubody) => {
+			if (err)
+				return req.socket.destroy();
+			const st = shimTables.get(j.TableName);
+			if (ures.statusCode !== 200 || !st)
+				return relay(res, ures, ubody);
+			const d = JSON.parse(ubody.toString('utf8'));
+			if (st.sse && st.sse.Enabled) {
+				count();
+				d.Table.SSEDescription = { Status: 'ENABLED',
+				    SSEType: 'KMS', KMSMasterKeyArn:
+				    st.sse.KMSMasterKeyId || 'arn:aws:kms:' +
+				    'ddblocal:000000000000:key/aws-managed' };
+			}
+			if (st.cls)
+				d.Table.TableClassSummary = {
+				    TableClass: st.cls };
+			const out = Buffer.from(JSON.stringify(d));
+			ures.headers['x-amz-crc32'] = String(crc32(out));
+			relay(res, ures, out);
+		});
+		return true;
+	default:
+		return false;
+	}
 }
 
 // Write only part of a batch and answer with the rest as UnprocessedItems,

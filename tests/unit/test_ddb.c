@@ -11,6 +11,7 @@
 
 #include "compat.h"
 #include "ddb.h"
+#include "fixture.h"
 
 static const char describe_json[] =
     "{\"Table\":{\"TableName\":\"src\",\"TableStatus\":\"ACTIVE\","
@@ -308,6 +309,225 @@ test_ddb_parse_batch(void **state)
 	assert_int_equal(ddb_parse_batch("nope", 4, &un, &n, &wcu), -1);
 }
 
+/* A literal and its length. */
+#define SL(s)	(s), strlen(s)
+
+static void
+test_ddb_parse_tdef(void **state)
+{
+	struct ddb_tdef t;
+	char err[256], *bad;
+	const char *on_demand = "{\"TableDescription\":{\"TableName\":\"x\","
+	    "\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
+	    "\"AttributeType\":\"N\"}],\"KeySchema\":[{\"AttributeName\":"
+	    "\"id\",\"KeyType\":\"HASH\"}],\"ProvisionedThroughput\":"
+	    "{\"ReadCapacityUnits\":0,\"WriteCapacityUnits\":0},"
+	    "\"OnDemandThroughput\":{\"MaxReadRequestUnits\":100,"
+	    "\"MaxWriteRequestUnits\":-1}}}";
+
+	assert_int_equal(ddb_parse_tdef(fixture_table_json,
+	    strlen(fixture_table_json), "Table", &t, err, sizeof(err)), 0);
+	assert_string_equal(t.name, "src");
+	assert_string_equal(t.status, "ACTIVE");
+	assert_non_null(strstr(t.arn, ":111122223333:"));
+	assert_int_equal(t.nattrs, 5);
+	assert_string_equal(t.hash.name, "pk");
+	assert_string_equal(t.hash.type, "S");
+	assert_string_equal(t.range.name, "sk");
+	assert_string_equal(t.range.type, "N");
+	assert_string_equal(ddb_tdef_attr_type(&t, "ts"), "N");
+	assert_null(ddb_tdef_attr_type(&t, "nope"));
+	assert_int_equal(t.ngsis, 2);
+	assert_string_equal(t.gsis[0].name, "by_email");
+	assert_string_equal(t.gsis[0].hash, "email");
+	assert_null(t.gsis[0].range);
+	assert_string_equal(t.gsis[0].projection, "INCLUDE");
+	assert_int_equal(t.gsis[0].nnonkey, 2);
+	assert_string_equal(t.gsis[0].nonkey[1], "age");
+	assert_int_equal(t.gsis[0].rcu, 2);
+	assert_int_equal(t.gsis[0].wcu, 1);
+	assert_string_equal(t.gsis[0].status, "ACTIVE");
+	assert_string_equal(t.gsis[1].range, "pk");
+	assert_string_equal(t.gsis[1].projection, "KEYS_ONLY");
+	assert_int_equal(t.gsis[1].nnonkey, 0);
+	assert_int_equal(t.nlsis, 1);
+	assert_string_equal(t.lsis[0].range, "lsk");
+	assert_string_equal(t.lsis[0].projection, "ALL");
+	assert_string_equal(t.lsis[0].status, "");
+	/* Always provisioned: no BillingModeSummary, capacity set. */
+	assert_string_equal(t.billing, "PROVISIONED");
+	assert_int_equal(t.rcu, 7);
+	assert_int_equal(t.wcu, 3);
+	assert_string_equal(t.table_class, "STANDARD_INFREQUENT_ACCESS");
+	assert_int_equal(t.sse_kms, 1);
+	assert_string_equal(t.sse_key,
+	    "arn:aws:kms:us-east-1:111122223333:key/k1");
+	assert_int_equal(t.deletion_protection, 1);
+	assert_int_equal(t.stream_enabled, 1);
+	assert_string_equal(t.stream_view, "NEW_AND_OLD_IMAGES");
+	ddb_tdef_clear(&t);
+	ddb_tdef_clear(&t);
+
+	/* CreateTable's answer; on-demand told by zero capacity. */
+	assert_int_equal(ddb_parse_tdef(on_demand, strlen(on_demand),
+	    "TableDescription", &t, err, sizeof(err)), 0);
+	assert_string_equal(t.billing, "PAY_PER_REQUEST");
+	assert_int_equal(t.max_rru, 100);
+	assert_int_equal(t.max_wru, -1);
+	assert_string_equal(t.range.name, "");
+	assert_int_equal(t.sse_kms, 0);
+	assert_string_equal(t.table_class, "");
+	ddb_tdef_clear(&t);
+
+	assert_int_equal(ddb_parse_tdef(fixture_table_json,
+	    strlen(fixture_table_json), "TableDescription", &t, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "TableDescription"));
+	/* A key attribute without a definition cannot be copied. */
+	bad = strdup(fixture_table_json);
+	memcpy(strstr(bad, "\"pk\",\"AttributeType\""), "\"px\"", 4);
+	assert_int_equal(ddb_parse_tdef(bad, strlen(bad), "Table", &t, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "definition"));
+	free(bad);
+	/* Nor an index of an unknown projection. */
+	bad = strdup(fixture_table_json);
+	memcpy(strstr(bad, "KEYS_ONLY"), "KEYS_SOME", 9);
+	assert_int_equal(ddb_parse_tdef(bad, strlen(bad), "Table", &t, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "by_ts"));
+	free(bad);
+	assert_int_equal(ddb_parse_tdef("[", 1, "Table", &t, err,
+	    sizeof(err)), -1);
+}
+
+static void
+test_ddb_parse_ttl_pitr_tags(void **state)
+{
+	struct ddb_ttl ttl;
+	struct ddb_tags tags;
+	char err[256], *next;
+	const char *p1 = "{\"Tags\":[{\"Key\":\"team\",\"Value\":\"a\"},"
+	    "{\"Key\":\"aws:cloudformation:stack\",\"Value\":\"s\"}],"
+	    "\"NextToken\":\"t2\"}";
+	const char *p2 = "{\"Tags\":[{\"Key\":\"env\",\"Value\":\"\"}]}";
+	int pitr;
+
+	assert_int_equal(ddb_parse_ttl(SL("{\"TimeToLiveDescription\":{"
+	    "\"TimeToLiveStatus\":\"ENABLED\",\"AttributeName\":\"exp\"}}"),
+	    &ttl, err, sizeof(err)), 0);
+	assert_string_equal(ttl.attr, "exp");
+	assert_true(ddb_ttl_on(&ttl));
+	strlcpy(ttl.status, "DISABLING", sizeof(ttl.status));
+	assert_false(ddb_ttl_on(&ttl));
+	assert_int_equal(ddb_parse_ttl(SL("{\"TimeToLiveDescription\":{"
+	    "\"TimeToLiveStatus\":\"DISABLED\"}}"), &ttl, err, sizeof(err)),
+	    0);
+	assert_false(ddb_ttl_on(&ttl));
+	assert_int_equal(ddb_parse_ttl(SL("{}"), &ttl, err, sizeof(err)), -1);
+
+	assert_int_equal(ddb_parse_pitr(SL("{\"ContinuousBackupsDescription\":{"
+	    "\"ContinuousBackupsStatus\":\"ENABLED\","
+	    "\"PointInTimeRecoveryDescription\":{"
+	    "\"PointInTimeRecoveryStatus\":\"ENABLED\"}}}"), &pitr, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pitr, 1);
+	assert_int_equal(ddb_parse_pitr(SL("{\"ContinuousBackupsDescription\":{"
+	    "\"ContinuousBackupsStatus\":\"ENABLED\"}}"), &pitr, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pitr, 0);
+	assert_int_equal(ddb_parse_pitr(SL("{}"), &pitr, err, sizeof(err)), -1);
+
+	memset(&tags, 0, sizeof(tags));
+	assert_int_equal(ddb_parse_tags(p1, strlen(p1), &tags, &next, err,
+	    sizeof(err)), 0);
+	assert_string_equal(next, "t2");
+	free(next);
+	assert_int_equal(ddb_parse_tags(p2, strlen(p2), &tags, &next, err,
+	    sizeof(err)), 0);
+	assert_null(next);
+	assert_int_equal(tags.n, 3);
+	assert_string_equal(tags.v[2].key, "env");
+	assert_string_equal(tags.v[2].value, "");
+	assert_int_equal(ddb_parse_tags(SL("{\"Tags\":[{\"Key\":\"x\"}]}"),
+	    &tags, &next, err, sizeof(err)), -1);
+	ddb_tags_clear(&tags);
+	assert_int_equal(tags.n, 0);
+}
+
+static void
+test_ddb_control_bodies(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	assert_int_equal(ddb_table_body(&b, "t\"x"), 0);
+	assert_string_equal(b.data, "{\"TableName\":\"t\\\"x\"}");
+	assert_int_equal(ddb_update_ttl_body(&b, "t", "exp"), 0);
+	assert_string_equal(b.data, "{\"TableName\":\"t\","
+	    "\"TimeToLiveSpecification\":{\"Enabled\":true,"
+	    "\"AttributeName\":\"exp\"}}");
+	assert_int_equal(ddb_update_pitr_body(&b, "t"), 0);
+	assert_string_equal(b.data, "{\"TableName\":\"t\","
+	    "\"PointInTimeRecoverySpecification\":"
+	    "{\"PointInTimeRecoveryEnabled\":true}}");
+	assert_int_equal(ddb_list_tags_body(&b, "arn:x", NULL), 0);
+	assert_string_equal(b.data, "{\"ResourceArn\":\"arn:x\"}");
+	assert_int_equal(ddb_list_tags_body(&b, "arn:x", "n"), 0);
+	assert_string_equal(b.data, "{\"ResourceArn\":\"arn:x\","
+	    "\"NextToken\":\"n\"}");
+	buf_free(&b);
+}
+
+/* A REMOVE made by the TTL service carries its userIdentity. */
+static void
+test_ddb_records_ttl(void **state)
+{
+	const char *body = "{\"Records\":["
+	    "{\"eventName\":\"REMOVE\",\"userIdentity\":{\"type\":\"Service\","
+	    "\"principalId\":\"dynamodb.amazonaws.com\"},\"dynamodb\":{"
+	    "\"Keys\":{\"pk\":{\"S\":\"a\"}},\"SequenceNumber\":\"1\"}},"
+	    "{\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":\"b\"}},"
+	    "\"SequenceNumber\":\"2\"},\"eventName\":\"REMOVE\"},"
+	    "{\"eventName\":\"REMOVE\",\"userIdentity\":{\"type\":\"User\","
+	    "\"principalId\":\"dynamodb.amazonaws.com\"},\"dynamodb\":{"
+	    "\"Keys\":{\"pk\":{\"S\":\"c\"}},\"SequenceNumber\":\"3\"}},"
+	    "{\"eventName\":\"INSERT\",\"userIdentity\":{\"principalId\":"
+	    "\"someone\",\"type\":\"Service\"},\"dynamodb\":{\"Keys\":{\"pk\":"
+	    "{\"S\":\"d\"}},\"NewImage\":{\"pk\":{\"S\":\"d\"}},"
+	    "\"ApproximateCreationDateTime\":1700000000,"
+	    "\"SequenceNumber\":\"4\"}}],\"NextShardIterator\":\"it\"}";
+	struct ddb_records rs;
+
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(ddb_parse_records(body, strlen(body), &rs), 0);
+	assert_int_equal(rs.n, 4);
+	assert_int_equal(rs.recs[0].ttl, 1);
+	assert_int_equal(rs.recs[0].event, DDB_EV_REMOVE);
+	assert_int_equal(rs.recs[1].ttl, 0);
+	assert_int_equal(rs.recs[1].event, DDB_EV_REMOVE);
+	assert_true(rs.recs[1].seq.len == 3);
+	assert_int_equal(rs.recs[2].ttl, 0);
+	assert_int_equal(rs.recs[3].ttl, 0);
+	assert_true(rs.recs[3].created == 1700000000.0);
+	assert_true(rs.recs[3].new_image.len > 0);
+	assert_true(rs.next_iter.len == 4);
+	/* Still refused: no eventName, no dynamodb. */
+	assert_int_equal(ddb_parse_records(SL("{\"Records\":[{\"userIdentity\":"
+	    "{}}]}"), &rs), -1);
+	assert_int_equal(ddb_parse_records(SL("{\"Records\":[{\"eventName\":"
+	    "\"INSERT\"}]}"), &rs), -1);
+	/* The API model's spelling, as the wire has it. */
+	assert_int_equal(ddb_parse_records(SL("{\"Records\":[{\"eventName\":"
+	    "\"REMOVE\",\"userIdentity\":{\"PrincipalId\":"
+	    "\"dynamodb.amazonaws.com\",\"Type\":\"Service\"},\"dynamodb\":"
+	    "{\"Keys\":{\"pk\":{\"S\":\"a\"}},\"SequenceNumber\":\"1\"}}]}"),
+	    &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.recs[0].ttl, 1);
+	ddb_records_free(&rs);
+}
+
 int
 main(void)
 {
@@ -320,6 +540,10 @@ main(void)
 		cmocka_unit_test(test_ddb_batch_bodies),
 		cmocka_unit_test(test_ddb_batch_op_len),
 		cmocka_unit_test(test_ddb_parse_batch),
+		cmocka_unit_test(test_ddb_parse_tdef),
+		cmocka_unit_test(test_ddb_parse_ttl_pitr_tags),
+		cmocka_unit_test(test_ddb_control_bodies),
+		cmocka_unit_test(test_ddb_records_ttl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

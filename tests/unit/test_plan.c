@@ -380,7 +380,7 @@ test_plan_wrong_types(void **state)
 	    "4.5\n", "t.yml:3: plan[0].total_segments: '4.5' is not a whole "
 	    "number", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    max_inflight: -1\n",
-	    "plan[0].max_inflight: '-1' is not a whole number", NULL);
+	    "plan[0].max_inflight: '-1' is negative", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    page_size: 0x10\n",
 	    "plan[0].page_size: '0x10' is not a whole number", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    segments: 1\n",
@@ -1138,7 +1138,7 @@ test_plan_argv_round_trip(void **state)
 	    "    stream: {disabled: true}\n");
 	a = &plan->pairs[0];
 	argv = plan_pair_to_argv(a, &argc);
-	assert_int_equal(argc, 20);
+	assert_int_equal(argc, 21);
 	assert_null(argv[argc]);
 	assert_string_equal(argv[0], "--pair-name=orders.v2");
 	for (i = 0; i < argc; i++)
@@ -1181,15 +1181,148 @@ test_plan_argv_round_trip(void **state)
 	b.input.table = strdup("abc");
 	b.backfill = 0;
 	argv = plan_pair_to_argv(&b, &argc);
-	assert_int_equal(argc, 4);
+	assert_int_equal(argc, 6);
 	assert_string_equal(argv[0], "--input-table=abc");
 	assert_string_equal(argv[1], "--backfill=false");
 	assert_string_equal(argv[2], "--stream=true");
 	assert_string_equal(argv[3], "--consumed-capacity=true");
+	assert_string_equal(argv[4], "--create-output=false");
+	assert_string_equal(argv[5], "--ttl-apply-deletes=true");
 	plan_argv_free(argv);
 	plan_pair_clear(&b);
 	plan_argv_free(NULL);
 	plan_free(plan);
+}
+
+/* output.create and its overrides, ttl: loaded, passed on, checked. */
+static void
+test_plan_create_ttl(void **state)
+{
+	struct plan *plan;
+	struct plan_pair *a, b;
+	char **argv, err[256];
+	size_t argc;
+
+	(void)state;
+	plan = load_ok("plan:\n"
+	    "  - input: {table: orders, region: us-east-1}\n"
+	    "    output:\n"
+	    "      table: orders-copy\n"
+	    "      create: true\n"
+	    "      billing_mode: provisioned\n"
+	    "      read_capacity: 10\n"
+	    "      write_capacity: 5\n"
+	    "      index_capacity:\n"
+	    "        by_email: {read_capacity: 3, write_capacity: 2}\n"
+	    "        by.date: {write_capacity: 7, read_capacity: 1}\n"
+	    "      sse: KMS\n"
+	    "      sse_kms_key: arn:aws:kms:us-east-1:1:key/k\n"
+	    "      stream_view: new_and_old_images\n"
+	    "    ttl: {skip_expired: false, apply_deletes: no}\n");
+	a = &plan->pairs[0];
+	assert_int_equal(a->create_output, 1);
+	/* Enumerations are stored as AWS spells them. */
+	assert_string_equal(a->billing_mode, "PROVISIONED");
+	assert_string_equal(a->sse, "kms");
+	assert_string_equal(a->stream_view, "NEW_AND_OLD_IMAGES");
+	assert_int_equal(a->read_capacity, 10);
+	assert_int_equal(a->write_capacity, 5);
+	assert_int_equal(a->nindex_caps, 2);
+	assert_non_null(plan_index_cap_find(a, "by.date"));
+	assert_int_equal(plan_index_cap_find(a, "by.date")->write, 7);
+	assert_null(plan_index_cap_find(a, "by_nothing"));
+	assert_int_equal(a->ttl_skip_expired, 0);
+	assert_int_equal(a->ttl_apply_deletes, 0);
+
+	argv = plan_pair_to_argv(a, &argc);
+	plan_pair_init(&b);
+	apply_argv(&b, argv);
+	assert_int_equal(b.create_output, 1);
+	assert_string_equal(b.billing_mode, "PROVISIONED");
+	assert_string_equal(b.sse, "kms");
+	assert_string_equal(b.sse_kms_key, a->sse_kms_key);
+	assert_string_equal(b.stream_view, "NEW_AND_OLD_IMAGES");
+	assert_int_equal(b.read_capacity, 10);
+	assert_int_equal(b.write_capacity, 5);
+	assert_int_equal(b.nindex_caps, 2);
+	assert_string_equal(b.index_caps[0].name, "by_email");
+	assert_int_equal(b.index_caps[0].read, 3);
+	assert_int_equal(b.index_caps[0].write, 2);
+	assert_int_equal(b.index_caps[1].read, 1);
+	assert_int_equal(b.ttl_skip_expired, 0);
+	assert_int_equal(b.ttl_apply_deletes, 0);
+	plan_pair_clear(&b);
+	plan_argv_free(argv);
+	plan_free(plan);
+
+	/* skip_expired unset is not passed on: the worker decides. */
+	plan_pair_init(&b);
+	assert_int_equal(b.ttl_skip_expired, -1);
+	assert_int_equal(b.ttl_apply_deletes, 1);
+	assert_int_equal(plan_pair_set_flag(&b, "output-index-capacity",
+	    "gi1:1:2,gee:3:4", err, sizeof(err)), 1);
+	assert_int_equal(b.nindex_caps, 2);
+	assert_int_equal(plan_pair_set_flag(&b, "output-index-capacity",
+	    "gi1:1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "INDEX:READ:WRITE"));
+	assert_int_equal(b.nindex_caps, 0);
+	assert_int_equal(plan_pair_set_flag(&b, "output-index-capacity",
+	    "gix:1:2,gix:1:2", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "listed twice"));
+	assert_int_equal(plan_pair_set_flag(&b, "output-read-capacity",
+	    "-3", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "negative"));
+	assert_int_equal(plan_pair_set_flag(&b, "output-billing-mode",
+	    "ON_DEMAND", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "PROVISIONED, PAY_PER_REQUEST"));
+	assert_int_equal(plan_pair_set_flag(&b, "ttl-skip-expired", NULL, err,
+	    sizeof(err)), 1);
+	assert_int_equal(b.ttl_skip_expired, 1);
+	assert_int_equal(plan_pair_flag_needs_value("ttl-skip-expired"), 0);
+	assert_int_equal(plan_pair_flag_needs_value("output-sse"), 1);
+	plan_pair_clear(&b);
+
+	/* Bad values name the key and the line. */
+	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
+	    "      create: true\n      billing_mode: ON_DEMAND\n",
+	    "t.yml:5: plan[0].output.billing_mode: 'ON_DEMAND' is not one of "
+	    "PROVISIONED, PAY_PER_REQUEST", NULL);
+	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
+	    "      create: true\n      read_capacity: -5\n",
+	    "t.yml:5: plan[0].output.read_capacity: '-5' is negative", NULL);
+	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
+	    "      create: true\n      index_capacity:\n"
+	    "        gix: {read_capacity: 0, write_capacity: 1}\n",
+	    "t.yml:6: plan[0].output.index_capacity.gix.read_capacity", "0");
+	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
+	    "      create: true\n      index_capacity:\n"
+	    "        gix: {read_capacity: 1}\n",
+	    "plan[0].output.index_capacity.gix: missing 'write_capacity'",
+	    NULL);
+	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
+	    "      create: true\n      index_capacity: [gix]\n",
+	    "plan[0].output.index_capacity: expected a mapping", NULL);
+	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
+	    "      create: maybe\n", "plan[0].output.create: 'maybe'", NULL);
+	expect_error("plan:\n  - input: {table: abc}\n"
+	    "    ttl: {skip_expird: true}\n", "unknown key 'skip_expird'",
+	    "skip_expired");
+	expect_error("plan:\n  - input: {table: abc}\n    ttl: true\n",
+	    "plan[0].ttl: expected a mapping", NULL);
+	/* Combinations. */
+	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
+	    "    output: {table: dst, billing_mode: PROVISIONED}\n",
+	    "billing_mode", "only applies with output.create: true");
+	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
+	    "    output: {table: dst, create: true, read_capacity: 5}\n",
+	    "read_capacity and output.write_capacity go together", NULL);
+	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
+	    "    output: {table: dst, create: true, read_capacity: 5,\n"
+	    "      write_capacity: 5, billing_mode: PAY_PER_REQUEST}\n",
+	    "needs billing_mode PROVISIONED", NULL);
+	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
+	    "    output: {table: dst, create: true, sse: default,\n"
+	    "      sse_kms_key: alias/x}\n", "sse_kms_key contradicts", NULL);
 }
 
 static void
@@ -1368,6 +1501,7 @@ main(void)
 		cmocka_unit_test_setup(test_plan_validate_without_file, setup),
 		cmocka_unit_test_setup(test_plan_set_flag, setup),
 		cmocka_unit_test_setup(test_plan_argv_round_trip, setup),
+		cmocka_unit_test_setup(test_plan_create_ttl, setup),
 		cmocka_unit_test_setup(test_plan_label, setup),
 		cmocka_unit_test_setup(test_plan_quote, setup),
 		cmocka_unit_test_setup(test_plan_load_file_errors, setup),

@@ -213,6 +213,28 @@ test_proto_roundtrip_progress(void **state)
 	assert_non_null(strstr(line, "\"phase\":\"stream\""));
 }
 
+/* The TTL counters are optional: absent from an older worker's line. */
+static void
+test_proto_progress_ttl_optional(void **state)
+{
+	struct proto_msg a, b;
+	char err[256], *cut;
+
+	fill_progress(&a);
+	a.u.progress.ttl_expired_skipped = 12;
+	a.u.progress.ttl_deletes_skipped = 3;
+	roundtrip(&a, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_non_null(strstr(line, "\"ttl_expired_skipped\":12"));
+	assert_non_null(cut = strstr(line, ",\"ttl_expired_skipped\""));
+	strcpy(cut, "}");
+	assert_int_equal(proto_decode(line, strlen(line), &b, err,
+	    sizeof(err)), 0);
+	assert_int_equal(b.u.progress.ttl_expired_skipped, 0);
+	assert_int_equal(b.u.progress.ttl_deletes_skipped, 0);
+	assert_int_equal(b.u.progress.shards_total, 6);
+}
+
 static void
 test_proto_roundtrip_checkpoint(void **state)
 {
@@ -1108,6 +1130,7 @@ main(void)
 		cmocka_unit_test(test_proto_roundtrip_phase),
 		cmocka_unit_test(test_proto_phase_from_checkpoint),
 		cmocka_unit_test(test_proto_roundtrip_progress),
+		cmocka_unit_test(test_proto_progress_ttl_optional),
 		cmocka_unit_test(test_proto_roundtrip_checkpoint),
 		cmocka_unit_test(test_proto_roundtrip_error),
 		cmocka_unit_test(test_proto_roundtrip_done),

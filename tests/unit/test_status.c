@@ -134,6 +134,30 @@ test_status_backfill_states(void **state)
 	    "?         -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 }
 
+/* TTL skips show in the widest form, and give way on narrow ones. */
+static void
+test_status_ttl(void **state)
+{
+	struct status_row r = row();
+
+	r.backfill = PROTO_PS_COMPLETE;
+	r.ttl_expired = 12;
+	r.stream = PROTO_PS_RUNNING;
+	r.st_written = 2019;
+	r.caught_up = 1;
+	r.ttl_deletes = 3;
+	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	    "-COMPLETE-, 12 expired skipped  2019 written (caught up), 3 TTL "
+	    "deletes skipped  49 items/s ⇨ ○ ⇨ 50 WCU/s");
+	assert_null(strstr(one(r, 80), "skipped"));
+	r.backfill = PROTO_PS_RUNNING;
+	r.bf_written = 100;
+	r.ttl_deletes = 0;
+	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	    "100 written, 12 expired skipped  2019 written (caught up)  "
+	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
+}
+
 static void
 test_status_stream_states(void **state)
 {
@@ -853,6 +877,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_backfill_states),
+		cmocka_unit_test(test_status_ttl),
 		cmocka_unit_test(test_status_stream_states),
 		cmocka_unit_test(test_status_retention_risk),
 		cmocka_unit_test(test_status_worker_states),

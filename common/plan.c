@@ -351,10 +351,12 @@ static const struct plan_field plan_fields[] = {
 	    0, 0 },
 	{ "output-billing-mode", "output", "billing_mode", PF_ENUM,
 	    PO(billing_mode), 0, 0 },
-	{ "output-read-capacity", "output", "read_capacity", PF_U32,
-	    PO(read_capacity), 1, PLAN_CAPACITY_MAX },
-	{ "output-write-capacity", "output", "write_capacity", PF_U32,
-	    PO(write_capacity), 1, PLAN_CAPACITY_MAX },
+	{ "output-provisioned-read-capacity", "output",
+	    "provisioned_read_capacity", PF_U32, PO(prov_rcu), 1,
+	    PLAN_CAPACITY_MAX },
+	{ "output-provisioned-write-capacity", "output",
+	    "provisioned_write_capacity", PF_U32, PO(prov_wcu), 1,
+	    PLAN_CAPACITY_MAX },
 	{ "output-index-capacity", "output", "index_capacity", PF_IDXCAP,
 	    PO(index_caps), 0, 0 },
 	{ "output-sse", "output", "sse", PF_ENUM, PO(sse), 0, 0 },
@@ -2066,10 +2068,12 @@ plan_check_create(struct plan_check *c, size_t i)
 
 	if (p->billing_mode != NULL)
 		key = "billing_mode (--output-billing-mode)";
-	else if (p->read_capacity != 0)
-		key = "read_capacity (--output-read-capacity)";
-	else if (p->write_capacity != 0)
-		key = "write_capacity (--output-write-capacity)";
+	else if (p->prov_rcu != 0)
+		key = "provisioned_read_capacity "
+		    "(--output-provisioned-read-capacity)";
+	else if (p->prov_wcu != 0)
+		key = "provisioned_write_capacity "
+		    "(--output-provisioned-write-capacity)";
 	else if (p->nindex_caps != 0)
 		key = "index_capacity (--output-index-capacity)";
 	else if (p->sse != NULL)
@@ -2086,18 +2090,18 @@ plan_check_create(struct plan_check *c, size_t i)
 			    key);
 		return;
 	}
-	if ((p->read_capacity != 0) != (p->write_capacity != 0))
-		plan_perr(c, i, line, "output.read_capacity and "
-		    "output.write_capacity go together: give both");
+	if ((p->prov_rcu != 0) != (p->prov_wcu != 0))
+		plan_perr(c, i, line, "output.provisioned_read_capacity and "
+		    "output.provisioned_write_capacity go together: give both");
 	if (p->billing_mode != NULL &&
 	    strcmp(p->billing_mode, "PAY_PER_REQUEST") == 0 &&
-	    (p->read_capacity != 0 || p->write_capacity != 0 ||
+	    (p->prov_rcu != 0 || p->prov_wcu != 0 ||
 	    p->nindex_caps != 0))
 		plan_perr(c, i, line, "output.%s needs billing_mode "
 		    "PROVISIONED: billing_mode is PAY_PER_REQUEST (on-demand), "
 		    "which has no capacity to set", p->nindex_caps != 0 &&
-		    p->read_capacity == 0 ? "index_capacity" :
-		    "read_capacity/write_capacity");
+		    p->prov_rcu == 0 ? "index_capacity" :
+		    "provisioned_read_capacity/provisioned_write_capacity");
 	if (p->sse != NULL && strcmp(p->sse, "default") == 0 &&
 	    p->sse_kms_key != NULL)
 		plan_perr(c, i, line, "output.sse_kms_key contradicts "

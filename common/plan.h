@@ -61,8 +61,8 @@ struct plan_pair {
 	 */
 	int	 create_output;
 	char	*billing_mode;		/* PROVISIONED or PAY_PER_REQUEST */
-	uint32_t read_capacity;
-	uint32_t write_capacity;
+	uint32_t prov_rcu;
+	uint32_t prov_wcu;
 	struct plan_index_cap *index_caps;
 	size_t	 nindex_caps;
 	char	*sse;			/* "default" or "kms" */
@@ -143,8 +143,8 @@ int	plan_validate(const struct plan *, struct plan_errors *);
  * NULL = true), "no-backfill", "no-stream", "pair-name", "total-segments",
  * "segments" ("0,1,2"), "page-size", "max-inflight", "consumed-capacity"
  * (a boolean, NULL = true), "no-consumed-capacity", "create-output" (a
- * boolean), "output-billing-mode", "output-read-capacity",
- * "output-write-capacity", "output-index-capacity" ("NAME:R:W,..."),
+ * boolean), "output-billing-mode", "output-provisioned-read-capacity",
+ * "output-provisioned-write-capacity", "output-index-capacity" ("NAME:R:W,..."),
  * "output-sse", "output-sse-kms-key", "output-stream-view",
  * "ttl-skip-expired", "ttl-apply-deletes" (booleans).
  * Returns 1 if name is a pair flag and was applied, 0 if not a pair flag,

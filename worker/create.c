@@ -148,7 +148,7 @@ billing_of(const struct plan_pair *p, const struct ddb_tdef *src)
 {
 	if (p->billing_mode != NULL)
 		return p->billing_mode;
-	if (p->read_capacity != 0)
+	if (p->prov_rcu != 0)
 		return "PROVISIONED";
 	return src->billing;
 }
@@ -225,14 +225,14 @@ gsi_capacity(const struct plan_pair *p, const struct ddb_index *x,
 	} else if (x->rcu > 0 && x->wcu > 0) {
 		*r = x->rcu;
 		*w = x->wcu;
-	} else if (p->read_capacity != 0) {
-		*r = p->read_capacity;
-		*w = p->write_capacity;
+	} else if (p->prov_rcu != 0) {
+		*r = p->prov_rcu;
+		*w = p->prov_wcu;
 	} else {
 		cerr(err, errlen, "global secondary index %s of %s has no "
 		    "provisioned throughput to copy (the source is on-demand): "
-		    "set output.index_capacity.%s or output.read_capacity and "
-		    "output.write_capacity", x->name, p->input.table, x->name);
+		    "set output.index_capacity.%s or output.provisioned_read_capacity and "
+		    "output.provisioned_write_capacity", x->name, p->input.table, x->name);
 		return -1;
 	}
 	return 0;
@@ -284,16 +284,16 @@ create_build(const struct plan_pair *p, const struct create_src *src,
 		cerr(err, errlen, "output.index_capacity needs billing_mode "
 		    "PROVISIONED: source table %s is on-demand "
 		    "(PAY_PER_REQUEST); set output.billing_mode, "
-		    "output.read_capacity and output.write_capacity",
+		    "output.provisioned_read_capacity and output.provisioned_write_capacity",
 		    p->input.table);
 		return -1;
 	}
 	if (prov) {
-		r = p->read_capacity != 0 ? p->read_capacity : t->rcu;
-		w = p->write_capacity != 0 ? p->write_capacity : t->wcu;
+		r = p->prov_rcu != 0 ? p->prov_rcu : t->rcu;
+		w = p->prov_wcu != 0 ? p->prov_wcu : t->wcu;
 		if (r <= 0 || w <= 0) {
 			cerr(err, errlen, "billing_mode PROVISIONED needs "
-			    "output.read_capacity and output.write_capacity: "
+			    "output.provisioned_read_capacity and output.provisioned_write_capacity: "
 			    "source table %s is on-demand (PAY_PER_REQUEST)",
 			    p->input.table);
 			return -1;

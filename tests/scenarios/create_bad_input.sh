@@ -49,8 +49,8 @@ plan() { f="$T/plan$n.yml"; cat >"$f"; echo "$f"; }
 check "output-billing-mode: 'ON_DEMAND' is not one of PROVISIONED, PAY_PER_REQUEST" \
     $pair --create-output --output-billing-mode ON_DEMAND
 # shellcheck disable=SC2086
-check "output-read-capacity: '-5' is negative" \
-    $pair --create-output --output-read-capacity -5 --output-write-capacity 5
+check "output-provisioned-read-capacity: '-5' is negative" \
+    $pair --create-output --output-provisioned-read-capacity -5 --output-provisioned-write-capacity 5
 f=$(plan <<P
 plan:
   - input: {table: src, region: us-east-1, endpoint_url: "$PROXY"}
@@ -59,12 +59,12 @@ plan:
       endpoint_url: "$PROXY"
       create: true
       billing_mode: provisioned
-      read_capacity: 10
-      write_capacity: -1
+      provisioned_read_capacity: 10
+      provisioned_write_capacity: -1
     stream: {disabled: true}
 P
 )
-check ":9: plan\[0\].output.write_capacity: '-1' is negative" --config-file "$f"
+check ":9: plan\[0\].output.provisioned_write_capacity: '-1' is negative" --config-file "$f"
 f=$(plan <<P
 plan:
   - input: {table: src, region: us-east-1, endpoint_url: "$PROXY"}
@@ -79,7 +79,7 @@ P
 check ":7: plan\[0\].output.billing_mode: 'FREE' is not one of" --config-file "$f"
 # Found by the preflight, from what the source is.
 # shellcheck disable=SC2086
-check "billing_mode PROVISIONED needs output.read_capacity and output.write_capacity: source table odsrc is on-demand" \
+check "billing_mode PROVISIONED needs output.provisioned_read_capacity and output.provisioned_write_capacity: source table odsrc is on-demand" \
     --input-table odsrc --output-table dst --input-endpoint-url "$PROXY" \
     --output-endpoint-url "$PROXY" --no-stream --create-output \
     --output-billing-mode PROVISIONED

@@ -211,8 +211,8 @@ test_create_build_overrides(void **state)
 
 	/* Provisioned with the table's and one index's capacity set. */
 	pair(&p, "us-east-1");
-	p.read_capacity = 100;
-	p.write_capacity = 50;
+	p.prov_rcu = 100;
+	p.prov_wcu = 50;
 	p.index_caps = calloc(1, sizeof(*p.index_caps));
 	p.index_caps[0].name = strdup("by_ts");
 	p.index_caps[0].read = 9;
@@ -270,11 +270,11 @@ test_create_build_on_demand(void **state)
 	/* Provisioned from on-demand needs capacities, named. */
 	p.billing_mode = strdup("PROVISIONED");
 	assert_int_equal(create_build(&p, &s, &sp, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "output.read_capacity"));
+	assert_non_null(strstr(err, "output.provisioned_read_capacity"));
 	assert_non_null(strstr(err, "on-demand"));
 	/* The table's capacities then serve the GSIs too. */
-	p.read_capacity = 10;
-	p.write_capacity = 20;
+	p.prov_rcu = 10;
+	p.prov_wcu = 20;
 	assert_int_equal(create_build(&p, &s, &sp, err, sizeof(err)), 0);
 	j = cJSON_Parse(sp.create_body);
 	assert_int_equal(num(gsi(j, "by_email"), "ProvisionedThroughput",

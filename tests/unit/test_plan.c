@@ -1209,8 +1209,8 @@ test_plan_create_ttl(void **state)
 	    "      table: orders-copy\n"
 	    "      create: true\n"
 	    "      billing_mode: provisioned\n"
-	    "      read_capacity: 10\n"
-	    "      write_capacity: 5\n"
+	    "      provisioned_read_capacity: 10\n"
+	    "      provisioned_write_capacity: 5\n"
 	    "      index_capacity:\n"
 	    "        by_email: {read_capacity: 3, write_capacity: 2}\n"
 	    "        by.date: {write_capacity: 7, read_capacity: 1}\n"
@@ -1224,8 +1224,8 @@ test_plan_create_ttl(void **state)
 	assert_string_equal(a->billing_mode, "PROVISIONED");
 	assert_string_equal(a->sse, "kms");
 	assert_string_equal(a->stream_view, "NEW_AND_OLD_IMAGES");
-	assert_int_equal(a->read_capacity, 10);
-	assert_int_equal(a->write_capacity, 5);
+	assert_int_equal(a->prov_rcu, 10);
+	assert_int_equal(a->prov_wcu, 5);
 	assert_int_equal(a->nindex_caps, 2);
 	assert_non_null(plan_index_cap_find(a, "by.date"));
 	assert_int_equal(plan_index_cap_find(a, "by.date")->write, 7);
@@ -1241,8 +1241,8 @@ test_plan_create_ttl(void **state)
 	assert_string_equal(b.sse, "kms");
 	assert_string_equal(b.sse_kms_key, a->sse_kms_key);
 	assert_string_equal(b.stream_view, "NEW_AND_OLD_IMAGES");
-	assert_int_equal(b.read_capacity, 10);
-	assert_int_equal(b.write_capacity, 5);
+	assert_int_equal(b.prov_rcu, 10);
+	assert_int_equal(b.prov_wcu, 5);
 	assert_int_equal(b.nindex_caps, 2);
 	assert_string_equal(b.index_caps[0].name, "by_email");
 	assert_int_equal(b.index_caps[0].read, 3);
@@ -1268,7 +1268,7 @@ test_plan_create_ttl(void **state)
 	assert_int_equal(plan_pair_set_flag(&b, "output-index-capacity",
 	    "gix:1:2,gix:1:2", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "listed twice"));
-	assert_int_equal(plan_pair_set_flag(&b, "output-read-capacity",
+	assert_int_equal(plan_pair_set_flag(&b, "output-provisioned-read-capacity",
 	    "-3", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "negative"));
 	assert_int_equal(plan_pair_set_flag(&b, "output-billing-mode",
@@ -1287,8 +1287,9 @@ test_plan_create_ttl(void **state)
 	    "t.yml:5: plan[0].output.billing_mode: 'ON_DEMAND' is not one of "
 	    "PROVISIONED, PAY_PER_REQUEST", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
-	    "      create: true\n      read_capacity: -5\n",
-	    "t.yml:5: plan[0].output.read_capacity: '-5' is negative", NULL);
+	    "      create: true\n      provisioned_read_capacity: -5\n",
+	    "t.yml:5: plan[0].output.provisioned_read_capacity: '-5' is "
+	    "negative", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
 	    "      create: true\n      index_capacity:\n"
 	    "        gix: {read_capacity: 0, write_capacity: 1}\n",
@@ -1313,11 +1314,13 @@ test_plan_create_ttl(void **state)
 	    "    output: {table: dst, billing_mode: PROVISIONED}\n",
 	    "billing_mode", "only applies with output.create: true");
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: dst, create: true, read_capacity: 5}\n",
-	    "read_capacity and output.write_capacity go together", NULL);
+	    "    output: {table: dst, create: true,\n"
+	    "      provisioned_read_capacity: 5}\n",
+	    "read_capacity and output.provisioned_write_capacity go together",
+	    NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: dst, create: true, read_capacity: 5,\n"
-	    "      write_capacity: 5, billing_mode: PAY_PER_REQUEST}\n",
+	    "    output: {table: dst, create: true, provisioned_read_capacity: 5,\n"
+	    "      provisioned_write_capacity: 5, billing_mode: PAY_PER_REQUEST}\n",
 	    "needs billing_mode PROVISIONED", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
 	    "    output: {table: dst, create: true, sse: default,\n"

@@ -423,6 +423,8 @@ call_done_cb(struct http_xfer *x, void *arg)
 	 * endpoint), not a reason to allocate more. */
 	c->status = transport ? retry_classify_transport(x->curl_code) :
 	    retry_classify(x->status, 0, crcbad, c->code);
+	if (transport && x->overflow && c->overflow_to_caller)
+		c->status = AWS_STATE;
 
 	switch (c->status) {
 	case AWS_OK:

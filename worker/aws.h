@@ -66,6 +66,10 @@ struct aws_call {
 	 * budget (transient errors only; throttling is retried without
 	 * end). The preflight bounds its calls this way. */
 	uint64_t	 give_up_ms;
+	/* Set before aws_call_start(): an answer longer than the op's cap
+	 * comes back as AWS_STATE "ResponseTooLarge" instead of being
+	 * retried, for a caller that can ask for less (GetRecords' Limit). */
+	int		 overflow_to_caller;
 
 	/* Result, valid in the done callback. */
 	enum aws_status	 status;

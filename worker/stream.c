@@ -63,6 +63,8 @@ struct st_shard {
 	int		 resumed;	/* iterator from a checkpoint */
 	unsigned	 malformed;	/* unreadable answers in a row */
 	char		*read_seq;	/* last sequence number read */
+	unsigned	 limit;		/* GetRecords' Limit, lowered when an
+					   answer is over the cap */
 
 	/* Read, not yet applied. */
 	struct st_page	*pend, *pend_tail;
@@ -441,6 +443,24 @@ records_done_cb(struct aws_call *c, void *arg)
 	if (st_failed(st) || st->stopping)
 		return;
 	if (c->status == AWS_STATE) {
+		/* AWS answers at most 1 MB of records; an endpoint that does
+		 * not (DynamoDB Local) is asked for fewer records, with the
+		 * same iterator, down to one record per answer. */
+		if (strcmp(c->code, "ResponseTooLarge") == 0) {
+			if (sh->limit <= 1) {
+				st->failed = 1;
+				worker_fail(w, WORKER_EXIT_PERMANENT, c->code,
+				    "shard %s: GetRecords: %s, even with "
+				    "Limit 1", sh->id, c->msg);
+				return;
+			}
+			sh->limit = sh->limit / 4 > 0 ? sh->limit / 4 : 1;
+			log_info("shard %s: a GetRecords answer was over the "
+			    "cap; asking for %u records at a time", sh->id,
+			    sh->limit);
+			shard_read(sh);
+			return;
+		}
 		if (strcmp(c->code, "ExpiredIteratorException") == 0) {
 			/* Not data loss: on from the last record read. */
 			log_info("shard %s: iterator expired, re-acquiring",
@@ -510,10 +530,12 @@ shard_read(struct st_shard *sh)
 	if (st->stopping || st_failed(st))
 		return;
 	sh->reading = 1;
-	if (ddb_get_records_body(&sh->call.req, sh->iter,
-	    ST_RECORDS_LIMIT) == -1)
+	if (sh->limit == 0)
+		sh->limit = ST_RECORDS_LIMIT;
+	if (ddb_get_records_body(&sh->call.req, sh->iter, sh->limit) == -1)
 		fatalx("GetRecords body");
 	sh->call.op = "GetRecords";
+	sh->call.overflow_to_caller = 1;
 	aws_call_start(&sh->call, records_done_cb, sh);
 }
 

@@ -334,10 +334,18 @@ output_progress_text(const struct child *c, int64_t now, char *buf,
 			snprintf(buf, len, "Stopped while streaming: %llu "
 			    "changes applied", (unsigned long long)
 			    c->prog.stream_written);
-		else
+		else if (c->backfill == PROTO_PS_RUNNING ||
+		    c->backfill == PROTO_PS_STOPPED)
 			snprintf(buf, len, "Stopped during the backfill: %llu "
 			    "items written", (unsigned long long)
 			    c->prog.items_written);
+		else if (c->backfill == PROTO_PS_COMPLETE)
+			snprintf(buf, len, "Stopped after the backfill: %llu "
+			    "items written", (unsigned long long)
+			    c->backfill_items);
+		else
+			snprintf(buf, len, "Stopped before copying anything "
+			    "(during the preflight)");
 		return;
 	}
 	if (c->stream == PROTO_PS_RUNNING) {

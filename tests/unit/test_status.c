@@ -718,6 +718,35 @@ test_status_rate_window(void **state)
 	assert_true(i == 100.0 && w == 4.0);
 }
 
+/* The summary line of a stopped pair names where it was stopped. */
+static void
+test_status_stopped_text(void **state)
+{
+	struct child c;
+	char buf[256];
+
+	memset(&c, 0, sizeof(c));
+	c.state = CHILD_STOPPED;
+	output_progress_text(&c, 0, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "Stopped before copying anything (during the preflight)");
+	c.backfill = PROTO_PS_STOPPED;
+	c.prog.items_written = 12;
+	output_progress_text(&c, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "Stopped during the backfill: 12 items "
+	    "written");
+	c.backfill = PROTO_PS_COMPLETE;
+	c.backfill_items = 40;
+	output_progress_text(&c, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "Stopped after the backfill: 40 items "
+	    "written");
+	c.stream = PROTO_PS_STOPPED;
+	c.prog.stream_written = 7;
+	output_progress_text(&c, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "Stopped while streaming: 7 changes "
+	    "applied");
+}
+
 static void
 test_status_row_from_child(void **state)
 {
@@ -894,6 +923,7 @@ main(void)
 		cmocka_unit_test(test_status_width_fn),
 		cmocka_unit_test(test_status_rate_window),
 		cmocka_unit_test(test_status_row_from_child),
+		cmocka_unit_test(test_status_stopped_text),
 		cmocka_unit_test(test_status_frame),
 		cmocka_unit_test(test_status_buffer_max),
 	};

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "profile.h"
+#include "report.h"
 #include "retry.h"
 #include "sigv4.h"
 #include "sts.h"
@@ -393,7 +394,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 	char code[96], msg[512], amzdate[17], authz[1024];
 	long timeout = (long)env_ms("DDB_SYNC_STS_TIMEOUT_MS", 10000);
 	uint64_t base_ms = (uint64_t)env_ms("DDB_SYNC_STS_RETRY_BASE_MS", 200);
-	int attempt, rc = -1;
+	int attempt, rc = -1, warned = 0;
 
 	*st = AWS_FATAL;
 	if (endpoint_parse(rq->url, &eu) == -1) {
@@ -484,11 +485,20 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 		if ((*st != AWS_TRANSIENT && *st != AWS_THROTTLED) ||
 		    attempt >= CREDS_STS_ATTEMPTS)
 			break;
-		log_debug("creds: %s, retrying", err);
+		/* Each attempt may take the whole timeout: say so at once,
+		 * in the log and the pair's row, not after all of them. */
+		report_warning("retrying", "credentials: %s failing, still "
+		    "retrying (attempt %d of %d): %s", rq->action, attempt + 1,
+		    CREDS_STS_ATTEMPTS, err);
+		warned = 1;
 		sleep_ms((int64_t)retry_backoff_ms((unsigned)attempt, base_ms,
 		    5000, retry_random()));
 	}
 fail:
+	if (warned)
+		report_warning("recovered", rc == 0 ? "credentials: %s "
+		    "succeeded after %d attempts" : "credentials: %s no "
+		    "longer retrying after %d attempts", rq->action, attempt);
 	explicit_bzero(authz, sizeof(authz));
 	xfer_wipe(&x);
 	http_headers_free(hdrs);

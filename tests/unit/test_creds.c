@@ -625,6 +625,12 @@ test_creds_assume_role_retries_throttling(void **state)
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	assert_string_equal(get_ok(p)->access_key_id, AKID2);
 	assert_int_equal(fakehttp_count(fk), 3);
+	/* Said at the first failure, not only at the end. */
+	assert_non_null(logs.data);
+	assert_non_null(strstr(logs.data, "credentials: AssumeRole failing, "
+	    "still retrying (attempt 2 of 3)"));
+	assert_non_null(strstr(logs.data, "AssumeRole succeeded after 3 "
+	    "attempts"));
 	creds_provider_free(p);
 
 	/* Three failures: give up. */
@@ -633,6 +639,8 @@ test_creds_assume_role_retries_throttling(void **state)
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	assert_non_null(strstr(get_fail(p), "HTTP503"));
 	assert_int_equal(fakehttp_count(fk), 3);
+	assert_non_null(strstr(logs.data, "AssumeRole no longer retrying "
+	    "after 3 attempts"));
 	creds_provider_free(p);
 	creds_provider_free(base);
 }

@@ -8,7 +8,9 @@
 command -v tmux >/dev/null 2>&1 || { log "tmux not installed: skipped"; exit 77; }
 
 SOCK=ddb-sync-status-$$
-trap 'rc=$?; tmux -L "$SOCK" kill-server 2>/dev/null; (exit $rc); harness_cleanup' EXIT
+# ddb-sync takes the terminal's SIGHUP as "reopen the logs": stop it by
+# name (its plan is in this run's own directory) before the terminal goes.
+trap 'rc=$?; pkill -TERM -f "$T/plan.yml" 2>/dev/null; tmux -L "$SOCK" kill-server 2>/dev/null; (exit $rc); harness_cleanup' EXIT
 export LC_ALL=C.UTF-8
 
 ddbl_start
@@ -66,7 +68,7 @@ table_block() {
 row() { table_block | grep "^⇨ $1 " ; }
 in_progress() { screen | table_block | grep -q '^⇨ a-dst .* written (.*items/s'; }
 
-wait_for 30 "a-dst's backfill row" in_progress
+wait_for 60 "a-dst's backfill row" in_progress
 screen >"$T/screen1"
 history >"$T/history1"
 table_block <"$T/screen1" >"$T/block1"
@@ -86,12 +88,12 @@ moved() {
 	now=$(screen | row a-dst | awk '{ print $6 }')
 	[ -n "$now" ] && [ "$now" != "$first" ]
 }
-wait_for 10 "a-dst's counter to move from $first" moved
+wait_for 30 "a-dst's counter to move from $first" moved
 log "counter moved from $first to $now"
 # Rates need two seconds of samples: by then the table was redrawn by the
 # clock several times, and still only one table is on the terminal.
 rated() { screen | row a-dst | grep -q ' [0-9][0-9]* items/s '; }
-wait_for 10 "a-dst's read rate" rated
+wait_for 30 "a-dst's read rate" rated
 history >"$T/history2"
 expect_eq "headers after redraws" "$(grep -c "$HEADER" "$T/history2")" 1
 for p in a-dst b-dst c-dst; do
@@ -105,7 +107,7 @@ narrow() {
 	screen | table_block >"$T/block2"
 	[ "$(wc -l <"$T/block2")" -eq 4 ] && grep -q '^⇨ a-dst .*/s ' "$T/block2"
 }
-wait_for 10 "the table redrawn for 80 columns" narrow
+wait_for 30 "the table redrawn for 80 columns" narrow
 while IFS= read -r l; do
 	w=$(printf '%s' "$l" | wc -m)
 	[ "$w" -le 79 ] || fail "line of $w columns at width 80: '$l'"
@@ -113,7 +115,7 @@ done <"$T/block2"
 # Back to 200 columns for the end.
 tmux -L "$SOCK" resize-window -x 200
 
-wait_for 40 "ddb-sync to exit" test -s "$T/rc"
+wait_for 240 "ddb-sync to exit" test -s "$T/rc"
 expect_eq "exit status" "$(cat "$T/rc")" 0
 screen >"$T/screen2"
 # The final table stays, followed only by the final progress block.

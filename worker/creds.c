@@ -22,6 +22,7 @@
 #include "log.h"
 #include "profile.h"
 #include "retry.h"
+#include "settings.h"
 #include "sigv4.h"
 #include "sts.h"
 #include "xmalloc.h"
@@ -391,8 +392,8 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 	struct curl_slist *hdrs = NULL;
 	struct http_xfer x;
 	char code[96], msg[512], amzdate[17], authz[1024];
-	long timeout = (long)env_ms("DDB_SYNC_STS_TIMEOUT_MS", 10000);
-	uint64_t base_ms = (uint64_t)env_ms("DDB_SYNC_STS_RETRY_BASE_MS", 200);
+	long timeout = (long)settings_int(SETTING_STS_TIMEOUT_MS);
+	uint64_t base_ms = (uint64_t)settings_int(SETTING_STS_RETRY_BASE_MS);
 	int attempt, rc = -1;
 
 	*st = AWS_FATAL;
@@ -946,9 +947,9 @@ src_container(struct creds_provider *p, struct creds *out, char *note,
 	const char *rel = env_get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char *full = env_get("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	const char *tokfile = env_get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	const char *host = env_get("DDB_SYNC_TEST_CONTAINER_HOST");
-	long timeout = (long)env_ms("DDB_SYNC_CONTAINER_TIMEOUT_MS", 2000);
-	int64_t delay = env_ms("DDB_SYNC_CONTAINER_RETRY_DELAY_MS", 1000);
+	const char *host = settings_str(SETTING_TEST_CONTAINER_HOST);
+	long timeout = (long)settings_int(SETTING_CONTAINER_TIMEOUT_MS);
+	int64_t delay = settings_int(SETTING_CONTAINER_RETRY_DELAY_MS);
 	struct curl_slist *hdrs = NULL;
 	struct endpoint_url eu;
 	struct http_xfer x;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "plan.h"
 #include "report.h"
+#include "settings.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -243,7 +244,7 @@ report_init(int fd, const char *pair, const char *resume)
 
 	rep.fd = fd;
 	rep.broken = 0;
-	rep.stall_ms = env_ms("DDB_SYNC_REPORT_STALL_MS", REPORT_STALL_MS);
+	rep.stall_ms = settings_int(SETTING_REPORT_STALL_MS);
 	report_queue_free(&rep.q);
 	report_queue_init(&rep.q, REPORT_QUEUE_MAX);
 	rep.ckpt_round_ms = 0;

@@ -708,7 +708,7 @@ plan_pair_label(const struct plan_pair *p, char *buf, size_t len)
 	out = p->output.table != NULL ? p->output.table : in;
 	ir = p->input.region;
 	or = p->output.region != NULL ? p->output.region : ir;
-	/* U+21E8 RIGHTWARDS WHITE ARROW, as in the SPEC's log lines. */
+	/* U+21E8 RIGHTWARDS WHITE ARROW, as in README.md's log lines. */
 	if (strcmp(in, out) == 0 && ir != NULL && or != NULL &&
 	    strcmp(ir, or) != 0)
 		n = snprintf(buf, len, "[%s@%s] \xe2\x87\xa8 [%s@%s]", in, ir,

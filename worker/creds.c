@@ -923,8 +923,8 @@ src_web_identity(struct creds_provider *p, struct creds *out, char *note,
 }
 
 /*
- * Hosts a plain-http credentials URL may name ([BC-C]): loopback, the ECS
- * and EKS Pod Identity link-local addresses.
+ * Hosts a plain-http credentials URL may name, as for the AWS SDKs:
+ * loopback, the ECS and EKS Pod Identity link-local addresses.
  */
 static int
 container_host_ok(const struct endpoint_url *eu)
@@ -1167,9 +1167,9 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 		goto fail;
 	}
 	/*
-	 * Static stability ([BC-C]): credentials already inside the refresh
-	 * window (IMDS keeps serving old ones during an outage) are used for
-	 * 17-25 more minutes instead of failing every call.
+	 * Static stability, as in the AWS SDKs: credentials already inside
+	 * the refresh window (IMDS keeps serving old ones during an outage)
+	 * are used for 17-25 more minutes instead of failing every call.
 	 */
 	now = creds_now();
 	if (out->expiration != 0 &&

@@ -494,7 +494,7 @@ main(int argc, char **argv)
 	struct plan *plan;
 	struct plan_pair *p;
 	struct plan_errors errs;
-	/* Who started us: compared after PR_SET_PDEATHSIG (section 6). */
+	/* Who started us: compared after PR_SET_PDEATHSIG (PROTOCOL.md §6). */
 	pid_t parent = getppid();
 	char resume[PROTO_NAME_MAX], err[256];
 	const char *status;

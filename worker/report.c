@@ -124,7 +124,8 @@ report_queue_flush(struct report_queue *q, int fd)
 
 /* ---------------------------------------------------------------- channel */
 
-/* The supervisor is gone or does not read: stop as on SIGTERM (§6). */
+/* The supervisor is gone or does not read: stop as on SIGTERM
+ * (PROTOCOL.md §6). */
 static void
 give_up(const char *why)
 {

@@ -1,15 +1,14 @@
 /* settings.c: the table of DDB_SYNC_* settings, read once at start. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fmt.h"
+#include "json.h"
 #include "log.h"
 #include "settings.h"
-#include "utf8.h"
 
 #define S_MIN	(60LL * 1000)
 #define S_HOUR	(60 * S_MIN)
@@ -142,22 +141,6 @@ static int64_t		 settings_val[SETTING_COUNT];
 static const char	*settings_txt[SETTING_COUNT];
 static int		 settings_ready;
 
-static void
-settings_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-settings_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	utf8_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* A number setting's value: digits only, within [min, max]. */
 static int
 settings_parse(const struct setting *s, const char *v, int64_t *out,
@@ -175,16 +158,14 @@ settings_parse(const struct setting *s, const char *v, int64_t *out,
 		n = n * 10 + (*p - '0');
 	}
 	if (p == v || *p != '\0') {
-		settings_seterr(err, errlen, "%s='%s': not a whole number of "
-		    "%s", s->name, fmt_printable_str(q, sizeof(q), v),
+		return json_err(err, errlen, "%s='%s': not a whole number "
+		    "of %s", s->name, fmt_printable_str(q, sizeof(q), v),
 		    settings_unit(s));
-		return -1;
 	}
 	if (n < s->min || n > s->max) {
-		settings_seterr(err, errlen, "%s=%s: out of range (%lld to "
+		return json_err(err, errlen, "%s=%s: out of range (%lld to "
 		    "%lld %s)", s->name, fmt_printable_str(q, sizeof(q), v),
 		    (long long)s->min, (long long)s->max, settings_unit(s));
-		return -1;
 	}
 	*out = n;
 	return 0;

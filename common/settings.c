@@ -1,5 +1,4 @@
 /* settings.c: the table of DDB_SYNC_* settings, read once at start. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "json.h"
 #include "log.h"
 #include "settings.h"
+#include "xmalloc.h"
 
 #define S_MIN	(60LL * 1000)
 #define S_HOUR	(60 * S_MIN)
@@ -138,7 +138,7 @@ static const struct setting settings_table[SETTING_COUNT] = {
 };
 
 static int64_t		 settings_val[SETTING_COUNT];
-static const char	*settings_txt[SETTING_COUNT];
+static char		*settings_txt[SETTING_COUNT];	/* copies */
 static int		 settings_ready;
 
 /* A number setting's value: digits only, within [min, max]. */
@@ -157,16 +157,14 @@ settings_parse(const struct setting *s, const char *v, int64_t *out,
 		}
 		n = n * 10 + (*p - '0');
 	}
-	if (p == v || *p != '\0') {
+	if (p == v || *p != '\0')
 		return json_err(err, errlen, "%s='%s': not a whole number "
 		    "of %s", s->name, fmt_printable_str(q, sizeof(q), v),
 		    settings_unit(s));
-	}
-	if (n < s->min || n > s->max) {
+	if (n < s->min || n > s->max)
 		return json_err(err, errlen, "%s=%s: out of range (%lld to "
 		    "%lld %s)", s->name, fmt_printable_str(q, sizeof(q), v),
 		    (long long)s->min, (long long)s->max, settings_unit(s));
-	}
 	*out = n;
 	return 0;
 }
@@ -192,7 +190,10 @@ settings_init(char *err, size_t errlen)
 			return -1;
 	}
 	memcpy(settings_val, val, sizeof(val));
-	memcpy(settings_txt, txt, sizeof(txt));
+	for (i = 0; i < SETTING_COUNT; i++) {
+		free(settings_txt[i]);
+		settings_txt[i] = txt[i] != NULL ? xstrdup(txt[i]) : NULL;
+	}
 	settings_ready = 1;
 	return 0;
 }

@@ -25,20 +25,22 @@ LDFLAGS += -fsanitize=address,undefined
 BUILD   := $(BUILD)-san
 endif
 
-# The supervisor has no libcurl/OpenSSL, the worker no libevent.
-SUP_PKGS    := libevent yaml-0.1 libcjson
+# The supervisor has no libcurl/OpenSSL/cJSON, the worker no libevent or
+# libyaml (it gets its pair on argv; the YAML reader is libplanyaml.a).
+SUP_PKGS    := libevent yaml-0.1
 WORKER_PKGS := libcurl openssl libcjson zlib
 TEST_PKGS   := cmocka
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1))
 
-COMMON_SRC := $(wildcard common/*.c) $(wildcard proto/*.c)
+PLANYAML_SRC := common/plan_yaml.c
+COMMON_SRC := $(filter-out $(PLANYAML_SRC),$(wildcard common/*.c)) \
+	$(wildcard proto/*.c)
 WORKER_SRC := $(filter-out worker/main.c,$(wildcard worker/*.c))
 SUP_SRC    := $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 TOOL_SRC   := $(wildcard tools/*.c)
-FAKE_SRC   := $(wildcard tests/fakes/*.c)
 # Helpers shared by unit tests (fake loopback servers, fixtures).
 TLIB_SRC   := $(wildcard tests/lib/*.c)
 
@@ -52,13 +54,13 @@ TLIB_OBJ   := $(call obj,$(TLIB_SRC))
 BIN_SUP    := $(BUILD)/ddb-sync
 BIN_WORKER := $(BUILD)/ddb-sync-worker
 TOOLS      := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRC))
-FAKES      := $(patsubst tests/fakes/%.c,$(BUILD)/%,$(FAKE_SRC))
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 all: $(BIN_SUP) $(BIN_WORKER) $(TOOLS)
 
-$(BUILD)/common/%.o: CPPFLAGS += -Icommon $(call pc_cflags,libcjson yaml-0.1)
-$(BUILD)/proto/%.o: CPPFLAGS += -Icommon -Iproto $(call pc_cflags,libcjson)
+$(BUILD)/common/%.o: CPPFLAGS += -Icommon
+$(BUILD)/common/plan_yaml.o: CPPFLAGS += $(call pc_cflags,yaml-0.1)
+$(BUILD)/proto/%.o: CPPFLAGS += -Icommon -Iproto
 $(BUILD)/worker/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
 	$(call pc_cflags,$(WORKER_PKGS))
 $(BUILD)/supervisor/%.o: CPPFLAGS += -Icommon -Iproto -Isupervisor \
@@ -75,6 +77,9 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libcommon.a: $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
+$(BUILD)/libplanyaml.a: $(call obj,$(PLANYAML_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/libworker.a: $(WORKER_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
@@ -85,32 +90,30 @@ $(BUILD)/libtest.a: $(TLIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN_SUP): $(BUILD)/supervisor/main.o $(BUILD)/libsup.a $(BUILD)/libcommon.a
+$(BIN_SUP): $(BUILD)/supervisor/main.o $(BUILD)/libsup.a \
+    $(BUILD)/libplanyaml.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(SUP_PKGS)) -lm
 
 $(BIN_WORKER): $(BUILD)/worker/main.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS) yaml-0.1) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS)) -lm
 
 $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS) yaml-0.1) -lm
-
-$(BUILD)/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS) yaml-0.1) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS)) -lm
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtest.a \
-    $(BUILD)/libsup.a $(BUILD)/libworker.a $(BUILD)/libcommon.a
+    $(BUILD)/libsup.a $(BUILD)/libworker.a $(BUILD)/libplanyaml.a \
+    $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS)) -lm
 
 units: $(UNITS)
-fakes: $(FAKES)
 
 # Unit tests only (fast, no DynamoDB Local): what SANITIZE=1 runs in CI.
 unit: $(UNITS)
 	@tests/run-units.sh $(UNITS)
 
 # Everything: unit tests, then scenarios against fakes and DynamoDB Local.
-test: all $(UNITS) $(FAKES)
+test: all $(UNITS)
 	@BUILD=$(BUILD) tests/run-all.sh $(UNITS)
 
 # The README's demo: DynamoDB Local, a filled table, a copy, a check.
@@ -141,7 +144,7 @@ format-check:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all units fakes unit test demo install fuzz format format-check clean
+.PHONY: all units unit test demo install fuzz format format-check clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

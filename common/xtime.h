@@ -7,7 +7,8 @@
 int64_t	clock_ms(void);		/* monotonic milliseconds */
 int64_t	wall_ms(void);		/* epoch milliseconds */
 
-/* Environment knob in milliseconds (tests shrink timers); def if unset/bad. */
+/* A whole number from the environment, def if unset or bad (for AWS_*
+ * variables: DDB_SYNC_* ones are settings, common/settings.h). */
 int64_t	env_ms(const char *name, int64_t def);
 
 #endif

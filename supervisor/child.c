@@ -511,7 +511,7 @@ child_spawn(struct child *c)
 	struct sup *s = c->sup;
 	int chan[2] = { -1, -1 }, errp[2] = { -1, -1 }, devnull;
 	char **argv;
-	sigset_t all;
+	sigset_t all, old;
 	pid_t pid;
 
 	if (pipe2(chan, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
@@ -520,20 +520,38 @@ child_spawn(struct child *c)
 		goto fail;
 	}
 	argv = worker_argv(c);
+	/*
+	 * As tmux's job.c: no signal is handled between fork and exec. Until
+	 * the child resets them, it has the supervisor's handlers, and
+	 * libevent's would report a signal the child gets (a Ctrl-C before
+	 * its setpgid) to the parent a second time, as "stop at once".
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == -1) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		output_line(c, LOG_LVL_ERROR, "cannot start worker: fork: %s",
 		    strerror(errno));
 		argv_free(argv);
 		goto fail;
 	}
 	if (pid == 0) {
+		/* A terminal's signals that reached us before the setpgid
+		 * are the supervisor's to act on: ignoring drops them. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGTSTP, SIG_IGN);
 		/* Own process group: a terminal's Ctrl-C reaches only the
 		 * supervisor, which decides how workers stop. */
 		setpgid(0, 0);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		/* The worker starts with no signal blocked, whatever the
+		 * supervisor's own mask. */
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		signal(SIGPIPE, SIG_DFL);
 		devnull = open("/dev/null", O_RDONLY);
 		if (devnull != -1)
 			dup2(devnull, 0);
@@ -547,6 +565,7 @@ child_spawn(struct child *c)
 		    strerror(errno));
 		_exit(127);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	argv_free(argv);
 	close(chan[1]);
 	close(errp[1]);

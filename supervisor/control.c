@@ -20,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "proto.h"
+#include "settings.h"
 #include "sup.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -766,7 +767,7 @@ control_init(struct sup *s)
 	ctl->sup = s;
 	ctl->fd = -1;
 	LIST_INIT(&ctl->clients);
-	ms = env_ms("DDB_SYNC_CONTROL_TIMEOUT_MS", CONTROL_TIMEOUT_MS);
+	ms = settings_int(SETTING_CONTROL_TIMEOUT_MS);
 	ctl->timeout_ms = ms;
 	ctl->timeout.tv_sec = ms / 1000;
 	ctl->timeout.tv_usec = (ms % 1000) * 1000;

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "options.h"
+#include "settings.h"
 #include "status.h"
 #include "sup.h"
 #include "xmalloc.h"
@@ -22,7 +23,7 @@ static char *
 find_worker(void)
 {
 	char self[PATH_MAX], *dir, *path;
-	const char *env = getenv("DDB_SYNC_WORKER");
+	const char *env = settings_str(SETTING_WORKER);
 	ssize_t n;
 
 	if (env != NULL && *env != '\0')
@@ -63,6 +64,13 @@ search_path(const char *name)
 	return NULL;
 }
 
+static void
+unknown_setting(const char *name, void *arg)
+{
+	fprintf(stderr, "ddb-sync: warning: %s is not a setting (see "
+	    "docs/settings.md); ignored\n", name);
+}
+
 /* What the run cost, for operators sizing a host (and for bench/). */
 static void
 report_resources(void)
@@ -88,13 +96,24 @@ main(int argc, char **argv)
 	struct options o;
 	struct plan_errors errs;
 	struct sup s;
-	char *worker;
+	char *worker, err[256];
 	int r;
 
 	/* "ddb-sync ctl ...": a client of a running ddb-sync (ctl.c). */
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
 	log_init("ddb-sync", 0);
+	/* Hidden: the settings table, for the manpage scenario. */
+	if (argc == 2 && strcmp(argv[1], "--list-settings") == 0) {
+		settings_list(stdout);
+		return 0;
+	}
+	/* The workers' settings too: a bad one fails here, once. */
+	if (settings_init(err, sizeof(err)) == -1) {
+		fprintf(stderr, "ddb-sync: %s\n", err);
+		return SUP_EXIT_USAGE;
+	}
+	settings_unknown(unknown_setting, NULL);
 	options_init(&o);
 	plan_errors_init(&errs);
 	r = options_parse(argc, argv, &o, &errs);
@@ -136,10 +155,10 @@ main(int argc, char **argv)
 	s.check_config = o.check_config;
 	s.lock_fd = -1;
 	s.progress_ms = o.check_config ? 0 : o.progress_interval_ms;
-	s.policy.base_ms = env_ms("DDB_SYNC_RESTART_BASE_MS", 1000);
-	s.policy.max_ms = env_ms("DDB_SYNC_RESTART_MAX_MS", 60000);
-	s.policy.quick_ms = env_ms("DDB_SYNC_QUICK_DEATH_MS", 30000);
-	s.policy.max_quick = (unsigned)env_ms("DDB_SYNC_MAX_QUICK_DEATHS", 5);
+	s.policy.base_ms = settings_int(SETTING_RESTART_BASE_MS);
+	s.policy.max_ms = settings_int(SETTING_RESTART_MAX_MS);
+	s.policy.quick_ms = settings_int(SETTING_QUICK_DEATH_MS);
+	s.policy.max_quick = (unsigned)settings_int(SETTING_MAX_QUICK_DEATHS);
 	s.nchildren = o.plan->npairs;
 	s.children = xcalloc(s.nchildren, sizeof(*s.children));
 	for (size_t i = 0; i < s.nchildren; i++)

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "options.h"
 #include "plan.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 #ifndef DDB_SYNC_VERSION
@@ -199,8 +200,12 @@ static const char options_help[] =
 "  AWS_ACCESS_KEY_ID, AWS_PROFILE, ...\n"
 "                            base credentials, found as the AWS CLI does\n"
 "                            (ending with EC2 instance metadata, IMDSv2)\n"
-"  DDB_SYNC_STATE_DIR, STATE_DIRECTORY\n"
-"                            the default state directory\n"
+"  STATE_DIRECTORY           the state directory after DDB_SYNC_STATE_DIR\n"
+"                            (systemd's StateDirectory=)\n";
+
+/* After the settings (settings_usage()). */
+static const char options_help_tail[] =
+"  docs/settings.md lists every DDB_SYNC_* setting, those for tests too.\n"
 "\n"
 "Exit status:\n"
 "  0  success; --check-config: the configuration is OK\n"
@@ -211,6 +216,8 @@ void
 options_usage(FILE *fp)
 {
 	fputs(options_help, fp);
+	settings_usage(fp);
+	fputs(options_help_tail, fp);
 }
 
 void
@@ -522,7 +529,7 @@ options_state_dir_default(void)
 {
 	const char *e;
 
-	if ((e = getenv("DDB_SYNC_STATE_DIR")) != NULL && *e != '\0')
+	if ((e = settings_str(SETTING_STATE_DIR)) != NULL)
 		return xstrdup(e);
 	/* systemd lists one path per StateDirectory=, ':'-separated. */
 	if ((e = getenv("STATE_DIRECTORY")) != NULL && *e != '\0' &&

@@ -18,6 +18,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "outfd.h"
+#include "settings.h"
 #include "status.h"
 #include "sup.h"
 #include "xmalloc.h"
@@ -206,8 +207,7 @@ output_init(struct sup *s)
 {
 	memset(&so, 0, sizeof(so));
 	TAILQ_INIT(&so.q);
-	so.max = (size_t)env_ms("DDB_SYNC_STDOUT_MAX_BYTES",
-	    OUTPUT_QUEUE_MAX);
+	so.max = (size_t)settings_int(SETTING_STDOUT_MAX_BYTES);
 	/* Room for a line and the notice, whatever a test asks. */
 	if (so.max < 4096)
 		so.max = 4096;

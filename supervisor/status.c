@@ -1,4 +1,4 @@
-/* status.c: the live status table on stderr (SPEC 3.2). */
+/* status.c: the live status table on stderr (README.md, "Output"). */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -203,7 +203,7 @@ cell_all(char v[NLEVELS][CELL_MAX], const char *s)
 		cellf(v[l], "%s", s);
 }
 
-/* Exact below a million (as in SPEC 3.2: "267164 written"), then compact. */
+/* Exact below a million (README.md: "267164 written"), then compact. */
 static const char *
 count_str(uint64_t n, char *b, size_t len)
 {

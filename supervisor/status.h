@@ -1,4 +1,4 @@
-/* status.h: the live status table on stderr (SPEC 3.2). */
+/* status.h: the live status table on stderr (README.md, "Output"). */
 #ifndef STATUS_H
 #define STATUS_H
 

@@ -18,6 +18,7 @@
 #include "exitcode.h"
 #include "fmt.h"
 #include "log.h"
+#include "settings.h"
 #include "status.h"
 #include "sup.h"
 #include "xmalloc.h"
@@ -280,7 +281,7 @@ static void
 begin_shutdown(struct sup *s, const char *why)
 {
 	struct timeval tv;
-	int64_t ms = env_ms("DDB_SYNC_SHUTDOWN_TIMEOUT_MS", 30000);
+	int64_t ms = settings_int(SETTING_SHUTDOWN_TIMEOUT_MS);
 
 	s->shutting_down = 1;
 	output_global("%s: stopping workers (they write their checkpoints; "
@@ -393,9 +394,8 @@ sup_start(struct sup *s)
 {
 	struct timeval tv;
 
-	s->hello_timeout_ms = env_ms("DDB_SYNC_HELLO_TIMEOUT_MS",
-	    PROTO_HELLO_TIMEOUT_MS);
-	s->stop_grace_ms = env_ms("DDB_SYNC_STOP_GRACE_MS", PROTO_STOP_GRACE_MS);
+	s->hello_timeout_ms = settings_int(SETTING_HELLO_TIMEOUT_MS);
+	s->stop_grace_ms = settings_int(SETTING_STOP_GRACE_MS);
 	/* A configuration check may run beside a live migration. */
 	if (!s->check_config && lock_state_dir(s) == -1)
 		return -1;

@@ -13,6 +13,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "report.h"
+#include "settings.h"
 #include "sigv4.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -22,18 +23,16 @@
 void
 aws_policy_default(struct aws_policy *p)
 {
-	p->max_attempts = (unsigned)env_ms("DDB_SYNC_MAX_ATTEMPTS", 0);
-	p->base_ms = (uint64_t)env_ms("DDB_SYNC_RETRY_BASE_MS", 25);
-	p->throttle_base_ms = (uint64_t)env_ms("DDB_SYNC_THROTTLE_BASE_MS",
-	    500);
-	p->cap_ms = (uint64_t)env_ms("DDB_SYNC_RETRY_CAP_MS", 20000);
+	p->max_attempts = (unsigned)settings_int(SETTING_MAX_ATTEMPTS);
+	p->base_ms = (uint64_t)settings_int(SETTING_RETRY_BASE_MS);
+	p->throttle_base_ms = (uint64_t)settings_int(SETTING_THROTTLE_BASE_MS);
+	p->cap_ms = (uint64_t)settings_int(SETTING_RETRY_CAP_MS);
 	/* Long migrations ride out short outages; a restart follows. */
-	p->budget_ms = (uint64_t)env_ms("DDB_SYNC_RETRY_BUDGET_MS", 600000);
-	p->timeout_ms = (long)env_ms("DDB_SYNC_REQUEST_TIMEOUT_MS", 60000);
-	p->connect_timeout_ms = (long)env_ms("DDB_SYNC_CONNECT_TIMEOUT_MS",
-	    10000);
+	p->budget_ms = (uint64_t)settings_int(SETTING_RETRY_BUDGET_MS);
+	p->timeout_ms = (long)settings_int(SETTING_REQUEST_TIMEOUT_MS);
+	p->connect_timeout_ms = (long)settings_int(SETTING_CONNECT_TIMEOUT_MS);
 	/* A pair retrying in silence looks hung: say why after 5 s. */
-	p->notice_ms = (uint64_t)env_ms("DDB_SYNC_RETRY_NOTICE_MS", 5000);
+	p->notice_ms = (uint64_t)settings_int(SETTING_RETRY_NOTICE_MS);
 }
 
 size_t

@@ -7,6 +7,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "report.h"
+#include "settings.h"
 #include "testhook.h"
 #include "ttl.h"
 #include "worker.h"
@@ -437,13 +438,11 @@ backfill_run(struct worker *w)
 	bf.page_size = w->pair->page_size ? w->pair->page_size :
 	    backfill_auto_page_size(w->src_tab.item_count,
 	    w->src_tab.size_bytes);
-	bf.buffer_max = (size_t)env_ms("DDB_SYNC_BUFFER_BYTES",
-	    WORKER_BUFFER_BYTES);
-	bf.pages_per_seg = (unsigned)env_ms("DDB_SYNC_PAGES_PER_SEGMENT",
-	    WORKER_PAGES_PER_SEG);
+	bf.buffer_max = (size_t)settings_int(SETTING_BUFFER_BYTES);
+	bf.pages_per_seg = (unsigned)settings_int(SETTING_PAGES_PER_SEGMENT);
 	if (bf.pages_per_seg == 0)
 		bf.pages_per_seg = 1;
-	warn_ms = env_ms("DDB_SYNC_RETENTION_WARN_MS", 20LL * 3600 * 1000);
+	warn_ms = settings_int(SETTING_RETENTION_WARN_MS);
 	bf.wr = writer_new(w);
 	bf.lane = writer_lane_new(bf.wr, batch_ack_cb, &bf);
 

@@ -11,6 +11,7 @@
 #include "atomicfile.h"
 #include "create.h"
 #include "log.h"
+#include "settings.h"
 #include "testhook.h"
 #include "ttl.h"
 #include "worker.h"
@@ -1020,8 +1021,8 @@ create_preflight(struct worker *w)
 	cr.w = w;
 	cr.p = w->pair;
 	cr.src.pitr = -1;
-	cr.poll_ms = env_ms("DDB_SYNC_CREATE_POLL_MS", 2000);
-	cr.timeout_ms = env_ms("DDB_SYNC_CREATE_TIMEOUT_MS", 30 * 60 * 1000);
+	cr.poll_ms = settings_int(SETTING_CREATE_POLL_MS);
+	cr.timeout_ms = settings_int(SETTING_CREATE_TIMEOUT_MS);
 	xasprintf(&cr.marker, "%s/create.pending", w->pair_dir);
 
 	st = describe(&w->dst, cr.p->output.table, &cr.dst, &w->dst_tab, &c);

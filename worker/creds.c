@@ -23,6 +23,7 @@
 #include "profile.h"
 #include "report.h"
 #include "retry.h"
+#include "settings.h"
 #include "sigv4.h"
 #include "sts.h"
 #include "xmalloc.h"
@@ -392,8 +393,8 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 	struct curl_slist *hdrs = NULL;
 	struct http_xfer x;
 	char code[96], msg[512], amzdate[17], authz[1024];
-	long timeout = (long)env_ms("DDB_SYNC_STS_TIMEOUT_MS", 10000);
-	uint64_t base_ms = (uint64_t)env_ms("DDB_SYNC_STS_RETRY_BASE_MS", 200);
+	long timeout = (long)settings_int(SETTING_STS_TIMEOUT_MS);
+	uint64_t base_ms = (uint64_t)settings_int(SETTING_STS_RETRY_BASE_MS);
 	int attempt, rc = -1, warned = 0;
 
 	*st = AWS_FATAL;
@@ -932,8 +933,8 @@ src_web_identity(struct creds_provider *p, struct creds *out, char *note,
 }
 
 /*
- * Hosts a plain-http credentials URL may name ([BC-C]): loopback, the ECS
- * and EKS Pod Identity link-local addresses.
+ * Hosts a plain-http credentials URL may name, as for the AWS SDKs:
+ * loopback, the ECS and EKS Pod Identity link-local addresses.
  */
 static int
 container_host_ok(const struct endpoint_url *eu)
@@ -956,9 +957,9 @@ src_container(struct creds_provider *p, struct creds *out, char *note,
 	const char *rel = env_get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char *full = env_get("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	const char *tokfile = env_get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	const char *host = env_get("DDB_SYNC_TEST_CONTAINER_HOST");
-	long timeout = (long)env_ms("DDB_SYNC_CONTAINER_TIMEOUT_MS", 2000);
-	int64_t delay = env_ms("DDB_SYNC_CONTAINER_RETRY_DELAY_MS", 1000);
+	const char *host = settings_str(SETTING_TEST_CONTAINER_HOST);
+	long timeout = (long)settings_int(SETTING_CONTAINER_TIMEOUT_MS);
+	int64_t delay = settings_int(SETTING_CONTAINER_RETRY_DELAY_MS);
 	struct curl_slist *hdrs = NULL;
 	struct endpoint_url eu;
 	struct http_xfer x;
@@ -1176,9 +1177,9 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 		goto fail;
 	}
 	/*
-	 * Static stability ([BC-C]): credentials already inside the refresh
-	 * window (IMDS keeps serving old ones during an outage) are used for
-	 * 17-25 more minutes instead of failing every call.
+	 * Static stability, as in the AWS SDKs: credentials already inside
+	 * the refresh window (IMDS keeps serving old ones during an outage)
+	 * are used for 17-25 more minutes instead of failing every call.
 	 */
 	now = creds_now();
 	if (out->expiration != 0 &&

@@ -859,7 +859,7 @@ iter_value(const struct jspan *v, struct jspan *out)
 }
 
 /*
- * userIdentity of a record the TTL service made (aws-protocol-notes 13).
+ * userIdentity of a record the TTL service made (docs/plan-format.md, TTL).
  * The developer guide spells its members "type" and "principalId", the
  * API model (and so the wire) "Type" and "PrincipalId": accept both.
  */

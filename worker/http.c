@@ -149,6 +149,17 @@ header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* An easy handle back to the pool, reset; freed when the pool is full. */
+static void
+pool_put(struct http *h, CURL *e)
+{
+	curl_easy_reset(e);
+	if (h->npool < HTTP_POOL_MAX)
+		h->pool[h->npool++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
 int
 http_start(struct http *h, struct http_xfer *x, http_done_fn done, void *arg)
 {
@@ -201,11 +212,7 @@ http_start(struct http *h, struct http_xfer *x, http_done_fn done, void *arg)
 	if (x->method != NULL)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
-		curl_easy_reset(e);
-		if (h->npool < HTTP_POOL_MAX)
-			h->pool[h->npool++] = e;
-		else
-			curl_easy_cleanup(e);
+		pool_put(h, e);
 		x->easy = NULL;
 		buf_free(&x->resp);
 		return -1;
@@ -221,11 +228,7 @@ release_easy(struct http *h, struct http_xfer *x)
 	CURL *e = x->easy;
 
 	curl_multi_remove_handle(h->multi, e);
-	curl_easy_reset(e);
-	if (h->npool < HTTP_POOL_MAX)
-		h->pool[h->npool++] = e;
-	else
-		curl_easy_cleanup(e);
+	pool_put(h, e);
 	x->easy = NULL;
 	x->active = 0;
 	h->running--;

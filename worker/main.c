@@ -18,6 +18,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "report.h"
+#include "settings.h"
 #include "testhook.h"
 #include "ttl.h"
 #include "worker.h"
@@ -493,9 +494,9 @@ main(int argc, char **argv)
 	struct plan *plan;
 	struct plan_pair *p;
 	struct plan_errors errs;
-	/* Who started us: compared after PR_SET_PDEATHSIG (section 6). */
+	/* Who started us: compared after PR_SET_PDEATHSIG (PROTOCOL.md §6). */
 	pid_t parent = getppid();
-	char resume[PROTO_NAME_MAX];
+	char resume[PROTO_NAME_MAX], err[256];
 	const char *status;
 	int r;
 
@@ -518,6 +519,10 @@ main(int argc, char **argv)
 		return WORKER_EXIT_CONFIG;
 	}
 	plan_errors_clear(&errs);
+	if (settings_init(err, sizeof(err)) == -1) {
+		fprintf(stderr, "ddb-sync-worker: %s\n", err);
+		return WORKER_EXIT_CONFIG;
+	}
 	w.pair = p = &plan->pairs[0];
 
 	setup_signals();
@@ -538,11 +543,11 @@ main(int argc, char **argv)
 		report_init(PROTO_FD, p->name, resume);
 	} else
 		report_init(-1, p->name, "");
-	w.ckpt_interval_ms = env_ms("DDB_SYNC_CHECKPOINT_INTERVAL_MS", 500);
-	w.prog_interval_ms = env_ms("DDB_SYNC_PROGRESS_INTERVAL_MS", 1000);
+	w.ckpt_interval_ms = settings_int(SETTING_CHECKPOINT_INTERVAL_MS);
+	w.prog_interval_ms = settings_int(SETTING_PROGRESS_INTERVAL_MS);
 	/* How long a preflight call may keep failing before the pair fails
 	 * (exit 2): an outage at start-up is more often a wrong endpoint. */
-	w.preflight_ms = env_ms("DDB_SYNC_PREFLIGHT_GIVE_UP_MS", 120000);
+	w.preflight_ms = settings_int(SETTING_PREFLIGHT_GIVE_UP_MS);
 	checkpoint_init(&w.ckpt);
 
 	r = run(&w);

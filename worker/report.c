@@ -16,6 +16,7 @@
 #include "log.h"
 #include "plan.h"
 #include "report.h"
+#include "settings.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -123,7 +124,8 @@ report_queue_flush(struct report_queue *q, int fd)
 
 /* ---------------------------------------------------------------- channel */
 
-/* The supervisor is gone or does not read: stop as on SIGTERM (§6). */
+/* The supervisor is gone or does not read: stop as on SIGTERM
+ * (PROTOCOL.md §6). */
 static void
 give_up(const char *why)
 {
@@ -243,7 +245,7 @@ report_init(int fd, const char *pair, const char *resume)
 
 	rep.fd = fd;
 	rep.broken = 0;
-	rep.stall_ms = env_ms("DDB_SYNC_REPORT_STALL_MS", REPORT_STALL_MS);
+	rep.stall_ms = settings_int(SETTING_REPORT_STALL_MS);
 	report_queue_free(&rep.q);
 	report_queue_init(&rep.q, REPORT_QUEUE_MAX);
 	rep.ckpt_round_ms = 0;

@@ -8,6 +8,7 @@
 #include "lineage.h"
 #include "log.h"
 #include "report.h"
+#include "settings.h"
 #include "testhook.h"
 #include "ttl.h"
 #include "worker.h"
@@ -32,7 +33,6 @@
  */
 
 #define ST_RECORDS_LIMIT	1000
-#define ST_AHEAD_RECORDS	8000	/* records read ahead per shard */
 #define ST_AHEAD_BYTES		(16u * 1024 * 1024)
 #define ST_MALFORMED_RETRIES	5	/* unreadable answers in a row */
 
@@ -760,9 +760,8 @@ stream_setup(struct stream *st)
 {
 	struct worker *w = st->w;
 	struct checkpoint *ck = &w->ckpt;
-	int64_t retention = env_ms("DDB_SYNC_STREAM_RETENTION_MS",
-	    24LL * 3600 * 1000);
-	int64_t margin = env_ms("DDB_SYNC_HANDOFF_MARGIN_MS", 5 * 60 * 1000);
+	int64_t retention = settings_int(SETTING_STREAM_RETENTION_MS);
+	int64_t margin = settings_int(SETTING_HANDOFF_MARGIN_MS);
 
 	if (w->src_tab.stream_arn == NULL) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "StreamNotUsable",
@@ -812,10 +811,9 @@ stream_run(struct worker *w)
 	st.w = w;
 	strlcpy(st.keyname[0], w->src_tab.hash.name, sizeof(st.keyname[0]));
 	strlcpy(st.keyname[1], w->src_tab.range.name, sizeof(st.keyname[1]));
-	st.poll_ms = env_ms("DDB_SYNC_POLL_MS", 1000);
-	st.refresh_ms = env_ms("DDB_SYNC_SHARD_REFRESH_MS", 10000);
-	st.ahead_records = (size_t)env_ms("DDB_SYNC_STREAM_AHEAD_RECORDS",
-	    ST_AHEAD_RECORDS);
+	st.poll_ms = settings_int(SETTING_POLL_MS);
+	st.refresh_ms = settings_int(SETTING_SHARD_REFRESH_MS);
+	st.ahead_records = (size_t)settings_int(SETTING_STREAM_AHEAD_RECORDS);
 	if (stream_setup(&st) == -1)
 		return -1;
 	st.wr = writer_new(w);

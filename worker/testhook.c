@@ -7,28 +7,24 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "settings.h"
 #include "testhook.h"
 
 static const char *crash_at;
 static const char *crash_file;
-static long crash_after = 1;
+static long crash_after;
 static long crash_seen;
 
 void
 testhook_init(void)
 {
-	const char *n;
-
-	crash_at = getenv("DDB_SYNC_CRASH_AT");
-	crash_file = getenv("DDB_SYNC_CRASH_FILE");
-	if (crash_at == NULL || *crash_at == '\0' || crash_file == NULL) {
+	crash_at = settings_str(SETTING_CRASH_AT);
+	crash_file = settings_str(SETTING_CRASH_FILE);
+	if (crash_at == NULL || crash_file == NULL) {
 		crash_at = NULL;
 		return;
 	}
-	if ((n = getenv("DDB_SYNC_CRASH_AFTER")) != NULL)
-		crash_after = strtol(n, NULL, 10);
-	if (crash_after < 1)
-		crash_after = 1;
+	crash_after = (long)settings_int(SETTING_CRASH_AFTER);
 	atomicfile_test_hook = testhook;
 }
 

@@ -16,7 +16,8 @@ struct worker;
  * Whether an item (a JSON object span, as Scan returns it) is expired:
  * its top-level attribute attr is a Number of epoch seconds before now_s.
  * Any other type, a missing attribute or a value that is not a number
- * means "never expires", as for DynamoDB's own TTL (aws-protocol-notes 13).
+ * means "never expires", as for DynamoDB's own TTL (docs/plan-format.md,
+ * TTL).
  */
 int	ttl_item_expired(const struct jspan *item, const char *attr,
 	    int64_t now_s);
@@ -38,7 +39,7 @@ size_t	ttl_partition_deletes(struct ddb_record *recs, size_t from, size_t n);
 /*
  * "Now" in epoch seconds for deciding what has expired. The host's clock
  * for now; the server's (its Date header) once the worker tracks it, since
- * the host's may be minutes off (SPEC 1.3).
+ * the host's may be minutes off.
  */
 int64_t	ttl_now(const struct worker *);
 

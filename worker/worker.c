@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "report.h"
+#include "settings.h"
 #include "worker.h"
 #include "xtime.h"
 
@@ -43,8 +44,8 @@ throttle_check(struct worker *w, int64_t now)
 {
 	size_t n = sizeof(w->thr_sample) / sizeof(w->thr_sample[0]);
 	uint64_t oldest = w->thr_sample[w->thr_next % n];
-	int64_t every = env_ms("DDB_SYNC_THROTTLE_WARN_MS", 5 * 60 * 1000);
-	uint64_t min = (uint64_t)env_ms("DDB_SYNC_THROTTLE_WARN_COUNT", 30);
+	int64_t every = settings_int(SETTING_THROTTLE_WARN_MS);
+	uint64_t min = (uint64_t)settings_int(SETTING_THROTTLE_WARN_COUNT);
 
 	w->thr_sample[w->thr_next % n] = w->prog.throttles;
 	w->thr_next++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "settings.h"
 #include "worker.h"
 #include "writer.h"
 #include "xmalloc.h"
@@ -400,10 +401,10 @@ writer_new(struct worker *w)
 
 	wr->w = w;
 	wr->limit = w->pair->max_inflight ? w->pair->max_inflight :
-	    (unsigned)env_ms("DDB_SYNC_MAX_INFLIGHT", WORKER_DEFAULT_INFLIGHT);
+	    (unsigned)settings_int(SETTING_MAX_INFLIGHT);
 	if (wr->limit == 0)
 		wr->limit = 1;
-	wr->stop_ms = env_ms("DDB_SYNC_STOP_TIMEOUT_MS", 10000);
+	wr->stop_ms = settings_int(SETTING_STOP_TIMEOUT_MS);
 	wr->body_max = WRITER_BODY_MAX;
 	buf_init(&b, 0);
 	if (ddb_batch_begin(&b, table(wr)) == -1 ||

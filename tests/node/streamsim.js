@@ -53,8 +53,8 @@
 //   limit_error              GetRecords Limit > 1000 answers this error
 //                            ("ValidationException", the default, is what
 //                            DynamoDB Local, AWS's own emulator, answers;
-//                            "LimitExceededException" is what
-//                            aws-protocol-notes.md §6.3 says)
+//                            "LimitExceededException" is the other
+//                            answer a client may meet)
 //   end_page                 "with_records" (default): the page that reads
 //                            a closed shard's last records already has no
 //                            NextShardIterator; "separate": that page still

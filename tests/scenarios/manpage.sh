@@ -1,5 +1,6 @@
 #!/bin/sh
-# manpage: docs/ddb-sync.1 and "ddb-sync --help" document the same options.
+# manpage: docs/ddb-sync.1 and "ddb-sync --help" document the same options
+# and settings.
 # Every long option --help lists is an item of the man page's OPTIONS and
 # every item there is in --help; the SYNOPSIS and the usage lines name the
 # same options; no option the page mentions anywhere is unknown to --help.
@@ -47,6 +48,53 @@ man_opts <"$MAN" >"$T/man.all"
 unknown=$(comm -13 "$T/help.all" "$T/man.all" | tr '\n' ' ')
 [ -z "$unknown" ] || fail "the man page mentions unknown options: $unknown"
 log "$(wc -l <"$T/help.items") options match"
+
+# Settings: the table (ddb-sync --list-settings) is the one list.
+# --help's Environment and the man page's ENVIRONMENT items name exactly
+# its operator settings; the man page names no other; docs/settings.md
+# lists every entry under its audience; the tree names no DDB_SYNC_*
+# variable the table lacks, and only the table reads one.
+"$BIN/ddb-sync" --list-settings >"$T/settings" ||
+    fail "ddb-sync --list-settings failed"
+[ "$(wc -l <"$T/settings")" -ge 40 ] ||
+    fail "only $(wc -l <"$T/settings") settings listed"
+names() { grep -o 'DDB_SYNC_[A-Z0-9][A-Z0-9_]*' | sort -u; }
+cut -f1 "$T/settings" | sort >"$T/set.all"
+awk -F'\t' '$2 == "operator" { print $1 }' "$T/settings" | sort >"$T/set.op"
+sed -n '/^Environment:/,/^$/p' "$T/help" | names >"$T/help.env"
+same "Environment (help vs table)" "$T/help.env" "$T/set.op"
+section ENVIRONMENT | grep '^\.It Ev DDB_SYNC_' | names >"$T/man.env"
+same "ENVIRONMENT (table vs man page)" "$T/set.op" "$T/man.env"
+names <"$MAN" >"$T/man.env.all"
+extra=$(comm -23 "$T/man.env.all" "$T/set.op" | tr '\n' ' ')
+[ -z "$extra" ] || fail "the man page names settings not for operators: $extra"
+DOC=$ROOT/docs/settings.md
+while IFS='	' read -r name aud _; do
+	case $aud in
+	operator) want="Operator settings" ;;
+	test) want="Test settings" ;;
+	test-hook) want="Test hooks" ;;
+	*) fail "$name: unknown audience '$aud'" ;;
+	esac
+	got=$(awk -v n="| \`$name\` |" '/^## /{s = substr($0, 4)}
+	    index($0, n) == 1 { print s }' "$DOC")
+	[ "$got" = "$want" ] ||
+	    fail "docs/settings.md: $name is under '$got', not '$want'"
+done <"$T/settings"
+names <"$DOC" >"$T/doc.env"
+extra=$(comm -13 "$T/set.all" "$T/doc.env" | tr '\n' ' ')
+[ -z "$extra" ] || fail "docs/settings.md names settings not in the table: $extra"
+# (test_settings.c names wrong ones on purpose.)
+(cd "$ROOT" && grep -rhoI --exclude=test_settings.c \
+    'DDB_SYNC_[A-Z0-9][A-Z0-9_]*' worker supervisor common proto tools \
+    tests scripts bench docs README.md configs .ci) |
+    grep -v '^DDB_SYNC_VERSION$' | sort -u >"$T/tree.env"
+extra=$(comm -13 "$T/set.all" "$T/tree.env" | tr '\n' ' ')
+[ -z "$extra" ] || fail "not in the settings table: $extra"
+readers=$(cd "$ROOT" && grep -rln 'getenv("DDB_SYNC_' worker supervisor \
+    common proto tools | grep -v '^common/settings\.c$' | tr '\n' ' ')
+[ -z "$readers" ] || fail "DDB_SYNC_* read outside the settings table: $readers"
+log "$(wc -l <"$T/set.all") settings, $(wc -l <"$T/set.op") for operators, match"
 
 # Rendering.
 rendered=0

@@ -24,6 +24,7 @@
 #include "compat.h"
 #include "control.h"
 #include "ctl.h"
+#include "settings.h"
 #include "sup.h"
 #include "xmalloc.h"
 
@@ -622,6 +623,7 @@ test_ctl_parse_args(void **state)
 
 	unsetenv("DDB_SYNC_STATE_DIR");
 	unsetenv("STATE_DIRECTORY");
+	settings_init(NULL, 0);
 	assert_int_equal(parse(&a, err, sizeof(err), ARGS("list")), 0);
 	assert_int_equal(a.req.cmd, CONTROL_LIST);
 	assert_string_equal(a.state_dir, "./ddb-sync-state");
@@ -657,11 +659,13 @@ test_ctl_parse_args(void **state)
 	assert_string_equal(a.state_dir, "/var/lib/ddb-sync");
 	ctl_args_free(&a);
 	setenv("DDB_SYNC_STATE_DIR", "/srv/state", 1);
+	settings_init(NULL, 0);
 	assert_int_equal(parse(&a, err, sizeof(err), ARGS("list")), 0);
 	assert_string_equal(a.state_dir, "/srv/state");
 	ctl_args_free(&a);
 	unsetenv("DDB_SYNC_STATE_DIR");
 	unsetenv("STATE_DIRECTORY");
+	settings_init(NULL, 0);
 
 	assert_int_equal(parse(&a, err, sizeof(err), ARGS("--help")), 0);
 	assert_int_equal(a.help, 1);
@@ -1067,9 +1071,11 @@ test_control_server_timeouts(void **state)
 	memset(err, 'e', sizeof(err) - 1);
 	err[sizeof(err) - 1] = '\0';
 	setenv("DDB_SYNC_CONTROL_TIMEOUT_MS", "300", 1);
+	settings_init(NULL, 0);
 	fixture_init(&f, PLAN_MAX_PAIRS, err);
 	assert_int_equal(control_init(&f.s), 0);
 	unsetenv("DDB_SYNC_CONTROL_TIMEOUT_MS");
+	settings_init(NULL, 0);
 
 	/* One never finishes its request, one never reads its answer. */
 	slow = client_connect(&f);

@@ -16,6 +16,7 @@
 #include "creds.h"
 #include "fakehttp.h"
 #include "log.h"
+#include "settings.h"
 #include "sigv4.h"
 
 /* AWS's documented example keys; the tokens are made up. */
@@ -98,6 +99,7 @@ setup(void **state)
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	setenv("DDB_SYNC_CONTAINER_RETRY_DELAY_MS", "0", 1);
 	setenv("DDB_SYNC_STS_RETRY_BASE_MS", "1", 1);
+	settings_init(NULL, 0);
 	fk = fakehttp_start();
 	setenv("AWS_ENDPOINT_URL_STS", fakehttp_url(fk), 1);
 	now_s = T0;
@@ -758,6 +760,7 @@ test_creds_profile_credential_source(void **state)
 	    "credential_source = EcsContainer\n"), 1);
 	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/c", 1);
 	setenv("DDB_SYNC_TEST_CONTAINER_HOST", fakehttp_url(fk), 1);
+	settings_init(NULL, 0);
 	fakehttp_add(fk, "GET", "/c", 200, creds_json(AKID1, SECRET1, TOKEN1,
 	    T0_1H));
 	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", AKID2,
@@ -864,6 +867,7 @@ test_creds_container_relative(void **state)
 	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/"
 	    "3f1c", 1);
 	setenv("DDB_SYNC_TEST_CONTAINER_HOST", fakehttp_url(fk), 1);
+	settings_init(NULL, 0);
 	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", CTOKEN, 1);
 	fakehttp_add(fk, "GET", "/v2/credentials/3f1c", 200,
 	    creds_json(AKID2, SECRET2, TOKEN2, T0_1H));
@@ -881,6 +885,7 @@ test_creds_container_relative(void **state)
 
 	/* The test host override obeys the loopback rule too. */
 	setenv("DDB_SYNC_TEST_CONTAINER_HOST", "http://192.0.2.1", 1);
+	settings_init(NULL, 0);
 	p = creds_chain_new();
 	assert_non_null(strstr(get_fail(p), "DDB_SYNC_TEST_CONTAINER_HOST"));
 	creds_provider_free(p);
@@ -941,6 +946,7 @@ test_creds_container_retries(void **state)
 
 	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/c", 1);
 	setenv("DDB_SYNC_TEST_CONTAINER_HOST", fakehttp_url(fk), 1);
+	settings_init(NULL, 0);
 	fakehttp_add(fk, "GET", "/c", 500, "");
 	fakehttp_add(fk, "GET", "/c", 200, "{not json");
 	fakehttp_add(fk, "GET", "/c", 200, creds_json(AKID2, SECRET2, TOKEN2,

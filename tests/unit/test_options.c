@@ -11,6 +11,7 @@
 
 #include "options.h"
 #include "plan.h"
+#include "settings.h"
 
 #define MAXARGS	64
 
@@ -21,6 +22,7 @@ clear_env(void)
 	unsetenv("AWS_DEFAULT_REGION");
 	unsetenv("DDB_SYNC_STATE_DIR");
 	unsetenv("STATE_DIRECTORY");
+	settings_init(NULL, 0);
 }
 
 static int
@@ -572,6 +574,7 @@ test_options_state_dir_from_env(void **state)
 	assert_string_equal(o.state_dir, "/var/lib/ddb-sync");
 	options_free(&o);
 	setenv("DDB_SYNC_STATE_DIR", "/srv/state", 1);
+	settings_init(NULL, 0);
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml", NULL),
 	    &e);
 	assert_string_equal(o.state_dir, "/srv/state");

@@ -12,7 +12,7 @@
 
 #include "plan.h"
 
-/* SPEC §2.1, verbatim. */
+/* README.md's example plan, with backfill.disabled spelled out. */
 static const char spec_plan[] =
     "plan:\n"
     "  - input:\n"

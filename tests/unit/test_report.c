@@ -17,6 +17,7 @@
 
 #include "checkpoint.h"
 #include "report.h"
+#include "settings.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -188,6 +189,7 @@ test_report_channel_stalled(void **state)
 	full_pipe(p);
 	worker_stop = 0;
 	setenv("DDB_SYNC_REPORT_STALL_MS", "300", 1);
+	settings_init(NULL, 0);
 	report_init(p[1], "orders", "backfill: 1/4 segments done, 7 items");
 	assert_true(report_active());
 	/* Progress about a thousand times: coalesced, never blocking. */
@@ -238,6 +240,7 @@ test_report_channel_stalled(void **state)
 	assert_int_equal(report_send(&m), -1);
 	worker_stop = 0;
 	unsetenv("DDB_SYNC_REPORT_STALL_MS");
+	settings_init(NULL, 0);
 	report_init(-1, "orders", "");
 	close(p[0]);
 	close(p[1]);

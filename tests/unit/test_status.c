@@ -434,7 +434,7 @@ test_status_glyph_thresholds(void **state)
 		assert_string_equal(status_glyph(c[i].pct), c[i].want);
 }
 
-/* The rows of SPEC 3.2. */
+/* The rows of README.md's status example ("Output"). */
 static void
 spec_rows(struct status_row r[3])
 {

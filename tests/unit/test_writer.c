@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "creds.h"
 #include "fakehttp.h"
+#include "settings.h"
 #include "worker.h"
 #include "writer.h"
 #include "xtime.h"
@@ -525,6 +526,7 @@ test_writer_unprocessed_resent(void **state)
 	const char *tail = ",\"ReturnConsumedCapacity\":\"TOTAL\"}";
 
 	setenv("DDB_SYNC_THROTTLE_BASE_MS", "8", 1);
+	settings_init(NULL, 0);
 	t->mode = FAKE_UNPROCESSED;
 	t->unprocessed[0] = 20;
 	t->unprocessed[1] = 20;		/* no progress */
@@ -535,6 +537,7 @@ test_writer_unprocessed_resent(void **state)
 	start(t, 1);
 	run(t);
 	unsetenv("DDB_SYNC_THROTTLE_BASE_MS");
+	settings_init(NULL, 0);
 	assert_false(writer_failed(t->wr));
 	assert_acked_once(t, 0, 25);
 	assert_int_equal(t->ack_calls, 1);
@@ -634,12 +637,14 @@ stop(struct tw *t, int delay_ms, const char *timeout_ms)
 	int abandon = delay_ms > atoi(timeout_ms);
 
 	setenv("DDB_SYNC_STOP_TIMEOUT_MS", timeout_ms, 1);
+	settings_init(NULL, 0);
 	t->delay_ms = delay_ms;
 	make_items(t, 100, "s", 10);
 	make_units(t, NULL, 0);
 	t->pair.max_inflight = 2;
 	start(t, 1);
 	unsetenv("DDB_SYNC_STOP_TIMEOUT_MS");
+	settings_init(NULL, 0);
 	assert_int_equal(writer_inflight(t->wr), 2);
 	writer_stop(t->wr);
 	assert_false(writer_drained(t->wr));
@@ -758,5 +763,6 @@ main(void)
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	setenv("DDB_SYNC_RETRY_CAP_MS", "50", 1);
 	unsetenv("DDB_SYNC_MAX_INFLIGHT");
+	settings_init(NULL, 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

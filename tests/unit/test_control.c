@@ -349,7 +349,7 @@ test_control_response_status(void **state)
 	buf_init(&b, CONTROL_RESPONSE_MAX);
 	assert_int_equal(control_response_status(&b, &p, 1, &g), 0);
 	assert_int_equal(strncmp(b.data, "{\"v\":1,\"ok\":true,\"status\":{",
-	    29), 0);
+	    27), 0);
 	assert_int_equal(b.data[b.len - 1], '\n');
 	assert_non_null(strstr(b.data, "\"items_written\":5,"));
 	assert_int_equal(control_response_decode(b.data, b.len - 1, &r, err,

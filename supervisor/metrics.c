@@ -761,6 +761,7 @@ request_cb(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	struct metrics_pair *pairs;
 	struct metrics_global g;
+	struct evkeyvalq *hdr;
 	struct evbuffer *out;
 	struct buf b;
 	size_t plen;
@@ -773,9 +774,17 @@ request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, HEAD");
-		evhttp_send_error(req, 405, "Method Not Allowed");
+		/* evhttp_send_error() would drop the Allow header. */
+		hdr = evhttp_request_get_output_headers(req);
+		evhttp_add_header(hdr, "Allow", "GET, HEAD");
+		evhttp_add_header(hdr, "Content-Type", "text/plain");
+		evhttp_add_header(hdr, "Connection", "close");
+		if ((out = evbuffer_new()) == NULL)
+			fatalx("evbuffer_new");
+		evbuffer_add_printf(out, "405 Method Not Allowed: /metrics "
+		    "takes GET or HEAD\n");
+		evhttp_send_reply(req, 405, "Method Not Allowed", out);
+		evbuffer_free(out);
 		return;
 	}
 	pairs = xcalloc(s->nchildren + 1, sizeof(*pairs));

@@ -247,7 +247,7 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 	    sizeof(p->backfill));
 	copy_text(p->stream, proto_phase_state_name(c->stream),
 	    sizeof(p->stream));
-	p->items_written = c->prog.items_written;
+	p->items_written = metrics_items_written(c);
 	p->stream_written = c->prog.stream_written;
 	p->restarts = c->restarts;
 	copy_text(p->last_error, c->last_error, sizeof(p->last_error));

@@ -78,6 +78,19 @@ metrics_acc_progress(struct metrics_acc *a, const struct proto_progress *o,
 
 /* -------------------------------------------------------- per-pair data */
 
+uint64_t
+metrics_items_written(const struct child *c)
+{
+	uint64_t n = c->acc.items_written > c->prog.items_written ?
+	    c->acc.items_written : c->prog.items_written;
+
+	/* A backfill that completed counted what it wrote (the stream
+	 * phase's progress starts its counters from zero). */
+	if (c->backfill == PROTO_PS_COMPLETE && c->backfill_items > n)
+		n = c->backfill_items;
+	return n;
+}
+
 void
 metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 {
@@ -98,12 +111,7 @@ metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 
 	m->items_scanned = a->items_read > p->items_read ? a->items_read :
 	    p->items_read;
-	m->items_written = a->items_written > p->items_written ?
-	    a->items_written : p->items_written;
-	/* A backfill that completed counted what it wrote. */
-	if (c->backfill == PROTO_PS_COMPLETE && c->backfill_items >
-	    m->items_written)
-		m->items_written = c->backfill_items;
+	m->items_written = metrics_items_written(c);
 	m->stream_applied = a->stream_written > p->stream_written ?
 	    a->stream_written : p->stream_written;
 	m->bytes_read = a->bytes_read + p->bytes_read;

@@ -113,8 +113,9 @@ struct metrics_global {
 	size_t		 pairs;
 };
 
-/* What a child shows (pure: reads the struct only). now_wall_ms for the
- * estimates. */
+/* Items the backfill wrote, for the whole pair, whatever the phase. */
+uint64_t metrics_items_written(const struct child *);
+/* What a child shows (pure: reads the struct only). */
 void	metrics_pair_from_child(const struct child *, struct metrics_pair *);
 
 /*

@@ -133,7 +133,6 @@ metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 	m->est_exact = p->est_exact;
 	m->writes_inflight = m->worker_up ? p->writes_inflight : 0;
 	m->writes_limit = p->writes_limit;
-	m->max_inflight = c->pair->max_inflight;
 	m->gap = p->gap;
 	m->caught_up = p->caught_up && c->stream == PROTO_PS_RUNNING;
 

@@ -100,7 +100,6 @@ struct metrics_pair {
 	int		 gap;
 	uint32_t	 writes_inflight;
 	uint32_t	 writes_limit;		/* 0: not reported yet */
-	uint32_t	 max_inflight;		/* the plan's; 0: default */
 };
 
 /* The supervisor itself. */

@@ -743,6 +743,7 @@ plan_free(struct plan *plan)
 		plan_pair_clear(&plan->pairs[i]);
 	free(plan->pairs);
 	free(plan->path);
+	free(plan->metrics_listen);
 	free(plan);
 }
 

@@ -79,6 +79,7 @@ struct plan {
 	struct plan_pair *pairs;
 	size_t	 npairs;
 	char	*path;		/* NULL when built from flags */
+	char	*metrics_listen;	/* top-level metrics.listen, or NULL */
 };
 
 /*

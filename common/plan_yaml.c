@@ -744,6 +744,36 @@ plan_walk_pair(struct plan_load *ld, const struct plan_ynode *v, size_t idx)
 	}
 }
 
+/* metrics: {listen: ADDR:PORT}; the supervisor checks the address. */
+static void
+plan_walk_metrics(struct plan_load *ld, const struct plan_ynode *v)
+{
+	const struct plan_ynode *l;
+	struct plan_keys k;
+
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "metrics: expected a mapping such as "
+		    "{listen: 127.0.0.1:9464}, got %s", plan_ynode_what(v));
+		return;
+	}
+	k.n = 0;
+	plan_keys_add(&k, "listen");
+	plan_map_keys(ld, v, "metrics", &k);
+	if ((l = plan_keys_get(&k, "listen", NULL)) == NULL ||
+	    l->type == PY_BAD)
+		return;
+	if (l->type != PY_SCALAR || plan_ynode_null(l) || l->vlen == 0 ||
+	    strlen(l->value) != l->vlen) {
+		plan_lerr(ld, l->line, "metrics.listen: expected ADDR:PORT "
+		    "such as 127.0.0.1:9464, got %s", plan_ynode_what(l));
+		return;
+	}
+	free(ld->plan->metrics_listen);
+	ld->plan->metrics_listen = xstrdup(l->value);
+}
+
 static void
 plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 {
@@ -765,7 +795,10 @@ plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 	}
 	k.n = 0;
 	plan_keys_add(&k, "plan");
+	plan_keys_add(&k, "metrics");
 	plan_map_keys(ld, root, "top level", &k);
+	if ((list = plan_keys_get(&k, "metrics", NULL)) != NULL)
+		plan_walk_metrics(ld, list);
 	if ((list = plan_keys_get(&k, "plan", NULL)) == NULL) {
 		plan_lerr(ld, root->line, "missing 'plan': the list of table "
 		    "pairs");

@@ -107,6 +107,11 @@ static const struct pf pf_progress[] = {
 	FLD(progress, gap, PF_BOOL, 0, 0, 0),
 	FLD(progress, ttl_expired_skipped, PF_U64, PF_OPTIONAL, 0, 0),
 	FLD(progress, ttl_deletes_skipped, PF_U64, PF_OPTIONAL, 0, 0),
+	FLD(progress, bytes_written, PF_U64, PF_OPTIONAL, 0, 0),
+	FLD(progress, stream_skipped, PF_U64, PF_OPTIONAL, 0, 0),
+	FLD(progress, transient_errors, PF_U64, PF_OPTIONAL, 0, 0),
+	FLD(progress, writes_inflight, PF_U32, PF_OPTIONAL, 0, 0),
+	FLD(progress, writes_limit, PF_U32, PF_OPTIONAL, 0, 0),
 };
 
 static const struct pf pf_checkpoint[] = {
@@ -707,7 +712,7 @@ decode_field(const struct ptype *t, const struct pf *f,
 }
 
 /* The longest field table; json_fields() gets one entry per field. */
-#define PF_MAX	32
+#define PF_MAX	48
 _Static_assert(nitems(pf_progress) <= PF_MAX, "PF_MAX too small");
 
 int

@@ -121,6 +121,13 @@ struct proto_progress {
 	/* Optional (absent = 0): TTL (issue 18). */
 	uint64_t ttl_expired_skipped;	/* backfill: expired items not copied */
 	uint64_t ttl_deletes_skipped;	/* stream: TTL deletes not applied */
+	/* Optional (absent = 0): metrics (issue 19). */
+	uint64_t bytes_written;		/* item bytes in acknowledged writes */
+	uint64_t stream_skipped;	/* stream: records before the handoff */
+	uint64_t transient_errors;	/* requests failed and retried (5xx,
+					   network, timeout), cumulative */
+	uint32_t writes_inflight;	/* BatchWriteItem requests in flight */
+	uint32_t writes_limit;		/* ...and the most allowed at once */
 };
 
 struct proto_checkpoint {

@@ -187,6 +187,7 @@ report_protocol_error(struct child *c, const char *why)
 	    " %s", (long)c->pid, why);
 	snprintf(c->last_error, sizeof(c->last_error), "protocol error: %s",
 	    why);
+	c->acc.errors_protocol++;
 	/* A done it sent no longer counts: its end is a crash. */
 	c->done_status[0] = '\0';
 }
@@ -319,6 +320,9 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		status_update(c->sup);
 		break;
 	case PROTO_PROGRESS:
+		/* Counters of the run, summed over runs (metrics.c). */
+		metrics_acc_progress(&c->acc, &c->prog, &m->u.progress,
+		    !c->progress_seen);
 		c->prog = m->u.progress;
 		/* What it resumed with: progress is measured from here. */
 		if (!c->progress_seen) {
@@ -340,6 +344,10 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		snprintf(c->last_error, sizeof(c->last_error), "%s: %s",
 		    m->u.error.code, m->u.error.msg);
 		c->fatal_error = m->u.error.fatal;
+		if (m->u.error.fatal)
+			c->acc.errors_fatal++;
+		else
+			c->acc.errors_nonfatal++;
 		output_line(c, LOG_LVL_ERROR, "%s", m->u.error.msg);
 		break;
 	case PROTO_WARNING:

@@ -19,6 +19,7 @@
 #include "fmt.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "proto.h"
 #include "settings.h"
 #include "sup.h"
@@ -33,6 +34,7 @@ static const char *const control_cmd_names[CONTROL_CMD_MAX] = {
 	[CONTROL_STOP] = "stop",
 	[CONTROL_START] = "start",
 	[CONTROL_RESTART] = "restart",
+	[CONTROL_STATUS] = "status",
 };
 
 const char *
@@ -170,7 +172,8 @@ control_request_encode(const struct control_request *r, char *out,
 	struct buf b;
 	int rc = 0;
 
-	if (name == NULL || (r->cmd != CONTROL_LIST && (r->pair[0] == '\0' ||
+	if (name == NULL || (r->cmd != CONTROL_LIST &&
+	    r->cmd != CONTROL_STATUS && (r->pair[0] == '\0' ||
 	    strnlen(r->pair, sizeof(r->pair)) > PLAN_NAME_MAX))) {
 		errno = EINVAL;
 		return -1;
@@ -178,7 +181,7 @@ control_request_encode(const struct control_request *r, char *out,
 	buf_init(&b, CONTROL_REQUEST_MAX);
 	rc |= buf_printf(&b, "{\"v\":%d,\"cmd\":\"%s\"", CONTROL_VERSION,
 	    name);
-	if (r->cmd != CONTROL_LIST) {
+	if (r->cmd != CONTROL_LIST && r->cmd != CONTROL_STATUS) {
 		rc |= buf_adds(&b, ",\"pair\":");
 		rc |= buf_json_str(&b, r->pair);
 	}
@@ -220,12 +223,12 @@ control_request_decode(const char *line, size_t len,
 		if (strcmp(cmd, control_cmd_names[i]) == 0)
 			break;
 	if (i == CONTROL_CMD_MAX)
-		return json_err(err, errlen, "unknown command '%s' (list, stop, "
-		    "start, restart)", plan_quote(q, cmd));
+		return json_err(err, errlen, "unknown command '%s' (list, status, "
+		    "stop, start, restart)", plan_quote(q, cmd));
 	r->cmd = (enum control_cmd)i;
-	/* list takes no pair; one sent anyway is ignored like any unknown
-	 * field, so that a later "list one pair" stays compatible. */
-	if (r->cmd == CONTROL_LIST)
+	/* list and status take no pair; one sent anyway is ignored like any
+	 * unknown field, so that a later "list one pair" stays compatible. */
+	if (r->cmd == CONTROL_LIST || r->cmd == CONTROL_STATUS)
 		return 0;
 	if (!f[2].seen)
 		return json_err(err, errlen, "%s: missing field \"pair\"", cmd);
@@ -245,7 +248,7 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 	    sizeof(p->backfill));
 	copy_text(p->stream, proto_phase_state_name(c->stream),
 	    sizeof(p->stream));
-	p->items_written = c->prog.items_written;
+	p->items_written = metrics_items_written(c);
 	p->stream_written = c->prog.stream_written;
 	p->restarts = c->restarts;
 	copy_text(p->last_error, c->last_error, sizeof(p->last_error));
@@ -309,6 +312,19 @@ control_response_pair(struct buf *b, const struct control_pair *p)
 	rc |= pair_encode(b, p);
 	rc |= buf_adds(b, "}\n");
 	return rc;
+}
+
+int
+control_response_status(struct buf *b, const struct metrics_pair *p,
+    size_t n, const struct metrics_global *g)
+{
+	int rc = 0;
+
+	rc |= buf_printf(b, "{\"v\":%d,\"ok\":true,\"status\":",
+	    CONTROL_VERSION);
+	rc |= metrics_render_json(p, n, g, b);
+	rc |= buf_adds(b, "}\n");
+	return rc == 0 ? 0 : -1;
 }
 
 int
@@ -384,10 +400,10 @@ int
 control_response_decode(const char *line, size_t len,
     struct control_response *r, char *err, size_t errlen)
 {
-	enum { RF_V, RF_OK, RF_ERROR, RF_PAIRS, RF_PAIR, RF_N };
+	enum { RF_V, RF_OK, RF_ERROR, RF_PAIRS, RF_PAIR, RF_STATUS, RF_N };
 	struct json_field f[RF_N] = {
 		{ .name = "v" }, { .name = "ok" }, { .name = "error" },
-		{ .name = "pairs" }, { .name = "pair" },
+		{ .name = "pairs" }, { .name = "pair" }, { .name = "status" },
 	};
 	const char *what = "response", *p, *end;
 	struct jspan el;
@@ -411,6 +427,12 @@ control_response_decode(const char *line, size_t len,
 			    "\"error\"");
 		return cget_str(&f[RF_ERROR], r->error, sizeof(r->error), 0,
 		    what, err, errlen);
+	}
+	if (f[RF_STATUS].seen) {
+		if (f[RF_STATUS].v.p[0] != '{')
+			return json_err(err, errlen, "response: field "
+			    "\"status\" must be an object");
+		r->has_status = 1;
 	}
 	if (f[RF_PAIR].seen) {
 		r->pairs = xcalloc(1, sizeof(*r->pairs));
@@ -541,10 +563,23 @@ control_execute(struct sup *s, const struct control_request *r,
     struct buf *out)
 {
 	struct control_pair *pairs, one;
+	struct metrics_pair *mp;
+	struct metrics_global g;
 	struct child *c;
 	char err[512], q[PLAN_QUOTE_LEN];
 	int rc = -1;
 
+	if (r->cmd == CONTROL_STATUS) {
+		mp = xcalloc(s->nchildren + 1, sizeof(*mp));
+		metrics_collect(s, mp, &g);
+		if (control_response_status(out, mp, s->nchildren, &g) == -1) {
+			buf_reset(out);
+			control_response_error(out, "the status is longer than "
+			    "the protocol's maximum response");
+		}
+		free(mp);
+		return;
+	}
 	if (r->cmd == CONTROL_LIST) {
 		pairs = xcalloc(s->nchildren + 1, sizeof(*pairs));
 		for (size_t i = 0; i < s->nchildren; i++)

@@ -36,6 +36,7 @@ enum control_cmd {
 	CONTROL_STOP,
 	CONTROL_START,
 	CONTROL_RESTART,
+	CONTROL_STATUS,		/* the numbers of /metrics (metrics.c) */
 	CONTROL_CMD_MAX
 };
 
@@ -65,6 +66,7 @@ struct control_response {
 	/* list: every pair; stop/start/restart: the pair acted on. */
 	struct control_pair *pairs;
 	size_t	 npairs;
+	int	 has_status;	/* status: a "status" object came */
 };
 
 /* Wire names of the commands; NULL out of range. */
@@ -100,6 +102,11 @@ int	control_response_list(struct buf *, const struct control_pair *,
 	    size_t n);
 int	control_response_pair(struct buf *, const struct control_pair *);
 int	control_response_error(struct buf *, const char *msg);
+/* status: {"v":1,"ok":true,"status":{...}} (metrics_render_json). */
+struct metrics_pair;
+struct metrics_global;
+int	control_response_status(struct buf *, const struct metrics_pair *,
+	    size_t n, const struct metrics_global *);
 /*
  * Decode a response line. 0, or -1 with a reason in err. On 0, free with
  * control_response_free() (also safe after -1).

@@ -21,7 +21,7 @@
 void
 ctl_usage(FILE *fp)
 {
-	fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] list\n"
+	fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] list|status\n"
 	    "       ddb-sync ctl [--state-dir DIR] [--json] "
 	    "stop|start|restart NAME\n"
 	    "\n"
@@ -30,6 +30,9 @@ ctl_usage(FILE *fp)
 	    "  list                      every pair: state, worker pid, phases, "
 	    "items\n"
 	    "                            written, restarts, last error\n"
+	    "  status                    the numbers /metrics shows, as one "
+	    "JSON line\n"
+	    "                            (always JSON: it is for scripts)\n"
 	    "  stop NAME                 stop the pair's worker (it writes its "
 	    "checkpoint)\n"
 	    "  start NAME                start it again; it resumes from its "
@@ -101,26 +104,30 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 	if (a->help)
 		return 0;
 	if (nw == 0) {
-		snprintf(err, errlen, "no command: give list, stop NAME, "
-		    "start NAME or restart NAME");
+		snprintf(err, errlen, "no command: give list, status, stop "
+		    "NAME, start NAME or restart NAME");
 		return -1;
 	}
 	for (c = 0; c < CONTROL_CMD_MAX; c++)
 		if (strcmp(words[0], control_cmd_name(c)) == 0)
 			break;
 	if (c == CONTROL_CMD_MAX) {
-		snprintf(err, errlen, "unknown command '%s' (list, stop, start, "
-		    "restart)", plan_quote(q, words[0]));
+		snprintf(err, errlen, "unknown command '%s' (list, status, stop, "
+		    "start, restart)", plan_quote(q, words[0]));
 		return -1;
 	}
 	cmd = words[0];
 	a->req.cmd = (enum control_cmd)c;
-	if (a->req.cmd == CONTROL_LIST && nw > 1) {
-		snprintf(err, errlen, "list takes no argument ('%s')",
+	if ((a->req.cmd == CONTROL_LIST || a->req.cmd == CONTROL_STATUS) &&
+	    nw > 1) {
+		snprintf(err, errlen, "%s takes no argument ('%s')", cmd,
 		    plan_quote(q, words[1]));
 		return -1;
 	}
-	if (a->req.cmd != CONTROL_LIST) {
+	/* status is for scripts: its answer is JSON, with or without --json */
+	if (a->req.cmd == CONTROL_STATUS)
+		a->json = 1;
+	if (a->req.cmd != CONTROL_LIST && a->req.cmd != CONTROL_STATUS) {
 		if (nw != 2 || *words[1] == '\0') {
 			snprintf(err, errlen, nw < 2 || *words[1] == '\0' ?
 			    "%s needs the pair's NAME" : "%s takes one NAME",
@@ -416,7 +423,7 @@ ctl_main(int argc, char **argv)
 	if (ctl_parse_args(argc, argv, &a, err, sizeof(err)) == -1) {
 		fprintf(stderr, "ddb-sync ctl: %s\n", err);
 		fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] "
-		    "list|stop NAME|start NAME|restart NAME\n"
+		    "list|status|stop NAME|start NAME|restart NAME\n"
 		    "Try 'ddb-sync ctl --help' for more information.\n",
 		    stderr);
 		rc = CTL_EXIT_USAGE;

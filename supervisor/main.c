@@ -154,6 +154,7 @@ main(int argc, char **argv)
 	s.verbose = o.verbose;
 	s.check_config = o.check_config;
 	s.lock_fd = -1;
+	s.metrics_listen = o.metrics_listen;
 	s.progress_ms = o.check_config ? 0 : o.progress_interval_ms;
 	s.policy.base_ms = settings_int(SETTING_RESTART_BASE_MS);
 	s.policy.max_ms = settings_int(SETTING_RESTART_MAX_MS);

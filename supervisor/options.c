@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "plan.h"
 #include "settings.h"
@@ -28,6 +29,7 @@ enum options_id {
 	OPT_STATUS_INTERVAL,
 	OPT_PROGRESS_INTERVAL,
 	OPT_ALLOW_INSECURE_HTTP,
+	OPT_METRICS_LISTEN,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -49,6 +51,7 @@ static const struct options_def options_defs[] = {
 	{ "status-interval", OPT_STATUS_INTERVAL, 1 },
 	{ "progress-interval", OPT_PROGRESS_INTERVAL, 1 },
 	{ "allow-insecure-http", OPT_ALLOW_INSECURE_HTTP, 0 },
+	{ "metrics-listen", OPT_METRICS_LISTEN, 1 },
 	{ "verbose", OPT_VERBOSE, 0 },
 	{ "help", OPT_HELP, 0 },
 	{ "version", OPT_VERSION, 0 },
@@ -77,8 +80,8 @@ static const char options_help[] =
 "                [--input-role-arn ARN] [--output-table TABLE]\n"
 "                [--output-region REGION] [--output-role-arn ARN]\n"
 "                [--backfill=BOOL] [--stream=BOOL] [options]\n"
-"       ddb-sync ctl [--state-dir DIR] [--json] list | stop NAME |\n"
-"                start NAME | restart NAME\n"
+"       ddb-sync ctl [--state-dir DIR] [--json] list | status |\n"
+"                stop NAME | start NAME | restart NAME\n"
 "       ddb-sync --help | --version\n"
 "\n"
 "Copy DynamoDB tables (parallel Scan, then BatchWriteItem) and keep them in\n"
@@ -172,6 +175,10 @@ static const char options_help[] =
 "                            (default: 20m; 0: none)\n"
 "  --allow-insecure-http     the same for both sides of every pair, plan\n"
 "                            files included\n"
+"  --metrics-listen ADDR:PORT\n"
+"                            serve /metrics for Prometheus there, such as\n"
+"                            127.0.0.1:9464 ([IPv6]:PORT; default: off, or\n"
+"                            the plan's metrics.listen)\n"
 "  -v, --verbose             log more detail; repeat for more\n"
 "  -h, --help                print this help and exit\n"
 "  -V, --version             print the version and exit\n"
@@ -182,6 +189,7 @@ static const char options_help[] =
 "Control of a running ddb-sync (through <state dir>/control.sock):\n"
 "  ddb-sync ctl list         every pair: state, worker pid, phases, items\n"
 "                            written, restarts, last error\n"
+"  ddb-sync ctl status       the numbers of /metrics, as JSON for scripts\n"
 "  ddb-sync ctl stop|start|restart NAME\n"
 "                            stop, start or restart one pair's worker while\n"
 "                            the others run; it resumes from its checkpoint\n"
@@ -250,6 +258,7 @@ options_free(struct options *o)
 	plan_free(o->plan);
 	free(o->config_file);
 	free(o->state_dir);
+	free(o->metrics_listen);
 	options_init(o);
 }
 
@@ -414,6 +423,10 @@ options_apply(struct options_state *st, const struct options_def *d,
 	case OPT_ALLOW_INSECURE_HTTP:
 		o->allow_insecure_http = 1;
 		break;
+	case OPT_METRICS_LISTEN:
+		free(o->metrics_listen);
+		o->metrics_listen = xstrdup(value);
+		break;
 	case OPT_VERBOSE:
 		o->verbose++;
 		break;
@@ -552,7 +565,8 @@ options_parse(int argc, char **argv, struct options *o,
 	struct options_state st;
 	struct plan *plan = NULL;
 	struct plan_pair *p;
-	char q[PLAN_QUOTE_LEN];
+	char q[PLAN_QUOTE_LEN], host[64], err[256];
+	uint16_t port;
 	int i, rc = OPTIONS_USAGE_ERROR;
 
 	memset(&st, 0, sizeof(st));
@@ -616,6 +630,15 @@ options_parse(int argc, char **argv, struct options *o,
 	plan_resolve_defaults(plan);
 	if (plan_validate(plan, errs) > 0)
 		goto done;
+	if (o->metrics_listen == NULL && plan->metrics_listen != NULL)
+		o->metrics_listen = xstrdup(plan->metrics_listen);
+	if (o->metrics_listen != NULL && metrics_parse_listen(o->metrics_listen,
+	    host, sizeof(host), &port, err, sizeof(err)) == -1) {
+		options_err(&st, "%s: %s", plan->metrics_listen != NULL &&
+		    strcmp(plan->metrics_listen, o->metrics_listen) == 0 ?
+		    "metrics.listen" : "--metrics-listen", err);
+		goto done;
+	}
 
 	options_default_state_dir(o);
 	o->plan = plan;

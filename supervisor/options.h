@@ -40,6 +40,8 @@ struct options {
 	int		 verbose;	/* -v count */
 	/* --allow-insecure-http: set on both sides of every pair. */
 	int		 allow_insecure_http;
+	/* --metrics-listen, else the plan's metrics.listen; NULL: off. */
+	char		*metrics_listen;
 };
 
 void	options_init(struct options *);

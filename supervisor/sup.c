@@ -19,6 +19,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "settings.h"
+#include "metrics.h"
 #include "status.h"
 #include "sup.h"
 #include "xmalloc.h"
@@ -416,6 +417,10 @@ sup_start(struct sup *s)
 	/* The control socket: only with the state directory's lock. */
 	if (!s->check_config && control_init(s) == -1)
 		return -1;
+	/* /metrics: a bad address or a port in use ends the run (exit 2). */
+	s->started_wall_ms = wall_ms();
+	if (!s->check_config && metrics_init(s) == -1)
+		return -1;
 
 	for (size_t i = 0; i < s->nchildren && !s->check_config; i++) {
 		struct child *c = &s->children[i];
@@ -458,6 +463,7 @@ sup_run(struct sup *s)
 void
 sup_free(struct sup *s)
 {
+	metrics_free(s);
 	control_free(s);
 	for (size_t i = 0; i < s->nchildren; i++)
 		child_free(&s->children[i]);

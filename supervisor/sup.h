@@ -7,12 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "metrics.h"
 #include "plan.h"
 #include "proto.h"
 #include "session.h"
 
 struct control;
 struct event;
+struct metrics;
 struct event_base;
 
 enum child_state {
@@ -86,6 +88,7 @@ struct child {
 	uint64_t	 written_at_start;	/* first progress of this worker */
 	int		 progress_seen;
 	int64_t		 phase_started_ms;	/* wall clock, for progress */
+	struct metrics_acc acc;		/* counters across workers */
 
 	FILE		*logf;		/* per-worker log file */
 	char		*log_path;
@@ -110,6 +113,9 @@ struct sup {
 	struct event	*ev_progress;
 	struct event	*ev_shutdown;	/* escalate to SIGKILL */
 	struct control	*control;	/* control socket (control.c) */
+	char		*metrics_listen;	/* ADDR:PORT, or NULL: off */
+	struct metrics	*metrics;	/* its HTTP server (metrics.c) */
+	int64_t		 started_wall_ms;
 };
 
 /* child.c */

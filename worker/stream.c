@@ -366,6 +366,7 @@ unit_start(struct st_shard *sh)
 		if (sh->urecs[i].created * 1000.0 >= (double)st->skip_before_ms)
 			break;
 	sh->skipped = i;
+	st->w->prog.stream_skipped += i;
 	sh->last_seq = sh->urecs[n - 1].seq;
 	/* ttl.apply_deletes: false: the TTL service's deletes join the
 	 * records skipped (and a put before one in the batch stays). */

@@ -73,6 +73,7 @@ worker_progress(struct worker *w, int force)
 	w->prog_sent_ms = now;
 	w->prog.retries = w->stats.retries;
 	w->prog.throttles = w->stats.throttles + w->unprocessed;
+	w->prog.transient_errors = w->stats.transient;
 	throttle_check(w, now);
 	if (!report_active()) {
 		if (force || log_get_verbose())

@@ -69,6 +69,14 @@ unit_write(const struct writer_unit *u, size_t i, int *del)
 	return &u->items[i];
 }
 
+/* For the progress message (metrics): requests in flight and the limit. */
+static void
+note_inflight(struct writer *wr)
+{
+	wr->w->prog.writes_inflight = wr->inflight;
+	wr->w->prog.writes_limit = wr->limit;
+}
+
 /* Stop for good (the caller says why with worker_fail): nothing in
  * flight goes on, nothing new is sent. */
 static void
@@ -85,6 +93,7 @@ writer_halt(struct writer *wr)
 		rq->busy = 0;
 		wr->inflight--;
 	}
+	note_inflight(wr);
 }
 
 /* name=value for a log line: control characters masked, long values cut
@@ -224,6 +233,24 @@ req_release(struct writer_req *rq)
 {
 	rq->busy = 0;
 	rq->wr->inflight--;
+	note_inflight(rq->wr);
+}
+
+/* Bytes of the items (puts) or keys (deletes) in acknowledged writes. */
+static uint64_t
+parts_bytes(const struct writer_part *parts, unsigned nparts)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < nparts; i++) {
+		const struct writer_unit *u = parts[i].unit;
+
+		for (size_t k = parts[i].off; k < parts[i].off + parts[i].n;
+		    k++)
+			n += u->items != NULL ? u->items[k].len :
+			    u->ops[k].span.len;
+	}
+	return n;
 }
 
 /*
@@ -307,6 +334,7 @@ req_done_cb(struct aws_call *c, void *arg)
 		answer_note(rq, 0, wcu);
 		nparts = rq->nparts;
 		memcpy(parts, rq->parts, nparts * sizeof(parts[0]));
+		wr->w->prog.bytes_written += parts_bytes(parts, nparts);
 		req_release(rq);
 		ln->ack(parts, nparts, ln->arg);
 		writer_pump(wr);
@@ -391,6 +419,7 @@ writer_pump(struct writer *wr)
 		wr->inflight++;
 		aws_call_start(&rq->call, req_done_cb, rq);
 	}
+	note_inflight(wr);
 }
 
 struct writer *
@@ -404,6 +433,7 @@ writer_new(struct worker *w)
 	    (unsigned)settings_int(SETTING_MAX_INFLIGHT);
 	if (wr->limit == 0)
 		wr->limit = 1;
+	note_inflight(wr);
 	wr->stop_ms = settings_int(SETTING_STOP_TIMEOUT_MS);
 	wr->body_max = WRITER_BODY_MAX;
 	buf_init(&b, 0);
@@ -483,6 +513,7 @@ void
 writer_set_limit(struct writer *wr, unsigned limit)
 {
 	wr->limit = limit > 0 ? limit : 1;
+	note_inflight(wr);
 	writer_pump(wr);
 }
 

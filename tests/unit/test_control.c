@@ -25,6 +25,7 @@
 #include "control.h"
 #include "ctl.h"
 #include "settings.h"
+#include "metrics.h"
 #include "sup.h"
 #include "xmalloc.h"
 
@@ -40,6 +41,7 @@ test_control_request_roundtrip(void **state)
 		"{\"v\":1,\"cmd\":\"stop\",\"pair\":\"orders \\\"eu\\\"\"}\n",
 		"{\"v\":1,\"cmd\":\"start\",\"pair\":\"orders \\\"eu\\\"\"}\n",
 		"{\"v\":1,\"cmd\":\"restart\",\"pair\":\"orders \\\"eu\\\"\"}\n",
+		"{\"v\":1,\"cmd\":\"status\"}\n",
 	};
 	struct control_request r, d;
 	char err[256];
@@ -48,7 +50,7 @@ test_control_request_roundtrip(void **state)
 	for (int c = 0; c < CONTROL_CMD_MAX; c++) {
 		memset(&r, 0, sizeof(r));
 		r.cmd = (enum control_cmd)c;
-		if (r.cmd != CONTROL_LIST)
+		if (r.cmd != CONTROL_LIST && r.cmd != CONTROL_STATUS)
 			strlcpy(r.pair, "orders \"eu\"", sizeof(r.pair));
 		n = control_request_encode(&r, line, sizeof(line));
 		assert_int_equal(n, (int)strlen(want[c]));
@@ -152,11 +154,11 @@ test_control_request_decode_rejects(void **state)
 		    "request: field \"cmd\" must be a string" },
 		{ "{\"v\":1,\"cmd\":\"\"}", "request: field \"cmd\" is empty" },
 		{ "{\"v\":1,\"cmd\":\"kill\",\"pair\":\"a\"}",
-		    "unknown command 'kill' (list, stop, start, restart)" },
+		    "unknown command 'kill' (list, status, stop, start, restart)" },
 		{ "{\"v\":1,\"cmd\":\"LIST\"}",
-		    "unknown command 'LIST' (list, stop, start, restart)" },
+		    "unknown command 'LIST' (list, status, stop, start, restart)" },
 		{ "{\"v\":1,\"cmd\":\"\\u001b[2J\"}",
-		    "unknown command '?[2J' (list, stop, start, restart)" },
+		    "unknown command '?[2J' (list, status, stop, start, restart)" },
 		{ "{\"v\":1,\"cmd\":\"stop\"}", "stop: missing field \"pair\"" },
 		{ "{\"v\":1,\"cmd\":\"start\"}",
 		    "start: missing field \"pair\"" },
@@ -320,6 +322,45 @@ test_control_response_list_roundtrip(void **state)
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
 	    sizeof(err)), 0);
 	assert_int_equal(r.npairs, 0);
+	control_response_free(&r);
+	buf_free(&b);
+}
+
+/* status: the metrics' JSON under "status"; ctl sees an ok answer. */
+static void
+test_control_response_status(void **state)
+{
+	struct metrics_pair p;
+	struct metrics_global g;
+	struct control_response r;
+	struct buf b;
+	const char *bad = "{\"v\":1,\"ok\":true,\"status\":[]}";
+	char err[256];
+
+	memset(&p, 0, sizeof(p));
+	p.pair = p.source_table = p.destination_table = "t\"x";
+	p.state = "running";
+	p.last_error = "";
+	p.items_written = 5;
+	p.backfill_ratio = p.backfill_eta_s = p.stream_latency_s =
+	    p.retention_used = -1;
+	memset(&g, 0, sizeof(g));
+	g.version = "0.1.0";
+	g.pairs = 1;
+	buf_init(&b, CONTROL_RESPONSE_MAX);
+	assert_int_equal(control_response_status(&b, &p, 1, &g), 0);
+	assert_int_equal(strncmp(b.data, "{\"v\":1,\"ok\":true,\"status\":{",
+	    27), 0);
+	assert_int_equal(b.data[b.len - 1], '\n');
+	assert_non_null(strstr(b.data, "\"items_written\":5,"));
+	assert_int_equal(control_response_decode(b.data, b.len - 1, &r, err,
+	    sizeof(err)), 0);
+	assert_true(r.ok);
+	assert_true(r.has_status);
+	control_response_free(&r);
+	assert_int_equal(control_response_decode(bad, strlen(bad), &r, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"status\" must be an object"));
 	control_response_free(&r);
 	buf_free(&b);
 }
@@ -682,12 +723,13 @@ test_ctl_parse_args_errors(void **state)
 		const char	*argv[5];
 		const char	*err;
 	} bad[] = {
-		{ { NULL }, "no command: give list, stop NAME, start NAME or "
-		    "restart NAME" },
-		{ { "--json", NULL }, "no command: give list, stop NAME, start "
+		{ { NULL }, "no command: give list, status, stop NAME, start "
 		    "NAME or restart NAME" },
+		{ { "--json", NULL }, "no command: give list, status, stop NAME, "
+		    "start NAME or restart NAME" },
+		{ { "status", "a", NULL }, "status takes no argument ('a')" },
 		{ { "kill", "a", NULL },
-		    "unknown command 'kill' (list, stop, start, restart)" },
+		    "unknown command 'kill' (list, status, stop, start, restart)" },
 		{ { "stop", NULL }, "stop needs the pair's NAME" },
 		{ { "start", "", NULL }, "start needs the pair's NAME" },
 		{ { "restart", "a", "b", NULL }, "restart takes one NAME" },
@@ -1206,6 +1248,7 @@ main(void)
 		cmocka_unit_test(test_control_request_encode_rejects),
 		cmocka_unit_test(test_control_response_list_roundtrip),
 		cmocka_unit_test(test_control_response_pair_and_error),
+		cmocka_unit_test(test_control_response_status),
 		cmocka_unit_test(test_control_response_decode_rejects),
 		cmocka_unit_test(test_control_response_bounds),
 		cmocka_unit_test(test_control_response_largest_list),

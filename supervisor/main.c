@@ -134,6 +134,7 @@ main(int argc, char **argv)
 	s.state_dir = o.state_dir;
 	s.verbose = o.verbose;
 	s.check_config = o.check_config;
+	s.verify = o.verify;
 	s.lock_fd = -1;
 	s.progress_ms = o.check_config ? 0 : o.progress_interval_ms;
 	s.policy.base_ms = env_ms("DDB_SYNC_RESTART_BASE_MS", 1000);

@@ -418,8 +418,9 @@ output_open_log(struct child *c)
 		c->logf = NULL;
 	}
 	if (c->log_path == NULL)
-		xasprintf(&c->log_path, "%s/pairs/%s/worker.log",
-		    c->sup->state_dir, c->pair->name);
+		xasprintf(&c->log_path, "%s/pairs/%s/%s",
+		    c->sup->state_dir, c->pair->name, c->sup->verify.on ?
+		    "verify.log" : "worker.log");
 	/* A link planted there must not redirect the pair's lines. */
 	fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);

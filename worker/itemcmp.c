@@ -571,3 +571,19 @@ itemcmp(const struct jspan *a, const struct jspan *b, char *path,
 		return 0;
 	return map_cmp(&c, a, b);
 }
+
+int
+itemcmp_value(const struct jspan *a, const struct jspan *b)
+{
+	struct cmp c;
+	char path[1], why[1];
+
+	if (a->len == b->len && memcmp(a->p, b->p, a->len) == 0)
+		return 0;
+	c.path = path;
+	c.pathlen = sizeof(path);
+	c.at = 0;
+	c.why = why;
+	c.whylen = sizeof(why);
+	return av_cmp(&c, a, b);
+}

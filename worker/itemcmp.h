@@ -24,6 +24,9 @@
 int	itemcmp(const struct jspan *a, const struct jspan *b, char *path,
 	    size_t pathlen, char *why, size_t whylen);
 
+/* One attribute value against another ({"N":"1"}, ...): 0, 1 or -1. */
+int	itemcmp_value(const struct jspan *a, const struct jspan *b);
+
 /*
  * A DynamoDB number's canonical text ("-1.25E3" -> "-1.25E3", "100" ->
  * "1E2", "0.0" -> "0"): two numbers are equal when their canonical texts

@@ -64,6 +64,11 @@ struct worker {
 	unsigned	 thr_next;
 	int64_t		 thr_warned_ms;
 
+	/* ddb-sync verify (verify.c): the report, opened by the preflight,
+	 * and whether anything differed. */
+	int		 verify_report_fd;
+	int		 verify_differs;
+
 	int		 exit_code;		/* set on failure */
 	char		 error[1024];
 };

@@ -291,8 +291,9 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 		    fmt_duration(m->duration_ms, dur, sizeof(dur)));
 		break;
 	case PROTO_PS_SKIPPED:
-		output_line(c, LOG_LVL_INFO, "%s skipped (disabled for this "
-		    "pair)", what);
+		if (!verify)
+			output_line(c, LOG_LVL_INFO, "%s skipped (disabled for "
+			    "this pair)", what);
 		break;
 	case PROTO_PS_FAILED:
 		output_line(c, LOG_LVL_ERROR, "%s failed: %s", what,

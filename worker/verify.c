@@ -1015,6 +1015,7 @@ verify_run(struct worker *w, struct verify_opts *o)
 	    ", differences rechecked after a delay" : "");
 	report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_RUNNING,
 	    w->prog.items_written, 0, NULL);
+	report_phase(PROTO_PHASE_STREAM, PROTO_PS_SKIPPED, 0, 0, NULL);
 	for (size_t i = 0; i < v.nsegs; i++)
 		if (!v.segs[i].ck->done)
 			seg_scan(&v.segs[i]);

@@ -41,6 +41,8 @@
 
 #define VFY_MALFORMED_RETRIES	3
 #define VFY_BACKOFF_MAX_MS	5000
+/* Rechecks of one difference while either side keeps changing. */
+#define VFY_RECHECK_ROUNDS	5
 
 enum vstate {
 	VS_UNKNOWN = 0,
@@ -62,6 +64,8 @@ struct vitem {
 	enum vstate	 st;
 	int		 pending;	/* in the lookup under way */
 	int		 suspect;	/* to be read again */
+	struct jspan	 prev[2];	/* the sides as last read */
+	int		 rounds;	/* rechecks done */
 	int		 repaired;
 	char		*diff;		/* "path: why" for a different item */
 };
@@ -618,14 +622,46 @@ page_repair(struct vseg *s)
 	page_write(s);
 }
 
+static int
+span_changed(const struct jspan *a, const struct jspan *b)
+{
+	return a->len != b->len || (a->len > 0 && memcmp(a->p, b->p,
+	    a->len) != 0);
+}
+
+static void recheck_cb(void *);
+
+/*
+ * A difference that is still there is final unless a side changed since
+ * it was last read: then a change is still travelling (the source is
+ * being written, or the stream is catching up), and it is read again.
+ */
 static void
 recheck_done(struct vseg *s)
 {
-	for (size_t i = 0; i < s->nitems; i++)
-		if (s->items[i].suspect) {
-			classify(s, &s->items[i]);
-			s->n.rechecked++;
-		}
+	int again = 0;
+
+	for (size_t i = 0; i < s->nitems; i++) {
+		struct vitem *it = &s->items[i];
+
+		if (!it->suspect)
+			continue;
+		classify(s, it);
+		if (it->st != VS_EQUAL && it->rounds < VFY_RECHECK_ROUNDS &&
+		    (span_changed(&it->prev[0], &it->side[0]) ||
+		    span_changed(&it->prev[1], &it->side[1]))) {
+			it->prev[0] = it->side[0];
+			it->prev[1] = it->side[1];
+			it->rounds++;
+			again = 1;
+		} else
+			it->suspect = 0;
+	}
+	if (again) {
+		http_timer_set(s->v->w->http, &s->timer, s->v->recheck_ms,
+		    recheck_cb, s);
+		return;
+	}
 	page_repair(s);
 }
 
@@ -660,10 +696,13 @@ page_looked_up(struct vseg *s)
 
 		classify(s, it);
 		it->suspect = it->st != VS_EQUAL;
+		it->prev[0] = it->side[0];
+		it->prev[1] = it->side[1];
 		suspects += it->suspect;
 	}
 	if (suspects > 0 && v->recheck_ms > 0) {
 		s->rechecked = 1;
+		s->n.rechecked = suspects;
 		http_timer_set(v->w->http, &s->timer, v->recheck_ms,
 		    recheck_cb, s);
 		return;

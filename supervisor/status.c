@@ -712,7 +712,7 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	if (c->state == CHILD_RUNNING)
 		r->retrying = c->retrying;
 	r->backfill = c->backfill;
-	r->verify = c->sup->verify.on;
+	r->verify = c->sup != NULL && c->sup->verify.on;
 	r->stream = c->stream;
 	/* c->prog outlives its worker; zeroes mean nothing arrived yet. */
 	r->have_est = seen || c->progress_seen || p->est_items != 0 ||

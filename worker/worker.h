@@ -90,6 +90,10 @@ int	backfill_run(struct worker *);
 int	stream_run(struct worker *);
 
 /* Pure rules, unit-tested. */
+/* The backfill's completeness tally over a checkpoint's segments: 0 when
+ * scanned == written + expired, else -1. */
+int	backfill_tally(const struct checkpoint *, uint64_t *scanned,
+	    uint64_t *written, uint64_t *expired);
 uint32_t backfill_auto_segments(int64_t item_count, int64_t size_bytes,
 	    uint32_t page_size);
 uint32_t backfill_auto_page_size(int64_t item_count, int64_t size_bytes);

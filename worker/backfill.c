@@ -24,8 +24,6 @@
  * 25 items from any pages.
  */
 
-#define BF_MALFORMED_RETRIES	3	/* unreadable Scan answers in a row */
-
 struct bf_seg;
 
 struct bf_page {
@@ -208,31 +206,15 @@ scan_done_cb(struct aws_call *c, void *arg)
 	seg->scanning = 0;
 	if (bf_failed(bf))
 		return;
-	if (c->status != AWS_OK) {
+	switch (worker_scan_answer(w, c, w->pair->input.table,
+	    seg->ck->segment, &seg->malformed, &seg->parsed, &body, &len)) {
+	case -1:
 		bf->failed = 1;
-		worker_fail(w, worker_exit_for(c->status), c->code,
-		    "Scan of %s segment %u failed: %s", w->pair->input.table,
-		    seg->ck->segment, c->msg);
 		return;
-	}
-	body = buf_steal(&c->xfer.resp, &len);
-	if (body == NULL || ddb_parse_scan(body, len, &seg->parsed) == -1) {
-		free(body);
-		/* Passed the CRC check yet unreadable: retry, then give up. */
-		if (++seg->malformed > BF_MALFORMED_RETRIES) {
-			bf->failed = 1;
-			worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-			    "Scan of %s segment %u: malformed response %u "
-			    "times", w->pair->input.table, seg->ck->segment,
-			    seg->malformed);
-			return;
-		}
-		log_warnx("Scan of segment %u: malformed response, retrying",
-		    seg->ck->segment);
+	case 1:
 		http_timer_set(w->http, &seg->timer, 1000, scan_retry_cb, seg);
 		return;
 	}
-	seg->malformed = 0;
 
 	pg = xcalloc(1, sizeof(*pg));
 	pg->seg = seg;
@@ -559,9 +541,16 @@ backfill_run(struct worker *w)
 			worker_ckpt_flush(w, 1);
 			return -1;
 		}
-		log_info("Backfill tally: %llu items scanned = %llu written + "
-		    "%llu expired skipped", (unsigned long long)scanned,
-		    (unsigned long long)total, (unsigned long long)expired);
+		if (expired > 0)
+			log_info("Backfill tally: %llu items scanned = %llu "
+			    "written + %llu expired skipped",
+			    (unsigned long long)scanned,
+			    (unsigned long long)total,
+			    (unsigned long long)expired);
+		else
+			log_info("Backfill tally: %llu items scanned = %llu "
+			    "written", (unsigned long long)scanned,
+			    (unsigned long long)total);
 		ck->backfill_completed_ms = wall_ms();
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)

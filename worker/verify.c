@@ -39,7 +39,6 @@
  * run's.
  */
 
-#define VFY_MALFORMED_RETRIES	3
 #define VFY_BACKOFF_MAX_MS	5000
 /* Rechecks of one difference while either side keeps changing. */
 #define VFY_RECHECK_ROUNDS	5
@@ -415,7 +414,7 @@ lookup_done_cb(struct aws_call *c, void *arg)
 	if (bad) {
 		ddb_get_page_free(&g);
 		free(body);
-		if (++s->malformed > VFY_MALFORMED_RETRIES) {
+		if (++s->malformed > WORKER_MALFORMED_RETRIES) {
 			snprintf(msg, sizeof(msg), "BatchGetItem on %s: "
 			    "malformed response %u times",
 			    side_table(v, s->fill), s->malformed);
@@ -748,27 +747,15 @@ scan_done_cb(struct aws_call *c, void *arg)
 
 	if (vfailed(v))
 		return;
-	if (c->status != AWS_OK) {
-		snprintf(msg, sizeof(msg), "Scan of %s segment %u failed: %s",
-		    side_table(v, s->pass), s->ck->segment, c->msg);
-		vfail(v, worker_exit_for(c->status), c->code, msg);
+	switch (worker_scan_answer(w, c, side_table(v, s->pass),
+	    s->ck->segment, &s->malformed, &s->parsed, &body, &len)) {
+	case -1:
+		v->failed = 1;
 		return;
-	}
-	body = buf_steal(&c->xfer.resp, &len);
-	if (body == NULL || ddb_parse_scan(body, len, &s->parsed) == -1) {
-		free(body);
-		if (++s->malformed > VFY_MALFORMED_RETRIES) {
-			snprintf(msg, sizeof(msg), "Scan of %s segment %u: "
-			    "malformed response %u times",
-			    side_table(v, s->pass), s->ck->segment,
-			    s->malformed);
-			vfail(v, WORKER_EXIT_CRASH, "MalformedResponse", msg);
-			return;
-		}
+	case 1:
 		http_timer_set(w->http, &s->timer, 1000, scan_retry_cb, s);
 		return;
 	}
-	s->malformed = 0;
 	s->scan_body = body;
 	if (s->parsed.lek.len > 0)
 		s->lek = xstrndup(s->parsed.lek.p, s->parsed.lek.len);

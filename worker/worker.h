@@ -84,6 +84,17 @@ void	worker_fail(struct worker *, int exit_code, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Exit code for a failed AWS call: permanent unless it may heal. */
 int	worker_exit_for(enum aws_status);
+/*
+ * A Scan's answer for one segment (the backfill's and verify's): 0 with
+ * the page parsed into pg and its body (owned by the caller) in *body; 1
+ * when it was unreadable and the Scan should be sent again (said; at most
+ * WORKER_MALFORMED_RETRIES times in a row, counted in *malformed); -1
+ * when the Scan failed (worker_fail was called).
+ */
+#define WORKER_MALFORMED_RETRIES 3
+int	worker_scan_answer(struct worker *, struct aws_call *,
+	    const char *table, uint32_t segment, unsigned *malformed,
+	    struct ddb_page *pg, char **body, size_t *len);
 
 /* Phases: 0 complete, 1 stopped, -1 failed (worker_fail was called). */
 int	backfill_run(struct worker *);

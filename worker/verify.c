@@ -878,9 +878,19 @@ verify_preflight(struct worker *w, struct verify_opts *o)
 	if (o->report == NULL)
 		xasprintf(&o->report, "%s/%s", w->pair_dir,
 		    VERIFY_REPORT_NAME);
-	/* Nothing is scanned before the report is known to be writable. */
-	fd = open(o->report, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	/* Nothing is scanned before the report is known to be writable;
+	 * a check creates nothing. */
+	fd = open(o->report, O_WRONLY | O_CLOEXEC | O_NOFOLLOW |
+	    (w->check_config ? 0 : O_CREAT), 0600);
+	if (fd == -1 && errno == ENOENT && w->check_config) {
+		char *dir = xstrdup(o->report), *slash = strrchr(dir, '/');
+
+		if (slash != NULL)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (access(slash != NULL ? dir : ".", W_OK | X_OK) == 0)
+			fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		free(dir);
+	}
 	if (fd == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "ReportNotWritable",
 		    "cannot write the verify report %s: %s", o->report,

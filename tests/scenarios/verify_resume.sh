@@ -83,4 +83,22 @@ grep -q "a sample of 10% of the source's items" "$T/sample.log" ||
 n=$(grep '"kind":"summary"' "$T/sample/pairs/src/verify-report.jsonl" |
     sed 's/.*"checked":\([0-9]*\).*/\1/')
 [ "$n" -ge 75 ] && [ "$n" -le 300 ] || fail "sample checked $n of 1500"
+# Stopped part-way (a long recheck delay holds it): exit 1, never 0 on a
+# partial scan, and the next run resumes.
+"$BIN/ddb-sync" verify --input-table src --output-table dst \
+    --input-endpoint-url "$ENDPOINT" --output-endpoint-url "$ENDPOINT" \
+    --no-stream --page-size 25 --total-segments 4 --recheck-delay 10m \
+    --state-dir "$T/stopped" --status=off >"$T/stopped.log" 2>&1 &
+sup=$!
+track $sup
+wait_for 120 "the verify to start" grep -q "Verify starting" "$T/stopped.log"
+wait_for 120 "a verify checkpoint" test -s "$T/stopped/pairs/src/verify.ckpt"
+kill -INT $sup
+wait $sup
+rc=$?
+cat "$T/stopped.log"
+expect_eq "exit status of a stopped verify" "$rc" 1
+grep -q "Verify stopped after .*run it again to resume" \
+    "$T/stopped.log" || fail "the stop is not said"
+[ -s "$T/stopped/pairs/src/verify.ckpt" ] || fail "no checkpoint kept"
 exit 0

@@ -509,9 +509,10 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 	for (i = 0; i < ck->nsegments; i++) {
 		sg = &ck->segments[i];
 		rc |= buf_printf(out, "%s\n      {\"segment\": %" PRIu32 ", "
-		    "\"done\": %s, \"items\": %" PRIu64 ", \"last_key\": ",
+		    "\"done\": %s, \"items\": %" PRIu64 ", \"scanned\": %"
+		    PRIu64 ", \"expired\": %" PRIu64 ", \"last_key\": ",
 		    i > 0 ? "," : "", sg->segment, sg->done ? "true" : "false",
-		    sg->items);
+		    sg->items, sg->scanned, sg->expired);
 		/* Verbatim: validated JSON, as DynamoDB sent it. */
 		rc |= buf_adds(out, sg->last_key != NULL ? sg->last_key :
 		    "null");
@@ -727,9 +728,15 @@ decode_segment(const struct jspan *obj, size_t idx, struct checkpoint *ck,
 		MEMBER("items"),
 		MEMBER("last_key"),
 	};
+	/* The tally, optional: files written before it have neither. */
+	struct json_field t[] = {
+		MEMBER("scanned"),
+		MEMBER("expired"),
+	};
 	struct ckpt_segment *sg;
 	struct buf b;
 	char path[64];
+	size_t dup;
 	int r;
 
 	(void)snprintf(path, sizeof(path), "backfill.segments[%zu]", idx);
@@ -741,6 +748,15 @@ decode_segment(const struct jspan *obj, size_t idx, struct checkpoint *ck,
 	    &sg->segment, err, errlen) ||
 	    get_bool(&m[1].v, path, m[1].name, &sg->done, err, errlen) ||
 	    get_u64(&m[2].v, path, m[2].name, &sg->items, err, errlen))
+		return -1;
+	if (json_fields(obj, t, nitems(t), &dup) == JSON_FIELDS_DUP)
+		return json_err(err, errlen, "%s: duplicate field \"%s\"",
+		    path, t[dup].name);
+	/* Without a tally, what was written counts as what was scanned. */
+	sg->scanned = sg->items;
+	if ((t[0].seen && get_u64(&t[0].v, path, t[0].name, &sg->scanned,
+	    err, errlen)) || (t[1].seen && get_u64(&t[1].v, path, t[1].name,
+	    &sg->expired, err, errlen)))
 		return -1;
 	if (!json_is_null(&m[3].v)) {
 		if (m[3].v.p[0] != '{')

@@ -23,6 +23,11 @@ struct ckpt_segment {
 	uint32_t segment;
 	int	 done;
 	uint64_t items;		/* items written and acknowledged */
+	/* The completeness tally over the same pages: items the Scan
+	 * returned, and of those the expired ones skipped (TTL); a
+	 * finished segment has scanned == items + expired. */
+	uint64_t scanned;
+	uint64_t expired;
 	/* LastEvaluatedKey (compact JSON object) of the last fully written
 	 * page; NULL = start of segment. */
 	char	*last_key;

@@ -68,7 +68,8 @@ child_decide(const struct restart_policy *p, int st, const char *done_status,
 		if (code == WORKER_EXIT_CONFIG ||
 		    code == WORKER_EXIT_PERMANENT)
 			return CHILD_ACT_FAIL;
-		if (code == 0 && strcmp(done_status, "complete") == 0)
+		if ((code == 0 || code == WORKER_EXIT_DIFFERENT) &&
+		    strcmp(done_status, "complete") == 0)
 			return CHILD_ACT_DONE;
 		if (code == 0 && (stop_requested ||
 		    strcmp(done_status, "stopped") == 0))
@@ -260,8 +261,9 @@ static void
 handle_phase(struct child *c, const struct proto_phase_msg *m)
 {
 	char dur[32];
-	const char *what = m->phase == PROTO_PHASE_BACKFILL ? "Backfill" :
-	    "Stream";
+	int verify = c->sup->verify.on;
+	const char *what = m->phase == PROTO_PHASE_BACKFILL ? verify ?
+	    "Verify" : "Backfill" : "Stream";
 	int64_t now = wall_ms();
 
 	if (m->phase == PROTO_PHASE_BACKFILL)
@@ -284,13 +286,15 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 		/* A resumed worker restates it; the log said so before. */
 		if (m->from_checkpoint)
 			break;
-		output_line(c, LOG_LVL_INFO, "%s complete. %llu items written "
-		    "over %s", what, (unsigned long long)m->items,
+		output_line(c, LOG_LVL_INFO, "%s complete. %llu items %s "
+		    "over %s", what, (unsigned long long)m->items, verify ?
+		    "checked" : "written",
 		    fmt_duration(m->duration_ms, dur, sizeof(dur)));
 		break;
 	case PROTO_PS_SKIPPED:
-		output_line(c, LOG_LVL_INFO, "%s skipped (disabled for this "
-		    "pair)", what);
+		if (!verify)
+			output_line(c, LOG_LVL_INFO, "%s skipped (disabled for "
+			    "this pair)", what);
 		break;
 	case PROTO_PS_FAILED:
 		output_line(c, LOG_LVL_ERROR, "%s failed: %s", what,
@@ -489,7 +493,7 @@ worker_argv(struct child *c)
 	int v;
 
 	pa = plan_pair_to_argv(c->pair, &n);
-	argv = xcalloc(n + 6 + (size_t)(s->verbose > 0 ? s->verbose : 0),
+	argv = xcalloc(n + 12 + (size_t)(s->verbose > 0 ? s->verbose : 0),
 	    sizeof(*argv));
 	argv[i++] = xstrdup(s->worker_path);
 	for (k = 0; k < n; k++)
@@ -499,6 +503,22 @@ worker_argv(struct child *c)
 	argv[i++] = xstrdup("--supervised");
 	if (s->check_config)
 		argv[i++] = xstrdup("--check-config");
+	if (s->verify.on) {
+		argv[i++] = xstrdup("--verify");
+		if (s->verify.sample_ppm != 0)
+			xasprintf(&argv[i++], "--verify-sample-ppm=%u",
+			    s->verify.sample_ppm);
+		if (s->verify.repair)
+			argv[i++] = xstrdup("--verify-repair");
+		if (s->verify.delete_extra)
+			argv[i++] = xstrdup("--verify-delete-extra");
+		if (s->verify.report != NULL)
+			xasprintf(&argv[i++], "--verify-report=%s",
+			    s->verify.report);
+		if (s->verify.recheck_ms >= 0)
+			xasprintf(&argv[i++], "--verify-recheck-ms=%lld",
+			    (long long)s->verify.recheck_ms);
+	}
 	for (v = 0; v < s->verbose; v++)
 		argv[i++] = xstrdup("-v");
 	argv[i] = NULL;

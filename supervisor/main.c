@@ -153,6 +153,7 @@ main(int argc, char **argv)
 	s.state_dir = o.state_dir;
 	s.verbose = o.verbose;
 	s.check_config = o.check_config;
+	s.verify = o.verify;
 	s.lock_fd = -1;
 	s.metrics_listen = o.metrics_listen;
 	s.progress_ms = o.check_config ? 0 : o.progress_interval_ms;

@@ -1,4 +1,5 @@
 /* options.c: ddb-sync's command line: a plan (file or flags) and settings. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,12 @@ enum options_id {
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
+	/* ddb-sync verify only. */
+	OPT_SAMPLE,
+	OPT_REPAIR,
+	OPT_DELETE_EXTRA,
+	OPT_REPORT,
+	OPT_RECHECK_DELAY,
 };
 
 /* Long options; -v, -h and -V are handled by options_short(). */
@@ -55,6 +62,11 @@ static const struct options_def options_defs[] = {
 	{ "verbose", OPT_VERBOSE, 0 },
 	{ "help", OPT_HELP, 0 },
 	{ "version", OPT_VERSION, 0 },
+	{ "sample", OPT_SAMPLE, 1 },
+	{ "repair", OPT_REPAIR, 0 },
+	{ "delete-extra", OPT_DELETE_EXTRA, 0 },
+	{ "report", OPT_REPORT, 1 },
+	{ "recheck-delay", OPT_RECHECK_DELAY, 1 },
 };
 
 #define OPTIONS_NDEFS	(sizeof(options_defs) / sizeof(options_defs[0]))
@@ -80,6 +92,9 @@ static const char options_help[] =
 "                [--input-role-arn ARN] [--output-table TABLE]\n"
 "                [--output-region REGION] [--output-role-arn ARN]\n"
 "                [--backfill=BOOL] [--stream=BOOL] [options]\n"
+"       ddb-sync verify (--config-file FILE | pair flags) [--sample RATE]\n"
+"                [--repair] [--delete-extra] [--report PATH]\n"
+"                [--recheck-delay DURATION] [options]\n"
 "       ddb-sync ctl [--state-dir DIR] [--json] list | status |\n"
 "                stop NAME | start NAME | restart NAME\n"
 "       ddb-sync --help | --version\n"
@@ -186,6 +201,24 @@ static const char options_help[] =
 "  1h30m. A value follows its flag as --flag=VALUE or --flag VALUE (BOOL\n"
 "  only as --flag=BOOL).\n"
 "\n"
+"Verify (ddb-sync verify, the same plan or flags):\n"
+"  Scans both tables of each pair in parallel segments and looks each\n"
+"  page's keys up on the other side (BatchGetItem, strongly consistent):\n"
+"  items missing from the destination, extra in it, or different (as\n"
+"  DynamoDB compares: sets in any order, 1.0 equal to 1). Prints the counts,\n"
+"  writes a JSONL report of the keys; resumes from its own checkpoint; may\n"
+"  run beside a copy under the same state directory.\n"
+"  --sample RATE             check a random sample of the source's items,\n"
+"                            such as 0.01 or 1% (default: every item)\n"
+"  --repair                  put the source's item (read again, strongly\n"
+"                            consistent) where one is missing or different\n"
+"  --delete-extra            delete the destination's extra items\n"
+"  --report PATH             the JSONL report (one pair only; default:\n"
+"                            <state dir>/pairs/<pair>/verify-report.jsonl)\n"
+"  --recheck-delay DURATION  read both sides of a difference again after\n"
+"                            this long; only what still differs counts\n"
+"                            (default: 30s for a pair with a stream, else 0)\n"
+"\n"
 "Control of a running ddb-sync (through <state dir>/control.sock):\n"
 "  ddb-sync ctl list         every pair: state, worker pid, phases, items\n"
 "                            written, restarts, last error\n"
@@ -218,7 +251,9 @@ static const char options_help_tail[] =
 "Exit status:\n"
 "  0  success; --check-config: the configuration is OK\n"
 "  1  runtime failure (a pair failed)\n"
-"  2  usage or configuration error (bad flag, bad plan, failed preflight)\n";
+"  2  usage or configuration error (bad flag, bad plan, failed preflight)\n"
+"  verify: 0 the tables are equal, 1 they differ (even if repaired) or the\n"
+"  verify did not finish, 2 as above\n";
 
 void
 options_usage(FILE *fp)
@@ -250,6 +285,7 @@ options_init(struct options *o)
 	o->status = OPTIONS_STATUS_AUTO;
 	o->status_interval_ms = OPTIONS_STATUS_INTERVAL_MS;
 	o->progress_interval_ms = OPTIONS_PROGRESS_INTERVAL_MS;
+	o->verify.recheck_ms = -1;
 }
 
 void
@@ -259,6 +295,7 @@ options_free(struct options *o)
 	free(o->config_file);
 	free(o->state_dir);
 	free(o->metrics_listen);
+	free(o->verify.report);
 	options_init(o);
 }
 
@@ -372,6 +409,76 @@ options_interval(struct options_state *st, const char *flag,
 	return 0;
 }
 
+int
+options_parse_rate(const char *s, uint32_t *ppm)
+{
+	char *end;
+	double d;
+
+	if (*s == '\0' || *s == ' ' || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || end == s)
+		return -1;
+	if (*end == '%') {
+		d /= 100;
+		end++;
+	}
+	if (*end != '\0' || !(d > 0) || d > 1)
+		return -1;
+	d = d * 1000000 + 0.5;
+	*ppm = d < 1 ? 1 : (uint32_t)d;
+	return 0;
+}
+
+/* The flags of ddb-sync verify (refused without it, see options_parse). */
+static void
+options_apply_verify(struct options_state *st, const struct options_def *d,
+    const char *value)
+{
+	struct options_verify *v = &st->o->verify;
+	char q[PLAN_QUOTE_LEN];
+	int64_t ms;
+
+	if (!v->on) {
+		options_err(st, "--%s is a flag of 'ddb-sync verify'", d->name);
+		return;
+	}
+	switch (d->id) {
+	case OPT_SAMPLE:
+		if (options_parse_rate(value, &v->sample_ppm) == -1)
+			options_err(st, "--sample: '%s' is not a rate such as "
+			    "0.1 or 10%% (more than 0, at most 1)",
+			    plan_quote(q, value));
+		break;
+	case OPT_REPAIR:
+		v->repair = 1;
+		break;
+	case OPT_DELETE_EXTRA:
+		v->delete_extra = 1;
+		break;
+	case OPT_REPORT:
+		if (*value == '\0') {
+			options_err(st, "--report: empty value");
+			return;
+		}
+		free(v->report);
+		v->report = xstrdup(value);
+		break;
+	case OPT_RECHECK_DELAY:
+		if (options_parse_duration(value, &ms) == -1)
+			options_err(st, "--recheck-delay: '%s' is not a "
+			    "duration such as 90s, 20m or 1h30m (at most "
+			    "168h)", plan_quote(q, value));
+		else
+			v->recheck_ms = ms;
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 options_apply(struct options_state *st, const struct options_def *d,
     const char *value)
@@ -435,6 +542,13 @@ options_apply(struct options_state *st, const struct options_def *d,
 		break;
 	case OPT_VERSION:
 		st->version = 1;
+		break;
+	case OPT_SAMPLE:
+	case OPT_REPAIR:
+	case OPT_DELETE_EXTRA:
+	case OPT_REPORT:
+	case OPT_RECHECK_DELAY:
+		options_apply_verify(st, d, value);
 		break;
 	}
 }
@@ -574,7 +688,13 @@ options_parse(int argc, char **argv, struct options *o,
 	st.errs = errs;
 	plan_pair_init(&st.pair);
 
-	for (i = 1; i < argc; i++) {
+	/* "ddb-sync verify ...": the same plan, compared instead of copied. */
+	i = 1;
+	if (argc > 1 && strcmp(argv[1], "verify") == 0) {
+		o->verify.on = 1;
+		i = 2;
+	}
+	for (; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			for (i++; i < argc; i++)
 				options_err(&st, "unexpected argument '%s'",
@@ -598,7 +718,7 @@ options_parse(int argc, char **argv, struct options *o,
 		goto done;
 	}
 
-	if (argc <= 1)
+	if (argc <= 1 + o->verify.on)
 		options_err(&st, "no arguments: give --config-file FILE, or "
 		    "--input-table TABLE and the other pair flags");
 	else if (o->config_file != NULL && st.npairflags > 0)
@@ -630,6 +750,14 @@ options_parse(int argc, char **argv, struct options *o,
 	plan_resolve_defaults(plan);
 	if (plan_validate(plan, errs) > 0)
 		goto done;
+	/* One report file per pair: a path given applies to one pair. */
+	if (o->verify.report != NULL && plan->npairs > 1) {
+		plan_errors_add(errs, "--report names one file, but the plan "
+		    "has %zu pairs: leave it out (each pair's report is then "
+		    "<state dir>/pairs/<pair>/verify-report.jsonl)",
+		    plan->npairs);
+		goto done;
+	}
 	if (o->metrics_listen == NULL && plan->metrics_listen != NULL)
 		o->metrics_listen = xstrdup(plan->metrics_listen);
 	if (o->metrics_listen != NULL && metrics_parse_listen(o->metrics_listen,

@@ -29,6 +29,16 @@ enum options_result {
 	OPTIONS_USAGE_ERROR,	/* print errors, short usage; exit 2 */
 };
 
+/* ddb-sync verify: compare each pair's tables (worker/verify.c). */
+struct options_verify {
+	int	 on;
+	uint32_t sample_ppm;	/* parts per million; 0: every item */
+	int	 repair;	/* --repair */
+	int	 delete_extra;	/* --delete-extra */
+	char	*report;	/* --report PATH; NULL: in the pair's dir */
+	int64_t	 recheck_ms;	/* --recheck-delay; -1: the default */
+};
+
 struct options {
 	struct plan	*plan;		/* validated, defaults resolved */
 	char		*config_file;	/* NULL: the pair came from flags */
@@ -42,7 +52,12 @@ struct options {
 	int		 allow_insecure_http;
 	/* --metrics-listen, else the plan's metrics.listen; NULL: off. */
 	char		*metrics_listen;
+	struct options_verify verify;
 };
+
+/* "0.1", "10%", "0.5%": a sample rate in (0, 1], parts per million
+ * (at least 1). 0, or -1 if malformed or out of range. */
+int	options_parse_rate(const char *, uint32_t *ppm);
 
 void	options_init(struct options *);
 void	options_free(struct options *);

@@ -328,6 +328,21 @@ output_progress_text(const struct child *c, int64_t now, char *buf,
 		snprintf(buf, len, "Restarting (restart %u)", c->restarts);
 		return;
 	}
+	if (c->sup->verify.on) {
+		/* The counts of each kind are in the worker's last line. */
+		if (c->state == CHILD_DONE)
+			snprintf(buf, len, "Verify complete: %llu items checked "
+			    "over %s: %s", (unsigned long long)
+			    c->backfill_items, fmt_duration(c->backfill_ms, dur,
+			    sizeof(dur)), c->differs ? "the tables DIFFER (see "
+			    "the log and the report)" : "the tables are equal");
+		else
+			snprintf(buf, len, "Verify %s: %llu items checked",
+			    c->state == CHILD_STOPPED ? "stopped (run it again "
+			    "to resume)" : "in progress", (unsigned long long)
+			    c->prog.items_written);
+		return;
+	}
 	if (c->state == CHILD_STOPPED) {
 		if (c->stream == PROTO_PS_RUNNING ||
 		    c->stream == PROTO_PS_STOPPED)
@@ -426,8 +441,9 @@ output_open_log(struct child *c)
 		c->logf = NULL;
 	}
 	if (c->log_path == NULL)
-		xasprintf(&c->log_path, "%s/pairs/%s/worker.log",
-		    c->sup->state_dir, c->pair->name);
+		xasprintf(&c->log_path, "%s/pairs/%s/%s",
+		    c->sup->state_dir, c->pair->name, c->sup->verify.on ?
+		    "verify.log" : "worker.log");
 	/* A link planted there must not redirect the pair's lines. */
 	fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);

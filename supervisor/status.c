@@ -172,7 +172,8 @@ enum {
 #define NLEVELS		3
 #define CELL_MAX	512
 
-static const char *const col_header[NCOLS] = {
+/* BACKFILL says VERIFY under ddb-sync verify (status_init). */
+static const char *col_header[NCOLS] = {
 	"TABLE", "DETAILS", "BACKFILL", "STREAM", "RATES & BUFFER",
 };
 
@@ -312,7 +313,7 @@ cell_backfill(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 	}
 	count_str(r->bf_written, n, sizeof(n));
 	if (r->bf_target == 0) {
-		cellf(v[0], "%s written", n);
+		cellf(v[0], "%s %s", n, r->verify ? "checked" : "written");
 		cellf(v[1], "%s", n);
 		cellf(v[2], "%s", n);
 		return;
@@ -323,7 +324,8 @@ cell_backfill(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 	    (uint64_t)((double)r->bf_written * 100.0 / (double)r->bf_target);
 	if (pct > 99)
 		pct = 99;
-	cellf(v[0], "%s written (%" PRIu64 "%%)", n, pct);
+	cellf(v[0], "%s %s (%" PRIu64 "%%)", n, r->verify ? "checked" :
+	    "written", pct);
 	cellf(v[1], "%s (%" PRIu64 "%%)", n, pct);
 	cellf(v[2], "%" PRIu64 "%%", pct);
 }
@@ -710,6 +712,7 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	if (c->state == CHILD_RUNNING)
 		r->retrying = c->retrying;
 	r->backfill = c->backfill;
+	r->verify = c->sup != NULL && c->sup->verify.on;
 	r->stream = c->stream;
 	/* c->prog outlives its worker; zeroes mean nothing arrived yet. */
 	r->have_est = seen || c->progress_seen || p->est_items != 0 ||
@@ -1208,6 +1211,8 @@ void
 status_init(struct sup *s, enum options_status mode, int64_t plain_ms)
 {
 	st.sup = s;
+	if (s->verify.on)
+		col_header[COL_BACKFILL] = "VERIFY";
 	st.plain_ms = plain_ms > 0 ? plain_ms : OPTIONS_STATUS_INTERVAL_MS;
 	switch (mode) {
 	case OPTIONS_STATUS_AUTO:

@@ -68,6 +68,7 @@ struct status_row {
 	uint64_t	 bytes;		/* source size... */
 	int		 bytes_exact;	/* ...counted (no "~") */
 	uint64_t	 bf_written;	/* backfill: items written */
+	int		 verify;	/* ddb-sync verify: items checked */
 	uint64_t	 bf_target;	/* expected items; 0: no percentage */
 	uint64_t	 st_written;	/* stream: changes applied */
 	int64_t		 st_latency_ms;	/* age of newest applied; -1 unknown */

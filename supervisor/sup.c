@@ -98,6 +98,8 @@ sup_child_exited(struct child *c)
 	switch (act) {
 	case CHILD_ACT_DONE:
 		c->state = CHILD_DONE;
+		c->differs = WIFEXITED(c->status) &&
+		    WEXITSTATUS(c->status) == WORKER_EXIT_DIFFERENT;
 		log_debug("%s: worker finished", c->pair->name);
 		break;
 	case CHILD_ACT_STOPPED:
@@ -145,6 +147,9 @@ sup_exit_code(struct sup *s)
 	for (size_t i = 0; i < s->nchildren; i++) {
 		struct child *c = &s->children[i];
 
+		/* A verify says "equal" only when every pair finished so. */
+		if (s->verify.on && (c->state != CHILD_DONE || c->differs))
+			rc = SUP_EXIT_FAILURE;
 		if (c->state != CHILD_FAILED)
 			continue;
 		if (c->config_error)
@@ -170,6 +175,9 @@ sup_check_done(struct sup *s)
 			failed++;
 	}
 	if (s->shutting_down) {
+		/* A verify stopped part-way is no verdict. */
+		if (running == 0 && s->verify.on && s->exit_code == 0)
+			s->exit_code = sup_exit_code(s);
 		if (running == 0)
 			event_base_loopbreak(s->base);
 		return;
@@ -362,7 +370,9 @@ lock_state_dir(struct sup *s)
 		return -1;
 	}
 	free(path);
-	xasprintf(&path, "%s/supervisor.lock", s->state_dir);
+	/* A verify runs beside the copy, one verify at a time. */
+	xasprintf(&path, "%s/%s", s->state_dir, s->verify.on ?
+	    "verify.lock" : "supervisor.lock");
 	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
 	if (s->lock_fd == -1) {
@@ -376,9 +386,9 @@ lock_state_dir(struct sup *s)
 
 		if (r > 0)
 			other[strcspn(other, "\n")] = '\0';
-		log_warnx("state directory %s is in use by another ddb-sync "
+		log_warnx("state directory %s is in use by another ddb-sync%s "
 		    "(pid %s); use another --state-dir", s->state_dir,
-		    r > 0 ? other : "unknown");
+		    s->verify.on ? " verify" : "", r > 0 ? other : "unknown");
 		free(path);
 		return -1;
 	}
@@ -415,7 +425,7 @@ sup_start(struct sup *s)
 	if (!s->check_config)
 		output_init(s);
 	/* The control socket: only with the state directory's lock. */
-	if (!s->check_config && control_init(s) == -1)
+	if (!s->check_config && !s->verify.on && control_init(s) == -1)
 		return -1;
 	/* /metrics: a bad address or a port in use ends the run (exit 2). */
 	s->started_wall_ms = wall_ms();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "metrics.h"
+#include "options.h"
 #include "plan.h"
 #include "proto.h"
 #include "session.h"
@@ -77,6 +78,7 @@ struct child {
 	char		 retrying[PROTO_TEXT_MAX];
 	int		 fatal_error;
 	int		 config_error;	/* failed its preflight (exit 2) */
+	int		 differs;	/* verify: the tables differ (exit 4) */
 	char		 resume[PROTO_NAME_MAX];	/* hello.resume */
 	int64_t		 ckpt_wall_ms;	/* its last checkpoint message */
 
@@ -103,6 +105,7 @@ struct sup {
 	char		*worker_path;
 	int		 verbose;
 	int		 check_config;	/* preflight only: no restarts */
+	struct options_verify verify;	/* ddb-sync verify */
 	int		 lock_fd;
 	int		 shutting_down;	/* first SIGINT/SIGTERM seen */
 	int		 exit_code;

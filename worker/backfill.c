@@ -25,8 +25,6 @@
  * 25 items from any pages.
  */
 
-#define BF_MALFORMED_RETRIES	3	/* unreadable Scan answers in a row */
-
 struct bf_seg;
 
 struct bf_page {
@@ -38,6 +36,8 @@ struct bf_page {
 	struct jspan	*items;
 	size_t		 nitems;
 	size_t		 acked;		/* items confirmed written */
+	size_t		 nscanned;	/* items the Scan returned */
+	size_t		 nexpired;	/* of those, expired ones skipped */
 	char		*lek;		/* NULL on the segment's last page */
 };
 
@@ -143,12 +143,15 @@ seg_advance(struct bf_seg *seg)
 	struct worker *w = bf->w;
 	struct bf_page *pg;
 
-	while ((pg = seg->head) != NULL && pg->acked == pg->nitems) {
+	while ((pg = seg->head) != NULL && pg->acked >= pg->nitems) {
 		seg->head = pg->next;
 		if (seg->head == NULL)
 			seg->tail = NULL;
 		seg->npages--;
-		seg->ck->items += pg->nitems;
+		/* The tally: counted apart, compared at the end. */
+		seg->ck->items += pg->acked;
+		seg->ck->scanned += pg->nscanned;
+		seg->ck->expired += pg->nexpired;
 		free(seg->ck->last_key);
 		seg->ck->last_key = NULL;
 		if (pg->lek != NULL) {
@@ -204,31 +207,15 @@ scan_done_cb(struct aws_call *c, void *arg)
 	seg->scanning = 0;
 	if (bf_failed(bf))
 		return;
-	if (c->status != AWS_OK) {
+	switch (worker_scan_answer(w, c, w->pair->input.table,
+	    seg->ck->segment, &seg->malformed, &seg->parsed, &body, &len)) {
+	case -1:
 		bf->failed = 1;
-		worker_fail(w, worker_exit_for(c->status), c->code,
-		    "Scan of %s segment %u failed: %s", w->pair->input.table,
-		    seg->ck->segment, c->msg);
 		return;
-	}
-	body = buf_steal(&c->xfer.resp, &len);
-	if (body == NULL || ddb_parse_scan(body, len, &seg->parsed) == -1) {
-		free(body);
-		/* Passed the CRC check yet unreadable: retry, then give up. */
-		if (++seg->malformed > BF_MALFORMED_RETRIES) {
-			bf->failed = 1;
-			worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-			    "Scan of %s segment %u: malformed response %u "
-			    "times", w->pair->input.table, seg->ck->segment,
-			    seg->malformed);
-			return;
-		}
-		log_warnx("Scan of segment %u: malformed response, retrying",
-		    seg->ck->segment);
+	case 1:
 		http_timer_set(w->http, &seg->timer, 1000, scan_retry_cb, seg);
 		return;
 	}
-	seg->malformed = 0;
 
 	pg = xcalloc(1, sizeof(*pg));
 	pg->seg = seg;
@@ -247,6 +234,7 @@ scan_done_cb(struct aws_call *c, void *arg)
 		seg->eof = 1;
 
 	w->prog.items_read += pg->nitems;
+	pg->nscanned = pg->nitems;
 	/* ttl.skip_expired: an expired item is handled by not copying it,
 	 * so the checkpoint moves over it as over a written one. */
 	if (w->ttl_attr != NULL) {
@@ -254,6 +242,7 @@ scan_done_cb(struct aws_call *c, void *arg)
 		    w->ttl_attr, ttl_now(w));
 
 		w->prog.ttl_expired_skipped += pg->nitems - kept;
+		pg->nexpired = pg->nitems - kept;
 		pg->nitems = kept;
 	}
 	w->prog.bytes_read += seg->parsed.item_bytes;
@@ -290,13 +279,26 @@ batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 
 		pg->acked += parts[i].n;
 		n += parts[i].n;
-		if (pg->acked == pg->nitems)
+		if (pg->acked >= pg->nitems)
 			seg_advance(pg->seg);
 	}
 	bf->written_run += n;
 	w->prog.items_written += n;
 	testhook("batch-acked");
 	pump(bf);
+}
+
+int
+backfill_tally(const struct checkpoint *ck, uint64_t *scanned,
+    uint64_t *written, uint64_t *expired)
+{
+	*scanned = *written = *expired = 0;
+	for (size_t i = 0; i < ck->nsegments; i++) {
+		*scanned += ck->segments[i].scanned;
+		*written += ck->segments[i].items;
+		*expired += ck->segments[i].expired;
+	}
+	return *scanned == *written + *expired ? 0 : -1;
 }
 
 static void
@@ -522,10 +524,32 @@ backfill_run(struct worker *w)
 	free(bf.segs);
 
 	if (bf.complete) {
-		uint64_t total = 0;
+		uint64_t total, scanned, expired;
 
-		for (size_t i = 0; i < ck->nsegments; i++)
-			total += ck->segments[i].items;
+		/* Every item scanned is written or an expired one skipped:
+		 * anything else is a copy that lost items silently. */
+		if (backfill_tally(ck, &scanned, &total, &expired) == -1) {
+			worker_fail(w, WORKER_EXIT_PERMANENT, "IncompleteCopy",
+			    "Backfill tally does not add up: %llu items "
+			    "scanned, %llu written and %llu expired skipped "
+			    "(%lld unaccounted for); the copy is incomplete",
+			    (unsigned long long)scanned,
+			    (unsigned long long)total,
+			    (unsigned long long)expired, (long long)(scanned -
+			    total - expired));
+			worker_ckpt_flush(w, 1);
+			return -1;
+		}
+		if (expired > 0)
+			log_info("Backfill tally: %llu items scanned = %llu "
+			    "written + %llu expired skipped",
+			    (unsigned long long)scanned,
+			    (unsigned long long)total,
+			    (unsigned long long)expired);
+		else
+			log_info("Backfill tally: %llu items scanned = %llu "
+			    "written", (unsigned long long)scanned,
+			    (unsigned long long)total);
 		ck->backfill_completed_ms = wall_ms();
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)

@@ -1039,16 +1039,136 @@ ddb_batch_ops_body(struct buf *b, const char *table, const struct ddb_op *ops,
 
 /* The key's identity inside a Keys object: the value spans, in schema
  * order, so the attribute order in the JSON does not matter. */
-static int
-record_key(const struct jspan *keys, const char *hash, const char *range,
+int
+ddb_item_key(const struct jspan *keys, const char *hash, const char *range,
     struct jspan out[2])
 {
 	out[1].p = NULL;
 	out[1].len = 0;
-	if (jscan_find(keys, hash, &out[0]) != 1)
+	if (keys->len == 0 || keys->p[0] != '{' ||
+	    jscan_find(keys, hash, &out[0]) != 1)
 		return -1;
 	if (range != NULL && range[0] != '\0' &&
 	    jscan_find(keys, range, &out[1]) != 1)
+		return -1;
+	return 0;
+}
+
+int
+ddb_key_json(struct buf *b, const char *hash, const char *range,
+    const struct jspan k[2])
+{
+	if (buf_addc(b, '{') == -1 || buf_json_str(b, hash) == -1 ||
+	    buf_addc(b, ':') == -1 || buf_add(b, k[0].p, k[0].len) == -1)
+		return -1;
+	if (range != NULL && range[0] != '\0' && (buf_addc(b, ',') == -1 ||
+	    buf_json_str(b, range) == -1 || buf_addc(b, ':') == -1 ||
+	    buf_add(b, k[1].p, k[1].len) == -1))
+		return -1;
+	return buf_addc(b, '}');
+}
+
+int
+ddb_batch_get_begin(struct buf *b, const char *table)
+{
+	buf_reset(b);
+	if (buf_adds(b, "{\"RequestItems\":{") == -1 ||
+	    buf_json_str(b, table) == -1 || buf_adds(b, ":{\"Keys\":[") == -1)
+		return -1;
+	return 0;
+}
+
+int
+ddb_batch_get_end(struct buf *b, int capacity)
+{
+	/* Strongly consistent: a verify must not call an item missing
+	 * because a replica has not seen the write yet. */
+	if (buf_adds(b, "],\"ConsistentRead\":true}}") == -1)
+		return -1;
+	return ddb_body_end(b, capacity);
+}
+
+void
+ddb_get_page_free(struct ddb_get_page *g)
+{
+	free(g->items);
+	free(g->unprocessed);
+	memset(g, 0, sizeof(*g));
+}
+
+static int
+spans_add(const struct jspan *arr, struct jspan **v, size_t *n, size_t *cap)
+{
+	const char *p = arr->p, *end = arr->p + arr->len;
+	struct jspan e;
+	int r;
+
+	if (jscan_open(&p, end, '[') == -1)
+		return -1;
+	while ((r = jscan_element(&p, end, &e)) == 1) {
+		if (e.len == 0 || e.p[0] != '{')
+			return -1;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 128;
+			*v = xrealloc(*v, *cap * sizeof(**v));
+		}
+		(*v)[(*n)++] = e;
+	}
+	return r;
+}
+
+int
+ddb_parse_batch_get(const char *body, size_t len, struct ddb_get_page *g)
+{
+	const char *p = body, *end = body + len;
+	struct jspan k, v, tk, tv, keys, cu;
+	int r, rr, have = 0;
+
+	g->nitems = g->nunprocessed = 0;
+	g->capacity = 0;
+	if (jscan_open(&p, end, '{') == -1)
+		return -1;
+	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
+		const char *q = v.p, *qe = v.p + v.len;
+
+		if (jscan_eq(&k, "Responses")) {
+			have = 1;
+			if (jscan_open(&q, qe, '{') == -1)
+				return -1;
+			while ((rr = jscan_member(&q, qe, &tk, &tv)) == 1)
+				if (spans_add(&tv, &g->items, &g->nitems,
+				    &g->icap) == -1)
+					return -1;
+			if (rr == -1)
+				return -1;
+		} else if (jscan_eq(&k, "UnprocessedKeys")) {
+			if (jscan_open(&q, qe, '{') == -1)
+				return -1;
+			while ((rr = jscan_member(&q, qe, &tk, &tv)) == 1) {
+				if (tv.len == 0 || tv.p[0] != '{' ||
+				    jscan_find(&tv, "Keys", &keys) != 1 ||
+				    spans_add(&keys, &g->unprocessed,
+				    &g->nunprocessed, &g->ucap) == -1)
+					return -1;
+			}
+			if (rr == -1)
+				return -1;
+		} else if (jscan_eq(&k, "ConsumedCapacity")) {
+			struct jspan el;
+			double d;
+
+			if (jscan_open(&q, qe, '[') == -1)
+				continue;
+			while ((rr = jscan_element(&q, qe, &el)) == 1)
+				if (el.p[0] == '{' && jscan_find(&el,
+				    "CapacityUnits", &cu) == 1 &&
+				    jscan_double(&cu, &d) == 0)
+					g->capacity += d;
+			if (rr == -1)
+				return -1;
+		}
+	}
+	if (r == -1 || jscan_end(p, end) == -1 || !have)
 		return -1;
 	return 0;
 }
@@ -1096,7 +1216,7 @@ ddb_collapse(const struct ddb_record *recs, size_t from, size_t n,
 		struct jspan k[2];
 		size_t slot;
 
-		if (record_key(&r->keys, hash, range, k) == -1) {
+		if (ddb_item_key(&r->keys, hash, range, k) == -1) {
 			free(tab);
 			return -1;
 		}

@@ -231,6 +231,35 @@ int	ddb_shard_iterator_body(struct buf *, const char *arn,
 	    const char *shard, const char *type, const char *seq);
 int	ddb_get_records_body(struct buf *, const char *iter, unsigned limit);
 
+/*
+ * An item's (or a Keys object's) key: the value spans of the attributes
+ * hash and range (range "" or NULL: none), whatever their order. 0 or -1.
+ */
+int	ddb_item_key(const struct jspan *item, const char *hash,
+	    const char *range, struct jspan out[2]);
+/* {"hash":v,"range":v}: a key object from ddb_item_key's spans. */
+int	ddb_key_json(struct buf *, const char *hash, const char *range,
+	    const struct jspan k[2]);
+
+/*
+ * A BatchGetItem body, strongly consistent: begin, then the key objects
+ * separated by commas (at most 100), then end.
+ */
+int	ddb_batch_get_begin(struct buf *, const char *table);
+int	ddb_batch_get_end(struct buf *, int capacity);
+
+struct ddb_get_page {
+	struct jspan *items;		/* Responses' items (any table) */
+	size_t	 nitems, icap;
+	struct jspan *unprocessed;	/* UnprocessedKeys' key objects */
+	size_t	 nunprocessed, ucap;
+	double	 capacity;
+};
+/* BatchGetItem response -> spans. 0 or -1 (malformed). */
+int	ddb_parse_batch_get(const char *body, size_t len,
+	    struct ddb_get_page *);
+void	ddb_get_page_free(struct ddb_get_page *);
+
 /* A BatchWriteItem of puts (item spans) and deletes (key spans). */
 int	ddb_batch_ops_body(struct buf *, const char *table,
 	    const struct ddb_op *, size_t n, int capacity);

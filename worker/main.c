@@ -21,6 +21,7 @@
 #include "settings.h"
 #include "testhook.h"
 #include "ttl.h"
+#include "verify.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -39,11 +40,66 @@ usage(int rc)
 	    "[--check-config] [-v]\n"
 	    "                       --input-table T [--input-region R] "
 	    "[pair flags ...]\n"
+	    "       ddb-sync-worker --verify [--verify-report PATH] "
+	    "[--verify-sample-ppm N]\n"
+	    "                       [--verify-repair] [--verify-delete-extra] "
+	    "[--verify-recheck-ms MS] ...\n"
 	    "Runs one pair of ddb-sync (see ddb-sync --help for the pair "
-	    "flags).\n"
+	    "flags), or verifies it.\n"
 	    "Exit status: 0 done or stopped, 1 failed (restart), 2 "
-	    "configuration or\npreflight error, 3 permanent failure.\n");
+	    "configuration or\npreflight error, 3 permanent failure, 4 "
+	    "verified: the tables differ.\n");
 	exit(rc);
+}
+
+/* ddb-sync verify's flags (--verify-*), kept out of the pair's plan. */
+static struct verify_opts vopts = {
+	.sample_ppm = VERIFY_SAMPLE_ALL,
+	.recheck_ms = -1,
+};
+
+/* A --verify* flag: 1 taken, 0 not one, -1 bad value (said). */
+static int
+verify_flag(const char *name, const char *val)
+{
+	char *end;
+	double d;
+	long long ms;
+
+	if (strcmp(name, "verify") == 0)
+		vopts.on = 1;
+	else if (strcmp(name, "verify-repair") == 0)
+		vopts.repair = 1;
+	else if (strcmp(name, "verify-delete-extra") == 0)
+		vopts.delete_extra = 1;
+	else if (strcmp(name, "verify-report") == 0) {
+		if (val == NULL || *val == '\0')
+			goto bad;
+		free(vopts.report);
+		vopts.report = xstrdup(val);
+	} else if (strcmp(name, "verify-sample-ppm") == 0) {
+		if (val == NULL)
+			goto bad;
+		errno = 0;
+		d = strtod(val, &end);
+		if (errno != 0 || *end != '\0' || !(d >= 1) ||
+		    d > VERIFY_SAMPLE_ALL)
+			goto bad;
+		vopts.sample_ppm = (uint32_t)d;
+	} else if (strcmp(name, "verify-recheck-ms") == 0) {
+		if (val == NULL)
+			goto bad;
+		errno = 0;
+		ms = strtoll(val, &end, 10);
+		if (errno != 0 || *end != '\0' || ms < 0)
+			goto bad;
+		vopts.recheck_ms = ms;
+	} else
+		return 0;
+	return 1;
+bad:
+	fprintf(stderr, "ddb-sync-worker: --%s: bad value\n", name);
+	return -1;
 }
 
 static void
@@ -115,6 +171,9 @@ parse_args(int argc, char **argv, struct worker *w, struct plan_pair *p)
 			}
 			free(w->state_dir);
 			w->state_dir = xstrdup(val);
+		} else if ((r = verify_flag(name, val)) != 0) {
+			if (r == -1)
+				exit(WORKER_EXIT_CONFIG);
 		} else {
 			if (val == NULL && plan_pair_flag_needs_value(name) == 1 &&
 			    i + 1 < argc)
@@ -146,7 +205,9 @@ lock_pair(struct worker *w)
 	char *path, pid[32];
 	int fd, n;
 
-	xasprintf(&path, "%s/lock", w->pair_dir);
+	/* A verify has a lock of its own: it may run beside the copy. */
+	xasprintf(&path, "%s/%s", w->pair_dir, vopts.on ? "verify.lock" :
+	    "lock");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "StateDirError",
@@ -156,8 +217,9 @@ lock_pair(struct worker *w)
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "PairLocked",
-		    "pair %s is already being run by another worker (%s is "
-		    "locked)", w->pair->name, path);
+		    "pair %s is already being %s by another worker (%s is "
+		    "locked)", w->pair->name, vopts.on ? "verified" : "run",
+		    path);
 		close(fd);
 		free(path);
 		return -1;
@@ -249,10 +311,12 @@ preflight(struct worker *w)
 
 	if (describe(w, &w->src, "source", &p->input, &w->src_tab) == -1)
 		return -1;
-	/* output.create: made from the source, or compared with it. */
-	if (p->create_output && (r = create_preflight(w)) != 0)
+	/* output.create: made from the source, or compared with it (a
+	 * verify compares tables that exist). */
+	if (p->create_output && !vopts.on && (r = create_preflight(w)) != 0)
 		return r;
-	if (!p->create_output && describe(w, &w->dst, "destination",
+	if ((!p->create_output || vopts.on) && describe(w, &w->dst,
+	    "destination",
 	    &p->output, &w->dst_tab) == -1)
 		return -1;
 	if (ddb_keys_compare(&w->src_tab, &w->dst_tab, err, sizeof(err)) ==
@@ -261,6 +325,8 @@ preflight(struct worker *w)
 		    "%s -> %s: %s", p->input.table, p->output.table, err);
 		return -1;
 	}
+	if (vopts.on)
+		return verify_preflight(w, &vopts);
 	if (p->stream && (!w->src_tab.stream_enabled ||
 	    (strcmp(w->src_tab.stream_view, "NEW_IMAGE") != 0 &&
 	    strcmp(w->src_tab.stream_view, "NEW_AND_OLD_IMAGES") != 0))) {
@@ -425,6 +491,9 @@ teardown(struct worker *w)
 		close(w->lock_fd);
 	free(w->ckpt_path);
 	free(w->pair_dir);
+	if (w->verify_report_fd != -1)
+		close(w->verify_report_fd);
+	free(vopts.report);
 	free(w->state_dir);
 }
 
@@ -453,6 +522,17 @@ run(struct worker *w)
 		return -1;
 	if ((r = preflight(w)) != 0)
 		return r;
+	if (vopts.on) {
+		if (w->check_config) {
+			log_info("configuration OK: %s (%s) and %s (%s) can "
+			    "be verified, key schema matches, report %s",
+			    p->input.table, p->input.region, p->output.table,
+			    p->output.region, vopts.report);
+			return 0;
+		}
+		worker_progress(w, 1);
+		return verify_run(w, &vopts);
+	}
 	if (load_checkpoint(w) == -1)
 		return -1;
 	if (w->check_config) {
@@ -508,6 +588,7 @@ main(int argc, char **argv)
 		fatal("cannot disable core dumps");
 	memset(&w, 0, sizeof(w));
 	w.lock_fd = -1;
+	w.verify_report_fd = -1;
 	plan = plan_new();
 	p = plan_add_pair(plan);
 	parse_args(argc, argv, &w, p);
@@ -528,7 +609,8 @@ main(int argc, char **argv)
 	setup_signals();
 	testhook_init();
 	xasprintf(&w.pair_dir, "%s/pairs/%s", w.state_dir, p->name);
-	xasprintf(&w.ckpt_path, "%s/checkpoint.json", w.pair_dir);
+	xasprintf(&w.ckpt_path, "%s/%s", w.pair_dir, vopts.on ?
+	    VERIFY_CKPT_NAME : "checkpoint.json");
 	if (w.supervised) {
 		/* Die with the supervisor; its SIGTERM means checkpoint and
 		 * exit, like an operator's. It may have died before the
@@ -539,7 +621,10 @@ main(int argc, char **argv)
 		if (getppid() != parent || fcntl(PROTO_FD, F_GETFD) == -1)
 			return WORKER_EXIT_CRASH;
 		fcntl(PROTO_FD, F_SETFD, FD_CLOEXEC);
-		report_resume_for(p, w.ckpt_path, resume, sizeof(resume));
+		resume[0] = '\0';
+		if (!vopts.on)
+			report_resume_for(p, w.ckpt_path, resume,
+			    sizeof(resume));
 		report_init(PROTO_FD, p->name, resume);
 	} else
 		report_init(-1, p->name, "");
@@ -562,7 +647,7 @@ main(int argc, char **argv)
 		r = WORKER_EXIT_OK;
 	} else {
 		status = "complete";
-		r = WORKER_EXIT_OK;
+		r = w.verify_differs ? WORKER_EXIT_DIFFERENT : WORKER_EXIT_OK;
 	}
 	worker_progress(&w, 1);
 	report_done(status);

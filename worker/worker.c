@@ -1,6 +1,7 @@
 /* worker.c: checkpoint flushing, progress reports and failure for one pair. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -123,4 +124,33 @@ worker_exit_for(enum aws_status s)
 		 * credentials: a restart with backoff may succeed. */
 		return WORKER_EXIT_CRASH;
 	}
+}
+
+int
+worker_scan_answer(struct worker *w, struct aws_call *c, const char *table,
+    uint32_t segment, unsigned *malformed, struct ddb_page *pg, char **body,
+    size_t *len)
+{
+	if (c->status != AWS_OK) {
+		worker_fail(w, worker_exit_for(c->status), c->code,
+		    "Scan of %s segment %u failed: %s", table, segment, c->msg);
+		return -1;
+	}
+	*body = buf_steal(&c->xfer.resp, len);
+	if (*body != NULL && ddb_parse_scan(*body, *len, pg) == 0) {
+		*malformed = 0;
+		return 0;
+	}
+	free(*body);
+	*body = NULL;
+	/* Passed the CRC check yet unreadable: retry, then give up. */
+	if (++*malformed > WORKER_MALFORMED_RETRIES) {
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "Scan of %s segment %u: malformed response %u times",
+		    table, segment, *malformed);
+		return -1;
+	}
+	log_warnx("Scan of %s segment %u: malformed response, retrying",
+	    table, segment);
+	return 1;
 }

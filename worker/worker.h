@@ -64,6 +64,11 @@ struct worker {
 	unsigned	 thr_next;
 	int64_t		 thr_warned_ms;
 
+	/* ddb-sync verify (verify.c): the report, opened by the preflight,
+	 * and whether anything differed. */
+	int		 verify_report_fd;
+	int		 verify_differs;
+
 	int		 exit_code;		/* set on failure */
 	char		 error[1024];
 };
@@ -79,12 +84,27 @@ void	worker_fail(struct worker *, int exit_code, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Exit code for a failed AWS call: permanent unless it may heal. */
 int	worker_exit_for(enum aws_status);
+/*
+ * A Scan's answer for one segment (the backfill's and verify's): 0 with
+ * the page parsed into pg and its body (owned by the caller) in *body; 1
+ * when it was unreadable and the Scan should be sent again (said; at most
+ * WORKER_MALFORMED_RETRIES times in a row, counted in *malformed); -1
+ * when the Scan failed (worker_fail was called).
+ */
+#define WORKER_MALFORMED_RETRIES 3
+int	worker_scan_answer(struct worker *, struct aws_call *,
+	    const char *table, uint32_t segment, unsigned *malformed,
+	    struct ddb_page *pg, char **body, size_t *len);
 
 /* Phases: 0 complete, 1 stopped, -1 failed (worker_fail was called). */
 int	backfill_run(struct worker *);
 int	stream_run(struct worker *);
 
 /* Pure rules, unit-tested. */
+/* The backfill's completeness tally over a checkpoint's segments: 0 when
+ * scanned == written + expired, else -1. */
+int	backfill_tally(const struct checkpoint *, uint64_t *scanned,
+	    uint64_t *written, uint64_t *expired);
 uint32_t backfill_auto_segments(int64_t item_count, int64_t size_bytes,
 	    uint32_t page_size);
 uint32_t backfill_auto_page_size(int64_t item_count, int64_t size_bytes);

@@ -52,6 +52,12 @@ grep -q "\[src\] ⇨ \[dst\]: Backfill complete: 34 items written over .* (TTL: 
     "$T/out.log" || fail "the summary does not count the expired items"
 grep -q -- "-COMPLETE-, 101 expired skipped" "$T/err.log" ||
     fail "the status table does not count them: $(cat "$T/err.log")"
+# The completeness tally: every item scanned is written or skipped.
+grep -q "Backfill tally: 135 items scanned = 34 written + 101 expired skipped" \
+    "$T/out.log" || fail "no exact tally"
+n=$(json "$T/state/pairs/src/checkpoint.json" \
+    'j.backfill.segments.reduce((a, s) => a + s.scanned - s.items - s.expired, 0)')
+expect_eq "tally in the checkpoint" "$n" 0
 n=$(json "$T/state/pairs/src/checkpoint.json" 'j.backfill.segments.filter(s => s.done).length')
 expect_eq "segments done" "$n" 3
 

@@ -41,12 +41,42 @@ test_backfill_auto_segments(void **state)
 	assert_int_equal(backfill_auto_segments(INT64_MAX, -5, 0), 4);
 }
 
+static void
+test_backfill_tally(void **state)
+{
+	struct checkpoint ck;
+	struct ckpt_segment *a, *b;
+	uint64_t s, w, e;
+
+	checkpoint_init(&ck);
+	assert_int_equal(backfill_tally(&ck, &s, &w, &e), 0);
+	a = checkpoint_add_segment(&ck, 0);
+	a->scanned = 10;
+	a->items = 7;
+	a->expired = 3;
+	b = checkpoint_add_segment(&ck, 1);
+	b->scanned = 5;
+	b->items = 5;
+	assert_int_equal(backfill_tally(&ck, &s, &w, &e), 0);
+	assert_int_equal(s, 15);
+	assert_int_equal(w, 12);
+	assert_int_equal(e, 3);
+	/* An item scanned but neither written nor skipped: lost. */
+	ck.segments[1].items = 4;
+	assert_int_equal(backfill_tally(&ck, &s, &w, &e), -1);
+	/* Written twice over is no better. */
+	ck.segments[1].items = 6;
+	assert_int_equal(backfill_tally(&ck, &s, &w, &e), -1);
+	checkpoint_clear(&ck);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backfill_auto_page_size),
 		cmocka_unit_test(test_backfill_auto_segments),
+		cmocka_unit_test(test_backfill_tally),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -511,6 +511,51 @@ test_checkpoint_decode_ignores_unknown_fields(void **state)
 	checkpoint_clear(&ck);
 }
 
+/* The completeness tally: kept, and optional for older files. */
+static void
+test_checkpoint_tally(void **state)
+{
+	struct checkpoint ck, back;
+	struct buf b;
+	char err[512], *doc;
+
+	checkpoint_init(&ck);
+	checkpoint_init(&back);
+	/* A file without the tally: written items count as scanned. */
+	assert_int_equal(checkpoint_decode(base_doc, strlen(base_doc), &ck,
+	    err, sizeof(err)), 0);
+	assert_int_equal(ck.segments[0].scanned, 1);
+	assert_int_equal(ck.segments[0].expired, 0);
+	assert_int_equal(ck.segments[1].scanned, 2);
+	doc = mutate("\"items\":1,", "\"items\":1,\"scanned\":9,"
+	    "\"expired\":8,");
+	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
+	    sizeof(err)), 0);
+	assert_int_equal(ck.segments[0].scanned, 9);
+	assert_int_equal(ck.segments[0].expired, 8);
+	free(doc);
+	buf_init(&b, 0);
+	assert_int_equal(checkpoint_encode(&ck, &b), 0);
+	assert_non_null(strstr(b.data, "\"scanned\": 9, \"expired\": 8"));
+	assert_int_equal(checkpoint_decode(b.data, b.len, &back, err,
+	    sizeof(err)), 0);
+	assert_int_equal(back.segments[0].scanned, 9);
+	assert_int_equal(back.segments[0].expired, 8);
+	buf_free(&b);
+	doc = mutate("\"items\":1,", "\"items\":1,\"scanned\":-1,");
+	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
+	    sizeof(err)), -1);
+	free(doc);
+	doc = mutate("\"items\":1,", "\"items\":1,\"scanned\":1,"
+	    "\"scanned\":1,");
+	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "duplicate field \"scanned\""));
+	free(doc);
+	checkpoint_clear(&ck);
+	checkpoint_clear(&back);
+}
+
 static void
 test_checkpoint_encode_refuses_invalid(void **state)
 {
@@ -862,6 +907,7 @@ main(void)
 		cmocka_unit_test(test_checkpoint_decode_rejects),
 		cmocka_unit_test(test_checkpoint_decode_ignores_unknown_fields),
 		cmocka_unit_test(test_checkpoint_encode_refuses_invalid),
+		cmocka_unit_test(test_checkpoint_tally),
 		cmocka_unit_test(test_checkpoint_match),
 		cmocka_unit_test(test_checkpoint_seq),
 		cmocka_unit_test(test_checkpoint_add_and_lookup),

@@ -651,10 +651,68 @@ test_options_every_problem_reported(void **state)
 	plan_errors_clear(&e);
 }
 
+/* ddb-sync verify: the same plan, its own flags. */
+static void
+test_options_verify(void **state)
+{
+	struct options o;
+	struct plan_errors e;
+	uint32_t ppm;
+
+	assert_run(parse(&o, &e, "verify", "--input-table", "src", "--input-region", "us-east-1",
+	    "--output-table", "dst", "--sample",
+	    "1%", "--repair", "--delete-extra", "--report", "/tmp/r.jsonl",
+	    "--recheck-delay", "10s", NULL), &e);
+	assert_true(o.verify.on);
+	assert_int_equal(o.verify.sample_ppm, 10000);
+	assert_true(o.verify.repair);
+	assert_true(o.verify.delete_extra);
+	assert_string_equal(o.verify.report, "/tmp/r.jsonl");
+	assert_int_equal(o.verify.recheck_ms, 10000);
+	assert_string_equal(o.plan->pairs[0].input.table, "src");
+	options_free(&o);
+	plan_errors_clear(&e);
+
+	assert_run(parse(&o, &e, "verify", "--input-table", "src", "--input-region", "us-east-1",
+	    "--output-table", "dst", NULL), &e);
+	assert_int_equal(o.verify.sample_ppm, 0);
+	assert_int_equal(o.verify.recheck_ms, -1);
+	assert_false(o.verify.repair);
+	options_free(&o);
+	plan_errors_clear(&e);
+
+	/* Its flags without it; nothing but "verify". */
+	expect_usage(&o, &e, parse(&o, &e, "--input-table", "src",
+	    "--delete-extra", NULL), "--delete-extra is a flag of 'ddb-sync "
+	    "verify'", NULL);
+	expect_usage(&o, &e, parse(&o, &e, "verify", NULL),
+	    "no arguments", NULL);
+	expect_usage(&o, &e, parse(&o, &e, "verify", "--input-table", "src", "--input-region", "us-east-1",
+	    "--output-table", "dst",
+	    "--recheck-delay", "soon", NULL), "--recheck-delay: 'soon'", NULL);
+
+	assert_int_equal(options_parse_rate("0.1", &ppm), 0);
+	assert_int_equal(ppm, 100000);
+	assert_int_equal(options_parse_rate("1", &ppm), 0);
+	assert_int_equal(ppm, 1000000);
+	assert_int_equal(options_parse_rate("0.5%", &ppm), 0);
+	assert_int_equal(ppm, 5000);
+	assert_int_equal(options_parse_rate("1e-9", &ppm), 0);
+	assert_int_equal(ppm, 1);	/* never nothing */
+	assert_int_equal(options_parse_rate("0", &ppm), -1);
+	assert_int_equal(options_parse_rate("1.5", &ppm), -1);
+	assert_int_equal(options_parse_rate("101%", &ppm), -1);
+	assert_int_equal(options_parse_rate("-0.1", &ppm), -1);
+	assert_int_equal(options_parse_rate("nan", &ppm), -1);
+	assert_int_equal(options_parse_rate("0.1x", &ppm), -1);
+	assert_int_equal(options_parse_rate("", &ppm), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_options_verify, setup),
 		cmocka_unit_test_setup(test_options_no_arguments, setup),
 		cmocka_unit_test_setup(test_options_help_and_version, setup),
 		cmocka_unit_test_setup(test_options_usage_text, setup),

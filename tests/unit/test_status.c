@@ -722,10 +722,13 @@ test_status_rate_window(void **state)
 static void
 test_status_stopped_text(void **state)
 {
+	struct sup sup;
 	struct child c;
 	char buf[256];
 
+	memset(&sup, 0, sizeof(sup));
 	memset(&c, 0, sizeof(c));
+	c.sup = &sup;
 	c.state = CHILD_STOPPED;
 	output_progress_text(&c, 0, buf, sizeof(buf));
 	assert_string_equal(buf,

@@ -113,6 +113,8 @@ static const struct setting settings_table[SETTING_COUNT] = {
 	    "how long the stream keeps records"),
 	MS(HANDOFF_MARGIN_MS, TST, WRK, 5 * S_MIN, 0,
 	    "stream records this much older than the scan replay"),
+	MS(VERIFY_RECHECK_MS, TST, WRK, 30000, 0,
+	    "verify's default recheck delay beside a stream"),
 	MS(STS_TIMEOUT_MS, TST, WRK, 10000, 1,
 	    "one STS AssumeRole attempt's time limit"),
 	MS(STS_RETRY_BASE_MS, TST, WRK, 200, 0,

@@ -15,6 +15,7 @@
 #include "itemcmp.h"
 #include "log.h"
 #include "report.h"
+#include "settings.h"
 #include "testhook.h"
 #include "verify.h"
 #include "worker.h"
@@ -1003,7 +1004,7 @@ verify_run(struct worker *w, struct verify_opts *o)
 	v.page_size = p->page_size ? p->page_size : 1000;
 	xasprintf(&v.ckpt_path, "%s/%s", w->pair_dir, VERIFY_CKPT_NAME);
 	v.recheck_ms = o->recheck_ms >= 0 ? o->recheck_ms : p->stream ?
-	    env_ms("DDB_SYNC_VERIFY_RECHECK_MS", 30000) : 0;
+	    settings_int(SETTING_VERIFY_RECHECK_MS) : 0;
 	resumed = ckpt_setup(&v);
 	/* The report holds exactly what the checkpoint counts. */
 	if (ftruncate(v.report_fd, (off_t)v.ck.report_bytes) == -1 ||

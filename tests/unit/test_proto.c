@@ -235,6 +235,35 @@ test_proto_progress_ttl_optional(void **state)
 	assert_int_equal(b.u.progress.shards_total, 6);
 }
 
+/* The metrics' counters (issue 19) are optional too. */
+static void
+test_proto_progress_metrics_optional(void **state)
+{
+	struct proto_msg a, b;
+	char err[256], *cut;
+
+	fill_progress(&a);
+	a.u.progress.bytes_written = 18446744073709551615ULL;
+	a.u.progress.stream_skipped = 7;
+	a.u.progress.transient_errors = 5;
+	a.u.progress.writes_inflight = 3;
+	a.u.progress.writes_limit = 16;
+	roundtrip(&a, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_non_null(strstr(line,
+	    "\"bytes_written\":18446744073709551615"));
+	assert_non_null(strstr(line, "\"writes_limit\":16"));
+	assert_non_null(cut = strstr(line, ",\"bytes_written\""));
+	strcpy(cut, "}");
+	assert_int_equal(proto_decode(line, strlen(line), &b, err,
+	    sizeof(err)), 0);
+	assert_int_equal(b.u.progress.bytes_written, 0);
+	assert_int_equal(b.u.progress.stream_skipped, 0);
+	assert_int_equal(b.u.progress.transient_errors, 0);
+	assert_int_equal(b.u.progress.writes_inflight, 0);
+	assert_int_equal(b.u.progress.writes_limit, 0);
+}
+
 static void
 test_proto_roundtrip_checkpoint(void **state)
 {
@@ -1131,6 +1160,7 @@ main(void)
 		cmocka_unit_test(test_proto_phase_from_checkpoint),
 		cmocka_unit_test(test_proto_roundtrip_progress),
 		cmocka_unit_test(test_proto_progress_ttl_optional),
+		cmocka_unit_test(test_proto_progress_metrics_optional),
 		cmocka_unit_test(test_proto_roundtrip_checkpoint),
 		cmocka_unit_test(test_proto_roundtrip_error),
 		cmocka_unit_test(test_proto_roundtrip_done),

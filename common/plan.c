@@ -770,6 +770,13 @@ plan_free(struct plan *plan)
 		plan_pair_clear(&plan->pairs[i]);
 	free(plan->pairs);
 	free(plan->path);
+	if (plan->coord != NULL) {
+		free(plan->coord->table);
+		free(plan->coord->region);
+		free(plan->coord->role_arn);
+		free(plan->coord->endpoint);
+		free(plan->coord);
+	}
 	free(plan);
 }
 
@@ -1541,12 +1548,84 @@ plan_walk_pair(struct plan_load *ld, const struct plan_ynode *v, size_t idx)
 	}
 }
 
+/*
+ * coordination: {table, region, role_arn, endpoint_url,
+ * allow_insecure_http}: the fleet's lease table (docs/fleet.md).
+ */
+static void
+plan_walk_coord(struct plan_load *ld, const struct plan_ynode *v, int line)
+{
+	static const char *const keys[] = { "table", "region", "role_arn",
+	    "endpoint_url", "allow_insecure_http" };
+	const char *ctx = "coordination";
+	struct plan_coord *co;
+	const struct plan_ynode *val;
+	struct plan_keys k;
+	char **sp[4], q[PLAN_QUOTE_LEN];
+	size_t i;
+	int b;
+
+	co = ld->plan->coord = xcalloc(1, sizeof(*co));
+	co->line = line;
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "%s: expected a mapping with 'table' "
+		    "and 'region', got %s", ctx, plan_ynode_what(v));
+		return;
+	}
+	k.n = 0;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		plan_keys_add(&k, keys[i]);
+	plan_map_keys(ld, v, ctx, &k);
+	sp[0] = &co->table;
+	sp[1] = &co->region;
+	sp[2] = &co->role_arn;
+	sp[3] = &co->endpoint;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((val = plan_keys_get(&k, keys[i], NULL)) == NULL ||
+		    val->type == PY_BAD)
+			continue;
+		if (val->type != PY_SCALAR || plan_ynode_null(val) ||
+		    val->vlen == 0) {
+			plan_lerr(ld, val->line, "%s.%s: expected a single "
+			    "value, got %s", ctx, keys[i],
+			    plan_ynode_what(val));
+			continue;
+		}
+		if (strlen(val->value) != val->vlen ||
+		    val->vlen > PLAN_MAX_VALUE ||
+		    fmt_has_control(val->value, val->vlen)) {
+			plan_lerr(ld, val->line, "%s.%s: value too long or "
+			    "with a NUL or control character", ctx, keys[i]);
+			continue;
+		}
+		if (i < 4) {
+			*sp[i] = xstrdup(val->value);
+			continue;
+		}
+		if (plan_parse_bool(val->value, &b) == -1)
+			plan_lerr(ld, val->line, "%s.%s: '%s' is not a boolean "
+			    "(true/false, yes/no, on/off)", ctx, keys[i],
+			    plan_quote(q, val->value));
+		else
+			co->allow_insecure_http = b;
+	}
+	if (plan_keys_get(&k, "table", NULL) == NULL)
+		plan_lerr(ld, v->line, "%s: missing 'table': the DynamoDB "
+		    "table the hosts share their leases through", ctx);
+	if (plan_keys_get(&k, "region", NULL) == NULL)
+		plan_lerr(ld, v->line, "%s: missing 'region': every host must "
+		    "name the same one, so it has no default", ctx);
+}
+
 static void
 plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 {
 	const struct plan_ynode *list;
 	struct plan_keys k;
 	size_t i, n;
+	int cline;
 
 	if (root == NULL || plan_ynode_null(root)) {
 		plan_lerr(ld, root != NULL ? root->line : 1, "empty plan: "
@@ -1562,7 +1641,10 @@ plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 	}
 	k.n = 0;
 	plan_keys_add(&k, "plan");
+	plan_keys_add(&k, "coordination");
 	plan_map_keys(ld, root, "top level", &k);
+	if ((list = plan_keys_get(&k, "coordination", &cline)) != NULL)
+		plan_walk_coord(ld, list, cline);
 	if ((list = plan_keys_get(&k, "plan", NULL)) == NULL) {
 		plan_lerr(ld, root->line, "missing 'plan': the list of table "
 		    "pairs");
@@ -2138,6 +2220,69 @@ plan_check_pair(struct plan_check *c, size_t i)
 		    "name, region, role ARN and endpoint)");
 }
 
+/*
+ * The coordination block: well-formed, and not one of the pairs' tables
+ * (the lease items would be copied, or overwritten by a copy).
+ */
+static void
+plan_check_coord(struct plan_check *c)
+{
+	const struct plan_coord *co = c->plan->coord;
+	const struct plan_pair *p;
+	const struct plan_side *s;
+	char where[PLAN_QUOTE_LEN + 32], q[PLAN_QUOTE_LEN];
+	size_t i;
+
+	if (co == NULL)
+		return;
+	if (c->plan->path != NULL && co->line > 0)
+		plan_seterr(where, sizeof(where), "%s:%d: coordination",
+		    c->plan->path, co->line);
+	else
+		plan_seterr(where, sizeof(where), "coordination");
+	if (co->table != NULL && !plan_ok_table(co->table)) {
+		plan_errors_add(c->errs, "%s: table '%s' is not a valid "
+		    "DynamoDB table name (3 to 255 characters of A-Z a-z 0-9 "
+		    "_ . -)", where, plan_quote(q, co->table));
+		c->n++;
+	}
+	if (co->region != NULL && !plan_ok_region(co->region,
+	    co->endpoint != NULL)) {
+		plan_errors_add(c->errs, "%s: region '%s' does not look like "
+		    "an AWS region (such as us-east-1)", where,
+		    plan_quote(q, co->region));
+		c->n++;
+	}
+	if (co->role_arn != NULL && !plan_ok_role_arn(co->role_arn)) {
+		plan_errors_add(c->errs, "%s: role ARN '%s' is not an IAM role "
+		    "ARN (arn:aws:iam::123456789012:role/NAME)", where,
+		    plan_quote(q, co->role_arn));
+		c->n++;
+	}
+	if (co->endpoint != NULL && !plan_ok_url(co->endpoint)) {
+		plan_errors_add(c->errs, "%s: endpoint URL '%s' is not an "
+		    "http:// or https:// URL", where,
+		    plan_quote(q, co->endpoint));
+		c->n++;
+	}
+	if (co->table == NULL)
+		return;
+	for (i = 0; i < c->plan->npairs; i++) {
+		p = &c->plan->pairs[i];
+		s = plan_streq(co->table, p->input.table) ? &p->input :
+		    plan_streq(co->table, p->output.table) ? &p->output : NULL;
+		if (s == NULL || !plan_streq(co->region, s->region) ||
+		    !plan_streq(co->endpoint, s->endpoint))
+			continue;
+		plan_errors_add(c->errs, "%s: table '%s' is plan[%zu]'s %s "
+		    "table: the coordination table must be a table of its own",
+		    where, plan_quote(q, co->table), i, s == &p->input ?
+		    "input" : "output");
+		c->n++;
+		break;
+	}
+}
+
 int
 plan_validate(const struct plan *plan, struct plan_errors *errs)
 {
@@ -2151,6 +2296,7 @@ plan_validate(const struct plan *plan, struct plan_errors *errs)
 	for (i = 0; i < plan->npairs; i++)
 		if (!plan->pairs[i].load_errors)
 			plan_check_pair(&c, i);
+	plan_check_coord(&c);
 	/* Repeats are reported on the later pair, naming the earlier one. */
 	for (i = 1; i < plan->npairs; i++) {
 		p = &plan->pairs[i];

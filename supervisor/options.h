@@ -40,6 +40,8 @@ struct options {
 	int		 verbose;	/* -v count */
 	/* --allow-insecure-http: set on both sides of every pair. */
 	int		 allow_insecure_http;
+	/* --create-coordination-table: the plan's coordination table. */
+	int		 create_coord;
 };
 
 void	options_init(struct options *);

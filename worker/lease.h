@@ -20,6 +20,8 @@
 #define LEASE_RENEW_MS		5000
 #define LEASE_MARGIN_MS		15000
 #define LEASE_WRITE_TIMEOUT_MS	10000
+/* A balancing round (a Scan of the table, lease_decide) this often. */
+#define LEASE_ROUND_MS		10000
 /* Free or expired leases one host takes in one round. */
 #define LEASE_MAX_TAKE		10
 /* Units one coordination table holds for a plan (a Scan per round). */

@@ -201,6 +201,12 @@ coord_create(struct coord *co)
 	return st == AWS_OK ? 0 : -1;
 }
 
+#define COORD_KEY	"{\"" LEASE_HASH "\":{\"S\":\"" LEASE_HOSTS "\"},\"" \
+	LEASE_RANGE "\":{\"S\":\"#probe\"}}"
+#define COORD_NEVER	",\"ConditionExpression\":\"attribute_exists(#u) AND " \
+	"attribute_not_exists(#u)\",\"ExpressionAttributeNames\":{\"#u\":\"" \
+	LEASE_RANGE "\""
+
 /*
  * Every action a host uses on the table, without changing it: reads of an
  * item that does not exist, and writes whose condition cannot hold (IAM
@@ -210,51 +216,33 @@ coord_create(struct coord *co)
 static int
 coord_probe(struct coord *co)
 {
-	static const char *const ops[] = { "GetItem", "Scan", "Query",
-	    "PutItem", "UpdateItem", "DeleteItem" };
-	static const char never[] = ",\"ConditionExpression\":"
-	    "\"attribute_exists(#u) AND attribute_not_exists(#u)\","
-	    "\"ExpressionAttributeNames\":{\"#u\":\"" LEASE_RANGE "\"}}";
+	static const struct {
+		const char	*op;
+		const char	*rest;	/* the body after the table name */
+	} probes[] = {
+		{ "GetItem", ",\"Key\":" COORD_KEY "}" },
+		{ "Scan", ",\"Limit\":1}" },
+		{ "Query", ",\"Limit\":1,\"KeyConditionExpression\":\"#p = :p\","
+		    "\"ExpressionAttributeNames\":{\"#p\":\"" LEASE_HASH "\"},"
+		    "\"ExpressionAttributeValues\":{\":p\":{\"S\":\""
+		    LEASE_HOSTS "\"}}}" },
+		{ "PutItem", ",\"Item\":" COORD_KEY COORD_NEVER "}}" },
+		{ "UpdateItem", ",\"Key\":" COORD_KEY ",\"UpdateExpression\":"
+		    "\"REMOVE #z\"" COORD_NEVER ",\"#z\":\"probe\"}}" },
+		{ "DeleteItem", ",\"Key\":" COORD_KEY COORD_NEVER "}}" },
+	};
 	struct aws_call c;
 	enum aws_status st;
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) && rc == 0; i++) {
-		struct buf *b;
-
-		aws_call_init(&c, &co->cl, ops[i]);
-		b = &c.req;
-		if (buf_adds(b, "{\"TableName\":") == -1 ||
-		    buf_json_str(b, co->table) == -1)
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]) && rc == 0; i++) {
+		aws_call_init(&c, &co->cl, probes[i].op);
+		if (buf_adds(&c.req, "{\"TableName\":") == -1 ||
+		    buf_json_str(&c.req, co->table) == -1 ||
+		    buf_adds(&c.req, probes[i].rest) == -1)
 			fatalx("probe body");
-		if (strcmp(ops[i], "Scan") == 0)
-			(void)buf_adds(b, ",\"Limit\":1}");
-		else if (strcmp(ops[i], "Query") == 0)
-			(void)buf_adds(b, ",\"Limit\":1,"
-			    "\"KeyConditionExpression\":\"#p = :p\","
-			    "\"ExpressionAttributeNames\":{\"#p\":\""
-			    LEASE_HASH "\"},\"ExpressionAttributeValues\":"
-			    "{\":p\":{\"S\":\"" LEASE_HOSTS "\"}}}");
-		else {
-			(void)buf_adds(b, strcmp(ops[i], "PutItem") == 0 ?
-			    ",\"Item\":" : ",\"Key\":");
-			(void)buf_adds(b, "{\"" LEASE_HASH "\":{\"S\":\""
-			    LEASE_HOSTS "\"},\"" LEASE_RANGE "\":{\"S\":"
-			    "\"#probe\"}}");
-			if (strcmp(ops[i], "GetItem") == 0)
-				(void)buf_adds(b, "}");
-			else if (strcmp(ops[i], "UpdateItem") == 0)
-				(void)buf_adds(b, ",\"UpdateExpression\":"
-				    "\"REMOVE #z\",\"ConditionExpression\":"
-				    "\"attribute_exists(#u) AND "
-				    "attribute_not_exists(#u)\","
-				    "\"ExpressionAttributeNames\":{\"#u\":\""
-				    LEASE_RANGE "\",\"#z\":\"probe\"}}");
-			else
-				(void)buf_adds(b, never);
-		}
-		st = coord_call(co, &c, ops[i]);
+		st = coord_call(co, &c, probes[i].op);
 		if (st == AWS_STOPPED)
 			rc = 1;
 		else if (st == AWS_FATAL &&

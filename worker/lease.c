@@ -62,25 +62,40 @@ lease_set_sort(struct lease_set *set)
 		qsort(set->v, set->n, sizeof(*set->v), lease_cmp);
 }
 
+/* The key bsearch looks for, and its comparisons with each array. */
+struct lease_key {
+	const char	*pair;
+	const char	*unit;
+};
+
+static int
+lease_key_lease_cmp(const void *k, const void *e)
+{
+	const struct lease_key *key = k;
+	const struct lease *l = e;
+
+	return lease_keycmp(key->pair, key->unit, l->pair, l->unit);
+}
+
+static int
+lease_key_obs_cmp(const void *k, const void *e)
+{
+	const struct lease_key *key = k;
+	const struct lease_obs *o = e;
+
+	return lease_keycmp(key->pair, key->unit, o->pair, o->unit);
+}
+
 struct lease *
 lease_set_find(const struct lease_set *set, const char *pair,
     const char *unit)
 {
-	size_t lo = 0, hi = set->n, mid;
-	int c;
+	struct lease_key key = { pair, unit };
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = lease_keycmp(pair, unit, set->v[mid].pair,
-		    set->v[mid].unit);
-		if (c == 0)
-			return &set->v[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	if (set->n == 0)
+		return NULL;
+	return bsearch(&key, set->v, set->n, sizeof(*set->v),
+	    lease_key_lease_cmp);
 }
 
 void
@@ -174,21 +189,12 @@ lease_observe(struct lease_view *view, const struct lease_set *set,
 static const struct lease_obs *
 lease_view_find(const struct lease_view *view, const struct lease *l)
 {
-	size_t lo = 0, hi = view->n, mid;
-	int c;
+	struct lease_key key = { l->pair, l->unit };
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = lease_keycmp(l->pair, l->unit, view->v[mid].pair,
-		    view->v[mid].unit);
-		if (c == 0)
-			return &view->v[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	if (view->n == 0)
+		return NULL;
+	return bsearch(&key, view->v, view->n, sizeof(*view->v),
+	    lease_key_obs_cmp);
 }
 
 int

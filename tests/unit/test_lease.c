@@ -286,21 +286,44 @@ host_mark(struct host *h, const struct lease_set *snap,
 	}
 }
 
+/* A destination write on its way: it lands within the write timeout. */
+struct write {
+	char	 pair[16];
+	char	 unit[32];
+	const struct host *host;
+	uint64_t tenure;
+	int64_t	 lands;		/* real ms */
+};
+
+/* Whether host h still has a write of unit on its way. */
+static int
+host_busy(const struct host *h, const struct write *wr, size_t nw,
+    const char *pair, const char *unit)
+{
+	for (size_t w = 0; w < nw; w++)
+		if (wr[w].host == h && strcmp(wr[w].unit, unit) == 0 &&
+		    strcmp(wr[w].pair, pair) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * One round of host h on a snapshot it read (answer at real time
- * read_real), acting at real time now: observe, decide, claim, ask.
- * Returns the number of claims that succeeded.
+ * One round of host h on a snapshot it read (read; NULL: the table now)
+ * whose answer came at real time read_real, acting at real time real:
+ * observe, decide, claim, ask. An orphan is claimed only once this host's
+ * old writes for it are in. Returns the number of claims that succeeded.
  */
 static unsigned
-host_round(struct host *h, struct lease_set *tab, int64_t read_real,
-    int64_t real, struct lease_decision *d)
+host_round(struct host *h, struct lease_set *tab, const struct lease_set *read,
+    int64_t read_real, int64_t real, struct lease_decision *d,
+    const struct write *wr, size_t nw, uint64_t *takeovers)
 {
 	struct lease_set snap;
 	struct lease_params pp;
 	struct lease_op op;
 	unsigned ok = 0;
 
-	host_snapshot(h, tab, &snap);
+	host_snapshot(h, read != NULL ? read : tab, &snap);
 	lease_observe(&h->view, &snap, host_now(h, read_real));
 	memset(&pp, 0, sizeof(pp));
 	pp.me = h->id;
@@ -315,6 +338,8 @@ host_round(struct host *h, struct lease_set *tab, int64_t read_real,
 
 		if (h->nheld == sizeof(h->held) / sizeof(h->held[0]))
 			break;
+		if (host_busy(h, wr, nw, l->pair, l->unit))
+			continue;
 		memset(&op, 0, sizeof(op));
 		op.kind = LEASE_OP_CLAIM;
 		op.pair = l->pair;
@@ -323,12 +348,15 @@ host_round(struct host *h, struct lease_set *tab, int64_t read_real,
 		op.seen = d->claims[i].seen;
 		if (!sim_apply(tab, &op, NULL))
 			continue;
+		if (d->claims[i].why == LEASE_WHY_EXPIRED && takeovers != NULL)
+			(*takeovers)++;
 		if ((x = host_held(h, l->pair, l->unit)) == NULL)
 			x = &h->held[h->nheld++];
 		memset(x, 0, sizeof(*x));
 		snprintf(x->pair, sizeof(x->pair), "%s", l->pair);
 		snprintf(x->unit, sizeof(x->unit), "%s", l->unit);
 		x->tenure = op.seen + 1;
+		/* Sent now: a success counts from its send. */
 		x->ok_sent = host_now(h, real);
 		x->renew_at = x->ok_sent + LEASE_RENEW_MS;
 		ok++;
@@ -349,9 +377,11 @@ host_round(struct host *h, struct lease_set *tab, int64_t read_real,
 	return ok;
 }
 
-/* Renew whatever is due; hand over what was decided. */
+/* Renew whatever is due; hand over what was decided once its writes are
+ * in. */
 static void
-host_renew(struct host *h, struct lease_set *tab, int64_t real)
+host_renew(struct host *h, struct lease_set *tab, int64_t real,
+    const struct write *wr, size_t nw)
 {
 	struct lease_op op;
 	const char *next;
@@ -365,6 +395,10 @@ host_renew(struct host *h, struct lease_set *tab, int64_t real)
 		op.unit = x->unit;
 		op.me = h->id;
 		op.tenure = x->tenure;
+		if (x->give && host_busy(h, wr, nw, x->pair, x->unit)) {
+			i++;
+			continue;
+		}
 		if (x->give) {
 			op.kind = LEASE_OP_RELEASE;
 			op.next = x->next[0] != '\0' ? x->next : NULL;
@@ -435,8 +469,9 @@ balance_case(size_t nh, unsigned npairs, const unsigned *nseg)
 	for (round = 0; round < 400 && stable < 20; round++) {
 		real += LEASE_RENEW_MS;
 		for (size_t k = 0; k < nh; k++) {
-			host_renew(&hosts[k], &tab, real);
-			(void)host_round(&hosts[k], &tab, real, real, &d);
+			host_renew(&hosts[k], &tab, real, NULL, 0);
+			(void)host_round(&hosts[k], &tab, NULL, real, real, &d,
+			    NULL, 0, NULL);
 			if (getenv("LEASE_DEBUG") != NULL)
 				print_message("r%d %s: hosts %u units %u "
 				    "target %u mine %u claims %zu handoff "
@@ -470,9 +505,9 @@ balance_case(size_t nh, unsigned npairs, const unsigned *nseg)
 	for (round = 0; round < 10; round++) {
 		real += LEASE_RENEW_MS;
 		for (size_t k = 0; k < nh; k++) {
-			host_renew(&hosts[k], &tab, real);
-			assert_int_equal(host_round(&hosts[k], &tab, real, real,
-			    &d), 0);
+			host_renew(&hosts[k], &tab, real, NULL, 0);
+			assert_int_equal(host_round(&hosts[k], &tab, NULL, real,
+			    real, &d, NULL, 0, NULL), 0);
 			assert_int_equal(d.handoff, SIZE_MAX);
 		}
 	}
@@ -722,14 +757,6 @@ test_lease_stop_flag(void **state)
  * Never two owners: hosts that crash, pause, read stale snapshots
  */
 
-struct write {
-	char	 pair[16];
-	char	 unit[32];
-	int	 host;
-	uint64_t tenure;
-	int64_t	 lands;		/* real ms */
-};
-
 static uint64_t rng_state;
 
 static uint32_t
@@ -821,104 +848,18 @@ test_lease_never_two_owners(void **state)
 		if (what < 200 && snap_at[k] >= 0) {
 			/* Decide on that snapshot, maybe long after it came
 			 * back; the claims meet the table as it is now. */
-			struct lease_set hs;
-			struct lease_params pp;
-
-			host_snapshot(h, &snap[k], &hs);
-			lease_observe(&h->view, &hs, host_now(h, snap_at[k]));
-			memset(&pp, 0, sizeof(pp));
-			pp.me = h->id;
-			pp.now_ms = host_now(h, real);
-			pp.lease_ms = LEASE_DURATION_MS;
-			pp.max_take = LEASE_MAX_TAKE;
-			lease_decide(&hs, &h->view, &pp, &d);
-			host_mark(h, &hs, &d);
-			for (size_t i = 0; i < d.nclaims; i++) {
-				const struct lease *l = &hs.v[d.claims[i].idx];
-				struct lease_op op;
-				struct held *x;
-				int busy = 0;
-
-				/* An orphan is claimed only once this host's
-				 * old writes for it are in. */
-				for (size_t w = 0; w < nw; w++)
-					if (wr[w].host == k &&
-					    strcmp(wr[w].unit, l->unit) == 0 &&
-					    strcmp(wr[w].pair, l->pair) == 0)
-						busy = 1;
-				if (busy || h->nheld == 64)
-					continue;
-				memset(&op, 0, sizeof(op));
-				op.kind = LEASE_OP_CLAIM;
-				op.pair = l->pair;
-				op.unit = l->unit;
-				op.me = h->id;
-				op.seen = d.claims[i].seen;
-				if (!sim_apply(&tab, &op, NULL))
-					continue;
-				if (d.claims[i].why == LEASE_WHY_EXPIRED)
-					takeovers++;
-				if ((x = host_held(h, l->pair, l->unit)) ==
-				    NULL)
-					x = &h->held[h->nheld++];
-				memset(x, 0, sizeof(*x));
-				snprintf(x->pair, sizeof(x->pair), "%s",
-				    l->pair);
-				snprintf(x->unit, sizeof(x->unit), "%s",
-				    l->unit);
-				x->tenure = op.seen + 1;
-				/* Sent now: a success counts from the send. */
-				x->ok_sent = x->renew_at = host_now(h, real);
-			}
-			if (d.handoff != SIZE_MAX) {
-				const struct lease *l = &hs.v[d.handoff];
-				struct lease_op op;
-
-				memset(&op, 0, sizeof(op));
-				op.kind = LEASE_OP_HANDOFF;
-				op.pair = l->pair;
-				op.unit = l->unit;
-				op.me = h->id;
-				op.owner = l->owner;
-				op.tenure = l->tenure;
-				(void)sim_apply(&tab, &op, NULL);
-			}
-			lease_set_clear(&hs);
+			(void)host_round(h, &tab, &snap[k], snap_at[k], real, &d,
+			    wr, nw, &takeovers);
 			lease_set_clear(&snap[k]);
 			snap_at[k] = -1;
 			continue;
 		}
 		if (what < 450) {
 			/* Renew what is due; a handoff waits for the unit's
-			 * writes to be in. */
-			for (size_t i = 0; i < h->nheld; i++) {
-				struct held *x = &h->held[i];
-
-				for (size_t w = 0; w < nw; w++)
-					if (wr[w].host == k &&
-					    strcmp(wr[w].unit, x->unit) == 0 &&
-					    strcmp(wr[w].pair, x->pair) == 0)
-						x->renew_at = INT64_MIN;
-			}
-			{
-				/* Hold back releases of busy units. */
-				struct held keep[64];
-				size_t nkeep = 0;
-
-				for (size_t i = 0; i < h->nheld;) {
-					if (h->held[i].give &&
-					    h->held[i].renew_at == INT64_MIN) {
-						keep[nkeep++] = h->held[i];
-						host_drop(h, &h->held[i]);
-					} else
-						i++;
-				}
-				/* Throttled: nothing renewed, still held. */
-				if (h->throttled_until <= real)
-					host_renew(h, &tab, real);
-				for (size_t i = 0; i < nkeep; i++)
-					h->held[h->nheld++] = keep[i];
-			}
+			 * writes to be in. Throttled: nothing is renewed,
+			 * the leases are still held. */
+			if (h->throttled_until <= real)
+				host_renew(h, &tab, real, wr, nw);
 			continue;
 		}
 		/* A destination write, then maybe a checkpoint, for a unit
@@ -963,7 +904,7 @@ test_lease_never_two_owners(void **state)
 				    "%s", x->pair);
 				snprintf(wr[nw].unit, sizeof(wr[nw].unit),
 				    "%s", x->unit);
-				wr[nw].host = k;
+				wr[nw].host = h;
 				wr[nw].tenure = x->tenure;
 				/* Often as late as the timeout allows. */
 				wr[nw].lands = real + (rnd(2) != 0 ?

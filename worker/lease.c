@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "jscan.h"
 #include "lease.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -109,6 +110,8 @@ lease_set_clear(struct lease_set *set)
 		free(l->owner);
 		free(l->next);
 		free(l->parent);
+		free(l->last_key);
+		free(l->seq);
 	}
 	free(set->v);
 	memset(set, 0, sizeof(*set));
@@ -126,6 +129,217 @@ lease_unit_shard(char *buf, size_t len, const char *shard_id)
 	/* Shard ids are at most 65 characters: a short buffer is a bug. */
 	if ((size_t)snprintf(buf, len, "shard#%s", shard_id) >= len)
 		fatalx("lease_unit_shard: buffer too short");
+}
+
+/* ------------------------------------------------------------------------
+ * Reading the table
+ */
+
+/* The value of AttributeValue av of type t ("S", "N", "BOOL"): 1, 0 if
+ * av has another type, -1 if malformed. */
+static int
+lease_av(const struct jspan *av, const char *t, struct jspan *v)
+{
+	return jscan_find(av, t, v);
+}
+
+/* A string attribute, allocated; NUL bytes refused. */
+static int
+lease_av_str(const struct jspan *av, char **out)
+{
+	struct jspan v;
+	char *s;
+	long n;
+
+	if (lease_av(av, "S", &v) != 1)
+		return -1;
+	s = xmalloc(v.len + 1);
+	if ((n = jscan_string(&v, s, v.len + 1)) < 0 ||
+	    (size_t)n != strlen(s) || n == 0) {
+		free(s);
+		return -1;
+	}
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+/* A number attribute: a whole number that fits in 63 bits. */
+static int
+lease_av_u64(const struct jspan *av, uint64_t *out)
+{
+	struct jspan v;
+	uint64_t x = 0;
+	size_t i;
+
+	if (lease_av(av, "N", &v) != 1 || v.len < 3 || v.p[0] != '"' ||
+	    v.len - 2 > 19)
+		return -1;
+	for (i = 1; i + 1 < v.len; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return -1;
+		x = x * 10 + (uint64_t)(v.p[i] - '0');
+	}
+	if (x > INT64_MAX)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static int
+lease_av_bool(const struct jspan *av, int *out)
+{
+	struct jspan v;
+
+	if (lease_av(av, "BOOL", &v) != 1)
+		return -1;
+	if (v.len == 4 && memcmp(v.p, "true", 4) == 0)
+		*out = 1;
+	else if (v.len == 5 && memcmp(v.p, "false", 5) == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+int
+lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
+    size_t errlen)
+{
+	static const char *const kinds[] = { "pair", "segment", "shard",
+	    "host" };
+	struct jspan key, val;
+	struct lease tmp, *l;
+	const char *p = item->p, *end = item->p + item->len;
+	char *kind = NULL;
+	uint64_t u;
+	int r, seen_counter = 0, bad = 0;
+	size_t k;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.backfill = 1;
+	if (jscan_open(&p, end, '{') == -1)
+		bad = 1;
+	while (!bad && (r = jscan_member(&p, end, &key, &val)) == 1) {
+		if (jscan_eq(&key, LEASE_HASH))
+			bad = lease_av_str(&val, &tmp.pair);
+		else if (jscan_eq(&key, LEASE_RANGE))
+			bad = lease_av_str(&val, &tmp.unit);
+		else if (jscan_eq(&key, "kind"))
+			bad = lease_av_str(&val, &kind);
+		else if (jscan_eq(&key, "owner"))
+			bad = lease_av_str(&val, &tmp.owner);
+		else if (jscan_eq(&key, "next"))
+			bad = lease_av_str(&val, &tmp.next);
+		else if (jscan_eq(&key, "parent"))
+			bad = lease_av_str(&val, &tmp.parent);
+		else if (jscan_eq(&key, "last_key"))
+			bad = lease_av_str(&val, &tmp.last_key);
+		else if (jscan_eq(&key, "seq"))
+			bad = lease_av_str(&val, &tmp.seq);
+		else if (jscan_eq(&key, "counter")) {
+			bad = lease_av_u64(&val, &tmp.counter);
+			seen_counter = 1;
+		} else if (jscan_eq(&key, "tenure"))
+			bad = lease_av_u64(&val, &tmp.tenure);
+		else if (jscan_eq(&key, "items"))
+			bad = lease_av_u64(&val, &tmp.items);
+		else if (jscan_eq(&key, "backfill_started")) {
+			bad = lease_av_u64(&val, &u);
+			tmp.backfill_started = (int64_t)u;
+		} else if (jscan_eq(&key, "total_segments")) {
+			bad = lease_av_u64(&val, &u) == -1 || u > UINT32_MAX;
+			tmp.total_segments = (uint32_t)u;
+		} else if (jscan_eq(&key, "done"))
+			bad = lease_av_bool(&val, &tmp.done);
+		else if (jscan_eq(&key, "backfill"))
+			bad = lease_av_bool(&val, &tmp.backfill);
+		else if (jscan_eq(&key, "stop"))
+			bad = lease_av_bool(&val, &tmp.stop);
+		if (bad)
+			(void)snprintf(err, errlen, "attribute %.*s is not "
+			    "what a lease item holds", (int)(key.len < 64 ?
+			    key.len : 64), key.p);
+	}
+	if (!bad && r == -1) {
+		(void)snprintf(err, errlen, "malformed item");
+		bad = 1;
+	}
+	for (k = 0; !bad && kind != NULL && k < 4; k++)
+		if (strcmp(kind, kinds[k]) == 0)
+			break;
+	if (!bad && (tmp.pair == NULL || tmp.unit == NULL || kind == NULL ||
+	    k == 4 || !seen_counter)) {
+		(void)snprintf(err, errlen, "an item without pair, unit, a "
+		    "known kind and counter: not a ddb-sync lease table?");
+		bad = 1;
+	}
+	if (bad) {
+		free(tmp.pair);
+		free(tmp.unit);
+		free(tmp.owner);
+		free(tmp.next);
+		free(tmp.parent);
+		free(tmp.last_key);
+		free(tmp.seq);
+		free(kind);
+		return -1;
+	}
+	l = lease_set_add(set, tmp.pair, tmp.unit, (enum lease_kind)k);
+	free(tmp.pair);
+	free(tmp.unit);
+	tmp.pair = l->pair;
+	tmp.unit = l->unit;
+	tmp.kind = l->kind;
+	*l = tmp;
+	free(kind);
+	return 0;
+}
+
+int
+lease_parse_page(struct lease_set *set, const char *body, size_t len,
+    struct jspan *lek, char *err, size_t errlen)
+{
+	struct jspan doc, items, it;
+	const char *p = body, *end = body + len;
+	int r;
+
+	lek->p = NULL;
+	lek->len = 0;
+	if (jscan_value(&p, end, &doc) == -1 || jscan_end(p, end) == -1 ||
+	    doc.len == 0 || doc.p[0] != '{') {
+		(void)snprintf(err, errlen, "the answer is not a JSON object");
+		return -1;
+	}
+	if ((r = jscan_find(&doc, "Items", &items)) != 1 || items.p[0] != '[') {
+		(void)snprintf(err, errlen, "the answer has no Items list");
+		return -1;
+	}
+	if ((r = jscan_find(&doc, "LastEvaluatedKey", lek)) == -1 ||
+	    (r == 1 && lek->p[0] != '{')) {
+		(void)snprintf(err, errlen, "malformed LastEvaluatedKey");
+		return -1;
+	}
+	if (r == 0)
+		lek->len = 0;
+	p = items.p;
+	end = items.p + items.len;
+	if (jscan_open(&p, end, '[') == -1)
+		return -1;
+	while ((r = jscan_element(&p, end, &it)) == 1) {
+		if (set->n >= LEASE_UNITS_MAX) {
+			(void)snprintf(err, errlen, "more than %d items in the "
+			    "coordination table", LEASE_UNITS_MAX);
+			return -1;
+		}
+		if (lease_parse_item(set, &it, err, errlen) == -1)
+			return -1;
+	}
+	if (r == -1) {
+		(void)snprintf(err, errlen, "malformed Items list");
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------------

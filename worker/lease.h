@@ -53,10 +53,15 @@ struct lease {
 	char	*next;		/* a host that asked for it (balancing) */
 	int	 done;		/* segment scanned / shard applied */
 	char	*parent;	/* shard: the parent's unit, NULL if none */
+	/* Progress (the checkpoint fields). */
+	char	*last_key;	/* segment: LastEvaluatedKey JSON, or NULL */
+	char	*seq;		/* shard: last applied sequence number */
+	uint64_t items;
 	/* Pair item. */
 	uint32_t total_segments;
 	int	 backfill;	/* the pair has a backfill phase */
 	int	 stop;		/* fleet-wide stop of the pair */
+	int64_t	 backfill_started;	/* server clock, epoch ms; 0: none */
 	/* Local, set by the caller: this host runs this unit with this
 	 * tenure (owner alone cannot say: see "orphan" in docs/fleet.md). */
 	int	 held;
@@ -80,6 +85,22 @@ struct lease *lease_set_find(const struct lease_set *, const char *pair,
 void	lease_set_clear(struct lease_set *);
 /* Set a string member (owner, next, parent): copied; NULL clears. */
 void	lease_set_str(char **, const char *);
+
+/*
+ * One item of the table (the object of a Scan's "Items", GetItem's
+ * "Item", an answer's "Attributes") added to the set. pair, unit, kind
+ * and counter are required; other attributes are optional and unknown
+ * ones ignored (a newer version may add some). 0, or -1 with err.
+ */
+int	lease_parse_item(struct lease_set *, const struct jspan *item,
+	    char *err, size_t errlen);
+/*
+ * A Scan or Query answer: every item added (the set is not sorted);
+ * *lek the LastEvaluatedKey object (len 0 on the last page), for the
+ * next page's ExclusiveStartKey. 0, or -1 with err.
+ */
+int	lease_parse_page(struct lease_set *, const char *body, size_t len,
+	    struct jspan *lek, char *err, size_t errlen);
 
 /* "segment#7", "shard#<id>". */
 void	lease_unit_segment(char *buf, size_t len, uint32_t segment);

@@ -1216,11 +1216,115 @@ test_lease_set(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+
+/* Scan pages of the coordination table, as DynamoDB answers them. */
+static void
+test_lease_parse(void **state)
+{
+	static const char page[] = "{\"Items\":["
+	    "{\"pair\":{\"S\":\"p0\"},\"unit\":{\"S\":\"#pair\"},"
+	    "\"kind\":{\"S\":\"pair\"},\"counter\":{\"N\":\"3\"},"
+	    "\"total_segments\":{\"N\":\"16\"},\"backfill\":{\"BOOL\":false},"
+	    "\"stop\":{\"BOOL\":true},\"backfill_started\":"
+	    "{\"N\":\"1700000000001\"},\"src\":{\"S\":\"a@b\"}},"
+	    "{\"owner\":{\"S\":\"h\\u00e9\"},\"unit\":{\"S\":\"segment#3\"},"
+	    "\"kind\":{\"S\":\"segment\"},\"counter\":{\"N\":\"9223372036854775807\"},"
+	    "\"tenure\":{\"N\":\"7\"},\"done\":{\"BOOL\":false},"
+	    "\"pair\":{\"S\":\"p0\"},\"items\":{\"N\":\"10\"},"
+	    "\"last_key\":{\"S\":\"{\\\"pk\\\":{\\\"S\\\":\\\"a\\\"}}\"},"
+	    "\"next\":{\"S\":\"h2\"},\"renewed\":{\"N\":\"1.5\"}},"
+	    "{\"pair\":{\"S\":\"p0\"},\"unit\":{\"S\":\"shard#B\"},"
+	    "\"kind\":{\"S\":\"shard\"},\"counter\":{\"N\":\"0\"},"
+	    "\"parent\":{\"S\":\"shard#A\"},\"seq\":{\"S\":\"000123\"},"
+	    "\"done\":{\"BOOL\":true}}],"
+	    "\"Count\":3,\"ScannedCount\":3,\"LastEvaluatedKey\":"
+	    "{\"pair\":{\"S\":\"p0\"},\"unit\":{\"S\":\"shard#B\"}}}";
+	static const struct {
+		const char *body;
+		const char *why;
+	} bad[] = {
+		{ "[]", "not a JSON object" },
+		{ "{\"Items\":{}}", "no Items list" },
+		{ "{\"Items\":[]} x", "not a JSON object" },
+		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"unit\":{\"S\":\"u\"},"
+		    "\"kind\":{\"S\":\"segment\"}}]}", "without pair, unit" },
+		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"unit\":{\"S\":\"u\"},"
+		    "\"kind\":{\"S\":\"table\"},\"counter\":{\"N\":\"1\"}}]}",
+		    "a known kind" },
+		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"counter\":"
+		    "{\"N\":\"1e3\"}}]}", "attribute counter" },
+		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"counter\":"
+		    "{\"N\":\"9223372036854775808\"}}]}", "attribute counter" },
+		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"counter\":"
+		    "{\"S\":\"1\"}}]}", "attribute counter" },
+		{ "{\"Items\":[{\"pair\":{\"S\":\"a\\u0000b\"}}]}",
+		    "attribute pair" },
+		{ "{\"Items\":[{\"pair\":{\"S\":\"\"}}]}", "attribute pair" },
+		{ "{\"Items\":[{\"done\":{\"BOOL\":\"yes\"}}]}",
+		    "attribute done" },
+		{ "{\"Items\":[],\"LastEvaluatedKey\":[]}", "LastEvaluatedKey" },
+	};
+	struct lease_set set = { 0 };
+	struct lease *l;
+	struct jspan lek;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(lease_parse_page(&set, page, strlen(page), &lek, err,
+	    sizeof(err)), 0);
+	assert_int_equal(set.n, 3);
+	assert_true(lek.len > 0 && strncmp(lek.p, "{\"pair\":", 8) == 0);
+	lease_set_sort(&set);
+	l = lease_set_find(&set, "p0", LEASE_PAIR_UNIT);
+	assert_non_null(l);
+	assert_int_equal(l->kind, LEASE_PAIR);
+	assert_int_equal(l->total_segments, 16);
+	assert_int_equal(l->backfill, 0);
+	assert_int_equal(l->stop, 1);
+	assert_true(l->backfill_started == 1700000000001LL);
+	l = lease_set_find(&set, "p0", "segment#3");
+	assert_non_null(l);
+	assert_int_equal(l->kind, LEASE_SEGMENT);
+	assert_string_equal(l->owner, "h\xc3\xa9");
+	assert_string_equal(l->next, "h2");
+	assert_true(l->counter == 9223372036854775807ULL);
+	assert_int_equal(l->tenure, 7);
+	assert_int_equal(l->items, 10);
+	assert_string_equal(l->last_key, "{\"pk\":{\"S\":\"a\"}}");
+	assert_int_equal(l->done, 0);
+	assert_int_equal(l->backfill, 1);
+	l = lease_set_find(&set, "p0", "shard#B");
+	assert_non_null(l);
+	assert_string_equal(l->parent, "shard#A");
+	assert_string_equal(l->seq, "000123");
+	assert_int_equal(l->done, 1);
+	assert_null(l->owner);
+	lease_set_clear(&set);
+
+	/* The last page: no LastEvaluatedKey. */
+	assert_int_equal(lease_parse_page(&set, "{\"Items\":[],\"Count\":0}",
+	    22, &lek, err, sizeof(err)), 0);
+	assert_int_equal(lek.len, 0);
+	assert_int_equal(set.n, 0);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (lease_parse_page(&set, bad[i].body, strlen(bad[i].body),
+		    &lek, err, sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad[i].body);
+		if (strstr(err, bad[i].why) == NULL)
+			fail_msg("%s: '%s' does not say '%s'", bad[i].body, err,
+			    bad[i].why);
+		lease_set_clear(&set);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lease_set),
+		cmocka_unit_test(test_lease_parse),
 		cmocka_unit_test(test_lease_expiry_skewed_clocks),
 		cmocka_unit_test(test_lease_decide_rules),
 		cmocka_unit_test(test_lease_balance_hosts),

@@ -55,6 +55,8 @@ BIN_SUP    := $(BUILD)/ddb-sync
 BIN_WORKER := $(BUILD)/ddb-sync-worker
 TOOLS      := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRC))
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Programs the scenarios run (tests/fakes/*.c), built with the unit tests.
+TESTBINS   := $(patsubst tests/fakes/%.c,$(BUILD)/%,$(wildcard tests/fakes/*.c))
 
 all: $(BIN_SUP) $(BIN_WORKER) $(TOOLS)
 
@@ -100,20 +102,23 @@ $(BIN_WORKER): $(BUILD)/worker/main.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
 $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS)) -lm
 
+$(BUILD)/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libworker.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS)) -lm
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtest.a \
     $(BUILD)/libsup.a $(BUILD)/libworker.a $(BUILD)/libplanyaml.a \
     $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS)) -lm
 
-units: $(UNITS)
+units: $(UNITS) $(TESTBINS)
 
 # Unit tests only (fast, no DynamoDB Local): what SANITIZE=1 runs in CI.
 unit: $(UNITS)
 	@tests/run-units.sh $(UNITS)
 
 # Everything: unit tests, then scenarios against fakes and DynamoDB Local.
-test: all $(UNITS)
+test: all $(UNITS) $(TESTBINS)
 	@BUILD=$(BUILD) tests/run-all.sh $(UNITS)
 
 # The README's demo: DynamoDB Local, a filled table, a copy, a check.

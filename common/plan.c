@@ -744,6 +744,13 @@ plan_free(struct plan *plan)
 	free(plan->pairs);
 	free(plan->path);
 	free(plan->metrics_listen);
+	if (plan->coord != NULL) {
+		free(plan->coord->table);
+		free(plan->coord->region);
+		free(plan->coord->role_arn);
+		free(plan->coord->endpoint);
+		free(plan->coord);
+	}
 	free(plan);
 }
 
@@ -1262,6 +1269,69 @@ plan_check_pair(struct plan_check *c, size_t i)
 		    "name, region, role ARN and endpoint)");
 }
 
+/*
+ * The coordination block: well-formed, and not one of the pairs' tables
+ * (the lease items would be copied, or overwritten by a copy).
+ */
+static void
+plan_check_coord(struct plan_check *c)
+{
+	const struct plan_coord *co = c->plan->coord;
+	const struct plan_pair *p;
+	const struct plan_side *s;
+	char where[PLAN_QUOTE_LEN + 32], q[PLAN_QUOTE_LEN];
+	size_t i;
+
+	if (co == NULL)
+		return;
+	if (c->plan->path != NULL && co->line > 0)
+		plan_seterr(where, sizeof(where), "%s:%d: coordination",
+		    c->plan->path, co->line);
+	else
+		plan_seterr(where, sizeof(where), "coordination");
+	if (co->table != NULL && !plan_ok_table(co->table)) {
+		plan_errors_add(c->errs, "%s: table '%s' is not a valid "
+		    "DynamoDB table name (3 to 255 characters of A-Z a-z 0-9 "
+		    "_ . -)", where, plan_quote(q, co->table));
+		c->n++;
+	}
+	if (co->region != NULL && !plan_ok_region(co->region,
+	    co->endpoint != NULL)) {
+		plan_errors_add(c->errs, "%s: region '%s' does not look like "
+		    "an AWS region (such as us-east-1)", where,
+		    plan_quote(q, co->region));
+		c->n++;
+	}
+	if (co->role_arn != NULL && !plan_ok_role_arn(co->role_arn)) {
+		plan_errors_add(c->errs, "%s: role ARN '%s' is not an IAM role "
+		    "ARN (arn:aws:iam::123456789012:role/NAME)", where,
+		    plan_quote(q, co->role_arn));
+		c->n++;
+	}
+	if (co->endpoint != NULL && !plan_ok_url(co->endpoint)) {
+		plan_errors_add(c->errs, "%s: endpoint URL '%s' is not an "
+		    "http:// or https:// URL", where,
+		    plan_quote(q, co->endpoint));
+		c->n++;
+	}
+	if (co->table == NULL)
+		return;
+	for (i = 0; i < c->plan->npairs; i++) {
+		p = &c->plan->pairs[i];
+		s = plan_streq(co->table, p->input.table) ? &p->input :
+		    plan_streq(co->table, p->output.table) ? &p->output : NULL;
+		if (s == NULL || !plan_streq(co->region, s->region) ||
+		    !plan_streq(co->endpoint, s->endpoint))
+			continue;
+		plan_errors_add(c->errs, "%s: table '%s' is plan[%zu]'s %s "
+		    "table: the coordination table must be a table of its own",
+		    where, plan_quote(q, co->table), i, s == &p->input ?
+		    "input" : "output");
+		c->n++;
+		break;
+	}
+}
+
 int
 plan_validate(const struct plan *plan, struct plan_errors *errs)
 {
@@ -1275,6 +1345,7 @@ plan_validate(const struct plan *plan, struct plan_errors *errs)
 	for (i = 0; i < plan->npairs; i++)
 		if (!plan->pairs[i].load_errors)
 			plan_check_pair(&c, i);
+	plan_check_coord(&c);
 	/* Repeats are reported on the later pair, naming the earlier one. */
 	for (i = 1; i < plan->npairs; i++) {
 		p = &plan->pairs[i];

@@ -75,11 +75,28 @@ struct plan_pair {
 	int	 line;
 };
 
+/*
+ * The plan-level coordination block: the DynamoDB table through which a
+ * fleet of hosts shares the work (docs/fleet.md). Every host runs the same
+ * plan against the same table, so region has no default from the
+ * environment: two hosts with different AWS_REGION would coordinate
+ * through two tables and copy everything twice.
+ */
+struct plan_coord {
+	char	*table;
+	char	*region;
+	char	*role_arn;		/* NULL: base credentials */
+	char	*endpoint;		/* endpoint_url; NULL: the region's */
+	int	 allow_insecure_http;
+	int	 line;			/* of the 'coordination' key */
+};
+
 struct plan {
 	struct plan_pair *pairs;
 	size_t	 npairs;
 	char	*path;		/* NULL when built from flags */
 	char	*metrics_listen;	/* top-level metrics.listen, or NULL */
+	struct plan_coord *coord;	/* NULL: one host, state directory */
 };
 
 /*

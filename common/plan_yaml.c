@@ -774,12 +774,84 @@ plan_walk_metrics(struct plan_load *ld, const struct plan_ynode *v)
 	ld->plan->metrics_listen = xstrdup(l->value);
 }
 
+/*
+ * coordination: {table, region, role_arn, endpoint_url,
+ * allow_insecure_http}: the fleet's lease table (docs/fleet.md).
+ */
+static void
+plan_walk_coord(struct plan_load *ld, const struct plan_ynode *v, int line)
+{
+	static const char *const keys[] = { "table", "region", "role_arn",
+	    "endpoint_url", "allow_insecure_http" };
+	const char *ctx = "coordination";
+	struct plan_coord *co;
+	const struct plan_ynode *val;
+	struct plan_keys k;
+	char **sp[4], q[PLAN_QUOTE_LEN];
+	size_t i;
+	int b;
+
+	co = ld->plan->coord = xcalloc(1, sizeof(*co));
+	co->line = line;
+	if (v->type == PY_BAD)
+		return;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "%s: expected a mapping with 'table' "
+		    "and 'region', got %s", ctx, plan_ynode_what(v));
+		return;
+	}
+	k.n = 0;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		plan_keys_add(&k, keys[i]);
+	plan_map_keys(ld, v, ctx, &k);
+	sp[0] = &co->table;
+	sp[1] = &co->region;
+	sp[2] = &co->role_arn;
+	sp[3] = &co->endpoint;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((val = plan_keys_get(&k, keys[i], NULL)) == NULL ||
+		    val->type == PY_BAD)
+			continue;
+		if (val->type != PY_SCALAR || plan_ynode_null(val) ||
+		    val->vlen == 0) {
+			plan_lerr(ld, val->line, "%s.%s: expected a single "
+			    "value, got %s", ctx, keys[i],
+			    plan_ynode_what(val));
+			continue;
+		}
+		if (strlen(val->value) != val->vlen ||
+		    val->vlen > PLAN_MAX_VALUE ||
+		    fmt_has_control(val->value, val->vlen)) {
+			plan_lerr(ld, val->line, "%s.%s: value too long or "
+			    "with a NUL or control character", ctx, keys[i]);
+			continue;
+		}
+		if (i < 4) {
+			*sp[i] = xstrdup(val->value);
+			continue;
+		}
+		if (plan_parse_bool(val->value, &b) == -1)
+			plan_lerr(ld, val->line, "%s.%s: '%s' is not a boolean "
+			    "(true/false, yes/no, on/off)", ctx, keys[i],
+			    plan_quote(q, val->value));
+		else
+			co->allow_insecure_http = b;
+	}
+	if (plan_keys_get(&k, "table", NULL) == NULL)
+		plan_lerr(ld, v->line, "%s: missing 'table': the DynamoDB "
+		    "table the hosts share their leases through", ctx);
+	if (plan_keys_get(&k, "region", NULL) == NULL)
+		plan_lerr(ld, v->line, "%s: missing 'region': every host must "
+		    "name the same one, so it has no default", ctx);
+}
+
 static void
 plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 {
 	const struct plan_ynode *list;
 	struct plan_keys k;
 	size_t i, n;
+	int cline;
 
 	if (root == NULL || plan_ynode_null(root)) {
 		plan_lerr(ld, root != NULL ? root->line : 1, "empty plan: "
@@ -796,7 +868,10 @@ plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 	k.n = 0;
 	plan_keys_add(&k, "plan");
 	plan_keys_add(&k, "metrics");
+	plan_keys_add(&k, "coordination");
 	plan_map_keys(ld, root, "top level", &k);
+	if ((list = plan_keys_get(&k, "coordination", &cline)) != NULL)
+		plan_walk_coord(ld, list, cline);
 	if ((list = plan_keys_get(&k, "metrics", NULL)) != NULL)
 		plan_walk_metrics(ld, list);
 	if ((list = plan_keys_get(&k, "plan", NULL)) == NULL) {

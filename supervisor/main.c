@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "fleet.h"
 #include "log.h"
 #include "options.h"
 #include "settings.h"
@@ -148,6 +149,26 @@ main(int argc, char **argv)
 		    "ddb-sync or in $PATH (set DDB_SYNC_WORKER)\n");
 		options_free(&o);
 		return SUP_EXIT_FAILURE;
+	}
+	/* A fleet: its coordination table first, once for this host. */
+	if (o.plan->coord != NULL) {
+		r = fleet_preflight(s.worker_path, o.plan->coord,
+		    o.create_coord, o.verbose);
+		if (r == SUP_EXIT_OK && !o.check_config && !o.create_coord) {
+			fprintf(stderr, "ddb-sync: the plan has a coordination "
+			    "block, but the fleet mode cannot copy yet "
+			    "(docs/fleet.md, \"Status\"): remove "
+			    "'coordination' to copy from this host alone, with "
+			    "its state directory; --check-config and "
+			    "--create-coordination-table work\n");
+			r = SUP_EXIT_USAGE;
+		}
+		/* Only the table was asked for: nothing to copy. */
+		if (r != SUP_EXIT_OK || !o.check_config) {
+			free(s.worker_path);
+			options_free(&o);
+			return r;
+		}
 	}
 	s.plan = o.plan;
 	s.state_dir = o.state_dir;

@@ -31,6 +31,7 @@ enum options_id {
 	OPT_PROGRESS_INTERVAL,
 	OPT_ALLOW_INSECURE_HTTP,
 	OPT_METRICS_LISTEN,
+	OPT_CREATE_COORD,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -59,6 +60,7 @@ static const struct options_def options_defs[] = {
 	{ "progress-interval", OPT_PROGRESS_INTERVAL, 1 },
 	{ "allow-insecure-http", OPT_ALLOW_INSECURE_HTTP, 0 },
 	{ "metrics-listen", OPT_METRICS_LISTEN, 1 },
+	{ "create-coordination-table", OPT_CREATE_COORD, 0 },
 	{ "verbose", OPT_VERBOSE, 0 },
 	{ "help", OPT_HELP, 0 },
 	{ "version", OPT_VERSION, 0 },
@@ -189,11 +191,16 @@ static const char options_help[] =
 "                            time between progress blocks in the log\n"
 "                            (default: 20m; 0: none)\n"
 "  --allow-insecure-http     the same for both sides of every pair, plan\n"
-"                            files included\n"
+"                            files included (and the coordination table)\n"
 "  --metrics-listen ADDR:PORT\n"
 "                            serve /metrics for Prometheus there, such as\n"
 "                            127.0.0.1:9464 ([IPv6]:PORT; default: off, or\n"
 "                            the plan's metrics.listen)\n"
+"  --create-coordination-table\n"
+"                            create the plan's coordination table (on-demand)\n"
+"                            when it does not exist, check it and exit; a\n"
+"                            plan with a coordination block does not copy\n"
+"                            yet (docs/fleet.md)\n"
 "  -v, --verbose             log more detail; repeat for more\n"
 "  -h, --help                print this help and exit\n"
 "  -V, --version             print the version and exit\n"
@@ -534,6 +541,9 @@ options_apply(struct options_state *st, const struct options_def *d,
 		free(o->metrics_listen);
 		o->metrics_listen = xstrdup(value);
 		break;
+	case OPT_CREATE_COORD:
+		o->create_coord = 1;
+		break;
 	case OPT_VERBOSE:
 		o->verbose++;
 		break;
@@ -747,6 +757,13 @@ options_parse(int argc, char **argv, struct options *o,
 	for (size_t k = 0; o->allow_insecure_http && k < plan->npairs; k++)
 		plan->pairs[k].input.allow_insecure_http =
 		    plan->pairs[k].output.allow_insecure_http = 1;
+	if (o->allow_insecure_http && plan->coord != NULL)
+		plan->coord->allow_insecure_http = 1;
+	if (o->create_coord && plan->coord == NULL) {
+		options_err(&st, "--create-coordination-table: the plan has no "
+		    "coordination block (docs/fleet.md)");
+		goto done;
+	}
 	plan_resolve_defaults(plan);
 	if (plan_validate(plan, errs) > 0)
 		goto done;

@@ -53,6 +53,8 @@ struct options {
 	/* --metrics-listen, else the plan's metrics.listen; NULL: off. */
 	char		*metrics_listen;
 	struct options_verify verify;
+	/* --create-coordination-table: the plan's coordination table. */
+	int		 create_coord;
 };
 
 /* "0.1", "10%", "0.5%": a sample rate in (0, 1], parts per million

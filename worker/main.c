@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "coord.h"
 #include "create.h"
 #include "creds.h"
 #include "fmt.h"
@@ -586,6 +587,9 @@ main(int argc, char **argv)
 	if (prctl(PR_SET_DUMPABLE, 0) == -1 ||
 	    setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) == -1)
 		fatal("cannot disable core dumps");
+	/* The fleet's coordination table, checked once per host (coord.c). */
+	if (argc > 1 && strcmp(argv[1], "coordination") == 0)
+		return coord_main(argc - 1, argv + 1);
 	memset(&w, 0, sizeof(w));
 	w.lock_fd = -1;
 	w.verify_report_fd = -1;

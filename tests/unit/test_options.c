@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -708,6 +709,46 @@ test_options_verify(void **state)
 	assert_int_equal(options_parse_rate("", &ppm), -1);
 }
 
+/* --create-coordination-table: with a plan's coordination block only. */
+static void
+test_options_create_coordination_table(void **state)
+{
+	char path[] = "/tmp/test_options.XXXXXX";
+	static const char text[] = "coordination: {table: leases, region: "
+	    "us-east-1}\nplan:\n  - input: {table: src, region: us-east-1}\n"
+	    "    output: {table: dst}\n";
+	struct options o;
+	struct plan_errors e;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, text, sizeof(text) - 1),
+	    (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	assert_run(parse(&o, &e, "--config-file", path,
+	    "--create-coordination-table", "--allow-insecure-http", NULL), &e);
+	assert_int_equal(o.create_coord, 1);
+	assert_non_null(o.plan->coord);
+	/* --allow-insecure-http reaches the coordination table too. */
+	assert_int_equal(o.plan->coord->allow_insecure_http, 1);
+	options_free(&o);
+	assert_run(parse(&o, &e, "--config-file", path, NULL), &e);
+	assert_int_equal(o.create_coord, 0);
+	assert_int_equal(o.plan->coord->allow_insecure_http, 0);
+	options_free(&o);
+	unlink(path);
+
+	expect_usage(&o, &e, parse(&o, &e, "--input-table", "src",
+	    "--input-region", "us-east-1", "--output-table", "dst",
+	    "--create-coordination-table", NULL),
+	    "--create-coordination-table: the plan has no coordination block",
+	    NULL);
+	expect_usage(&o, &e, parse(&o, &e, "--config-file", "x.yml",
+	    "--create-coordination-table=yes", NULL),
+	    "--create-coordination-table takes no value", NULL);
+}
+
 int
 main(void)
 {
@@ -719,6 +760,8 @@ main(void)
 		cmocka_unit_test_setup(test_options_every_pair_flag, setup),
 		cmocka_unit_test_setup(test_options_bool_spellings, setup),
 		cmocka_unit_test_setup(test_options_config_file, setup),
+		cmocka_unit_test_setup(test_options_create_coordination_table,
+		    setup),
 		cmocka_unit_test_setup(
 		    test_options_config_file_problems_reported, setup),
 		cmocka_unit_test_setup(test_options_config_and_flags_conflict,

@@ -1461,6 +1461,108 @@ test_plan_load_and_check_errors_together(void **state)
 	plan_errors_clear(&e);
 }
 
+
+/* The plan-level coordination block (docs/fleet.md). */
+static void
+test_plan_coordination(void **state)
+{
+	struct plan *plan;
+	const char *pair = "plan:\n"
+	    "  - input: {table: src, region: us-east-1}\n"
+	    "    output: {table: dst}\n";
+	char text[1024];
+
+	(void)state;
+	plan = load_ok(pair);
+	assert_null(plan->coord);
+	plan_free(plan);
+
+	snprintf(text, sizeof(text), "coordination:\n"
+	    "  table: ddb-sync-leases\n"
+	    "  region: eu-west-1\n"
+	    "  role_arn: arn:aws:iam::123456789012:role/leases\n"
+	    "  endpoint_url: http://127.0.0.1:8000\n"
+	    "  allow_insecure_http: yes\n%s", pair);
+	plan = load_ok(text);
+	assert_non_null(plan->coord);
+	assert_string_equal(plan->coord->table, "ddb-sync-leases");
+	assert_string_equal(plan->coord->region, "eu-west-1");
+	assert_string_equal(plan->coord->role_arn,
+	    "arn:aws:iam::123456789012:role/leases");
+	assert_string_equal(plan->coord->endpoint, "http://127.0.0.1:8000");
+	assert_int_equal(plan->coord->allow_insecure_http, 1);
+	assert_int_equal(plan->coord->line, 1);
+	plan_free(plan);
+
+	/* After the pairs, in flow style: the same. */
+	snprintf(text, sizeof(text), "%scoordination: {table: leases, "
+	    "region: us-east-1}\n", pair);
+	plan = load_ok(text);
+	assert_string_equal(plan->coord->table, "leases");
+	assert_null(plan->coord->role_arn);
+	assert_int_equal(plan->coord->allow_insecure_http, 0);
+	assert_int_equal(plan->coord->line, 4);
+	plan_free(plan);
+
+	/* Loader errors: with the line, naming the key. */
+	snprintf(text, sizeof(text), "coordination: {region: us-east-1}\n%s",
+	    pair);
+	expect_error(text, "t.yml:1:", "coordination: missing 'table'");
+	/* No region from AWS_REGION: every host must name the same. */
+	setenv("AWS_REGION", "us-east-1", 1);
+	snprintf(text, sizeof(text), "coordination: {table: leases}\n%s",
+	    pair);
+	expect_error(text, "coordination: missing 'region'", "no default");
+	clear_env();
+	snprintf(text, sizeof(text), "coordination:\n  table: leases\n"
+	    "  region: us-east-1\n  tabel: x\n%s", pair);
+	expect_error(text, "t.yml:4:", "unknown key 'tabel' (did you mean "
+	    "'table'?)");
+	snprintf(text, sizeof(text), "coordination: leases\n%s", pair);
+	expect_error(text, "coordination: expected a mapping", "a single value");
+	snprintf(text, sizeof(text), "coordination: {table: [a], region: "
+	    "us-east-1}\n%s", pair);
+	expect_error(text, "coordination.table: expected a single value",
+	    NULL);
+	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
+	    "us-east-1, allow_insecure_http: maybe}\n%s", pair);
+	expect_error(text, "coordination.allow_insecure_http", "not a boolean");
+	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
+	    "us-east-1}\ncoordination: {table: l2, region: us-east-1}\n%s",
+	    pair);
+	expect_error(text, "t.yml:2:", "'coordination' is repeated");
+	/* A coordination block alone is not a plan. */
+	expect_error("coordination: {table: leases, region: us-east-1}\n",
+	    "missing 'plan'", NULL);
+
+	/* Validation: each field checked, with the block's line. */
+	snprintf(text, sizeof(text), "coordination: {table: 'a b', region: "
+	    "us-east-1}\n%s", pair);
+	expect_invalid(text, "t.yml:1: coordination: table 'a b'",
+	    "not a valid DynamoDB table name");
+	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
+	    "nowhere}\n%s", pair);
+	expect_invalid(text, "coordination: region 'nowhere'",
+	    "does not look like an AWS region");
+	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
+	    "us-east-1, role_arn: leases-role}\n%s", pair);
+	expect_invalid(text, "coordination: role ARN 'leases-role'",
+	    "not an IAM role ARN");
+	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
+	    "us-east-1, endpoint_url: 'ftp://x'}\n%s", pair);
+	expect_invalid(text, "coordination: endpoint URL 'ftp://x'", NULL);
+	/* Not a table the plan copies. */
+	snprintf(text, sizeof(text), "coordination: {table: dst, region: "
+	    "us-east-1}\n%s", pair);
+	expect_invalid(text, "coordination: table 'dst' is plan[0]'s output",
+	    "a table of its own");
+	/* Another region's table of that name is another table. */
+	snprintf(text, sizeof(text), "coordination: {table: dst, region: "
+	    "eu-west-1}\n%s", pair);
+	plan = load_ok(text);
+	plan_free(plan);
+}
+
 int
 main(void)
 {
@@ -1508,6 +1610,7 @@ main(void)
 		cmocka_unit_test_setup(test_plan_quote, setup),
 		cmocka_unit_test_setup(test_plan_load_file_errors, setup),
 		cmocka_unit_test_setup(test_plan_mangled_input_survives, setup),
+		cmocka_unit_test_setup(test_plan_coordination, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

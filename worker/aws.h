@@ -120,6 +120,16 @@ enum aws_status aws_call_sync(struct aws_call *);
  * and the List calls AWS_CAP_SMALL; Scan, Query, GetRecords and anything
  * not listed AWS_CAP_PAGE.
  */
+/*
+ * The server's clock, from the Date header of the latest answer (any
+ * service): ApproximateCreationDateTime is on that clock, not the host's.
+ * aws_server_ms(): now on the server, epoch ms (the host's clock until an
+ * answer has been seen). aws_server_offset(): 1 and the estimate of
+ * server - host in ms (Date has one-second resolution), or 0 if none yet.
+ */
+int64_t	aws_server_ms(void);
+int	aws_server_offset(int64_t *offset_ms);
+
 #define AWS_CAP_PAGE	(20u * 1024 * 1024)
 #define AWS_CAP_ITEM	(6u * 1024 * 1024)
 #define AWS_CAP_TABLE	(4u * 1024 * 1024)

@@ -3,12 +3,15 @@
 #define LINEAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "checkpoint.h"
 
 struct lineage_shard {
 	const char *id;
 	const char *parent;	/* NULL if none */
+	const char *start;	/* StartingSequenceNumber; NULL if not told */
+	int	    open;	/* no EndingSequenceNumber yet */
 };
 
 /*
@@ -29,6 +32,33 @@ int	lineage_ready(struct checkpoint *, const struct ckpt_shard *);
  */
 int	lineage_merge(struct checkpoint *, const struct lineage_shard *,
 	    size_t n, size_t *added, size_t *pruned, const char **lost);
+
+/*
+ * Whether a complete listing can be trusted before it is merged: 0, or
+ * LINEAGE_DUPLICATE (a shard listed twice) or LINEAGE_UNKNOWN_PARENT (a
+ * shard whose parent is neither listed nor known, and cannot have aged
+ * out: the shard is open, or it is new since the last listing while first
+ * is 0), with the shard's id in *bad (valid while the listing is). Reading
+ * such a child could put it before a parent that is still to come.
+ */
+#define LINEAGE_DUPLICATE	(-1)
+#define LINEAGE_UNKNOWN_PARENT	(-2)
+int	lineage_check(const struct checkpoint *, const struct lineage_shard *,
+	    size_t n, int first, const char **bad);
+
+/*
+ * The trimmed-start rule. A shard with nothing checkpointed is first asked
+ * AT its StartingSequenceNumber; TrimmedDataAccessException means records
+ * were trimmed before anyone read them. Those records are older than the
+ * oldest one still retained (oldest_ms: its ApproximateCreationDateTime,
+ * INT64_MAX if none is) and older than the trim horizon (server_now_ms -
+ * retention_ms). They are a gap only if they may be newer than the
+ * handoff (what the backfill's scan, or the stream's first start, already
+ * covers): 1 if so, 0 if they are all older. All times epoch ms on the
+ * server's clock.
+ */
+int	lineage_trim_gap(int64_t oldest_ms, int64_t server_now_ms,
+	    int64_t retention_ms, int64_t handoff_ms);
 
 /* Counts for progress: shards done and known. */
 void	lineage_counts(const struct checkpoint *, unsigned *done,

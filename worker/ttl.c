@@ -80,7 +80,7 @@ int64_t
 ttl_now(const struct worker *w)
 {
 	(void)w;
-	return wall_ms() / 1000;
+	return aws_server_ms() / 1000;	/* TTL is the server's clock */
 }
 
 enum aws_status

@@ -84,6 +84,10 @@ int	worker_exit_for(enum aws_status);
 int	backfill_run(struct worker *);
 int	stream_run(struct worker *);
 
+/* Warn once (clock_skew) if the host's clock is a minute or more away
+ * from the server's (stream.c). */
+void	stream_clock_check(struct worker *);
+
 /* Pure rules, unit-tested. */
 uint32_t backfill_auto_segments(int64_t item_count, int64_t size_bytes,
 	    uint32_t page_size);

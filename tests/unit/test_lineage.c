@@ -39,11 +39,11 @@ static void
 test_lineage_split_tree(void **state)
 {
 	struct lineage_shard l[] = {
-		{ "shardId-root", NULL },
-		{ "shardId-a", "shardId-root" },
-		{ "shardId-b", "shardId-root" },
-		{ "shardId-a1", "shardId-a" },
-		{ "shardId-a2", "shardId-a" },
+		{ "shardId-root", NULL, NULL, 0 },
+		{ "shardId-a", "shardId-root", NULL, 0 },
+		{ "shardId-b", "shardId-root", NULL, 0 },
+		{ "shardId-a1", "shardId-a", NULL, 0 },
+		{ "shardId-a2", "shardId-a", NULL, 0 },
 	};
 	struct checkpoint ck;
 	size_t added, pruned;
@@ -73,7 +73,7 @@ test_lineage_split_tree(void **state)
 static void
 test_lineage_unknown_parent(void **state)
 {
-	struct lineage_shard l[] = { { "shardId-c", "shardId-gone" } };
+	struct lineage_shard l[] = { { "shardId-c", "shardId-gone", NULL, 0 } };
 	struct checkpoint ck;
 	size_t added, pruned;
 	const char *lost;
@@ -90,14 +90,14 @@ static void
 test_lineage_prune_and_lost(void **state)
 {
 	struct lineage_shard first[] = {
-		{ "shardId-p", NULL }, { "shardId-q", NULL },
-		{ "shardId-p1", "shardId-p" },
+		{ "shardId-p", NULL, NULL, 0 }, { "shardId-q", NULL, NULL, 0 },
+		{ "shardId-p1", "shardId-p", NULL, 0 },
 	};
 	struct lineage_shard later[] = {
-		{ "shardId-q", NULL }, { "shardId-p1", "shardId-p" },
-		{ "shardId-p2", "shardId-p1" },
+		{ "shardId-q", NULL, NULL, 0 }, { "shardId-p1", "shardId-p", NULL, 0 },
+		{ "shardId-p2", "shardId-p1", NULL, 0 },
 	};
-	struct lineage_shard worse[] = { { "shardId-p2", "shardId-p1" } };
+	struct lineage_shard worse[] = { { "shardId-p2", "shardId-p1", NULL, 0 } };
 	struct checkpoint ck;
 	size_t added, pruned;
 	const char *lost;

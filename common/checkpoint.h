@@ -41,6 +41,9 @@ struct ckpt_shard {
 	/* Not in the file: what the worker last told the supervisor. */
 	uint64_t reported_items;
 	int	 reported_done;
+	/* Not in the file: read to its end, in memory until applied (a
+	 * shard that leaves the stream then has lost nothing). */
+	int	 read_all;
 };
 
 struct checkpoint {

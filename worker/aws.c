@@ -395,32 +395,29 @@ withhold_secrets(struct aws_call *c)
 	fmt_withhold_secrets(c->msg, sizeof(c->msg), secrets, 2);
 }
 
-static int64_t	server_offset_ms;
-static int	server_offset_known;
-
 int64_t
-aws_server_ms(void)
+aws_server_ms(const struct aws_client *cl)
 {
-	return wall_ms() + server_offset_ms;
+	return wall_ms() + cl->server_offset_ms;
 }
 
 int
-aws_server_offset(int64_t *offset_ms)
+aws_server_offset(const struct aws_client *cl, int64_t *offset_ms)
 {
-	*offset_ms = server_offset_ms;
-	return server_offset_known;
+	*offset_ms = cl->server_offset_ms;
+	return cl->server_offset_known;
 }
 
 /* Date is the server's second, truncated: its middle is the estimate. */
 static void
-server_clock(const struct http_xfer *x)
+server_clock(struct aws_client *cl, const struct http_xfer *x)
 {
 	int64_t d;
 
 	if (x->date[0] == '\0' || http_date_parse(x->date, &d) == -1)
 		return;
-	server_offset_ms = d + 500 - wall_ms();
-	server_offset_known = 1;
+	cl->server_offset_ms = d + 500 - wall_ms();
+	cl->server_offset_known = 1;
 }
 
 static void
@@ -437,7 +434,7 @@ call_done_cb(struct http_xfer *x, void *arg)
 	c->http_status = x->status;
 	c->code[0] = c->msg[0] = '\0';
 	if (x->status != 0)
-		server_clock(x);
+		server_clock(cl, x);
 	if (transport)
 		transport_error(c, x);
 	else if (x->status != 200) {

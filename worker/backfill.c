@@ -337,7 +337,7 @@ update_buffer(struct backfill *bf)
 	uint64_t pct = (uint64_t)bf->buffered * 100 / bf->buffer_max;
 
 	w->prog.buffer_pct = pct > 100 ? 100 : (uint32_t)pct;
-	w->prog.elapsed_ms = (uint64_t)(aws_server_ms() -
+	w->prog.elapsed_ms = (uint64_t)(aws_server_ms(&w->src) -
 	    w->ckpt.backfill_started_ms);
 }
 
@@ -349,7 +349,7 @@ static void
 retention_check(struct backfill *bf, int64_t warn_ms)
 {
 	struct worker *w = bf->w;
-	int64_t age = aws_server_ms() - w->ckpt.backfill_started_ms;
+	int64_t age = aws_server_ms(&w->src) - w->ckpt.backfill_started_ms;
 	char dur[32];
 
 	if (!w->pair->stream || w->prog.retention_risk || age < warn_ms)
@@ -387,7 +387,7 @@ setup_segments(struct backfill *bf)
 		/* On the server's clock (the Date of the preflight's
 		 * DescribeTable, or later answers): the stream's records
 		 * carry that clock's times, and the host's may be off. */
-		ck->backfill_started_ms = aws_server_ms();
+		ck->backfill_started_ms = aws_server_ms(&w->src);
 		stream_clock_check(w);
 		w->ckpt_dirty = 1;
 		/* The start time must be durable before anything is read:
@@ -532,7 +532,7 @@ backfill_run(struct worker *w)
 
 		for (size_t i = 0; i < ck->nsegments; i++)
 			total += ck->segments[i].items;
-		ck->backfill_completed_ms = aws_server_ms();
+		ck->backfill_completed_ms = aws_server_ms(&w->src);
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)
 			return -1;

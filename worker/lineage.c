@@ -81,7 +81,7 @@ lineage_merge(struct checkpoint *ck, const struct lineage_shard *l, size_t n,
 		return -1;
 	}
 	for (i = 0; i < ck->nshards && *lost == NULL; i++)
-		if (!ck->shards[i].done &&
+		if (!ck->shards[i].done && !ck->shards[i].read_all &&
 		    hmap_get(&m, ck->shards[i].shard_id) == NULL)
 			*lost = ck->shards[i].shard_id;
 	if (*lost == NULL)

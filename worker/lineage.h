@@ -25,8 +25,8 @@ int	lineage_ready(struct checkpoint *, const struct ckpt_shard *);
  * Merge a complete DescribeStream listing (all pages) into the checkpoint.
  * New shards are added (returned in *added). Shards that are done and no
  * longer listed are dropped (*pruned): their records have aged out and no
- * child can wait on them. A shard that is neither done nor listed any more
- * lost records before they were applied: the first one is returned in
+ * child can wait on them. A shard that is neither done nor listed any more,
+ * nor read to its end (read_all), lost records before they were applied: the first one is returned in
  * *lost (the caller reports a gap). Returns 0, or -1 if the listing is
  * inconsistent (a shard listed twice).
  */

@@ -140,6 +140,16 @@ struct stream {
 };
 
 static void pump(struct stream *);
+
+/* Now on the source's clock: the Streams endpoint's once it answered. */
+static int64_t
+st_now(const struct stream *st)
+{
+	int64_t off;
+
+	return aws_server_offset(&st->w->streams, &off) ?
+	    aws_server_ms(&st->w->streams) : aws_server_ms(&st->w->src);
+}
 static void shard_read(struct st_shard *);
 static void advance(struct st_shard *);
 static void describe_cb(void *);
@@ -335,6 +345,7 @@ iter_done_cb(struct aws_call *c, void *arg)
 		/* A well-formed null: nothing more can ever be read here. */
 		log_info("shard %s: closed, nothing more to read", sh->id);
 		sh->finished = 1;
+		shard_ck(sh)->read_all = 1;
 		advance(sh);
 		pump(st);
 		return;
@@ -500,7 +511,7 @@ static int
 trim_check(struct st_shard *sh, const struct ddb_records *recs)
 {
 	struct stream *st = sh->st;
-	int64_t now = aws_server_ms(), oldest = INT64_MAX;
+	int64_t now = st_now(st), oldest = INT64_MAX;
 	char dur[32];
 
 	sh->probe = 0;
@@ -575,8 +586,10 @@ records_done_cb(struct aws_call *c, void *arg)
 	free(sh->iter);
 	sh->iter = next;
 	sh->finished = next == NULL;
-	if (sh->finished)
+	if (sh->finished) {
+		shard_ck(sh)->read_all = 1;
 		log_info("shard %s: closed and read to its end", sh->id);
+	}
 	w->prog.stream_read += pg->recs.n;
 	if (pg->recs.n == 0) {
 		free(pg->body);
@@ -962,7 +975,7 @@ update_progress(struct stream *st)
 	struct worker *w = st->w;
 	unsigned done, total, active = 0;
 	int tip = 1;
-	double now = (double)aws_server_ms() / 1000.0;
+	double now = (double)st_now(st) / 1000.0;
 
 	if (st->counts_stale) {
 		lineage_counts(&w->ckpt, &st->ndone, &st->ntotal);
@@ -995,7 +1008,7 @@ update_progress(struct stream *st)
 	if (w->prog.stream_latency_ms < -1)
 		w->prog.stream_latency_ms = 0;
 	w->prog.buffer_pct = writer_busy_pct(st->wr);
-	w->prog.elapsed_ms = (uint64_t)(aws_server_ms() -
+	w->prog.elapsed_ms = (uint64_t)(st_now(st) -
 	    w->ckpt.stream_started_ms);
 }
 
@@ -1006,7 +1019,7 @@ stream_clock_check(struct worker *w)
 	int64_t off;
 	char dur[32];
 
-	if (warned || !aws_server_offset(&off) || (off < 60000 &&
+	if (warned || !aws_server_offset(&w->src, &off) || (off < 60000 &&
 	    off > -60000))
 		return;
 	warned = 1;
@@ -1026,7 +1039,7 @@ stream_setup(struct stream *st)
 	struct checkpoint *ck = &w->ckpt;
 	int64_t retention = env_ms("DDB_SYNC_STREAM_RETENTION_MS",
 	    24LL * 3600 * 1000);
-	int64_t now = aws_server_ms();
+	int64_t now = aws_server_ms(&w->src);
 	int64_t margin = env_ms("DDB_SYNC_HANDOFF_MARGIN_MS", 5 * 60 * 1000);
 
 	if (w->src_tab.stream_arn == NULL) {
@@ -1110,8 +1123,8 @@ stream_run(struct worker *w)
 		    st.skip_before_ms > 0 ? "; changes older than the "
 		    "backfill's start are skipped" : "");
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_RUNNING,
-	    w->ckpt.stream_items,
-	    (uint64_t)(aws_server_ms() - w->ckpt.stream_started_ms), NULL);
+	    w->ckpt.stream_items, (uint64_t)(aws_server_ms(&w->src) -
+	    w->ckpt.stream_started_ms), NULL);
 
 	describe_cb(&st);
 	while (!st_failed(&st)) {
@@ -1178,7 +1191,7 @@ stream_run(struct worker *w)
 	    (unsigned long long)w->ckpt.stream_items);
 	ttl_log_skipped(w, PROTO_PHASE_STREAM);
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_STOPPED,
-	    w->ckpt.stream_items, (uint64_t)(aws_server_ms() -
+	    w->ckpt.stream_items, (uint64_t)(aws_server_ms(&w->src) -
 	    w->ckpt.stream_started_ms), NULL);
 	return 1;
 }

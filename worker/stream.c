@@ -40,6 +40,7 @@
  * hours of shards, a few thousand for the busiest tables. */
 #define ST_LISTING_MAX		100000
 #define ST_LISTING_PAGES_MAX	(ST_LISTING_MAX / 10)
+#define ST_RELIST_MS		1000	/* a shard done: list again after */
 
 enum sh_state {
 	SH_WAIT = 0,	/* parent not applied yet, or stopped */
@@ -124,6 +125,7 @@ struct stream {
 	unsigned	 describe_malformed;	/* in a row */
 	char		*describe_start;	/* ExclusiveStartShardId */
 	unsigned	 describe_pages;	/* of this listing */
+	int64_t		 listed_ms;	/* clock_ms() of the last listing */
 	struct lineage_shard *listing;
 	size_t		 nlisting;
 	size_t		 listing_cap;
@@ -235,9 +237,16 @@ shard_done_cb(struct st_shard *sh)
 	st->counts_stale = 1;
 	testhook("shard-done");
 	log_debug("shard %s finished", sh->id);
-	/* Its children may be listed by now. */
-	if (!st->describing && !st->stopping)
-		describe_soon(st, 0);
+	/* Its children may be listed by now; those already listed start at
+	 * once (pump). At most one listing a second on this account: a
+	 * long chain of finished shards must not cost a listing each. */
+	if (!st->describing && !st->stopping) {
+		int64_t due = st->listed_ms + ST_RELIST_MS;
+
+		if (!st->describe_timer.armed || st->describe_timer.due > due)
+			describe_soon(st, due > clock_ms() ? due - clock_ms() :
+			    0);
+	}
 }
 
 static void shard_start(struct st_shard *);
@@ -815,6 +824,7 @@ listing_done(struct stream *st)
 		shard_new(st, l->id, l->start);
 	}
 	st->listed_once = 1;
+	st->listed_ms = clock_ms();
 	if (!st->stopping)
 		describe_soon(st, st->refresh_ms);
 }

@@ -45,14 +45,23 @@ lineage_check(const struct checkpoint *ck, const struct lineage_shard *l,
 		return LINEAGE_DUPLICATE;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct ckpt_shard *c = checkpoint_shard(mck, l[i].id);
+
+		/* A shard's parent never changes. */
+		if (c != NULL && (c->parent_id == NULL ? l[i].parent != NULL :
+		    l[i].parent == NULL || strcmp(c->parent_id,
+		    l[i].parent) != 0)) {
+			*bad = l[i].id;
+			rc = LINEAGE_PARENT_CHANGED;
+			break;
+		}
 		if (l[i].parent == NULL || hmap_get(&m, l[i].parent) != NULL ||
 		    checkpoint_shard(mck, l[i].parent) != NULL)
 			continue;
 		/* A parent ages out a day after it closed, so an open child
 		 * (hours old at most) or one born since the last listing
 		 * cannot have lost its parent that way. */
-		if (l[i].open || (!first &&
-		    checkpoint_shard(mck, l[i].id) == NULL)) {
+		if (l[i].open || (!first && c == NULL)) {
 			*bad = l[i].id;
 			rc = LINEAGE_UNKNOWN_PARENT;
 		}

@@ -788,10 +788,11 @@ listing_done(struct stream *st)
 	    !st->listed_once, &bad)) != 0) {
 		int64_t next_ms = st->refresh_ms;
 
-		if (describe_bad(st, &next_ms, rc == LINEAGE_DUPLICATE ?
-		    "shard %s is listed twice" : "shard %s names a parent that "
-		    "is neither listed nor known, and cannot have aged out",
-		    bad) == 0)
+		if (describe_bad(st, &next_ms, "shard %s %s", bad,
+		    rc == LINEAGE_DUPLICATE ? "is listed twice" :
+		    rc == LINEAGE_PARENT_CHANGED ? "is listed with another "
+		    "parent than before" : "names a parent that is neither "
+		    "listed nor known, and cannot have aged out") == 0)
 			describe_soon(st, next_ms);
 		return;
 	}

@@ -41,11 +41,16 @@ sim_post /__sync >/dev/null || fail "sync"
 converged() { ddbtool compare src dst >"$T/cmp.log" 2>&1; }
 wait_for 120 "convergence after the loop" converged
 
-# A parent that never existed, on a new open shard.
-sim_post /__config '{"unknown_parent": true, "rollover_ms": 2000}' \
-    >/dev/null || fail "config"
-wait_for 90 "the unknown parent to be given up" grep -q \
-    "DescribeStream: shard .* names a parent that is neither listed nor known.*restarting the worker" \
+# A parent that never existed, on the newest shard (open, or known with
+# its real parent).
+sim_post /__config '{"rollover_ms": 2000}' >/dev/null || fail "config"
+rolled() { [ "$(sim_get /__stats | node -e 'let s = "";
+    process.stdin.on("data", (d) => s += d).on("end", () =>
+    console.log(JSON.parse(s).rollovers))')" -ge 2 ]; }
+wait_for 60 "rollovers" rolled
+sim_post /__config '{"unknown_parent": true}' >/dev/null || fail "config"
+wait_for 90 "the unknown parent to be given up" grep -Eq \
+    "DescribeStream: shard .* (names a parent that is neither listed nor known|is listed with another parent than before).*restarting the worker" \
     "$T/out.log"
 n=$(grep -c "Worker restarted" "$T/out.log")
 [ "$n" -ge 1 ] || fail "no restart"

@@ -454,6 +454,14 @@ test_lineage_check(void **state)
 	assert_string_equal(bad, "shardId-born");
 	/* On a first listing (a restart) it is taken as aged out. */
 	assert_int_equal(lineage_check(&ck, later, 3, 1, &bad), 0);
+	/* A known shard with another parent. */
+	later[1].parent = "shardId-other";
+	assert_int_equal(lineage_check(&ck, later, 3, 1, &bad),
+	    LINEAGE_PARENT_CHANGED);
+	assert_string_equal(bad, "shardId-new");
+	later[1].parent = NULL;
+	assert_int_equal(lineage_check(&ck, later, 3, 1, &bad),
+	    LINEAGE_PARENT_CHANGED);
 	checkpoint_clear(&ck);
 }
 

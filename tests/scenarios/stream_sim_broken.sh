@@ -5,6 +5,7 @@
 # backoff, then exits with a clear message and the supervisor restarts
 # it; once the endpoint heals the pair streams on and converges.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/streamsim.sh"
 
 ddbl_start
 ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
@@ -40,9 +41,7 @@ wait_for 60 "a restart" grep -q "Worker restarted (restart 1" "$T/out.log"
 sim_post /__config '{"describe_loop": false}' >/dev/null || fail "config"
 ddbtool mutate src 300 --keys 100 --prefix b --seed 1 >/dev/null ||
     fail "writer"
-sim_post /__sync >/dev/null || fail "sync"
-converged() { ddbtool compare src dst >"$T/cmp.log" 2>&1; }
-wait_for 120 "convergence after the loop" converged
+sim_converge src dst 120
 
 # A parent that never existed, on the newest shard (open, or known with
 # its real parent).
@@ -60,13 +59,8 @@ n=$(grep -c "Worker restarted" "$T/out.log")
 sim_post /__config '{"unknown_parent": false}' >/dev/null || fail "config"
 ddbtool mutate src 300 --keys 100 --prefix b --seed 2 >/dev/null ||
     fail "writer"
-sim_post /__sync >/dev/null || fail "sync"
-wait_for 120 "convergence after the unknown parent" converged
-kill -INT $sup
-wait $sup
-rc=$?
-cat "$T/out.log"
-expect_eq "exit status after SIGINT" "$rc" 0
+sim_converge src dst 120
+stop_ok $sup "$T/out.log"
 ddbtool compare src dst || fail "destination differs"
 grep -q "Changes were lost" "$T/out.log" && fail "a gap was reported"
 exit 0

@@ -6,6 +6,7 @@
 # restarted once. The destination converges to the source, as read by the
 # independent client, and SIGINT exits 0.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/streamsim.sh"
 
 ddbl_start
 ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
@@ -59,19 +60,10 @@ wait $sup || fail "first run exited $?"
 run
 wait $mut || fail "writer failed"
 
-created() {
-	sim_get /__stats >"$T/stats.json" &&
-	    [ "$(json "$T/stats.json" j.shards.created)" -ge 20 ]
-}
+created() { [ "$(sim_stat j.shards.created)" -ge 20 ]; }
 wait_for 120 "20 shards" created
-sim_post /__sync >/dev/null || fail "sync"
-converged() { ddbtool compare src dst >"$T/cmp.log" 2>&1; }
-wait_for 180 "the destination to converge" converged
-kill -INT $sup
-wait $sup
-rc=$?
-cat "$T/out.log"
-expect_eq "exit status after SIGINT" "$rc" 0
+sim_converge src dst 180
+stop_ok $sup "$T/out.log"
 ddbtool compare src dst || fail "destination differs"
 
 sim_get /__stats >"$T/stats.json"

@@ -5,6 +5,7 @@
 # held (AFTER_SEQUENCE_NUMBER), never from TRIM_HORIZON or LATEST, and
 # nothing is lost.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/streamsim.sh"
 
 ddbl_start
 ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
@@ -22,7 +23,6 @@ wait_for 60 "the stream to start" grep -q "Streaming started" "$T/out.log"
 ddbtool mutate src 1500 --keys 400 --prefix e --seed 8 >/dev/null &
 mut=$!
 track $mut
-stat() { sim_get /__stats >"$T/stats.json" && json "$T/stats.json" "$1"; }
 # Expire every shard's iterators a few times, each after two more reads.
 for i in 1 2 3 4; do
 	sleep 2
@@ -30,20 +30,14 @@ for i in 1 2 3 4; do
 	    fail "expire"
 done
 wait $mut || fail "writer"
-sim_post /__sync >/dev/null || fail "sync"
-converged() { ddbtool compare src dst >"$T/cmp.log" 2>&1; }
-wait_for 180 "the destination to converge" converged
-kill -INT $sup
-wait $sup
-rc=$?
-cat "$T/out.log"
-expect_eq "exit status after SIGINT" "$rc" 0
+sim_converge src dst 180
+stop_ok $sup "$T/out.log"
 ddbtool compare src dst || fail "destination differs"
-log "iterators: $(stat 'JSON.stringify(j.iterators)')"
-[ "$(stat j.iterators.expired)" -ge 2 ] || fail "too few expirations"
-expect_eq "TRIM_HORIZON iterators" "$(stat 'j.iterators.by_type.TRIM_HORIZON || 0')" 0
-expect_eq "LATEST iterators" "$(stat 'j.iterators.by_type.LATEST || 0')" 0
-[ "$(stat 'j.iterators.by_type.AFTER_SEQUENCE_NUMBER || 0')" -ge 2 ] ||
+log "iterators: $(sim_stat 'JSON.stringify(j.iterators)')"
+[ "$(sim_stat j.iterators.expired)" -ge 2 ] || fail "too few expirations"
+expect_eq "TRIM_HORIZON iterators" "$(sim_stat 'j.iterators.by_type.TRIM_HORIZON || 0')" 0
+expect_eq "LATEST iterators" "$(sim_stat 'j.iterators.by_type.LATEST || 0')" 0
+[ "$(sim_stat 'j.iterators.by_type.AFTER_SEQUENCE_NUMBER || 0')" -ge 2 ] ||
     fail "not resumed after the last record"
 grep -q "iterator expired, re-acquiring" "$T/out.log" || fail "no expiry seen"
 exit 0

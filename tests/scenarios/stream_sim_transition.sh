@@ -5,6 +5,7 @@
 # few keys, so a child applied before its parent, or a change dropped at
 # the transition, would leave the destination different; it converges.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/streamsim.sh"
 
 ddbl_start
 ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
@@ -27,14 +28,8 @@ ddbtool mutate src 1200 --keys 40 --prefix h --seed 5 >/dev/null ||
 wait_for 120 "the crash" test -e "$T/crashed"
 ddbtool mutate src 600 --keys 40 --prefix h --seed 6 >/dev/null ||
     fail "writer"
-sim_post /__sync >/dev/null || fail "sync"
-converged() { ddbtool compare src dst >"$T/cmp.log" 2>&1; }
-wait_for 120 "the destination to converge" converged
-kill -INT $sup
-wait $sup
-rc=$?
-cat "$T/out.log"
-expect_eq "exit status after SIGINT" "$rc" 0
+sim_converge src dst 120
+stop_ok $sup "$T/out.log"
 ddbtool compare src dst || fail "destination differs"
 expect_eq "crash lines" "$(grep -c 'Worker crashed (killed by signal 9' "$T/out.log")" 1
 grep -q "Resuming stream from checkpoint" "$T/out.log" || fail "no resume"

@@ -6,6 +6,7 @@
 # seconds are trimmed before the stream phase can read them. The pair must
 # stop with the gap error, never stream on as if nothing was lost.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/streamsim.sh"
 
 ddbl_start
 ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES

@@ -39,7 +39,7 @@ kill_worker() {
 }
 
 run
-ddbtool mutate src 1500 --keys 3000 --prefix k --seed 21 >/dev/null &
+ddbtool mutate src 800 --keys 3000 --prefix k --seed 21 >/dev/null &
 mut=$!
 track $mut
 wait_for 60 "the backfill to write" sh -c "grep -q 'Backfill starting' '$T/out.log'"
@@ -52,7 +52,7 @@ kill_worker stream
 wait $mut || fail "writer failed"
 
 # ddb-sync restarted once, the writer going on meanwhile.
-ddbtool mutate src 1500 --keys 3000 --prefix k --seed 22 >/dev/null &
+ddbtool mutate src 800 --keys 3000 --prefix k --seed 22 >/dev/null &
 mut=$!
 track $mut
 kill -INT $sup

@@ -1130,7 +1130,7 @@ stream_run(struct worker *w)
 		    "done, %llu changes applied so far", total, done,
 		    (unsigned long long)w->ckpt.stream_items);
 	else
-		log_info("Stream starting from the trim horizon%s",
+		log_info("Stream starting from each shard's start%s",
 		    st.skip_before_ms > 0 ? "; changes older than the "
 		    "backfill's start are skipped" : "");
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_RUNNING,

@@ -100,7 +100,8 @@ hmap_del(struct hmap *m, const char *key)
 		if (m->v[j].key == NULL)
 			break;
 		k = hash(m->v[j].key) & (m->cap - 1);
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && k <= i && k > j)) {
 			m->v[i] = m->v[j];
 			i = j;
 		}

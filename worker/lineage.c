@@ -4,6 +4,7 @@
 
 #include "hmap.h"
 #include "lineage.h"
+#include "xmalloc.h"
 
 int
 lineage_ready(struct checkpoint *ck, const struct ckpt_shard *s)
@@ -31,6 +32,12 @@ index_listing(struct hmap *m, const struct lineage_shard *l, size_t n)
 	return NULL;
 }
 
+static int
+same_parent(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
 int
 lineage_check(const struct checkpoint *ck, const struct lineage_shard *l,
     size_t n, int first, const char **bad)
@@ -47,13 +54,19 @@ lineage_check(const struct checkpoint *ck, const struct lineage_shard *l,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct ckpt_shard *c = checkpoint_shard(mck, l[i].id);
 
-		/* A shard's parent never changes. */
-		if (c != NULL && (c->parent_id == NULL ? l[i].parent != NULL :
-		    l[i].parent == NULL || strcmp(c->parent_id,
-		    l[i].parent) != 0)) {
-			*bad = l[i].id;
-			rc = LINEAGE_PARENT_CHANGED;
-			break;
+		/* A shard's parent never changes on AWS. If it does, the
+		 * new one must be known (lineage_merge() adopts it), unless
+		 * the shard is finished and its parent no longer matters. */
+		if (c != NULL && !c->done && !same_parent(c->parent_id,
+		    l[i].parent)) {
+			if (l[i].parent == NULL || (hmap_get(&m,
+			    l[i].parent) == NULL &&
+			    checkpoint_shard(mck, l[i].parent) == NULL)) {
+				*bad = l[i].id;
+				rc = LINEAGE_PARENT_CHANGED;
+				break;
+			}
+			continue;
 		}
 		if (l[i].parent == NULL || hmap_get(&m, l[i].parent) != NULL ||
 		    checkpoint_shard(mck, l[i].parent) != NULL)
@@ -99,8 +112,17 @@ lineage_merge(struct checkpoint *ck, const struct lineage_shard *l, size_t n,
 	if (*lost != NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (checkpoint_shard(ck, l[i].id) != NULL)
+		struct ckpt_shard *c = checkpoint_shard(ck, l[i].id);
+
+		if (c != NULL) {
+			/* A changed parent (lineage_check() let it in). */
+			if (!c->done && l[i].parent != NULL &&
+			    !same_parent(c->parent_id, l[i].parent)) {
+				free(c->parent_id);
+				c->parent_id = xstrdup(l[i].parent);
+			}
 			continue;
+		}
 		if (checkpoint_add_shard(ck, l[i].id, l[i].parent) == NULL)
 			return -1;
 		(*added)++;

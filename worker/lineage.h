@@ -36,7 +36,9 @@ int	lineage_merge(struct checkpoint *, const struct lineage_shard *,
 /*
  * Whether a complete listing can be trusted before it is merged: 0, or
  * LINEAGE_DUPLICATE (a shard listed twice), LINEAGE_PARENT_CHANGED (a
- * known shard listed with another parent than before) or
+ * known shard, not finished, listed with no parent or with a parent that
+ * is neither listed nor known, instead of the one it had; a change to a
+ * known parent is adopted by lineage_merge()) or
  * LINEAGE_UNKNOWN_PARENT (a shard whose parent is neither listed nor
  * known, and cannot have aged out: the shard is open, or it is new since
  * the last listing while first is 0), with the shard's id in *bad (valid
@@ -46,8 +48,9 @@ int	lineage_merge(struct checkpoint *, const struct lineage_shard *,
 #define LINEAGE_DUPLICATE	(-1)
 #define LINEAGE_UNKNOWN_PARENT	(-2)
 #define LINEAGE_PARENT_CHANGED	(-3)
-int	lineage_check(const struct checkpoint *, const struct lineage_shard *,
-	    size_t n, int first, const char **bad);
+int	lineage_check(const struct checkpoint *,
+	    const struct lineage_shard *, size_t n, int first,
+	    const char **bad);
 
 /*
  * The trimmed-start rule. A shard with nothing checkpointed is first asked

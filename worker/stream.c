@@ -678,7 +678,7 @@ describe_bad(struct stream *st, int64_t *next_ms, const char *fmt, ...)
 		    "the worker", why, st->describe_malformed);
 		return -1;
 	}
-	log_warnx("DescribeStream: %s; listing again", why);
+	log_warnx("DescribeStream: %s, asking again", why);
 	*next_ms = 500LL << (st->describe_malformed - 1);
 	return 0;
 }

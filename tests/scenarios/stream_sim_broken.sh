@@ -27,7 +27,7 @@ hwm() {
 	    awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null
 }
 wait_for 60 "a listing retried" grep -q \
-    "warning: DescribeStream: LastEvaluatedShardId is the shard.*listing again" \
+    "warning: DescribeStream: LastEvaluatedShardId is the shard.*asking again" \
     "$T/out.log"
 sleep 3
 h=$(hwm)
@@ -50,6 +50,8 @@ rolled() { [ "$(sim_get /__stats | node -e 'let s = "";
     process.stdin.on("data", (d) => s += d).on("end", () =>
     console.log(JSON.parse(s).rollovers))')" -ge 2 ]; }
 wait_for 60 "rollovers" rolled
+# The shard given the false parent stays open while it is tried.
+sim_post /__config '{"rollover_ms": 600000}' >/dev/null || fail "config"
 sim_post /__config '{"unknown_parent": true}' >/dev/null || fail "config"
 wait_for 90 "the unknown parent to be given up" grep -Eq \
     "DescribeStream: shard .* (names a parent that is neither listed nor known|is listed with another parent than before).*restarting the worker" \

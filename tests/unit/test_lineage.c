@@ -94,10 +94,13 @@ test_lineage_prune_and_lost(void **state)
 		{ "shardId-p1", "shardId-p", NULL, 0 },
 	};
 	struct lineage_shard later[] = {
-		{ "shardId-q", NULL, NULL, 0 }, { "shardId-p1", "shardId-p", NULL, 0 },
+		{ "shardId-q", NULL, NULL, 0 },
+		{ "shardId-p1", "shardId-p", NULL, 0 },
 		{ "shardId-p2", "shardId-p1", NULL, 0 },
 	};
-	struct lineage_shard worse[] = { { "shardId-p2", "shardId-p1", NULL, 0 } };
+	struct lineage_shard worse[] = {
+		{ "shardId-p2", "shardId-p1", NULL, 0 },
+	};
 	struct checkpoint ck;
 	size_t added, pruned;
 	const char *lost;
@@ -462,6 +465,24 @@ test_lineage_check(void **state)
 	later[1].parent = NULL;
 	assert_int_equal(lineage_check(&ck, later, 3, 1, &bad),
 	    LINEAGE_PARENT_CHANGED);
+	/* Another parent that is known: adopted (the child waits on it). */
+	{
+		struct lineage_shard moved[] = {
+			{ "shardId-old", "shardId-aged-out", "1", 0 },
+			{ "shardId-new", "shardId-born2", "5", 1 },
+			{ "shardId-born2", NULL, "4", 0 },
+		};
+
+		assert_int_equal(lineage_check(&ck, moved, 3, 0, &bad), 0);
+		assert_int_equal(lineage_merge(&ck, moved, 3, &added, &pruned,
+		    &lost), 0);
+		assert_string_equal(checkpoint_shard(&ck,
+		    "shardId-new")->parent_id, "shardId-born2");
+		/* Finished: its parent no longer matters. */
+		checkpoint_shard(&ck, "shardId-new")->done = 1;
+		moved[1].parent = "shardId-nowhere";
+		assert_int_equal(lineage_check(&ck, moved, 3, 0, &bad), 0);
+	}
 	checkpoint_clear(&ck);
 }
 
@@ -471,7 +492,8 @@ static void
 test_lineage_read_all_not_lost(void **state)
 {
 	struct lineage_shard first[] = {
-		{ "shardId-p", NULL, "1", 0 }, { "shardId-c", "shardId-p", "5", 1 },
+		{ "shardId-p", NULL, "1", 0 },
+		{ "shardId-c", "shardId-p", "5", 1 },
 	};
 	struct lineage_shard later[] = { { "shardId-c", "shardId-p", "5", 1 } };
 	struct checkpoint ck;

@@ -54,11 +54,11 @@ lineage_check(const struct checkpoint *ck, const struct lineage_shard *l,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct ckpt_shard *c = checkpoint_shard(mck, l[i].id);
 
+		if (c != NULL && c->done)
+			continue;	/* its parent no longer matters */
 		/* A shard's parent never changes on AWS. If it does, the
-		 * new one must be known (lineage_merge() adopts it), unless
-		 * the shard is finished and its parent no longer matters. */
-		if (c != NULL && !c->done && !same_parent(c->parent_id,
-		    l[i].parent)) {
+		 * new one must be known: lineage_merge() adopts it. */
+		if (c != NULL && !same_parent(c->parent_id, l[i].parent)) {
 			if (l[i].parent == NULL || (hmap_get(&m,
 			    l[i].parent) == NULL &&
 			    checkpoint_shard(mck, l[i].parent) == NULL)) {

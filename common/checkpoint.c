@@ -215,6 +215,7 @@ checkpoint_clear(struct checkpoint *ck)
 		free(ck->shards[i].seq);
 	}
 	free(ck->shards);
+	hmap_clear(&ck->shard_idx);
 	checkpoint_init(ck);
 }
 
@@ -229,15 +230,53 @@ checkpoint_segment(struct checkpoint *ck, uint32_t seg)
 	return NULL;
 }
 
+/* The index, from scratch: after a decode, or shards set by hand (tests). */
+static void
+shard_reindex(struct checkpoint *ck)
+{
+	hmap_clear(&ck->shard_idx);
+	for (size_t i = 0; i < ck->nshards; i++)
+		hmap_put(&ck->shard_idx, ck->shards[i].shard_id,
+		    (void *)(uintptr_t)(i + 1));
+}
+
 struct ckpt_shard *
 checkpoint_shard(struct checkpoint *ck, const char *id)
 {
-	size_t i;
+	uintptr_t i;
 
-	for (i = 0; i < ck->nshards; i++)
-		if (strcmp(ck->shards[i].shard_id, id) == 0)
-			return &ck->shards[i];
-	return NULL;
+	if (ck->shard_idx.n != ck->nshards)
+		shard_reindex(ck);
+	if ((i = (uintptr_t)hmap_get(&ck->shard_idx, id)) == 0 ||
+	    i > ck->nshards || strcmp(ck->shards[i - 1].shard_id, id) != 0)
+		return NULL;
+	return &ck->shards[i - 1];
+}
+
+size_t
+checkpoint_drop_shards(struct checkpoint *ck,
+    int (*drop)(const struct ckpt_shard *, void *), void *arg)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < ck->nshards; i++) {
+		struct ckpt_shard *s = &ck->shards[i];
+
+		if (drop(s, arg)) {
+			free(s->shard_id);
+			free(s->parent_id);
+			free(s->seq);
+			continue;
+		}
+		if (j != i)
+			ck->shards[j] = *s;
+		j++;
+	}
+	i = ck->nshards - j;
+	ck->nshards = j;
+	if (i > 0)
+		shard_reindex(ck);
+	return i;
 }
 
 struct ckpt_segment *
@@ -275,6 +314,8 @@ checkpoint_add_shard(struct checkpoint *ck, const char *id,
 	memset(sh, 0, sizeof(*sh));
 	sh->shard_id = xstrdup(id);
 	sh->parent_id = parent_id != NULL ? xstrdup(parent_id) : NULL;
+	hmap_put(&ck->shard_idx, sh->shard_id,
+	    (void *)(uintptr_t)ck->nshards);
 	return sh;
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "hmap.h"
 
 #define CHECKPOINT_FORMAT	"ddb-sync-checkpoint"
 #define CHECKPOINT_VERSION	1
@@ -45,6 +46,9 @@ struct ckpt_shard {
 	/* Not in the file: what the worker last told the supervisor. */
 	uint64_t reported_items;
 	int	 reported_done;
+	/* Not in the file: read to its end, in memory until applied (a
+	 * shard that leaves the stream then has lost nothing). */
+	int	 read_all;
 };
 
 struct checkpoint {
@@ -70,6 +74,10 @@ struct checkpoint {
 	size_t	 nshards;
 	size_t	 shards_cap;
 	uint64_t stream_items;
+
+	/* Not in the file: shard id -> index + 1 into shards, rebuilt by
+	 * checkpoint_shard() when it no longer covers them all. */
+	struct hmap shard_idx;
 };
 
 void	checkpoint_init(struct checkpoint *);
@@ -126,6 +134,12 @@ struct ckpt_segment *checkpoint_add_segment(struct checkpoint *,
 	    uint32_t seg);
 struct ckpt_shard *checkpoint_add_shard(struct checkpoint *, const char *id,
 	    const char *parent_id);
+/*
+ * Drop the shards for which drop(shard, arg) is true, keeping the others'
+ * order; returns how many went. Lookups stay constant time throughout.
+ */
+size_t	checkpoint_drop_shards(struct checkpoint *,
+	    int (*drop)(const struct ckpt_shard *, void *), void *arg);
 
 /*
  * Set a segment's last_key from LastEvaluatedKey JSON (whitespace removed,

@@ -394,6 +394,31 @@ withhold_secrets(struct aws_call *c)
 	fmt_withhold_secrets(c->msg, sizeof(c->msg), secrets, 2);
 }
 
+int64_t
+aws_server_ms(const struct aws_client *cl)
+{
+	return wall_ms() + cl->server_offset_ms;
+}
+
+int
+aws_server_offset(const struct aws_client *cl, int64_t *offset_ms)
+{
+	*offset_ms = cl->server_offset_ms;
+	return cl->server_offset_known;
+}
+
+/* Date is the server's second, truncated: its middle is the estimate. */
+static void
+server_clock(struct aws_client *cl, const struct http_xfer *x)
+{
+	int64_t d;
+
+	if (x->date[0] == '\0' || http_date_parse(x->date, &d) == -1)
+		return;
+	cl->server_offset_ms = d + 500 - wall_ms();
+	cl->server_offset_known = 1;
+}
+
 static void
 call_done_cb(struct http_xfer *x, void *arg)
 {
@@ -407,6 +432,8 @@ call_done_cb(struct http_xfer *x, void *arg)
 
 	c->http_status = x->status;
 	c->code[0] = c->msg[0] = '\0';
+	if (x->status != 0)
+		server_clock(cl, x);
 	if (transport)
 		transport_error(c, x);
 	else if (x->status != 200) {

@@ -41,6 +41,8 @@ struct aws_client {
 	struct aws_stats *stats;	/* borrowed, may be shared */
 	struct aws_policy policy;
 	char		 label[64];	/* for log lines: "source", ... */
+	int64_t		 server_offset_ms;	/* Date - host clock */
+	int		 server_offset_known;
 
 	/* Retry notices (aws.c): calls failing for policy.notice_ms. */
 	unsigned	 noticed;	/* such calls still going */
@@ -124,6 +126,16 @@ enum aws_status aws_call_sync(struct aws_call *);
  * and the List calls AWS_CAP_SMALL; Scan, Query, GetRecords and anything
  * not listed AWS_CAP_PAGE.
  */
+/*
+ * A service's clock, from the Date header of its latest answer: the
+ * source's ApproximateCreationDateTime is on its clock, not the host's.
+ * aws_server_ms(): now on that server, epoch ms (the host's clock until
+ * an answer has been seen). aws_server_offset(): 1 and the estimate of
+ * server - host in ms (Date has one-second resolution), or 0 if none yet.
+ */
+int64_t	aws_server_ms(const struct aws_client *);
+int	aws_server_offset(const struct aws_client *, int64_t *offset_ms);
+
 #define AWS_CAP_PAGE	(20u * 1024 * 1024)
 #define AWS_CAP_ITEM	(6u * 1024 * 1024)
 #define AWS_CAP_TABLE	(4u * 1024 * 1024)

@@ -340,7 +340,8 @@ update_buffer(struct backfill *bf)
 	uint64_t pct = (uint64_t)bf->buffered * 100 / bf->buffer_max;
 
 	w->prog.buffer_pct = pct > 100 ? 100 : (uint32_t)pct;
-	w->prog.elapsed_ms = (uint64_t)(wall_ms() - w->ckpt.backfill_started_ms);
+	w->prog.elapsed_ms = (uint64_t)(aws_server_ms(&w->src) -
+	    w->ckpt.backfill_started_ms);
 }
 
 /*
@@ -351,7 +352,7 @@ static void
 retention_check(struct backfill *bf, int64_t warn_ms)
 {
 	struct worker *w = bf->w;
-	int64_t age = wall_ms() - w->ckpt.backfill_started_ms;
+	int64_t age = aws_server_ms(&w->src) - w->ckpt.backfill_started_ms;
 	char dur[32];
 
 	if (!w->pair->stream || w->prog.retention_risk || age < warn_ms)
@@ -386,7 +387,11 @@ setup_segments(struct backfill *bf)
 		for (size_t i = 0; i < n; i++)
 			checkpoint_add_segment(ck, p->nsegments > 0 ?
 			    p->segments[i] : (uint32_t)i);
-		ck->backfill_started_ms = wall_ms();
+		/* On the server's clock (the Date of the preflight's
+		 * DescribeTable, or later answers): the stream's records
+		 * carry that clock's times, and the host's may be off. */
+		ck->backfill_started_ms = aws_server_ms(&w->src);
+		stream_clock_check(w);
 		w->ckpt_dirty = 1;
 		/* The start time must be durable before anything is read:
 		 * the stream phase skips records older than it. */
@@ -550,7 +555,7 @@ backfill_run(struct worker *w)
 			log_info("Backfill tally: %llu items scanned = %llu "
 			    "written", (unsigned long long)scanned,
 			    (unsigned long long)total);
-		ck->backfill_completed_ms = wall_ms();
+		ck->backfill_completed_ms = aws_server_ms(&w->src);
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)
 			return -1;

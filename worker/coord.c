@@ -13,6 +13,7 @@
 #include "fmt.h"
 #include "lease.h"
 #include "log.h"
+#include "settings.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "xtime.h"
@@ -325,7 +326,7 @@ coord_main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	http_set_interrupt(&worker_stop);
 	log_init("ddb-sync", log_get_verbose());
-	co.give_up_ms = env_ms("DDB_SYNC_PREFLIGHT_GIVE_UP_MS", 120000);
+	co.give_up_ms = settings_int(SETTING_PREFLIGHT_GIVE_UP_MS);
 
 	co.http = http_new();
 	co.base = co.creds = creds_chain_new();

@@ -1,7 +1,9 @@
 /* http.c: drive many HTTP transfers with one libcurl multi handle. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -146,6 +148,9 @@ header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	else if (nl == 16 && strncasecmp(ptr, "x-amzn-RequestId", 16) == 0)
 		copy_header_value(x->reqid, sizeof(x->reqid), colon,
 		    n - nl - 1);
+	else if (nl == 4 && strncasecmp(ptr, "Date", 4) == 0)
+		copy_header_value(x->date, sizeof(x->date), colon,
+		    n - nl - 1);
 	return n;
 }
 
@@ -158,6 +163,38 @@ pool_put(struct http *h, CURL *e)
 		h->pool[h->npool++] = e;
 	else
 		curl_easy_cleanup(e);
+}
+
+int
+http_date_parse(const char *s, int64_t *ms)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char mon[4], gmt[4];
+	int d, y, hh, mm, ss, n = 0;
+	const char *m;
+	struct tm tm;
+	time_t t;
+
+	/* Not strptime: its %b follows the locale. */
+	if (strlen(s) < 29 || s[3] != ',' ||
+	    sscanf(s + 4, " %2d %3s %4d %2d:%2d:%2d %3s%n", &d, mon, &y, &hh,
+	    &mm, &ss, gmt, &n) != 7 || s[4 + n] != '\0' ||
+	    strcmp(gmt, "GMT") != 0 || strlen(mon) != 3 ||
+	    (m = strstr(months, mon)) == NULL || (m - months) % 3 != 0 ||
+	    d < 1 || d > 31 || y < 1970 || hh > 23 || mm > 59 || ss > 60 ||
+	    hh < 0 || mm < 0 || ss < 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = (int)(m - months) / 3;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*ms = (int64_t)t * 1000;
+	return 0;
 }
 
 int
@@ -174,7 +211,7 @@ http_start(struct http *h, struct http_xfer *x, http_done_fn done, void *arg)
 	x->status = 0;
 	x->curl_code = 0;
 	x->curl_err[0] = '\0';
-	x->crc32[0] = x->errtype[0] = x->reqid[0] = '\0';
+	x->crc32[0] = x->errtype[0] = x->reqid[0] = x->date[0] = '\0';
 	x->overflow = 0;
 	buf_init(&x->resp, x->max_response ? x->max_response :
 	    HTTP_DEFAULT_MAX_RESPONSE);

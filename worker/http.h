@@ -35,6 +35,8 @@ struct http_xfer {
 	char		 crc32[16];	/* x-amz-crc32, "" if absent */
 	char		 errtype[128];	/* x-amzn-ErrorType */
 	char		 reqid[96];	/* x-amzn-RequestId */
+	char		 date[40];	/* Date: the server's clock, "" if
+					   absent */
 	int		 overflow;	/* response exceeded max_response:
 					   curl_code is then CURLE_WRITE_ERROR
 					   and no more of it was kept */
@@ -88,6 +90,12 @@ int	http_running(struct http *);
  */
 void	http_set_interrupt(volatile sig_atomic_t *);
 int	http_interrupted(void);
+
+/*
+ * An HTTP Date (RFC 7231 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT")
+ * in epoch ms: 0, or -1 if it is not one.
+ */
+int	http_date_parse(const char *, int64_t *ms);
 
 /*
  * Header lists: append "name: value" (the temporary line is wiped; 0 or -1),

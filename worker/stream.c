@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "hmap.h"
 #include "lineage.h"
 #include "log.h"
 #include "report.h"
@@ -35,6 +36,11 @@
 #define ST_RECORDS_LIMIT	1000
 #define ST_AHEAD_BYTES		(16u * 1024 * 1024)
 #define ST_MALFORMED_RETRIES	5	/* unreadable answers in a row */
+/* A listing longer than this is a loop, not a stream: DynamoDB keeps 24
+ * hours of shards, a few thousand for the busiest tables. */
+#define ST_LISTING_MAX		100000
+#define ST_LISTING_PAGES_MAX	(ST_LISTING_MAX / 10)
+#define ST_RELIST_MS		1000	/* a shard done: list again after */
 
 enum sh_state {
 	SH_WAIT = 0,	/* parent not applied yet, or stopped */
@@ -50,9 +56,21 @@ struct st_page {
 	struct ddb_records recs;
 };
 
+/*
+ * A writer lane and the shard it serves now. The writer keeps its lanes
+ * until it is freed, so a finished shard's lane goes back to a pool for
+ * the next shard: a long-lived stream does not pile up lanes.
+ */
+struct st_lane {
+	struct writer_lane *wl;
+	struct st_shard	*sh;
+	struct st_lane	*next_free;
+};
+
 struct st_shard {
 	struct stream	*st;
 	char		*id;
+	char		*start_seq;	/* StartingSequenceNumber */
 	enum sh_state	 state;
 	char		*iter;
 	struct aws_call	 call;
@@ -60,7 +78,9 @@ struct st_shard {
 	int		 reading;	/* GetRecords in flight */
 	int		 finished;	/* no NextShardIterator */
 	int		 at_tip;	/* the last read returned nothing */
-	int		 resumed;	/* iterator from a checkpoint */
+	int		 resumed;	/* iterator after a record */
+	int		 probe;		/* first records trimmed: the first
+					   page from TRIM_HORIZON decides */
 	unsigned	 malformed;	/* unreadable answers in a row */
 	char		*read_seq;	/* last sequence number read */
 	unsigned	 limit;		/* GetRecords' Limit, lowered when an
@@ -81,7 +101,7 @@ struct st_shard {
 	struct ddb_op	*ops;
 	size_t		 nops;
 	size_t		 acked_ops;
-	struct writer_lane *lane;
+	struct st_lane	*lane;
 	struct writer_unit wunit;	/* ops, handed to the writer */
 	int		 applying;
 };
@@ -89,8 +109,15 @@ struct st_shard {
 struct stream {
 	struct worker	*w;
 	char		*arn;
+	/* The shards not done yet (done ones are freed by sweep()). */
 	struct st_shard	**shards;
 	size_t		 nshards;
+	size_t		 shards_cap;
+	struct hmap	 live;		/* id -> st_shard */
+	int		 sweep;		/* some shards are done */
+	struct st_lane	*lane_pool;
+	unsigned	 ndone, ntotal;	/* the checkpoint's shards */
+	int		 counts_stale;
 	struct writer	*wr;
 	size_t		 ahead_bytes;		/* read ahead, all shards */
 	size_t		 ahead_records;		/* per shard */
@@ -99,11 +126,15 @@ struct stream {
 	int		 describing;
 	unsigned	 describe_malformed;	/* in a row */
 	char		*describe_start;	/* ExclusiveStartShardId */
+	unsigned	 describe_pages;	/* of this listing */
+	int64_t		 listed_ms;	/* clock_ms() of the last listing */
 	struct lineage_shard *listing;
 	size_t		 nlisting;
 	size_t		 listing_cap;
 	int		 listed_once;
 	int64_t		 skip_before_ms;	/* handoff: older is applied */
+	int64_t		 handoff_ms;	/* older changes need no stream */
+	int64_t		 retention_ms;
 	int64_t		 poll_ms;
 	int64_t		 refresh_ms;
 	double		 newest_applied;	/* epoch s of newest change */
@@ -113,6 +144,16 @@ struct stream {
 };
 
 static void pump(struct stream *);
+
+/* Now on the source's clock: the Streams endpoint's once it answered. */
+static int64_t
+st_now(const struct stream *st)
+{
+	int64_t off;
+
+	return aws_server_offset(&st->w->streams, &off) ?
+	    aws_server_ms(&st->w->streams) : aws_server_ms(&st->w->src);
+}
 static void shard_read(struct st_shard *);
 static void advance(struct st_shard *);
 static void describe_cb(void *);
@@ -188,13 +229,26 @@ shard_done_cb(struct st_shard *sh)
 	sh->state = SH_DONE;
 	if (c != NULL && !c->done) {
 		c->done = 1;
+		/* A finished shard needs no position: keep its entry small
+		 * until it ages out of the listing and is dropped. */
+		free(c->seq);
+		c->seq = NULL;
 		st->w->ckpt_dirty = 1;
 	}
+	st->sweep = 1;
+	st->counts_stale = 1;
 	testhook("shard-done");
 	log_debug("shard %s finished", sh->id);
-	/* Its children may be listed by now. */
-	if (!st->describing && !st->stopping)
-		describe_soon(st, 0);
+	/* Its children may be listed by now; those already listed start at
+	 * once (pump). At most one listing a second on this account: a
+	 * long chain of finished shards must not cost a listing each. */
+	if (!st->describing && !st->stopping) {
+		int64_t due = st->listed_ms + ST_RELIST_MS;
+
+		if (!st->describe_timer.armed || st->describe_timer.due > due)
+			describe_soon(st, due > clock_ms() ? due - clock_ms() :
+			    0);
+	}
 }
 
 static void shard_start(struct st_shard *);
@@ -265,9 +319,24 @@ iter_done_cb(struct aws_call *c, void *arg)
 		return;
 	}
 	if (c->status == AWS_STATE && strcmp(c->code,
-	    "TrimmedDataAccessException") == 0 && sh->resumed) {
-		gap(st, "shard %s: its checkpoint is older than the stream's "
-		    "24-hour retention", sh->id);
+	    "TrimmedDataAccessException") == 0) {
+		if (sh->resumed) {
+			gap(st, "shard %s: its checkpoint is older than the "
+			    "stream's 24-hour retention", sh->id);
+			return;
+		}
+		if (!sh->probe) {
+			/* Its first records are gone: whether they matter
+			 * is told by the oldest one left (trim_check()). */
+			log_info("shard %s: its first records were trimmed "
+			    "before it was read; checking that the backfill "
+			    "covers them", sh->id);
+			sh->probe = 1;
+			shard_start(sh);
+			return;
+		}
+		/* TRIM_HORIZON itself refused: the horizon moved under us. */
+		shard_malformed(sh, "GetShardIterator", iter_retry_cb);
 		return;
 	}
 	if (shard_call_failed(sh, c))
@@ -287,6 +356,7 @@ iter_done_cb(struct aws_call *c, void *arg)
 		/* A well-formed null: nothing more can ever be read here. */
 		log_info("shard %s: closed, nothing more to read", sh->id);
 		sh->finished = 1;
+		shard_ck(sh)->read_all = 1;
 		advance(sh);
 		pump(st);
 		return;
@@ -294,18 +364,31 @@ iter_done_cb(struct aws_call *c, void *arg)
 	shard_read(sh);
 }
 
-/* An iterator after the last record read (or applied), else the start. */
+/*
+ * An iterator after the last record read and held (or applied), never
+ * TRIM_HORIZON or LATEST once a record was: an expired iterator resumes
+ * there. A shard not read yet starts AT its StartingSequenceNumber, which
+ * fails with TrimmedDataAccessException if its first records are gone
+ * (then the probe: TRIM_HORIZON, and trim_check() on its first page).
+ */
 static void
 shard_start(struct st_shard *sh)
 {
 	struct stream *st = sh->st;
 	struct ckpt_shard *c = shard_ck(sh);
 	const char *seq = sh->read_seq != NULL ? sh->read_seq : c->seq;
+	const char *type = "AFTER_SEQUENCE_NUMBER";
 
 	sh->state = SH_ITER;
 	sh->resumed = seq != NULL;
-	if (ddb_shard_iterator_body(&sh->call.req, st->arn, sh->id,
-	    seq != NULL ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON", seq) == -1)
+	if (seq == NULL && sh->probe)
+		type = "TRIM_HORIZON";
+	else if (seq == NULL) {
+		type = "AT_SEQUENCE_NUMBER";
+		seq = sh->start_seq;
+	}
+	if (ddb_shard_iterator_body(&sh->call.req, st->arn, sh->id, type,
+	    seq) == -1)
 		fatalx("GetShardIterator body");
 	sh->call.op = "GetShardIterator";
 	aws_call_start(&sh->call, iter_done_cb, sh);
@@ -392,7 +475,7 @@ unit_start(struct st_shard *sh)
 	if (sh->nops > 0) {
 		sh->wunit.ops = sh->ops;
 		sh->wunit.n = sh->nops;
-		writer_submit(sh->lane, &sh->wunit);
+		writer_submit(sh->lane->wl, &sh->wunit);
 	}
 	return 0;
 }
@@ -429,6 +512,35 @@ advance(struct st_shard *sh)
 		    sh);
 	else
 		shard_read(sh);
+}
+
+/*
+ * The first page read from TRIM_HORIZON after the shard's start was
+ * refused as trimmed: a gap unless every lost record is older than the
+ * handoff (lineage_trim_gap()). 0 to read on, -1 after the gap error.
+ */
+static int
+trim_check(struct st_shard *sh, const struct ddb_records *recs)
+{
+	struct stream *st = sh->st;
+	int64_t now = st_now(st), oldest = INT64_MAX;
+	char dur[32];
+
+	sh->probe = 0;
+	if (recs->n > 0)
+		oldest = (int64_t)(recs->recs[0].created * 1000.0);
+	if (lineage_trim_gap(oldest, now, st->retention_ms, st->handoff_ms)) {
+		fmt_duration((uint64_t)(now - st->handoff_ms), dur,
+		    sizeof(dur));
+		gap(st, "shard %s: records were trimmed before they were read, "
+		    "and they may be newer than the handoff %s ago (the "
+		    "stream keeps changes for %lld s)", sh->id, dur,
+		    (long long)(st->retention_ms / 1000));
+		return -1;
+	}
+	log_info("shard %s: the trimmed records are older than the handoff: "
+	    "the backfill has them", sh->id);
+	return 0;
 }
 
 static void
@@ -494,11 +606,20 @@ records_done_cb(struct aws_call *c, void *arg)
 		return;
 	}
 	sh->malformed = 0;
+	if (sh->probe && trim_check(sh, &pg->recs) == -1) {
+		free(next);
+		free(pg->body);
+		ddb_records_free(&pg->recs);
+		free(pg);
+		return;
+	}
 	free(sh->iter);
 	sh->iter = next;
 	sh->finished = next == NULL;
-	if (sh->finished)
+	if (sh->finished) {
+		shard_ck(sh)->read_all = 1;
 		log_info("shard %s: closed and read to its end", sh->id);
+	}
 	w->prog.stream_read += pg->recs.n;
 	if (pg->recs.n == 0) {
 		free(pg->body);
@@ -544,7 +665,7 @@ shard_read(struct st_shard *sh)
 static void
 batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 {
-	struct st_shard *sh = arg;
+	struct st_shard *sh = ((struct st_lane *)arg)->sh;
 
 	for (unsigned i = 0; i < nparts; i++)
 		sh->acked_ops += parts[i].n;
@@ -555,14 +676,203 @@ batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 
 static void describe_page(struct stream *);
 
+/*
+ * A listing that cannot be trusted (unreadable, looping, too long, a
+ * shard twice, a parent that cannot exist): asked again from its first
+ * page after a growing pause, and after ST_MALFORMED_RETRIES in a row the
+ * worker exits so that the supervisor restarts it. 0, or -1 (failed).
+ */
+static int describe_bad(struct stream *, int64_t *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+describe_bad(struct stream *st, int64_t *next_ms, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (++st->describe_malformed > ST_MALFORMED_RETRIES) {
+		st->failed = 1;
+		worker_fail(st->w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "DescribeStream: %s (%u listings in a row); restarting "
+		    "the worker", why, st->describe_malformed);
+		return -1;
+	}
+	log_warnx("DescribeStream: %s, asking again", why);
+	*next_ms = 500LL << (st->describe_malformed - 1);
+	return 0;
+}
+
+static struct st_lane *
+lane_get(struct stream *st, struct st_shard *sh)
+{
+	struct st_lane *ln = st->lane_pool;
+
+	if (ln != NULL)
+		st->lane_pool = ln->next_free;
+	else {
+		ln = xcalloc(1, sizeof(*ln));
+		ln->wl = writer_lane_new(st->wr, batch_ack_cb, ln);
+	}
+	ln->sh = sh;
+	ln->next_free = NULL;
+	return ln;
+}
+
+/* A shard of the checkpoint not done yet gets its reader. */
+static void
+shard_new(struct stream *st, const char *id, const char *start)
+{
+	struct st_shard *sh = xcalloc(1, sizeof(*sh));
+
+	sh->st = st;
+	sh->id = xstrdup(id);
+	sh->start_seq = xstrdup(start);
+	sh->state = SH_WAIT;
+	aws_call_init(&sh->call, &st->w->streams, "GetRecords");
+	sh->lane = lane_get(st, sh);
+	if (st->nshards == st->shards_cap) {
+		st->shards_cap = st->shards_cap ? st->shards_cap * 2 : 16;
+		st->shards = xrealloc(st->shards, st->shards_cap *
+		    sizeof(*st->shards));
+	}
+	st->shards[st->nshards++] = sh;
+	hmap_put(&st->live, sh->id, sh);
+}
+
+static void
+shard_free(struct stream *st, struct st_shard *sh)
+{
+	http_timer_cancel(st->w->http, &sh->timer);
+	aws_call_cleanup(&sh->call);
+	pages_free(st, sh->pend);
+	pages_free(st, sh->unit);
+	if (sh->lane != NULL) {
+		sh->lane->sh = NULL;
+		sh->lane->next_free = st->lane_pool;
+		st->lane_pool = sh->lane;
+	}
+	free(sh->urecs);
+	free(sh->ops);
+	free(sh->read_seq);
+	free(sh->iter);
+	free(sh->start_seq);
+	free(sh->id);
+	free(sh);
+}
+
+/* Finished shards leave memory (the checkpoint keeps their entries). */
+static void
+sweep(struct stream *st)
+{
+	size_t i, j = 0;
+
+	st->sweep = 0;
+	for (i = 0; i < st->nshards; i++) {
+		struct st_shard *sh = st->shards[i];
+
+		if (sh->state == SH_DONE && !sh->reading && !sh->applying) {
+			hmap_del(&st->live, sh->id);
+			shard_free(st, sh);
+			continue;
+		}
+		st->shards[j++] = sh;
+	}
+	st->nshards = j;
+}
+
+/* Lineage order crosses processes: a parent's "done" is saved before a
+ * child starts when the shard-transition crash point is armed. */
+static void
+transition_hook(struct stream *st, const struct ckpt_shard *c)
+{
+	if (c->parent_id == NULL || !testhook_armed("shard-transition") ||
+	    checkpoint_shard(&st->w->ckpt, c->parent_id) == NULL)
+		return;
+	st->w->ckpt_dirty = 1;
+	if (worker_ckpt_flush(st->w, 1) == -1)
+		return;
+	testhook("shard-transition");
+}
+
+/* A complete listing: check it, merge it, give new shards readers. */
+static void
+listing_done(struct stream *st)
+{
+	struct worker *w = st->w;
+	size_t added, pruned;
+	const char *lost, *bad;
+	int rc;
+
+	if ((rc = lineage_check(&w->ckpt, st->listing, st->nlisting,
+	    !st->listed_once, &bad)) != 0) {
+		int64_t next_ms = st->refresh_ms;
+
+		if (describe_bad(st, &next_ms, "shard %s %s", bad,
+		    rc == LINEAGE_DUPLICATE ? "is listed twice" :
+		    rc == LINEAGE_PARENT_CHANGED ? "is listed with another "
+		    "parent than before" : "names a parent that is neither "
+		    "listed nor known, and cannot have aged out") == 0)
+			describe_soon(st, next_ms);
+		return;
+	}
+	if (lineage_merge(&w->ckpt, st->listing, st->nlisting, &added,
+	    &pruned, &lost) == -1) {
+		st->failed = 1;
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "DescribeStream listed a shard twice");
+		return;
+	}
+	if (lost != NULL) {
+		gap(st, "shard %s was trimmed from the stream before it was "
+		    "fully applied", lost);
+		return;
+	}
+	st->describe_malformed = 0;
+	if (added > 0 || pruned > 0) {
+		w->ckpt_dirty = 1;
+		st->counts_stale = 1;
+		log_debug("stream: %zu new shards, %zu aged out", added,
+		    pruned);
+	}
+	for (size_t i = 0; i < st->nlisting; i++) {
+		const struct lineage_shard *l = &st->listing[i];
+		struct ckpt_shard *c;
+
+		if (hmap_get(&st->live, l->id) != NULL ||
+		    (c = checkpoint_shard(&w->ckpt, l->id)) == NULL || c->done)
+			continue;
+		shard_new(st, l->id, l->start);
+	}
+	st->listed_once = 1;
+	st->listed_ms = clock_ms();
+	if (!st->stopping)
+		describe_soon(st, st->refresh_ms);
+}
+
+static void
+listing_free(struct stream *st)
+{
+	for (size_t i = 0; i < st->nlisting; i++) {
+		free((char *)(uintptr_t)st->listing[i].id);
+		free((char *)(uintptr_t)st->listing[i].parent);
+		free((char *)(uintptr_t)st->listing[i].start);
+	}
+	st->nlisting = 0;
+	st->describe_pages = 0;
+	free(st->describe_start);
+	st->describe_start = NULL;
+}
+
 static void
 describe_done_cb(struct aws_call *c, void *arg)
 {
 	struct stream *st = arg;
 	struct worker *w = st->w;
 	struct ddb_shard_page pg;
-	size_t added, pruned;
-	const char *lost;
 	int64_t next_ms = st->refresh_ms;
 
 	memset(&pg, 0, sizeof(pg));
@@ -579,23 +889,18 @@ describe_done_cb(struct aws_call *c, void *arg)
 		goto out;
 	}
 	if (ddb_parse_describe_stream(c->body, c->bodylen, &pg) == -1) {
-		if (++st->describe_malformed > ST_MALFORMED_RETRIES) {
-			st->failed = 1;
-			worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-			    "DescribeStream: malformed response %u times in a "
-			    "row", st->describe_malformed);
-			goto out;
-		}
-		/* The listing restarts from its first page, soon. */
-		log_warnx("DescribeStream: malformed response, asking again");
-		free(st->describe_start);
-		st->describe_start = NULL;
-		next_ms = 200 * (int64_t)st->describe_malformed;
+		describe_bad(st, &next_ms, "malformed response");
 		goto out;
 	}
-	st->describe_malformed = 0;
+	if (st->nlisting + pg.n > ST_LISTING_MAX ||
+	    ++st->describe_pages > ST_LISTING_PAGES_MAX) {
+		describe_bad(st, &next_ms, "the listing goes on past %d shards "
+		    "or %d pages", ST_LISTING_MAX, ST_LISTING_PAGES_MAX);
+		goto out;
+	}
 	for (size_t i = 0; i < pg.n; i++) {
 		struct lineage_shard *l;
+		struct ddb_shard *d = &pg.shards[i];
 
 		if (st->nlisting == st->listing_cap) {
 			st->listing_cap = st->listing_cap ?
@@ -604,71 +909,49 @@ describe_done_cb(struct aws_call *c, void *arg)
 			    sizeof(*st->listing));
 		}
 		l = &st->listing[st->nlisting++];
-		l->id = jscan_strdup(&pg.shards[i].id);
-		l->parent = pg.shards[i].parent.len > 0 ?
-		    jscan_strdup(&pg.shards[i].parent) : NULL;
-		if (l->id == NULL) {
-			st->nlisting--;
-			st->failed = 1;
-			worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-			    "DescribeStream: bad ShardId");
+		l->id = jscan_strdup(&d->id);
+		l->parent = d->parent.len > 0 ? jscan_strdup(&d->parent) :
+		    NULL;
+		l->start = jscan_strdup(&d->start_seq);
+		l->open = d->end_seq.len == 0;
+		if (l->id == NULL || l->start == NULL ||
+		    !checkpoint_seq_valid(l->start) ||
+		    (d->parent.len > 0 && l->parent == NULL)) {
+			describe_bad(st, &next_ms, "a shard without a readable "
+			    "ShardId or StartingSequenceNumber");
 			goto out;
 		}
 	}
-	free(st->describe_start);
-	st->describe_start = NULL;
-	if (pg.last_shard_id.len > 0 &&
-	    (st->describe_start = jscan_strdup(&pg.last_shard_id)) != NULL) {
+	if (pg.last_shard_id.len > 0) {
+		char *next = jscan_strdup(&pg.last_shard_id);
+
+		if (next == NULL) {
+			describe_bad(st, &next_ms, "bad LastEvaluatedShardId");
+			goto out;
+		}
+		/* The same page again would be asked for forever. */
+		if (st->describe_start != NULL &&
+		    strcmp(next, st->describe_start) == 0) {
+			free(next);
+			describe_bad(st, &next_ms, "LastEvaluatedShardId is "
+			    "the shard the page was asked to start after (%s): "
+			    "the listing would never end", st->describe_start);
+			goto out;
+		}
+		free(st->describe_start);
+		st->describe_start = next;
 		ddb_shard_page_free(&pg);
 		describe_page(st);	/* next page */
 		return;
 	}
-	/* The listing is complete: merge it. */
-	if (lineage_merge(&w->ckpt, st->listing, st->nlisting, &added,
-	    &pruned, &lost) == -1) {
-		st->failed = 1;
-		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-		    "DescribeStream listed a shard twice");
-		goto out;
-	}
-	if (lost != NULL) {
-		gap(st, "shard %s was trimmed from the stream before it was "
-		    "fully applied", lost);
-		goto out;
-	}
-	if (added > 0 || pruned > 0) {
-		w->ckpt_dirty = 1;
-		log_debug("stream: %zu new shards, %zu expired", added, pruned);
-	}
-	for (size_t i = 0; i < w->ckpt.nshards; i++) {
-		const char *id = w->ckpt.shards[i].shard_id;
-		size_t j;
-
-		for (j = 0; j < st->nshards; j++)
-			if (strcmp(st->shards[j]->id, id) == 0)
-				break;
-		if (j < st->nshards)
-			continue;
-		st->shards = xrealloc(st->shards, (st->nshards + 1) *
-		    sizeof(*st->shards));
-		st->shards[st->nshards] = xcalloc(1, sizeof(struct st_shard));
-		st->shards[st->nshards]->st = st;
-		st->shards[st->nshards]->id = xstrdup(id);
-		st->shards[st->nshards]->state = w->ckpt.shards[i].done ?
-		    SH_DONE : SH_WAIT;
-		aws_call_init(&st->shards[st->nshards]->call, &w->streams,
-		    "GetRecords");
-		st->shards[st->nshards]->lane = writer_lane_new(st->wr,
-		    batch_ack_cb, st->shards[st->nshards]);
-		st->nshards++;
-	}
-	st->listed_once = 1;
+	ddb_shard_page_free(&pg);
+	listing_done(st);
+	listing_free(st);
+	st->describing = 0;
+	pump(st);
+	return;
 out:
-	for (size_t i = 0; i < st->nlisting; i++) {
-		free((char *)(uintptr_t)st->listing[i].id);
-		free((char *)(uintptr_t)st->listing[i].parent);
-	}
-	st->nlisting = 0;
+	listing_free(st);
 	ddb_shard_page_free(&pg);
 	st->describing = 0;
 	if (!st_failed(st) && !st->stopping)
@@ -711,8 +994,10 @@ pump(struct stream *st)
 			continue;
 		if ((c = shard_ck(sh)) == NULL)
 			continue;	/* pruned */
-		if (lineage_ready(&st->w->ckpt, c))
+		if (lineage_ready(&st->w->ckpt, c)) {
+			transition_hook(st, c);
 			shard_start(sh);
+		}
 	}
 	/* Shards with ops waiting share the write slots round robin. */
 	writer_pump(st->wr);
@@ -724,9 +1009,14 @@ update_progress(struct stream *st)
 	struct worker *w = st->w;
 	unsigned done, total, active = 0;
 	int tip = 1;
-	double now = (double)wall_ms() / 1000.0;
+	double now = (double)st_now(st) / 1000.0;
 
-	lineage_counts(&w->ckpt, &done, &total);
+	if (st->counts_stale) {
+		lineage_counts(&w->ckpt, &st->ndone, &st->ntotal);
+		st->counts_stale = 0;
+	}
+	done = st->ndone;
+	total = st->ntotal;
 	for (size_t i = 0; i < st->nshards; i++) {
 		struct st_shard *sh = st->shards[i];
 
@@ -752,7 +1042,27 @@ update_progress(struct stream *st)
 	if (w->prog.stream_latency_ms < -1)
 		w->prog.stream_latency_ms = 0;
 	w->prog.buffer_pct = writer_busy_pct(st->wr);
-	w->prog.elapsed_ms = (uint64_t)(wall_ms() - w->ckpt.stream_started_ms);
+	w->prog.elapsed_ms = (uint64_t)(st_now(st) -
+	    w->ckpt.stream_started_ms);
+}
+
+void
+stream_clock_check(struct worker *w)
+{
+	static int warned;
+	int64_t off;
+	char dur[32];
+
+	if (warned || !aws_server_offset(&w->src, &off) || (off < 60000 &&
+	    off > -60000))
+		return;
+	warned = 1;
+	fmt_duration((uint64_t)(off < 0 ? -off : off), dur, sizeof(dur));
+	report_warning("clock_skew", "This host's clock is %s %s the "
+	    "server's: ddb-sync times the handoff and TTL on the server's "
+	    "clock (Date headers), but check the host's time service",
+	    dur, off < 0 ? "ahead of" : "behind");
+	worker_progress(w, 1);
 }
 
 /* The stream to follow, and whether records can have been lost already. */
@@ -762,6 +1072,7 @@ stream_setup(struct stream *st)
 	struct worker *w = st->w;
 	struct checkpoint *ck = &w->ckpt;
 	int64_t retention = settings_int(SETTING_STREAM_RETENTION_MS);
+	int64_t now = aws_server_ms(&w->src);
 	int64_t margin = settings_int(SETTING_HANDOFF_MARGIN_MS);
 
 	if (w->src_tab.stream_arn == NULL) {
@@ -779,17 +1090,17 @@ stream_setup(struct stream *st)
 		/* First start: a backfill that began longer ago than the
 		 * stream keeps records cannot be completed by the stream. */
 		if (ck->backfill_started_ms > 0 &&
-		    wall_ms() - ck->backfill_started_ms > retention) {
+		    now - ck->backfill_started_ms > retention) {
 			char dur[32];
 
-			fmt_duration((uint64_t)(wall_ms() -
+			fmt_duration((uint64_t)(now -
 			    ck->backfill_started_ms), dur, sizeof(dur));
 			gap(st, "the backfill started %s ago, longer than the "
 			    "stream's retention", dur);
 			return -1;
 		}
 		ck->stream_arn = xstrdup(w->src_tab.stream_arn);
-		ck->stream_started_ms = wall_ms();
+		ck->stream_started_ms = now;	/* the server's clock */
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)
 			return -1;
@@ -797,6 +1108,11 @@ stream_setup(struct stream *st)
 	st->arn = ck->stream_arn;
 	st->skip_before_ms = ck->backfill_started_ms > 0 && w->pair->backfill ?
 	    ck->backfill_started_ms - margin : 0;
+	/* Trimmed records older than this need no stream: the scan has
+	 * them, or (no backfill) they predate the copy. */
+	st->handoff_ms = (st->skip_before_ms > 0 ? ck->backfill_started_ms :
+	    ck->stream_started_ms) - margin;
+	st->retention_ms = retention;
 	return 0;
 }
 
@@ -815,8 +1131,11 @@ stream_run(struct worker *w)
 	st.poll_ms = settings_int(SETTING_POLL_MS);
 	st.refresh_ms = settings_int(SETTING_SHARD_REFRESH_MS);
 	st.ahead_records = (size_t)settings_int(SETTING_STREAM_AHEAD_RECORDS);
+	hmap_init(&st.live);
+	st.counts_stale = 1;
 	if (stream_setup(&st) == -1)
 		return -1;
+	stream_clock_check(w);
 	st.wr = writer_new(w);
 	aws_call_init(&st.describe, &w->streams, "DescribeStream");
 
@@ -832,12 +1151,12 @@ stream_run(struct worker *w)
 		    "done, %llu changes applied so far", total, done,
 		    (unsigned long long)w->ckpt.stream_items);
 	else
-		log_info("Stream starting from the trim horizon%s",
+		log_info("Stream starting from each shard's start%s",
 		    st.skip_before_ms > 0 ? "; changes older than the "
 		    "backfill's start are skipped" : "");
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_RUNNING,
-	    w->ckpt.stream_items,
-	    (uint64_t)(wall_ms() - w->ckpt.stream_started_ms), NULL);
+	    w->ckpt.stream_items, (uint64_t)(aws_server_ms(&w->src) -
+	    w->ckpt.stream_started_ms), NULL);
 
 	describe_cb(&st);
 	while (!st_failed(&st)) {
@@ -866,6 +1185,9 @@ stream_run(struct worker *w)
 		}
 		if (st.stopping && writer_drained(st.wr))
 			break;
+		if (st.sweep)
+			sweep(&st);
+		stream_clock_check(w);
 		update_progress(&st);
 		if (worker_ckpt_flush(w, 0) == -1)
 			break;
@@ -881,23 +1203,18 @@ stream_run(struct worker *w)
 	st.wr = NULL;
 	aws_call_cleanup(&st.describe);
 	http_timer_cancel(w->http, &st.describe_timer);
-	for (size_t i = 0; i < st.nshards; i++) {
-		struct st_shard *sh = st.shards[i];
+	for (size_t i = 0; i < st.nshards; i++)
+		shard_free(&st, st.shards[i]);
+	while (st.lane_pool != NULL) {
+		struct st_lane *ln = st.lane_pool;
 
-		http_timer_cancel(w->http, &sh->timer);
-		aws_call_cleanup(&sh->call);
-		pages_free(&st, sh->pend);
-		pages_free(&st, sh->unit);
-		free(sh->urecs);
-		free(sh->ops);
-		free(sh->read_seq);
-		free(sh->iter);
-		free(sh->id);
-		free(sh);
+		st.lane_pool = ln->next_free;
+		free(ln);
 	}
 	free(st.shards);
+	hmap_clear(&st.live);
+	listing_free(&st);
 	free(st.listing);
-	free(st.describe_start);
 	rc = worker_ckpt_flush(w, 1);
 	worker_progress(w, 1);
 	if (st.failed || rc == -1 || w->exit_code != 0)
@@ -906,7 +1223,7 @@ stream_run(struct worker *w)
 	    (unsigned long long)w->ckpt.stream_items);
 	ttl_log_skipped(w, PROTO_PHASE_STREAM);
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_STOPPED,
-	    w->ckpt.stream_items, (uint64_t)(wall_ms() -
+	    w->ckpt.stream_items, (uint64_t)(aws_server_ms(&w->src) -
 	    w->ckpt.stream_started_ms), NULL);
 	return 1;
 }

@@ -44,3 +44,9 @@ testhook(const char *point)
 	close(fd);
 	kill(getpid(), SIGKILL);
 }
+
+int
+testhook_armed(const char *point)
+{
+	return crash_at != NULL && strcmp(point, crash_at) == 0;
+}

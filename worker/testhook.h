@@ -8,9 +8,12 @@
  * it kills itself with SIGKILL, once per file (the file is created first,
  * so a restarted worker does not crash again). Points: scan-page,
  * batch-acked, before-rename (inside a checkpoint write), stream-applied,
- * shard-done. Unset: a cheap no-op.
+ * shard-done, shard-transition (a parent done and saved, its child about
+ * to start). Unset: a cheap no-op.
  */
 void	testhook_init(void);
 void	testhook(const char *point);
+/* Whether point is the one armed (to prepare the state it tests). */
+int	testhook_armed(const char *point);
 
 #endif

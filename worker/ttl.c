@@ -79,8 +79,7 @@ ttl_partition_deletes(struct ddb_record *recs, size_t from, size_t n)
 int64_t
 ttl_now(const struct worker *w)
 {
-	(void)w;
-	return wall_ms() / 1000;
+	return aws_server_ms(&w->src) / 1000;	/* the source's clock */
 }
 
 enum aws_status

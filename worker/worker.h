@@ -100,6 +100,10 @@ int	worker_scan_answer(struct worker *, struct aws_call *,
 int	backfill_run(struct worker *);
 int	stream_run(struct worker *);
 
+/* Warn once (clock_skew) if the host's clock is a minute or more away
+ * from the server's (stream.c). */
+void	stream_clock_check(struct worker *);
+
 /* Pure rules, unit-tested. */
 /* The backfill's completeness tally over a checkpoint's segments: 0 when
  * scanned == written + expired, else -1. */

@@ -349,7 +349,7 @@ function resetStats() {
 		ops: {}, errors: {}, describe_pages: 0,
 		records: { ingested: 0, trimmed: 0, served: 0 },
 		rollovers: 0, splits: 0,
-		iterators: { issued: 0, expired: 0 },
+		iterators: { issued: 0, expired: 0, by_type: {} },
 		delayed: {},
 		follower: { passes: 0, records: 0, errors: 0, dups_skipped: 0,
 		    last_error: null },
@@ -1217,7 +1217,11 @@ async function getShardIterator(res, op, input, scope) {
 			    `Invalid SequenceNumber: ${input.SequenceNumber} ` +
 			    `(needed for ${type})`);
 		const s = BigInt(input.SequenceNumber);
-		const last = sh.end !== null ? sh.end : seqNext - 1n;
+		// An open shard's own start is a position even before its
+		// first record (AWS accepts AT its StartingSequenceNumber).
+		let last = sh.end !== null ? sh.end : seqNext - 1n;
+		if (last < sh.start)
+			last = sh.start;
 		if (s < sh.start || s > last)
 			return fail(res, op, 'ValidationException',
 			    `Invalid SequenceNumber ${input.SequenceNumber} ` +
@@ -1236,6 +1240,8 @@ async function getShardIterator(res, op, input, scope) {
 		    'set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_SEQUENCE_NUMBER, ' +
 		    'TRIM_HORIZON]'));
 	}
+	stats.iterators.by_type[type] =
+	    (stats.iterators.by_type[type] || 0) + 1;
 	send(res, op, 200, JSON.stringify({ ShardIterator:
 	    makeIterator(st, sh, pos) }));
 }

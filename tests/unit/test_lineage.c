@@ -39,11 +39,11 @@ static void
 test_lineage_split_tree(void **state)
 {
 	struct lineage_shard l[] = {
-		{ "shardId-root", NULL },
-		{ "shardId-a", "shardId-root" },
-		{ "shardId-b", "shardId-root" },
-		{ "shardId-a1", "shardId-a" },
-		{ "shardId-a2", "shardId-a" },
+		{ "shardId-root", NULL, NULL, 0 },
+		{ "shardId-a", "shardId-root", NULL, 0 },
+		{ "shardId-b", "shardId-root", NULL, 0 },
+		{ "shardId-a1", "shardId-a", NULL, 0 },
+		{ "shardId-a2", "shardId-a", NULL, 0 },
 	};
 	struct checkpoint ck;
 	size_t added, pruned;
@@ -73,7 +73,7 @@ test_lineage_split_tree(void **state)
 static void
 test_lineage_unknown_parent(void **state)
 {
-	struct lineage_shard l[] = { { "shardId-c", "shardId-gone" } };
+	struct lineage_shard l[] = { { "shardId-c", "shardId-gone", NULL, 0 } };
 	struct checkpoint ck;
 	size_t added, pruned;
 	const char *lost;
@@ -90,14 +90,17 @@ static void
 test_lineage_prune_and_lost(void **state)
 {
 	struct lineage_shard first[] = {
-		{ "shardId-p", NULL }, { "shardId-q", NULL },
-		{ "shardId-p1", "shardId-p" },
+		{ "shardId-p", NULL, NULL, 0 }, { "shardId-q", NULL, NULL, 0 },
+		{ "shardId-p1", "shardId-p", NULL, 0 },
 	};
 	struct lineage_shard later[] = {
-		{ "shardId-q", NULL }, { "shardId-p1", "shardId-p" },
-		{ "shardId-p2", "shardId-p1" },
+		{ "shardId-q", NULL, NULL, 0 },
+		{ "shardId-p1", "shardId-p", NULL, 0 },
+		{ "shardId-p2", "shardId-p1", NULL, 0 },
 	};
-	struct lineage_shard worse[] = { { "shardId-p2", "shardId-p1" } };
+	struct lineage_shard worse[] = {
+		{ "shardId-p2", "shardId-p1", NULL, 0 },
+	};
 	struct checkpoint ck;
 	size_t added, pruned;
 	const char *lost;
@@ -376,6 +379,184 @@ test_lineage_shard_iterator(void **state)
 	}
 }
 
+/*
+ * The trimmed-start rule: lost records are older than both the oldest one
+ * retained and the trim horizon; a gap only if that may be after the
+ * handoff.
+ */
+static void
+test_lineage_trim_gap(void **state)
+{
+	const int64_t H = 3600 * 1000, day = 24 * H;
+	int64_t start = 1800000000000LL;	/* backfill start, server */
+
+	/* First read after a 20-hour backfill: whatever was trimmed is
+	 * older than now - 24 h, hours before the handoff. */
+	assert_false(lineage_trim_gap(start + 19 * H, start + 20 * H, day,
+	    start - 5 * 60 * 1000));
+	/* Nothing retained at all: the horizon alone decides. */
+	assert_false(lineage_trim_gap(INT64_MAX, start + 20 * H, day,
+	    start));
+	/* The stream fell a day behind: records after the handoff lost. */
+	assert_true(lineage_trim_gap(start + 25 * H, start + 50 * H, day,
+	    start));
+	assert_true(lineage_trim_gap(INT64_MAX, start + 25 * H, day, start));
+	/* The oldest retained record predates the handoff: all lost ones
+	 * do too, however late it is. */
+	assert_false(lineage_trim_gap(start - 1000, start + 50 * H, day,
+	    start));
+	/* Short retention (tests): 30 s, a child waiting 2 min. */
+	assert_true(lineage_trim_gap(start + 100000, start + 120000, 30000,
+	    start));
+	assert_false(lineage_trim_gap(start + 100000, start + 20000, 30000,
+	    start));
+	/* Exactly at the handoff is not after it. */
+	assert_false(lineage_trim_gap(start, start + day, day, start));
+}
+
+/* What makes a listing untrustworthy before it is merged. */
+static void
+test_lineage_check(void **state)
+{
+	struct lineage_shard ok[] = {
+		{ "shardId-old", "shardId-aged-out", "1", 0 },
+		{ "shardId-new", "shardId-old", "5", 1 },
+	};
+	struct lineage_shard dup[] = {
+		{ "shardId-a", NULL, "1", 0 }, { "shardId-a", NULL, "1", 0 },
+	};
+	struct lineage_shard openorphan[] = {
+		{ "shardId-x", "shardId-never", "9", 1 },
+	};
+	struct lineage_shard later[] = {
+		{ "shardId-old", "shardId-aged-out", "1", 0 },
+		{ "shardId-new", "shardId-old", "5", 0 },
+		{ "shardId-born", "shardId-never", "7", 0 },
+	};
+	struct checkpoint ck;
+	const char *bad;
+	size_t added, pruned;
+	const char *lost;
+
+	checkpoint_init(&ck);
+	/* A closed shard whose parent aged out is normal; so is its open
+	 * child whose parent is listed. */
+	assert_int_equal(lineage_check(&ck, ok, 2, 1, &bad), 0);
+	assert_int_equal(lineage_check(&ck, dup, 2, 1, &bad),
+	    LINEAGE_DUPLICATE);
+	assert_string_equal(bad, "shardId-a");
+	/* An open shard cannot have lost its parent to age. */
+	assert_int_equal(lineage_check(&ck, openorphan, 1, 1, &bad),
+	    LINEAGE_UNKNOWN_PARENT);
+	assert_string_equal(bad, "shardId-x");
+	assert_int_equal(lineage_merge(&ck, ok, 2, &added, &pruned, &lost),
+	    0);
+	/* Born since the last listing, of a parent nobody has seen. */
+	assert_int_equal(lineage_check(&ck, later, 3, 0, &bad),
+	    LINEAGE_UNKNOWN_PARENT);
+	assert_string_equal(bad, "shardId-born");
+	/* On a first listing (a restart) it is taken as aged out. */
+	assert_int_equal(lineage_check(&ck, later, 3, 1, &bad), 0);
+	/* A known shard with another parent. */
+	later[1].parent = "shardId-other";
+	assert_int_equal(lineage_check(&ck, later, 3, 1, &bad),
+	    LINEAGE_PARENT_CHANGED);
+	assert_string_equal(bad, "shardId-new");
+	later[1].parent = NULL;
+	assert_int_equal(lineage_check(&ck, later, 3, 1, &bad),
+	    LINEAGE_PARENT_CHANGED);
+	/* Another parent that is known: adopted (the child waits on it). */
+	{
+		struct lineage_shard moved[] = {
+			{ "shardId-old", "shardId-aged-out", "1", 0 },
+			{ "shardId-new", "shardId-born2", "5", 1 },
+			{ "shardId-born2", NULL, "4", 0 },
+		};
+
+		assert_int_equal(lineage_check(&ck, moved, 3, 0, &bad), 0);
+		assert_int_equal(lineage_merge(&ck, moved, 3, &added, &pruned,
+		    &lost), 0);
+		assert_string_equal(checkpoint_shard(&ck,
+		    "shardId-new")->parent_id, "shardId-born2");
+		/* Finished: its parent no longer matters. */
+		checkpoint_shard(&ck, "shardId-new")->done = 1;
+		moved[1].parent = "shardId-nowhere";
+		assert_int_equal(lineage_check(&ck, moved, 3, 0, &bad), 0);
+	}
+	checkpoint_clear(&ck);
+}
+
+/* A shard read to its end and still being applied may leave the
+ * listing: nothing of it is lost. Once done, it is pruned. */
+static void
+test_lineage_read_all_not_lost(void **state)
+{
+	struct lineage_shard first[] = {
+		{ "shardId-p", NULL, "1", 0 },
+		{ "shardId-c", "shardId-p", "5", 1 },
+	};
+	struct lineage_shard later[] = { { "shardId-c", "shardId-p", "5", 1 } };
+	struct checkpoint ck;
+	size_t added, pruned;
+	const char *lost;
+
+	checkpoint_init(&ck);
+	assert_int_equal(lineage_merge(&ck, first, 2, &added, &pruned, &lost),
+	    0);
+	checkpoint_shard(&ck, "shardId-p")->read_all = 1;
+	assert_int_equal(lineage_merge(&ck, later, 1, &added, &pruned, &lost),
+	    0);
+	assert_null(lost);
+	assert_int_equal(pruned, 0);
+	assert_false(ready(&ck, "shardId-c"));
+	set_done(&ck, "shardId-p");
+	assert_int_equal(lineage_merge(&ck, later, 1, &added, &pruned, &lost),
+	    0);
+	assert_int_equal(pruned, 1);
+	assert_null(checkpoint_shard(&ck, "shardId-p"));
+	assert_true(ready(&ck, "shardId-c"));
+	checkpoint_clear(&ck);
+}
+
+/* Many shards: merging and pruning stay linear (a quadratic pass over
+ * 50,000 shards would take minutes, not milliseconds). */
+static void
+test_lineage_big_listing(void **state)
+{
+	enum { N = 50000 };
+	struct lineage_shard *l = xcalloc(N, sizeof(*l));
+	char (*ids)[32] = xcalloc(N, sizeof(*ids));
+	struct checkpoint ck;
+	size_t added, pruned, i;
+	const char *lost, *bad;
+
+	for (i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "shardId-%08zu", i);
+		l[i].id = ids[i];
+		l[i].parent = i > 0 ? ids[i - 1] : NULL;
+		l[i].start = "1";
+	}
+	checkpoint_init(&ck);
+	assert_int_equal(lineage_check(&ck, l, N, 1, &bad), 0);
+	assert_int_equal(lineage_merge(&ck, l, N, &added, &pruned, &lost), 0);
+	assert_int_equal(added, N);
+	for (i = 0; i < N - 10; i++)
+		ck.shards[i].done = 1;
+	/* The first N - 10 age out of the listing. */
+	assert_int_equal(lineage_merge(&ck, l + N - 10, 10, &added, &pruned,
+	    &lost), 0);
+	assert_null(lost);
+	assert_int_equal(pruned, N - 10);
+	assert_int_equal(ck.nshards, 10);
+	assert_non_null(checkpoint_shard(&ck, ids[N - 1]));
+	assert_null(checkpoint_shard(&ck, ids[0]));
+	assert_true(ready(&ck, ids[N - 10]));
+	assert_false(ready(&ck, ids[N - 9]));
+	checkpoint_clear(&ck);
+	free(l);
+	free(ids);
+}
+
 int
 main(void)
 {
@@ -388,6 +569,10 @@ main(void)
 		cmocka_unit_test(test_lineage_records_and_collapse),
 		cmocka_unit_test(test_lineage_records_reject),
 		cmocka_unit_test(test_lineage_shard_iterator),
+		cmocka_unit_test(test_lineage_trim_gap),
+		cmocka_unit_test(test_lineage_check),
+		cmocka_unit_test(test_lineage_read_all_not_lost),
+		cmocka_unit_test(test_lineage_big_listing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,24 @@
+# streamsim.sh: helpers of the scenarios that run on the Streams simulator
+# (tests/node/streamsim.js), sourced after harness.sh.
+
+# sim_stat EXPR: a JavaScript expression over the simulator's /__stats (j).
+sim_stat() { sim_get /__stats >"$T/stats.json" && json "$T/stats.json" "$1"; }
+
+# sim_converge SRC DST SECS: every write made so far is in the simulated
+# stream, then wait until the independent reader finds DST equal to SRC.
+sim_converge() {
+	sim_post /__sync >/dev/null || fail "sync"
+	_src=$1 _dst=$2
+	_converged() { ddbtool compare "$_src" "$_dst" >"$T/cmp.log" 2>&1; }
+	wait_for "$3" "$2 to converge to $1" _converged
+}
+
+# stop_ok PID LOG [LINES]: SIGINT ddb-sync, show its output (the last
+# LINES), expect exit status 0.
+stop_ok() {
+	kill -INT "$1"
+	wait "$1"
+	_rc=$?
+	if [ -n "${3:-}" ]; then tail -n "$3" "$2"; else cat "$2"; fi
+	expect_eq "exit status after SIGINT" "$_rc" 0
+}

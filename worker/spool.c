@@ -715,7 +715,8 @@ list_segs(struct spool *sp, uint64_t **nos, size_t *n)
 		(*nos)[(*n)++] = no;
 	}
 	closedir(d);
-	qsort(*nos, *n, sizeof(**nos), u64_cmp);
+	if (*n > 1)
+		qsort(*nos, *n, sizeof(**nos), u64_cmp);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "plan.h"
 #include "spool.h"
 
 struct t {
@@ -775,6 +776,82 @@ test_spool_pure(void **state)
 	assert_int_equal(spool_wait_left_ms(-5, 1000, 0), 1000);
 }
 
+/* The settings: flags, YAML keys, the worker's argv (plan.c's table). */
+static void
+test_spool_plan_settings(void **state)
+{
+	static const char yml[] = "plan:\n  - input: {table: a, region: "
+	    "us-east-1}\n    spool: false\n    spool_max_bytes: 512M\n"
+	    "  - input: {table: b, region: us-east-1}\n";
+	static const char bad[] = "plan:\n  - input: {table: a, region: "
+	    "us-east-1}\n    spool_max_bytes: 20 GB\n";
+	struct plan_errors e;
+	struct plan_pair p;
+	struct plan *pl;
+	char err[256], **argv;
+	size_t argc, i;
+	int seen = 0;
+
+	plan_pair_init(&p);
+	assert_int_equal(p.spool, 1);
+	assert_int_equal(p.spool_max_bytes, 0);
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "20G", err,
+	    sizeof(err)), 1);
+	assert_int_equal(p.spool_max_bytes, 20ULL << 30);
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "3MiB", err,
+	    sizeof(err)), 1);
+	assert_int_equal(p.spool_max_bytes, 3ULL << 20);
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "65536", err,
+	    sizeof(err)), 1);
+	assert_int_equal(p.spool_max_bytes, 65536);
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "1K", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "out of range"));
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "2000T",
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "out of range"));
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes",
+	    "99999999999999999999999", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "out of range"));
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "20GB", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not a size"));
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "-1", err,
+	    sizeof(err)), -1);
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", NULL, err,
+	    sizeof(err)), -1);
+	assert_int_equal(p.spool_max_bytes, 65536);	/* unchanged */
+	assert_int_equal(plan_pair_set_flag(&p, "no-spool", NULL, err,
+	    sizeof(err)), 1);
+	assert_int_equal(p.spool, 0);
+	assert_int_equal(plan_pair_flag_needs_value("spool"), 0);
+	assert_int_equal(plan_pair_flag_needs_value("spool-max-bytes"), 1);
+	argv = plan_pair_to_argv(&p, &argc);
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--spool=false") == 0)
+			seen |= 1;
+		if (strcmp(argv[i], "--spool-max-bytes=65536") == 0)
+			seen |= 2;
+	}
+	assert_int_equal(seen, 3);
+	plan_argv_free(argv);
+	plan_pair_clear(&p);
+
+	plan_errors_init(&e);
+	pl = plan_load_buffer("t.yml", yml, sizeof(yml) - 1, &e);
+	assert_non_null(pl);
+	assert_int_equal(pl->pairs[0].spool, 0);
+	assert_int_equal(pl->pairs[0].spool_max_bytes, 512ULL << 20);
+	assert_int_equal(pl->pairs[1].spool, 1);
+	assert_int_equal(pl->pairs[1].spool_max_bytes, 0);
+	plan_free(pl);
+	assert_null(plan_load_buffer("t.yml", bad, sizeof(bad) - 1, &e));
+	assert_true(e.n > 0);
+	assert_non_null(strstr(e.msgs[0], "spool_max_bytes"));
+	assert_non_null(strstr(e.msgs[0], "is not a size"));
+	plan_errors_clear(&e);
+}
+
 /*
  * Property: whatever is done to the last segment (a truncation, a flipped
  * bit), opening never crashes, and whatever is read back is a prefix of
@@ -865,6 +942,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spool_big_record_batch,
 		    setup, teardown),
 		cmocka_unit_test(test_spool_pure),
+		cmocka_unit_test(test_spool_plan_settings),
 		cmocka_unit_test_setup_teardown(test_spool_property_damage,
 		    setup, teardown),
 	};

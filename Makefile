@@ -55,7 +55,10 @@ TOOLS      := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRC))
 FAKES      := $(patsubst tests/fakes/%.c,$(BUILD)/%,$(FAKE_SRC))
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-all: $(BIN_SUP) $(BIN_WORKER) $(TOOLS)
+# C benchmarks (bench/README.md); built with everything so they keep building.
+BENCHES    := $(BUILD)/bench-spool-append
+
+all: $(BIN_SUP) $(BIN_WORKER) $(TOOLS) $(BENCHES)
 
 $(BUILD)/common/%.o: CPPFLAGS += -Icommon $(call pc_cflags,libcjson yaml-0.1)
 $(BUILD)/proto/%.o: CPPFLAGS += -Icommon -Iproto $(call pc_cflags,libcjson)
@@ -64,6 +67,8 @@ $(BUILD)/worker/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
 $(BUILD)/supervisor/%.o: CPPFLAGS += -Icommon -Iproto -Isupervisor \
 	$(call pc_cflags,$(SUP_PKGS))
 $(BUILD)/tools/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
+	$(call pc_cflags,$(WORKER_PKGS))
+$(BUILD)/bench/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
 	$(call pc_cflags,$(WORKER_PKGS))
 $(BUILD)/tests/%.o: CPPFLAGS += -Icommon -Iproto -Iworker -Isupervisor -Itests/lib \
 	$(call pc_cflags,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS))
@@ -101,6 +106,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtest.a \
     $(BUILD)/libsup.a $(BUILD)/libworker.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS)) -lm
+
+$(BUILD)/bench-spool-append: $(BUILD)/bench/spool_append.o \
+    $(BUILD)/libworker.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS) yaml-0.1) -lm
 
 units: $(UNITS)
 fakes: $(FAKES)

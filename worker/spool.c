@@ -850,24 +850,6 @@ wbuf_reserve(struct spool *sp, size_t extra)
 }
 
 static int
-write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 sp_fail(struct spool *sp, const char *what, uint64_t no)
 {
 	char name[32];
@@ -945,7 +927,7 @@ flush(struct spool *sp)
 			sp->new_file = 1;
 		}
 	}
-	if (write_all(sp->wfd, sp->wbuf, sp->wlen) == -1)
+	if (atomicfile_write_all(sp->wfd, sp->wbuf, sp->wlen) == -1)
 		return sp_fail(sp, "write", g->no);
 	g->size += sp->wlen;
 	sp->wlen = 0;

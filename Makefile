@@ -58,7 +58,10 @@ UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Programs the scenarios run (tests/fakes/*.c), built with the unit tests.
 TESTBINS   := $(patsubst tests/fakes/%.c,$(BUILD)/%,$(wildcard tests/fakes/*.c))
 
-all: $(BIN_SUP) $(BIN_WORKER) $(TOOLS)
+# C benchmarks (bench/README.md); built with everything so they keep building.
+BENCHES    := $(BUILD)/bench-spool-append
+
+all: $(BIN_SUP) $(BIN_WORKER) $(TOOLS) $(BENCHES)
 
 $(BUILD)/common/%.o: CPPFLAGS += -Icommon
 $(BUILD)/common/plan_yaml.o: CPPFLAGS += $(call pc_cflags,yaml-0.1)
@@ -68,6 +71,8 @@ $(BUILD)/worker/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
 $(BUILD)/supervisor/%.o: CPPFLAGS += -Icommon -Iproto -Isupervisor \
 	$(call pc_cflags,$(SUP_PKGS))
 $(BUILD)/tools/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
+	$(call pc_cflags,$(WORKER_PKGS))
+$(BUILD)/bench/%.o: CPPFLAGS += -Icommon -Iproto -Iworker \
 	$(call pc_cflags,$(WORKER_PKGS))
 $(BUILD)/tests/%.o: CPPFLAGS += -Icommon -Iproto -Iworker -Isupervisor -Itests/lib \
 	$(call pc_cflags,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS))
@@ -110,6 +115,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtest.a \
     $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(WORKER_PKGS) $(SUP_PKGS) $(TEST_PKGS)) -lm
+
+$(BUILD)/bench-spool-append: $(BUILD)/bench/spool_append.o \
+    $(BUILD)/libworker.a $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(WORKER_PKGS)) -lm
 
 units: $(UNITS) $(TESTBINS)
 

@@ -70,8 +70,8 @@ fsync_dir(const char *dir)
 	return 0;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+atomicfile_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	ssize_t w;
@@ -119,7 +119,7 @@ atomicfile_write(const char *path, const void *data, size_t len,
 	}
 	if (fchmod(fd, mode) == -1)
 		goto fail;
-	if (write_all(fd, data, len) == -1)
+	if (atomicfile_write_all(fd, data, len) == -1)
 		goto fail;
 	while ((r = fsync(fd)) == -1 && errno == EINTR)
 		;

@@ -16,6 +16,9 @@
 int	atomicfile_write(const char *path, const void *data, size_t len,
 	    mode_t mode);
 
+/* write() all of data, again after EINTR and short writes. 0 or -1. */
+int	atomicfile_write_all(int fd, const void *data, size_t len);
+
 /*
  * Read a whole file of at most max bytes into a NUL-terminated allocation.
  * A symbolic link is not followed. Returns 0, or -1 with errno (ENOENT:

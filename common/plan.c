@@ -1,4 +1,5 @@
 /* plan.c: the plan model: defaults, validation, pair flags and argv. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -180,6 +181,47 @@ plan_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out,
 	return 0;
 }
 
+/*
+ * A size in bytes: digits and an optional unit K, M, G or T (powers of
+ * 1024; "KiB", "MiB", ... too, any case), within the spool's range.
+ */
+static int
+plan_parse_bytes(const char *s, uint64_t *out, char *err, size_t errlen)
+{
+	static const char units[] = "KMGT";
+	char q[PLAN_QUOTE_LEN];
+	const char *p, *u;
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		if (v <= PLAN_SPOOL_BYTES_MAX)
+			v = v * 10 + (uint64_t)(*p - '0');
+	if (p == s)
+		goto bad;
+	if (*p != '\0') {
+		if ((u = strchr(units, toupper((unsigned char)*p))) == NULL)
+			goto bad;
+		shift = 10 * (unsigned)(u - units + 1);
+		p++;
+		if (strcasecmp(p, "ib") != 0 && *p != '\0')
+			goto bad;
+	}
+	if (v > PLAN_SPOOL_BYTES_MAX >> shift ||
+	    (v << shift) < PLAN_SPOOL_BYTES_MIN ||
+	    (v << shift) > PLAN_SPOOL_BYTES_MAX) {
+		plan_seterr(err, errlen, "%s is out of range (64K to 1024T)",
+		    plan_quote(q, s));
+		return -1;
+	}
+	*out = v << shift;
+	return 0;
+bad:
+	plan_seterr(err, errlen, "'%s' is not a size (a whole number of "
+	    "bytes, or with K, M, G or T: 512M, 20G, 20GiB)", plan_quote(q, s));
+	return -1;
+}
+
 static int
 plan_u32_cmp(const void *a, const void *b)
 {
@@ -319,6 +361,10 @@ const struct plan_field plan_fields[] = {
 	    PO(consumed_capacity), 0, 0 },
 	{ "no-consumed-capacity", NULL, NULL, PF_NOBOOL,
 	    PO(consumed_capacity), 0, 0 },
+	{ "spool", NULL, "spool", PF_BOOL, PO(spool), 0, 0 },
+	{ "no-spool", NULL, NULL, PF_NOBOOL, PO(spool), 0, 0 },
+	{ "spool-max-bytes", NULL, "spool_max_bytes", PF_BYTES,
+	    PO(spool_max_bytes), 0, 0 },
 	{ "create-output", "output", "create", PF_BOOL, PO(create_output),
 	    0, 0 },
 	{ "output-billing-mode", "output", "billing_mode", PF_ENUM,
@@ -576,6 +622,13 @@ plan_field_set(struct plan_pair *p, const struct plan_field *f,
 			return -1;
 		}
 		return plan_segments_parse(p, value, err, errlen);
+	case PF_BYTES:
+		if (value == NULL) {
+			plan_seterr(err, errlen, "needs a value");
+			return -1;
+		}
+		return plan_parse_bytes(value, plan_field_ptr(p, f), err,
+		    errlen);
 	}
 	return -1;
 }
@@ -662,6 +715,12 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 			v = *(const uint32_t *)plan_field_cptr(p, f);
 			if (v != 0)
 				xasprintf(&argv[n++], "--%s=%u", f->flag, v);
+			break;
+		case PF_BYTES:
+			if (*(const uint64_t *)plan_field_cptr(p, f) != 0)
+				xasprintf(&argv[n++], "--%s=%llu", f->flag,
+				    (unsigned long long)*(const uint64_t *)
+				    plan_field_cptr(p, f));
 			break;
 		case PF_SEGS:
 			if (p->nsegments == 0)
@@ -761,6 +820,7 @@ plan_pair_init(struct plan_pair *p)
 	p->backfill = 1;
 	p->stream = 1;
 	p->consumed_capacity = 1;
+	p->spool = 1;
 	p->ttl_skip_expired = -1;
 	p->ttl_apply_deletes = 1;
 }

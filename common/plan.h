@@ -19,6 +19,9 @@
 #define PLAN_MAX_INFLIGHT_MAX	1024
 #define PLAN_NAME_MAX		200	/* pair names are file names */
 #define PLAN_CAPACITY_MAX	1000000000	/* read/write capacity units */
+/* spool_max_bytes: 64 KiB (tests) to 1 PiB; 0 = the worker's default. */
+#define PLAN_SPOOL_BYTES_MIN	(64ULL << 10)
+#define PLAN_SPOOL_BYTES_MAX	(1ULL << 50)
 #define PLAN_MAX_INDEX_CAPS	25	/* GSIs: 20 by default, raisable */
 
 struct plan_side {
@@ -54,6 +57,8 @@ struct plan_pair {
 	uint32_t page_size;	/* Scan Limit; 0 = automatic */
 	uint32_t max_inflight;	/* BatchWriteItems in flight; 0 = default */
 	int	 consumed_capacity; /* ask for ReturnConsumedCapacity (default) */
+	int	 spool;		/* 1 = spool the stream during the backfill */
+	uint64_t spool_max_bytes;	/* 0 = a share of the free space */
 
 	/*
 	 * output.create and what it may override (docs/plan-format.md);

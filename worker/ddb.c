@@ -898,7 +898,8 @@ parse_record(const struct jspan *obj, struct ddb_record *rec)
 		else if (jscan_eq(&k, "userIdentity"))
 			rec->ttl = ttl_identity(&v);
 	}
-	if (r != 0 || ev.len == 0)
+	/* Nothing after the object (a spooled record is exactly one). */
+	if (r != 0 || ev.len == 0 || jscan_end(p, end) == -1)
 		return -1;
 	if (jscan_eq(&ev, "\"INSERT\""))
 		rec->event = DDB_EV_INSERT;
@@ -924,7 +925,18 @@ parse_record(const struct jspan *obj, struct ddb_record *rec)
 		return -1;	/* nothing to write: never guess */
 	if (jscan_find(&d, "ApproximateCreationDateTime", &v) == 1)
 		jscan_double(&v, &rec->created);
+	rec->raw = *obj;
 	return 0;
+}
+
+int
+ddb_parse_record(const char *obj, size_t len, struct ddb_record *rec)
+{
+	struct jspan el = { obj, len };
+
+	if (len == 0 || obj[0] != '{')
+		return -1;
+	return parse_record(&el, rec);
 }
 
 int

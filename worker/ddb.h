@@ -205,6 +205,8 @@ struct ddb_record {
 	struct jspan seq;		/* SequenceNumber string (quoted) */
 	double	 created;		/* ApproximateCreationDateTime, s */
 	int	 ttl;			/* userIdentity: the TTL service */
+	struct jspan raw;		/* the whole record object, as read
+					   (what the spool stores) */
 };
 
 struct ddb_records {
@@ -219,6 +221,9 @@ struct ddb_records {
  * SequenceNumber, and a NewImage unless it is a REMOVE. 0 or -1.
  */
 int	ddb_parse_records(const char *body, size_t len, struct ddb_records *);
+/* One record object of a GetRecords answer (as the spool keeps it), with
+ * the rules above; the spans point into obj. 0 or -1. */
+int	ddb_parse_record(const char *obj, size_t len, struct ddb_record *);
 /* GetShardIterator's answer: 0 and the iterator (len 0: null or absent,
  * the shard has nothing more), -1 if malformed. */
 int	ddb_parse_shard_iterator(const char *body, size_t len, struct jspan *);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "report.h"
 #include "settings.h"
+#include "spool.h"
 #include "testhook.h"
 #include "ttl.h"
 #include "verify.h"
@@ -544,6 +545,15 @@ run(struct worker *w)
 		return 0;
 	}
 	worker_progress(w, 1);
+	/* Issue 13, first part: the settings exist, the spool is not wired
+	 * into the stream yet; say so rather than let the user count on it. */
+	if (p->spool && p->backfill && p->stream &&
+	    w->ckpt.backfill_completed_ms == 0)
+		log_info("Spool: not used by this build yet (bound %llu bytes): "
+		    "the stream is read after the backfill, which must end "
+		    "within the stream's retention", (unsigned long long)
+		    (p->spool_max_bytes ? p->spool_max_bytes :
+		    spool_default_max_bytes(w->state_dir)));
 	if (!p->backfill)
 		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_SKIPPED, 0, 0,
 		    NULL);

@@ -1138,7 +1138,7 @@ test_plan_argv_round_trip(void **state)
 	    "    stream: {disabled: true}\n");
 	a = &plan->pairs[0];
 	argv = plan_pair_to_argv(a, &argc);
-	assert_int_equal(argc, 21);
+	assert_int_equal(argc, 22);	/* with --spool=true */
 	assert_null(argv[argc]);
 	assert_string_equal(argv[0], "--pair-name=orders.v2");
 	for (i = 0; i < argc; i++)
@@ -1181,12 +1181,13 @@ test_plan_argv_round_trip(void **state)
 	b.input.table = strdup("abc");
 	b.backfill = 0;
 	argv = plan_pair_to_argv(&b, &argc);
-	assert_int_equal(argc, 5);
+	assert_int_equal(argc, 6);
 	assert_string_equal(argv[0], "--input-table=abc");
 	assert_string_equal(argv[1], "--backfill=false");
 	assert_string_equal(argv[2], "--stream=true");
 	assert_string_equal(argv[3], "--consumed-capacity=true");
-	assert_string_equal(argv[4], "--ttl-apply-deletes=true");
+	assert_string_equal(argv[4], "--spool=true");
+	assert_string_equal(argv[5], "--ttl-apply-deletes=true");
 	plan_argv_free(argv);
 	plan_pair_clear(&b);
 	plan_argv_free(NULL);

@@ -340,6 +340,8 @@ lookup_send(struct vseg *s)
 		s->next(s);
 		return;
 	}
+	/* One call per segment, reused for either side and operation. */
+	aws_call_cleanup(&s->call);
 	aws_call_init(&s->call, side_client(v, s->fill), "BatchGetItem");
 	if (ddb_batch_get_begin(b, side_table(v, s->fill)) == -1)
 		fatalx("BatchGetItem body");
@@ -719,6 +721,7 @@ seg_scan(struct vseg *s)
 	struct worker *w = v->w;
 
 	s->busy = 1;
+	aws_call_cleanup(&s->call);
 	aws_call_init(&s->call, side_client(v, s->pass), "Scan");
 	if (ddb_scan_body(&s->call.req, side_table(v, s->pass),
 	    s->ck->segment, v->ck.total[s->pass], v->page_size,

@@ -138,6 +138,7 @@ struct stream {
 	int64_t		 poll_ms;
 	int64_t		 refresh_ms;
 	double		 newest_applied;	/* epoch s of newest change */
+	int64_t		 caught_up_logged_ms;	/* st_now(): last "Caught up" */
 	int		 stopping;
 	int		 failed;
 	char		 keyname[2][256];
@@ -1032,10 +1033,14 @@ update_progress(struct stream *st)
 	w->prog.shards_total = total;
 	w->prog.shards_active = active;
 	tip = st->listed_once && active > 0 && tip;
-	/* Said once per catch-up, not on every tick at the tip. */
-	if (tip && !w->prog.caught_up)
+	/* Said once per catch-up, and at most once a minute: a source that
+	 * changes now and then flips in and out of the tip all the time. */
+	if (tip && !w->prog.caught_up && (st->caught_up_logged_ms == 0 ||
+	    st_now(st) - st->caught_up_logged_ms >= 60000)) {
+		st->caught_up_logged_ms = st_now(st);
 		log_info("Caught up: every shard is at its tip (%llu changes "
 		    "applied)", (unsigned long long)w->prog.stream_written);
+	}
 	w->prog.caught_up = tip;
 	w->prog.stream_latency_ms = st->newest_applied > 0 ?
 	    (int64_t)((now - st->newest_applied) * 1000.0) : -1;

@@ -175,8 +175,10 @@ sup_check_done(struct sup *s)
 			failed++;
 	}
 	if (s->shutting_down) {
-		/* A verify stopped part-way is no verdict. */
-		if (running == 0 && s->verify.on && s->exit_code == 0)
+		/* A stop on request is a success only for pairs that did not
+		 * fail (a FAILED pair must not vanish into exit 0 under
+		 * systemd); a verify stopped part-way is no verdict. */
+		if (running == 0 && s->exit_code == 0)
 			s->exit_code = sup_exit_code(s);
 		if (running == 0)
 			event_base_loopbreak(s->base);

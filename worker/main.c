@@ -407,6 +407,7 @@ check_state_dirs(struct worker *w)
 static void
 teardown(struct worker *w)
 {
+	limits_free(w);
 	aws_client_clear(&w->src);
 	aws_client_clear(&w->dst);
 	aws_client_clear(&w->streams);
@@ -453,6 +454,8 @@ run(struct worker *w)
 	if ((r = preflight(w)) != 0)
 		return r;
 	if (load_checkpoint(w) == -1)
+		return -1;
+	if (limits_init(w) == -1)
 		return -1;
 	if (w->check_config) {
 		log_info("configuration OK: %s (%s) -> %s (%s), key schema "

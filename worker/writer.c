@@ -335,10 +335,20 @@ answer_note(struct writer_req *rq, long nun, double wcu)
 		cost = rq->round_est;
 	gov_bucket_take(&wr->w->lim.wb, cost - rq->round_est, now);
 	rq->round_est = 0;
-	if (wr->adaptive)
+	if (wr->adaptive) {
+		unsigned was = wr->limit;
+
 		wr->limit = gov_aimd_answer(&wr->aimd, done, wr->inflight,
 		    c->throttled > 0 || nun > 0, c->transient > 0 ||
 		    c->status == AWS_TRANSIENT, now);
+		if (wr->limit < was)
+			log_debug("BatchWriteItem to %s: %s: writes in flight "
+			    "down to %u", table(wr), c->throttled > 0 ||
+			    nun > 0 ? "throttled" : "server errors",
+			    wr->limit);
+		else if (wr->limit > was)
+			log_debug("writes in flight up to %u", wr->limit);
+	}
 	if (wr->answer_fn == NULL)
 		return;
 	memset(&a, 0, sizeof(a));

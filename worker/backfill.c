@@ -269,8 +269,8 @@ scan_done_cb(struct aws_call *c, void *arg)
 	w->prog.rcu += seg->parsed.capacity;
 	/* What the page cost settles what was taken; the next Scan takes
 	 * as much. */
-	bf->scan_est = w->pair->consumed_capacity ? seg->parsed.capacity :
-	    gov_rcu_estimate(seg->parsed.item_bytes);
+	bf->scan_est = w->pair->consumed_capacity && seg->parsed.capacity > 0 ?
+	    seg->parsed.capacity : gov_rcu_estimate(seg->parsed.item_bytes);
 	gov_bucket_take(&w->lim.rb, bf->scan_est - seg->est, clock_ms());
 	seg->est = 0;
 	bf->buffered += len;

@@ -133,7 +133,11 @@ window_end(struct gov_aimd *a, int64_t now)
 		a->slow_start = 0;
 	} else if (a->win_peak >= a->limit && !a->win_gated &&
 	    a->limit < a->max) {
-		step = a->slow_start ? a->limit : 1;
+		/* Additive: one per round trip (a round: as many answers as
+		 * the limit), as TCP's congestion avoidance. */
+		step = a->slow_start ? a->limit : a->win_answers / a->limit;
+		if (step < 1)
+			step = 1;
 		if (a->limit + step > a->max)
 			step = a->max - a->limit;
 		a->limit += step;
@@ -143,6 +147,7 @@ window_end(struct gov_aimd *a, int64_t now)
 	a->prev_rate = rate;
 	a->win_start_ms = now;
 	a->win_units = 0;
+	a->win_answers = 0;
 	a->win_peak = 0;
 	a->win_gated = 0;
 }
@@ -154,6 +159,7 @@ gov_aimd_answer(struct gov_aimd *a, double units, unsigned inflight,
 	unsigned cut;
 
 	a->win_units += units;
+	a->win_answers++;
 	if (inflight > a->win_peak)
 		a->win_peak = inflight;
 	if (throttled || server_error) {
@@ -168,6 +174,7 @@ gov_aimd_answer(struct gov_aimd *a, double units, unsigned inflight,
 		/* A fresh window: what was measured mixed both limits. */
 		a->win_start_ms = now;
 		a->win_units = 0;
+		a->win_answers = 0;
 		a->win_peak = 0;
 		a->win_gated = 0;
 		a->prev_rate = -1;

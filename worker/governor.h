@@ -25,7 +25,11 @@
  *   with the window before. While nothing is throttled and the slots were
  *   all in use, it grows: doubling at first (slow start: the right size
  *   on a 100 ms endpoint is ten times that on a 10 ms one, and additive
- *   steps alone would take minutes to get there), then by one. Throughput
+ *   steps alone would take minutes to get there), then by one per round
+ *   trip (a round: as many answers as the limit; TCP's congestion
+ *   avoidance), so a 10 ms endpoint sees it grow faster than a 1 s one
+ *   and a noisy machine that ended slow start early recovers in seconds.
+ *   Throughput
  *   that falls by more than GOV_FALL after a step undoes the step. A
  *   throttled answer or a server error shrinks it at once by GOV_DECREASE,
  *   at most once per window (the answers of one flight all say the same
@@ -76,6 +80,7 @@ struct gov_aimd {
 	unsigned last_step;	/* the last increase, undone on a fall */
 	int64_t	 win_start_ms;
 	double	 win_units;	/* acknowledged in this window */
+	unsigned win_answers;	/* answers in this window */
 	unsigned win_peak;	/* most in flight seen in this window */
 	int	 win_gated;	/* the bucket held a request */
 	int64_t	 cut_ms;	/* last decrease */

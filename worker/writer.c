@@ -325,9 +325,12 @@ answer_note(struct writer_req *rq, long nun, double wcu)
 	if (c->status == AWS_OK && nun >= 0 && (unsigned long)nun <=
 	    rq->round_n)
 		done = rq->round_n - (unsigned)nun;
+	/* An answer without the capacity asked for (an emulator, a proxy)
+	 * is charged by the estimate, as if it had not been asked. */
 	if (c->status != AWS_OK)
 		cost = 0;
-	else if (wr->w->pair->consumed_capacity && nun >= 0)
+	else if (wr->w->pair->consumed_capacity && nun >= 0 &&
+	    (wcu > 0 || done == 0))
 		cost = wcu;
 	else if (nun >= 0 && rq->round_n > 0)
 		cost = rq->round_est * done / rq->round_n;

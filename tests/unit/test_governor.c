@@ -218,13 +218,19 @@ test_aimd_decrease(void **state)
 	for (int i = 0; i < 20; i++)
 		gov_aimd_answer(&a, 0, 1, 1, 0, now + 2000 + i * 1000);
 	assert_int_equal(a.limit, 1);
-	/* After throttling, growth is additive: +1 a window. */
+	/* After throttling, growth is additive: +1 a round trip (as many
+	 * answers as the limit). One answer a window at limit 1: +1. */
 	now += 30000;
 	for (int w = 0; w < 3; w++)
-		for (int i = 0; i < 10; i++)
-			gov_aimd_answer(&a, 25, a.limit, 0, 0, now +=
-			    GOV_WINDOW_MS / 10);
+		gov_aimd_answer(&a, 25, a.limit, 0, 0, now += GOV_WINDOW_MS);
 	assert_int_equal(a.limit, 4);
+	/* 10 rounds in a window at 10 in flight (100 ms): +10. */
+	gov_aimd_init(&a, 10, 256, now);
+	a.slow_start = 0;
+	for (int i = 0; i < 100; i++)
+		gov_aimd_answer(&a, 25, 10, 0, 0, now += 10);
+	gov_aimd_answer(&a, 25, 10, 0, 0, now += 10);
+	assert_int_equal(a.limit, 20);
 }
 
 static void

@@ -30,7 +30,8 @@
  *   avoidance), so a 10 ms endpoint sees it grow faster than a 1 s one
  *   and a noisy machine that ended slow start early recovers in seconds.
  *   Throughput
- *   that falls by more than GOV_FALL after a step undoes the step. A
+ *   that falls by more than GOV_FALL after a step undoes the step (a
+ *   quarter: a shared machine's windows differ by 10-20% on their own). A
  *   throttled answer or a server error shrinks it at once by GOV_DECREASE,
  *   at most once per window (the answers of one flight all say the same
  *   thing). It does not grow while the token bucket, not the number in
@@ -47,7 +48,7 @@
 #define GOV_BURST_MS	1000	/* most tokens a bucket holds: 1 s worth */
 #define GOV_WINDOW_MS	1000	/* the controller's measuring window */
 #define GOV_DECREASE	0.7	/* factor on throttling or a 5xx */
-#define GOV_FALL	0.10	/* a fall this large undoes the last step */
+#define GOV_FALL	0.25	/* a fall this large undoes the last step */
 #define GOV_START	8	/* writes in flight to start with */
 
 struct gov_bucket {

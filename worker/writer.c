@@ -340,13 +340,15 @@ answer_note(struct writer_req *rq, long nun, double wcu)
 	rq->round_est = 0;
 	if (wr->adaptive) {
 		unsigned was = wr->limit;
+		uint64_t cuts = wr->aimd.decreases;
 
 		wr->limit = gov_aimd_answer(&wr->aimd, done, wr->inflight,
 		    c->throttled > 0 || nun > 0, c->transient > 0 ||
 		    c->status == AWS_TRANSIENT, now);
 		if (wr->limit < was)
 			log_debug("BatchWriteItem to %s: %s: writes in flight "
-			    "down to %u", table(wr), c->throttled > 0 ||
+			    "down to %u", table(wr), wr->aimd.decreases ==
+			    cuts ? "throughput fell" : c->throttled > 0 ||
 			    nun > 0 ? "throttled" : "server errors",
 			    wr->limit);
 		else if (wr->limit > was)

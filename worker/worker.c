@@ -68,7 +68,7 @@ worker_progress(struct worker *w, int force)
 	/* Once per turn of the loop: what fd 3 could not take earlier, and
 	 * what the supervisor sent (capacity shares). */
 	report_flush();
-	limits_poll(w);
+	shares_poll(w);
 	if (!force && now - w->prog_sent_ms < w->prog_interval_ms)
 		return;
 	w->prog_sent_ms = now;

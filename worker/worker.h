@@ -10,7 +10,7 @@
 #include "ddb.h"
 #include "exitcode.h"
 #include "http.h"
-#include "limits.h"
+#include "shares.h"
 #include "plan.h"
 #include "proto.h"
 
@@ -46,7 +46,7 @@ struct worker {
 	struct aws_client dst;			/* destination DynamoDB */
 	struct aws_client streams;		/* source Streams */
 
-	/* The capacity governor's shares and buckets (limits.c). */
+	/* The capacity governor's shares and buckets (shares.c). */
 	struct worker_limits lim;
 
 	struct ddb_table src_tab;

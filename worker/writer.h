@@ -39,7 +39,7 @@
  * were not written as far as the producer knows: its checkpoint must not
  * move past them.
  *
- * The capacity governor (governor.h, limits.h) is built in: the write
+ * The capacity governor (governor.h, shares.h) is built in: the write
  * bucket is consulted in writer_may_send() (writer.c), the one place that
  * decides whether a request may go now, which arms a timer calling
  * writer_pump() when tokens are due; a request takes its estimate when it

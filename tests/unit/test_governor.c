@@ -11,7 +11,7 @@
 
 #include "budget.h"
 #include "governor.h"
-#include "limits.h"
+#include "shares.h"
 #include "plan.h"
 #include "worker.h"
 
@@ -402,16 +402,16 @@ test_parse_capacity(void **state)
 	    "\"MaxWriteRequestUnits\":2000}}}";
 	int64_t r, w, mr, mw;
 
-	assert_int_equal(limits_parse_capacity(prov, strlen(prov), &r, &w,
+	assert_int_equal(shares_parse_capacity(prov, strlen(prov), &r, &w,
 	    &mr, &mw), 0);
 	assert_true(r == 100 && w == 50 && mr == 0 && mw == 0);
 	/* On-demand: old provisioned figures do not count; -1 is none. */
-	assert_int_equal(limits_parse_capacity(od, strlen(od), &r, &w, &mr,
+	assert_int_equal(shares_parse_capacity(od, strlen(od), &r, &w, &mr,
 	    &mw), 0);
 	assert_true(r == 0 && w == 0 && mr == 0 && mw == 2000);
-	assert_int_equal(limits_parse_capacity("{}", 2, &r, &w, &mr, &mw),
+	assert_int_equal(shares_parse_capacity("{}", 2, &r, &w, &mr, &mw),
 	    -1);
-	assert_int_equal(limits_parse_capacity("nope", 4, &r, &w, &mr, &mw),
+	assert_int_equal(shares_parse_capacity("nope", 4, &r, &w, &mr, &mw),
 	    -1);
 }
 

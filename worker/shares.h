@@ -1,7 +1,7 @@
-/* limits.h: the pair's capacity limits: shares from the supervisor, the
+/* shares.h: the pair's capacity limits: shares from the supervisor, the
  * tables' capacity for percentages, the buckets the writer and Scan obey. */
-#ifndef LIMITS_H
-#define LIMITS_H
+#ifndef SHARES_H
+#define SHARES_H
 
 #include <stdint.h>
 
@@ -34,7 +34,7 @@ struct worker_limits {
 	int	 desc_busy;
 	int	 desc_dst;		/* the call describes the output */
 
-	int	 ready;			/* limits_init() has run */
+	int	 ready;			/* shares_init() has run */
 	int	 fd;			/* the channel; -1 alone */
 	struct proto_reader rd;
 	int	 waiting;		/* no share from the supervisor yet */
@@ -47,17 +47,17 @@ struct worker_limits {
  * them. A percentage on an on-demand table without a maximum is a
  * configuration error (worker_fail, exit 2). 0 or -1.
  */
-int	limits_init(struct worker *);
+int	shares_init(struct worker *);
 /* Every turn of the loop: the supervisor's messages, the refresh. */
-void	limits_poll(struct worker *);
-void	limits_free(struct worker *);
+void	shares_poll(struct worker *);
+void	shares_free(struct worker *);
 
 /*
  * Pure, for tests: capacities from a DescribeTable answer (the table's
  * provisioned read and write units, its on-demand maxima; 0 where not
  * told). 0 or -1 (not a table description).
  */
-int	limits_parse_capacity(const char *body, size_t len, int64_t *rcu,
+int	shares_parse_capacity(const char *body, size_t len, int64_t *rcu,
 	    int64_t *wcu, int64_t *max_rru, int64_t *max_wru);
 
 #endif

@@ -1,4 +1,4 @@
-/* limits.c: the capacity shares a worker obeys, and where they come from. */
+/* shares.c: the capacity shares a worker obeys, and where they come from. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,7 +6,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "limits.h"
+#include "shares.h"
 #include "log.h"
 #include "report.h"
 #include "worker.h"
@@ -14,8 +14,8 @@
 
 /* How long a supervised worker waits for its first share before it falls
  * back on the plan's limit (the supervisor sends one at once). */
-#define LIMITS_WAIT_MS		10000
-#define LIMITS_REFRESH_MS	(5 * 60 * 1000)
+#define SHARES_WAIT_MS		10000
+#define SHARES_REFRESH_MS	(5 * 60 * 1000)
 
 static int64_t
 num(const cJSON *o, const char *name)
@@ -27,7 +27,7 @@ num(const cJSON *o, const char *name)
 }
 
 int
-limits_parse_capacity(const char *body, size_t len, int64_t *rcu,
+shares_parse_capacity(const char *body, size_t len, int64_t *rcu,
     int64_t *wcu, int64_t *max_rru, int64_t *max_wru)
 {
 	cJSON *j = cJSON_ParseWithLength(body, len);
@@ -143,7 +143,7 @@ read_capacity(struct worker *w, int dst)
 			    "input", table, c.msg);
 		goto done;
 	}
-	if (limits_parse_capacity(c.body, c.bodylen, &rcu, &wcu, &mr,
+	if (shares_parse_capacity(c.body, c.bodylen, &rcu, &wcu, &mr,
 	    &mw) == -1) {
 		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse", "%s "
 		    "table %s: DescribeTable answer without a Table", dst ?
@@ -164,7 +164,7 @@ done:
 }
 
 int
-limits_init(struct worker *w)
+shares_init(struct worker *w)
 {
 	struct worker_limits *l = &w->lim;
 	const struct plan_pair *p = w->pair;
@@ -174,7 +174,7 @@ limits_init(struct worker *w)
 
 	l->src_cap = l->src_max = l->dst_cap = l->dst_max = 0;
 	l->refresh_ms = env_ms("DDB_SYNC_CAPACITY_REFRESH_MS",
-	    LIMITS_REFRESH_MS);
+	    SHARES_REFRESH_MS);
 	l->next_describe_ms = now + l->refresh_ms;
 	aws_call_init(&l->desc, &w->src, "DescribeTable");
 	plan_share(p, &l->share);
@@ -196,11 +196,11 @@ limits_init(struct worker *w)
 	gov_bucket_init(&l->rb, l->fd != -1 && rr > 0, now);
 	gov_bucket_init(&l->wb, l->fd != -1 && wr > 0, now);
 	l->waiting = l->fd != -1;
-	l->wait_until_ms = now + LIMITS_WAIT_MS;
+	l->wait_until_ms = now + SHARES_WAIT_MS;
 	l->ready = 1;
 	if (l->fd == -1)
 		apply(w);
-	limits_poll(w);
+	shares_poll(w);
 	return 0;
 }
 
@@ -213,7 +213,7 @@ desc_done_cb(struct aws_call *c, void *arg)
 
 	l->desc_busy = 0;
 	l->next_describe_ms = clock_ms() + l->refresh_ms;
-	if (c->status != AWS_OK || limits_parse_capacity(c->body, c->bodylen,
+	if (c->status != AWS_OK || shares_parse_capacity(c->body, c->bodylen,
 	    &rcu, &wcu, &mr, &mw) == -1) {
 		log_warnx("DescribeTable for the capacity limit failed: %s; "
 		    "the limit in force stays", c->msg);
@@ -286,7 +286,7 @@ on_message(struct worker *w, const char *line, size_t len)
 }
 
 void
-limits_poll(struct worker *w)
+shares_poll(struct worker *w)
 {
 	struct worker_limits *l = &w->lim;
 	char buf[PROTO_READ_MAX];
@@ -320,7 +320,7 @@ limits_poll(struct worker *w)
 	}
 	if (l->waiting && clock_ms() >= l->wait_until_ms) {
 		log_warnx("no capacity share from the supervisor after %d s: "
-		    "using the plan's limits", LIMITS_WAIT_MS / 1000);
+		    "using the plan's limits", SHARES_WAIT_MS / 1000);
 		l->waiting = 0;
 		apply(w);
 	}
@@ -333,7 +333,7 @@ bad:
 }
 
 void
-limits_free(struct worker *w)
+shares_free(struct worker *w)
 {
 	if (w->lim.ready)
 		aws_call_cleanup(&w->lim.desc);

@@ -42,3 +42,10 @@ gov_windows() {
 gov_check() {
 	json "$T/$1.json" "$2" | grep -q true || fail "$3"
 }
+
+# gov_written TABLE: the proxy has counted capacity written to TABLE.
+gov_written() {
+	proxy_get /__stats >"$T/s0.json" &&
+	    json "$T/s0.json" "(j.consumed['BatchWriteItem:$1'] ? 1 : 0)" |
+	    grep -q 1
+}

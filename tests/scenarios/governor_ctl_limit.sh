@@ -30,12 +30,7 @@ ctl() { "$BIN/ddb-sync" ctl --state-dir "$S" "$@"; }
     --status plain --status-interval 2s >"$T/out.log" 2>"$T/err.log" &
 sup=$!
 track $sup
-first_write() {
-	proxy_get /__stats >"$T/s0.json" &&
-	    json "$T/s0.json" '(j.consumed["BatchWriteItem:dst"] ? 1 : 0)' |
-	    grep -q 1
-}
-wait_for 60 "the first write" first_write
+wait_for 60 "the first write" gov_written dst
 sleep 12
 pid=$(ctl --json list | node -e 'let d = ""; process.stdin.on("data",
     (c) => d += c).on("end", () => console.log(JSON.parse(d).pairs[0].pid))')

@@ -52,12 +52,7 @@ grep -q "writes limited to 200.0 WCU/s" "$T/out.log" ||
     fail "no half share: $(grep "limited" "$T/out.log")"
 # Both run for 36 s after the first write: 10 s to settle, then 20 s
 # windows (the first writes may come some seconds after the start).
-first_write() {
-	proxy_get /__stats >"$T/s0.json" &&
-	    json "$T/s0.json" '(j.consumed["BatchWriteItem:dst"] ? 1 : 0)' |
-	    grep -q 1
-}
-wait_for 60 "the first write" first_write
+wait_for 60 "the first write" gov_written dst
 sleep 36
 ctl --json list >"$T/list.json" || fail "ctl list"
 json "$T/list.json" 'j.pairs.map((p) => p.name + " " + p.write_limit + " " +

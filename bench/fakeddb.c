@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -20,13 +21,20 @@
  * were written. Written in C with libevent so that the endpoint, not the
  * client under test, is never the bottleneck.
  *
- *   fakeddb PORTFILE DELAY_MS ITEMS
+ *   fakeddb PORTFILE DELAY_MS ITEMS [WRITE_CEILING]
  *   GET /__stats -> {"written":n,"scanned":n,"requests":n}
+ *
+ * WRITE_CEILING (items/s, 0 or absent: none) makes BatchWriteItem a
+ * server of that rate behind the delay: requests queue for their turn, so
+ * more in flight than the ceiling needs only adds latency, as on a real
+ * endpoint (the capacity governor's benchmark, bench/governor.sh).
  */
 
 static struct event_base *base;
 static long delay_ms;
 static long nitems;
+static double ceiling;		/* writes/s, 0: none */
+static double busy_until;	/* ms, monotonic: the writer's queue */
 static unsigned long long written, scanned, requests;
 static const char pad[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
     "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnop"
@@ -58,11 +66,21 @@ send_cb(evutil_socket_t fd __attribute__((unused)),
 	free(p);
 }
 
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
 static void
-reply_later(struct evhttp_request *req, struct evbuffer *body, int status)
+reply_after(struct evhttp_request *req, struct evbuffer *body, int status,
+    long ms)
 {
 	struct pending *p = malloc(sizeof(*p));
-	struct timeval tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (p == NULL)
 		abort();
@@ -70,6 +88,12 @@ reply_later(struct evhttp_request *req, struct evbuffer *body, int status)
 	p->body = body;
 	p->status = status;
 	event_base_once(base, -1, EV_TIMEOUT, send_cb, p, &tv);
+}
+
+static void
+reply_later(struct evhttp_request *req, struct evbuffer *body, int status)
+{
+	reply_after(req, body, status, delay_ms);
 }
 
 static long
@@ -192,7 +216,15 @@ handle(struct evhttp_request *req, void *arg __attribute__((unused)))
 		evbuffer_add_printf(out, "{\"UnprocessedItems\":{},"
 		    "\"ConsumedCapacity\":[{\"TableName\":\"t\","
 		    "\"CapacityUnits\":%ld}]}", n);
-		reply_later(req, out, 200);
+		if (ceiling > 0) {
+			double t = now_ms(), start = busy_until > t ?
+			    busy_until : t;
+
+			busy_until = start + n * 1000.0 / ceiling;
+			reply_after(req, out, 200, delay_ms +
+			    (long)(busy_until - t));
+		} else
+			reply_later(req, out, 200);
 	} else {
 		evbuffer_add_printf(out, "{\"__type\":"
 		    "\"UnknownOperationException\"}");
@@ -211,12 +243,14 @@ main(int argc, char **argv)
 	ev_socklen_t sl = sizeof(ss);
 	FILE *f;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: fakeddb PORTFILE DELAY_MS ITEMS\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: fakeddb PORTFILE DELAY_MS ITEMS "
+		    "[WRITE_CEILING]\n");
 		return 2;
 	}
 	delay_ms = strtol(argv[2], NULL, 10);
 	nitems = strtol(argv[3], NULL, 10);
+	ceiling = argc == 5 ? strtod(argv[4], NULL) : 0;
 	/* The coarse clock libevent uses by default ticks every few ms:
 	 * far too rough for a 10 ms delay. */
 	cfg = event_config_new();

@@ -365,6 +365,10 @@ const struct plan_field plan_fields[] = {
 	{ "no-spool", NULL, NULL, PF_NOBOOL, PO(spool), 0, 0 },
 	{ "spool-max-bytes", NULL, "spool_max_bytes", PF_BYTES,
 	    PO(spool_max_bytes), 0, 0 },
+	{ "input-read-capacity", "input", "read_capacity", PF_LIMIT,
+	    PO(read_limit), 0, 0 },
+	{ "output-write-capacity", "output", "write_capacity", PF_LIMIT,
+	    PO(write_limit), 0, 0 },
 	{ "create-output", "output", "create", PF_BOOL, PO(create_output),
 	    0, 0 },
 	{ "output-billing-mode", "output", "billing_mode", PF_ENUM,
@@ -629,8 +633,66 @@ plan_field_set(struct plan_pair *p, const struct plan_field *f,
 		}
 		return plan_parse_bytes(value, plan_field_ptr(p, f), err,
 		    errlen);
+	case PF_LIMIT:
+		if (value == NULL) {
+			plan_seterr(err, errlen, "needs a value");
+			return -1;
+		}
+		return plan_limit_parse(value, plan_field_ptr(p, f), err,
+		    errlen);
 	}
 	return -1;
+}
+
+int
+plan_limit_parse(const char *s, struct plan_limit *out, char *err,
+    size_t errlen)
+{
+	char q[PLAN_QUOTE_LEN], num[16];
+	size_t n = strlen(s);
+	int pct = n > 0 && s[n - 1] == '%';
+	uint32_t v;
+
+	if (pct)
+		n--;
+	if (n == 0 || n >= sizeof(num) || strspn(s, "0123456789") != n) {
+		if (n > 0 && s[0] == '-')
+			plan_seterr(err, errlen, "'%s' is negative: a limit is "
+			    "capacity units per second (500) or a percentage "
+			    "of the table's capacity (40%%)", plan_quote(q, s));
+		else
+			plan_seterr(err, errlen, "'%s' is not a limit: give "
+			    "whole capacity units per second (500) or a "
+			    "percentage of the table's capacity (40%%)",
+			    plan_quote(q, s));
+		return -1;
+	}
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (plan_parse_u32(num, 0, pct ? 100 : PLAN_CAPACITY_MAX, &v, err,
+	    errlen) == -1)
+		return -1;
+	if (v == 0) {
+		plan_seterr(err, errlen, "'%s' is zero: a limit lets at least "
+		    "1 capacity unit per second (1%%) through; leave the key "
+		    "out for no limit", plan_quote(q, s));
+		return -1;
+	}
+	out->units = pct ? 0 : v;
+	out->pct = pct ? v : 0;
+	return 0;
+}
+
+const char *
+plan_limit_str(const struct plan_limit *l, char *buf, size_t len)
+{
+	if (l->pct != 0)
+		snprintf(buf, len, "%u%%", l->pct);
+	else if (l->units != 0)
+		snprintf(buf, len, "%u", l->units);
+	else
+		snprintf(buf, len, "none");
+	return buf;
 }
 
 int
@@ -711,6 +773,15 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 			break;
 		case PF_NOBOOL:
 			break;
+		case PF_LIMIT: {
+			const struct plan_limit *l = plan_field_cptr(p, f);
+			char lb[16];
+
+			if (l->units != 0 || l->pct != 0)
+				xasprintf(&argv[n++], "--%s=%s", f->flag,
+				    plan_limit_str(l, lb, sizeof(lb)));
+			break;
+		}
 		case PF_U32:
 			v = *(const uint32_t *)plan_field_cptr(p, f);
 			if (v != 0)
@@ -1175,6 +1246,44 @@ plan_check_side(struct plan_check *c, size_t i, const char *what,
 		    plan_quote(q, s->sts_endpoint));
 }
 
+int
+plan_side_same_table(const struct plan_side *a, const struct plan_side *b)
+{
+	return plan_streq(a->table, b->table) &&
+	    plan_streq(a->region, b->region) &&
+	    plan_streq(a->endpoint, b->endpoint);
+}
+
+/* Two pairs on one table with different limits for it: the budget is the
+ * table's, so it must be given once (or alike). */
+static void
+plan_check_limits(struct plan_check *c, size_t i, size_t j)
+{
+	const struct plan_pair *p = &c->plan->pairs[i], *o = &c->plan->pairs[j];
+	char a[16], b[16];
+
+	if (p->input.table != NULL && o->input.table != NULL &&
+	    plan_side_same_table(&p->input, &o->input) &&
+	    (p->read_limit.units || p->read_limit.pct) &&
+	    (o->read_limit.units || o->read_limit.pct) &&
+	    memcmp(&p->read_limit, &o->read_limit, sizeof(p->read_limit)))
+		plan_perr(c, i, 0, "input.read_capacity %s differs from the "
+		    "%s of plan[%zu] (line %d), which reads the same table: a "
+		    "table has one budget, shared by its pairs; give one value",
+		    plan_limit_str(&p->read_limit, a, sizeof(a)),
+		    plan_limit_str(&o->read_limit, b, sizeof(b)), j, o->line);
+	if (p->output.table != NULL && o->output.table != NULL &&
+	    plan_side_same_table(&p->output, &o->output) &&
+	    (p->write_limit.units || p->write_limit.pct) &&
+	    (o->write_limit.units || o->write_limit.pct) &&
+	    memcmp(&p->write_limit, &o->write_limit, sizeof(p->write_limit)))
+		plan_perr(c, i, 0, "output.write_capacity %s differs from the "
+		    "%s of plan[%zu] (line %d), which writes the same table: a "
+		    "table has one budget, shared by its pairs; give one value",
+		    plan_limit_str(&p->write_limit, a, sizeof(a)),
+		    plan_limit_str(&o->write_limit, b, sizeof(b)), j, o->line);
+}
+
 /* Same table: name, region, credentials (the account) and endpoint. */
 static int
 plan_side_same(const struct plan_side *a, const struct plan_side *b)
@@ -1429,6 +1538,9 @@ plan_validate(const struct plan *plan, struct plan_errors *errs)
 				break;
 			}
 		}
+		for (j = 0; j < i; j++)
+			if (!plan->pairs[j].load_errors)
+				plan_check_limits(&c, i, j);
 	}
 	return c.n;
 }

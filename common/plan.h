@@ -36,6 +36,16 @@ struct plan_side {
 	int	 line;			/* line in the plan file, 0 for flags */
 };
 
+/*
+ * input.read_capacity, output.write_capacity: the capacity governor's limit
+ * for a table, units per second or a percentage of the table's capacity
+ * (docs/plan-format.md); both 0: no limit.
+ */
+struct plan_limit {
+	uint32_t units;		/* 1 .. PLAN_CAPACITY_MAX */
+	uint32_t pct;		/* 1 .. 100 */
+};
+
 /* output.index_capacity: one GSI's provisioned throughput. */
 struct plan_index_cap {
 	char	*name;
@@ -59,6 +69,8 @@ struct plan_pair {
 	int	 consumed_capacity; /* ask for ReturnConsumedCapacity (default) */
 	int	 spool;		/* 1 = spool the stream during the backfill */
 	uint64_t spool_max_bytes;	/* 0 = a share of the free space */
+	struct plan_limit read_limit;	/* input.read_capacity (the Scan) */
+	struct plan_limit write_limit;	/* output.write_capacity */
 
 	/*
 	 * output.create and what it may override (docs/plan-format.md);
@@ -210,6 +222,20 @@ const char *plan_quote(char buf[PLAN_QUOTE_LEN], const char *);
 /* A pair's capacity override for GSI name, or NULL. */
 const struct plan_index_cap *plan_index_cap_find(const struct plan_pair *,
 	    const char *name);
+
+/*
+ * A capacity limit: "500" (units per second) or "40%" (of the table's
+ * capacity). 0, or -1 with err saying what is wrong (zero, negative,
+ * fractions, anything else).
+ */
+int	plan_limit_parse(const char *, struct plan_limit *, char *err,
+	    size_t errlen);
+/* "500", "40%" or "none"; buf of at least 16 bytes. */
+const char *plan_limit_str(const struct plan_limit *, char *buf, size_t len);
+/* The table a side names, for budgets shared per table: 1 if a and b are
+ * one table (name, region, endpoint). */
+int	plan_side_same_table(const struct plan_side *a,
+	    const struct plan_side *b);
 
 /* true/false/yes/no/on/off, any case. 0 and *b set, or -1. */
 int	plan_parse_bool(const char *, int *b);

@@ -24,6 +24,7 @@ enum plan_fkind {
 	PF_OPTBOOL,	/* like PF_BOOL, but -1 (unset) is not passed on */
 	PF_IDXCAP,	/* index capacities: NAME:R:W,... or a mapping */
 	PF_BYTES,	/* uint64_t size: N[K|M|G|T][iB], in [SPOOL range] */
+	PF_LIMIT,	/* a capacity limit: N or P% */
 };
 
 struct plan_field {

@@ -112,6 +112,15 @@ static const struct pf pf_progress[] = {
 	FLD(progress, transient_errors, PF_U64, PF_OPTIONAL, 0, 0),
 	FLD(progress, writes_inflight, PF_U32, PF_OPTIONAL, 0, 0),
 	FLD(progress, writes_limit, PF_U32, PF_OPTIONAL, 0, 0),
+	FLD(progress, read_limit, PF_DBL, PF_OPTIONAL, 0, 0),
+	FLD(progress, write_limit, PF_DBL, PF_OPTIONAL, 0, 0),
+};
+
+static const struct pf pf_limits[] = {
+	FLD(limits, read, PF_DBL, 0, 0, 0),
+	FLD(limits, read_pct, PF_DBL, 0, 0, 0),
+	FLD(limits, write, PF_DBL, 0, 0, 0),
+	FLD(limits, write_pct, PF_DBL, 0, 0, 0),
 };
 
 static const struct pf pf_checkpoint[] = {
@@ -152,6 +161,7 @@ static const struct ptype ptypes[PROTO_TYPE_MAX] = {
 	[PROTO_ERROR] = { "error", pf_error, nitems(pf_error) },
 	[PROTO_DONE] = { "done", pf_done, nitems(pf_done) },
 	[PROTO_WARNING] = { "warning", pf_warning, nitems(pf_warning) },
+	[PROTO_LIMITS] = { "limits", pf_limits, nitems(pf_limits) },
 };
 
 /* The seen-field mask of the decoder is 64 bits wide. */
@@ -477,6 +487,15 @@ check_msg(const struct proto_msg *m, char *err, size_t errlen)
 		} else if (strcmp(ck->kind, "shard") != 0)
 			return json_err(err, errlen, "checkpoint: field \"kind\" "
 			    "must be \"segment\" or \"shard\"");
+		break;
+	case PROTO_LIMITS:
+		if (m->u.limits.read_pct > 100 || m->u.limits.write_pct > 100)
+			return json_err(err, errlen, "limits: a percentage is "
+			    "above 100");
+		if ((m->u.limits.read > 0 && m->u.limits.read_pct > 0) ||
+		    (m->u.limits.write > 0 && m->u.limits.write_pct > 0))
+			return json_err(err, errlen, "limits: a side has both "
+			    "units and a percentage");
 		break;
 	case PROTO_DONE:
 		for (i = 0; i < nitems(done_statuses); i++)

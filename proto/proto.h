@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION	1
+#define PROTO_VERSION	2
 /* Longest line (including the newline) either side accepts. */
 #define PROTO_MAX_LINE	16384
 /* The worker's end of the channel: a fixed fd, as in smtpd. */
@@ -31,6 +31,7 @@ enum proto_type {
 	PROTO_ERROR,		/* an error; fatal=1 means the pair stops */
 	PROTO_DONE,		/* the worker is about to exit */
 	PROTO_WARNING,		/* a condition the operator should see */
+	PROTO_LIMITS,		/* supervisor -> worker: capacity shares */
 	PROTO_TYPE_MAX
 };
 
@@ -128,6 +129,10 @@ struct proto_progress {
 					   network, timeout), cumulative */
 	uint32_t writes_inflight;	/* BatchWriteItem requests in flight */
 	uint32_t writes_limit;		/* ...and the most allowed at once */
+	/* Optional (absent = 0, no limit): the capacity governor's share in
+	 * force, units per second (issue 16). */
+	double	 read_limit;
+	double	 write_limit;
 };
 
 struct proto_checkpoint {
@@ -152,6 +157,18 @@ struct proto_warning {
 	char	msg[PROTO_TEXT_MAX];	/* text */
 };
 
+/*
+ * Supervisor -> worker (version 2): the pair's share of its tables' limits,
+ * in units per second or in percent of the table's capacity (one of the
+ * two, or both 0: no limit).
+ */
+struct proto_limits {
+	double	 read;
+	double	 read_pct;
+	double	 write;
+	double	 write_pct;
+};
+
 struct proto_msg {
 	enum proto_type type;
 	union {
@@ -163,6 +180,7 @@ struct proto_msg {
 		struct proto_error	error;
 		struct proto_done	done;
 		struct proto_warning	warning;
+		struct proto_limits	limits;
 	} u;
 };
 

@@ -12,6 +12,7 @@
 
 /* Which side may send each type (a bit per enum proto_dir). */
 #define W	(1u << PROTO_DIR_WORKER)
+#define S	(1u << PROTO_DIR_SUPERVISOR)
 
 static const unsigned type_dirs[PROTO_TYPE_MAX] = {
 	[PROTO_HELLO] = W,
@@ -22,6 +23,7 @@ static const unsigned type_dirs[PROTO_TYPE_MAX] = {
 	[PROTO_ERROR] = W,
 	[PROTO_DONE] = W,
 	[PROTO_WARNING] = W,
+	[PROTO_LIMITS] = S,
 };
 
 static const char *const dir_names[] = {

@@ -9,11 +9,9 @@
 #include "proto.h"
 
 /*
- * Who sent a message. Version 1 has messages from the worker only; the
- * checker takes the direction so that a later version's supervisor ->
- * worker messages (a capacity share, say) are checked by the same rules:
- * each type is allowed in one direction, and nothing travels before the
- * worker's hello or after its done.
+ * Who sent a message. Each type is allowed in one direction (version 2:
+ * limits from the supervisor, every other type from the worker), and
+ * nothing travels before the worker's hello or after its done.
  */
 enum proto_dir {
 	PROTO_DIR_WORKER = 0,		/* worker -> supervisor */

@@ -1,4 +1,5 @@
 /* child.c: fork/exec one worker per pair, read its channel, reap, restart. */
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -12,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "budget.h"
 #include "compat.h"
 #include "exitcode.h"
 #include "fmt.h"
@@ -210,6 +212,8 @@ maybe_finished(struct child *c)
 	arm_proto_timer(c);
 	close_stderr(c);
 	sup_child_exited(c);
+	/* Its share goes to the pairs left on its tables. */
+	budget_rebalance(c->sup);
 }
 
 /*
@@ -270,6 +274,8 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 		c->backfill = m->state;
 	else
 		c->stream = m->state;
+	/* A backfill over reads no more: the others' read shares grow. */
+	budget_rebalance(c->sup);
 	switch (m->state) {
 	case PROTO_PS_RUNNING:
 		if (m->from_checkpoint)
@@ -305,6 +311,31 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 	}
 }
 
+/* Consumed capacity per second for ctl list and the status table, over
+ * 5 s or more (the counters are the worker's run's). */
+static void
+capacity_rates(struct child *c)
+{
+	int64_t now = clock_ms();
+	double dt;
+
+	if (c->cap_t == 0 || c->prog.rcu < c->cap_rcu ||
+	    c->prog.wcu < c->cap_wcu) {
+		c->cap_t = now;
+		c->cap_rcu = c->prog.rcu;
+		c->cap_wcu = c->prog.wcu;
+		return;
+	}
+	if (now - c->cap_t < 5000)
+		return;
+	dt = (double)(now - c->cap_t) / 1000.0;
+	c->rcu_rate = (c->prog.rcu - c->cap_rcu) / dt;
+	c->wcu_rate = (c->prog.wcu - c->cap_wcu) / dt;
+	c->cap_t = now;
+	c->cap_rcu = c->prog.rcu;
+	c->cap_wcu = c->prog.wcu;
+}
+
 static void
 handle_msg(struct child *c, const struct proto_msg *m)
 {
@@ -313,6 +344,9 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		/* The session checked its pair and pid. */
 		strlcpy(c->resume, m->u.hello.resume, sizeof(c->resume));
 		announce_restart(c, c->resume);
+		/* Its share of the tables' limits, first thing. */
+		c->lim_valid = 0;
+		budget_rebalance(c->sup);
 		break;
 	case PROTO_LOG:
 		if (m->u.log.level == PROTO_LVL_DEBUG && !c->sup->verbose)
@@ -328,6 +362,9 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		metrics_acc_progress(&c->acc, &c->prog, &m->u.progress,
 		    !c->progress_seen);
 		c->prog = m->u.progress;
+		capacity_rates(c);
+		if (c->lim_outlen > 0)
+			budget_flush(c);
 		/* What it resumed with: progress is measured from here. */
 		if (!c->progress_seen) {
 			c->progress_seen = 1;
@@ -542,9 +579,11 @@ child_spawn(struct child *c)
 	sigset_t all, old;
 	pid_t pid;
 
-	if (pipe2(chan, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
-		output_line(c, LOG_LVL_ERROR, "cannot start worker: pipe: %s",
-		    strerror(errno));
+	/* Both ways: the worker reports, the supervisor sends its shares. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) == -1 ||
+	    pipe2(errp, O_CLOEXEC) == -1) {
+		output_line(c, LOG_LVL_ERROR, "cannot start worker: %s: %s",
+		    chan[0] == -1 ? "socketpair" : "pipe", strerror(errno));
 		goto fail;
 	}
 	argv = worker_argv(c);
@@ -610,6 +649,10 @@ child_spawn(struct child *c)
 	c->resume[0] = '\0';
 	c->ckpt_wall_ms = 0;
 	c->retrying[0] = '\0';
+	c->lim_valid = c->lim_pending = 0;
+	c->lim_outlen = 0;
+	c->cap_t = 0;
+	c->rcu_rate = c->wcu_rate = -1;
 	c->ev_read = event_new(s->base, c->fd, EV_READ | EV_PERSIST, read_cb,
 	    c);
 	c->ev_err = event_new(s->base, c->errfd, EV_READ | EV_PERSIST,
@@ -628,6 +671,9 @@ child_spawn(struct child *c)
 	arm_proto_timer(c);
 	c->progress_seen = 0;
 	log_debug("%s: worker started, pid %ld", c->pair->name, (long)pid);
+	/* One more pair on its tables: the others' shares shrink now, before
+	 * it sends anything. */
+	budget_rebalance(s);
 	return 0;
 fail:
 	if (chan[0] != -1) {
@@ -647,6 +693,8 @@ child_stop(struct child *c, int escalate)
 	c->stop_requested = 1;
 	if (c->pid == -1 || c->exited)
 		return;
+	/* It sends nothing new from now: its share goes to the others. */
+	budget_rebalance(c->sup);
 	kill(c->pid, SIGTERM);
 	if (escalate) {
 		proto_session_stop(&c->sess, clock_ms(), c->sup->stop_grace_ms);

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "budget.h"
 #include "buf.h"
 #include "compat.h"
 #include "control.h"
@@ -35,6 +36,7 @@ static const char *const control_cmd_names[CONTROL_CMD_MAX] = {
 	[CONTROL_START] = "start",
 	[CONTROL_RESTART] = "restart",
 	[CONTROL_STATUS] = "status",
+	[CONTROL_LIMIT] = "limit",
 };
 
 const char *
@@ -174,7 +176,9 @@ control_request_encode(const struct control_request *r, char *out,
 
 	if (name == NULL || (r->cmd != CONTROL_LIST &&
 	    r->cmd != CONTROL_STATUS && (r->pair[0] == '\0' ||
-	    strnlen(r->pair, sizeof(r->pair)) > PLAN_NAME_MAX))) {
+	    strnlen(r->pair, sizeof(r->pair)) > PLAN_NAME_MAX)) ||
+	    (r->cmd == CONTROL_LIMIT && r->read[0] == '\0' &&
+	    r->write[0] == '\0')) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -184,6 +188,14 @@ control_request_encode(const struct control_request *r, char *out,
 	if (r->cmd != CONTROL_LIST && r->cmd != CONTROL_STATUS) {
 		rc |= buf_adds(&b, ",\"pair\":");
 		rc |= buf_json_str(&b, r->pair);
+	}
+	if (r->cmd == CONTROL_LIMIT && r->read[0] != '\0') {
+		rc |= buf_adds(&b, ",\"read\":");
+		rc |= buf_json_str(&b, r->read);
+	}
+	if (r->cmd == CONTROL_LIMIT && r->write[0] != '\0') {
+		rc |= buf_adds(&b, ",\"write\":");
+		rc |= buf_json_str(&b, r->write);
 	}
 	rc |= buf_adds(&b, "}\n");
 	if (rc != 0 || b.len + 1 > len) {
@@ -203,6 +215,7 @@ control_request_decode(const char *line, size_t len,
 {
 	struct json_field f[] = {
 		{ .name = "v" }, { .name = "cmd" }, { .name = "pair" },
+		{ .name = "read" }, { .name = "write" },
 	};
 	char cmd[CONTROL_WORD_MAX], q[PLAN_QUOTE_LEN];
 	const char *what = "request";
@@ -224,7 +237,7 @@ control_request_decode(const char *line, size_t len,
 			break;
 	if (i == CONTROL_CMD_MAX)
 		return json_err(err, errlen, "unknown command '%s' (list, status, "
-		    "stop, start, restart)", plan_quote(q, cmd));
+		    "stop, start, restart, limit)", plan_quote(q, cmd));
 	r->cmd = (enum control_cmd)i;
 	/* list and status take no pair; one sent anyway is ignored like any
 	 * unknown field, so that a later "list one pair" stays compatible. */
@@ -232,7 +245,19 @@ control_request_decode(const char *line, size_t len,
 		return 0;
 	if (!f[2].seen)
 		return json_err(err, errlen, "%s: missing field \"pair\"", cmd);
-	return cget_str(&f[2], r->pair, sizeof(r->pair), 1, cmd, err, errlen);
+	if (cget_str(&f[2], r->pair, sizeof(r->pair), 1, cmd, err,
+	    errlen) == -1)
+		return -1;
+	if (r->cmd != CONTROL_LIMIT)
+		return 0;
+	if ((f[3].seen && cget_str(&f[3], r->read, sizeof(r->read), 1, cmd,
+	    err, errlen) == -1) || (f[4].seen && cget_str(&f[4], r->write,
+	    sizeof(r->write), 1, cmd, err, errlen) == -1))
+		return -1;
+	if (!f[3].seen && !f[4].seen)
+		return json_err(err, errlen, "limit: give \"read\" or "
+		    "\"write\" (or both)");
+	return 0;
 }
 
 void
@@ -252,6 +277,17 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 	p->stream_written = c->prog.stream_written;
 	p->restarts = c->restarts;
 	copy_text(p->last_error, c->last_error, sizeof(p->last_error));
+	plan_limit_str(&c->pair->read_limit, p->read_limit,
+	    sizeof(p->read_limit));
+	plan_limit_str(&c->pair->write_limit, p->write_limit,
+	    sizeof(p->write_limit));
+	p->read_share = c->pid > 0 ? (int64_t)(c->prog.read_limit + 0.5) : 0;
+	p->write_share = c->pid > 0 ? (int64_t)(c->prog.write_limit + 0.5) :
+	    0;
+	p->rcu_per_s = c->pid > 0 && c->rcu_rate >= 0 &&
+	    c->pair->consumed_capacity ? (int64_t)(c->rcu_rate + 0.5) : -1;
+	p->wcu_per_s = c->pid > 0 && c->wcu_rate >= 0 &&
+	    c->pair->consumed_capacity ? (int64_t)(c->wcu_rate + 0.5) : -1;
 }
 
 static int
@@ -281,8 +317,42 @@ pair_encode(struct buf *b, const struct control_pair *p)
 	    (unsigned long long)p->stream_written,
 	    (unsigned long long)p->restarts);
 	rc |= buf_json_str(b, p->last_error);
+	rc |= buf_adds(b, ",\"read_limit\":");
+	rc |= buf_json_str(b, p->read_limit[0] != '\0' ? p->read_limit :
+	    "none");
+	rc |= buf_adds(b, ",\"write_limit\":");
+	rc |= buf_json_str(b, p->write_limit[0] != '\0' ? p->write_limit :
+	    "none");
+	rc |= buf_printf(b, ",\"read_share\":%lld,\"write_share\":%lld",
+	    (long long)p->read_share, (long long)p->write_share);
+	if (p->rcu_per_s >= 0)
+		rc |= buf_printf(b, ",\"rcu_per_s\":%lld",
+		    (long long)p->rcu_per_s);
+	else
+		rc |= buf_adds(b, ",\"rcu_per_s\":null");
+	if (p->wcu_per_s >= 0)
+		rc |= buf_printf(b, ",\"wcu_per_s\":%lld",
+		    (long long)p->wcu_per_s);
+	else
+		rc |= buf_adds(b, ",\"wcu_per_s\":null");
 	rc |= buf_addc(b, '}');
 	return rc;
+}
+
+/* An optional integer of a pair: absent or null gives def. */
+static int
+cget_opt(const struct json_field *f, int64_t def, int64_t *out,
+    const char *what, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	*out = def;
+	if (!f->seen || jscan_eq(&f->v, "null"))
+		return 0;
+	if (cget_u64(f, INT64_MAX, &v, what, err, errlen) == -1)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
 }
 
 int
@@ -346,13 +416,18 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
     size_t errlen)
 {
 	enum { PF_NAME, PF_LABEL, PF_STATE, PF_PID, PF_STOPPING, PF_BACKFILL,
-	    PF_STREAM, PF_ITEMS, PF_SWRITTEN, PF_RESTARTS, PF_LASTERR, PF_N };
+	    PF_STREAM, PF_ITEMS, PF_SWRITTEN, PF_RESTARTS, PF_LASTERR,
+	    PF_REQUIRED, PF_RLIMIT = PF_REQUIRED, PF_WLIMIT, PF_RSHARE,
+	    PF_WSHARE, PF_RCU, PF_WCU, PF_N };
 	struct json_field f[PF_N] = {
 		{ .name = "name" }, { .name = "label" }, { .name = "state" },
 		{ .name = "pid" }, { .name = "stopping" },
 		{ .name = "backfill" }, { .name = "stream" },
 		{ .name = "items_written" }, { .name = "stream_written" },
 		{ .name = "restarts" }, { .name = "last_error" },
+		{ .name = "read_limit" }, { .name = "write_limit" },
+		{ .name = "read_share" }, { .name = "write_share" },
+		{ .name = "rcu_per_s" }, { .name = "wcu_per_s" },
 	};
 	const char *what = "pair";
 	uint64_t pid;
@@ -362,7 +437,7 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 	if (cobj_scan(obj->p, obj->p + obj->len, f, PF_N, what, err,
 	    errlen) == -1)
 		return -1;
-	for (i = 0; i < PF_N; i++)
+	for (i = 0; i < PF_REQUIRED; i++)
 		if (!f[i].seen)
 			return json_err(err, errlen, "pair: missing field \"%s\"",
 			    f[i].name);
@@ -391,8 +466,22 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 	    cget_u64(&f[PF_RESTARTS], UINT64_MAX, &p->restarts, what, err,
 	    errlen) == -1 ||
 	    cget_str(&f[PF_LASTERR], p->last_error, sizeof(p->last_error), 0,
-	    what, err, errlen) == -1)
+	    what, err, errlen) == -1 ||
+	    (f[PF_RLIMIT].seen && cget_str(&f[PF_RLIMIT], p->read_limit,
+	    sizeof(p->read_limit), 1, what, err, errlen) == -1) ||
+	    (f[PF_WLIMIT].seen && cget_str(&f[PF_WLIMIT], p->write_limit,
+	    sizeof(p->write_limit), 1, what, err, errlen) == -1) ||
+	    cget_opt(&f[PF_RSHARE], 0, &p->read_share, what, err,
+	    errlen) == -1 ||
+	    cget_opt(&f[PF_WSHARE], 0, &p->write_share, what, err,
+	    errlen) == -1 ||
+	    cget_opt(&f[PF_RCU], -1, &p->rcu_per_s, what, err, errlen) == -1 ||
+	    cget_opt(&f[PF_WCU], -1, &p->wcu_per_s, what, err, errlen) == -1)
 		return -1;
+	if (p->read_limit[0] == '\0')
+		strlcpy(p->read_limit, "none", sizeof(p->read_limit));
+	if (p->write_limit[0] == '\0')
+		strlcpy(p->write_limit, "none", sizeof(p->write_limit));
 	return 0;
 }
 
@@ -566,7 +655,7 @@ control_execute(struct sup *s, const struct control_request *r,
 	struct metrics_pair *mp;
 	struct metrics_global g;
 	struct child *c;
-	char err[512], q[PLAN_QUOTE_LEN];
+	char err[512], q[PLAN_QUOTE_LEN], lb[16];
 	int rc = -1;
 
 	if (r->cmd == CONTROL_STATUS) {
@@ -608,6 +697,17 @@ control_execute(struct sup *s, const struct control_request *r,
 		break;
 	case CONTROL_RESTART:
 		rc = sup_pair_restart(c, err, sizeof(err));
+		break;
+	case CONTROL_LIMIT:
+		rc = budget_set(s, c, r->read[0] != '\0' ? r->read : NULL,
+		    r->write[0] != '\0' ? r->write : NULL, err, sizeof(err));
+		if (rc == 0)
+			output_line(c, LOG_LVL_INFO, "Capacity limits changed "
+			    "by the operator: read %s, write %s (the "
+			    "tables' pairs share them)",
+			    plan_limit_str(&c->pair->read_limit, q, sizeof(q)),
+			    plan_limit_str(&c->pair->write_limit, lb,
+			    sizeof(lb)));
 		break;
 	default:
 		snprintf(err, sizeof(err), "command not handled");

@@ -37,12 +37,19 @@ enum control_cmd {
 	CONTROL_START,
 	CONTROL_RESTART,
 	CONTROL_STATUS,		/* the numbers of /metrics (metrics.c) */
+	CONTROL_LIMIT,		/* new capacity limits for a pair's tables */
 	CONTROL_CMD_MAX
 };
+
+#define CONTROL_LIMIT_MAX	16	/* "1000000000", "40%" */
 
 struct control_request {
 	enum control_cmd cmd;
 	char	pair[PLAN_NAME_MAX + 1];	/* "" for list */
+	/* limit: "500" or "40%"; "" leaves that side as it is (one of the
+	 * two is given). */
+	char	read[CONTROL_LIMIT_MAX];
+	char	write[CONTROL_LIMIT_MAX];
 };
 
 /* One pair as the protocol shows it. */
@@ -58,6 +65,16 @@ struct control_pair {
 	uint64_t stream_written;
 	uint64_t restarts;
 	char	 last_error[CONTROL_TEXT_MAX];	/* "" if none */
+	/* The capacity governor: the tables' limits ("500", "40%", "none"),
+	 * the pair's share in units/s (0: none) and what it consumes
+	 * (-1: not known: no figures yet, or consumed_capacity false).
+	 * Optional on the wire (absent: "none", 0, -1). */
+	char	 read_limit[CONTROL_LIMIT_MAX];
+	char	 write_limit[CONTROL_LIMIT_MAX];
+	int64_t	 read_share;
+	int64_t	 write_share;
+	int64_t	 rcu_per_s;
+	int64_t	 wcu_per_s;
 };
 
 struct control_response {

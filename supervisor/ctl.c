@@ -24,6 +24,8 @@ ctl_usage(FILE *fp)
 	fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] list|status\n"
 	    "       ddb-sync ctl [--state-dir DIR] [--json] "
 	    "stop|start|restart NAME\n"
+	    "       ddb-sync ctl [--state-dir DIR] [--json] limit NAME "
+	    "[--read N|P%] [--write N|P%]\n"
 	    "\n"
 	    "Ask the ddb-sync running on a state directory about its pairs, "
 	    "or stop,\nstart or restart one pair while the others run.\n"
@@ -38,6 +40,14 @@ ctl_usage(FILE *fp)
 	    "  start NAME                start it again; it resumes from its "
 	    "checkpoint\n"
 	    "  restart NAME              stop it, then start it\n"
+	    "  limit NAME --read N|P% --write N|P%\n"
+	    "                            new capacity limits for the tables "
+	    "of the pair\n"
+	    "                            (units per second or percent of the "
+	    "table's\n"
+	    "                            capacity; shared by every pair on "
+	    "the table),\n"
+	    "                            in force within 5 seconds\n"
 	    "  --state-dir DIR           the running ddb-sync's state directory\n"
 	    "                            (default: $DDB_SYNC_STATE_DIR, else\n"
 	    "                            $STATE_DIRECTORY, else ./ddb-sync-state)\n"
@@ -77,6 +87,36 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 			a->json = 1;
 		else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
 			a->help = 1;
+		else if ((strncmp(arg, "--read", 6) == 0 && (arg[6] == '\0' ||
+		    arg[6] == '=')) || (strncmp(arg, "--write", 7) == 0 &&
+		    (arg[7] == '\0' || arg[7] == '='))) {
+			int rd = arg[2] == 'r';
+			size_t fl = rd ? 6 : 7;
+			char *dst = rd ? a->req.read : a->req.write;
+
+			if (arg[fl] == '=')
+				v = arg + fl + 1;
+			else if (i + 1 < argc)
+				v = argv[++i];
+			else {
+				snprintf(err, errlen, "%s needs a value", arg);
+				return -1;
+			}
+			if (*v == '\0' || *dst != '\0') {
+				snprintf(err, errlen, "%.7s: %s", arg,
+				    *v == '\0' ? "empty value" :
+				    "given more than once");
+				return -1;
+			}
+			if (strlen(v) >= sizeof(a->req.read)) {
+				snprintf(err, errlen, "%.7s: '%s' is not a "
+				    "limit (units per second, such as 500, or "
+				    "a percentage, such as 40%%)", arg,
+				    plan_quote(q, v));
+				return -1;
+			}
+			strlcpy(dst, v, sizeof(a->req.read));
+		}
 		else if (strcmp(arg, "--state-dir") == 0 ||
 		    strncmp(arg, "--state-dir=", 12) == 0) {
 			if (arg[11] == '=')
@@ -105,7 +145,7 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 		return 0;
 	if (nw == 0) {
 		snprintf(err, errlen, "no command: give list, status, stop "
-		    "NAME, start NAME or restart NAME");
+		    "NAME, start NAME, restart NAME or limit NAME");
 		return -1;
 	}
 	for (c = 0; c < CONTROL_CMD_MAX; c++)
@@ -113,11 +153,22 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 			break;
 	if (c == CONTROL_CMD_MAX) {
 		snprintf(err, errlen, "unknown command '%s' (list, status, stop, "
-		    "start, restart)", plan_quote(q, words[0]));
+		    "start, restart, limit)", plan_quote(q, words[0]));
 		return -1;
 	}
 	cmd = words[0];
 	a->req.cmd = (enum control_cmd)c;
+	if (a->req.cmd == CONTROL_LIMIT && a->req.read[0] == '\0' &&
+	    a->req.write[0] == '\0') {
+		snprintf(err, errlen, "limit needs --read N|P%% or --write "
+		    "N|P%% (or both)");
+		return -1;
+	}
+	if (a->req.cmd != CONTROL_LIMIT && (a->req.read[0] != '\0' ||
+	    a->req.write[0] != '\0')) {
+		snprintf(err, errlen, "--read and --write go with limit");
+		return -1;
+	}
 	if ((a->req.cmd == CONTROL_LIST || a->req.cmd == CONTROL_STATUS) &&
 	    nw > 1) {
 		snprintf(err, errlen, "%s takes no argument ('%s')", cmd,
@@ -156,12 +207,33 @@ ctl_args_free(struct ctl_args *a)
 /* ------------------------------------------------------------ formatting */
 
 enum { COL_NAME, COL_STATE, COL_PID, COL_BACKFILL, COL_STREAM, COL_WRITTEN,
-    COL_RESTARTS, COL_ERROR, COL_N };
+    COL_RCU, COL_WCU, COL_RESTARTS, COL_ERROR, COL_N };
 
 static const char *const ctl_headers[COL_N] = {
-	"NAME", "STATE", "PID", "BACKFILL", "STREAM", "WRITTEN", "RESTARTS",
-	"LAST-ERROR",
+	"NAME", "STATE", "PID", "BACKFILL", "STREAM", "WRITTEN", "RCU/S",
+	"WCU/S", "RESTARTS", "LAST-ERROR",
 };
+
+/* Consumed per second next to the limit: "298/300" (the pair's share in
+ * force), "298/40%" (a limit, no share known yet), "298" (no limit), "-"
+ * for a figure not known. */
+static void
+ctl_capacity(int64_t rate, int64_t share, const char *limit, char *buf,
+    size_t len)
+{
+	char r[24];
+
+	if (rate >= 0)
+		snprintf(r, sizeof(r), "%lld", (long long)rate);
+	else
+		strlcpy(r, "-", sizeof(r));
+	if (share > 0)
+		snprintf(buf, len, "%s/%lld", r, (long long)share);
+	else if (strcmp(limit, "none") != 0 && limit[0] != '\0')
+		snprintf(buf, len, "%s/%s", r, limit);
+	else
+		strlcpy(buf, r, len);
+}
 
 /* Characters on screen: UTF-8 continuation bytes take no column. */
 static size_t
@@ -214,6 +286,14 @@ ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
 		if (w < p->items_written)
 			w = UINT64_MAX;
 		snprintf(buf, len, "%llu", (unsigned long long)w);
+		break;
+	case COL_RCU:
+		ctl_capacity(p->rcu_per_s, p->read_share, p->read_limit, buf,
+		    len);
+		break;
+	case COL_WCU:
+		ctl_capacity(p->wcu_per_s, p->write_share, p->write_limit, buf,
+		    len);
 		break;
 	case COL_RESTARTS:
 		snprintf(buf, len, "%llu", (unsigned long long)p->restarts);
@@ -280,6 +360,17 @@ ctl_format_result(enum control_cmd cmd, const struct control_pair *p,
 	strlcpy(state, p->state, sizeof(state));
 	ctl_clean(name);
 	ctl_clean(state);
+	if (cmd == CONTROL_LIMIT) {
+		char rl[sizeof(p->read_limit)], wl[sizeof(p->write_limit)];
+
+		strlcpy(rl, p->read_limit, sizeof(rl));
+		strlcpy(wl, p->write_limit, sizeof(wl));
+		ctl_clean(rl);
+		ctl_clean(wl);
+		return buf_printf(b, "%s: limits now read %s, write %s, "
+		    "shared by the pairs on each table; in force within 5 "
+		    "seconds\n", name, rl, wl);
+	}
 	if (p->stopping && cmd == CONTROL_RESTART)
 		return buf_printf(b, "%s: restarting: worker %lld writes its "
 		    "checkpoint and exits, then a new worker starts\n", name,
@@ -423,7 +514,8 @@ ctl_main(int argc, char **argv)
 	if (ctl_parse_args(argc, argv, &a, err, sizeof(err)) == -1) {
 		fprintf(stderr, "ddb-sync ctl: %s\n", err);
 		fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] "
-		    "list|status|stop NAME|start NAME|restart NAME\n"
+		    "list|status|stop NAME|start NAME|restart NAME|\n"
+		    "       limit NAME [--read N|P%] [--write N|P%]\n"
 		    "Try 'ddb-sync ctl --help' for more information.\n",
 		    stderr);
 		rc = CTL_EXIT_USAGE;

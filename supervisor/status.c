@@ -367,7 +367,7 @@ cell_stream(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 static void
 cell_rates(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 {
-	char a[32], b[32], d[32];
+	char a[64], b[48], d[32], rl[32];
 	const char *g;
 	uint64_t secs;
 
@@ -403,6 +403,20 @@ cell_rates(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 	}
 	rate_str(r->have_rates, r->read_rate, a, sizeof(a));
 	rate_str(r->have_rates, r->wcu_rate, b, sizeof(b));
+	/* The capacity governor's limits next to what is consumed:
+	 * "12 RCU/s of 150", "298/300 WCU/s". */
+	if (r->write_limit > 0) {
+		size_t n = strlen(b);
+
+		snprintf(b + n, sizeof(b) - n, "/%.0f", r->write_limit);
+	}
+	if (r->read_limit > 0) {
+		size_t n = strlen(a);
+
+		rate_str(r->rcu_rate >= 0, r->rcu_rate, rl, sizeof(rl));
+		snprintf(a + n, sizeof(a) - n, " (%s/%.0f RCU/s)", rl,
+		    r->read_limit);
+	}
 	g = status_glyph(r->buffer_pct);
 	cellf(v[0], "%s items/s " ARROW " %s " ARROW " %s WCU/s", a, g, b);
 	cellf(v[1], "%s/s " ARROW " %s " ARROW " %s WCU/s", a, g, b);
@@ -741,6 +755,9 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	r->bf_written = p->items_written;
 	r->ttl_expired = p->ttl_expired_skipped;
 	r->ttl_deletes = p->ttl_deletes_skipped;
+	r->read_limit = p->read_limit;
+	r->write_limit = p->write_limit;
+	r->rcu_rate = c->pair->consumed_capacity ? c->rcu_rate : -1;
 	r->st_written = p->stream_written;
 	r->st_latency_ms = p->stream_latency_ms;
 	r->caught_up = p->caught_up;

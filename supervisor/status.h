@@ -81,6 +81,11 @@ struct status_row {
 	uint32_t	 buffer_pct;	/* 0..100 */
 	uint64_t	 ttl_expired;	/* backfill: expired items skipped */
 	uint64_t	 ttl_deletes;	/* stream: TTL deletes skipped */
+	/* The capacity governor (0: no limit): the pair's shares in
+	 * units/s, and the RCU consumed per s (< 0: unknown). */
+	double		 read_limit;
+	double		 write_limit;
+	double		 rcu_rate;
 };
 
 /*

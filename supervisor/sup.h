@@ -92,6 +92,18 @@ struct child {
 	int64_t		 phase_started_ms;	/* wall clock, for progress */
 	struct metrics_acc acc;		/* counters across workers */
 
+	/* The capacity governor (budget.c): the share last sent, and a
+	 * limits line the channel has not taken yet. */
+	struct proto_limits lim_sent;
+	int		 lim_valid;
+	int		 lim_pending;	/* a newer share waits for lim_out */
+	char		 lim_out[512];
+	size_t		 lim_outlen;
+	/* Consumed capacity per second, from progress 5 s or more apart. */
+	int64_t		 cap_t;
+	double		 cap_rcu, cap_wcu;
+	double		 rcu_rate, wcu_rate;	/* < 0: not known yet */
+
 	FILE		*logf;		/* per-worker log file */
 	char		*log_path;
 };

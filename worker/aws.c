@@ -483,6 +483,10 @@ call_done_cb(struct http_xfer *x, void *arg)
 		    ((p->max_attempts > 0 && c->attempt >= p->max_attempts) ||
 		    elapsed >= p->budget_ms))
 			break;
+		if (c->status == AWS_THROTTLED)
+			c->throttled++;
+		else
+			c->transient++;
 		if (cl->stats != NULL) {
 			cl->stats->retries++;
 			if (c->status == AWS_THROTTLED)
@@ -523,6 +527,7 @@ aws_call_start(struct aws_call *c, aws_done_fn done, void *arg)
 	c->done = done;
 	c->arg = arg;
 	c->attempt = 0;
+	c->throttled = c->transient = 0;
 	c->refreshed = 0;
 	c->busy = 1;
 	c->first_ms = clock_ms();

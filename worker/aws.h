@@ -81,6 +81,10 @@ struct aws_call {
 					   no secrets (fmt.h) */
 	const char	*body;		/* response body (xfer.resp) */
 	size_t		 bodylen;
+	/* Attempts retried for throttling and for server errors (or the
+	 * network): the capacity governor's signal (writer.c). */
+	unsigned	 throttled;
+	unsigned	 transient;
 
 	/* Internal. */
 	unsigned	 attempt;

@@ -53,6 +53,7 @@ struct bf_seg {
 	char		*next_key;	/* ExclusiveStartKey of the next Scan */
 	struct bf_page	*head, *tail;
 	unsigned	 npages;
+	double		 est;		/* RCU taken from the bucket */
 };
 
 struct backfill {
@@ -70,6 +71,12 @@ struct backfill {
 	int		 complete;
 	uint64_t	 written_run;	/* items acknowledged by this run */
 	int64_t		 started_ms;
+	/* The read bucket (w->lim.rb): a Scan takes the last page's cost
+	 * when it goes, its answer settles it; gate pumps when tokens are
+	 * due. order: the segments in the (shuffled) order they start. */
+	double		 scan_est;
+	struct http_timer gate;
+	size_t		*order;
 };
 
 static void pump(struct backfill *);
@@ -182,6 +189,8 @@ scan_start(struct bf_seg *seg)
 	    seg->next_key, w->pair->consumed_capacity) == -1)
 		fatalx("scan body too large");
 	seg->scanning = 1;
+	seg->est = bf->scan_est;
+	gov_bucket_take(&w->lim.rb, seg->est, clock_ms());
 	aws_call_start(&seg->scan, scan_done_cb, seg);
 }
 
@@ -210,9 +219,14 @@ scan_done_cb(struct aws_call *c, void *arg)
 	switch (worker_scan_answer(w, c, w->pair->input.table,
 	    seg->ck->segment, &seg->malformed, &seg->parsed, &body, &len)) {
 	case -1:
+		gov_bucket_take(&w->lim.rb, -seg->est, clock_ms());
+		seg->est = 0;
 		bf->failed = 1;
 		return;
 	case 1:
+		/* The retry takes its estimate again. */
+		gov_bucket_take(&w->lim.rb, -seg->est, clock_ms());
+		seg->est = 0;
 		http_timer_set(w->http, &seg->timer, 1000, scan_retry_cb, seg);
 		return;
 	}
@@ -247,6 +261,12 @@ scan_done_cb(struct aws_call *c, void *arg)
 	}
 	w->prog.bytes_read += seg->parsed.item_bytes;
 	w->prog.rcu += seg->parsed.capacity;
+	/* What the page cost settles what was taken; the next Scan takes
+	 * as much. */
+	bf->scan_est = w->pair->consumed_capacity && seg->parsed.capacity > 0 ?
+	    seg->parsed.capacity : gov_rcu_estimate(seg->parsed.item_bytes);
+	gov_bucket_take(&w->lim.rb, bf->scan_est - seg->est, clock_ms());
+	seg->est = 0;
 	bf->buffered += len;
 
 	if (seg->tail != NULL)
@@ -313,6 +333,28 @@ finish(struct backfill *bf)
 }
 
 static void
+gate_cb(void *arg)
+{
+	pump(arg);
+}
+
+/* The read bucket lets a Scan go, or arms the gate for when it will. */
+static int
+scan_may_start(struct backfill *bf)
+{
+	struct gov_bucket *b = &bf->w->lim.rb;
+	int64_t now = clock_ms(), wait;
+
+	if (gov_bucket_open(b, now))
+		return 1;
+	wait = gov_bucket_wait_ms(b, now);
+	if (!bf->gate.armed)
+		http_timer_set(bf->w->http, &bf->gate, wait < 0 ? 250 : wait,
+		    gate_cb, bf);
+	return 0;
+}
+
+static void
 pump(struct backfill *bf)
 {
 	if (bf_failed(bf) || bf->complete)
@@ -320,17 +362,48 @@ pump(struct backfill *bf)
 	if (!bf->stopping) {
 		writer_pump(bf->wr);
 		for (size_t i = 0; i < bf->nsegs; i++) {
-			struct bf_seg *seg = &bf->segs[i];
+			struct bf_seg *seg = &bf->segs[bf->order[i]];
 
 			if (seg->scanning || seg->eof || seg->ck->done ||
 			    seg->timer.armed ||
 			    seg->npages >= bf->pages_per_seg ||
 			    bf->buffered >= bf->buffer_max)
 				continue;
+			if (!scan_may_start(bf))
+				break;
 			scan_start(seg);
 		}
 	}
 	finish(bf);
+}
+
+/*
+ * Hot partitions: segments start in a shuffled order, not 0..N-1, so the
+ * first pages (and so the first writes) come from all over the key space
+ * rather than from its first slices. The shuffle is seeded by the pair's
+ * name: a restart starts them in the same order. Pure.
+ */
+void
+backfill_shuffle(size_t *order, size_t n, const char *seed)
+{
+	uint64_t x = 1469598103934665603ULL;	/* FNV-1a of the seed */
+
+	for (const char *p = seed; *p != '\0'; p++)
+		x = (x ^ (unsigned char)*p) * 1099511628211ULL;
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j, t;
+
+		/* xorshift64* */
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		j = (size_t)((x * 2685821657736338717ULL) % i);
+		t = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
 }
 
 static void
@@ -459,6 +532,13 @@ backfill_run(struct worker *w)
 	}
 	bf.nsegs = ck->nsegments;
 	bf.segs = xcalloc(bf.nsegs, sizeof(*bf.segs));
+	bf.order = xcalloc(bf.nsegs, sizeof(*bf.order));
+	backfill_shuffle(bf.order, bf.nsegs, w->pair->name);
+	/* The first Scans take what a page of the table's average items
+	 * would cost; answers correct it. */
+	if (w->src_tab.item_count > 0 && w->src_tab.size_bytes > 0)
+		bf.scan_est = gov_rcu_estimate((size_t)(w->src_tab.size_bytes /
+		    w->src_tab.item_count) * bf.page_size);
 	for (size_t i = 0; i < bf.nsegs; i++) {
 		struct bf_seg *seg = &bf.segs[i];
 
@@ -513,6 +593,7 @@ backfill_run(struct worker *w)
 		bf.failed = 1;
 	writer_free(bf.wr);
 	bf.wr = NULL;
+	http_timer_cancel(w->http, &bf.gate);
 	for (size_t i = 0; i < bf.nsegs; i++) {
 		struct bf_seg *seg = &bf.segs[i];
 		struct bf_page *pg, *next;
@@ -527,6 +608,7 @@ backfill_run(struct worker *w)
 		free(seg->next_key);
 	}
 	free(bf.segs);
+	free(bf.order);
 
 	if (bf.complete) {
 		uint64_t total, scanned, expired;

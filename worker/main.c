@@ -476,6 +476,7 @@ check_state_dirs(struct worker *w)
 static void
 teardown(struct worker *w)
 {
+	shares_free(w);
 	aws_client_clear(&w->src);
 	aws_client_clear(&w->dst);
 	aws_client_clear(&w->streams);
@@ -536,6 +537,8 @@ run(struct worker *w)
 		return verify_run(w, &vopts);
 	}
 	if (load_checkpoint(w) == -1)
+		return -1;
+	if (shares_init(w) == -1)
 		return -1;
 	if (w->check_config) {
 		log_info("configuration OK: %s (%s) -> %s (%s), key schema "

@@ -67,8 +67,10 @@ worker_progress(struct worker *w, int force)
 	struct proto_msg m;
 	int64_t now = clock_ms();
 
-	/* Once per turn of the loop: what fd 3 could not take earlier. */
+	/* Once per turn of the loop: what fd 3 could not take earlier, and
+	 * what the supervisor sent (capacity shares). */
 	report_flush();
+	shares_poll(w);
 	if (!force && now - w->prog_sent_ms < w->prog_interval_ms)
 		return;
 	w->prog_sent_ms = now;

@@ -10,11 +10,20 @@
 #include "ddb.h"
 #include "exitcode.h"
 #include "http.h"
+#include "shares.h"
 #include "plan.h"
 #include "proto.h"
 
 /* Tunables with their defaults; environment knobs let tests shrink them. */
-#define WORKER_DEFAULT_INFLIGHT	16	/* BatchWriteItem requests in flight */
+/*
+ * The bound on BatchWriteItem requests in flight; the governor's controller
+ * (governor.h) finds the number under it. Why 256: a table's default quota
+ * is 40,000 WCU/s; at 25 writes of 1 KB per request and a 100 ms round
+ * trip, 0.9 of that needs 0.9 * 40000 / 25 * 0.1 = 144 requests in flight,
+ * and small items or a slower endpoint need more. A slot costs a request
+ * body (bounded by the buffer of scanned items) and a connection.
+ */
+#define WORKER_DEFAULT_INFLIGHT	256
 #define WORKER_BUFFER_BYTES	(32u * 1024 * 1024) /* scanned, unwritten */
 #define WORKER_PAGES_PER_SEG	2	/* pages a segment may hold */
 
@@ -36,6 +45,9 @@ struct worker {
 	struct aws_client src;			/* source DynamoDB */
 	struct aws_client dst;			/* destination DynamoDB */
 	struct aws_client streams;		/* source Streams */
+
+	/* The capacity governor's shares and buckets (shares.c). */
+	struct worker_limits lim;
 
 	struct ddb_table src_tab;
 	struct ddb_table dst_tab;
@@ -112,5 +124,6 @@ int	backfill_tally(const struct checkpoint *, uint64_t *scanned,
 uint32_t backfill_auto_segments(int64_t item_count, int64_t size_bytes,
 	    uint32_t page_size);
 uint32_t backfill_auto_page_size(int64_t item_count, int64_t size_bytes);
+void	backfill_shuffle(size_t *order, size_t n, const char *seed);
 
 #endif

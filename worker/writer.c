@@ -22,6 +22,9 @@ struct writer_req {
 	unsigned	 rounds;	/* resends without progress */
 	unsigned	 malformed;	/* unreadable answers in a row */
 	long		 unprocessed;
+	unsigned	 round_n;	/* writes in the body now sent */
+	double		 est;		/* WCU estimate of all its writes */
+	double		 round_est;	/* the share of it now sent, taken */
 	int		 busy;
 };
 
@@ -48,9 +51,15 @@ struct writer {
 	int		 failed;
 	writer_answer_fn answer_fn;
 	void		*answer_arg;
+	/* The capacity governor: the write bucket (w->lim.wb) and the
+	 * controller of the slot limit; adaptive 0: the limit is fixed. */
+	struct gov_aimd	 aimd;
+	int		 adaptive;
+	struct http_timer gate;		/* pump when tokens are due */
 };
 
 static void req_done_cb(struct aws_call *, void *);
+static void gate_cb(void *);
 
 static const char *
 table(const struct writer *wr)
@@ -253,34 +262,132 @@ parts_bytes(const struct writer_part *parts, unsigned nparts)
 	return n;
 }
 
-/*
- * The one place that decides whether a request may go now. A capacity
- * governor's token bucket joins the test here (and, when it says no, arms
- * a timer that calls writer_pump() once tokens are due).
- */
 static int
-writer_may_send(const struct writer *wr)
+lanes_pending(const struct writer *wr)
 {
-	return !wr->failed && !wr->stopping && wr->inflight < wr->limit;
+	for (size_t i = 0; i < wr->nlanes; i++)
+		if (wr->lanes[i]->head != NULL)
+			return 1;
+	return 0;
 }
 
-/* Every answer, before anything else is done with it: progress counters
- * and the answer hook (a governor's charge). */
+/*
+ * The one place that decides whether a request may go now: a free slot
+ * under the limit, and tokens in the write bucket; when the bucket says
+ * no, a timer pumps again once tokens are due.
+ */
+static int
+writer_may_send(struct writer *wr)
+{
+	struct gov_bucket *b = &wr->w->lim.wb;
+	int64_t now, wait;
+
+	if (wr->failed || wr->stopping || wr->inflight >= wr->limit ||
+	    !lanes_pending(wr))
+		return 0;
+	now = clock_ms();
+	if (gov_bucket_open(b, now))
+		return 1;
+	gov_aimd_gated(&wr->aimd);
+	/* Held (no share yet): look again when the loop next turns. */
+	wait = gov_bucket_wait_ms(b, now);
+	if (!wr->gate.armed)
+		http_timer_set(wr->w->http, &wr->gate, wait < 0 ? 250 : wait,
+		    gate_cb, wr);
+	return 0;
+}
+
+static void
+gate_cb(void *arg)
+{
+	writer_pump(arg);
+}
+
+/* What the writes of a request would cost by the estimate (governor.h). */
+static double
+req_estimate(const struct writer_req *rq)
+{
+	double est = 0;
+
+	for (unsigned i = 0; i < rq->nparts; i++) {
+		const struct writer_part *pt = &rq->parts[i];
+
+		for (size_t k = pt->off; k < pt->off + pt->n; k++) {
+			int del;
+			const struct jspan *s = unit_write(pt->unit, k, &del);
+
+			est += gov_wcu_estimate(s->len, del);
+		}
+	}
+	return est;
+}
+
+/* A body goes out: its estimate leaves the bucket. */
+static void
+round_take(struct writer_req *rq, unsigned n)
+{
+	rq->round_n = n;
+	rq->round_est = rq->nwrites > 0 ? rq->est * n / rq->nwrites : 0;
+	gov_bucket_take(&rq->wr->w->lim.wb, rq->round_est, clock_ms());
+}
+
+/*
+ * Every answer, before anything else is done with it: progress counters,
+ * the governor (the bucket settles the estimate with the capacity the
+ * answer reports, or with the estimate of what it wrote; the controller
+ * learns of throttling, server errors and throughput) and the answer hook.
+ */
 static void
 answer_note(struct writer_req *rq, long nun, double wcu)
 {
 	struct writer *wr = rq->wr;
+	struct aws_call *c = &rq->call;
 	struct writer_answer a;
+	int64_t now = clock_ms();
+	double done = 0, cost;
 
 	wr->w->prog.wcu += wcu;
 	/* The destination is throttling even though the call succeeded. */
 	if (nun > 0)
 		wr->w->unprocessed++;
+	if (c->status == AWS_OK && nun >= 0 && (unsigned long)nun <=
+	    rq->round_n)
+		done = rq->round_n - (unsigned)nun;
+	/* An answer without the capacity asked for (an emulator, a proxy)
+	 * is charged by the estimate, as if it had not been asked. */
+	if (c->status != AWS_OK)
+		cost = 0;
+	else if (wr->w->pair->consumed_capacity && nun >= 0 &&
+	    (wcu > 0 || done == 0))
+		cost = wcu;
+	else if (nun >= 0 && rq->round_n > 0)
+		cost = rq->round_est * done / rq->round_n;
+	else
+		cost = rq->round_est;
+	gov_bucket_take(&wr->w->lim.wb, cost - rq->round_est, now);
+	rq->round_est = 0;
+	if (wr->adaptive) {
+		unsigned was = wr->limit;
+		uint64_t cuts = wr->aimd.decreases;
+
+		wr->limit = gov_aimd_answer(&wr->aimd, done, wr->inflight,
+		    c->throttled > 0 || nun > 0, c->transient > 0 ||
+		    c->status == AWS_TRANSIENT, now);
+		if (wr->limit < was)
+			log_debug("BatchWriteItem to %s: %s: writes in flight "
+			    "down to %u", table(wr), wr->aimd.decreases ==
+			    cuts ? "throughput fell" : c->throttled > 0 ||
+			    nun > 0 ? "throttled" : "server errors",
+			    wr->limit);
+		else if (wr->limit > was)
+			log_debug("writes in flight up to %u", wr->limit);
+	}
 	if (wr->answer_fn == NULL)
 		return;
 	memset(&a, 0, sizeof(a));
-	a.status = rq->call.status;
-	a.attempts = rq->call.attempt;
+	a.status = c->status;
+	a.attempts = c->attempt;
+	a.throttled = c->throttled;
 	a.writes = rq->nwrites;
 	a.unprocessed = nun;
 	a.rounds = rq->rounds;
@@ -298,6 +405,7 @@ req_resend_cb(void *arg)
 		req_release(rq);
 		return;
 	}
+	round_take(rq, (unsigned)rq->unprocessed);
 	aws_call_start(&rq->call, req_done_cb, rq);
 }
 
@@ -417,6 +525,8 @@ writer_pump(struct writer *wr)
 		rq->unprocessed = WRITER_BATCH_MAX + 1;
 		rq->busy = 1;
 		wr->inflight++;
+		rq->est = req_estimate(rq);
+		round_take(rq, rq->nwrites);
 		aws_call_start(&rq->call, req_done_cb, rq);
 	}
 	note_inflight(wr);
@@ -434,6 +544,12 @@ writer_new(struct worker *w)
 	if (wr->limit == 0)
 		wr->limit = 1;
 	note_inflight(wr);
+	/* The limit is a bound the controller works under, unless told to
+	 * keep it fixed (benchmarks compare the two). */
+	wr->adaptive = settings_int(SETTING_ADAPTIVE_INFLIGHT) != 0;
+	gov_aimd_init(&wr->aimd, GOV_START, wr->limit, clock_ms());
+	if (wr->adaptive)
+		wr->limit = wr->aimd.limit;
 	wr->stop_ms = settings_int(SETTING_STOP_TIMEOUT_MS);
 	wr->body_max = WRITER_BODY_MAX;
 	buf_init(&b, 0);
@@ -450,6 +566,7 @@ writer_free(struct writer *wr)
 {
 	if (wr == NULL)
 		return;
+	http_timer_cancel(wr->w->http, &wr->gate);
 	for (unsigned i = 0; i < wr->nreqs; i++) {
 		http_timer_cancel(wr->w->http, &wr->reqs[i]->timer);
 		aws_call_cleanup(&wr->reqs[i]->call);
@@ -513,6 +630,8 @@ void
 writer_set_limit(struct writer *wr, unsigned limit)
 {
 	wr->limit = limit > 0 ? limit : 1;
+	/* A limit set by hand is fixed from now on. */
+	wr->adaptive = 0;
 	note_inflight(wr);
 	writer_pump(wr);
 }

@@ -39,17 +39,16 @@
  * were not written as far as the producer knows: its checkpoint must not
  * move past them.
  *
+ * The capacity governor (governor.h, shares.h) is built in: the write
+ * bucket is consulted in writer_may_send() (writer.c), the one place that
+ * decides whether a request may go now, which arms a timer calling
+ * writer_pump() when tokens are due; a request takes its estimate when it
+ * goes and every answer settles it (answer_note); the AIMD controller
+ * moves the slot limit on every answer: the slots are allocated as the
+ * limit grows, and a lower limit takes effect as requests in flight
+ * finish.
+ *
  * What comes next plugs in here:
- * - A capacity governor (token bucket, adaptive concurrency): the bucket
- *   is consulted in writer_may_send() (writer.c), the one place that
- *   decides whether a request may go now; when it says no it arms a timer
- *   that calls writer_pump() when tokens are due. It is charged from the
- *   answer hook (writer_set_answer_hook), which sees every answer's
- *   consumed capacity and whether it was throttled (unprocessed items,
- *   attempts). Additive increase / multiplicative decrease changes the
- *   number of slots with writer_set_limit() at any time: the slots are
- *   allocated as the limit grows, and a lower limit takes effect as
- *   requests in flight finish.
  * - The spool applier (issue 13): a lane per shard, as the stream today,
  *   units made of records read from disk, the same acknowledgements.
  * - Verify's repairs (issue 17): a lane of ops (puts of source items,
@@ -104,6 +103,7 @@ typedef void (*writer_ack_fn)(const struct writer_part *, unsigned nparts,
 struct writer_answer {
 	enum aws_status	 status;	/* of the call, after its retries */
 	unsigned	 attempts;	/* HTTP attempts of the call */
+	unsigned	 throttled;	/* of them, throttled and retried */
 	unsigned	 writes;	/* writes the request carried */
 	long		 unprocessed;	/* left unprocessed; -1 unreadable */
 	unsigned	 rounds;	/* resends without progress (backoff) */
@@ -114,10 +114,13 @@ typedef void (*writer_answer_fn)(const struct writer_answer *, void *arg);
 
 /*
  * An engine for the worker's destination (w->dst, w->pair->output.table,
- * its key names for messages, consumed_capacity). The limit of requests in
+ * its key names for messages, consumed_capacity). The bound on requests in
  * flight is the pair's max_inflight, else DDB_SYNC_MAX_INFLIGHT, else
- * WORKER_DEFAULT_INFLIGHT; the stop timeout DDB_SYNC_STOP_TIMEOUT_MS
- * (10 s). Progress: w->prog.wcu and w->unprocessed are kept here.
+ * WORKER_DEFAULT_INFLIGHT; under it the governor's controller sets the
+ * limit (GOV_START at first), unless DDB_SYNC_ADAPTIVE_INFLIGHT=0 fixes it
+ * at the bound. Requests also wait for the write bucket (w->lim.wb). The
+ * stop timeout is DDB_SYNC_STOP_TIMEOUT_MS (10 s). Progress: w->prog.wcu
+ * and w->unprocessed are kept here.
  */
 struct writer *writer_new(struct worker *);
 /* Abandon whatever is in flight (no acks) and free; NULL is a no-op. */
@@ -136,6 +139,7 @@ unsigned writer_inflight(const struct writer *);
 unsigned writer_limit(const struct writer *);
 /* Share of the slots in use, 0-100 (the status table's buffer glyph). */
 unsigned writer_busy_pct(const struct writer *);
+/* A fixed limit (the controller stops). */
 void	writer_set_limit(struct writer *, unsigned);
 /* Tests: a smaller body limit than WRITER_BODY_MAX. */
 void	writer_set_body_max(struct writer *, size_t);

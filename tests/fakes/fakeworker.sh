@@ -17,18 +17,18 @@ for a in "$@"; do
 done
 say() { printf '%s\n' "$1" >&3; }
 [ -n "${DDB_SYNC_FAKE_PIDDIR:-}" ] && echo $$ >"$DDB_SYNC_FAKE_PIDDIR/$table.pid"
-hello() { say "{\"v\":1,\"type\":\"hello\",\"pid\":$$,\"pair\":\"$name\",\"version\":\"fake\"}"; }
+hello() { say "{\"v\":2,\"type\":\"hello\",\"pid\":$$,\"pair\":\"$name\",\"version\":\"fake\"}"; }
 
 case "$table" in
 good)
 	hello
-	say '{"v":1,"type":"phase","phase":"backfill","state":"running","items":0,"duration_ms":0,"detail":""}'
-	say '{"v":1,"type":"log","level":"info","msg":"fake worker copying"}'
-	say '{"v":1,"type":"warning","code":"throttled","msg":"fake warning line"}'
+	say '{"v":2,"type":"phase","phase":"backfill","state":"running","items":0,"duration_ms":0,"detail":""}'
+	say '{"v":2,"type":"log","level":"info","msg":"fake worker copying"}'
+	say '{"v":2,"type":"warning","code":"throttled","msg":"fake warning line"}'
 	sleep 0.3
-	say '{"v":1,"type":"phase","phase":"backfill","state":"complete","items":42,"duration_ms":300,"detail":""}'
-	say '{"v":1,"type":"phase","phase":"stream","state":"skipped","items":0,"duration_ms":0,"detail":""}'
-	say '{"v":1,"type":"done","status":"complete"}'
+	say '{"v":2,"type":"phase","phase":"backfill","state":"complete","items":42,"duration_ms":300,"detail":""}'
+	say '{"v":2,"type":"phase","phase":"stream","state":"skipped","items":0,"duration_ms":0,"detail":""}'
+	say '{"v":2,"type":"done","status":"complete"}'
 	exit 0 ;;
 garbage)
 	hello
@@ -39,7 +39,7 @@ overlong)
 	head -c 40000 /dev/zero | tr '\0' 'x' >&3
 	sleep 5 ;;
 nohello)
-	say '{"v":1,"type":"done","status":"complete"}'
+	say '{"v":2,"type":"done","status":"complete"}'
 	sleep 5 ;;
 crash)
 	hello
@@ -51,15 +51,15 @@ secondhello)
 	sleep 5 ;;
 afterdone)
 	hello
-	say '{"v":1,"type":"done","status":"complete"}'
-	say '{"v":1,"type":"log","level":"info","msg":"one more thing"}'
+	say '{"v":2,"type":"done","status":"complete"}'
+	say '{"v":2,"type":"log","level":"info","msg":"one more thing"}'
 	sleep 5 ;;
 truncated)
 	hello
-	printf '%s' '{"v":1,"type":"log","level":"info","msg":"cut sh' >&3
+	printf '%s' '{"v":2,"type":"log","level":"info","msg":"cut sh' >&3
 	exit 0 ;;
 wrongpid)
-	say "{\"v\":1,\"type\":\"hello\",\"pid\":1,\"pair\":\"$name\",\"version\":\"fake\"}"
+	say "{\"v\":2,\"type\":\"hello\",\"pid\":1,\"pair\":\"$name\",\"version\":\"fake\"}"
 	sleep 5 ;;
 silent)
 	sleep 30 ;;
@@ -68,7 +68,7 @@ nodone)
 	exit 0 ;;
 exit3)
 	hello
-	say '{"v":1,"type":"error","code":"Nope","fatal":false,"msg":"not fatal"}'
+	say '{"v":2,"type":"error","code":"Nope","fatal":false,"msg":"not fatal"}'
 	exit 3 ;;
 stubborn)
 	trap 'echo TERM >>"${DDB_SYNC_FAKE_PIDDIR:-/tmp}/stubborn.term"' TERM
@@ -79,7 +79,7 @@ stubborn)
 hang)
 	trap '' TERM INT
 	hello
-	say '{"v":1,"type":"phase","phase":"backfill","state":"running","items":0,"duration_ms":0,"detail":""}'
+	say '{"v":2,"type":"phase","phase":"backfill","state":"running","items":0,"duration_ms":0,"detail":""}'
 	while :; do sleep 1; done ;;
 esac
 exit 1

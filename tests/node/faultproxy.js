@@ -17,7 +17,13 @@
 //   GET  /__stats           {"targets":{"Scan":n,...},"puts":n,"deletes":n,
 //                            "faults":{"throttle":n,...},
 //                            "capacity":{"Scan":n,...}} (requests asking
-//                            for ReturnConsumedCapacity, per target)
+//                            for ReturnConsumedCapacity, per target),
+//                            "consumed":{"BatchWriteItem:T":{"SEC":units}},
+//                            the ConsumedCapacity DynamoDB reported in
+//                            successful answers, per operation and table,
+//                            summed per second (SEC: Unix time in whole
+//                            seconds), "fault_puts": puts in requests that
+//                            were answered with a fault instead
 //   GET  /__log             one JSON line per request: t (ms), target, fault
 //   POST /__rules           replace the rules (JSON array, see below)
 //   POST /__reset           zero the counters and the request log
@@ -78,6 +84,7 @@ const shimTables = new Map();
 let stats, reqlog;
 function reset() {
 	stats = { targets: {}, puts: 0, deletes: 0, faults: {}, capacity: {},
+	    consumed: {}, fault_puts: 0,
 	    sigv4_ok: 0, sigv4_bad: 0, sigv4_errors: [], ttl_marked: 0,
 	    shim: {} };
 	reqlog = [];
@@ -161,9 +168,40 @@ function relay(res, ures, body) {
 	res.end(body);
 }
 
-function countWrites(op, body) {
+// The capacity an answer reports, per table, in its second's window.
+function countConsumed(op, ures, ubody) {
+	if (ures.statusCode !== 200 || (op !== 'BatchWriteItem' &&
+	    op !== 'Scan'))
+		return;
+	let cc;
+	try {
+		cc = JSON.parse(ubody.toString('utf8')).ConsumedCapacity;
+	} catch (e) {
+		return;
+	}
+	if (!cc)
+		return;
+	const sec = String(Math.floor(Date.now() / 1000));
+	for (const c of Array.isArray(cc) ? cc : [cc]) {
+		if (!c || typeof c.CapacityUnits !== 'number')
+			continue;
+		const k = op + ':' + c.TableName;
+		const w = stats.consumed[k] = stats.consumed[k] || {};
+		w[sec] = (w[sec] || 0) + c.CapacityUnits;
+	}
+}
+
+function countWrites(op, body, faulted) {
 	if (op !== 'BatchWriteItem')
 		return;
+	if (faulted) {
+		try {
+			const j = JSON.parse(body.toString('utf8'));
+			for (const t of Object.keys(j.RequestItems || {}))
+				stats.fault_puts += j.RequestItems[t].length;
+		} catch (e) { /* not ours to judge */ }
+		return;
+	}
 	try {
 		const j = JSON.parse(body.toString('utf8'));
 		for (const t of Object.keys(j.RequestItems || {}))
@@ -256,6 +294,10 @@ function dispatch(req, res, body) {
 	reqlog.push({ t: Date.now(), target: op, fault });
 	if (fault)
 		stats.faults[fault] = (stats.faults[fault] || 0) + 1;
+	// Writes that never reached DynamoDB: the client sends them again.
+	if (['throttle', 'throttling', 'limit', '500', '503',
+	    'reset_before'].includes(fault))
+		countWrites(op, body, true);
 
 	switch (fault) {
 	case 'throttle':
@@ -302,6 +344,7 @@ function dispatch(req, res, body) {
 	forward(req, body, (err, ures, ubody) => {
 		if (err)
 			return req.socket.destroy();
+		countConsumed(op, ures, ubody);
 		switch (fault) {
 		case 'reset_after':
 			return req.socket.destroy();

@@ -92,7 +92,7 @@ expect_eq "socket mode" "$(stat -c %a "$S/control.sock")" 600
 ctl list >"$T/list.txt" || fail "ctl list"
 cat "$T/list.txt"
 head -n 1 "$T/list.txt" | grep -q \
-    '^NAME  *STATE  *PID  *BACKFILL  *STREAM  *WRITTEN  *RESTARTS  *LAST-ERROR$' ||
+    '^NAME  *STATE  *PID  *BACKFILL  *STREAM  *WRITTEN  *RCU/S  *WCU/S  *RESTARTS  *LAST-ERROR$' ||
     fail "list header: $(head -n 1 "$T/list.txt")"
 for p in A B; do
 	pid=$(field $p 'p.pid')
@@ -145,7 +145,7 @@ grep -q "pair A is already running" "$T/e" || fail "second start: $(cat "$T/e")"
 apid=$(field A 'p.pid')
 kill -9 "$apid"
 wait_for 30 "A's worker restarted after kill -9" restarted A "$apid" 1
-listed A 'running  *[0-9][0-9]*  *running  *[a-z]*  *[0-9][0-9]*  *1  ' ||
+listed A 'running  *[0-9][0-9]*  *running  *[a-z]*  *[0-9][0-9]*  *[^ ]*  *[^ ]*  *1  ' ||
     fail "list after kill -9: $(ctl list)"
 
 # Errors.

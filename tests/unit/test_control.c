@@ -42,6 +42,8 @@ test_control_request_roundtrip(void **state)
 		"{\"v\":1,\"cmd\":\"start\",\"pair\":\"orders \\\"eu\\\"\"}\n",
 		"{\"v\":1,\"cmd\":\"restart\",\"pair\":\"orders \\\"eu\\\"\"}\n",
 		"{\"v\":1,\"cmd\":\"status\"}\n",
+		"{\"v\":1,\"cmd\":\"limit\",\"pair\":\"orders \\\"eu\\\"\","
+		    "\"read\":\"40%\",\"write\":\"300\"}\n",
 	};
 	struct control_request r, d;
 	char err[256];
@@ -52,6 +54,10 @@ test_control_request_roundtrip(void **state)
 		r.cmd = (enum control_cmd)c;
 		if (r.cmd != CONTROL_LIST && r.cmd != CONTROL_STATUS)
 			strlcpy(r.pair, "orders \"eu\"", sizeof(r.pair));
+		if (r.cmd == CONTROL_LIMIT) {
+			strlcpy(r.read, "40%", sizeof(r.read));
+			strlcpy(r.write, "300", sizeof(r.write));
+		}
 		n = control_request_encode(&r, line, sizeof(line));
 		assert_int_equal(n, (int)strlen(want[c]));
 		assert_string_equal(line, want[c]);
@@ -60,6 +66,8 @@ test_control_request_roundtrip(void **state)
 		    err, sizeof(err)), 0);
 		assert_int_equal(d.cmd, r.cmd);
 		assert_string_equal(d.pair, r.pair);
+		assert_string_equal(d.read, r.read);
+		assert_string_equal(d.write, r.write);
 		assert_int_equal(control_request_decode(line, (size_t)n - 1,
 		    &d, err, sizeof(err)), 0);
 		assert_int_equal(d.cmd, r.cmd);
@@ -154,11 +162,11 @@ test_control_request_decode_rejects(void **state)
 		    "request: field \"cmd\" must be a string" },
 		{ "{\"v\":1,\"cmd\":\"\"}", "request: field \"cmd\" is empty" },
 		{ "{\"v\":1,\"cmd\":\"kill\",\"pair\":\"a\"}",
-		    "unknown command 'kill' (list, status, stop, start, restart)" },
+		    "unknown command 'kill' (list, status, stop, start, restart, limit)" },
 		{ "{\"v\":1,\"cmd\":\"LIST\"}",
-		    "unknown command 'LIST' (list, status, stop, start, restart)" },
+		    "unknown command 'LIST' (list, status, stop, start, restart, limit)" },
 		{ "{\"v\":1,\"cmd\":\"\\u001b[2J\"}",
-		    "unknown command '?[2J' (list, status, stop, start, restart)" },
+		    "unknown command '?[2J' (list, status, stop, start, restart, limit)" },
 		{ "{\"v\":1,\"cmd\":\"stop\"}", "stop: missing field \"pair\"" },
 		{ "{\"v\":1,\"cmd\":\"start\"}",
 		    "start: missing field \"pair\"" },
@@ -724,12 +732,18 @@ test_ctl_parse_args_errors(void **state)
 		const char	*err;
 	} bad[] = {
 		{ { NULL }, "no command: give list, status, stop NAME, start "
-		    "NAME or restart NAME" },
+		    "NAME, restart NAME or limit NAME" },
 		{ { "--json", NULL }, "no command: give list, status, stop NAME, "
-		    "start NAME or restart NAME" },
+		    "start NAME, restart NAME or limit NAME" },
 		{ { "status", "a", NULL }, "status takes no argument ('a')" },
+		{ { "limit", "a", NULL }, "limit needs --read N|P% or --write "
+		    "N|P% (or both)" },
+		{ { "stop", "a", "--read", "5", NULL }, "--read and --write go "
+		    "with limit" },
+		{ { "limit", "a", "--write", NULL }, "--write needs a value" },
 		{ { "kill", "a", NULL },
-		    "unknown command 'kill' (list, status, stop, start, restart)" },
+		    "unknown command 'kill' (list, status, stop, start, restart, "
+		    "limit)" },
 		{ { "stop", NULL }, "stop needs the pair's NAME" },
 		{ { "start", "", NULL }, "start needs the pair's NAME" },
 		{ { "restart", "a", "b", NULL }, "restart takes one NAME" },
@@ -784,13 +798,24 @@ test_ctl_format_list(void **state)
 	p[0].stream_written = 5;
 	buf_init(&b, 0);
 	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	/* Consumed capacity next to the share, a limit, or alone. */
+	p[0].rcu_per_s = 12;
+	strlcpy(p[0].read_limit, "40%", sizeof(p[0].read_limit));
+	p[0].wcu_per_s = 298;
+	p[0].write_share = 300;
+	p[1].rcu_per_s = p[1].wcu_per_s = -1;
 	assert_string_equal(b.data,
-	    "NAME    STATE     PID   BACKFILL  STREAM   WRITTEN  RESTARTS  "
-	    "LAST-ERROR\n"
-	    "orders  stopping  4242  complete  running  15       3         -\n"
+	    "NAME    STATE     PID   BACKFILL  STREAM   WRITTEN  RCU/S  "
+	    "WCU/S  RESTARTS  LAST-ERROR\n"
+	    "orders  stopping  4242  complete  running  15       0      "
+	    "0      3         -\n"
 	    "b\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9   failed    -     failed    "
-	    "pending  0        0         "
+	    "pending  0        0      0      0         "
 	    "AccessDeniedException: no?way?\\ \"x\"\n");
+	buf_reset(&b);
+	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	assert_non_null(strstr(b.data, " 12/40%  298/300 "));
+	assert_non_null(strstr(b.data, " -       -        0 "));
 	/* WRITTEN saturates rather than wraps. */
 	p[0].items_written = UINT64_MAX;
 	buf_reset(&b);
@@ -800,7 +825,7 @@ test_ctl_format_list(void **state)
 	buf_reset(&b);
 	assert_int_equal(ctl_format_list(p, 0, &b), 0);
 	assert_string_equal(b.data, "NAME  STATE  PID  BACKFILL  STREAM  "
-	    "WRITTEN  RESTARTS  LAST-ERROR\n");
+	    "WRITTEN  RCU/S  WCU/S  RESTARTS  LAST-ERROR\n");
 	buf_free(&b);
 }
 

@@ -70,7 +70,7 @@ roundtrip(const struct proto_msg *in, struct proto_msg *out)
 	assert_int_equal(line[n - 1], '\n');
 	assert_null(memchr(line, '\n', (size_t)n - 1));
 	assert_true(valid_utf8((const unsigned char *)line, (size_t)n));
-	assert_memory_equal(line, "{\"v\":1,\"type\":\"", 15);
+	assert_memory_equal(line, "{\"v\":2,\"type\":\"", 15);
 	err[0] = '\0';
 	if (proto_decode(line, (size_t)n, out, err, sizeof(err)) != 0)
 		fail_msg("decode: %s: %s", err, line);
@@ -138,7 +138,7 @@ test_proto_roundtrip_phase(void **state)
 static void
 test_proto_phase_from_checkpoint(void **state)
 {
-	static const char old[] = "{\"v\":1,\"type\":\"phase\",\"phase\":"
+	static const char old[] = "{\"v\":2,\"type\":\"phase\",\"phase\":"
 	    "\"backfill\",\"state\":\"complete\",\"items\":3,"
 	    "\"duration_ms\":4,\"detail\":\"\"}";
 	struct proto_msg a, b;
@@ -150,7 +150,7 @@ test_proto_phase_from_checkpoint(void **state)
 	a.u.phase.items = 3;
 	a.u.phase.duration_ms = 4;
 	roundtrip(&a, &b);
-	assert_string_equal(line, "{\"v\":1,\"type\":\"phase\",\"phase\":"
+	assert_string_equal(line, "{\"v\":2,\"type\":\"phase\",\"phase\":"
 	    "\"backfill\",\"state\":\"complete\",\"items\":3,"
 	    "\"duration_ms\":4,\"detail\":\"\"}\n");
 	a.u.phase.from_checkpoint = 1;
@@ -161,7 +161,7 @@ test_proto_phase_from_checkpoint(void **state)
 	assert_int_equal(proto_decode(old, strlen(old), &b, err, sizeof(err)),
 	    0);
 	assert_false(b.u.phase.from_checkpoint);
-	strlcpy(line, "{\"v\":1,\"type\":\"phase\",\"phase\":\"stream\","
+	strlcpy(line, "{\"v\":2,\"type\":\"phase\",\"phase\":\"stream\","
 	    "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
 	    "\"detail\":\"\",\"from_checkpoint\":1}", sizeof(line));
 	assert_int_equal(proto_decode(line, strlen(line), &b, err,
@@ -517,7 +517,7 @@ test_proto_text_truncated_to_line(void **state)
 static void
 test_proto_encode_small_buffer(void **state)
 {
-	static const char done[] = "{\"v\":1,\"type\":\"done\","
+	static const char done[] = "{\"v\":2,\"type\":\"done\","
 	    "\"status\":\"complete\"}\n";
 	struct proto_msg a, b;
 	char small[80], err[128];
@@ -534,7 +534,7 @@ test_proto_encode_small_buffer(void **state)
 	assert_int_equal(proto_decode(small, (size_t)n, &b, err, sizeof(err)),
 	    0);
 	assert_int_equal(strlen(b.u.log.msg),
-	    sizeof(small) - 1 - strlen("{\"v\":1,\"type\":\"log\","
+	    sizeof(small) - 1 - strlen("{\"v\":2,\"type\":\"log\","
 	    "\"level\":\"info\",\"msg\":\"\"}\n"));
 
 	/* Too small for the message without its text. */
@@ -636,116 +636,116 @@ test_proto_decode_rejects(void **state)
 		{ "", "empty line" },
 		{ "\n", "empty line" },
 		{ "not json", "not valid JSON" },
-		{ "{\"v\":1,\"type\":\"done\",\"status\":\"complete\"",
+		{ "{\"v\":2,\"type\":\"done\",\"status\":\"complete\"",
 		    "not valid JSON" },
 		{ "[1,2]", "not a JSON object" },
 		{ "\"v\"", "not a JSON object" },
 		{ "{\"type\":\"done\",\"status\":\"complete\"}",
 		    "missing field \"v\"" },
-		{ "{\"v\":2,\"type\":\"done\",\"status\":\"complete\"}",
-		    "unsupported protocol version 2 (this ddb-sync speaks 1)" },
+		{ "{\"v\":3,\"type\":\"done\",\"status\":\"complete\"}",
+		    "unsupported protocol version 3 (this ddb-sync speaks 2)" },
 		{ "{\"v\":0,\"type\":\"done\",\"status\":\"complete\"}",
 		    "unsupported protocol version 0" },
 		{ "{\"v\":-1,\"type\":\"done\",\"status\":\"complete\"}",
 		    "unsupported protocol version -1" },
 		{ "{\"v\":\"1\",\"type\":\"done\",\"status\":\"complete\"}",
 		    "field \"v\" must be an integer" },
-		{ "{\"v\":1.0,\"type\":\"done\",\"status\":\"complete\"}",
+		{ "{\"v\":2.0,\"type\":\"done\",\"status\":\"complete\"}",
 		    "field \"v\" must be an integer" },
-		{ "{\"v\":1,\"v\":1,\"type\":\"done\",\"status\":\"complete\"}",
+		{ "{\"v\":2,\"v\":2,\"type\":\"done\",\"status\":\"complete\"}",
 		    "duplicate field \"v\"" },
-		{ "{\"v\":1}", "missing field \"type\"" },
-		{ "{\"v\":1,\"type\":7}", "field \"type\" must be a string" },
-		{ "{\"v\":1,\"type\":\"bogus\"}", "unknown message type" },
-		{ "{\"v\":1,\"type\":\"Done\",\"status\":\"complete\"}",
+		{ "{\"v\":2}", "missing field \"type\"" },
+		{ "{\"v\":2,\"type\":7}", "field \"type\" must be a string" },
+		{ "{\"v\":2,\"type\":\"bogus\"}", "unknown message type" },
+		{ "{\"v\":2,\"type\":\"Done\",\"status\":\"complete\"}",
 		    "unknown message type" },
-		{ "{\"v\":1,\"type\":\"done\",\"type\":\"done\","
+		{ "{\"v\":2,\"type\":\"done\",\"type\":\"done\","
 		    "\"status\":\"complete\"}", "duplicate field \"type\"" },
-		{ "{\"v\":1,\"type\":\"done\"}",
+		{ "{\"v\":2,\"type\":\"done\"}",
 		    "done: missing field \"status\"" },
-		{ "{\"v\":1,\"type\":\"done\",\"status\":\"bogus\"}",
+		{ "{\"v\":2,\"type\":\"done\",\"status\":\"bogus\"}",
 		    "done: field \"status\" must be" },
-		{ "{\"v\":1,\"type\":\"done\",\"status\":\"\"}",
+		{ "{\"v\":2,\"type\":\"done\",\"status\":\"\"}",
 		    "done: field \"status\" is empty" },
-		{ "{\"v\":1,\"type\":\"done\",\"status\":7}",
+		{ "{\"v\":2,\"type\":\"done\",\"status\":7}",
 		    "done: field \"status\" must be a string" },
-		{ "{\"v\":1,\"type\":\"done\",\"status\":\"complete\","
+		{ "{\"v\":2,\"type\":\"done\",\"status\":\"complete\","
 		    "\"status\":\"failed\"}", "done: duplicate field \"status\"" },
-		{ "{\"v\":1,\"type\":\"done\",\"status\":\"complete\"} x",
+		{ "{\"v\":2,\"type\":\"done\",\"status\":\"complete\"} x",
 		    "trailing data after the JSON object at byte 42" },
-		{ "{\"v\":1,\"type\":\"done\",\"status\":\"complete\"}{}",
+		{ "{\"v\":2,\"type\":\"done\",\"status\":\"complete\"}{}",
 		    "trailing data" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"items\":\"5\",\"done\":false}",
 		    "checkpoint: field \"items\" must be an integer" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"items\":-1,\"done\":false}",
 		    "checkpoint: field \"items\" must not be negative" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"items\":18446744073709551616,\"done\":false}",
 		    "checkpoint: field \"items\" is out of range" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"items\":1.5,\"done\":false}",
 		    "checkpoint: field \"items\" must be an integer" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"items\":1e3,\"done\":false}",
 		    "checkpoint: field \"items\" must be an integer" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"items\":01,\"done\":false}",
 		    "checkpoint: field \"items\" must be an integer" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"items\":1,\"done\":1}",
 		    "checkpoint: field \"done\" must be true or false" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"items\":1,\"done\":null}",
 		    "checkpoint: field \"done\" must be true or false" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"page\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"page\",\"id\":\"s\","
 		    "\"items\":1,\"done\":true}",
 		    "checkpoint: field \"kind\" must be" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"segment\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"segment\","
 		    "\"id\":\"s\",\"items\":1,\"done\":true}",
 		    "checkpoint: a segment id must be a decimal number" },
-		{ "{\"v\":1,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
+		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
 		    "\"done\":true}", "checkpoint: missing field \"items\"" },
-		{ "{\"v\":1,\"type\":\"phase\",\"phase\":\"sideways\","
+		{ "{\"v\":2,\"type\":\"phase\",\"phase\":\"sideways\","
 		    "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
 		    "\"detail\":\"\"}",
 		    "phase: field \"phase\" has an unknown value \"sideways\"" },
-		{ "{\"v\":1,\"type\":\"phase\",\"phase\":\"stream\","
+		{ "{\"v\":2,\"type\":\"phase\",\"phase\":\"stream\","
 		    "\"state\":\"RUNNING\",\"items\":0,\"duration_ms\":0,"
 		    "\"detail\":\"\"}",
 		    "phase: field \"state\" has an unknown value" },
-		{ "{\"v\":1,\"type\":\"phase\",\"phase\":1,"
+		{ "{\"v\":2,\"type\":\"phase\",\"phase\":1,"
 		    "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
 		    "\"detail\":\"\"}", "phase: field \"phase\" must be a string" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"loud\",\"msg\":\"\"}",
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"loud\",\"msg\":\"\"}",
 		    "log: field \"level\" has an unknown value" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"info\",\"msg\":null}",
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\",\"msg\":null}",
 		    "log: field \"msg\" must be a string" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"info\","
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
 		    "\"msg\":\"a\\u0000b\"}", "log: field \"msg\" contains a NUL" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"info\","
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
 		    "\"msg\":\"\\ud800\"}", "unpaired UTF-16 surrogate" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"info\","
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
 		    "\"msg\":\"\\udc00\\ud800\"}", "unpaired UTF-16 surrogate" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"info\","
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
 		    "\"msg\":\"\\ud800\\u0041\"}", "unpaired UTF-16 surrogate" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"info\","
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
 		    "\"msg\":\"a\xff\"}", "log: field \"msg\" is not valid UTF-8" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"info\","
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
 		    "\"msg\":\"a\xc0\x80\"}", "is not valid UTF-8" },
-		{ "{\"v\":1,\"type\":\"log\",\"level\":\"info\","
+		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
 		    "\"msg\":\"a\tb\"}", "not valid JSON" },
-		{ "{\"v\":1,\"type\":\"hello\",\"pid\":1,\"pair\":\"p\","
+		{ "{\"v\":2,\"type\":\"hello\",\"pid\":1,\"pair\":\"p\","
 		    "\"version\":\"0123456789012345678901234567890123456789\"}",
 		    "hello: field \"version\" is longer than 31 bytes" },
-		{ "{\"v\":1,\"type\":\"hello\",\"pid\":0,\"pair\":\"p\","
+		{ "{\"v\":2,\"type\":\"hello\",\"pid\":0,\"pair\":\"p\","
 		    "\"version\":\"1\"}", "hello: field \"pid\" is 0, must be "
 		    "at least 1" },
-		{ "{\"v\":1,\"type\":\"hello\",\"pid\":9223372036854775808,"
+		{ "{\"v\":2,\"type\":\"hello\",\"pid\":9223372036854775808,"
 		    "\"pair\":\"p\",\"version\":\"1\"}",
 		    "hello: field \"pid\" is out of range" },
-		{ "{\"v\":1,\"type\":\"progress\"}",
+		{ "{\"v\":2,\"type\":\"progress\"}",
 		    "progress: missing field \"phase\"" },
 	};
 	struct proto_msg m;
@@ -840,7 +840,7 @@ test_proto_decode_rejects_progress_ranges(void **state)
 static void
 test_proto_decode_nul_and_length(void **state)
 {
-	static const char ok[] = "{\"v\":1,\"type\":\"done\","
+	static const char ok[] = "{\"v\":2,\"type\":\"done\","
 	    "\"status\":\"complete\"}";
 	char buf[PROTO_MAX_LINE + 2], err[128];
 	struct proto_msg m;
@@ -875,10 +875,10 @@ static void
 test_proto_decode_lenient_where_allowed(void **state)
 {
 	static const char l1[] = " { \"status\" : \"stopped\" , \"x\":{\"y\":"
-	    "[1,{\"z\":null}]}, \"type\":\"done\",\"v\":1,\"x\":2 } \r\n";
-	static const char l2[] = "{\"\\u0076\":1,\"typ\\u0065\":\"done\","
+	    "[1,{\"z\":null}]}, \"type\":\"done\",\"v\":2,\"x\":2 } \r\n";
+	static const char l2[] = "{\"\\u0076\":2,\"typ\\u0065\":\"done\","
 	    "\"status\":\"fail\\u0065d\"}";
-	static const char l3[] = "{\"v\":1,\"type\":\"hello\",\"pid\":7,"
+	static const char l3[] = "{\"v\":2,\"type\":\"hello\",\"pid\":7,"
 	    "\"pair\":\"\\u00e9\\ud83d\\ude00\",\"version\":\"1\"}";
 	struct proto_msg m;
 	char err[128];

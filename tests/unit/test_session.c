@@ -66,7 +66,7 @@ test_session_good(void **state)
 	start(&s);
 	assert_int_equal(send(&s, PROTO_HELLO, why), PROTO_VERDICT_OK);
 	for (int t = PROTO_LOG; t < PROTO_TYPE_MAX; t++)
-		if (t != PROTO_DONE)
+		if (t != PROTO_DONE && t != PROTO_LIMITS)
 			assert_int_equal(send(&s, (enum proto_type)t, why),
 			    PROTO_VERDICT_OK);
 	assert_int_equal(send(&s, PROTO_DONE, why), PROTO_VERDICT_OK);
@@ -278,12 +278,36 @@ test_session_directions(void **state)
 
 	start(&s);
 	send(&s, PROTO_HELLO, why);
-	/* Version 1 has no supervisor -> worker message. */
+	/* Version 2: limits go from the supervisor, and only from it. */
+	m = msg(PROTO_LIMITS);
+	assert_int_equal(proto_session_message(&s, PROTO_DIR_SUPERVISOR, &m,
+	    why, sizeof(why)), PROTO_VERDICT_OK);
+	assert_int_equal(proto_session_message(&s, PROTO_DIR_WORKER, &m,
+	    why, sizeof(why)), PROTO_VERDICT_ERROR);
+	assert_string_equal(why, "the worker sent a limits message, which "
+	    "only the supervisor sends");
+
+	start(&s);
+	send(&s, PROTO_HELLO, why);
 	m = msg(PROTO_LOG);
 	assert_int_equal(proto_session_message(&s, PROTO_DIR_SUPERVISOR, &m,
 	    why, sizeof(why)), PROTO_VERDICT_ERROR);
 	assert_string_equal(why, "the supervisor sent a log message, which "
 	    "only the worker sends");
+
+	/* Not before the worker's hello, not after its done. */
+	start(&s);
+	m = msg(PROTO_LIMITS);
+	assert_int_equal(proto_session_message(&s, PROTO_DIR_SUPERVISOR, &m,
+	    why, sizeof(why)), PROTO_VERDICT_ERROR);
+	assert_string_equal(why, "the supervisor sent limits before the "
+	    "worker's hello");
+	start(&s);
+	send(&s, PROTO_HELLO, why);
+	send(&s, PROTO_DONE, why);
+	assert_int_equal(proto_session_message(&s, PROTO_DIR_SUPERVISOR, &m,
+	    why, sizeof(why)), PROTO_VERDICT_ERROR);
+	assert_string_equal(why, "limits after done");
 
 	start(&s);
 	m = msg(PROTO_HELLO);

@@ -218,8 +218,10 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.backfill = 1;
-	if (jscan_open(&p, end, '{') == -1)
+	if (jscan_open(&p, end, '{') == -1) {
+		(void)snprintf(err, errlen, "an item is not a JSON object");
 		bad = 1;
+	}
 	while (!bad && (r = jscan_member(&p, end, &key, &val)) == 1) {
 		if (jscan_eq(&key, LEASE_HASH))
 			bad = lease_av_str(&val, &tmp.pair);
@@ -324,8 +326,10 @@ lease_parse_page(struct lease_set *set, const char *body, size_t len,
 		lek->len = 0;
 	p = items.p;
 	end = items.p + items.len;
-	if (jscan_open(&p, end, '[') == -1)
+	if (jscan_open(&p, end, '[') == -1) {
+		(void)snprintf(err, errlen, "malformed Items list");
 		return -1;
+	}
 	while ((r = jscan_element(&p, end, &it)) == 1) {
 		if (set->n >= LEASE_UNITS_MAX) {
 			(void)snprintf(err, errlen, "more than %d items in the "

@@ -133,6 +133,12 @@ build(struct in *in, struct proto_msg *m)
 		take_str(in, m->u.warning.code, sizeof(m->u.warning.code));
 		take_str(in, m->u.warning.msg, sizeof(m->u.warning.msg));
 		break;
+	case PROTO_LIMITS:
+		m->u.limits.read = take_double(in);
+		m->u.limits.read_pct = take_double(in);
+		m->u.limits.write = take_double(in);
+		m->u.limits.write_pct = take_double(in);
+		break;
 	default:
 		break;
 	}
@@ -225,6 +231,12 @@ check_same(const struct proto_msg *a, const struct proto_msg *b)
 	case PROTO_WARNING:
 		check_ident(a->u.warning.code, b->u.warning.code);
 		check_text(a->u.warning.msg, b->u.warning.msg);
+		break;
+	case PROTO_LIMITS:
+		FUZZ_CHECK(a->u.limits.read == b->u.limits.read);
+		FUZZ_CHECK(a->u.limits.read_pct == b->u.limits.read_pct);
+		FUZZ_CHECK(a->u.limits.write == b->u.limits.write);
+		FUZZ_CHECK(a->u.limits.write_pct == b->u.limits.write_pct);
 		break;
 	default:
 		FUZZ_CHECK(!"encoded an unknown type");

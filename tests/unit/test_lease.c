@@ -1263,6 +1263,8 @@ test_lease_parse(void **state)
 		{ "{\"Items\":[{\"done\":{\"BOOL\":\"yes\"}}]}",
 		    "attribute done" },
 		{ "{\"Items\":[],\"LastEvaluatedKey\":[]}", "LastEvaluatedKey" },
+		/* Found by fuzz_lease: a failure must always say why. */
+		{ "{\"Items\":[\n0\n]}", "an item is not a JSON object" },
 	};
 	struct lease_set set = { 0 };
 	struct lease *l;

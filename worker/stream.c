@@ -266,26 +266,34 @@ iter_retry_cb(void *arg)
 }
 
 /*
- * An answer that passed the CRC check yet cannot be read: ask again a
- * little later (the shard's timer also holds its reads back meanwhile),
- * and give up, restarting the worker, only when it keeps happening.
+ * An answer that cannot be used yet may be next time (one that passed the
+ * CRC check yet cannot be read; a trim horizon that moved between the
+ * iterator and the read): ask again a little later, saying why (the
+ * shard's timer also holds its reads back meanwhile), and give up,
+ * restarting the worker, only when it keeps happening.
  */
 static void
-shard_malformed(struct st_shard *sh, const char *op, void (*again)(void *))
+shard_again(struct st_shard *sh, const char *op, const char *why,
+    void (*again)(void *))
 {
 	struct stream *st = sh->st;
 
 	if (++sh->malformed > ST_MALFORMED_RETRIES) {
 		st->failed = 1;
 		worker_fail(st->w, WORKER_EXIT_CRASH, "MalformedResponse",
-		    "%s on shard %s: malformed response %u times in a row",
-		    op, sh->id, sh->malformed);
+		    "%s on shard %s: %s, %u times in a row", op, sh->id, why,
+		    sh->malformed);
 		return;
 	}
-	log_warnx("%s on shard %s: malformed response, asking again", op,
-	    sh->id);
+	log_warnx("%s on shard %s: %s; asking again", op, sh->id, why);
 	http_timer_set(st->w->http, &sh->timer, 200 * (int64_t)sh->malformed,
 	    again, sh);
+}
+
+static void
+shard_malformed(struct st_shard *sh, const char *op, void (*again)(void *))
+{
+	shard_again(sh, op, "malformed response", again);
 }
 
 /* A shard's read that failed for good: a vanished shard is a gap, any
@@ -308,6 +316,17 @@ shard_call_failed(struct st_shard *sh, struct aws_call *c)
 	return 1;
 }
 
+/* A never-read shard's first records are gone: whether they matter is
+ * told by the oldest one left (trim_check() on the TRIM_HORIZON page). */
+static void
+shard_probe(struct st_shard *sh)
+{
+	log_info("shard %s: its first records were trimmed before it was "
+	    "read; checking that the backfill covers them", sh->id);
+	sh->probe = 1;
+	shard_start(sh);
+}
+
 static void
 iter_done_cb(struct aws_call *c, void *arg)
 {
@@ -327,17 +346,12 @@ iter_done_cb(struct aws_call *c, void *arg)
 			return;
 		}
 		if (!sh->probe) {
-			/* Its first records are gone: whether they matter
-			 * is told by the oldest one left (trim_check()). */
-			log_info("shard %s: its first records were trimmed "
-			    "before it was read; checking that the backfill "
-			    "covers them", sh->id);
-			sh->probe = 1;
-			shard_start(sh);
+			shard_probe(sh);
 			return;
 		}
 		/* TRIM_HORIZON itself refused: the horizon moved under us. */
-		shard_malformed(sh, "GetShardIterator", iter_retry_cb);
+		shard_again(sh, "GetShardIterator", "the trim horizon moved "
+		    "(TrimmedDataAccessException)", iter_retry_cb);
 		return;
 	}
 	if (shard_call_failed(sh, c))
@@ -588,7 +602,16 @@ records_done_cb(struct aws_call *c, void *arg)
 			    "trimmed (TrimmedDataAccessException)", sh->id);
 			return;
 		}
-		shard_start(sh);	/* raced the trim horizon: retry */
+		if (!sh->probe) {
+			/* The iterator AT the shard's start was handed out
+			 * (DynamoDB Local does so) but its records are gone:
+			 * the trimmed start, found one call later. */
+			shard_probe(sh);
+			return;
+		}
+		/* TRIM_HORIZON raced the trim horizon: a new one, later. */
+		shard_again(sh, "GetRecords", "the trim horizon moved "
+		    "(TrimmedDataAccessException)", iter_retry_cb);
 		return;
 	}
 	if (shard_call_failed(sh, c))

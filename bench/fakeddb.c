@@ -33,10 +33,11 @@
 static struct event_base *base;
 static long delay_ms;
 static long nitems;
-static double ceiling;		/* writes/s, 0: none */
-static double busy_until;	/* ms, monotonic: the writer's queue */
+static double ceiling;	  /* writes/s, 0: none */
+static double busy_until; /* ms, monotonic: the writer's queue */
 static unsigned long long written, scanned, requests;
-static const char pad[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+static const char pad[] =
+    "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
     "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnop"
     "qrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdef"
     "ghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv"
@@ -60,8 +61,8 @@ send_cb(evutil_socket_t fd __attribute__((unused)),
 
 	evhttp_add_header(evhttp_request_get_output_headers(p->req),
 	    "Content-Type", "application/x-amz-json-1.0");
-	evhttp_send_reply(p->req, p->status, p->status == 200 ? "OK" :
-	    "Bad Request", p->body);
+	evhttp_send_reply(p->req, p->status,
+	    p->status == 200 ? "OK" : "Bad Request", p->body);
 	evbuffer_free(p->body);
 	free(p);
 }
@@ -108,11 +109,12 @@ static void
 add_items(struct evbuffer *out, long seg, long from, long to)
 {
 	for (long i = from; i < to; i++)
-		evbuffer_add_printf(out, "%s{\"pk\":{\"S\":\"s%ld-%ld\"},"
+		evbuffer_add_printf(out,
+		    "%s{\"pk\":{\"S\":\"s%ld-%ld\"},"
 		    "\"n\":{\"N\":\"%ld\"},\"m\":{\"M\":{\"a\":{\"L\":[{\"S\":"
 		    "\"x\"},{\"BOOL\":true}]}}},\"b\":{\"B\":\"AAECAwQFBgcICQ==\"},"
-		    "\"pad\":{\"S\":\"%s\"}}", i > from ? "," : "", seg, i, i,
-		    pad);
+		    "\"pad\":{\"S\":\"%s\"}}",
+		    i > from ? "," : "", seg, i, i, pad);
 }
 
 /*
@@ -155,12 +157,15 @@ scan(struct evhttp_request *req, const char *body)
 	} else
 		add_items(out, seg, start, end);
 	scanned += (unsigned long long)(end - start);
-	evbuffer_add_printf(out, "],\"Count\":%ld,\"ScannedCount\":%ld,"
+	evbuffer_add_printf(out,
+	    "],\"Count\":%ld,\"ScannedCount\":%ld,"
 	    "\"ConsumedCapacity\":{\"TableName\":\"t\",\"CapacityUnits\":%ld}",
 	    end - start, end - start, (end - start) / 4);
 	if (end < per)
-		evbuffer_add_printf(out, ",\"LastEvaluatedKey\":{\"pk\":{\"S\":"
-		    "\"s%ld-%ld\"}}", seg, end - 1);
+		evbuffer_add_printf(out,
+		    ",\"LastEvaluatedKey\":{\"pk\":{\"S\":"
+		    "\"s%ld-%ld\"}}",
+		    seg, end - 1);
 	evbuffer_add_printf(out, "}");
 	reply_later(req, out, 200);
 }
@@ -176,8 +181,10 @@ handle(struct evhttp_request *req, void *arg __attribute__((unused)))
 
 	if (strcmp(evhttp_request_get_uri(req), "/__stats") == 0) {
 		out = evbuffer_new();
-		evbuffer_add_printf(out, "{\"written\":%llu,\"scanned\":%llu,"
-		    "\"requests\":%llu}", written, scanned, requests);
+		evbuffer_add_printf(out,
+		    "{\"written\":%llu,\"scanned\":%llu,"
+		    "\"requests\":%llu}",
+		    written, scanned, requests);
 		evhttp_send_reply(req, 200, "OK", out);
 		evbuffer_free(out);
 		return;
@@ -186,7 +193,8 @@ handle(struct evhttp_request *req, void *arg __attribute__((unused)))
 	target = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "X-Amz-Target");
 	op = target != NULL && strchr(target, '.') != NULL ?
-	    strchr(target, '.') + 1 : "";
+	    strchr(target, '.') + 1 :
+	    "";
 	body = malloc(len + 1);
 	if (body == NULL)
 		abort();
@@ -194,7 +202,8 @@ handle(struct evhttp_request *req, void *arg __attribute__((unused)))
 	body[len] = '\0';
 	out = evbuffer_new();
 	if (strcmp(op, "DescribeTable") == 0) {
-		evbuffer_add_printf(out, "{\"Table\":{\"TableName\":\"t\","
+		evbuffer_add_printf(out,
+		    "{\"Table\":{\"TableName\":\"t\","
 		    "\"TableStatus\":\"ACTIVE\",\"ItemCount\":%ld,"
 		    "\"TableSizeBytes\":%ld,\"KeySchema\":[{\"AttributeName\":"
 		    "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
@@ -213,20 +222,23 @@ handle(struct evhttp_request *req, void *arg __attribute__((unused)))
 			p++;
 		}
 		written += (unsigned long long)n;
-		evbuffer_add_printf(out, "{\"UnprocessedItems\":{},"
+		evbuffer_add_printf(out,
+		    "{\"UnprocessedItems\":{},"
 		    "\"ConsumedCapacity\":[{\"TableName\":\"t\","
-		    "\"CapacityUnits\":%ld}]}", n);
+		    "\"CapacityUnits\":%ld}]}",
+		    n);
 		if (ceiling > 0) {
-			double t = now_ms(), start = busy_until > t ?
-			    busy_until : t;
+			double t = now_ms(),
+			       start = busy_until > t ? busy_until : t;
 
 			busy_until = start + n * 1000.0 / ceiling;
-			reply_after(req, out, 200, delay_ms +
-			    (long)(busy_until - t));
+			reply_after(req, out, 200,
+			    delay_ms + (long)(busy_until - t));
 		} else
 			reply_later(req, out, 200);
 	} else {
-		evbuffer_add_printf(out, "{\"__type\":"
+		evbuffer_add_printf(out,
+		    "{\"__type\":"
 		    "\"UnknownOperationException\"}");
 		reply_later(req, out, 400);
 	}
@@ -244,7 +256,8 @@ main(int argc, char **argv)
 	FILE *f;
 
 	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: fakeddb PORTFILE DELAY_MS ITEMS "
+		fprintf(stderr,
+		    "usage: fakeddb PORTFILE DELAY_MS ITEMS "
 		    "[WRITE_CEILING]\n");
 		return 2;
 	}

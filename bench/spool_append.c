@@ -37,14 +37,15 @@ record(char *buf, size_t cap, unsigned long long seq, size_t size)
 		padn = sizeof(pad) - 1;
 	memset(pad, 'x', padn);
 	pad[padn] = '\0';
-	n = snprintf(buf, cap, "{\"awsRegion\":\"us-east-1\",\"dynamodb\":{"
+	n = snprintf(buf, cap,
+	    "{\"awsRegion\":\"us-east-1\",\"dynamodb\":{"
 	    "\"ApproximateCreationDateTime\":1.7e9,\"Keys\":{\"pk\":{\"S\":"
 	    "\"key-%llu\"}},\"NewImage\":{\"pk\":{\"S\":\"key-%llu\"},"
 	    "\"n\":{\"N\":\"%llu\"},\"pad\":{\"S\":\"%s\"}},\"SequenceNumber\":"
 	    "\"%llu\",\"SizeBytes\":%zu,\"StreamViewType\":\"NEW_IMAGE\"},"
 	    "\"eventID\":\"e%llu\",\"eventName\":\"MODIFY\",\"eventSource\":"
-	    "\"aws:dynamodb\",\"eventVersion\":\"1.1\"}", seq % 100000, seq %
-	    100000, seq, pad, seq, size, seq);
+	    "\"aws:dynamodb\",\"eventVersion\":\"1.1\"}",
+	    seq % 100000, seq % 100000, seq, pad, seq, size, seq);
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
@@ -53,8 +54,9 @@ run(const char *dir, unsigned long long nrec, size_t size,
     unsigned long long every_n, long long every_ms, int readback)
 {
 	static const char *const shards[] = { "shardId-00000001700000000000-aa",
-	    "shardId-00000001700000000000-bb", "shardId-00000001700000000000-cc",
-	    "shardId-00000001700000000000-dd" };
+		"shardId-00000001700000000000-bb",
+		"shardId-00000001700000000000-cc",
+		"shardId-00000001700000000000-dd" };
 	struct spool_batch b;
 	struct spool_stats st;
 	struct spool *sp;
@@ -83,7 +85,7 @@ run(const char *dir, unsigned long long nrec, size_t size,
 		n = record(json, size + 1024, 1000000 + i, size);
 		snprintf(seq, sizeof(seq), "%llu", 1000000 + i);
 		if (spool_append(sp, sh, seq, strlen(seq), 1700000000000LL,
-		    json, n) != 1) {
+			json, n) != 1) {
 			fprintf(stderr, "append: %s\n", spool_error(sp));
 			return -1;
 		}
@@ -99,9 +101,9 @@ run(const char *dir, unsigned long long nrec, size_t size,
 	t1 = clock_ms();
 	spool_stats(sp, &st);
 	printf("append  commit every %6llu records / %5lld ms: %9.0f records/s "
-	    "%7.1f MB/s  %6.0f commits/s  (%llu records of %zu B, %llu "
-	    "commits, %.2f s)\n", every_n, every_ms,
-	    nrec * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1),
+	       "%7.1f MB/s  %6.0f commits/s  (%llu records of %zu B, %llu "
+	       "commits, %.2f s)\n",
+	    every_n, every_ms, nrec * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1),
 	    bytes / 1e6 * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1),
 	    st.commits * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1), nrec, n,
 	    (unsigned long long)st.commits, (t1 - t0) / 1000.0);
@@ -118,9 +120,10 @@ run(const char *dir, unsigned long long nrec, size_t size,
 		}
 		t1 = clock_ms();
 		printf("read back and parse (page cache warm): %9.0f records/s "
-		    "%7.1f MB/s  (%llu records)\n",
+		       "%7.1f MB/s  (%llu records)\n",
 		    got * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1),
-		    bytes / 1e6 * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1), got);
+		    bytes / 1e6 * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1),
+		    got);
 		spool_batch_free(&b);
 		free(recs);
 	}
@@ -135,19 +138,23 @@ main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "build/bench-spool";
 	unsigned long long nrec = argc > 2 ? strtoull(argv[2], NULL, 10) :
-	    200000;
+					     200000;
 	size_t size = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;
 	static const struct {
 		unsigned long long n;
 		long long ms;
 	} modes[] = {
-		{ 100, 0 }, { 1000, 0 }, { 4000, 0 }, { 0, 10 }, { 0, 100 },
+		{ 100, 0 },
+		{ 1000, 0 },
+		{ 4000, 0 },
+		{ 0, 10 },
+		{ 0, 100 },
 		{ SPOOL_COMMIT_RECORDS, SPOOL_COMMIT_MS },
 	};
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (run(dir, nrec, size, modes[i].n, modes[i].ms,
-		    i == sizeof(modes) / sizeof(modes[0]) - 1) == -1)
+			i == sizeof(modes) / sizeof(modes[0]) - 1) == -1)
 			return 1;
 	return 0;
 }

@@ -95,8 +95,7 @@ atomicfile_write_all(int fd, const void *data, size_t len)
 void (*atomicfile_test_hook)(const char *stage);
 
 int
-atomicfile_write(const char *path, const void *data, size_t len,
-    mode_t mode)
+atomicfile_write(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
 	const char *base;
@@ -166,8 +165,8 @@ atomicfile_read(const char *path, size_t max, char **data, size_t *len)
 	*len = 0;
 	/* O_NONBLOCK: a FIFO in the way must not hang us; O_NOFOLLOW: nor a
 	 * link lead us elsewhere. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	    O_NOFOLLOW)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)) ==
+	    -1)
 		return -1;
 	if (fstat(fd, &st) == -1)
 		goto fail;
@@ -293,8 +292,10 @@ atomicfile_check_dir(const char *path, int follow, char *err, size_t errlen)
 		return -1;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		snprintf(err, errlen, "%s is a symbolic link: refused (make it "
-		    "a directory of its own, mode 0700)", path);
+		snprintf(err, errlen,
+		    "%s is a symbolic link: refused (make it "
+		    "a directory of its own, mode 0700)",
+		    path);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -302,17 +303,20 @@ atomicfile_check_dir(const char *path, int follow, char *err, size_t errlen)
 		return -1;
 	}
 	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s is owned by uid %ld, not by this "
+		snprintf(err, errlen,
+		    "%s is owned by uid %ld, not by this "
 		    "user (uid %ld): refused, since its owner could change the "
 		    "checkpoints or plant links in it; chown it or use another "
-		    "state directory", path, (long)st.st_uid, (long)geteuid());
+		    "state directory",
+		    path, (long)st.st_uid, (long)geteuid());
 		return -1;
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		snprintf(err, errlen, "%s is writable by %s (mode %04o): "
+		snprintf(err, errlen,
+		    "%s is writable by %s (mode %04o): "
 		    "refused, since others could change the checkpoints or "
-		    "plant links in it; chmod 700 it", path,
-		    (st.st_mode & S_IWOTH) ? "everyone" : "its group",
+		    "plant links in it; chmod 700 it",
+		    path, (st.st_mode & S_IWOTH) ? "everyone" : "its group",
 		    (unsigned)(st.st_mode & 07777));
 		return -1;
 	}

@@ -157,7 +157,7 @@ buf_json_str(struct buf *b, const char *s)
 				return -1;
 		} else {
 			char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4],
-			    hex[ch & 15] };
+				hex[ch & 15] };
 
 			if (buf_add(b, e, 6) == -1)
 				return -1;

@@ -19,9 +19,9 @@
  * stay exact and LastEvaluatedKey is kept byte for byte, never re-encoded.
  */
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-#define STR(x)		#x
-#define XSTR(x)		STR(x)
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+#define STR(x)	  #x
+#define XSTR(x)	  STR(x)
 
 /*
  * Identity strings, ids, ARNs: 1..CHECKPOINT_NAME_MAX bytes of printable
@@ -86,8 +86,8 @@ is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-#define COMPACT_UTF8	(-1)	/* a string is not valid UTF-8 */
-#define COMPACT_BIG	(-2)	/* the result exceeds out's maximum */
+#define COMPACT_UTF8 (-1) /* a string is not valid UTF-8 */
+#define COMPACT_BIG  (-2) /* the result exceeds out's maximum */
 
 /*
  * Copy a JSON value that jscan accepted without the whitespace outside its
@@ -103,12 +103,14 @@ json_compact(const char *p, size_t n, struct buf *out)
 			for (j = i + 1; j < n && p[j] != '"'; j += k) {
 				if (p[j] == '\\')
 					k = 2;
-				else if ((k = utf8_seqlen(
-				    (const unsigned char *)p + j, n - j)) == 0)
+				else if ((k = utf8_seqlen((const unsigned char
+								  *)p +
+						  j,
+					      n - j)) == 0)
 					return COMPACT_UTF8;
 			}
 			if (j >= n)
-				return COMPACT_UTF8;	/* not from jscan */
+				return COMPACT_UTF8; /* not from jscan */
 			if (buf_add(out, p + i, j + 1 - i) == -1)
 				return COMPACT_BIG;
 			i = j + 1;
@@ -148,15 +150,14 @@ key_problem(const char *s)
 	}
 	p = obj.p;
 	end = obj.p + obj.len;
-	if (jscan_open(&p, end, '{') == -1 || jscan_member(&p, end, &k,
-	    &v) != 1)
+	if (jscan_open(&p, end, '{') == -1 ||
+	    jscan_member(&p, end, &k, &v) != 1)
 		return "is an empty object";
 	return NULL;
 }
 
 int
-checkpoint_set_last_key(struct ckpt_segment *sg, const char *json,
-    size_t len)
+checkpoint_set_last_key(struct ckpt_segment *sg, const char *json, size_t len)
 {
 	struct jspan v;
 	struct buf b;
@@ -314,8 +315,7 @@ checkpoint_add_shard(struct checkpoint *ck, const char *id,
 	memset(sh, 0, sizeof(*sh));
 	sh->shard_id = xstrdup(id);
 	sh->parent_id = parent_id != NULL ? xstrdup(parent_id) : NULL;
-	hmap_put(&ck->shard_idx, sh->shard_id,
-	    (void *)(uintptr_t)ck->nshards);
+	hmap_put(&ck->shard_idx, sh->shard_id, (void *)(uintptr_t)ck->nshards);
 	return sh;
 }
 
@@ -371,10 +371,11 @@ check_unique(const struct checkpoint *ck, char *err, size_t errlen)
 				continue;
 			a = (size_t)(sv[i - 1] - ck->segments);
 			b = (size_t)(sv[i] - ck->segments);
-			rc = json_err(err, errlen, "backfill.segments[%zu]: segment "
+			rc = json_err(err, errlen,
+			    "backfill.segments[%zu]: segment "
 			    "%" PRIu32 " is listed twice (also "
-			    "backfill.segments[%zu])", a > b ? a : b,
-			    sv[i]->segment, a > b ? b : a);
+			    "backfill.segments[%zu])",
+			    a > b ? a : b, sv[i]->segment, a > b ? b : a);
 			goto out;
 		}
 	}
@@ -388,10 +389,12 @@ check_unique(const struct checkpoint *ck, char *err, size_t errlen)
 				continue;
 			a = (size_t)(hv[i - 1] - ck->shards);
 			b = (size_t)(hv[i] - ck->shards);
-			rc = json_err(err, errlen, "stream.shards[%zu]: shard \"%s\" "
+			rc = json_err(err, errlen,
+			    "stream.shards[%zu]: shard \"%s\" "
 			    "is listed twice (also stream.shards[%zu])",
-			    a > b ? a : b, json_show(hv[i]->shard_id,
-			    strlen(hv[i]->shard_id), sb, sizeof(sb)),
+			    a > b ? a : b,
+			    json_show(hv[i]->shard_id, strlen(hv[i]->shard_id),
+				sb, sizeof(sb)),
 			    a > b ? b : a);
 			goto out;
 		}
@@ -413,34 +416,38 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 
 	if (check_name("identity.pair", ck->pair, 0, err, errlen) == -1 ||
 	    check_name("identity.source_table", ck->src_table, 0, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    check_name("identity.source_region", ck->src_region, 0, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    check_name("identity.destination_table", ck->dst_table, 0, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    check_name("identity.destination_region", ck->dst_region, 0, err,
-	    errlen) == -1)
+		errlen) == -1)
 		return -1;
 	if (ck->total_segments > CHECKPOINT_SEGMENTS_MAX)
-		return json_err(err, errlen, "identity.total_segments %" PRIu32
-		    " is above the maximum %d", ck->total_segments,
-		    CHECKPOINT_SEGMENTS_MAX);
+		return json_err(err, errlen,
+		    "identity.total_segments %" PRIu32
+		    " is above the maximum %d",
+		    ck->total_segments, CHECKPOINT_SEGMENTS_MAX);
 	if (ck->backfill_started_ms < 0)
 		return json_err(err, errlen, "backfill.started_ms is negative");
 	if (ck->backfill_completed_ms < 0)
-		return json_err(err, errlen, "backfill.completed_ms is negative");
+		return json_err(err, errlen,
+		    "backfill.completed_ms is negative");
 	if (ck->backfill_completed_ms != 0 && ck->backfill_started_ms == 0)
-		return json_err(err, errlen, "backfill.completed_ms is set but "
+		return json_err(err, errlen,
+		    "backfill.completed_ms is set but "
 		    "backfill.started_ms is not");
 	if (ck->nsegments > 0 && ck->segments == NULL)
 		return json_err(err, errlen, "backfill.segments is missing");
 	for (i = 0; i < ck->nsegments; i++) {
 		sg = &ck->segments[i];
 		if (sg->segment >= ck->total_segments)
-			return json_err(err, errlen, "backfill.segments[%zu].segment "
+			return json_err(err, errlen,
+			    "backfill.segments[%zu].segment "
 			    "%" PRIu32 " is not below identity.total_segments "
-			    "(%" PRIu32 ")", i, sg->segment,
-			    ck->total_segments);
+			    "(%" PRIu32 ")",
+			    i, sg->segment, ck->total_segments);
 		if (sg->last_key != NULL &&
 		    (why = key_problem(sg->last_key)) != NULL)
 			return json_err(err, errlen,
@@ -448,9 +455,11 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 		/* A complete backfill with an unfinished segment would
 		 * silently skip items on the next run. */
 		if (ck->backfill_completed_ms != 0 && !sg->done)
-			return json_err(err, errlen, "backfill.completed_ms is set "
+			return json_err(err, errlen,
+			    "backfill.completed_ms is set "
 			    "but backfill.segments[%zu] (segment %" PRIu32 ") "
-			    "is not done", i, sg->segment);
+			    "is not done",
+			    i, sg->segment);
 	}
 	if (check_name("stream.arn", ck->stream_arn, 1, err, errlen) == -1)
 		return -1;
@@ -459,11 +468,14 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 	if (ck->nshards > 0 && ck->shards == NULL)
 		return json_err(err, errlen, "stream.shards is missing");
 	if (ck->nshards > 0 && ck->stream_arn == NULL)
-		return json_err(err, errlen, "stream.shards are listed but "
+		return json_err(err, errlen,
+		    "stream.shards are listed but "
 		    "stream.arn is null");
 	if (ck->nshards > CHECKPOINT_SHARDS_MAX)
-		return json_err(err, errlen, "stream.shards has more than %d "
-		    "entries", CHECKPOINT_SHARDS_MAX);
+		return json_err(err, errlen,
+		    "stream.shards has more than %d "
+		    "entries",
+		    CHECKPOINT_SHARDS_MAX);
 	for (i = 0; i < ck->nshards; i++) {
 		sh = &ck->shards[i];
 		(void)snprintf(f, sizeof(f), "stream.shards[%zu].shard_id", i);
@@ -474,12 +486,15 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 			return -1;
 		if (sh->parent_id != NULL &&
 		    strcmp(sh->parent_id, sh->shard_id) == 0)
-			return json_err(err, errlen, "stream.shards[%zu]: a shard "
-			    "cannot be its own parent", i);
+			return json_err(err, errlen,
+			    "stream.shards[%zu]: a shard "
+			    "cannot be its own parent",
+			    i);
 		if (sh->seq != NULL && !checkpoint_seq_valid(sh->seq))
-			return json_err(err, errlen, "stream.shards[%zu].seq is not "
-			    "a sequence number (1 to %d decimal digits)", i,
-			    CHECKPOINT_SEQ_MAX);
+			return json_err(err, errlen,
+			    "stream.shards[%zu].seq is not "
+			    "a sequence number (1 to %d decimal digits)",
+			    i, CHECKPOINT_SEQ_MAX);
 	}
 	return check_unique(ck, err, errlen);
 }
@@ -530,9 +545,10 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 		return -1;
 	}
 	/* One segment or shard per line: readable, and diff-friendly. */
-	rc |= buf_printf(out, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n"
-	    "  \"identity\": {\n    \"pair\": ", CHECKPOINT_FORMAT,
-	    CHECKPOINT_VERSION);
+	rc |= buf_printf(out,
+	    "{\n  \"format\": \"%s\",\n  \"version\": %d,\n"
+	    "  \"identity\": {\n    \"pair\": ",
+	    CHECKPOINT_FORMAT, CHECKPOINT_VERSION);
 	rc |= add_str(out, ck->pair);
 	rc |= buf_adds(out, ",\n    \"source_table\": ");
 	rc |= add_str(out, ck->src_table);
@@ -542,34 +558,37 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 	rc |= add_str(out, ck->dst_table);
 	rc |= buf_adds(out, ",\n    \"destination_region\": ");
 	rc |= add_str(out, ck->dst_region);
-	rc |= buf_printf(out, ",\n    \"total_segments\": %" PRIu32 "\n  },\n"
+	rc |= buf_printf(out,
+	    ",\n    \"total_segments\": %" PRIu32 "\n  },\n"
 	    "  \"backfill\": {\n    \"started_ms\": %" PRId64 ",\n"
 	    "    \"completed_ms\": %" PRId64 ",\n    \"segments\": [",
 	    ck->total_segments, ck->backfill_started_ms,
 	    ck->backfill_completed_ms);
 	for (i = 0; i < ck->nsegments; i++) {
 		sg = &ck->segments[i];
-		rc |= buf_printf(out, "%s\n      {\"segment\": %" PRIu32 ", "
-		    "\"done\": %s, \"items\": %" PRIu64 ", \"scanned\": %"
-		    PRIu64 ", \"expired\": %" PRIu64 ", \"last_key\": ",
+		rc |= buf_printf(out,
+		    "%s\n      {\"segment\": %" PRIu32 ", "
+		    "\"done\": %s, \"items\": %" PRIu64
+		    ", \"scanned\": %" PRIu64 ", \"expired\": %" PRIu64
+		    ", \"last_key\": ",
 		    i > 0 ? "," : "", sg->segment, sg->done ? "true" : "false",
 		    sg->items, sg->scanned, sg->expired);
 		/* Verbatim: validated JSON, as DynamoDB sent it. */
-		rc |= buf_adds(out, sg->last_key != NULL ? sg->last_key :
-		    "null");
+		rc |= buf_adds(out,
+		    sg->last_key != NULL ? sg->last_key : "null");
 		rc |= buf_addc(out, '}');
 	}
-	rc |= buf_printf(out, "%s]\n  },\n", ck->nsegments > 0 ? "\n    " :
-	    "");
+	rc |= buf_printf(out, "%s]\n  },\n", ck->nsegments > 0 ? "\n    " : "");
 	rc |= buf_adds(out, "  \"stream\": {\n    \"arn\": ");
 	rc |= add_str(out, ck->stream_arn);
-	rc |= buf_printf(out, ",\n    \"started_ms\": %" PRId64 ",\n"
+	rc |= buf_printf(out,
+	    ",\n    \"started_ms\": %" PRId64 ",\n"
 	    "    \"items\": %" PRIu64 ",\n    \"shards\": [",
 	    ck->stream_started_ms, ck->stream_items);
 	for (i = 0; i < ck->nshards; i++) {
 		sh = &ck->shards[i];
-		rc |= buf_printf(out, "%s\n      {\"shard_id\": ",
-		    i > 0 ? "," : "");
+		rc |= buf_printf(out,
+		    "%s\n      {\"shard_id\": ", i > 0 ? "," : "");
 		rc |= add_str(out, sh->shard_id);
 		rc |= buf_adds(out, ", \"parent_id\": ");
 		rc |= add_str(out, sh->parent_id);
@@ -591,7 +610,10 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 
 /* --------------------------------------------------------------- decoder */
 
-#define MEMBER(n)	{ .name = n }
+#define MEMBER(n) \
+	{ \
+		.name = n \
+	}
 
 /*
  * Collect the members of the object in span named in m[], all required; a
@@ -609,8 +631,8 @@ get_members(const struct jspan *span, const char *path, struct json_field *m,
 	case 0:
 		break;
 	case JSON_FIELDS_DUP:
-		return json_err(err, errlen, "%s: duplicate field \"%s\"",
-		    path, m[dup].name);
+		return json_err(err, errlen, "%s: duplicate field \"%s\"", path,
+		    m[dup].name);
 	default:
 		return json_err(err, errlen, "%s: not valid JSON", path);
 	}
@@ -631,15 +653,18 @@ get_int(const struct jspan *v, const char *path, const char *name,
 	int r;
 
 	if ((r = json_int(v, neg, mag)) == -1)
-		return json_err(err, errlen, "%s.%s: expected an integer, got "
-		    "%s", path, name, json_show(v->p, v->len, sb, sizeof(sb)));
+		return json_err(err, errlen,
+		    "%s.%s: expected an integer, got "
+		    "%s",
+		    path, name, json_show(v->p, v->len, sb, sizeof(sb)));
 	if (*neg && !allow_neg)
 		return json_err(err, errlen, "%s.%s: must not be negative",
 		    path, name);
 	if (r == -2 || *mag > max)
-		return json_err(err, errlen, "%s.%s: %s is out of range (at "
-		    "most %" PRIu64 ")", path, name, json_show(v->p, v->len,
-		    sb, sizeof(sb)), max);
+		return json_err(err, errlen,
+		    "%s.%s: %s is out of range (at "
+		    "most %" PRIu64 ")",
+		    path, name, json_show(v->p, v->len, sb, sizeof(sb)), max);
 	return 0;
 }
 
@@ -653,8 +678,8 @@ get_u64(const struct jspan *v, const char *path, const char *name,
 }
 
 static int
-get_u32(const struct jspan *v, const char *path, const char *name,
-    uint32_t max, uint32_t *out, char *err, size_t errlen)
+get_u32(const struct jspan *v, const char *path, const char *name, uint32_t max,
+    uint32_t *out, char *err, size_t errlen)
 {
 	uint64_t x;
 	int neg;
@@ -667,8 +692,8 @@ get_u32(const struct jspan *v, const char *path, const char *name,
 
 /* Times: epoch milliseconds, never negative. */
 static int
-get_ms(const struct jspan *v, const char *path, const char *name,
-    int64_t *out, char *err, size_t errlen)
+get_ms(const struct jspan *v, const char *path, const char *name, int64_t *out,
+    char *err, size_t errlen)
 {
 	uint64_t x;
 	int neg;
@@ -680,8 +705,8 @@ get_ms(const struct jspan *v, const char *path, const char *name,
 }
 
 static int
-get_bool(const struct jspan *v, const char *path, const char *name,
-    int *out, char *err, size_t errlen)
+get_bool(const struct jspan *v, const char *path, const char *name, int *out,
+    char *err, size_t errlen)
 {
 	if (json_bool(v, out) == -1)
 		return json_err(err, errlen, "%s.%s: expected true or false",
@@ -694,8 +719,8 @@ get_bool(const struct jspan *v, const char *path, const char *name,
  * then held to the name rules (printable UTF-8, 1..CHECKPOINT_NAME_MAX).
  */
 static int
-get_str(const struct jspan *v, const char *path, const char *name,
-    int nullable, char **out, char *err, size_t errlen)
+get_str(const struct jspan *v, const char *path, const char *name, int nullable,
+    char **out, char *err, size_t errlen)
 {
 	char s[CHECKPOINT_NAME_MAX + 1];
 	const char *why;
@@ -707,15 +732,17 @@ get_str(const struct jspan *v, const char *path, const char *name,
 	case JSON_STR_OK:
 		break;
 	case JSON_STR_NOT_STRING:
-		return json_err(err, errlen, "%s.%s: expected a string%s",
-		    path, name, nullable ? " or null" : "");
+		return json_err(err, errlen, "%s.%s: expected a string%s", path,
+		    name, nullable ? " or null" : "");
 	case JSON_STR_TOO_LONG:
 		return json_err(err, errlen, "%s.%s: longer than %d bytes",
 		    path, name, CHECKPOINT_NAME_MAX);
 	case JSON_STR_NUL:
 	case JSON_STR_SURROGATE:
-		return json_err(err, errlen, "%s.%s: has a \\u0000 or "
-		    "unpaired surrogate escape", path, name);
+		return json_err(err, errlen,
+		    "%s.%s: has a \\u0000 or "
+		    "unpaired surrogate escape",
+		    path, name);
 	case JSON_STR_UTF8:
 		return json_err(err, errlen, "%s.%s is not valid UTF-8", path,
 		    name);
@@ -745,16 +772,14 @@ decode_identity(const struct jspan *obj, struct checkpoint *ck, char *err,
 
 	if (get_members(obj, path, m, nitems(m), err, errlen) == -1 ||
 	    get_str(&m[0].v, path, m[0].name, 0, &ck->pair, err, errlen) ||
-	    get_str(&m[1].v, path, m[1].name, 0, &ck->src_table, err,
-	    errlen) ||
+	    get_str(&m[1].v, path, m[1].name, 0, &ck->src_table, err, errlen) ||
 	    get_str(&m[2].v, path, m[2].name, 0, &ck->src_region, err,
-	    errlen) ||
-	    get_str(&m[3].v, path, m[3].name, 0, &ck->dst_table, err,
-	    errlen) ||
+		errlen) ||
+	    get_str(&m[3].v, path, m[3].name, 0, &ck->dst_table, err, errlen) ||
 	    get_str(&m[4].v, path, m[4].name, 0, &ck->dst_region, err,
-	    errlen) ||
+		errlen) ||
 	    get_u32(&m[5].v, path, m[5].name, CHECKPOINT_SEGMENTS_MAX,
-	    &ck->total_segments, err, errlen))
+		&ck->total_segments, err, errlen))
 		return -1;
 	return 0;
 }
@@ -786,31 +811,38 @@ decode_segment(const struct jspan *obj, size_t idx, struct checkpoint *ck,
 	memset(sg, 0, sizeof(*sg));
 	if (get_members(obj, path, m, nitems(m), err, errlen) == -1 ||
 	    get_u32(&m[0].v, path, m[0].name, CHECKPOINT_SEGMENTS_MAX - 1,
-	    &sg->segment, err, errlen) ||
+		&sg->segment, err, errlen) ||
 	    get_bool(&m[1].v, path, m[1].name, &sg->done, err, errlen) ||
 	    get_u64(&m[2].v, path, m[2].name, &sg->items, err, errlen))
 		return -1;
 	if (json_fields(obj, t, nitems(t), &dup) == JSON_FIELDS_DUP)
-		return json_err(err, errlen, "%s: duplicate field \"%s\"",
-		    path, t[dup].name);
+		return json_err(err, errlen, "%s: duplicate field \"%s\"", path,
+		    t[dup].name);
 	/* Without a tally, what was written counts as what was scanned. */
 	sg->scanned = sg->items;
-	if ((t[0].seen && get_u64(&t[0].v, path, t[0].name, &sg->scanned,
-	    err, errlen)) || (t[1].seen && get_u64(&t[1].v, path, t[1].name,
-	    &sg->expired, err, errlen)))
+	if ((t[0].seen &&
+		get_u64(&t[0].v, path, t[0].name, &sg->scanned, err, errlen)) ||
+	    (t[1].seen &&
+		get_u64(&t[1].v, path, t[1].name, &sg->expired, err, errlen)))
 		return -1;
 	if (!json_is_null(&m[3].v)) {
 		if (m[3].v.p[0] != '{')
-			return json_err(err, errlen, "%s.last_key: expected an "
-			    "object or null", path);
+			return json_err(err, errlen,
+			    "%s.last_key: expected an "
+			    "object or null",
+			    path);
 		buf_init(&b, CHECKPOINT_KEY_MAX);
 		if ((r = json_compact(m[3].v.p, m[3].v.len, &b)) != 0) {
 			buf_free(&b);
 			if (r == COMPACT_BIG)
-				return json_err(err, errlen, "%s.last_key: longer "
-				    "than %d bytes", path, CHECKPOINT_KEY_MAX);
-			return json_err(err, errlen, "%s.last_key: not valid "
-			    "UTF-8", path);
+				return json_err(err, errlen,
+				    "%s.last_key: longer "
+				    "than %d bytes",
+				    path, CHECKPOINT_KEY_MAX);
+			return json_err(err, errlen,
+			    "%s.last_key: not valid "
+			    "UTF-8",
+			    path);
 		}
 		sg->last_key = buf_steal(&b, NULL);
 	}
@@ -837,10 +869,8 @@ decode_shard(const struct jspan *obj, size_t idx, struct checkpoint *ck,
 	sh = &ck->shards[ck->nshards++];
 	memset(sh, 0, sizeof(*sh));
 	if (get_members(obj, path, m, nitems(m), err, errlen) == -1 ||
-	    get_str(&m[0].v, path, m[0].name, 0, &sh->shard_id, err,
-	    errlen) ||
-	    get_str(&m[1].v, path, m[1].name, 1, &sh->parent_id, err,
-	    errlen) ||
+	    get_str(&m[0].v, path, m[0].name, 0, &sh->shard_id, err, errlen) ||
+	    get_str(&m[1].v, path, m[1].name, 1, &sh->parent_id, err, errlen) ||
 	    get_str(&m[2].v, path, m[2].name, 1, &sh->seq, err, errlen) ||
 	    get_bool(&m[3].v, path, m[3].name, &sh->done, err, errlen) ||
 	    get_u64(&m[4].v, path, m[4].name, &sh->items, err, errlen))
@@ -874,7 +904,7 @@ decode_array(const struct jspan *arr, const char *path, size_t max,
 	(void)jscan_open(&p, end, '[');
 	while ((r = jscan_element(&p, end, &v)) == 1) {
 		if (shards ? decode_shard(&v, i, ck, err, errlen) :
-		    decode_segment(&v, i, ck, err, errlen))
+			     decode_segment(&v, i, ck, err, errlen))
 			return -1;
 		i++;
 	}
@@ -894,11 +924,11 @@ decode_backfill(const struct jspan *obj, struct checkpoint *ck, char *err,
 
 	if (get_members(obj, path, m, nitems(m), err, errlen) == -1 ||
 	    get_ms(&m[0].v, path, m[0].name, &ck->backfill_started_ms, err,
-	    errlen) ||
+		errlen) ||
 	    get_ms(&m[1].v, path, m[1].name, &ck->backfill_completed_ms, err,
-	    errlen) ||
+		errlen) ||
 	    decode_array(&m[2].v, "backfill.segments", CHECKPOINT_SEGMENTS_MAX,
-	    ck, 0, err, errlen))
+		ck, 0, err, errlen))
 		return -1;
 	return 0;
 }
@@ -917,13 +947,12 @@ decode_stream(const struct jspan *obj, struct checkpoint *ck, char *err,
 
 	if (get_members(obj, path, m, nitems(m), err, errlen) == -1 ||
 	    get_str(&m[0].v, path, m[0].name, 1, &ck->stream_arn, err,
-	    errlen) ||
+		errlen) ||
 	    get_ms(&m[1].v, path, m[1].name, &ck->stream_started_ms, err,
-	    errlen) ||
-	    get_u64(&m[2].v, path, m[2].name, &ck->stream_items, err,
-	    errlen) ||
-	    decode_array(&m[3].v, "stream.shards", CHECKPOINT_SHARDS_MAX, ck,
-	    1, err, errlen))
+		errlen) ||
+	    get_u64(&m[2].v, path, m[2].name, &ck->stream_items, err, errlen) ||
+	    decode_array(&m[3].v, "stream.shards", CHECKPOINT_SHARDS_MAX, ck, 1,
+		err, errlen))
 		return -1;
 	return 0;
 }
@@ -951,13 +980,17 @@ decode(const char *text, size_t len, struct checkpoint *ck, char *err,
 	case 0:
 		break;
 	case JSON_DOC_TRAILING:
-		return json_err(err, errlen, "data after the JSON object at "
-		    "byte %zu", at);
+		return json_err(err, errlen,
+		    "data after the JSON object at "
+		    "byte %zu",
+		    at);
 	case JSON_DOC_NOT_OBJECT:
-		return json_err(err, errlen, "not a ddb-sync checkpoint (not "
+		return json_err(err, errlen,
+		    "not a ddb-sync checkpoint (not "
 		    "a JSON object)");
 	default:
-		return json_err(err, errlen, "not valid JSON (truncated or "
+		return json_err(err, errlen,
+		    "not valid JSON (truncated or "
 		    "corrupt)");
 	}
 
@@ -967,23 +1000,28 @@ decode(const char *text, size_t len, struct checkpoint *ck, char *err,
 		    m[dup].name);
 	if (!m[0].seen || m[0].v.len != strlen(CHECKPOINT_FORMAT) + 2 ||
 	    memcmp(m[0].v.p + 1, CHECKPOINT_FORMAT, m[0].v.len - 2) != 0)
-		return json_err(err, errlen, "not a ddb-sync checkpoint (no "
-		    "\"format\": \"%s\")", CHECKPOINT_FORMAT);
+		return json_err(err, errlen,
+		    "not a ddb-sync checkpoint (no "
+		    "\"format\": \"%s\")",
+		    CHECKPOINT_FORMAT);
 	if (!m[1].seen)
 		return json_err(err, errlen, "missing field \"version\"");
-	if (get_int(&m[1].v, "checkpoint", "version", 1, UINT64_MAX, &neg,
-	    &ver, err, errlen) == -1)
+	if (get_int(&m[1].v, "checkpoint", "version", 1, UINT64_MAX, &neg, &ver,
+		err, errlen) == -1)
 		return -1;
 	if (neg || ver < CHECKPOINT_VERSION)
-		return json_err(err, errlen, "written by an older ddb-sync "
+		return json_err(err, errlen,
+		    "written by an older ddb-sync "
 		    "(checkpoint version %s; this ddb-sync reads version %d "
-		    "only)", json_show(m[1].v.p, m[1].v.len, sb, sizeof(sb)),
+		    "only)",
+		    json_show(m[1].v.p, m[1].v.len, sb, sizeof(sb)),
 		    CHECKPOINT_VERSION);
 	if (ver > CHECKPOINT_VERSION)
-		return json_err(err, errlen, "written by a newer ddb-sync "
+		return json_err(err, errlen,
+		    "written by a newer ddb-sync "
 		    "(checkpoint version %" PRIu64 "; this ddb-sync reads "
-		    "version %d): run the newer ddb-sync", ver,
-		    CHECKPOINT_VERSION);
+		    "version %d): run the newer ddb-sync",
+		    ver, CHECKPOINT_VERSION);
 
 	if (get_members(&obj, "checkpoint", m, nitems(m), err, errlen) == -1 ||
 	    decode_identity(&m[2].v, ck, err, errlen) == -1 ||
@@ -1012,8 +1050,10 @@ differ(struct buf *b, const char *what, const char *have, const char *want)
 {
 	char s1[JSON_SHOW_MAX], s2[JSON_SHOW_MAX];
 
-	(void)buf_printf(b, "%s%s is \"%s\" in the checkpoint but \"%s\" in "
-	    "the plan", b->len > 0 ? "; " : "", what,
+	(void)buf_printf(b,
+	    "%s%s is \"%s\" in the checkpoint but \"%s\" in "
+	    "the plan",
+	    b->len > 0 ? "; " : "", what,
 	    json_show(have, strlen(have), s1, sizeof(s1)),
 	    json_show(want, strlen(want), s2, sizeof(s2)));
 }
@@ -1021,13 +1061,12 @@ differ(struct buf *b, const char *what, const char *have, const char *want)
 int
 checkpoint_match(const struct checkpoint *ck, const char *pair,
     const char *src_table, const char *src_region, const char *dst_table,
-    const char *dst_region, uint32_t total_segments, char *err,
-    size_t errlen)
+    const char *dst_region, uint32_t total_segments, char *err, size_t errlen)
 {
 	const struct {
-		const char	*what;
-		const char	*have;
-		const char	*want;
+		const char *what;
+		const char *have;
+		const char *want;
 	} ids[] = {
 		{ "the pair name", ck->pair, pair },
 		{ "the source table", ck->src_table, src_table },
@@ -1053,25 +1092,29 @@ checkpoint_match(const struct checkpoint *ck, const char *pair,
 	if (total_segments != 0 && ck->total_segments != 0 &&
 	    ck->backfill_completed_ms == 0 &&
 	    total_segments != ck->total_segments)
-		(void)buf_printf(&b, "%stotal_segments is %" PRIu32 " in the "
-		    "checkpoint but %" PRIu32 " in the plan", b.len > 0 ?
-		    "; " : "", ck->total_segments, total_segments);
+		(void)buf_printf(&b,
+		    "%stotal_segments is %" PRIu32 " in the "
+		    "checkpoint but %" PRIu32 " in the plan",
+		    b.len > 0 ? "; " : "", ck->total_segments, total_segments);
 	if (b.len == 0) {
 		buf_free(&b);
 		return 0;
 	}
 	if (names == 0)
-		(void)json_err(err, errlen, "checkpoint does not match the plan: "
+		(void)json_err(err, errlen,
+		    "checkpoint does not match the plan: "
 		    "%s. Scan positions cannot be carried over to another "
 		    "segmentation: set total_segments: %" PRIu32 " for this "
 		    "pair to resume, or remove this pair's checkpoint "
-		    "deliberately to restart its backfill", b.data,
-		    ck->total_segments);
+		    "deliberately to restart its backfill",
+		    b.data, ck->total_segments);
 	else
-		(void)json_err(err, errlen, "checkpoint does not match the plan: "
+		(void)json_err(err, errlen,
+		    "checkpoint does not match the plan: "
 		    "%s. It records the progress of another copy: use another "
 		    "state directory for this plan, or remove this pair's "
-		    "checkpoint deliberately to start the pair over", b.data);
+		    "checkpoint deliberately to start the pair over",
+		    b.data);
 	buf_free(&b);
 	return -1;
 }
@@ -1091,18 +1134,22 @@ checkpoint_load(const char *path, struct checkpoint *ck, char *err,
 		if (errno == ENOENT)
 			return 1;
 		if (errno == EFBIG)
-			return json_err(err, errlen, "checkpoint %s is larger than "
+			return json_err(err, errlen,
+			    "checkpoint %s is larger than "
 			    "%u bytes: refusing to load it (the file was left "
-			    "as it is)", path, CHECKPOINT_MAX_SIZE);
-		return json_err(err, errlen, "cannot read checkpoint %s: %s", path,
-		    strerror(errno));
+			    "as it is)",
+			    path, CHECKPOINT_MAX_SIZE);
+		return json_err(err, errlen, "cannot read checkpoint %s: %s",
+		    path, strerror(errno));
 	}
 	if (checkpoint_decode(data, len, ck, why, sizeof(why)) == -1) {
 		free(data);
-		return json_err(err, errlen, "checkpoint %s is unusable: %s. The "
+		return json_err(err, errlen,
+		    "checkpoint %s is unusable: %s. The "
 		    "file was left as it is: restore or fix it, use another "
 		    "state directory, or remove it deliberately to start this "
-		    "pair over", path, why);
+		    "pair over",
+		    path, why);
 	}
 	free(data);
 	return 0;
@@ -1117,13 +1164,17 @@ checkpoint_save(const char *path, const struct checkpoint *ck, char *err,
 	int saved;
 
 	if (checkpoint_validate(ck, why, sizeof(why)) == -1)
-		return json_err(err, errlen, "checkpoint %s not written, it would "
-		    "be invalid: %s", path, why);
+		return json_err(err, errlen,
+		    "checkpoint %s not written, it would "
+		    "be invalid: %s",
+		    path, why);
 	buf_init(&b, CHECKPOINT_MAX_SIZE);
 	if (checkpoint_encode(ck, &b) == -1) {
 		buf_free(&b);
-		return json_err(err, errlen, "checkpoint %s not written: larger "
-		    "than %u bytes", path, CHECKPOINT_MAX_SIZE);
+		return json_err(err, errlen,
+		    "checkpoint %s not written: larger "
+		    "than %u bytes",
+		    path, CHECKPOINT_MAX_SIZE);
 	}
 	if (atomicfile_write(path, b.data, b.len, CHECKPOINT_MODE) == -1) {
 		saved = errno;

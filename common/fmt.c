@@ -17,7 +17,9 @@ fmt_duration(uint64_t ms, char *buf, size_t len)
 		const char *name;
 		uint64_t ms;
 	} units[] = {
-		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
+		{ "d", 86400000 },
+		{ "h", 3600000 },
+		{ "m", 60000 },
 		{ "s", 1000 },
 	};
 	size_t i, off = 0;
@@ -80,8 +82,8 @@ scaled(uint64_t n, uint64_t step, const char *const *names, size_t nnames,
 const char *
 fmt_bytes(uint64_t bytes, char *buf, size_t len)
 {
-	static const char *const names[] = { "KiB", "MiB", "GiB", "TiB",
-	    "PiB", "EiB" };
+	static const char *const names[] = { "KiB", "MiB", "GiB", "TiB", "PiB",
+		"EiB" };
 
 	return scaled(bytes, 1024, names, 6, "B", buf, len);
 }
@@ -118,13 +120,11 @@ fmt_utf8_next(const unsigned char *s, size_t n, int32_t *cp)
 }
 
 /* Names whose value is a secret, matched without regard to case. */
-static const char *const fmt_secret_names[] = {
-	"x-amz-security-token", "x-amz-signature", "signature",
-	"secretaccesskey", "secret_access_key", "sessiontoken",
-	"session_token", "token", NULL
-};
+static const char *const fmt_secret_names[] = { "x-amz-security-token",
+	"x-amz-signature", "signature", "secretaccesskey", "secret_access_key",
+	"sessiontoken", "session_token", "token", NULL };
 
-#define FMT_REDACTED	"[redacted]"
+#define FMT_REDACTED "[redacted]"
 
 static int
 fmt_is_b64(unsigned char c)
@@ -137,8 +137,7 @@ fmt_is_b64(unsigned char c)
  * and separator (kept) in *keep and of the value (replaced) in *val, or 0.
  */
 static int
-fmt_named_secret(const char *s, size_t n, size_t i, size_t *keep,
-    size_t *val)
+fmt_named_secret(const char *s, size_t n, size_t i, size_t *keep, size_t *val)
 {
 	size_t j, k, nl;
 
@@ -146,26 +145,27 @@ fmt_named_secret(const char *s, size_t n, size_t i, size_t *keep,
 		return 0;
 	for (k = 0; fmt_secret_names[k] != NULL; k++) {
 		nl = strlen(fmt_secret_names[k]);
-		if (n - i >= nl && strncasecmp(s + i, fmt_secret_names[k],
-		    nl) == 0 && (i + nl == n ||
-		    !isalnum((unsigned char)s[i + nl])))
+		if (n - i >= nl &&
+		    strncasecmp(s + i, fmt_secret_names[k], nl) == 0 &&
+		    (i + nl == n || !isalnum((unsigned char)s[i + nl])))
 			break;
 	}
 	if (fmt_secret_names[k] == NULL)
 		return 0;
 	j = i + nl;
-	while (j < n && (s[j] == '"' || s[j] == '\'' || s[j] == ' ' ||
-	    s[j] == '\t'))
+	while (j < n &&
+	    (s[j] == '"' || s[j] == '\'' || s[j] == ' ' || s[j] == '\t'))
 		j++;
 	if (j == n || (s[j] != ':' && s[j] != '=' && s[j] != '>'))
 		return 0;
 	j++;
-	while (j < n && (s[j] == '"' || s[j] == '\'' || s[j] == ' ' ||
-	    s[j] == '\t'))
+	while (j < n &&
+	    (s[j] == '"' || s[j] == '\'' || s[j] == ' ' || s[j] == '\t'))
 		j++;
 	*keep = j - i;
 	for (k = j; k < n && !isspace((unsigned char)s[k]) &&
-	    strchr("\"'&,;<}\\", s[k]) == NULL; k++)
+	     strchr("\"'&,;<}\\", s[k]) == NULL;
+	     k++)
 		;
 	*val = k - j;
 	return *val > 0;
@@ -195,8 +195,7 @@ fmt_b64_secret(const char *s, size_t n, size_t i)
 
 /* Append piece (len bytes) if it fits with the NUL; 0 or -1 when full. */
 static int
-fmt_put(char *dst, size_t dstlen, size_t *off, const char *piece,
-    size_t len)
+fmt_put(char *dst, size_t dstlen, size_t *off, const char *piece, size_t len)
 {
 	if (*off + len >= dstlen)
 		return -1;
@@ -220,14 +219,14 @@ fmt_printable(char *dst, size_t dstlen, const char *src, size_t n)
 		if (fmt_named_secret(src, n, i, &keep, &val)) {
 			if (fmt_put(dst, dstlen, &off, src + i, keep) == -1 ||
 			    fmt_put(dst, dstlen, &off, FMT_REDACTED,
-			    sizeof(FMT_REDACTED) - 1) == -1)
+				sizeof(FMT_REDACTED) - 1) == -1)
 				break;
 			i += keep + val;
 			continue;
 		}
 		if ((k = fmt_b64_secret(src, n, i)) > 0) {
 			if (fmt_put(dst, dstlen, &off, FMT_REDACTED,
-			    sizeof(FMT_REDACTED) - 1) == -1)
+				sizeof(FMT_REDACTED) - 1) == -1)
 				break;
 			i += k;
 			continue;

@@ -19,14 +19,14 @@ const char *fmt_count(uint64_t n, char *buf, size_t len);
  * 1 if s[0..n) holds a C0 control character or DEL: text that must not
  * reach a log line, a terminal or an HTTP header; else 0.
  */
-int	fmt_has_control(const char *s, size_t n);
+int fmt_has_control(const char *s, size_t n);
 
 /*
  * Decode one UTF-8 character of s (n > 0 bytes left) into *cp: its length,
  * or 1 with *cp = -1 for a byte that does not start a valid, shortest-form
  * sequence (surrogates and values over U+10FFFF are invalid).
  */
-size_t	fmt_utf8_next(const unsigned char *s, size_t n, int32_t *cp);
+size_t fmt_utf8_next(const unsigned char *s, size_t n, int32_t *cp);
 
 /*
  * src[0..n) made fit for a log line, a journal or the status table, into
@@ -44,8 +44,7 @@ size_t	fmt_utf8_next(const unsigned char *s, size_t n, int32_t *cp);
  *   tokens; never a table name, which cannot hold '+' or '/').
  * Returns strlen(dst).
  */
-size_t	fmt_printable(char *dst, size_t dstlen, const char *src,
-	    size_t n);
+size_t fmt_printable(char *dst, size_t dstlen, const char *src, size_t n);
 
 /* fmt_printable() of a NUL-terminated string; returns dst. */
 const char *fmt_printable_str(char *dst, size_t dstlen, const char *src);
@@ -56,7 +55,7 @@ const char *fmt_printable_str(char *dst, size_t dstlen, const char *src);
  * canonical request may, is replaced whole by a fixed text saying so.
  * Returns 1 if it was, else 0.
  */
-int	fmt_withhold_secrets(char *msg, size_t msglen,
-	    const char *const *secrets, size_t n);
+int fmt_withhold_secrets(char *msg, size_t msglen, const char *const *secrets,
+    size_t n);
 
 #endif

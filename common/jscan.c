@@ -12,14 +12,13 @@ skip_ws(const char **pp, const char *end)
 {
 	const char *p = *pp;
 
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	*pp = p;
 }
 
-#define ONES	0x0101010101010101ULL
-#define HIGHS	0x8080808080808080ULL
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
 
 /*
  * Skip bytes that need no attention inside a string: not '"', not '\\',
@@ -69,8 +68,14 @@ skip_string(const char **pp, const char *end)
 			if (p >= end)
 				return -1;
 			switch (*p) {
-			case '"': case '\\': case '/': case 'b': case 'f':
-			case 'n': case 'r': case 't':
+			case '"':
+			case '\\':
+			case '/':
+			case 'b':
+			case 'f':
+			case 'n':
+			case 'r':
+			case 't':
 				p++;
 				break;
 			case 'u':
@@ -80,8 +85,8 @@ skip_string(const char **pp, const char *end)
 					char h = p[i];
 
 					if (!((h >= '0' && h <= '9') ||
-					    (h >= 'a' && h <= 'f') ||
-					    (h >= 'A' && h <= 'F')))
+						(h >= 'a' && h <= 'f') ||
+						(h >= 'A' && h <= 'F')))
 						return -1;
 				}
 				p += 5;
@@ -257,7 +262,7 @@ after_item(const char **pp, const char *end, char close)
 
 		skip_ws(&q, end);
 		if (q < end && *q == close)
-			return -1;	/* trailing comma */
+			return -1; /* trailing comma */
 		*pp = q;
 		return 0;
 	}
@@ -395,8 +400,7 @@ jscan_string(const struct jspan *s, char *out, size_t len)
 	const char *p, *end;
 	size_t o = 0;
 
-	if (s->len < 2 || s->p[0] != '"' || s->p[s->len - 1] != '"' ||
-	    len == 0)
+	if (s->len < 2 || s->p[0] != '"' || s->p[s->len - 1] != '"' || len == 0)
 		return -1;
 	p = s->p + 1;
 	end = s->p + s->len - 1;
@@ -414,11 +418,21 @@ jscan_string(const struct jspan *s, char *out, size_t len)
 		if (++p >= end)
 			return -1;
 		switch (*p) {
-		case 'b': cp = '\b'; break;
-		case 'f': cp = '\f'; break;
-		case 'n': cp = '\n'; break;
-		case 'r': cp = '\r'; break;
-		case 't': cp = '\t'; break;
+		case 'b':
+			cp = '\b';
+			break;
+		case 'f':
+			cp = '\f';
+			break;
+		case 'n':
+			cp = '\n';
+			break;
+		case 'r':
+			cp = '\r';
+			break;
+		case 't':
+			cp = '\t';
+			break;
 		case 'u': {
 			long v;
 

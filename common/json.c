@@ -56,8 +56,7 @@ json_fields(const struct jspan *obj, struct json_field *f, size_t n,
 
 	for (i = 0; i < n; i++)
 		f[i].seen = 0;
-	if (obj->len == 0 || obj->p[0] != '{' ||
-	    jscan_open(&p, end, '{') == -1)
+	if (obj->len == 0 || obj->p[0] != '{' || jscan_open(&p, end, '{') == -1)
 		return JSON_FIELDS_INVALID;
 	while ((r = jscan_member(&p, end, &k, &v)) == 1) {
 		for (i = 0; i < n; i++)
@@ -203,7 +202,7 @@ json_unescape(const char *p, size_t n, char *out, size_t outsz, size_t *lenp)
 		if (c < 0x20)
 			return c == 0 ? JSON_STR_RAW_NUL : JSON_STR_CONTROL;
 		if ((k = utf8_seqlen((const unsigned char *)p,
-		    (size_t)(end - p))) == 0)
+			 (size_t)(end - p))) == 0)
 			return JSON_STR_UTF8;
 		if (k > outsz - 1 - o)
 			return JSON_STR_TOO_LONG;

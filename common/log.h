@@ -17,21 +17,21 @@ enum log_level {
 	LOG_LVL_DEBUG,
 };
 
-void	log_init(const char *progname, int verbose);
-void	log_set_sink(log_sink_fn fn, void *arg);
-void	log_set_verbose(int verbose);
-int	log_get_verbose(void);
+void log_init(const char *progname, int verbose);
+void log_set_sink(log_sink_fn fn, void *arg);
+void log_set_verbose(int verbose);
+int log_get_verbose(void);
 const char *log_level_name(int level);
 
-void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	fatal(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
-void	fatalx(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
-void	log_vlog(int level, const char *fmt, va_list ap);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+void log_vlog(int level, const char *fmt, va_list ap);
 
 #endif

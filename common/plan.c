@@ -19,7 +19,7 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-#define PLAN_QMAX	(PLAN_QUOTE_LEN - 4)	/* bytes kept, before "..." */
+#define PLAN_QMAX (PLAN_QUOTE_LEN - 4) /* bytes kept, before "..." */
 
 /* ------------------------------------------------------------------------
  * Error list
@@ -159,8 +159,10 @@ plan_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out,
 		return -1;
 	}
 	if (*s == '-') {
-		plan_seterr(err, errlen, "'%s' is negative: expected a whole "
-		    "number from %u to %u", plan_quote(q, s), min, max);
+		plan_seterr(err, errlen,
+		    "'%s' is negative: expected a whole "
+		    "number from %u to %u",
+		    plan_quote(q, s), min, max);
 		return -1;
 	}
 	for (p = s; *p != '\0'; p++) {
@@ -217,8 +219,10 @@ plan_parse_bytes(const char *s, uint64_t *out, char *err, size_t errlen)
 	*out = v << shift;
 	return 0;
 bad:
-	plan_seterr(err, errlen, "'%s' is not a size (a whole number of "
-	    "bytes, or with K, M, G or T: 512M, 20G, 20GiB)", plan_quote(q, s));
+	plan_seterr(err, errlen,
+	    "'%s' is not a size (a whole number of "
+	    "bytes, or with K, M, G or T: 512M, 20G, 20GiB)",
+	    plan_quote(q, s));
 	return -1;
 }
 
@@ -278,14 +282,15 @@ plan_segments_parse(struct plan_pair *p, const char *s, char *err,
 			goto fail;
 		}
 		if (len == 0 || len >= sizeof(item)) {
-			plan_seterr(err, errlen, "expected segment numbers "
+			plan_seterr(err, errlen,
+			    "expected segment numbers "
 			    "separated by commas, such as 0,1,2");
 			goto fail;
 		}
 		memcpy(item, s, len);
 		item[len] = '\0';
 		if (plan_parse_u32(item, 0, PLAN_TOTAL_SEGMENTS_MAX - 1, &v[n],
-		    err, errlen) == -1)
+			err, errlen) == -1)
 			goto fail;
 		n++;
 		if (comma == NULL)
@@ -303,17 +308,17 @@ fail:
  * (struct plan_field: plan_int.h).
  */
 
-#define PO(m)	offsetof(struct plan_pair, m)
+#define PO(m) offsetof(struct plan_pair, m)
 
 static const char *const plan_billing_modes[] = { "PROVISIONED",
-    "PAY_PER_REQUEST", NULL };
+	"PAY_PER_REQUEST", NULL };
 static const char *const plan_sse_modes[] = { "default", "kms", NULL };
 static const char *const plan_stream_views[] = { "NEW_AND_OLD_IMAGES",
-    "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", NULL };
+	"NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", NULL };
 
 /* The values a PF_ENUM field takes, NULL-terminated. */
 static const struct {
-	const char	*flag;
+	const char *flag;
 	const char *const *choices;
 } plan_enums[] = {
 	{ "output-billing-mode", plan_billing_modes },
@@ -325,21 +330,21 @@ const struct plan_field plan_fields[] = {
 	{ "pair-name", NULL, "name", PF_STR, PO(name), 0, 0 },
 	{ "input-table", "input", "table", PF_STR, PO(input.table), 0, 0 },
 	{ "input-region", "input", "region", PF_STR, PO(input.region), 0, 0 },
-	{ "input-role-arn", "input", "role_arn", PF_STR, PO(input.role_arn),
-	    0, 0 },
+	{ "input-role-arn", "input", "role_arn", PF_STR, PO(input.role_arn), 0,
+	    0 },
 	{ "input-endpoint-url", "input", "endpoint_url", PF_STR,
 	    PO(input.endpoint), 0, 0 },
-	{ "input-streams-endpoint-url", "input", "streams_endpoint_url",
-	    PF_STR, PO(input.streams_endpoint), 0, 0 },
+	{ "input-streams-endpoint-url", "input", "streams_endpoint_url", PF_STR,
+	    PO(input.streams_endpoint), 0, 0 },
 	{ "input-sts-endpoint-url", "input", "sts_endpoint_url", PF_STR,
 	    PO(input.sts_endpoint), 0, 0 },
-	{ "input-allow-insecure-http", "input", "allow_insecure_http",
-	    PF_BOOL, PO(input.allow_insecure_http), 0, 0 },
+	{ "input-allow-insecure-http", "input", "allow_insecure_http", PF_BOOL,
+	    PO(input.allow_insecure_http), 0, 0 },
 	{ "output-table", "output", "table", PF_STR, PO(output.table), 0, 0 },
-	{ "output-region", "output", "region", PF_STR, PO(output.region),
+	{ "output-region", "output", "region", PF_STR, PO(output.region), 0,
+	    0 },
+	{ "output-role-arn", "output", "role_arn", PF_STR, PO(output.role_arn),
 	    0, 0 },
-	{ "output-role-arn", "output", "role_arn", PF_STR,
-	    PO(output.role_arn), 0, 0 },
 	{ "output-endpoint-url", "output", "endpoint_url", PF_STR,
 	    PO(output.endpoint), 0, 0 },
 	{ "output-sts-endpoint-url", "output", "sts_endpoint_url", PF_STR,
@@ -350,8 +355,8 @@ const struct plan_field plan_fields[] = {
 	{ "no-backfill", NULL, NULL, PF_NOBOOL, PO(backfill), 0, 0 },
 	{ "stream", "stream", "disabled", PF_BOOL, PO(stream), 0, 0 },
 	{ "no-stream", NULL, NULL, PF_NOBOOL, PO(stream), 0, 0 },
-	{ "total-segments", NULL, "total_segments", PF_U32,
-	    PO(total_segments), 1, PLAN_TOTAL_SEGMENTS_MAX },
+	{ "total-segments", NULL, "total_segments", PF_U32, PO(total_segments),
+	    1, PLAN_TOTAL_SEGMENTS_MAX },
 	{ "segments", NULL, "segments", PF_SEGS, PO(segments), 0, 0 },
 	{ "page-size", NULL, "page_size", PF_U32, PO(page_size), 1,
 	    PLAN_PAGE_SIZE_MAX },
@@ -359,8 +364,8 @@ const struct plan_field plan_fields[] = {
 	    PLAN_MAX_INFLIGHT_MAX },
 	{ "consumed-capacity", NULL, "consumed_capacity", PF_BOOL,
 	    PO(consumed_capacity), 0, 0 },
-	{ "no-consumed-capacity", NULL, NULL, PF_NOBOOL,
-	    PO(consumed_capacity), 0, 0 },
+	{ "no-consumed-capacity", NULL, NULL, PF_NOBOOL, PO(consumed_capacity),
+	    0, 0 },
 	{ "spool", NULL, "spool", PF_BOOL, PO(spool), 0, 0 },
 	{ "no-spool", NULL, NULL, PF_NOBOOL, PO(spool), 0, 0 },
 	{ "spool-max-bytes", NULL, "spool_max_bytes", PF_BYTES,
@@ -369,8 +374,8 @@ const struct plan_field plan_fields[] = {
 	    PO(read_limit), 0, 0 },
 	{ "output-write-capacity", "output", "write_capacity", PF_LIMIT,
 	    PO(write_limit), 0, 0 },
-	{ "create-output", "output", "create", PF_BOOL, PO(create_output),
-	    0, 0 },
+	{ "create-output", "output", "create", PF_BOOL, PO(create_output), 0,
+	    0 },
 	{ "output-billing-mode", "output", "billing_mode", PF_ENUM,
 	    PO(billing_mode), 0, 0 },
 	{ "output-provisioned-read-capacity", "output",
@@ -392,7 +397,7 @@ const struct plan_field plan_fields[] = {
 	    PO(ttl_apply_deletes), 0, 0 },
 };
 
-#define PLAN_NFIELDS	(sizeof(plan_fields) / sizeof(plan_fields[0]))
+#define PLAN_NFIELDS (sizeof(plan_fields) / sizeof(plan_fields[0]))
 const size_t plan_nfields = PLAN_NFIELDS;
 
 void *
@@ -423,8 +428,7 @@ static int plan_charset(const char *, size_t, size_t, const char *);
 static const char *const *
 plan_field_choices(const struct plan_field *f)
 {
-	for (size_t i = 0; i < sizeof(plan_enums) / sizeof(plan_enums[0]);
-	    i++)
+	for (size_t i = 0; i < sizeof(plan_enums) / sizeof(plan_enums[0]); i++)
 		if (strcmp(plan_enums[i].flag, f->flag) == 0)
 			return plan_enums[i].choices;
 	fatalx("plan: no choices for --%s", f->flag);
@@ -432,15 +436,16 @@ plan_field_choices(const struct plan_field *f)
 
 /* One index capacity, after the others of p (name is copied). */
 int
-plan_idxcap_add(struct plan_pair *p, const char *name, uint32_t rd,
-    uint32_t wr, char *err, size_t errlen)
+plan_idxcap_add(struct plan_pair *p, const char *name, uint32_t rd, uint32_t wr,
+    char *err, size_t errlen)
 {
 	char q[PLAN_QUOTE_LEN];
 	struct plan_index_cap *ic;
 
 	/* DynamoDB's rule for index names is its rule for table names. */
 	if (!plan_charset(name, 3, 255, "_.-")) {
-		plan_seterr(err, errlen, "'%s' is not a valid index name (3 to "
+		plan_seterr(err, errlen,
+		    "'%s' is not a valid index name (3 to "
 		    "255 characters of A-Z a-z 0-9 _ . -)",
 		    plan_quote(q, name));
 		return -1;
@@ -455,8 +460,8 @@ plan_idxcap_add(struct plan_pair *p, const char *name, uint32_t rd,
 		    PLAN_MAX_INDEX_CAPS);
 		return -1;
 	}
-	p->index_caps = xrealloc(p->index_caps, (p->nindex_caps + 1) *
-	    sizeof(*p->index_caps));
+	p->index_caps = xrealloc(p->index_caps,
+	    (p->nindex_caps + 1) * sizeof(*p->index_caps));
 	ic = &p->index_caps[p->nindex_caps++];
 	ic->name = xstrdup(name);
 	ic->read = rd;
@@ -485,8 +490,7 @@ plan_index_cap_find(const struct plan_pair *p, const char *name)
 
 /* "by_email:5:5,by_date:10:2" as given to --output-index-capacity. */
 static int
-plan_idxcap_parse(struct plan_pair *p, const char *s, char *err,
-    size_t errlen)
+plan_idxcap_parse(struct plan_pair *p, const char *s, char *err, size_t errlen)
 {
 	char item[300], *c1, *c2;
 	uint32_t rd, wr;
@@ -503,15 +507,17 @@ plan_idxcap_parse(struct plan_pair *p, const char *s, char *err,
 		item[len] = '\0';
 		if ((c1 = strchr(item, ':')) == NULL ||
 		    (c2 = strchr(c1 + 1, ':')) == NULL) {
-			plan_seterr(err, errlen, "expected INDEX:READ:WRITE "
+			plan_seterr(err, errlen,
+			    "expected INDEX:READ:WRITE "
 			    "separated by commas, such as by_email:5:5");
 			goto fail;
 		}
 		*c1++ = '\0';
 		*c2++ = '\0';
 		if (plan_parse_u32(c1, 1, PLAN_CAPACITY_MAX, &rd, err,
-		    errlen) == -1 || plan_parse_u32(c2, 1, PLAN_CAPACITY_MAX,
-		    &wr, err, errlen) == -1 ||
+			errlen) == -1 ||
+		    plan_parse_u32(c2, 1, PLAN_CAPACITY_MAX, &wr, err,
+			errlen) == -1 ||
 		    plan_idxcap_add(p, item, rd, wr, err, errlen) == -1)
 			goto fail;
 		if (comma == NULL)
@@ -567,8 +573,10 @@ plan_field_set(struct plan_pair *p, const struct plan_field *f,
 			return -1;
 		}
 		if (strlen(value) > PLAN_MAX_VALUE) {
-			plan_seterr(err, errlen, "value too long (over %d "
-			    "bytes)", PLAN_MAX_VALUE);
+			plan_seterr(err, errlen,
+			    "value too long (over %d "
+			    "bytes)",
+			    PLAN_MAX_VALUE);
 			return -1;
 		}
 		if (fmt_has_control(value, strlen(value))) {
@@ -599,7 +607,8 @@ plan_field_set(struct plan_pair *p, const struct plan_field *f,
 		else if (plan_parse_bool(value, &b) == -1) {
 			char q[PLAN_QUOTE_LEN];
 
-			plan_seterr(err, errlen, "'%s' is not a boolean "
+			plan_seterr(err, errlen,
+			    "'%s' is not a boolean "
 			    "(true/false, yes/no, on/off)",
 			    plan_quote(q, value));
 			return -1;
@@ -657,11 +666,14 @@ plan_limit_parse(const char *s, struct plan_limit *out, char *err,
 		n--;
 	if (n == 0 || n >= sizeof(num) || strspn(s, "0123456789") != n) {
 		if (n > 0 && s[0] == '-')
-			plan_seterr(err, errlen, "'%s' is negative: a limit is "
+			plan_seterr(err, errlen,
+			    "'%s' is negative: a limit is "
 			    "capacity units per second (500) or a percentage "
-			    "of the table's capacity (40%%)", plan_quote(q, s));
+			    "of the table's capacity (40%%)",
+			    plan_quote(q, s));
 		else
-			plan_seterr(err, errlen, "'%s' is not a limit: give "
+			plan_seterr(err, errlen,
+			    "'%s' is not a limit: give "
 			    "whole capacity units per second (500) or a "
 			    "percentage of the table's capacity (40%%)",
 			    plan_quote(q, s));
@@ -670,12 +682,14 @@ plan_limit_parse(const char *s, struct plan_limit *out, char *err,
 	memcpy(num, s, n);
 	num[n] = '\0';
 	if (plan_parse_u32(num, 0, pct ? 100 : PLAN_CAPACITY_MAX, &v, err,
-	    errlen) == -1)
+		errlen) == -1)
 		return -1;
 	if (v == 0) {
-		plan_seterr(err, errlen, "'%s' is zero: a limit lets at least "
+		plan_seterr(err, errlen,
+		    "'%s' is zero: a limit lets at least "
 		    "1 capacity unit per second (1%%) through; leave the key "
-		    "out for no limit", plan_quote(q, s));
+		    "out for no limit",
+		    plan_quote(q, s));
 		return -1;
 	}
 	out->units = pct ? 0 : v;
@@ -742,19 +756,21 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 		case PF_BOOL:
 			/* A side's permission only when given: a worker's
 			 * argv says what is not the default. */
-			if (f->section != NULL && (strcmp(f->section,
-			    "input") == 0 || strcmp(f->section, "output") ==
-			    0) && !*(const int *)plan_field_cptr(p, f))
+			if (f->section != NULL &&
+			    (strcmp(f->section, "input") == 0 ||
+				strcmp(f->section, "output") == 0) &&
+			    !*(const int *)plan_field_cptr(p, f))
 				break;
 			xasprintf(&argv[n++], "--%s=%s", f->flag,
 			    *(const int *)plan_field_cptr(p, f) ? "true" :
-			    "false");
+								  "false");
 			break;
 		case PF_OPTBOOL:
 			if (*(const int *)plan_field_cptr(p, f) != -1)
 				xasprintf(&argv[n++], "--%s=%s", f->flag,
 				    *(const int *)plan_field_cptr(p, f) ?
-				    "true" : "false");
+					"true" :
+					"false");
 			break;
 		case PF_IDXCAP:
 			if (p->nindex_caps == 0)
@@ -764,11 +780,11 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 				fatalx("plan_pair_to_argv: index capacity");
 			for (j = 0; j < p->nindex_caps; j++)
 				if (buf_printf(&b, "%s%s:%u:%u", j ? "," : "",
-				    p->index_caps[j].name,
-				    p->index_caps[j].read,
-				    p->index_caps[j].write) == -1)
+					p->index_caps[j].name,
+					p->index_caps[j].read,
+					p->index_caps[j].write) == -1)
 					fatalx("plan_pair_to_argv: index "
-					    "capacity");
+					       "capacity");
 			argv[n++] = buf_steal(&b, NULL);
 			break;
 		case PF_NOBOOL:
@@ -790,8 +806,8 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 		case PF_BYTES:
 			if (*(const uint64_t *)plan_field_cptr(p, f) != 0)
 				xasprintf(&argv[n++], "--%s=%llu", f->flag,
-				    (unsigned long long)*(const uint64_t *)
-				    plan_field_cptr(p, f));
+				    (unsigned long long)*(
+					const uint64_t *)plan_field_cptr(p, f));
 			break;
 		case PF_SEGS:
 			if (p->nsegments == 0)
@@ -802,7 +818,7 @@ plan_pair_to_argv(const struct plan_pair *p, size_t *argcp)
 				fatalx("plan_pair_to_argv: segments");
 			for (j = 0; j < p->nsegments; j++)
 				if (buf_printf(&b, "%s%u", j ? "," : "",
-				    p->segments[j]) == -1)
+					p->segments[j]) == -1)
 					fatalx("plan_pair_to_argv: segments");
 			argv[n++] = buf_steal(&b, NULL);
 			break;
@@ -829,7 +845,7 @@ plan_argv_free(char **argv)
 const char *
 plan_pair_label(const struct plan_pair *p, char *buf, size_t len)
 {
-	const char *in, *out, *ir, *or;
+	const char *in, *out, *ir, * or ;
 	int n;
 
 	if (len == 0)
@@ -839,8 +855,8 @@ plan_pair_label(const struct plan_pair *p, char *buf, size_t len)
 	ir = p->input.region;
 	or = p->output.region != NULL ? p->output.region : ir;
 	/* U+21E8 RIGHTWARDS WHITE ARROW, as in README.md's log lines. */
-	if (strcmp(in, out) == 0 && ir != NULL && or != NULL &&
-	    strcmp(ir, or) != 0)
+	if (strcmp(in, out) == 0 && ir != NULL && or
+	    != NULL && strcmp(ir, or) != 0)
 		n = snprintf(buf, len, "[%s@%s] \xe2\x87\xa8 [%s@%s]", in, ir,
 		    out, or);
 	else
@@ -955,7 +971,7 @@ static char *
 plan_name_candidate(const struct plan_pair *p, int level)
 {
 	const char *out = p->output.table != NULL ? p->output.table :
-	    p->input.table;
+						    p->input.table;
 	char *s;
 
 	if (level == 0)
@@ -1060,13 +1076,12 @@ plan_resolve_defaults(struct plan *plan)
 struct plan_check {
 	const struct plan *plan;
 	struct plan_errors *errs;
-	int		 n;
+	int n;
 };
 
 /* A problem of pair i: "FILE:LINE: plan[i] (name): ..." or "pair 'x': ...". */
-static void
-plan_perr(struct plan_check *c, size_t i, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void plan_perr(struct plan_check *c, size_t i, int line, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 static void
 plan_perr(struct plan_check *c, size_t i, int line, const char *fmt, ...)
@@ -1088,8 +1103,8 @@ plan_perr(struct plan_check *c, size_t i, int line, const char *fmt, ...)
 		else
 			plan_seterr(who, sizeof(who), "plan[%zu]", i);
 		if (line > 0)
-			plan_errors_add(c->errs, "%s:%d: %s: %s",
-			    c->plan->path, line, who, msg);
+			plan_errors_add(c->errs, "%s:%d: %s: %s", c->plan->path,
+			    line, who, msg);
 		else
 			plan_errors_add(c->errs, "%s: %s: %s", c->plan->path,
 			    who, msg);
@@ -1213,37 +1228,45 @@ plan_check_side(struct plan_check *c, size_t i, const char *what,
 		if (is_input)
 			plan_perr(c, i, line, "the input table is missing");
 	} else if (!plan_ok_table(s->table))
-		plan_perr(c, i, line, "%s table '%s' is not a valid DynamoDB "
+		plan_perr(c, i, line,
+		    "%s table '%s' is not a valid DynamoDB "
 		    "table name (3 to 255 characters of A-Z a-z 0-9 _ . -)",
 		    what, plan_quote(q, s->table));
 	if (s->region == NULL) {
 		/* The output region follows the input's: say it once. */
 		if (is_input || p->input.region != NULL)
-			plan_perr(c, i, line, "the %s region is missing: set "
-			    "'region' (--%s-region) or AWS_REGION", what, what);
+			plan_perr(c, i, line,
+			    "the %s region is missing: set "
+			    "'region' (--%s-region) or AWS_REGION",
+			    what, what);
 	} else if (!plan_ok_region(s->region, s->endpoint != NULL) &&
 	    (is_input || !plan_streq(s->region, p->input.region) ||
-	    plan_ok_region(p->input.region, p->input.endpoint != NULL)))
+		plan_ok_region(p->input.region, p->input.endpoint != NULL)))
 		/* An output region copied from a bad input one: said once. */
-		plan_perr(c, i, line, "%s region '%s' does not look like an "
-		    "AWS region (such as us-east-1)", what,
-		    plan_quote(q, s->region));
+		plan_perr(c, i, line,
+		    "%s region '%s' does not look like an "
+		    "AWS region (such as us-east-1)",
+		    what, plan_quote(q, s->region));
 	if (s->role_arn != NULL && !plan_ok_role_arn(s->role_arn))
-		plan_perr(c, i, line, "%s role ARN '%s' is not an IAM role ARN "
-		    "(arn:aws:iam::123456789012:role/NAME)", what,
-		    plan_quote(q, s->role_arn));
+		plan_perr(c, i, line,
+		    "%s role ARN '%s' is not an IAM role ARN "
+		    "(arn:aws:iam::123456789012:role/NAME)",
+		    what, plan_quote(q, s->role_arn));
 	if (s->endpoint != NULL && !plan_ok_url(s->endpoint))
-		plan_perr(c, i, line, "%s endpoint URL '%s' is not an "
-		    "http:// or https:// URL", what,
-		    plan_quote(q, s->endpoint));
+		plan_perr(c, i, line,
+		    "%s endpoint URL '%s' is not an "
+		    "http:// or https:// URL",
+		    what, plan_quote(q, s->endpoint));
 	if (s->streams_endpoint != NULL && !plan_ok_url(s->streams_endpoint))
-		plan_perr(c, i, line, "%s Streams endpoint URL '%s' is not an "
-		    "http:// or https:// URL", what,
-		    plan_quote(q, s->streams_endpoint));
+		plan_perr(c, i, line,
+		    "%s Streams endpoint URL '%s' is not an "
+		    "http:// or https:// URL",
+		    what, plan_quote(q, s->streams_endpoint));
 	if (s->sts_endpoint != NULL && !plan_ok_url(s->sts_endpoint))
-		plan_perr(c, i, line, "%s STS endpoint URL '%s' is not an "
-		    "http:// or https:// URL", what,
-		    plan_quote(q, s->sts_endpoint));
+		plan_perr(c, i, line,
+		    "%s STS endpoint URL '%s' is not an "
+		    "http:// or https:// URL",
+		    what, plan_quote(q, s->sts_endpoint));
 }
 
 int
@@ -1267,7 +1290,8 @@ plan_check_limits(struct plan_check *c, size_t i, size_t j)
 	    (p->read_limit.units || p->read_limit.pct) &&
 	    (o->read_limit.units || o->read_limit.pct) &&
 	    memcmp(&p->read_limit, &o->read_limit, sizeof(p->read_limit)))
-		plan_perr(c, i, 0, "input.read_capacity %s differs from the "
+		plan_perr(c, i, 0,
+		    "input.read_capacity %s differs from the "
 		    "%s of plan[%zu] (line %d), which reads the same table: a "
 		    "table has one budget, shared by its pairs; give one value",
 		    plan_limit_str(&p->read_limit, a, sizeof(a)),
@@ -1277,7 +1301,8 @@ plan_check_limits(struct plan_check *c, size_t i, size_t j)
 	    (p->write_limit.units || p->write_limit.pct) &&
 	    (o->write_limit.units || o->write_limit.pct) &&
 	    memcmp(&p->write_limit, &o->write_limit, sizeof(p->write_limit)))
-		plan_perr(c, i, 0, "output.write_capacity %s differs from the "
+		plan_perr(c, i, 0,
+		    "output.write_capacity %s differs from the "
 		    "%s of plan[%zu] (line %d), which writes the same table: a "
 		    "table has one budget, shared by its pairs; give one value",
 		    plan_limit_str(&p->write_limit, a, sizeof(a)),
@@ -1317,9 +1342,10 @@ plan_check_segments(struct plan_check *c, size_t i)
 	qsort(v, p->nsegments, sizeof(*v), plan_u32_cmp);
 	for (j = 0; j < p->nsegments; j++) {
 		if (v[j] >= p->total_segments) {
-			plan_perr(c, i, 0, "segment %u is out of range: "
-			    "total_segments is %u (segments 0 to %u)", v[j],
-			    p->total_segments, p->total_segments - 1);
+			plan_perr(c, i, 0,
+			    "segment %u is out of range: "
+			    "total_segments is %u (segments 0 to %u)",
+			    v[j], p->total_segments, p->total_segments - 1);
 			break;
 		}
 		if (j > 0 && v[j] == v[j - 1]) {
@@ -1339,15 +1365,16 @@ plan_check_name(struct plan_check *c, size_t i)
 	if (p->name == NULL)
 		return;
 	/* A default name made of bad table names: the tables are reported. */
-	if (p->name_derived && (p->input.table == NULL ||
-	    !plan_ok_table(p->input.table) || (p->output.table != NULL &&
-	    !plan_ok_table(p->output.table))))
+	if (p->name_derived &&
+	    (p->input.table == NULL || !plan_ok_table(p->input.table) ||
+		(p->output.table != NULL && !plan_ok_table(p->output.table))))
 		return;
 	if (!plan_charset(p->name, 1, PLAN_NAME_MAX, "_.-"))
-		plan_perr(c, i, 0, "%s '%s' is not usable: a pair name is 1 to "
+		plan_perr(c, i, 0,
+		    "%s '%s' is not usable: a pair name is 1 to "
 		    "%d characters of A-Z a-z 0-9 _ . - (it names files in "
-		    "the state directory)%s", p->name_derived ?
-		    "the default pair name" : "pair name",
+		    "the state directory)%s",
+		    p->name_derived ? "the default pair name" : "pair name",
 		    plan_quote(q, p->name), PLAN_NAME_MAX,
 		    p->name_derived ? "; set 'name'" : "");
 	else if (strcmp(p->name, ".") == 0 || strcmp(p->name, "..") == 0)
@@ -1370,10 +1397,10 @@ plan_check_create(struct plan_check *c, size_t i)
 		key = "billing_mode (--output-billing-mode)";
 	else if (p->prov_rcu != 0)
 		key = "provisioned_read_capacity "
-		    "(--output-provisioned-read-capacity)";
+		      "(--output-provisioned-read-capacity)";
 	else if (p->prov_wcu != 0)
 		key = "provisioned_write_capacity "
-		    "(--output-provisioned-write-capacity)";
+		      "(--output-provisioned-write-capacity)";
 	else if (p->nindex_caps != 0)
 		key = "index_capacity (--output-index-capacity)";
 	else if (p->sse != NULL)
@@ -1384,27 +1411,31 @@ plan_check_create(struct plan_check *c, size_t i)
 		key = "stream_view (--output-stream-view)";
 	if (!p->create_output) {
 		if (key != NULL)
-			plan_perr(c, i, line, "output.%s only applies with "
+			plan_perr(c, i, line,
+			    "output.%s only applies with "
 			    "output.create: true (--create-output): ddb-sync "
 			    "never changes the settings of an existing table",
 			    key);
 		return;
 	}
 	if ((p->prov_rcu != 0) != (p->prov_wcu != 0))
-		plan_perr(c, i, line, "output.provisioned_read_capacity and "
+		plan_perr(c, i, line,
+		    "output.provisioned_read_capacity and "
 		    "output.provisioned_write_capacity go together: give both");
 	if (p->billing_mode != NULL &&
 	    strcmp(p->billing_mode, "PAY_PER_REQUEST") == 0 &&
-	    (p->prov_rcu != 0 || p->prov_wcu != 0 ||
-	    p->nindex_caps != 0))
-		plan_perr(c, i, line, "output.%s needs billing_mode "
+	    (p->prov_rcu != 0 || p->prov_wcu != 0 || p->nindex_caps != 0))
+		plan_perr(c, i, line,
+		    "output.%s needs billing_mode "
 		    "PROVISIONED: billing_mode is PAY_PER_REQUEST (on-demand), "
-		    "which has no capacity to set", p->nindex_caps != 0 &&
-		    p->prov_rcu == 0 ? "index_capacity" :
-		    "provisioned_read_capacity/provisioned_write_capacity");
+		    "which has no capacity to set",
+		    p->nindex_caps != 0 && p->prov_rcu == 0 ?
+			"index_capacity" :
+			"provisioned_read_capacity/provisioned_write_capacity");
 	if (p->sse != NULL && strcmp(p->sse, "default") == 0 &&
 	    p->sse_kms_key != NULL)
-		plan_perr(c, i, line, "output.sse_kms_key contradicts "
+		plan_perr(c, i, line,
+		    "output.sse_kms_key contradicts "
 		    "sse: default (AWS-owned encryption): use one of them");
 }
 
@@ -1431,10 +1462,12 @@ plan_check_pair(struct plan_check *c, size_t i)
 	plan_check_segments(c, i);
 	plan_check_create(c, i);
 	if (!p->backfill && !p->stream)
-		plan_perr(c, i, 0, "both backfill and stream are disabled: "
+		plan_perr(c, i, 0,
+		    "both backfill and stream are disabled: "
 		    "nothing to do");
 	if (p->input.table != NULL && plan_side_same(&p->input, &p->output))
-		plan_perr(c, i, 0, "input and output are the same table (same "
+		plan_perr(c, i, 0,
+		    "input and output are the same table (same "
 		    "name, region, role ARN and endpoint)");
 }
 
@@ -1459,43 +1492,50 @@ plan_check_coord(struct plan_check *c)
 	else
 		plan_seterr(where, sizeof(where), "coordination");
 	if (co->table != NULL && !plan_ok_table(co->table)) {
-		plan_errors_add(c->errs, "%s: table '%s' is not a valid "
+		plan_errors_add(c->errs,
+		    "%s: table '%s' is not a valid "
 		    "DynamoDB table name (3 to 255 characters of A-Z a-z 0-9 "
-		    "_ . -)", where, plan_quote(q, co->table));
+		    "_ . -)",
+		    where, plan_quote(q, co->table));
 		c->n++;
 	}
-	if (co->region != NULL && !plan_ok_region(co->region,
-	    co->endpoint != NULL)) {
-		plan_errors_add(c->errs, "%s: region '%s' does not look like "
-		    "an AWS region (such as us-east-1)", where,
-		    plan_quote(q, co->region));
+	if (co->region != NULL &&
+	    !plan_ok_region(co->region, co->endpoint != NULL)) {
+		plan_errors_add(c->errs,
+		    "%s: region '%s' does not look like "
+		    "an AWS region (such as us-east-1)",
+		    where, plan_quote(q, co->region));
 		c->n++;
 	}
 	if (co->role_arn != NULL && !plan_ok_role_arn(co->role_arn)) {
-		plan_errors_add(c->errs, "%s: role ARN '%s' is not an IAM role "
-		    "ARN (arn:aws:iam::123456789012:role/NAME)", where,
-		    plan_quote(q, co->role_arn));
+		plan_errors_add(c->errs,
+		    "%s: role ARN '%s' is not an IAM role "
+		    "ARN (arn:aws:iam::123456789012:role/NAME)",
+		    where, plan_quote(q, co->role_arn));
 		c->n++;
 	}
 	if (co->endpoint != NULL && !plan_ok_url(co->endpoint)) {
-		plan_errors_add(c->errs, "%s: endpoint URL '%s' is not an "
-		    "http:// or https:// URL", where,
-		    plan_quote(q, co->endpoint));
+		plan_errors_add(c->errs,
+		    "%s: endpoint URL '%s' is not an "
+		    "http:// or https:// URL",
+		    where, plan_quote(q, co->endpoint));
 		c->n++;
 	}
 	if (co->table == NULL)
 		return;
 	for (i = 0; i < c->plan->npairs; i++) {
 		p = &c->plan->pairs[i];
-		s = plan_streq(co->table, p->input.table) ? &p->input :
-		    plan_streq(co->table, p->output.table) ? &p->output : NULL;
+		s = plan_streq(co->table, p->input.table)  ? &p->input :
+		    plan_streq(co->table, p->output.table) ? &p->output :
+							     NULL;
 		if (s == NULL || !plan_streq(co->region, s->region) ||
 		    !plan_streq(co->endpoint, s->endpoint))
 			continue;
-		plan_errors_add(c->errs, "%s: table '%s' is plan[%zu]'s %s "
+		plan_errors_add(c->errs,
+		    "%s: table '%s' is plan[%zu]'s %s "
 		    "table: the coordination table must be a table of its own",
-		    where, plan_quote(q, co->table), i, s == &p->input ?
-		    "input" : "output");
+		    where, plan_quote(q, co->table), i,
+		    s == &p->input ? "input" : "output");
 		c->n++;
 		break;
 	}
@@ -1523,8 +1563,10 @@ plan_validate(const struct plan *plan, struct plan_errors *errs)
 		for (j = 0; j < i; j++) {
 			o = &plan->pairs[j];
 			if (p->name != NULL && plan_streq(p->name, o->name)) {
-				plan_perr(&c, i, 0, "the pair name is also "
-				    "used by plan[%zu] (line %d)", j, o->line);
+				plan_perr(&c, i, 0,
+				    "the pair name is also "
+				    "used by plan[%zu] (line %d)",
+				    j, o->line);
 				break;
 			}
 		}
@@ -1533,8 +1575,10 @@ plan_validate(const struct plan *plan, struct plan_errors *errs)
 			if (p->input.table != NULL &&
 			    plan_side_same(&p->input, &o->input) &&
 			    plan_side_same(&p->output, &o->output)) {
-				plan_perr(&c, i, 0, "same input and output as "
-				    "plan[%zu] (line %d)", j, o->line);
+				plan_perr(&c, i, 0,
+				    "same input and output as "
+				    "plan[%zu] (line %d)",
+				    j, o->line);
 				break;
 			}
 		}

@@ -34,31 +34,30 @@ enum plan_ytype {
 	PY_SCALAR,
 	PY_SEQ,
 	PY_MAP,
-	PY_BAD,		/* an alias; already reported */
+	PY_BAD, /* an alias; already reported */
 };
 
 struct plan_ynode {
-	enum plan_ytype	 type;
-	int		 line;
-	char		*value;		/* scalar, NUL-terminated */
-	size_t		 vlen;		/* may exceed strlen: "\0" escapes */
-	int		 plain;		/* unquoted scalar */
-	struct plan_ynode **kids;	/* items, or keys and values in turn */
-	size_t		 nkids;
+	enum plan_ytype type;
+	int line;
+	char *value;		  /* scalar, NUL-terminated */
+	size_t vlen;		  /* may exceed strlen: "\0" escapes */
+	int plain;		  /* unquoted scalar */
+	struct plan_ynode **kids; /* items, or keys and values in turn */
+	size_t nkids;
 };
 
 struct plan_load {
-	const char	*name;
-	const char	*text;
-	size_t		 len;
+	const char *name;
+	const char *text;
+	size_t len;
 	struct plan_errors *errs;
-	int		 nerr;		/* problems this load found */
-	size_t		 nnodes;
-	struct plan	*plan;
+	int nerr; /* problems this load found */
+	size_t nnodes;
+	struct plan *plan;
 };
 
-static void
-plan_lerr(struct plan_load *, int line, const char *fmt, ...)
+static void plan_lerr(struct plan_load *, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -97,7 +96,7 @@ plan_ynode_add(struct plan_ynode *parent, struct plan_ynode *kid)
 	if ((parent->nkids & (parent->nkids - 1)) == 0)
 		parent->kids = xrealloc(parent->kids,
 		    (parent->nkids ? parent->nkids * 2 : 1) *
-		    sizeof(*parent->kids));
+			sizeof(*parent->kids));
 	parent->kids[parent->nkids++] = kid;
 }
 
@@ -140,14 +139,16 @@ plan_yaml_error(struct plan_load *ld, const yaml_parser_t *parser)
 	case YAML_READER_ERROR:
 		/* Reader errors carry a byte offset, not a line. */
 		off = parser->problem_offset < ld->len ?
-		    parser->problem_offset : ld->len;
+		    parser->problem_offset :
+		    ld->len;
 		for (i = 0; i < off; i++)
 			if (ld->text[i] == '\n')
 				line++;
 		if (parser->problem_value != -1)
-			plan_lerr(ld, line, "not a UTF-8 text plan: %s "
-			    "(byte 0x%02x at offset %zu)", problem,
-			    (unsigned)parser->problem_value & 0xff,
+			plan_lerr(ld, line,
+			    "not a UTF-8 text plan: %s "
+			    "(byte 0x%02x at offset %zu)",
+			    problem, (unsigned)parser->problem_value & 0xff,
 			    parser->problem_offset);
 		else
 			plan_lerr(ld, line, "not a UTF-8 text plan: %s",
@@ -156,8 +157,10 @@ plan_yaml_error(struct plan_load *ld, const yaml_parser_t *parser)
 	default:
 		line = (int)parser->problem_mark.line + 1;
 		if (parser->context != NULL)
-			plan_lerr(ld, line, "YAML syntax error: %s (%s at "
-			    "line %d)", problem, parser->context,
+			plan_lerr(ld, line,
+			    "YAML syntax error: %s (%s at "
+			    "line %d)",
+			    problem, parser->context,
 			    (int)parser->context_mark.line + 1);
 		else
 			plan_lerr(ld, line, "YAML syntax error: %s", problem);
@@ -173,8 +176,10 @@ plan_yaml_props(struct plan_load *ld, int line, const yaml_char_t *anchor,
 	char q[PLAN_QUOTE_LEN];
 
 	if (anchor != NULL)
-		plan_lerr(ld, line, "YAML anchors and aliases are not "
-		    "supported (&%s)", plan_quote(q, (const char *)anchor));
+		plan_lerr(ld, line,
+		    "YAML anchors and aliases are not "
+		    "supported (&%s)",
+		    plan_quote(q, (const char *)anchor));
 	if (tag != NULL)
 		plan_lerr(ld, line, "YAML tags are not supported (%s)",
 		    plan_quote(q, (const char *)tag));
@@ -197,8 +202,8 @@ plan_yaml_parse(struct plan_load *ld, struct plan_ynode **rootp)
 
 	if (!yaml_parser_initialize(&parser))
 		fatalx("yaml_parser_initialize");
-	yaml_parser_set_input_string(&parser,
-	    (const unsigned char *)ld->text, ld->len);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)ld->text,
+	    ld->len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
@@ -214,15 +219,17 @@ plan_yaml_parse(struct plan_load *ld, struct plan_ynode **rootp)
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++ndocs > 1) {
-				plan_lerr(ld, line, "a second YAML document: "
+				plan_lerr(ld, line,
+				    "a second YAML document: "
 				    "a plan file holds one");
 				goto fail;
 			}
 			break;
 		case YAML_ALIAS_EVENT:
-			plan_lerr(ld, line, "YAML anchors and aliases are not "
-			    "supported (*%s)", plan_quote(q,
-			    (const char *)ev.data.alias.anchor));
+			plan_lerr(ld, line,
+			    "YAML anchors and aliases are not "
+			    "supported (*%s)",
+			    plan_quote(q, (const char *)ev.data.alias.anchor));
 			node = xcalloc(1, sizeof(*node));
 			node->type = PY_BAD;
 			break;
@@ -235,8 +242,8 @@ plan_yaml_parse(struct plan_load *ld, struct plan_ynode **rootp)
 			node->value = xmalloc(node->vlen + 1);
 			memcpy(node->value, ev.data.scalar.value, node->vlen);
 			node->value[node->vlen] = '\0';
-			node->plain =
-			    ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			node->plain = ev.data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE;
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 			plan_yaml_props(ld, line, ev.data.sequence_start.anchor,
@@ -270,14 +277,18 @@ plan_yaml_parse(struct plan_load *ld, struct plan_ynode **rootp)
 		} else
 			plan_ynode_add(stack[depth - 1], node);
 		if (++ld->nnodes > PLAN_MAX_NODES) {
-			plan_lerr(ld, line, "more than %d YAML nodes: not a "
-			    "plan file?", PLAN_MAX_NODES);
+			plan_lerr(ld, line,
+			    "more than %d YAML nodes: not a "
+			    "plan file?",
+			    PLAN_MAX_NODES);
 			goto fail;
 		}
 		if (node->type == PY_SEQ || node->type == PY_MAP) {
 			if (depth == PLAN_MAX_DEPTH) {
-				plan_lerr(ld, line, "nested more than %d "
-				    "levels deep", PLAN_MAX_DEPTH);
+				plan_lerr(ld, line,
+				    "nested more than %d "
+				    "levels deep",
+				    PLAN_MAX_DEPTH);
 				goto fail;
 			}
 			stack[depth++] = node;
@@ -322,13 +333,13 @@ plan_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-#define PLAN_MAX_KEYS	24
+#define PLAN_MAX_KEYS 24
 
 struct plan_keys {
-	const char	*names[PLAN_MAX_KEYS];
-	size_t		 n;
-	struct plan_ynode *vals[PLAN_MAX_KEYS];	/* NULL: absent */
-	int		 lines[PLAN_MAX_KEYS];		/* of each key */
+	const char *names[PLAN_MAX_KEYS];
+	size_t n;
+	struct plan_ynode *vals[PLAN_MAX_KEYS]; /* NULL: absent */
+	int lines[PLAN_MAX_KEYS];		/* of each key */
 };
 
 static void
@@ -375,8 +386,10 @@ plan_map_keys(struct plan_load *ld, const struct plan_ynode *map,
 		if (key->type == PY_BAD)
 			continue;
 		if (key->type != PY_SCALAR) {
-			plan_lerr(ld, key->line, "%s: keys must be plain "
-			    "words, got %s", ctx, plan_ynode_what(key));
+			plan_lerr(ld, key->line,
+			    "%s: keys must be plain "
+			    "words, got %s",
+			    ctx, plan_ynode_what(key));
 			continue;
 		}
 		for (j = 0; j < k->n; j++)
@@ -385,9 +398,10 @@ plan_map_keys(struct plan_load *ld, const struct plan_ynode *map,
 				break;
 		if (j < k->n) {
 			if (k->vals[j] != NULL)
-				plan_lerr(ld, key->line, "%s: key '%s' is "
-				    "repeated (first at line %d)", ctx,
-				    k->names[j], k->lines[j]);
+				plan_lerr(ld, key->line,
+				    "%s: key '%s' is "
+				    "repeated (first at line %d)",
+				    ctx, k->names[j], k->lines[j]);
 			else {
 				k->vals[j] = map->kids[i + 1];
 				k->lines[j] = key->line;
@@ -422,8 +436,10 @@ plan_set_scalar(struct plan_load *ld, struct plan_pair *p,
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_SCALAR) {
-		plan_lerr(ld, v->line, "%s.%s: expected a single value, got "
-		    "%s", ctx, key, plan_ynode_what(v));
+		plan_lerr(ld, v->line,
+		    "%s.%s: expected a single value, got "
+		    "%s",
+		    ctx, key, plan_ynode_what(v));
 		return;
 	}
 	if (plan_ynode_null(v) || v->vlen == 0) {
@@ -440,8 +456,8 @@ plan_set_scalar(struct plan_load *ld, struct plan_pair *p,
 }
 
 static void
-plan_walk_segments(struct plan_load *ld, struct plan_pair *p,
-    const char *ctx, const struct plan_ynode *v)
+plan_walk_segments(struct plan_load *ld, struct plan_pair *p, const char *ctx,
+    const struct plan_ynode *v)
 {
 	const struct plan_ynode *it;
 	char err[PLAN_ERRLEN];
@@ -452,14 +468,17 @@ plan_walk_segments(struct plan_load *ld, struct plan_pair *p,
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_SEQ) {
-		plan_lerr(ld, v->line, "%s.segments: expected a list of "
-		    "segment numbers such as [0, 1, 2], got %s", ctx,
-		    plan_ynode_what(v));
+		plan_lerr(ld, v->line,
+		    "%s.segments: expected a list of "
+		    "segment numbers such as [0, 1, 2], got %s",
+		    ctx, plan_ynode_what(v));
 		return;
 	}
 	if (v->nkids > PLAN_MAX_SEGMENTS) {
-		plan_lerr(ld, v->line, "%s.segments: more than %d segments "
-		    "listed", ctx, PLAN_MAX_SEGMENTS);
+		plan_lerr(ld, v->line,
+		    "%s.segments: more than %d segments "
+		    "listed",
+		    ctx, PLAN_MAX_SEGMENTS);
 		return;
 	}
 	segs = xcalloc(v->nkids, sizeof(*segs));
@@ -471,14 +490,15 @@ plan_walk_segments(struct plan_load *ld, struct plan_pair *p,
 		}
 		if (it->type != PY_SCALAR || plan_ynode_null(it) ||
 		    strlen(it->value) != it->vlen) {
-			plan_lerr(ld, it->line, "%s.segments[%zu]: expected a "
-			    "segment number, got %s", ctx, i,
-			    plan_ynode_what(it));
+			plan_lerr(ld, it->line,
+			    "%s.segments[%zu]: expected a "
+			    "segment number, got %s",
+			    ctx, i, plan_ynode_what(it));
 			bad = 1;
 			continue;
 		}
 		if (plan_parse_u32(it->value, 0, PLAN_TOTAL_SEGMENTS_MAX - 1,
-		    &segs[i], err, sizeof(err)) == -1) {
+			&segs[i], err, sizeof(err)) == -1) {
 			plan_lerr(ld, it->line, "%s.segments[%zu]: %s", ctx, i,
 			    err);
 			bad = 1;
@@ -497,11 +517,11 @@ plan_walk_segments(struct plan_load *ld, struct plan_pair *p,
  * write_capacity: N}, both required.
  */
 static void
-plan_walk_index_caps(struct plan_load *ld, struct plan_pair *p,
-    const char *ctx, const struct plan_ynode *v)
+plan_walk_index_caps(struct plan_load *ld, struct plan_pair *p, const char *ctx,
+    const struct plan_ynode *v)
 {
 	static const char *const names[] = { "read_capacity",
-	    "write_capacity" };
+		"write_capacity" };
 	const struct plan_ynode *key, *val, *n;
 	struct plan_keys k;
 	char err[PLAN_ERRLEN], q[PLAN_QUOTE_LEN], ictx[PLAN_QUOTE_LEN + 96];
@@ -512,9 +532,11 @@ plan_walk_index_caps(struct plan_load *ld, struct plan_pair *p,
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line, "%s.index_capacity: expected a mapping "
+		plan_lerr(ld, v->line,
+		    "%s.index_capacity: expected a mapping "
 		    "of index names to {read_capacity: N, write_capacity: N}, "
-		    "got %s", ctx, plan_ynode_what(v));
+		    "got %s",
+		    ctx, plan_ynode_what(v));
 		return;
 	}
 	plan_idxcap_clear(p);
@@ -524,17 +546,19 @@ plan_walk_index_caps(struct plan_load *ld, struct plan_pair *p,
 		if (key->type != PY_SCALAR || plan_ynode_null(key) ||
 		    strlen(key->value) != key->vlen) {
 			if (key->type != PY_BAD)
-				plan_lerr(ld, key->line, "%s.index_capacity: "
-				    "expected an index name, got %s", ctx,
-				    plan_ynode_what(key));
+				plan_lerr(ld, key->line,
+				    "%s.index_capacity: "
+				    "expected an index name, got %s",
+				    ctx, plan_ynode_what(key));
 			continue;
 		}
-		(void)snprintf(ictx, sizeof(ictx), "%s.index_capacity.%s",
-		    ctx, plan_quote(q, key->value));
+		(void)snprintf(ictx, sizeof(ictx), "%s.index_capacity.%s", ctx,
+		    plan_quote(q, key->value));
 		if (val->type == PY_BAD)
 			continue;
 		if (val->type != PY_MAP) {
-			plan_lerr(ld, val->line, "%s: expected a mapping such "
+			plan_lerr(ld, val->line,
+			    "%s: expected a mapping such "
 			    "as {read_capacity: 5, write_capacity: 5}, got %s",
 			    ictx, plan_ynode_what(val));
 			continue;
@@ -549,24 +573,25 @@ plan_walk_index_caps(struct plan_load *ld, struct plan_pair *p,
 				plan_lerr(ld, val->line, "%s: missing '%s'",
 				    ictx, names[j]);
 				bad = 1;
-			} else if (n->type != PY_SCALAR ||
-			    plan_ynode_null(n) ||
+			} else if (n->type != PY_SCALAR || plan_ynode_null(n) ||
 			    strlen(n->value) != n->vlen) {
 				if (n->type != PY_BAD)
-					plan_lerr(ld, n->line, "%s.%s: expected "
-					    "a number, got %s", ictx, names[j],
-					    plan_ynode_what(n));
+					plan_lerr(ld, n->line,
+					    "%s.%s: expected "
+					    "a number, got %s",
+					    ictx, names[j], plan_ynode_what(n));
 				bad = 1;
 			} else if (plan_parse_u32(n->value, 1,
-			    PLAN_CAPACITY_MAX, &cap[j], err,
-			    sizeof(err)) == -1) {
+				       PLAN_CAPACITY_MAX, &cap[j], err,
+				       sizeof(err)) == -1) {
 				plan_lerr(ld, n->line, "%s.%s: %s", ictx,
 				    names[j], err);
 				bad = 1;
 			}
 		}
-		if (!bad && plan_idxcap_add(p, key->value, cap[0], cap[1],
-		    err, sizeof(err)) == -1)
+		if (!bad &&
+		    plan_idxcap_add(p, key->value, cap[0], cap[1], err,
+			sizeof(err)) == -1)
 			plan_lerr(ld, key->line, "%s.index_capacity: %s", ctx,
 			    err);
 	}
@@ -618,13 +643,15 @@ plan_walk_side(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line, "%s: expected a mapping with 'table' "
-		    "and 'region', got %s", ctx, plan_ynode_what(v));
+		plan_lerr(ld, v->line,
+		    "%s: expected a mapping with 'table' "
+		    "and 'region', got %s",
+		    ctx, plan_ynode_what(v));
 		return;
 	}
 	plan_walk_fields(ld, p, ctx, sec, v, &k);
-	if (strcmp(sec, "input") == 0 && plan_keys_get(&k, "table",
-	    NULL) == NULL)
+	if (strcmp(sec, "input") == 0 &&
+	    plan_keys_get(&k, "table", NULL) == NULL)
 		plan_lerr(ld, v->line, "%s: missing 'table'", ctx);
 }
 
@@ -640,9 +667,10 @@ plan_walk_ttl(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line, "%s: expected a mapping such as "
-		    "{skip_expired: true, apply_deletes: true}, got %s", ctx,
-		    plan_ynode_what(v));
+		plan_lerr(ld, v->line,
+		    "%s: expected a mapping such as "
+		    "{skip_expired: true, apply_deletes: true}, got %s",
+		    ctx, plan_ynode_what(v));
 		return;
 	}
 	plan_walk_fields(ld, p, ctx, "ttl", v, &k);
@@ -663,8 +691,10 @@ plan_walk_phase(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line, "%s: expected a mapping such as "
-		    "{disabled: true}, got %s", ctx, plan_ynode_what(v));
+		plan_lerr(ld, v->line,
+		    "%s: expected a mapping such as "
+		    "{disabled: true}, got %s",
+		    ctx, plan_ynode_what(v));
 		return;
 	}
 	k.n = 0;
@@ -674,14 +704,17 @@ plan_walk_phase(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 	    d->type == PY_BAD)
 		return;
 	if (d->type != PY_SCALAR || plan_ynode_null(d)) {
-		plan_lerr(ld, d->line, "%s.disabled: expected true or false, "
-		    "got %s", ctx, plan_ynode_what(d));
+		plan_lerr(ld, d->line,
+		    "%s.disabled: expected true or false, "
+		    "got %s",
+		    ctx, plan_ynode_what(d));
 		return;
 	}
 	if (plan_parse_bool(d->value, &b) == -1) {
-		plan_lerr(ld, d->line, "%s.disabled: '%s' is not a boolean "
-		    "(true/false, yes/no, on/off)", ctx,
-		    plan_quote(q, d->value));
+		plan_lerr(ld, d->line,
+		    "%s.disabled: '%s' is not a boolean "
+		    "(true/false, yes/no, on/off)",
+		    ctx, plan_quote(q, d->value));
 		return;
 	}
 	*(int *)plan_field_ptr(p, f) = !b;
@@ -691,7 +724,7 @@ static void
 plan_walk_pair(struct plan_load *ld, const struct plan_ynode *v, size_t idx)
 {
 	static const char *const sections[] = { "input", "output", "stream",
-	    "backfill", "ttl" };
+		"backfill", "ttl" };
 	struct plan_keys k;
 	struct plan_pair *p;
 	const struct plan_ynode *val;
@@ -704,8 +737,10 @@ plan_walk_pair(struct plan_load *ld, const struct plan_ynode *v, size_t idx)
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line, "%s: expected a mapping with 'input' "
-		    "and 'output', got %s", ctx, plan_ynode_what(v));
+		plan_lerr(ld, v->line,
+		    "%s: expected a mapping with 'input' "
+		    "and 'output', got %s",
+		    ctx, plan_ynode_what(v));
 		return;
 	}
 	p = plan_add_pair(ld->plan);
@@ -754,8 +789,10 @@ plan_walk_metrics(struct plan_load *ld, const struct plan_ynode *v)
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line, "metrics: expected a mapping such as "
-		    "{listen: 127.0.0.1:9464}, got %s", plan_ynode_what(v));
+		plan_lerr(ld, v->line,
+		    "metrics: expected a mapping such as "
+		    "{listen: 127.0.0.1:9464}, got %s",
+		    plan_ynode_what(v));
 		return;
 	}
 	k.n = 0;
@@ -766,8 +803,10 @@ plan_walk_metrics(struct plan_load *ld, const struct plan_ynode *v)
 		return;
 	if (l->type != PY_SCALAR || plan_ynode_null(l) || l->vlen == 0 ||
 	    strlen(l->value) != l->vlen) {
-		plan_lerr(ld, l->line, "metrics.listen: expected ADDR:PORT "
-		    "such as 127.0.0.1:9464, got %s", plan_ynode_what(l));
+		plan_lerr(ld, l->line,
+		    "metrics.listen: expected ADDR:PORT "
+		    "such as 127.0.0.1:9464, got %s",
+		    plan_ynode_what(l));
 		return;
 	}
 	free(ld->plan->metrics_listen);
@@ -782,7 +821,7 @@ static void
 plan_walk_coord(struct plan_load *ld, const struct plan_ynode *v, int line)
 {
 	static const char *const keys[] = { "table", "region", "role_arn",
-	    "endpoint_url", "allow_insecure_http" };
+		"endpoint_url", "allow_insecure_http" };
 	const char *ctx = "coordination";
 	struct plan_coord *co;
 	const struct plan_ynode *val;
@@ -796,8 +835,10 @@ plan_walk_coord(struct plan_load *ld, const struct plan_ynode *v, int line)
 	if (v->type == PY_BAD)
 		return;
 	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line, "%s: expected a mapping with 'table' "
-		    "and 'region', got %s", ctx, plan_ynode_what(v));
+		plan_lerr(ld, v->line,
+		    "%s: expected a mapping with 'table' "
+		    "and 'region', got %s",
+		    ctx, plan_ynode_what(v));
 		return;
 	}
 	k.n = 0;
@@ -814,16 +855,19 @@ plan_walk_coord(struct plan_load *ld, const struct plan_ynode *v, int line)
 			continue;
 		if (val->type != PY_SCALAR || plan_ynode_null(val) ||
 		    val->vlen == 0) {
-			plan_lerr(ld, val->line, "%s.%s: expected a single "
-			    "value, got %s", ctx, keys[i],
-			    plan_ynode_what(val));
+			plan_lerr(ld, val->line,
+			    "%s.%s: expected a single "
+			    "value, got %s",
+			    ctx, keys[i], plan_ynode_what(val));
 			continue;
 		}
 		if (strlen(val->value) != val->vlen ||
 		    val->vlen > PLAN_MAX_VALUE ||
 		    fmt_has_control(val->value, val->vlen)) {
-			plan_lerr(ld, val->line, "%s.%s: value too long or "
-			    "with a NUL or control character", ctx, keys[i]);
+			plan_lerr(ld, val->line,
+			    "%s.%s: value too long or "
+			    "with a NUL or control character",
+			    ctx, keys[i]);
 			continue;
 		}
 		if (i < 4) {
@@ -831,18 +875,23 @@ plan_walk_coord(struct plan_load *ld, const struct plan_ynode *v, int line)
 			continue;
 		}
 		if (plan_parse_bool(val->value, &b) == -1)
-			plan_lerr(ld, val->line, "%s.%s: '%s' is not a boolean "
-			    "(true/false, yes/no, on/off)", ctx, keys[i],
-			    plan_quote(q, val->value));
+			plan_lerr(ld, val->line,
+			    "%s.%s: '%s' is not a boolean "
+			    "(true/false, yes/no, on/off)",
+			    ctx, keys[i], plan_quote(q, val->value));
 		else
 			co->allow_insecure_http = b;
 	}
 	if (plan_keys_get(&k, "table", NULL) == NULL)
-		plan_lerr(ld, v->line, "%s: missing 'table': the DynamoDB "
-		    "table the hosts share their leases through", ctx);
+		plan_lerr(ld, v->line,
+		    "%s: missing 'table': the DynamoDB "
+		    "table the hosts share their leases through",
+		    ctx);
 	if (plan_keys_get(&k, "region", NULL) == NULL)
-		plan_lerr(ld, v->line, "%s: missing 'region': every host must "
-		    "name the same one, so it has no default", ctx);
+		plan_lerr(ld, v->line,
+		    "%s: missing 'region': every host must "
+		    "name the same one, so it has no default",
+		    ctx);
 }
 
 static void
@@ -854,15 +903,18 @@ plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 	int cline;
 
 	if (root == NULL || plan_ynode_null(root)) {
-		plan_lerr(ld, root != NULL ? root->line : 1, "empty plan: "
+		plan_lerr(ld, root != NULL ? root->line : 1,
+		    "empty plan: "
 		    "expected a mapping with a 'plan' key");
 		return;
 	}
 	if (root->type == PY_BAD)
 		return;
 	if (root->type != PY_MAP) {
-		plan_lerr(ld, root->line, "expected a mapping with a 'plan' "
-		    "key, got %s", plan_ynode_what(root));
+		plan_lerr(ld, root->line,
+		    "expected a mapping with a 'plan' "
+		    "key, got %s",
+		    plan_ynode_what(root));
 		return;
 	}
 	k.n = 0;
@@ -875,15 +927,18 @@ plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 	if ((list = plan_keys_get(&k, "metrics", NULL)) != NULL)
 		plan_walk_metrics(ld, list);
 	if ((list = plan_keys_get(&k, "plan", NULL)) == NULL) {
-		plan_lerr(ld, root->line, "missing 'plan': the list of table "
+		plan_lerr(ld, root->line,
+		    "missing 'plan': the list of table "
 		    "pairs");
 		return;
 	}
 	if (list->type == PY_BAD)
 		return;
 	if (list->type != PY_SEQ) {
-		plan_lerr(ld, list->line, "'plan' must be a list of table "
-		    "pairs, got %s", plan_ynode_what(list));
+		plan_lerr(ld, list->line,
+		    "'plan' must be a list of table "
+		    "pairs, got %s",
+		    plan_ynode_what(list));
 		return;
 	}
 	if (list->nkids == 0) {
@@ -892,8 +947,10 @@ plan_walk(struct plan_load *ld, const struct plan_ynode *root)
 	}
 	n = list->nkids;
 	if (n > PLAN_MAX_PAIRS) {
-		plan_lerr(ld, list->line, "'plan' has %zu pairs; at most %d "
-		    "are supported", n, PLAN_MAX_PAIRS);
+		plan_lerr(ld, list->line,
+		    "'plan' has %zu pairs; at most %d "
+		    "are supported",
+		    n, PLAN_MAX_PAIRS);
 		n = PLAN_MAX_PAIRS;
 	}
 	for (i = 0; i < n && !plan_errors_full(ld->errs); i++) {
@@ -918,8 +975,10 @@ plan_load_buffer(const char *name, const char *text, size_t len,
 	if (text == NULL)
 		text = "";
 	if (len > PLAN_MAX_FILE) {
-		plan_errors_add(errs, "%s: larger than %d bytes: not a plan "
-		    "file?", name, PLAN_MAX_FILE);
+		plan_errors_add(errs,
+		    "%s: larger than %d bytes: not a plan "
+		    "file?",
+		    name, PLAN_MAX_FILE);
 		return NULL;
 	}
 	memset(&ld, 0, sizeof(ld));
@@ -971,8 +1030,10 @@ plan_load_file(const char *path, struct plan_errors *errs)
 		if (n == 0)
 			break;
 		if (buf_add(&b, chunk, (size_t)n) == -1) {
-			plan_errors_add(errs, "%s: larger than %d bytes: not a "
-			    "plan file?", path, PLAN_MAX_FILE);
+			plan_errors_add(errs,
+			    "%s: larger than %d bytes: not a "
+			    "plan file?",
+			    path, PLAN_MAX_FILE);
 			goto fail;
 		}
 	}

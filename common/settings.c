@@ -10,26 +10,26 @@
 #include "settings.h"
 #include "xmalloc.h"
 
-#define S_MIN	(60LL * 1000)
-#define S_HOUR	(60 * S_MIN)
-#define S_MAX	SETTING_MAX
+#define S_MIN  (60LL * 1000)
+#define S_HOUR (60 * S_MIN)
+#define S_MAX  SETTING_MAX
 
-#define SUP	"ddb-sync"
-#define WRK	"ddb-sync-worker"
+#define SUP "ddb-sync"
+#define WRK "ddb-sync-worker"
 
-#define MS(id, aud, who, def, min, help)			\
-	[SETTING_##id] = { "DDB_SYNC_" #id, SETTING_MS, aud, who,	\
-	    def, min, S_MAX, NULL, help }
-#define NUM(id, kind, aud, who, def, min, max, help)		\
-	[SETTING_##id] = { "DDB_SYNC_" #id, kind, aud, who,		\
-	    def, min, max, NULL, help }
-#define TEXT(id, aud, who, def, help)				\
-	[SETTING_##id] = { "DDB_SYNC_" #id, SETTING_TEXT, aud, who,	\
-	    0, 0, 0, def, help }
+#define MS(id, aud, who, def, min, help) \
+	[SETTING_##id] = { "DDB_SYNC_" #id, SETTING_MS, aud, who, def, min, \
+		S_MAX, NULL, help }
+#define NUM(id, kind, aud, who, def, min, max, help) \
+	[SETTING_##id] = { "DDB_SYNC_" #id, kind, aud, who, def, min, max, \
+		NULL, help }
+#define TEXT(id, aud, who, def, help) \
+	[SETTING_##id] = { "DDB_SYNC_" #id, SETTING_TEXT, aud, who, 0, 0, 0, \
+		def, help }
 
-#define OP	SETTING_OPERATOR
-#define TST	SETTING_TEST
-#define HOOK	SETTING_HOOK
+#define OP   SETTING_OPERATOR
+#define TST  SETTING_TEST
+#define HOOK SETTING_HOOK
 
 /*
  * The defaults here are the only ones; test_settings checks those that a
@@ -45,8 +45,7 @@ static const struct setting settings_table[SETTING_COUNT] = {
 	    "how long a shutdown waits for checkpoints"),
 	MS(RESTART_BASE_MS, TST, SUP, 1000, 0,
 	    "first restart delay after a worker crash"),
-	MS(RESTART_MAX_MS, TST, SUP, 60000, 0,
-	    "longest restart delay"),
+	MS(RESTART_MAX_MS, TST, SUP, 60000, 0, "longest restart delay"),
 	MS(QUICK_DEATH_MS, TST, SUP, 30000, 0,
 	    "a worker dying sooner, without progress, is quick"),
 	NUM(MAX_QUICK_DEATHS, SETTING_NUMBER, TST, SUP, 5, 1, 1000,
@@ -81,12 +80,10 @@ static const struct setting settings_table[SETTING_COUNT] = {
 	    "wait for a created table to become ACTIVE"),
 	NUM(MAX_ATTEMPTS, SETTING_NUMBER, TST, WRK, 0, 0, 1000000,
 	    "attempts per call (0: until the retry budget)"),
-	MS(RETRY_BASE_MS, TST, WRK, 25, 0,
-	    "first retry delay after an error"),
+	MS(RETRY_BASE_MS, TST, WRK, 25, 0, "first retry delay after an error"),
 	MS(THROTTLE_BASE_MS, TST, WRK, 500, 0,
 	    "first retry delay after a throttle"),
-	MS(RETRY_CAP_MS, TST, WRK, 20000, 0,
-	    "longest retry delay"),
+	MS(RETRY_CAP_MS, TST, WRK, 20000, 0, "longest retry delay"),
 	MS(RETRY_NOTICE_MS, TST, WRK, 5000, 0,
 	    "a call failing this long is reported"),
 	MS(THROTTLE_WARN_MS, TST, WRK, 5 * S_MIN, 0,
@@ -107,8 +104,7 @@ static const struct setting settings_table[SETTING_COUNT] = {
 	    "a backfill this long warns of the stream's retention"),
 	MS(CREATE_POLL_MS, TST, WRK, 2000, 1,
 	    "time between DescribeTable calls while creating"),
-	MS(POLL_MS, TST, WRK, 1000, 0,
-	    "wait after an empty GetRecords"),
+	MS(POLL_MS, TST, WRK, 1000, 0, "wait after an empty GetRecords"),
 	MS(SHARD_REFRESH_MS, TST, WRK, 10000, 0,
 	    "time between DescribeStream calls"),
 	NUM(STREAM_AHEAD_RECORDS, SETTING_NUMBER, TST, WRK, 8000, 1, 1000000,
@@ -143,14 +139,14 @@ static const struct setting settings_table[SETTING_COUNT] = {
 	    "where DynamoDB Local is downloaded to"),
 };
 
-static int64_t		 settings_val[SETTING_COUNT];
-static char		*settings_txt[SETTING_COUNT];	/* copies */
-static int		 settings_ready;
+static int64_t settings_val[SETTING_COUNT];
+static char *settings_txt[SETTING_COUNT]; /* copies */
+static int settings_ready;
 
 /* A number setting's value: digits only, within [min, max]. */
 static int
-settings_parse(const struct setting *s, const char *v, int64_t *out,
-    char *err, size_t errlen)
+settings_parse(const struct setting *s, const char *v, int64_t *out, char *err,
+    size_t errlen)
 {
 	char q[64];
 	const char *p;
@@ -164,12 +160,16 @@ settings_parse(const struct setting *s, const char *v, int64_t *out,
 		n = n * 10 + (*p - '0');
 	}
 	if (p == v || *p != '\0')
-		return json_err(err, errlen, "%s='%s': not a whole number "
-		    "of %s", s->name, fmt_printable_str(q, sizeof(q), v),
+		return json_err(err, errlen,
+		    "%s='%s': not a whole number "
+		    "of %s",
+		    s->name, fmt_printable_str(q, sizeof(q), v),
 		    settings_unit(s));
 	if (n < s->min || n > s->max)
-		return json_err(err, errlen, "%s=%s: out of range (%lld to "
-		    "%lld %s)", s->name, fmt_printable_str(q, sizeof(q), v),
+		return json_err(err, errlen,
+		    "%s=%s: out of range (%lld to "
+		    "%lld %s)",
+		    s->name, fmt_printable_str(q, sizeof(q), v),
 		    (long long)s->min, (long long)s->max, settings_unit(s));
 	*out = n;
 	return 0;

@@ -77,43 +77,43 @@ enum setting_id {
 };
 
 enum setting_kind {
-	SETTING_MS,		/* whole milliseconds */
-	SETTING_NUMBER,		/* a whole number (a count) */
-	SETTING_BYTES,		/* whole bytes */
-	SETTING_TEXT,		/* a path, name or URL, as given */
+	SETTING_MS,	/* whole milliseconds */
+	SETTING_NUMBER, /* a whole number (a count) */
+	SETTING_BYTES,	/* whole bytes */
+	SETTING_TEXT,	/* a path, name or URL, as given */
 };
 
 enum setting_audience {
-	SETTING_OPERATOR,	/* documented in the man page and --help */
-	SETTING_TEST,		/* a timer or limit tests shrink */
-	SETTING_HOOK,		/* changes behaviour for a test: never set */
+	SETTING_OPERATOR, /* documented in the man page and --help */
+	SETTING_TEST,	  /* a timer or limit tests shrink */
+	SETTING_HOOK,	  /* changes behaviour for a test: never set */
 };
 
 struct setting {
-	const char		*name;		/* DDB_SYNC_... */
-	enum setting_kind	 kind;
-	enum setting_audience	 audience;
-	const char		*reader;	/* which program reads it */
-	int64_t			 def;		/* numbers: unset or empty */
-	int64_t			 min;
-	int64_t			 max;
-	const char		*def_text;	/* the default, as words */
-	const char		*help;		/* one line, at most 50 bytes */
+	const char *name; /* DDB_SYNC_... */
+	enum setting_kind kind;
+	enum setting_audience audience;
+	const char *reader; /* which program reads it */
+	int64_t def;	    /* numbers: unset or empty */
+	int64_t min;
+	int64_t max;
+	const char *def_text; /* the default, as words */
+	const char *help;     /* one line, at most 50 bytes */
 };
 
 /* The largest number a setting takes: a year in milliseconds. */
-#define SETTING_MAX	(366LL * 24 * 3600 * 1000)
+#define SETTING_MAX (366LL * 24 * 3600 * 1000)
 
 /*
  * (Re)read every setting from the environment. 0, or -1 with err saying
  * which variable is wrong and why (err may be NULL). Empty counts as
  * unset. On failure the previous values stay.
  */
-int	settings_init(char *err, size_t errlen);
+int settings_init(char *err, size_t errlen);
 
 /* The value of a number setting, or of a text one (NULL when unset).
  * The first use without settings_init() reads them (fatal if bad). */
-int64_t	settings_int(enum setting_id);
+int64_t settings_int(enum setting_id);
 const char *settings_str(enum setting_id);
 
 /* The table: its entry for id, or the entry named name (else NULL). */
@@ -124,12 +124,12 @@ const char *settings_audience_name(enum setting_audience);
 
 /* DDB_SYNC_* variables in the environment that are not in the table
  * (a typo): calls fn for each, returns how many. */
-size_t	settings_unknown(void (*fn)(const char *name, void *), void *arg);
+size_t settings_unknown(void (*fn)(const char *name, void *), void *arg);
 
 /* --help's lines for the operator settings; the hidden "ddb-sync
  * --list-settings": every entry, NAME<TAB>AUDIENCE<TAB>UNIT<TAB>DEFAULT
  * <TAB>HELP, one a line. */
-void	settings_usage(FILE *);
-void	settings_list(FILE *);
+void settings_usage(FILE *);
+void settings_list(FILE *);
 
 #endif

@@ -60,8 +60,7 @@ utf8_valid(const char *s, size_t n)
 	size_t i = 0, k;
 
 	while (i < n) {
-		if ((k = utf8_seqlen((const unsigned char *)s + i,
-		    n - i)) == 0)
+		if ((k = utf8_seqlen((const unsigned char *)s + i, n - i)) == 0)
 			return 0;
 		i += k;
 	}

@@ -4,11 +4,11 @@
 
 #include <stdint.h>
 
-int64_t	clock_ms(void);		/* monotonic milliseconds */
-int64_t	wall_ms(void);		/* epoch milliseconds */
+int64_t clock_ms(void); /* monotonic milliseconds */
+int64_t wall_ms(void);	/* epoch milliseconds */
 
 /* A whole number from the environment, def if unset or bad (for AWS_*
  * variables: DDB_SYNC_* ones are settings, common/settings.h). */
-int64_t	env_ms(const char *name, int64_t def);
+int64_t env_ms(const char *name, int64_t def);
 
 #endif

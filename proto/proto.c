@@ -14,9 +14,9 @@
 #include "proto.h"
 #include "utf8.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-#define STR(x)		#x
-#define XSTR(x)		STR(x)
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+#define STR(x)	  #x
+#define XSTR(x)	  STR(x)
 
 /*
  * The codec is table-driven so that encoder and decoder cannot disagree on
@@ -24,35 +24,37 @@
  * strict reader on jscan (exact 64-bit integers, duplicates refused).
  */
 enum pf_kind {
-	PF_STR,		/* identifier: never truncated */
-	PF_TEXT,	/* free text: truncated to fit; last in its table */
+	PF_STR,	 /* identifier: never truncated */
+	PF_TEXT, /* free text: truncated to fit; last in its table */
 	PF_U64,
 	PF_U32,
 	PF_I64,
-	PF_BOOL,	/* int, JSON true/false */
-	PF_DBL,		/* finite, >= 0 */
-	PF_LEVEL,	/* enum proto_level by name */
-	PF_PHASE,	/* enum proto_phase by name */
-	PF_PSTATE,	/* enum proto_phase_state by name */
+	PF_BOOL,   /* int, JSON true/false */
+	PF_DBL,	   /* finite, >= 0 */
+	PF_LEVEL,  /* enum proto_level by name */
+	PF_PHASE,  /* enum proto_phase by name */
+	PF_PSTATE, /* enum proto_phase_state by name */
 };
 
-#define PF_OPTIONAL	0x1	/* may be absent: 0 or "" */
-#define PF_NONEMPTY	0x2	/* strings: not "" */
+#define PF_OPTIONAL 0x1 /* may be absent: 0 or "" */
+#define PF_NONEMPTY 0x2 /* strings: not "" */
 
 struct pf {
-	const char	*name;
-	enum pf_kind	 kind;
-	size_t		 off;	/* in struct proto_msg */
-	size_t		 size;	/* strings: buffer size */
-	int		 flags;
-	int64_t		 min;	/* PF_I64 */
-	uint64_t	 max;	/* PF_U64, PF_U32; 0 = the type's maximum */
+	const char *name;
+	enum pf_kind kind;
+	size_t off;  /* in struct proto_msg */
+	size_t size; /* strings: buffer size */
+	int flags;
+	int64_t min;  /* PF_I64 */
+	uint64_t max; /* PF_U64, PF_U32; 0 = the type's maximum */
 };
 
-#define OFF(t, m)	offsetof(struct proto_msg, u.t.m)
-#define SZ(t, m)	sizeof(((struct proto_msg *)NULL)->u.t.m)
-#define FLD(t, m, k, fl, mn, mx)					\
-	{ #m, k, OFF(t, m), SZ(t, m), fl, mn, mx }
+#define OFF(t, m) offsetof(struct proto_msg, u.t.m)
+#define SZ(t, m)  sizeof(((struct proto_msg *)NULL)->u.t.m)
+#define FLD(t, m, k, fl, mn, mx) \
+	{ \
+#m, k, OFF(t, m), SZ(t, m), fl, mn, mx \
+	}
 
 /* Enums are read and written through an int. */
 _Static_assert(sizeof(enum proto_level) == sizeof(int), "enum size");
@@ -146,9 +148,9 @@ static const struct pf pf_warning[] = {
 };
 
 struct ptype {
-	const char	*name;
-	const struct pf	*fields;
-	size_t		 nfields;
+	const char *name;
+	const struct pf *fields;
+	size_t nfields;
 };
 
 static const struct ptype ptypes[PROTO_TYPE_MAX] = {
@@ -168,16 +170,27 @@ static const struct ptype ptypes[PROTO_TYPE_MAX] = {
 _Static_assert(nitems(pf_progress) <= 64, "too many fields");
 
 static const char *const level_names[PROTO_LVL_MAX] = {
-	"error", "warn", "info", "debug",
+	"error",
+	"warn",
+	"info",
+	"debug",
 };
 static const char *const phase_names[PROTO_PHASE_MAX] = {
-	"backfill", "stream",
+	"backfill",
+	"stream",
 };
 static const char *const pstate_names[PROTO_PS_MAX] = {
-	"pending", "running", "complete", "skipped", "failed", "stopped",
+	"pending",
+	"running",
+	"complete",
+	"skipped",
+	"failed",
+	"stopped",
 };
 static const char *const done_statuses[] = {
-	"complete", "stopped", "failed",
+	"complete",
+	"stopped",
+	"failed",
 };
 
 const char *
@@ -226,10 +239,10 @@ c_locale(void)
 /* ---------------------------------------------------------------- encoder */
 
 struct pw {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;	/* bytes usable before the newline */
-	int	 full;
+	char *p;
+	size_t len;
+	size_t cap; /* bytes usable before the newline */
+	int full;
 };
 
 static void
@@ -266,9 +279,9 @@ pw_printf(struct pw *w, const char *fmt, ...)
 	pw_add(w, tmp, (size_t)n);
 }
 
-#define ESC_DONE	0
-#define ESC_ROOM	1	/* cut: output room exhausted */
-#define ESC_CAP		2	/* cut: receiver's buffer would overflow */
+#define ESC_DONE 0
+#define ESC_ROOM 1 /* cut: output room exhausted */
+#define ESC_CAP	 2 /* cut: receiver's buffer would overflow */
 
 /*
  * Append s as the inside of a JSON string, using at most room output bytes
@@ -400,8 +413,8 @@ check_field(const struct ptype *t, const struct pf *f,
 	case PF_STR:
 	case PF_TEXT:
 		if ((f->flags & PF_NONEMPTY) && p[0] == '\0')
-			return json_err(err, errlen, "%s: field \"%s\" is empty",
-			    t->name, f->name);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" is empty", t->name, f->name);
 		break;
 	case PF_U64:
 	case PF_U32:
@@ -415,32 +428,38 @@ check_field(const struct ptype *t, const struct pf *f,
 		}
 		max = f->max;
 		if (max != 0 && u > max)
-			return json_err(err, errlen, "%s: field \"%s\" is %" PRIu64
-			    ", out of range 0..%" PRIu64, t->name, f->name, u,
-			    max);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" is %" PRIu64
+			    ", out of range 0..%" PRIu64,
+			    t->name, f->name, u, max);
 		break;
 	case PF_I64:
 		memcpy(&i, p, sizeof(i));
 		if (i < f->min)
-			return json_err(err, errlen, "%s: field \"%s\" is %" PRId64
-			    ", must be at least %" PRId64, t->name, f->name, i,
-			    f->min);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" is %" PRId64
+			    ", must be at least %" PRId64,
+			    t->name, f->name, i, f->min);
 		break;
 	case PF_BOOL:
 		break;
 	case PF_DBL:
 		memcpy(&d, p, sizeof(d));
 		if (!isfinite(d) || d < 0)
-			return json_err(err, errlen, "%s: field \"%s\" must be a "
-			    "finite number >= 0", t->name, f->name);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" must be a "
+			    "finite number >= 0",
+			    t->name, f->name);
 		break;
 	case PF_LEVEL:
 	case PF_PHASE:
 	case PF_PSTATE:
 		e = get_int(m, f->off);
 		if (e < 0 || e >= enum_count(f->kind))
-			return json_err(err, errlen, "%s: field \"%s\" has an "
-			    "invalid value %d", t->name, f->name, e);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" has an "
+			    "invalid value %d",
+			    t->name, f->name, e);
 		break;
 	}
 	return 0;
@@ -470,31 +489,38 @@ check_msg(const struct proto_msg *m, char *err, size_t errlen)
 	switch (m->type) {
 	case PROTO_PROGRESS:
 		if (pg->segments_done > pg->segments_total)
-			return json_err(err, errlen, "progress: segments_done "
+			return json_err(err, errlen,
+			    "progress: segments_done "
 			    "(%" PRIu32 ") > segments_total (%" PRIu32 ")",
 			    pg->segments_done, pg->segments_total);
 		if (pg->shards_done > pg->shards_total)
-			return json_err(err, errlen, "progress: shards_done "
+			return json_err(err, errlen,
+			    "progress: shards_done "
 			    "(%" PRIu32 ") > shards_total (%" PRIu32 ")",
 			    pg->shards_done, pg->shards_total);
 		break;
 	case PROTO_CHECKPOINT:
 		if (strcmp(ck->kind, "segment") == 0) {
-			if (!is_digits(ck->id, strnlen(ck->id,
-			    sizeof(ck->id))) || strlen(ck->id) > 10)
-				return json_err(err, errlen, "checkpoint: a "
+			if (!is_digits(ck->id,
+				strnlen(ck->id, sizeof(ck->id))) ||
+			    strlen(ck->id) > 10)
+				return json_err(err, errlen,
+				    "checkpoint: a "
 				    "segment id must be a decimal number");
 		} else if (strcmp(ck->kind, "shard") != 0)
-			return json_err(err, errlen, "checkpoint: field \"kind\" "
+			return json_err(err, errlen,
+			    "checkpoint: field \"kind\" "
 			    "must be \"segment\" or \"shard\"");
 		break;
 	case PROTO_LIMITS:
 		if (m->u.limits.read_pct > 100 || m->u.limits.write_pct > 100)
-			return json_err(err, errlen, "limits: a percentage is "
+			return json_err(err, errlen,
+			    "limits: a percentage is "
 			    "above 100");
 		if ((m->u.limits.read > 0 && m->u.limits.read_pct > 0) ||
 		    (m->u.limits.write > 0 && m->u.limits.write_pct > 0))
-			return json_err(err, errlen, "limits: a side has both "
+			return json_err(err, errlen,
+			    "limits: a side has both "
 			    "units and a percentage");
 		break;
 	case PROTO_DONE:
@@ -502,7 +528,8 @@ check_msg(const struct proto_msg *m, char *err, size_t errlen)
 			if (strcmp(m->u.done.status, done_statuses[i]) == 0)
 				break;
 		if (i == nitems(done_statuses))
-			return json_err(err, errlen, "done: field \"status\" must "
+			return json_err(err, errlen,
+			    "done: field \"status\" must "
 			    "be \"complete\", \"stopped\" or \"failed\"");
 		break;
 	default:
@@ -541,7 +568,7 @@ encode_field(struct pw *w, const struct pf *f, const struct proto_msg *m)
 		room -= f->kind == PF_TEXT ? 2 : 1;
 		if (pw_escape(w, p, n, room, f->size - 1) == ESC_ROOM &&
 		    f->kind == PF_STR)
-			return -1;	/* identifiers are never cut */
+			return -1; /* identifiers are never cut */
 		pw_add(w, "\"", 1);
 		break;
 	case PF_U64:
@@ -562,7 +589,7 @@ encode_field(struct pw *w, const struct pf *f, const struct proto_msg *m)
 	case PF_DBL:
 		memcpy(&d, p, sizeof(d));
 		if (d == 0)
-			d = 0;	/* no "-0" */
+			d = 0; /* no "-0" */
 		if ((loc = c_locale()) != (locale_t)0)
 			old = uselocale(loc);
 		pw_printf(w, "%.17g", d);
@@ -628,8 +655,8 @@ proto_encode(const struct proto_msg *m, char *buf, size_t len)
 /* ---------------------------------------------------------------- decoder */
 
 static int
-decode_field(const struct ptype *t, const struct pf *f,
-    const struct jspan *v, struct proto_msg *m, char *err, size_t errlen)
+decode_field(const struct ptype *t, const struct pf *f, const struct jspan *v,
+    struct proto_msg *m, char *err, size_t errlen)
 {
 	char *p = (char *)m + f->off;
 	char sbuf[JSON_SHOW_MAX], tmp[32];
@@ -648,26 +675,33 @@ decode_field(const struct ptype *t, const struct pf *f,
 		if ((se = json_string(v, p, f->size, NULL)) == JSON_STR_OK)
 			return 0;
 		if (se == JSON_STR_TOO_LONG)
-			return json_err(err, errlen, "%s: field \"%s\" is "
-			    "longer than %zu bytes", t->name, f->name,
-			    f->size - 1);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" is "
+			    "longer than %zu bytes",
+			    t->name, f->name, f->size - 1);
 		return json_err(err, errlen, "%s: field \"%s\" %s", t->name,
 		    f->name, json_str_why(se));
 	case PF_U64:
 	case PF_U32:
 	case PF_I64:
 		if ((r = json_int(v, &neg, &mag)) == -1)
-			return json_err(err, errlen, "%s: field \"%s\" must be "
-			    "an integer, got %s", t->name, f->name,
+			return json_err(err, errlen,
+			    "%s: field \"%s\" must be "
+			    "an integer, got %s",
+			    t->name, f->name,
 			    json_show(v->p, v->len, sbuf, sizeof(sbuf)));
 		if (f->kind != PF_I64 && neg)
-			return json_err(err, errlen, "%s: field \"%s\" must "
-			    "not be negative", t->name, f->name);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" must "
+			    "not be negative",
+			    t->name, f->name);
 		if (r == -2 || (f->kind == PF_U32 && mag > UINT32_MAX) ||
-		    (f->kind == PF_I64 && mag > (uint64_t)INT64_MAX +
-		    (neg ? 1u : 0u)))
-			return json_err(err, errlen, "%s: field \"%s\" is out "
-			    "of range: %s", t->name, f->name,
+		    (f->kind == PF_I64 &&
+			mag > (uint64_t)INT64_MAX + (neg ? 1u : 0u)))
+			return json_err(err, errlen,
+			    "%s: field \"%s\" is out "
+			    "of range: %s",
+			    t->name, f->name,
 			    json_show(v->p, v->len, sbuf, sizeof(sbuf)));
 		if (f->kind == PF_U64)
 			memcpy(p, &mag, sizeof(mag));
@@ -677,7 +711,8 @@ decode_field(const struct ptype *t, const struct pf *f,
 		} else {
 			if (neg)
 				i64 = mag == (uint64_t)INT64_MAX + 1 ?
-				    INT64_MIN : -(int64_t)mag;
+				    INT64_MIN :
+				    -(int64_t)mag;
 			else
 				i64 = (int64_t)mag;
 			memcpy(p, &i64, sizeof(i64));
@@ -685,17 +720,23 @@ decode_field(const struct ptype *t, const struct pf *f,
 		return 0;
 	case PF_BOOL:
 		if (json_bool(v, &b) == -1)
-			return json_err(err, errlen, "%s: field \"%s\" must be "
-			    "true or false", t->name, f->name);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" must be "
+			    "true or false",
+			    t->name, f->name);
 		set_int(m, f->off, b);
 		return 0;
 	case PF_DBL:
 		if (v->p[0] != '-' && (v->p[0] < '0' || v->p[0] > '9'))
-			return json_err(err, errlen, "%s: field \"%s\" must be "
-			    "a number", t->name, f->name);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" must be "
+			    "a number",
+			    t->name, f->name);
 		if (v->len >= sizeof(sbuf))
-			return json_err(err, errlen, "%s: field \"%s\" has too "
-			    "many digits", t->name, f->name);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" has too "
+			    "many digits",
+			    t->name, f->name);
 		memcpy(sbuf, v->p, v->len);
 		sbuf[v->len] = '\0';
 		errno = 0;
@@ -704,8 +745,10 @@ decode_field(const struct ptype *t, const struct pf *f,
 		else
 			d = strtod(sbuf, &endp);
 		if (*endp != '\0' || !isfinite(d))
-			return json_err(err, errlen, "%s: field \"%s\" is not "
-			    "a finite number: %s", t->name, f->name,
+			return json_err(err, errlen,
+			    "%s: field \"%s\" is not "
+			    "a finite number: %s",
+			    t->name, f->name,
 			    json_show(v->p, v->len, tmp, sizeof(tmp)));
 		memcpy(p, &d, sizeof(d));
 		return 0;
@@ -713,8 +756,10 @@ decode_field(const struct ptype *t, const struct pf *f,
 	case PF_PHASE:
 	case PF_PSTATE:
 		if (v->p[0] != '"')
-			return json_err(err, errlen, "%s: field \"%s\" must be "
-			    "a string", t->name, f->name);
+			return json_err(err, errlen,
+			    "%s: field \"%s\" must be "
+			    "a string",
+			    t->name, f->name);
 		n = enum_count(f->kind);
 		if (json_string(v, tmp, sizeof(tmp), NULL) == JSON_STR_OK) {
 			for (e = 0; e < n; e++)
@@ -723,15 +768,17 @@ decode_field(const struct ptype *t, const struct pf *f,
 					return 0;
 				}
 		}
-		return json_err(err, errlen, "%s: field \"%s\" has an unknown "
-		    "value %s", t->name, f->name,
+		return json_err(err, errlen,
+		    "%s: field \"%s\" has an unknown "
+		    "value %s",
+		    t->name, f->name,
 		    json_show(v->p, v->len, sbuf, sizeof(sbuf)));
 	}
 	return 0;
 }
 
 /* The longest field table; json_fields() gets one entry per field. */
-#define PF_MAX	48
+#define PF_MAX 48
 _Static_assert(nitems(pf_progress) <= PF_MAX, "PF_MAX too small");
 
 int
@@ -761,8 +808,10 @@ proto_decode(const char *line, size_t len, struct proto_msg *m, char *err,
 	case 0:
 		break;
 	case JSON_DOC_TRAILING:
-		return json_err(err, errlen, "trailing data after the JSON "
-		    "object at byte %zu", at);
+		return json_err(err, errlen,
+		    "trailing data after the JSON "
+		    "object at byte %zu",
+		    at);
 	case JSON_DOC_NOT_OBJECT:
 		return json_err(err, errlen, "not a JSON object");
 	default:
@@ -778,17 +827,21 @@ proto_decode(const char *line, size_t len, struct proto_msg *m, char *err,
 	if (r != 0)
 		return json_err(err, errlen, "not valid JSON");
 	if (!head[0].seen)
-		return json_err(err, errlen, "missing field \"v\" (protocol "
+		return json_err(err, errlen,
+		    "missing field \"v\" (protocol "
 		    "version)");
 	r = json_int(&head[0].v, &neg, &mag);
 	if (r == -1)
-		return json_err(err, errlen, "field \"v\" must be an integer, "
-		    "got %s", json_show(head[0].v.p, head[0].v.len, sbuf,
-		    sizeof(sbuf)));
+		return json_err(err, errlen,
+		    "field \"v\" must be an integer, "
+		    "got %s",
+		    json_show(head[0].v.p, head[0].v.len, sbuf, sizeof(sbuf)));
 	if (r == -2 || neg || mag != PROTO_VERSION)
-		return json_err(err, errlen, "unsupported protocol version %s "
-		    "(this ddb-sync speaks %d)", json_show(head[0].v.p,
-		    head[0].v.len, sbuf, sizeof(sbuf)), PROTO_VERSION);
+		return json_err(err, errlen,
+		    "unsupported protocol version %s "
+		    "(this ddb-sync speaks %d)",
+		    json_show(head[0].v.p, head[0].v.len, sbuf, sizeof(sbuf)),
+		    PROTO_VERSION);
 	if (!head[1].seen)
 		return json_err(err, errlen, "missing field \"type\"");
 	if (head[1].v.p[0] != '"')
@@ -817,12 +870,14 @@ proto_decode(const char *line, size_t len, struct proto_msg *m, char *err,
 	for (i = 0; i < t->nfields; i++) {
 		if (!f[i].seen) {
 			if (!(t->fields[i].flags & PF_OPTIONAL))
-				return json_err(err, errlen, "%s: missing "
-				    "field \"%s\"", t->name, f[i].name);
+				return json_err(err, errlen,
+				    "%s: missing "
+				    "field \"%s\"",
+				    t->name, f[i].name);
 			continue;
 		}
-		if (decode_field(t, &t->fields[i], &f[i].v, m, err,
-		    errlen) == -1)
+		if (decode_field(t, &t->fields[i], &f[i].v, m, err, errlen) ==
+		    -1)
 			return -1;
 	}
 	for (i = 0; i < t->nfields; i++)
@@ -868,8 +923,7 @@ proto_reader_feed(struct proto_reader *r, const char *data, size_t n)
 }
 
 int
-proto_reader_next(struct proto_reader *r, const char **line,
-    size_t *linelen)
+proto_reader_next(struct proto_reader *r, const char **line, size_t *linelen)
 {
 	size_t i;
 

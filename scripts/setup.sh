@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 # openssl and stunnel4: the scenarios' TLS front (tests/lib/harness.sh).
 # prometheus (and its promtool) and curl: the metrics scenarios and the demo.
+# clang-format: `make format-check` (CI).
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev libyaml-dev
     libcjson-dev libevent-dev zlib1g-dev libcmocka-dev tmux clang libclang-rt-14-dev
-    openssl stunnel4 prometheus curl"
+    clang-format openssl stunnel4 prometheus curl"
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=

@@ -12,8 +12,7 @@
 #include "xtime.h"
 
 void
-budget_share(const struct plan_limit *l, unsigned n, double *units,
-    double *pct)
+budget_share(const struct plan_limit *l, unsigned n, double *units, double *pct)
 {
 	*units = *pct = 0;
 	if (n == 0)
@@ -36,8 +35,7 @@ static int
 reads_table(const struct child *c)
 {
 	return uses_table(c) && c->pair->backfill &&
-	    c->backfill != PROTO_PS_COMPLETE &&
-	    c->backfill != PROTO_PS_SKIPPED;
+	    c->backfill != PROTO_PS_COMPLETE && c->backfill != PROTO_PS_SKIPPED;
 }
 
 void
@@ -49,11 +47,12 @@ budget_table(const struct sup *s, const struct child *c, int write,
 	for (size_t i = 0; i < s->nchildren; i++) {
 		const struct child *o = &s->children[i];
 		const struct plan_limit *ol = write ? &o->pair->write_limit :
-		    &o->pair->read_limit;
+						      &o->pair->read_limit;
 
 		if (!(write ? plan_side_same_table(&o->pair->output,
-		    &c->pair->output) : plan_side_same_table(&o->pair->input,
-		    &c->pair->input)))
+				  &c->pair->output) :
+			      plan_side_same_table(&o->pair->input,
+				  &c->pair->input)))
 			continue;
 		if (limit->units == 0 && limit->pct == 0)
 			*limit = *ol;
@@ -94,7 +93,7 @@ send_share(struct child *c, const struct proto_limits *l)
 	m.u.limits = *l;
 	/* The session's rules hold for what we send, too. */
 	if (proto_session_message(&c->sess, PROTO_DIR_SUPERVISOR, &m, why,
-	    sizeof(why)) != PROTO_VERDICT_OK) {
+		sizeof(why)) != PROTO_VERDICT_OK) {
 		log_warnx("%s: limits not sent: %s", c->pair->name, why);
 		return;
 	}
@@ -138,7 +137,7 @@ budget_rebalance(struct sup *s)
 		if (c->lim_valid || l.read > 0 || l.read_pct > 0 ||
 		    l.write > 0 || l.write_pct > 0)
 			log_debug("%s: capacity share: read %g units/s %g%%, "
-			    "write %g units/s %g%% (%u and %u pairs)",
+				  "write %g units/s %g%% (%u and %u pairs)",
 			    c->pair->name, l.read, l.read_pct, l.write,
 			    l.write_pct, nr, nw);
 		send_share(c, &l);
@@ -153,7 +152,8 @@ budget_set(struct sup *s, struct child *c, const char *rd, const char *wr,
 	char e[256];
 
 	if (rd == NULL && wr == NULL) {
-		snprintf(err, errlen, "limit needs --read or --write (or both)");
+		snprintf(err, errlen,
+		    "limit needs --read or --write (or both)");
 		return -1;
 	}
 	if (rd != NULL && plan_limit_parse(rd, &rl, e, sizeof(e)) == -1) {
@@ -168,11 +168,11 @@ budget_set(struct sup *s, struct child *c, const char *rd, const char *wr,
 	for (size_t i = 0; i < s->nchildren; i++) {
 		struct child *o = &s->children[i];
 
-		if (rd != NULL && plan_side_same_table(&o->pair->input,
-		    &c->pair->input))
+		if (rd != NULL &&
+		    plan_side_same_table(&o->pair->input, &c->pair->input))
 			o->pair->read_limit = rl;
-		if (wr != NULL && plan_side_same_table(&o->pair->output,
-		    &c->pair->output))
+		if (wr != NULL &&
+		    plan_side_same_table(&o->pair->output, &c->pair->output))
 			o->pair->write_limit = wl;
 	}
 	budget_rebalance(s);

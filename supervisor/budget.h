@@ -21,24 +21,24 @@ struct sup;
  */
 
 /* limit / n as units or a percentage (pure). */
-void	budget_share(const struct plan_limit *, unsigned n, double *units,
-	    double *pct);
+void budget_share(const struct plan_limit *, unsigned n, double *units,
+    double *pct);
 /* c's table on one side: its limit and how many pairs use it now. */
-void	budget_table(const struct sup *, const struct child *, int write,
-	    struct plan_limit *, unsigned *active);
+void budget_table(const struct sup *, const struct child *, int write,
+    struct plan_limit *, unsigned *active);
 /*
  * Send every worker that said hello its share when it changed (a limits
  * message, PROTOCOL.md 4.9). Called when a pair starts, says hello,
  * changes phase, is asked to stop, ends, and on ctl limit.
  */
-void	budget_rebalance(struct sup *);
+void budget_rebalance(struct sup *);
 /* What is left of a limits line the socket did not take. */
-void	budget_flush(struct child *);
+void budget_flush(struct child *);
 /*
  * ctl limit: new limits ("500", "40%"; NULL keeps one) for the tables of
  * pair c, so for every pair on them. 0, or -1 with err.
  */
-int	budget_set(struct sup *, struct child *, const char *read,
-	    const char *write, char *err, size_t errlen);
+int budget_set(struct sup *, struct child *, const char *read,
+    const char *write, char *err, size_t errlen);
 
 #endif

@@ -67,14 +67,13 @@ child_decide(const struct restart_policy *p, int st, const char *done_status,
 	if (WIFEXITED(st)) {
 		int code = WEXITSTATUS(st);
 
-		if (code == WORKER_EXIT_CONFIG ||
-		    code == WORKER_EXIT_PERMANENT)
+		if (code == WORKER_EXIT_CONFIG || code == WORKER_EXIT_PERMANENT)
 			return CHILD_ACT_FAIL;
 		if ((code == 0 || code == WORKER_EXIT_DIFFERENT) &&
 		    strcmp(done_status, "complete") == 0)
 			return CHILD_ACT_DONE;
-		if (code == 0 && (stop_requested ||
-		    strcmp(done_status, "stopped") == 0))
+		if (code == 0 &&
+		    (stop_requested || strcmp(done_status, "stopped") == 0))
 			return CHILD_ACT_STOPPED;
 	}
 	/* Any other end is a crash, unless we were stopping it anyway. */
@@ -155,12 +154,15 @@ announce_restart(struct child *c, const char *resume)
 		return;
 	c->restart_note = 0;
 	if (resume != NULL && resume[0] != '\0')
-		output_line(c, LOG_LVL_INFO, "Worker restarted (restart %u, "
-		    "pid %ld) from its checkpoint: %s", c->restarts,
-		    (long)c->pid, resume);
+		output_line(c, LOG_LVL_INFO,
+		    "Worker restarted (restart %u, "
+		    "pid %ld) from its checkpoint: %s",
+		    c->restarts, (long)c->pid, resume);
 	else
-		output_line(c, LOG_LVL_INFO, "Worker restarted (restart %u, "
-		    "pid %ld)", c->restarts, (long)c->pid);
+		output_line(c, LOG_LVL_INFO,
+		    "Worker restarted (restart %u, "
+		    "pid %ld)",
+		    c->restarts, (long)c->pid);
 }
 
 /* The timer follows the session's next deadline (hello, SIGKILL). */
@@ -186,8 +188,10 @@ static void
 report_protocol_error(struct child *c, const char *why)
 {
 	announce_restart(c, NULL);
-	output_line(c, LOG_LVL_ERROR, "protocol error from worker (pid %ld):"
-	    " %s", (long)c->pid, why);
+	output_line(c, LOG_LVL_ERROR,
+	    "protocol error from worker (pid %ld):"
+	    " %s",
+	    (long)c->pid, why);
 	snprintf(c->last_error, sizeof(c->last_error), "protocol error: %s",
 	    why);
 	c->acc.errors_protocol++;
@@ -248,10 +252,12 @@ proto_timer_cb(evutil_socket_t fd, short what, void *arg)
 		protocol_error(c, why);
 		return;
 	case PROTO_VERDICT_KILL:
-		output_line(c, LOG_LVL_WARN, "Worker (pid %ld) did not stop "
-		    "within %s of SIGTERM; killing it", (long)c->pid,
+		output_line(c, LOG_LVL_WARN,
+		    "Worker (pid %ld) did not stop "
+		    "within %s of SIGTERM; killing it",
+		    (long)c->pid,
 		    fmt_duration((uint64_t)c->sup->stop_grace_ms, dur,
-		    sizeof(dur)));
+			sizeof(dur)));
 		if (c->pid != -1)
 			kill(c->pid, SIGKILL);
 		break;
@@ -266,8 +272,9 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 {
 	char dur[32];
 	int verify = c->sup->verify.on;
-	const char *what = m->phase == PROTO_PHASE_BACKFILL ? verify ?
-	    "Verify" : "Backfill" : "Stream";
+	const char *what = m->phase == PROTO_PHASE_BACKFILL ?
+	    verify ? "Verify" : "Backfill" :
+	    "Stream";
 	int64_t now = wall_ms();
 
 	if (m->phase == PROTO_PHASE_BACKFILL)
@@ -292,19 +299,22 @@ handle_phase(struct child *c, const struct proto_phase_msg *m)
 		/* A resumed worker restates it; the log said so before. */
 		if (m->from_checkpoint)
 			break;
-		output_line(c, LOG_LVL_INFO, "%s complete. %llu items %s "
-		    "over %s", what, (unsigned long long)m->items, verify ?
-		    "checked" : "written",
+		output_line(c, LOG_LVL_INFO,
+		    "%s complete. %llu items %s "
+		    "over %s",
+		    what, (unsigned long long)m->items,
+		    verify ? "checked" : "written",
 		    fmt_duration(m->duration_ms, dur, sizeof(dur)));
 		break;
 	case PROTO_PS_SKIPPED:
 		if (!verify)
-			output_line(c, LOG_LVL_INFO, "%s skipped (disabled for "
-			    "this pair)", what);
+			output_line(c, LOG_LVL_INFO,
+			    "%s skipped (disabled for "
+			    "this pair)",
+			    what);
 		break;
 	case PROTO_PS_FAILED:
-		output_line(c, LOG_LVL_ERROR, "%s failed: %s", what,
-		    m->detail);
+		output_line(c, LOG_LVL_ERROR, "%s failed: %s", what, m->detail);
 		break;
 	default:
 		break;
@@ -376,9 +386,10 @@ handle_msg(struct child *c, const struct proto_msg *m)
 		/* The restart line says how old the last checkpoint was. */
 		c->ckpt_wall_ms = wall_ms();
 		if (m->u.checkpoint.done && c->sup->verbose)
-			output_line(c, LOG_LVL_DEBUG, "checkpoint: %s %s "
-			    "finished, %llu items", m->u.checkpoint.kind,
-			    m->u.checkpoint.id,
+			output_line(c, LOG_LVL_DEBUG,
+			    "checkpoint: %s %s "
+			    "finished, %llu items",
+			    m->u.checkpoint.kind, m->u.checkpoint.id,
 			    (unsigned long long)m->u.checkpoint.items);
 		break;
 	case PROTO_ERROR:
@@ -445,8 +456,8 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n <= 0) {
 			/* A line cut short is the last thing it wrote. */
 			if (proto_session_eof(&c->sess,
-			    proto_reader_pending(&c->reader), err,
-			    sizeof(err)) == PROTO_VERDICT_ERROR) {
+				proto_reader_pending(&c->reader), err,
+				sizeof(err)) == PROTO_VERDICT_ERROR) {
 				protocol_error(c, err);
 				return;
 			}
@@ -456,17 +467,17 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (proto_reader_feed(&c->reader, buf, (size_t)n) == -1)
 			goto bad;
-		while ((r = proto_reader_next(&c->reader, &line, &linelen)) ==
-		    1) {
-			if (proto_decode(line, linelen, &m, err,
-			    sizeof(err)) == -1) {
+		while (
+		    (r = proto_reader_next(&c->reader, &line, &linelen)) == 1) {
+			if (proto_decode(line, linelen, &m, err, sizeof(err)) ==
+			    -1) {
 				if (proto_session_bad_line(&c->sess, err, why,
-				    sizeof(why)) == PROTO_VERDICT_ERROR)
+					sizeof(why)) == PROTO_VERDICT_ERROR)
 					protocol_error(c, why);
 				return;
 			}
 			if (proto_session_message(&c->sess, PROTO_DIR_WORKER,
-			    &m, err, sizeof(err)) == PROTO_VERDICT_ERROR) {
+				&m, err, sizeof(err)) == PROTO_VERDICT_ERROR) {
 				protocol_error(c, err);
 				return;
 			}
@@ -480,7 +491,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 bad:
 	if (proto_session_bad_line(&c->sess, reader_why(&c->reader), err,
-	    sizeof(err)) == PROTO_VERDICT_ERROR)
+		sizeof(err)) == PROTO_VERDICT_ERROR)
 		protocol_error(c, err);
 }
 
@@ -628,8 +639,7 @@ child_spawn(struct child *c)
 			_exit(127);
 		closefrom(4);
 		execv(argv[0], argv);
-		dprintf(2, "cannot execute %s: %s\n", argv[0],
-		    strerror(errno));
+		dprintf(2, "cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -655,16 +665,16 @@ child_spawn(struct child *c)
 	c->rcu_rate = c->wcu_rate = -1;
 	c->ev_read = event_new(s->base, c->fd, EV_READ | EV_PERSIST, read_cb,
 	    c);
-	c->ev_err = event_new(s->base, c->errfd, EV_READ | EV_PERSIST,
-	    err_cb, c);
+	c->ev_err = event_new(s->base, c->errfd, EV_READ | EV_PERSIST, err_cb,
+	    c);
 	if (c->ev_read == NULL || c->ev_err == NULL)
 		fatalx("event_new");
 	event_add(c->ev_read, NULL);
 	event_add(c->ev_err, NULL);
 	c->state = CHILD_RUNNING;
 	c->started_ms = clock_ms();
-	proto_session_init(&c->sess, (int64_t)pid, c->pair->name,
-	    c->started_ms, s->hello_timeout_ms);
+	proto_session_init(&c->sess, (int64_t)pid, c->pair->name, c->started_ms,
+	    s->hello_timeout_ms);
 	if (c->ev_proto == NULL &&
 	    (c->ev_proto = evtimer_new(s->base, proto_timer_cb, c)) == NULL)
 		fatalx("evtimer_new");

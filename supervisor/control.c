@@ -28,7 +28,7 @@
 #include "xmalloc.h"
 #include "xtime.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const control_cmd_names[CONTROL_CMD_MAX] = {
 	[CONTROL_LIST] = "list",
@@ -105,9 +105,10 @@ cget_u64(const struct json_field *f, uint64_t max, uint64_t *out,
     const char *what, char *err, size_t errlen)
 {
 	if (parse_u64(&f->v, out) == -1 || *out > max)
-		return json_err(err, errlen, "%s: field \"%s\" must be an "
-		    "integer from 0 to %llu", what, f->name,
-		    (unsigned long long)max);
+		return json_err(err, errlen,
+		    "%s: field \"%s\" must be an "
+		    "integer from 0 to %llu",
+		    what, f->name, (unsigned long long)max);
 	return 0;
 }
 
@@ -116,8 +117,10 @@ cget_bool(const struct json_field *f, int *out, const char *what, char *err,
     size_t errlen)
 {
 	if (json_bool(&f->v, out) == -1)
-		return json_err(err, errlen, "%s: field \"%s\" must be true or "
-		    "false", what, f->name);
+		return json_err(err, errlen,
+		    "%s: field \"%s\" must be true or "
+		    "false",
+		    what, f->name);
 	return 0;
 }
 
@@ -132,11 +135,15 @@ cget_str(const struct json_field *f, char *out, size_t len, int nonempty,
 	case JSON_STR_OK:
 		break;
 	case JSON_STR_TOO_LONG:
-		return json_err(err, errlen, "%s: field \"%s\" is longer than "
-		    "%zu bytes", what, f->name, len - 1);
+		return json_err(err, errlen,
+		    "%s: field \"%s\" is longer than "
+		    "%zu bytes",
+		    what, f->name, len - 1);
 	case JSON_STR_NUL:
-		return json_err(err, errlen, "%s: field \"%s\" contains a NUL "
-		    "byte", what, f->name);
+		return json_err(err, errlen,
+		    "%s: field \"%s\" contains a NUL "
+		    "byte",
+		    what, f->name);
 	default:
 		return json_err(err, errlen, "%s: field \"%s\" %s", what,
 		    f->name, json_str_why(e));
@@ -157,34 +164,36 @@ check_version(const struct json_field *v, const char *what, char *err,
 	if (!v->seen)
 		return json_err(err, errlen, "%s: missing field \"v\"", what);
 	if (parse_u64(&v->v, &n) == -1)
-		return json_err(err, errlen, "%s: field \"v\" must be an "
-		    "integer", what);
+		return json_err(err, errlen,
+		    "%s: field \"v\" must be an "
+		    "integer",
+		    what);
 	if (n != CONTROL_VERSION)
-		return json_err(err, errlen, "unsupported control protocol "
+		return json_err(err, errlen,
+		    "unsupported control protocol "
 		    "version %llu (this ddb-sync speaks %d)",
 		    (unsigned long long)n, CONTROL_VERSION);
 	return 0;
 }
 
 int
-control_request_encode(const struct control_request *r, char *out,
-    size_t len)
+control_request_encode(const struct control_request *r, char *out, size_t len)
 {
 	const char *name = control_cmd_name(r->cmd);
 	struct buf b;
 	int rc = 0;
 
-	if (name == NULL || (r->cmd != CONTROL_LIST &&
-	    r->cmd != CONTROL_STATUS && (r->pair[0] == '\0' ||
-	    strnlen(r->pair, sizeof(r->pair)) > PLAN_NAME_MAX)) ||
+	if (name == NULL ||
+	    (r->cmd != CONTROL_LIST && r->cmd != CONTROL_STATUS &&
+		(r->pair[0] == '\0' ||
+		    strnlen(r->pair, sizeof(r->pair)) > PLAN_NAME_MAX)) ||
 	    (r->cmd == CONTROL_LIMIT && r->read[0] == '\0' &&
-	    r->write[0] == '\0')) {
+		r->write[0] == '\0')) {
 		errno = EINVAL;
 		return -1;
 	}
 	buf_init(&b, CONTROL_REQUEST_MAX);
-	rc |= buf_printf(&b, "{\"v\":%d,\"cmd\":\"%s\"", CONTROL_VERSION,
-	    name);
+	rc |= buf_printf(&b, "{\"v\":%d,\"cmd\":\"%s\"", CONTROL_VERSION, name);
 	if (r->cmd != CONTROL_LIST && r->cmd != CONTROL_STATUS) {
 		rc |= buf_adds(&b, ",\"pair\":");
 		rc |= buf_json_str(&b, r->pair);
@@ -210,12 +219,15 @@ control_request_encode(const struct control_request *r, char *out,
 }
 
 int
-control_request_decode(const char *line, size_t len,
-    struct control_request *r, char *err, size_t errlen)
+control_request_decode(const char *line, size_t len, struct control_request *r,
+    char *err, size_t errlen)
 {
 	struct json_field f[] = {
-		{ .name = "v" }, { .name = "cmd" }, { .name = "pair" },
-		{ .name = "read" }, { .name = "write" },
+		{ .name = "v" },
+		{ .name = "cmd" },
+		{ .name = "pair" },
+		{ .name = "read" },
+		{ .name = "write" },
 	};
 	char cmd[CONTROL_WORD_MAX], q[PLAN_QUOTE_LEN];
 	const char *what = "request";
@@ -225,8 +237,9 @@ control_request_decode(const char *line, size_t len,
 	if (len >= CONTROL_REQUEST_MAX)
 		return json_err(err, errlen, "request longer than %d bytes",
 		    CONTROL_REQUEST_MAX - 1);
-	if (cobj_scan(line, line + len, f, nitems(f), what, err,
-	    errlen) == -1 || check_version(&f[0], what, err, errlen) == -1)
+	if (cobj_scan(line, line + len, f, nitems(f), what, err, errlen) ==
+		-1 ||
+	    check_version(&f[0], what, err, errlen) == -1)
 		return -1;
 	if (!f[1].seen)
 		return json_err(err, errlen, "request: missing field \"cmd\"");
@@ -236,8 +249,10 @@ control_request_decode(const char *line, size_t len,
 		if (strcmp(cmd, control_cmd_names[i]) == 0)
 			break;
 	if (i == CONTROL_CMD_MAX)
-		return json_err(err, errlen, "unknown command '%s' (list, status, "
-		    "stop, start, restart, limit)", plan_quote(q, cmd));
+		return json_err(err, errlen,
+		    "unknown command '%s' (list, status, "
+		    "stop, start, restart, limit)",
+		    plan_quote(q, cmd));
 	r->cmd = (enum control_cmd)i;
 	/* list and status take no pair; one sent anyway is ignored like any
 	 * unknown field, so that a later "list one pair" stays compatible. */
@@ -245,17 +260,21 @@ control_request_decode(const char *line, size_t len,
 		return 0;
 	if (!f[2].seen)
 		return json_err(err, errlen, "%s: missing field \"pair\"", cmd);
-	if (cget_str(&f[2], r->pair, sizeof(r->pair), 1, cmd, err,
-	    errlen) == -1)
+	if (cget_str(&f[2], r->pair, sizeof(r->pair), 1, cmd, err, errlen) ==
+	    -1)
 		return -1;
 	if (r->cmd != CONTROL_LIMIT)
 		return 0;
-	if ((f[3].seen && cget_str(&f[3], r->read, sizeof(r->read), 1, cmd,
-	    err, errlen) == -1) || (f[4].seen && cget_str(&f[4], r->write,
-	    sizeof(r->write), 1, cmd, err, errlen) == -1))
+	if ((f[3].seen &&
+		cget_str(&f[3], r->read, sizeof(r->read), 1, cmd, err,
+		    errlen) == -1) ||
+	    (f[4].seen &&
+		cget_str(&f[4], r->write, sizeof(r->write), 1, cmd, err,
+		    errlen) == -1))
 		return -1;
 	if (!f[3].seen && !f[4].seen)
-		return json_err(err, errlen, "limit: give \"read\" or "
+		return json_err(err, errlen,
+		    "limit: give \"read\" or "
 		    "\"write\" (or both)");
 	return 0;
 }
@@ -282,12 +301,15 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 	plan_limit_str(&c->pair->write_limit, p->write_limit,
 	    sizeof(p->write_limit));
 	p->read_share = c->pid > 0 ? (int64_t)(c->prog.read_limit + 0.5) : 0;
-	p->write_share = c->pid > 0 ? (int64_t)(c->prog.write_limit + 0.5) :
-	    0;
+	p->write_share = c->pid > 0 ? (int64_t)(c->prog.write_limit + 0.5) : 0;
 	p->rcu_per_s = c->pid > 0 && c->rcu_rate >= 0 &&
-	    c->pair->consumed_capacity ? (int64_t)(c->rcu_rate + 0.5) : -1;
+		c->pair->consumed_capacity ?
+	    (int64_t)(c->rcu_rate + 0.5) :
+	    -1;
 	p->wcu_per_s = c->pid > 0 && c->wcu_rate >= 0 &&
-	    c->pair->consumed_capacity ? (int64_t)(c->wcu_rate + 0.5) : -1;
+		c->pair->consumed_capacity ?
+	    (int64_t)(c->wcu_rate + 0.5) :
+	    -1;
 }
 
 static int
@@ -305,24 +327,24 @@ pair_encode(struct buf *b, const struct control_pair *p)
 		rc |= buf_printf(b, ",\"pid\":%lld", (long long)p->pid);
 	else
 		rc |= buf_adds(b, ",\"pid\":null");
-	rc |= buf_printf(b, ",\"stopping\":%s", p->stopping ? "true" :
-	    "false");
+	rc |= buf_printf(b, ",\"stopping\":%s", p->stopping ? "true" : "false");
 	rc |= buf_adds(b, ",\"backfill\":");
 	rc |= buf_json_str(b, p->backfill);
 	rc |= buf_adds(b, ",\"stream\":");
 	rc |= buf_json_str(b, p->stream);
-	rc |= buf_printf(b, ",\"items_written\":%llu,\"stream_written\":%llu,"
+	rc |= buf_printf(b,
+	    ",\"items_written\":%llu,\"stream_written\":%llu,"
 	    "\"restarts\":%llu,\"last_error\":",
 	    (unsigned long long)p->items_written,
 	    (unsigned long long)p->stream_written,
 	    (unsigned long long)p->restarts);
 	rc |= buf_json_str(b, p->last_error);
 	rc |= buf_adds(b, ",\"read_limit\":");
-	rc |= buf_json_str(b, p->read_limit[0] != '\0' ? p->read_limit :
-	    "none");
+	rc |= buf_json_str(b,
+	    p->read_limit[0] != '\0' ? p->read_limit : "none");
 	rc |= buf_adds(b, ",\"write_limit\":");
-	rc |= buf_json_str(b, p->write_limit[0] != '\0' ? p->write_limit :
-	    "none");
+	rc |= buf_json_str(b,
+	    p->write_limit[0] != '\0' ? p->write_limit : "none");
 	rc |= buf_printf(b, ",\"read_share\":%lld,\"write_share\":%lld",
 	    (long long)p->read_share, (long long)p->write_share);
 	if (p->rcu_per_s >= 0)
@@ -356,8 +378,7 @@ cget_opt(const struct json_field *f, int64_t def, int64_t *out,
 }
 
 int
-control_response_list(struct buf *b, const struct control_pair *p,
-    size_t n)
+control_response_list(struct buf *b, const struct control_pair *p, size_t n)
 {
 	int rc = 0;
 
@@ -377,21 +398,20 @@ control_response_pair(struct buf *b, const struct control_pair *p)
 {
 	int rc = 0;
 
-	rc |= buf_printf(b, "{\"v\":%d,\"ok\":true,\"pair\":",
-	    CONTROL_VERSION);
+	rc |= buf_printf(b, "{\"v\":%d,\"ok\":true,\"pair\":", CONTROL_VERSION);
 	rc |= pair_encode(b, p);
 	rc |= buf_adds(b, "}\n");
 	return rc;
 }
 
 int
-control_response_status(struct buf *b, const struct metrics_pair *p,
-    size_t n, const struct metrics_global *g)
+control_response_status(struct buf *b, const struct metrics_pair *p, size_t n,
+    const struct metrics_global *g)
 {
 	int rc = 0;
 
-	rc |= buf_printf(b, "{\"v\":%d,\"ok\":true,\"status\":",
-	    CONTROL_VERSION);
+	rc |= buf_printf(b,
+	    "{\"v\":%d,\"ok\":true,\"status\":", CONTROL_VERSION);
 	rc |= metrics_render_json(p, n, g, b);
 	rc |= buf_adds(b, "}\n");
 	return rc == 0 ? 0 : -1;
@@ -404,8 +424,8 @@ control_response_error(struct buf *b, const char *msg)
 	int rc = 0;
 
 	copy_text(text, msg, sizeof(text));
-	rc |= buf_printf(b, "{\"v\":%d,\"ok\":false,\"error\":",
-	    CONTROL_VERSION);
+	rc |= buf_printf(b,
+	    "{\"v\":%d,\"ok\":false,\"error\":", CONTROL_VERSION);
 	rc |= buf_json_str(b, text);
 	rc |= buf_adds(b, "}\n");
 	return rc;
@@ -415,66 +435,93 @@ static int
 pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
     size_t errlen)
 {
-	enum { PF_NAME, PF_LABEL, PF_STATE, PF_PID, PF_STOPPING, PF_BACKFILL,
-	    PF_STREAM, PF_ITEMS, PF_SWRITTEN, PF_RESTARTS, PF_LASTERR,
-	    PF_REQUIRED, PF_RLIMIT = PF_REQUIRED, PF_WLIMIT, PF_RSHARE,
-	    PF_WSHARE, PF_RCU, PF_WCU, PF_N };
+	enum {
+		PF_NAME,
+		PF_LABEL,
+		PF_STATE,
+		PF_PID,
+		PF_STOPPING,
+		PF_BACKFILL,
+		PF_STREAM,
+		PF_ITEMS,
+		PF_SWRITTEN,
+		PF_RESTARTS,
+		PF_LASTERR,
+		PF_REQUIRED,
+		PF_RLIMIT = PF_REQUIRED,
+		PF_WLIMIT,
+		PF_RSHARE,
+		PF_WSHARE,
+		PF_RCU,
+		PF_WCU,
+		PF_N
+	};
 	struct json_field f[PF_N] = {
-		{ .name = "name" }, { .name = "label" }, { .name = "state" },
-		{ .name = "pid" }, { .name = "stopping" },
-		{ .name = "backfill" }, { .name = "stream" },
-		{ .name = "items_written" }, { .name = "stream_written" },
-		{ .name = "restarts" }, { .name = "last_error" },
-		{ .name = "read_limit" }, { .name = "write_limit" },
-		{ .name = "read_share" }, { .name = "write_share" },
-		{ .name = "rcu_per_s" }, { .name = "wcu_per_s" },
+		{ .name = "name" },
+		{ .name = "label" },
+		{ .name = "state" },
+		{ .name = "pid" },
+		{ .name = "stopping" },
+		{ .name = "backfill" },
+		{ .name = "stream" },
+		{ .name = "items_written" },
+		{ .name = "stream_written" },
+		{ .name = "restarts" },
+		{ .name = "last_error" },
+		{ .name = "read_limit" },
+		{ .name = "write_limit" },
+		{ .name = "read_share" },
+		{ .name = "write_share" },
+		{ .name = "rcu_per_s" },
+		{ .name = "wcu_per_s" },
 	};
 	const char *what = "pair";
 	uint64_t pid;
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
-	if (cobj_scan(obj->p, obj->p + obj->len, f, PF_N, what, err,
-	    errlen) == -1)
+	if (cobj_scan(obj->p, obj->p + obj->len, f, PF_N, what, err, errlen) ==
+	    -1)
 		return -1;
 	for (i = 0; i < PF_REQUIRED; i++)
 		if (!f[i].seen)
-			return json_err(err, errlen, "pair: missing field \"%s\"",
-			    f[i].name);
+			return json_err(err, errlen,
+			    "pair: missing field \"%s\"", f[i].name);
 	if (jscan_eq(&f[PF_PID].v, "null"))
 		p->pid = -1;
-	else if (cget_u64(&f[PF_PID], INT64_MAX, &pid, what, err,
-	    errlen) == -1)
+	else if (cget_u64(&f[PF_PID], INT64_MAX, &pid, what, err, errlen) == -1)
 		return -1;
 	else
 		p->pid = pid > 0 ? (int64_t)pid : -1;
 	if (cget_str(&f[PF_NAME], p->name, sizeof(p->name), 1, what, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    cget_str(&f[PF_LABEL], p->label, sizeof(p->label), 0, what, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    cget_str(&f[PF_STATE], p->state, sizeof(p->state), 1, what, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    cget_bool(&f[PF_STOPPING], &p->stopping, what, err, errlen) == -1 ||
 	    cget_str(&f[PF_BACKFILL], p->backfill, sizeof(p->backfill), 1, what,
-	    err, errlen) == -1 ||
+		err, errlen) == -1 ||
 	    cget_str(&f[PF_STREAM], p->stream, sizeof(p->stream), 1, what, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    cget_u64(&f[PF_ITEMS], UINT64_MAX, &p->items_written, what, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    cget_u64(&f[PF_SWRITTEN], UINT64_MAX, &p->stream_written, what, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    cget_u64(&f[PF_RESTARTS], UINT64_MAX, &p->restarts, what, err,
-	    errlen) == -1 ||
+		errlen) == -1 ||
 	    cget_str(&f[PF_LASTERR], p->last_error, sizeof(p->last_error), 0,
-	    what, err, errlen) == -1 ||
-	    (f[PF_RLIMIT].seen && cget_str(&f[PF_RLIMIT], p->read_limit,
-	    sizeof(p->read_limit), 1, what, err, errlen) == -1) ||
-	    (f[PF_WLIMIT].seen && cget_str(&f[PF_WLIMIT], p->write_limit,
-	    sizeof(p->write_limit), 1, what, err, errlen) == -1) ||
-	    cget_opt(&f[PF_RSHARE], 0, &p->read_share, what, err,
-	    errlen) == -1 ||
-	    cget_opt(&f[PF_WSHARE], 0, &p->write_share, what, err,
-	    errlen) == -1 ||
+		what, err, errlen) == -1 ||
+	    (f[PF_RLIMIT].seen &&
+		cget_str(&f[PF_RLIMIT], p->read_limit, sizeof(p->read_limit), 1,
+		    what, err, errlen) == -1) ||
+	    (f[PF_WLIMIT].seen &&
+		cget_str(&f[PF_WLIMIT], p->write_limit, sizeof(p->write_limit),
+		    1, what, err, errlen) == -1) ||
+	    cget_opt(&f[PF_RSHARE], 0, &p->read_share, what, err, errlen) ==
+		-1 ||
+	    cget_opt(&f[PF_WSHARE], 0, &p->write_share, what, err, errlen) ==
+		-1 ||
 	    cget_opt(&f[PF_RCU], -1, &p->rcu_per_s, what, err, errlen) == -1 ||
 	    cget_opt(&f[PF_WCU], -1, &p->wcu_per_s, what, err, errlen) == -1)
 		return -1;
@@ -489,10 +536,22 @@ int
 control_response_decode(const char *line, size_t len,
     struct control_response *r, char *err, size_t errlen)
 {
-	enum { RF_V, RF_OK, RF_ERROR, RF_PAIRS, RF_PAIR, RF_STATUS, RF_N };
+	enum {
+		RF_V,
+		RF_OK,
+		RF_ERROR,
+		RF_PAIRS,
+		RF_PAIR,
+		RF_STATUS,
+		RF_N
+	};
 	struct json_field f[RF_N] = {
-		{ .name = "v" }, { .name = "ok" }, { .name = "error" },
-		{ .name = "pairs" }, { .name = "pair" }, { .name = "status" },
+		{ .name = "v" },
+		{ .name = "ok" },
+		{ .name = "error" },
+		{ .name = "pairs" },
+		{ .name = "pair" },
+		{ .name = "status" },
 	};
 	const char *what = "response", *p, *end;
 	struct jspan el;
@@ -512,14 +571,16 @@ control_response_decode(const char *line, size_t len,
 		return -1;
 	if (!r->ok) {
 		if (!f[RF_ERROR].seen)
-			return json_err(err, errlen, "response: missing field "
+			return json_err(err, errlen,
+			    "response: missing field "
 			    "\"error\"");
 		return cget_str(&f[RF_ERROR], r->error, sizeof(r->error), 0,
 		    what, err, errlen);
 	}
 	if (f[RF_STATUS].seen) {
 		if (f[RF_STATUS].v.p[0] != '{')
-			return json_err(err, errlen, "response: field "
+			return json_err(err, errlen,
+			    "response: field "
 			    "\"status\" must be an object");
 		r->has_status = 1;
 	}
@@ -531,9 +592,9 @@ control_response_decode(const char *line, size_t len,
 	if (!f[RF_PAIRS].seen)
 		return 0;
 	/* A plan holds at most PLAN_MAX_PAIRS: never allocate for more. */
-	if (f[RF_PAIRS].v.p[0] != '[' ||
-	    (n = jscan_count(&f[RF_PAIRS].v)) < 0)
-		return json_err(err, errlen, "response: field \"pairs\" must be an "
+	if (f[RF_PAIRS].v.p[0] != '[' || (n = jscan_count(&f[RF_PAIRS].v)) < 0)
+		return json_err(err, errlen,
+		    "response: field \"pairs\" must be an "
 		    "array");
 	if (n > PLAN_MAX_PAIRS)
 		return json_err(err, errlen, "response: more than %d pairs",
@@ -542,16 +603,18 @@ control_response_decode(const char *line, size_t len,
 	p = f[RF_PAIRS].v.p;
 	end = p + f[RF_PAIRS].v.len;
 	if (jscan_open(&p, end, '[') == -1)
-		return json_err(err, errlen, "response: field \"pairs\" must be an "
+		return json_err(err, errlen,
+		    "response: field \"pairs\" must be an "
 		    "array");
-	while ((rc = jscan_element(&p, end, &el)) == 1 &&
-	    r->npairs < (size_t)n) {
+	while (
+	    (rc = jscan_element(&p, end, &el)) == 1 && r->npairs < (size_t)n) {
 		if (pair_decode(&el, &r->pairs[r->npairs], err, errlen) == -1)
 			return -1;
 		r->npairs++;
 	}
 	if (rc == -1)
-		return json_err(err, errlen, "response: field \"pairs\" must be an "
+		return json_err(err, errlen,
+		    "response: field \"pairs\" must be an "
 		    "array");
 	return 0;
 }
@@ -579,29 +642,29 @@ control_socket_path(const char *state_dir, char *buf, size_t len)
 /* ----------------------------------------------------------------- server */
 
 struct control_client {
-	struct control	*ctl;
+	struct control *ctl;
 	LIST_ENTRY(control_client) entry;
-	int		 fd;
-	struct event	*ev_read;
-	struct event	*ev_write;
-	struct event	*ev_timer;	/* the whole exchange's deadline */
-	struct buf	 in;		/* at most CONTROL_REQUEST_MAX */
-	struct buf	 out;		/* at most CONTROL_RESPONSE_MAX */
-	size_t		 off;		/* bytes of out sent */
+	int fd;
+	struct event *ev_read;
+	struct event *ev_write;
+	struct event *ev_timer; /* the whole exchange's deadline */
+	struct buf in;		/* at most CONTROL_REQUEST_MAX */
+	struct buf out;		/* at most CONTROL_RESPONSE_MAX */
+	size_t off;		/* bytes of out sent */
 };
 
 struct control {
-	struct sup	*sup;
-	int		 fd;
-	char		 path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
-	dev_t		 dev;		/* our socket file, to remove only it */
-	ino_t		 ino;
-	struct event	*ev_accept;
-	struct event	*ev_resume;	/* accept paused when out of fds */
+	struct sup *sup;
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	dev_t dev; /* our socket file, to remove only it */
+	ino_t ino;
+	struct event *ev_accept;
+	struct event *ev_resume; /* accept paused when out of fds */
 	LIST_HEAD(control_clients, control_client) clients;
-	size_t		 nclients;
-	int64_t		 timeout_ms;
-	struct timeval	 timeout;
+	size_t nclients;
+	int64_t timeout_ms;
+	struct timeval timeout;
 };
 
 static void
@@ -648,8 +711,7 @@ client_write_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-control_execute(struct sup *s, const struct control_request *r,
-    struct buf *out)
+control_execute(struct sup *s, const struct control_request *r, struct buf *out)
 {
 	struct control_pair *pairs, one;
 	struct metrics_pair *mp;
@@ -663,7 +725,8 @@ control_execute(struct sup *s, const struct control_request *r,
 		metrics_collect(s, mp, &g);
 		if (control_response_status(out, mp, s->nchildren, &g) == -1) {
 			buf_reset(out);
-			control_response_error(out, "the status is longer than "
+			control_response_error(out,
+			    "the status is longer than "
 			    "the protocol's maximum response");
 		}
 		free(mp);
@@ -675,15 +738,18 @@ control_execute(struct sup *s, const struct control_request *r,
 			control_pair_from_child(&s->children[i], &pairs[i]);
 		if (control_response_list(out, pairs, s->nchildren) == -1) {
 			buf_reset(out);
-			control_response_error(out, "the list is longer than "
+			control_response_error(out,
+			    "the list is longer than "
 			    "the protocol's maximum response");
 		}
 		free(pairs);
 		return;
 	}
 	if ((c = sup_find_pair(s, r->pair)) == NULL) {
-		snprintf(err, sizeof(err), "no pair named '%s' ('ddb-sync ctl "
-		    "list' shows the pairs)", plan_quote(q, r->pair));
+		snprintf(err, sizeof(err),
+		    "no pair named '%s' ('ddb-sync ctl "
+		    "list' shows the pairs)",
+		    plan_quote(q, r->pair));
 		control_response_error(out, err);
 		return;
 	}
@@ -702,12 +768,13 @@ control_execute(struct sup *s, const struct control_request *r,
 		rc = budget_set(s, c, r->read[0] != '\0' ? r->read : NULL,
 		    r->write[0] != '\0' ? r->write : NULL, err, sizeof(err));
 		if (rc == 0)
-			output_line(c, LOG_LVL_INFO, "Capacity limits changed "
+			output_line(c, LOG_LVL_INFO,
+			    "Capacity limits changed "
 			    "by the operator: read %s, write %s (the "
 			    "tables' pairs share them)",
 			    plan_limit_str(&c->pair->read_limit, q, sizeof(q)),
 			    plan_limit_str(&c->pair->write_limit, lb,
-			    sizeof(lb)));
+				sizeof(lb)));
 		break;
 	default:
 		snprintf(err, sizeof(err), "command not handled");
@@ -731,8 +798,8 @@ client_answer(struct control_client *cl, const char *line, size_t len,
 	event_del(cl->ev_read);
 	if (error != NULL)
 		control_response_error(&cl->out, error);
-	else if (control_request_decode(line, len, &req, err,
-	    sizeof(err)) == -1)
+	else if (control_request_decode(line, len, &req, err, sizeof(err)) ==
+	    -1)
 		control_response_error(&cl->out, err);
 	else {
 		log_debug("control: %s %s", control_cmd_name(req.cmd),
@@ -770,8 +837,10 @@ client_read_cb(evutil_socket_t fd, short what, void *arg)
 		nl = memchr(tmp, '\n', (size_t)n);
 		take = nl != NULL ? (size_t)(nl - tmp) + 1 : (size_t)n;
 		if (buf_add(&cl->in, tmp, take) == -1) {
-			snprintf(err, sizeof(err), "request longer than %d "
-			    "bytes", CONTROL_REQUEST_MAX - 1);
+			snprintf(err, sizeof(err),
+			    "request longer than %d "
+			    "bytes",
+			    CONTROL_REQUEST_MAX - 1);
 			client_answer(cl, NULL, 0, err);
 			return;
 		}
@@ -790,8 +859,10 @@ client_timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 	fmt_duration((uint64_t)cl->ctl->timeout_ms, dur, sizeof(dur));
 	log_warnx("control: dropped a connection that did not finish within "
-	    "%s (%s)", dur, cl->out.len > 0 ? "its answer was not read" :
-	    "no complete request");
+		  "%s (%s)",
+	    dur,
+	    cl->out.len > 0 ? "its answer was not read" :
+			      "no complete request");
 	client_free(cl);
 }
 
@@ -818,8 +889,8 @@ client_new(struct control *ctl, int fd)
 	cl->fd = fd;
 	buf_init(&cl->in, CONTROL_REQUEST_MAX);
 	buf_init(&cl->out, CONTROL_RESPONSE_MAX);
-	cl->ev_read = event_new(base, fd, EV_READ | EV_PERSIST,
-	    client_read_cb, cl);
+	cl->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, client_read_cb,
+	    cl);
 	cl->ev_write = event_new(base, fd, EV_WRITE | EV_PERSIST,
 	    client_write_cb, cl);
 	cl->ev_timer = evtimer_new(base, client_timeout_cb, cl);
@@ -865,22 +936,27 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 		}
 		crlen = sizeof(cr);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) ==
-		    -1 || crlen != sizeof(cr)) {
+			-1 ||
+		    crlen != sizeof(cr)) {
 			log_warn("control: SO_PEERCRED");
 			close(fd);
 			continue;
 		}
 		if (cr.uid != geteuid()) {
-			log_warnx("control: refused a connection from uid %ld "
+			log_warnx(
+			    "control: refused a connection from uid %ld "
 			    "(pid %ld): only uid %ld may control this ddb-sync",
 			    (long)cr.uid, (long)cr.pid, (long)geteuid());
-			snprintf(why, sizeof(why), "permission denied: only uid "
-			    "%ld may control this ddb-sync", (long)geteuid());
+			snprintf(why, sizeof(why),
+			    "permission denied: only uid "
+			    "%ld may control this ddb-sync",
+			    (long)geteuid());
 			refuse(fd, why);
 			continue;
 		}
 		if (ctl->nclients >= CONTROL_MAX_CLIENTS) {
-			refuse(fd, "busy: too many control connections at "
+			refuse(fd,
+			    "busy: too many control connections at "
 			    "once; try again");
 			continue;
 		}
@@ -906,12 +982,12 @@ control_init(struct sup *s)
 	ctl->timeout_ms = ms;
 	ctl->timeout.tv_sec = ms / 1000;
 	ctl->timeout.tv_usec = (ms % 1000) * 1000;
-	if (control_socket_path(s->state_dir, ctl->path,
-	    sizeof(ctl->path)) == -1) {
+	if (control_socket_path(s->state_dir, ctl->path, sizeof(ctl->path)) ==
+	    -1) {
 		log_warnx("state directory %s: its path is too long for the "
-		    "control socket (at most %zu bytes with /%s); use a "
-		    "shorter --state-dir", s->state_dir, sizeof(ctl->path) - 1,
-		    CONTROL_SOCKET_NAME);
+			  "control socket (at most %zu bytes with /%s); use a "
+			  "shorter --state-dir",
+		    s->state_dir, sizeof(ctl->path) - 1, CONTROL_SOCKET_NAME);
 		goto fail;
 	}
 	/* The caller holds the state directory's lock, so a socket here

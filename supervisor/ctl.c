@@ -21,7 +21,8 @@
 void
 ctl_usage(FILE *fp)
 {
-	fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] list|status\n"
+	fputs(
+	    "usage: ddb-sync ctl [--state-dir DIR] [--json] list|status\n"
 	    "       ddb-sync ctl [--state-dir DIR] [--json] "
 	    "stop|start|restart NAME\n"
 	    "       ddb-sync ctl [--state-dir DIR] [--json] limit NAME "
@@ -55,7 +56,8 @@ ctl_usage(FILE *fp)
 	    "it is\n"
 	    "                            (docs/control-protocol.md)\n"
 	    "Exit status: 0 done, 1 refused or no ddb-sync running there, "
-	    "2 usage error.\n", fp);
+	    "2 usage error.\n",
+	    fp);
 }
 
 int
@@ -76,8 +78,10 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 		}
 		if (dashdash || arg[0] != '-' || arg[1] == '\0') {
 			if (nw == (int)(sizeof(words) / sizeof(words[0]))) {
-				snprintf(err, errlen, "unexpected argument "
-				    "'%s'", plan_quote(q, arg));
+				snprintf(err, errlen,
+				    "unexpected argument "
+				    "'%s'",
+				    plan_quote(q, arg));
 				return -1;
 			}
 			words[nw++] = arg;
@@ -87,9 +91,10 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 			a->json = 1;
 		else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
 			a->help = 1;
-		else if ((strncmp(arg, "--read", 6) == 0 && (arg[6] == '\0' ||
-		    arg[6] == '=')) || (strncmp(arg, "--write", 7) == 0 &&
-		    (arg[7] == '\0' || arg[7] == '='))) {
+		else if ((strncmp(arg, "--read", 6) == 0 &&
+			     (arg[6] == '\0' || arg[6] == '=')) ||
+		    (strncmp(arg, "--write", 7) == 0 &&
+			(arg[7] == '\0' || arg[7] == '='))) {
 			int rd = arg[2] == 'r';
 			size_t fl = rd ? 6 : 7;
 			char *dst = rd ? a->req.read : a->req.write;
@@ -105,33 +110,34 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 			if (*v == '\0' || *dst != '\0') {
 				snprintf(err, errlen, "%.7s: %s", arg,
 				    *v == '\0' ? "empty value" :
-				    "given more than once");
+						 "given more than once");
 				return -1;
 			}
 			if (strlen(v) >= sizeof(a->req.read)) {
-				snprintf(err, errlen, "%.7s: '%s' is not a "
+				snprintf(err, errlen,
+				    "%.7s: '%s' is not a "
 				    "limit (units per second, such as 500, or "
-				    "a percentage, such as 40%%)", arg,
-				    plan_quote(q, v));
+				    "a percentage, such as 40%%)",
+				    arg, plan_quote(q, v));
 				return -1;
 			}
 			strlcpy(dst, v, sizeof(a->req.read));
-		}
-		else if (strcmp(arg, "--state-dir") == 0 ||
+		} else if (strcmp(arg, "--state-dir") == 0 ||
 		    strncmp(arg, "--state-dir=", 12) == 0) {
 			if (arg[11] == '=')
 				v = arg + 12;
 			else if (i + 1 < argc)
 				v = argv[++i];
 			else {
-				snprintf(err, errlen, "--state-dir needs a "
+				snprintf(err, errlen,
+				    "--state-dir needs a "
 				    "value");
 				return -1;
 			}
 			if (*v == '\0' || a->state_dir != NULL) {
 				snprintf(err, errlen, "--state-dir: %s",
 				    *v == '\0' ? "empty value" :
-				    "given more than once");
+						 "given more than once");
 				return -1;
 			}
 			a->state_dir = xstrdup(v);
@@ -144,7 +150,8 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 	if (a->help)
 		return 0;
 	if (nw == 0) {
-		snprintf(err, errlen, "no command: give list, status, stop "
+		snprintf(err, errlen,
+		    "no command: give list, status, stop "
 		    "NAME, start NAME, restart NAME or limit NAME");
 		return -1;
 	}
@@ -152,20 +159,23 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 		if (strcmp(words[0], control_cmd_name(c)) == 0)
 			break;
 	if (c == CONTROL_CMD_MAX) {
-		snprintf(err, errlen, "unknown command '%s' (list, status, stop, "
-		    "start, restart, limit)", plan_quote(q, words[0]));
+		snprintf(err, errlen,
+		    "unknown command '%s' (list, status, stop, "
+		    "start, restart, limit)",
+		    plan_quote(q, words[0]));
 		return -1;
 	}
 	cmd = words[0];
 	a->req.cmd = (enum control_cmd)c;
 	if (a->req.cmd == CONTROL_LIMIT && a->req.read[0] == '\0' &&
 	    a->req.write[0] == '\0') {
-		snprintf(err, errlen, "limit needs --read N|P%% or --write "
+		snprintf(err, errlen,
+		    "limit needs --read N|P%% or --write "
 		    "N|P%% (or both)");
 		return -1;
 	}
-	if (a->req.cmd != CONTROL_LIMIT && (a->req.read[0] != '\0' ||
-	    a->req.write[0] != '\0')) {
+	if (a->req.cmd != CONTROL_LIMIT &&
+	    (a->req.read[0] != '\0' || a->req.write[0] != '\0')) {
 		snprintf(err, errlen, "--read and --write go with limit");
 		return -1;
 	}
@@ -180,14 +190,18 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 		a->json = 1;
 	if (a->req.cmd != CONTROL_LIST && a->req.cmd != CONTROL_STATUS) {
 		if (nw != 2 || *words[1] == '\0') {
-			snprintf(err, errlen, nw < 2 || *words[1] == '\0' ?
-			    "%s needs the pair's NAME" : "%s takes one NAME",
+			snprintf(err, errlen,
+			    nw < 2 || *words[1] == '\0' ?
+				"%s needs the pair's NAME" :
+				"%s takes one NAME",
 			    cmd);
 			return -1;
 		}
 		if (strlen(words[1]) > PLAN_NAME_MAX) {
-			snprintf(err, errlen, "%s: NAME is longer than %d "
-			    "bytes", cmd, PLAN_NAME_MAX);
+			snprintf(err, errlen,
+			    "%s: NAME is longer than %d "
+			    "bytes",
+			    cmd, PLAN_NAME_MAX);
 			return -1;
 		}
 		strlcpy(a->req.pair, words[1], sizeof(a->req.pair));
@@ -206,12 +220,31 @@ ctl_args_free(struct ctl_args *a)
 
 /* ------------------------------------------------------------ formatting */
 
-enum { COL_NAME, COL_STATE, COL_PID, COL_BACKFILL, COL_STREAM, COL_WRITTEN,
-    COL_RCU, COL_WCU, COL_RESTARTS, COL_ERROR, COL_N };
+enum {
+	COL_NAME,
+	COL_STATE,
+	COL_PID,
+	COL_BACKFILL,
+	COL_STREAM,
+	COL_WRITTEN,
+	COL_RCU,
+	COL_WCU,
+	COL_RESTARTS,
+	COL_ERROR,
+	COL_N
+};
 
 static const char *const ctl_headers[COL_N] = {
-	"NAME", "STATE", "PID", "BACKFILL", "STREAM", "WRITTEN", "RCU/S",
-	"WCU/S", "RESTARTS", "LAST-ERROR",
+	"NAME",
+	"STATE",
+	"PID",
+	"BACKFILL",
+	"STREAM",
+	"WRITTEN",
+	"RCU/S",
+	"WCU/S",
+	"RESTARTS",
+	"LAST-ERROR",
 };
 
 /* Consumed per second next to the limit: "298/300" (the pair's share in
@@ -367,17 +400,22 @@ ctl_format_result(enum control_cmd cmd, const struct control_pair *p,
 		strlcpy(wl, p->write_limit, sizeof(wl));
 		ctl_clean(rl);
 		ctl_clean(wl);
-		return buf_printf(b, "%s: limits now read %s, write %s, "
+		return buf_printf(b,
+		    "%s: limits now read %s, write %s, "
 		    "shared by the pairs on each table; in force within 5 "
-		    "seconds\n", name, rl, wl);
+		    "seconds\n",
+		    name, rl, wl);
 	}
 	if (p->stopping && cmd == CONTROL_RESTART)
-		return buf_printf(b, "%s: restarting: worker %lld writes its "
-		    "checkpoint and exits, then a new worker starts\n", name,
-		    (long long)p->pid);
+		return buf_printf(b,
+		    "%s: restarting: worker %lld writes its "
+		    "checkpoint and exits, then a new worker starts\n",
+		    name, (long long)p->pid);
 	if (p->stopping)
-		return buf_printf(b, "%s: stopping: worker %lld writes its "
-		    "checkpoint and exits\n", name, (long long)p->pid);
+		return buf_printf(b,
+		    "%s: stopping: worker %lld writes its "
+		    "checkpoint and exits\n",
+		    name, (long long)p->pid);
 	if (p->pid > 0)
 		return buf_printf(b, "%s: %s (worker %lld)\n", name, state,
 		    (long long)p->pid);
@@ -391,16 +429,18 @@ ctl_connect(const char *state_dir, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct timeval tv = { CTL_TIMEOUT_MS / 1000,
-	    (CTL_TIMEOUT_MS % 1000) * 1000 };
+		(CTL_TIMEOUT_MS % 1000) * 1000 };
 	struct stat st;
 	int fd, saved;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (control_socket_path(state_dir, sun.sun_path,
-	    sizeof(sun.sun_path)) == -1) {
-		snprintf(err, errlen, "state directory %s: its path is too "
-		    "long for a control socket", state_dir);
+		sizeof(sun.sun_path)) == -1) {
+		snprintf(err, errlen,
+		    "state directory %s: its path is too "
+		    "long for a control socket",
+		    state_dir);
 		return -1;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
@@ -419,23 +459,30 @@ ctl_connect(const char *state_dir, char *err, size_t errlen)
 	saved = errno;
 	close(fd);
 	if (saved == ENOENT && stat(state_dir, &st) == -1)
-		snprintf(err, errlen, "no ddb-sync is running with state "
+		snprintf(err, errlen,
+		    "no ddb-sync is running with state "
 		    "directory %s (it does not exist; give --state-dir)",
 		    state_dir);
 	else if (saved == ENOENT)
-		snprintf(err, errlen, "no ddb-sync is running with state "
-		    "directory %s (no %s)", state_dir, sun.sun_path);
+		snprintf(err, errlen,
+		    "no ddb-sync is running with state "
+		    "directory %s (no %s)",
+		    state_dir, sun.sun_path);
 	else if (saved == ECONNREFUSED)
-		snprintf(err, errlen, "no ddb-sync is running with state "
+		snprintf(err, errlen,
+		    "no ddb-sync is running with state "
 		    "directory %s (%s is left from a run that ended)",
 		    state_dir, sun.sun_path);
 	else if (saved == EACCES || saved == EPERM)
-		snprintf(err, errlen, "%s: permission denied (only the user "
-		    "ddb-sync runs as may control it)", sun.sun_path);
+		snprintf(err, errlen,
+		    "%s: permission denied (only the user "
+		    "ddb-sync runs as may control it)",
+		    sun.sun_path);
 	else if (saved == EAGAIN || saved == EINPROGRESS)
-		snprintf(err, errlen, "%s: ddb-sync did not accept the "
-		    "connection within %ds", sun.sun_path,
-		    CTL_TIMEOUT_MS / 1000);
+		snprintf(err, errlen,
+		    "%s: ddb-sync did not accept the "
+		    "connection within %ds",
+		    sun.sun_path, CTL_TIMEOUT_MS / 1000);
 	else
 		snprintf(err, errlen, "%s: %s", sun.sun_path, strerror(saved));
 	return -1;
@@ -469,8 +516,10 @@ ctl_exchange(int fd, const char *req, size_t reqlen, struct buf *resp,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
-			snprintf(err, errlen, "no answer from ddb-sync within "
-			    "%ds", CTL_TIMEOUT_MS / 1000);
+			snprintf(err, errlen,
+			    "no answer from ddb-sync within "
+			    "%ds",
+			    CTL_TIMEOUT_MS / 1000);
 			return -1;
 		}
 		if (n == -1) {
@@ -481,8 +530,10 @@ ctl_exchange(int fd, const char *req, size_t reqlen, struct buf *resp,
 		if (n == 0)
 			break;
 		if (buf_add(resp, tmp, (size_t)n) == -1) {
-			snprintf(err, errlen, "the answer is longer than %d "
-			    "bytes", CONTROL_RESPONSE_MAX);
+			snprintf(err, errlen,
+			    "the answer is longer than %d "
+			    "bytes",
+			    CONTROL_RESPONSE_MAX);
 			return -1;
 		}
 		if ((nl = memchr(resp->data, '\n', resp->len)) != NULL) {
@@ -492,7 +543,8 @@ ctl_exchange(int fd, const char *req, size_t reqlen, struct buf *resp,
 		}
 	}
 	if (resp->len == 0) {
-		snprintf(err, errlen, "ddb-sync closed the connection without "
+		snprintf(err, errlen,
+		    "ddb-sync closed the connection without "
 		    "answering");
 		return -1;
 	}
@@ -514,9 +566,9 @@ ctl_main(int argc, char **argv)
 	if (ctl_parse_args(argc, argv, &a, err, sizeof(err)) == -1) {
 		fprintf(stderr, "ddb-sync ctl: %s\n", err);
 		fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] "
-		    "list|status|stop NAME|start NAME|restart NAME|\n"
-		    "       limit NAME [--read N|P%] [--write N|P%]\n"
-		    "Try 'ddb-sync ctl --help' for more information.\n",
+		      "list|status|stop NAME|start NAME|restart NAME|\n"
+		      "       limit NAME [--read N|P%] [--write N|P%]\n"
+		      "Try 'ddb-sync ctl --help' for more information.\n",
 		    stderr);
 		rc = CTL_EXIT_USAGE;
 		goto done;
@@ -535,7 +587,7 @@ ctl_main(int argc, char **argv)
 	if ((fd = ctl_connect(a.state_dir, err, sizeof(err))) == -1 ||
 	    ctl_exchange(fd, line, (size_t)n, &resp, err, sizeof(err)) == -1 ||
 	    control_response_decode(resp.data, resp.len, &r, err,
-	    sizeof(err)) == -1) {
+		sizeof(err)) == -1) {
 		fprintf(stderr, "ddb-sync ctl: %s\n", err);
 		goto done;
 	}

@@ -11,12 +11,12 @@
 struct buf;
 
 /* How long ctl waits to connect, send and get its answer. */
-#define CTL_TIMEOUT_MS		10000
+#define CTL_TIMEOUT_MS 10000
 
 struct ctl_args {
-	char	*state_dir;	/* never NULL after a successful parse */
-	int	 json;		/* print the raw response line */
-	int	 help;
+	char *state_dir; /* never NULL after a successful parse */
+	int json;	 /* print the raw response line */
+	int help;
 	struct control_request req;
 };
 
@@ -27,18 +27,18 @@ struct ctl_args {
  * 0 (a->help set for --help), or -1 with a reason in err. Free with
  * ctl_args_free() in both cases.
  */
-int	ctl_parse_args(int argc, char **argv, struct ctl_args *, char *err,
-	    size_t errlen);
-void	ctl_args_free(struct ctl_args *);
+int ctl_parse_args(int argc, char **argv, struct ctl_args *, char *err,
+    size_t errlen);
+void ctl_args_free(struct ctl_args *);
 
 /* The aligned table "list" prints (pure). 0, or -1 if b is full. */
-int	ctl_format_list(const struct control_pair *, size_t n, struct buf *);
+int ctl_format_list(const struct control_pair *, size_t n, struct buf *);
 /* The line stop/start/restart print about the pair acted on (pure). */
-int	ctl_format_result(enum control_cmd, const struct control_pair *,
-	    struct buf *);
+int ctl_format_result(enum control_cmd, const struct control_pair *,
+    struct buf *);
 
-void	ctl_usage(FILE *);
+void ctl_usage(FILE *);
 /* "ddb-sync ctl ...": argv[0] is "ctl". Returns the exit status. */
-int	ctl_main(int argc, char **argv);
+int ctl_main(int argc, char **argv);
 
 #endif

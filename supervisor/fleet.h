@@ -11,7 +11,7 @@
  * stderr. Returns an exit status for ddb-sync: SUP_EXIT_OK, SUP_EXIT_USAGE
  * (missing table, wrong key schema, no access, ...) or SUP_EXIT_FAILURE.
  */
-int	fleet_preflight(const char *worker_path, const struct plan_coord *,
-	    int create, int verbose);
+int fleet_preflight(const char *worker_path, const struct plan_coord *,
+    int create, int verbose);
 
 #endif

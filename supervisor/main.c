@@ -53,7 +53,7 @@ search_path(const char *name)
 		return NULL;
 	copy = xstrdup(p);
 	for (dir = strtok_r(copy, ":", &save); dir != NULL;
-	    dir = strtok_r(NULL, ":", &save)) {
+	     dir = strtok_r(NULL, ":", &save)) {
 		xasprintf(&path, "%s/%s", *dir ? dir : ".", name);
 		if (access(path, X_OK) == 0) {
 			free(copy);
@@ -68,8 +68,10 @@ search_path(const char *name)
 static void
 unknown_setting(const char *name, void *arg)
 {
-	fprintf(stderr, "ddb-sync: warning: %s is not a setting (see "
-	    "docs/settings.md); ignored\n", name);
+	fprintf(stderr,
+	    "ddb-sync: warning: %s is not a setting (see "
+	    "docs/settings.md); ignored\n",
+	    name);
 }
 
 /* What the run cost, for operators sizing a host (and for bench/). */
@@ -82,12 +84,12 @@ report_resources(void)
 	    getrusage(RUSAGE_CHILDREN, &kids) == -1)
 		return;
 	output_global("Resources: supervisor %.2fs CPU, peak %ld KiB; "
-	    "workers %.2fs CPU, largest peak %ld KiB",
+		      "workers %.2fs CPU, largest peak %ld KiB",
 	    (double)self.ru_utime.tv_sec + (double)self.ru_stime.tv_sec +
-	    (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
+		(double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
 	    self.ru_maxrss,
 	    (double)kids.ru_utime.tv_sec + (double)kids.ru_stime.tv_sec +
-	    (double)(kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6,
+		(double)(kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6,
 	    kids.ru_maxrss);
 }
 
@@ -145,7 +147,8 @@ main(int argc, char **argv)
 	s.worker_path = search_path(worker);
 	free(worker);
 	if (s.worker_path == NULL) {
-		fprintf(stderr, "ddb-sync: cannot find ddb-sync-worker next to "
+		fprintf(stderr,
+		    "ddb-sync: cannot find ddb-sync-worker next to "
 		    "ddb-sync or in $PATH (set DDB_SYNC_WORKER)\n");
 		options_free(&o);
 		return SUP_EXIT_FAILURE;
@@ -155,7 +158,8 @@ main(int argc, char **argv)
 		r = fleet_preflight(s.worker_path, o.plan->coord,
 		    o.create_coord, o.verbose);
 		if (r == SUP_EXIT_OK && !o.check_config && !o.create_coord) {
-			fprintf(stderr, "ddb-sync: the plan has a coordination "
+			fprintf(stderr,
+			    "ddb-sync: the plan has a coordination "
 			    "block, but the fleet mode cannot copy yet "
 			    "(docs/fleet.md, \"Status\"): remove "
 			    "'coordination' to copy from this host alone, with "

@@ -29,7 +29,7 @@
 #include "xmalloc.h"
 #include "xtime.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------ counters */
 
@@ -63,10 +63,10 @@ metrics_acc_progress(struct metrics_acc *a, const struct proto_progress *o,
 	acc_u64(&a->stream_read, o->stream_read, c->stream_read, new_worker);
 	acc_u64(&a->stream_skipped, o->stream_skipped, c->stream_skipped,
 	    new_worker);
-	acc_u64(&a->ttl_expired, o->ttl_expired_skipped,
-	    c->ttl_expired_skipped, new_worker);
-	acc_u64(&a->ttl_deletes, o->ttl_deletes_skipped,
-	    c->ttl_deletes_skipped, new_worker);
+	acc_u64(&a->ttl_expired, o->ttl_expired_skipped, c->ttl_expired_skipped,
+	    new_worker);
+	acc_u64(&a->ttl_deletes, o->ttl_deletes_skipped, c->ttl_deletes_skipped,
+	    new_worker);
 	if (new_worker || c->rcu < o->rcu)
 		a->rcu += o->rcu;
 	if (new_worker || c->wcu < o->wcu)
@@ -82,7 +82,8 @@ uint64_t
 metrics_items_written(const struct child *c)
 {
 	uint64_t n = c->acc.items_written > c->prog.items_written ?
-	    c->acc.items_written : c->prog.items_written;
+	    c->acc.items_written :
+	    c->prog.items_written;
 
 	/* A backfill that completed counted what it wrote (the stream
 	 * phase's progress starts its counters from zero). */
@@ -110,10 +111,11 @@ metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 	m->last_error = c->last_error;
 
 	m->items_scanned = a->items_read > p->items_read ? a->items_read :
-	    p->items_read;
+							   p->items_read;
 	m->items_written = metrics_items_written(c);
 	m->stream_applied = a->stream_written > p->stream_written ?
-	    a->stream_written : p->stream_written;
+	    a->stream_written :
+	    p->stream_written;
 	m->bytes_read = a->bytes_read + p->bytes_read;
 	m->bytes_written = a->bytes_written + p->bytes_written;
 	m->stream_read = a->stream_read + p->stream_read;
@@ -146,15 +148,17 @@ metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 		m->backfill_ratio = 1;
 		m->backfill_eta_s = 0;
 	} else if (target > 0 && c->pair->backfill) {
-		m->backfill_ratio = done >= target ? 0.99 :
+		m->backfill_ratio = done >= target ?
+		    0.99 :
 		    (double)done / (double)target;
 		if (m->backfill_ratio > 0.99)
 			m->backfill_ratio = 0.99;
 		if (c->backfill == PROTO_PS_RUNNING && done > 0 &&
 		    p->phase == PROTO_PHASE_BACKFILL && p->elapsed_ms > 0)
-			m->backfill_eta_s = done >= target ? 0 :
+			m->backfill_eta_s = done >= target ?
+			    0 :
 			    (double)(target - done) * (double)p->elapsed_ms /
-			    (double)done / 1000.0;
+				(double)done / 1000.0;
 	}
 
 	/* Stream: lag is nothing when caught up, else the age of the newest
@@ -253,54 +257,64 @@ u64(struct buf *b, uint64_t v)
 }
 
 /* Counters and plain gauges, one per pair, read from struct fields. */
-enum mkind { MK_U64, MK_DBL, MK_U32, MK_OPT };	/* MK_OPT: < 0 absent */
+enum mkind {
+	MK_U64,
+	MK_DBL,
+	MK_U32,
+	MK_OPT
+}; /* MK_OPT: < 0 absent */
 
 static const struct mdef {
-	const char	*name;
-	const char	*type;
-	enum mkind	 kind;
-	size_t		 off;
-	const char	*help;
+	const char *name;
+	const char *type;
+	enum mkind kind;
+	size_t off;
+	const char *help;
 } mdefs[] = {
-#define F(f)	offsetof(struct metrics_pair, f)
+#define F(f) offsetof(struct metrics_pair, f)
 	{ "ddb_sync_items_scanned_total", "counter", MK_U64, F(items_scanned),
-	  "Items received from the source's Scan (backfill)." },
+	    "Items received from the source's Scan (backfill)." },
 	{ "ddb_sync_items_written_total", "counter", MK_U64, F(items_written),
-	  "Items the backfill wrote to the destination (acknowledged)." },
+	    "Items the backfill wrote to the destination (acknowledged)." },
 	{ "ddb_sync_read_bytes_total", "counter", MK_U64, F(bytes_read),
-	  "Bytes of Scan pages received (backfill)." },
+	    "Bytes of Scan pages received (backfill)." },
 	{ "ddb_sync_written_bytes_total", "counter", MK_U64, F(bytes_written),
-	  "Bytes of items and keys in acknowledged writes, both phases." },
+	    "Bytes of items and keys in acknowledged writes, both phases." },
 	{ "ddb_sync_stream_records_read_total", "counter", MK_U64,
-	  F(stream_read), "Stream records received from GetRecords." },
+	    F(stream_read), "Stream records received from GetRecords." },
 	{ "ddb_sync_stream_records_applied_total", "counter", MK_U64,
-	  F(stream_applied), "Stream changes applied to the destination." },
+	    F(stream_applied), "Stream changes applied to the destination." },
 	{ "ddb_sync_consumed_read_capacity_units_total", "counter", MK_DBL,
-	  F(rcu), "Read capacity consumed (0 with consumed_capacity: false)." },
+	    F(rcu),
+	    "Read capacity consumed (0 with consumed_capacity: false)." },
 	{ "ddb_sync_consumed_write_capacity_units_total", "counter", MK_DBL,
-	  F(wcu), "Write capacity consumed (0 with consumed_capacity: false)." },
+	    F(wcu),
+	    "Write capacity consumed (0 with consumed_capacity: false)." },
 	{ "ddb_sync_throttled_requests_total", "counter", MK_U64, F(throttled),
-	  "Requests throttled, and writes left unprocessed." },
+	    "Requests throttled, and writes left unprocessed." },
 	{ "ddb_sync_retried_requests_total", "counter", MK_U64, F(retried),
-	  "Requests retried for any reason." },
+	    "Requests retried for any reason." },
 	{ "ddb_sync_source_items_estimate", "gauge", MK_U64, F(est_items),
-	  "Source items: DescribeTable's estimate, or counted by a complete "
-	  "backfill." },
+	    "Source items: DescribeTable's estimate, or counted by a complete "
+	    "backfill." },
 	{ "ddb_sync_backfill_progress_ratio", "gauge", MK_OPT,
-	  F(backfill_ratio), "Backfill items written over the source's "
-	  "estimate, 0 to 1 (1 only once complete)." },
+	    F(backfill_ratio),
+	    "Backfill items written over the source's "
+	    "estimate, 0 to 1 (1 only once complete)." },
 	{ "ddb_sync_backfill_eta_seconds", "gauge", MK_OPT, F(backfill_eta_s),
-	  "Backfill time left at its average pace so far." },
+	    "Backfill time left at its average pace so far." },
 	{ "ddb_sync_stream_latency_seconds", "gauge", MK_OPT,
-	  F(stream_latency_s), "Stream lag: 0 when caught up, else the age "
-	  "of the newest change applied." },
+	    F(stream_latency_s),
+	    "Stream lag: 0 when caught up, else the age "
+	    "of the newest change applied." },
 	{ "ddb_sync_stream_retention_used_ratio", "gauge", MK_OPT,
-	  F(retention_used), "Share of the stream's 24 h retention used by "
-	  "the oldest change not yet applied (estimate; 1 after a gap)." },
+	    F(retention_used),
+	    "Share of the stream's 24 h retention used by "
+	    "the oldest change not yet applied (estimate; 1 after a gap)." },
 	{ "ddb_sync_writes_inflight", "gauge", MK_U32, F(writes_inflight),
-	  "BatchWriteItem requests in flight." },
+	    "BatchWriteItem requests in flight." },
 	{ "ddb_sync_writes_inflight_limit", "gauge", MK_U32, F(writes_limit),
-	  "The most BatchWriteItem requests in flight at once." },
+	    "The most BatchWriteItem requests in flight at once." },
 #undef F
 };
 
@@ -337,14 +351,20 @@ render_def(struct buf *b, const struct mdef *d, const struct metrics_pair *p,
 }
 
 static const char *const pair_states[] = {
-	"idle", "running", "restarting", "stopped", "done", "failed",
+	"idle",
+	"running",
+	"restarting",
+	"stopped",
+	"done",
+	"failed",
 };
 
 static int
 render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 {
-	static const char *const fams[] = { "ddb_sync_stream_records_skipped_total",
-	    "ddb_sync_errors_total" };
+	static const char *const fams[] = {
+		"ddb_sync_stream_records_skipped_total", "ddb_sync_errors_total"
+	};
 	const char *ph;
 	size_t i, k;
 	int s, rc = 0;
@@ -352,7 +372,8 @@ render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 	for (k = 0; k < nitems(mdefs) && rc == 0; k++)
 		rc |= render_def(b, &mdefs[k], p, n);
 
-	rc |= family(b, fams[0], "counter", "Stream records not applied, by "
+	rc |= family(b, fams[0], "counter",
+	    "Stream records not applied, by "
 	    "reason: older than the backfill's start (before_handoff), or "
 	    "the TTL service's deletes with ttl.apply_deletes: false "
 	    "(ttl_delete).");
@@ -372,7 +393,8 @@ render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 		    "reason", "ttl_expired", NULL, NULL);
 		rc |= u64(b, p[i].backfill_skipped_ttl);
 	}
-	rc |= family(b, fams[1], "counter", "Errors by class: transient "
+	rc |= family(b, fams[1], "counter",
+	    "Errors by class: transient "
 	    "(a request failed and was retried: 5xx, network, timeout), "
 	    "nonfatal and fatal (reported by the worker), protocol (a worker "
 	    "broke the protocol).");
@@ -380,11 +402,13 @@ render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 		rc |= series(b, fams[1], &p[i], "class", "transient", NULL,
 		    NULL);
 		rc |= u64(b, p[i].errors_transient);
-		rc |= series(b, fams[1], &p[i], "class", "nonfatal", NULL, NULL);
+		rc |= series(b, fams[1], &p[i], "class", "nonfatal", NULL,
+		    NULL);
 		rc |= u64(b, p[i].errors_nonfatal);
 		rc |= series(b, fams[1], &p[i], "class", "fatal", NULL, NULL);
 		rc |= u64(b, p[i].errors_fatal);
-		rc |= series(b, fams[1], &p[i], "class", "protocol", NULL, NULL);
+		rc |= series(b, fams[1], &p[i], "class", "protocol", NULL,
+		    NULL);
 		rc |= u64(b, p[i].errors_protocol);
 	}
 	rc |= family(b, "ddb_sync_worker_restarts_total", "counter",
@@ -394,14 +418,16 @@ render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 		    NULL, NULL, NULL);
 		rc |= u64(b, p[i].restarts);
 	}
-	rc |= family(b, "ddb_sync_stream_caught_up", "gauge", "1 while every "
+	rc |= family(b, "ddb_sync_stream_caught_up", "gauge",
+	    "1 while every "
 	    "open shard of the stream is read and applied to its tip.");
 	for (i = 0; i < n && rc == 0; i++) {
 		rc |= series(b, "ddb_sync_stream_caught_up", &p[i], NULL, NULL,
 		    NULL, NULL);
 		rc |= u64(b, (uint64_t)p[i].caught_up);
 	}
-	rc |= family(b, "ddb_sync_stream_gap", "gauge", "1 when stream "
+	rc |= family(b, "ddb_sync_stream_gap", "gauge",
+	    "1 when stream "
 	    "records were trimmed before they were applied: the destination "
 	    "is incomplete.");
 	for (i = 0; i < n && rc == 0; i++) {
@@ -409,7 +435,8 @@ render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 		    NULL);
 		rc |= u64(b, (uint64_t)p[i].gap);
 	}
-	rc |= family(b, "ddb_sync_pair_state", "gauge", "The pair's worker "
+	rc |= family(b, "ddb_sync_pair_state", "gauge",
+	    "The pair's worker "
 	    "as the supervisor sees it: 1 for the current state.");
 	for (i = 0; i < n && rc == 0; i++)
 		for (k = 0; k < nitems(pair_states); k++) {
@@ -417,7 +444,8 @@ render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 			    pair_states[k], NULL, NULL);
 			rc |= u64(b, strcmp(p[i].state, pair_states[k]) == 0);
 		}
-	rc |= family(b, "ddb_sync_phase_state", "gauge", "Each phase's state "
+	rc |= family(b, "ddb_sync_phase_state", "gauge",
+	    "Each phase's state "
 	    "as the worker reported it: 1 for the current state.");
 	for (i = 0; i < n && rc == 0; i++)
 		for (k = 0; k < 2; k++) {
@@ -426,8 +454,9 @@ render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 				rc |= series(b, "ddb_sync_phase_state", &p[i],
 				    "phase", ph, "state",
 				    proto_phase_state_name(s));
-				rc |= u64(b, (k == 0 ? p[i].backfill :
-				    p[i].stream) == (enum proto_phase_state)s);
+				rc |= u64(b,
+				    (k == 0 ? p[i].backfill : p[i].stream) ==
+					(enum proto_phase_state)s);
 			}
 		}
 	return rc;
@@ -439,26 +468,31 @@ metrics_render(const struct metrics_pair *p, size_t n,
 {
 	int rc = 0;
 
-	rc |= family(b, "ddb_sync_build_info", "gauge", "The running "
+	rc |= family(b, "ddb_sync_build_info", "gauge",
+	    "The running "
 	    "ddb-sync's version, as a label.");
 	rc |= buf_adds(b, "ddb_sync_build_info{version=\"");
 	rc |= metrics_label_value(b, g->version);
 	rc |= buf_adds(b, "\"} 1\n");
 	rc |= family(b, "ddb_sync_pairs", "gauge", "Table pairs in the plan.");
 	rc |= buf_printf(b, "ddb_sync_pairs %zu\n", g->pairs);
-	rc |= family(b, "ddb_sync_workers_up", "gauge", "Worker processes "
+	rc |= family(b, "ddb_sync_workers_up", "gauge",
+	    "Worker processes "
 	    "running now.");
 	rc |= buf_printf(b, "ddb_sync_workers_up %zu\n", g->workers_up);
-	rc |= family(b, "process_cpu_seconds_total", "counter", "CPU time of "
+	rc |= family(b, "process_cpu_seconds_total", "counter",
+	    "CPU time of "
 	    "the supervisor process, user and system.");
 	rc |= buf_printf(b, "process_cpu_seconds_total %.15g\n", g->cpu_s);
 	if (g->rss_bytes > 0) {
 		rc |= family(b, "process_resident_memory_bytes", "gauge",
 		    "Resident memory of the supervisor process.");
-		rc |= buf_printf(b, "process_resident_memory_bytes %" PRIu64
-		    "\n", g->rss_bytes);
+		rc |= buf_printf(b,
+		    "process_resident_memory_bytes %" PRIu64 "\n",
+		    g->rss_bytes);
 	}
-	rc |= family(b, "process_start_time_seconds", "gauge", "When the "
+	rc |= family(b, "process_start_time_seconds", "gauge",
+	    "When the "
 	    "supervisor started, in seconds since the Unix epoch.");
 	rc |= buf_printf(b, "process_start_time_seconds %.3f\n",
 	    g->start_time_s);
@@ -489,23 +523,25 @@ json_pair(struct buf *b, const struct metrics_pair *p)
 	rc |= buf_json_str(b, p->destination_table);
 	rc |= buf_adds(b, ",\"state\":");
 	rc |= buf_json_str(b, p->state);
-	rc |= buf_printf(b, ",\"worker_up\":%s,\"backfill\":\"%s\","
+	rc |= buf_printf(b,
+	    ",\"worker_up\":%s,\"backfill\":\"%s\","
 	    "\"stream\":\"%s\",\"restarts\":%u",
 	    p->worker_up ? "true" : "false",
 	    proto_phase_state_name(p->backfill),
 	    proto_phase_state_name(p->stream), p->restarts);
-	rc |= buf_printf(b, ",\"items_scanned\":%" PRIu64
-	    ",\"items_written\":%" PRIu64 ",\"read_bytes\":%" PRIu64
-	    ",\"written_bytes\":%" PRIu64 ",\"stream_records_read\":%" PRIu64
+	rc |= buf_printf(b,
+	    ",\"items_scanned\":%" PRIu64 ",\"items_written\":%" PRIu64
+	    ",\"read_bytes\":%" PRIu64 ",\"written_bytes\":%" PRIu64
+	    ",\"stream_records_read\":%" PRIu64
 	    ",\"stream_records_applied\":%" PRIu64
 	    ",\"stream_records_skipped\":{\"before_handoff\":%" PRIu64
 	    ",\"ttl_delete\":%" PRIu64 "}"
 	    ",\"backfill_items_skipped\":{\"ttl_expired\":%" PRIu64 "}",
-	    p->items_scanned, p->items_written, p->bytes_read,
-	    p->bytes_written, p->stream_read, p->stream_applied,
-	    p->stream_skipped_handoff, p->stream_skipped_ttl,
-	    p->backfill_skipped_ttl);
-	rc |= buf_printf(b, ",\"consumed_read_capacity_units\":%.15g"
+	    p->items_scanned, p->items_written, p->bytes_read, p->bytes_written,
+	    p->stream_read, p->stream_applied, p->stream_skipped_handoff,
+	    p->stream_skipped_ttl, p->backfill_skipped_ttl);
+	rc |= buf_printf(b,
+	    ",\"consumed_read_capacity_units\":%.15g"
 	    ",\"consumed_write_capacity_units\":%.15g"
 	    ",\"throttled_requests\":%" PRIu64 ",\"retried_requests\":%" PRIu64
 	    ",\"errors\":{\"transient\":%" PRIu64 ",\"nonfatal\":%" PRIu64
@@ -521,10 +557,12 @@ json_pair(struct buf *b, const struct metrics_pair *p)
 	rc |= jopt(b, "backfill_eta_seconds", p->backfill_eta_s);
 	rc |= jopt(b, "stream_latency_seconds", p->stream_latency_s);
 	rc |= jopt(b, "stream_retention_used_ratio", p->retention_used);
-	rc |= buf_printf(b, ",\"stream_caught_up\":%s,\"stream_gap\":%s"
-	    ",\"writes_inflight\":%" PRIu32 ",\"writes_inflight_limit\":%"
-	    PRIu32 ",\"last_error\":", p->caught_up ? "true" : "false",
-	    p->gap ? "true" : "false", p->writes_inflight, p->writes_limit);
+	rc |= buf_printf(b,
+	    ",\"stream_caught_up\":%s,\"stream_gap\":%s"
+	    ",\"writes_inflight\":%" PRIu32
+	    ",\"writes_inflight_limit\":%" PRIu32 ",\"last_error\":",
+	    p->caught_up ? "true" : "false", p->gap ? "true" : "false",
+	    p->writes_inflight, p->writes_limit);
 	rc |= buf_json_str(b, p->last_error);
 	rc |= buf_addc(b, '}');
 	return rc;
@@ -538,7 +576,8 @@ metrics_render_json(const struct metrics_pair *p, size_t n,
 
 	rc |= buf_adds(b, "{\"version\":");
 	rc |= buf_json_str(b, g->version);
-	rc |= buf_printf(b, ",\"pairs_total\":%zu,\"workers_up\":%zu,"
+	rc |= buf_printf(b,
+	    ",\"pairs_total\":%zu,\"workers_up\":%zu,"
 	    "\"process_cpu_seconds\":%.15g,\"process_resident_memory_bytes\":"
 	    "%" PRIu64 ",\"process_start_time_seconds\":%.3f,\"pairs\":[",
 	    g->pairs, g->workers_up, g->cpu_s, g->rss_bytes, g->start_time_s);
@@ -554,8 +593,8 @@ metrics_render_json(const struct metrics_pair *p, size_t n,
 /* ------------------------------------------------------------- address */
 
 int
-metrics_parse_listen(const char *s, char *host, size_t hostlen,
-    uint16_t *port, char *err, size_t errlen)
+metrics_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port,
+    char *err, size_t errlen)
 {
 	const char *colon, *h, *ps;
 	struct in6_addr a6;
@@ -566,19 +605,22 @@ metrics_parse_listen(const char *s, char *host, size_t hostlen,
 
 	if (*s == '[') {
 		if ((colon = strstr(s, "]:")) == NULL) {
-			snprintf(err, errlen, "'%s' is not ADDR:PORT ([IPv6]:"
-			    "PORT for IPv6)", s);
+			snprintf(err, errlen,
+			    "'%s' is not ADDR:PORT ([IPv6]:"
+			    "PORT for IPv6)",
+			    s);
 			return -1;
 		}
 		h = s + 1;
 		hl = (size_t)(colon - h);
 		ps = colon + 2;
 	} else {
-		if ((colon = strrchr(s, ':')) == NULL || strchr(s, ':') !=
-		    colon) {
-			snprintf(err, errlen, "'%s' is not ADDR:PORT, such as "
-			    "127.0.0.1:%d ([IPv6]:PORT for IPv6)", s,
-			    METRICS_PORT_DEFAULT);
+		if ((colon = strrchr(s, ':')) == NULL ||
+		    strchr(s, ':') != colon) {
+			snprintf(err, errlen,
+			    "'%s' is not ADDR:PORT, such as "
+			    "127.0.0.1:%d ([IPv6]:PORT for IPv6)",
+			    s, METRICS_PORT_DEFAULT);
 			return -1;
 		}
 		h = s;
@@ -586,8 +628,8 @@ metrics_parse_listen(const char *s, char *host, size_t hostlen,
 		ps = colon + 1;
 	}
 	if (hl == 0 || hl >= sizeof(tmp)) {
-		snprintf(err, errlen, "'%s': %s address", s, hl == 0 ?
-		    "no" : "too long an");
+		snprintf(err, errlen, "'%s': %s address", s,
+		    hl == 0 ? "no" : "too long an");
 		return -1;
 	}
 	memcpy(tmp, h, hl);
@@ -604,8 +646,10 @@ metrics_parse_listen(const char *s, char *host, size_t hostlen,
 	v = strtoul(ps, &end, 10);
 	if (*ps < '0' || *ps > '9' || *end != '\0' || errno != 0 || v == 0 ||
 	    v > 65535) {
-		snprintf(err, errlen, "'%s': the port must be a number from 1 "
-		    "to 65535", s);
+		snprintf(err, errlen,
+		    "'%s': the port must be a number from 1 "
+		    "to 65535",
+		    s);
 		return -1;
 	}
 	if (strlcpy(host, tmp, hostlen) >= hostlen) {
@@ -659,18 +703,18 @@ metrics_collect(struct sup *s, struct metrics_pair *pairs,
 
 struct metrics_conn {
 	LIST_ENTRY(metrics_conn) entry;
-	struct bufferevent	*bev;		/* evhttp's; one reference ours */
-	int64_t			 born_ms;
+	struct bufferevent *bev; /* evhttp's; one reference ours */
+	int64_t born_ms;
 };
 
 struct metrics {
-	struct sup		*sup;
-	struct evhttp		*http;
+	struct sup *sup;
+	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	LIST_HEAD(, metrics_conn) conns;
-	size_t			 nconns;
-	int			 paused;	/* at METRICS_MAX_CONNS */
-	struct event		*ev_sweep;
+	size_t nconns;
+	int paused; /* at METRICS_MAX_CONNS */
+	struct event *ev_sweep;
 };
 
 static void
@@ -774,9 +818,9 @@ request_cb(struct evhttp_request *req, void *arg)
 	size_t plen;
 
 	plen = strcspn(uri, "?");
-	if (plen != strlen("/metrics") || strncmp(uri, "/metrics", plen) !=
-	    0) {
-		evhttp_send_error(req, HTTP_NOTFOUND, "Not Found: the only page "
+	if (plen != strlen("/metrics") || strncmp(uri, "/metrics", plen) != 0) {
+		evhttp_send_error(req, HTTP_NOTFOUND,
+		    "Not Found: the only page "
 		    "is /metrics");
 		return;
 	}
@@ -788,7 +832,8 @@ request_cb(struct evhttp_request *req, void *arg)
 		evhttp_add_header(hdr, "Connection", "close");
 		if ((out = evbuffer_new()) == NULL)
 			fatalx("evbuffer_new");
-		evbuffer_add_printf(out, "405 Method Not Allowed: /metrics "
+		evbuffer_add_printf(out,
+		    "405 Method Not Allowed: /metrics "
 		    "takes GET or HEAD\n");
 		evhttp_send_reply(req, 405, "Method Not Allowed", out);
 		evbuffer_free(out);
@@ -849,12 +894,15 @@ listen_socket(const char *host, uint16_t port, const char *spec)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
 		if (errno == EADDRINUSE)
-			log_warnx("--metrics-listen %s: the port is in use (by "
+			log_warnx(
+			    "--metrics-listen %s: the port is in use (by "
 			    "another program, or another ddb-sync); choose "
-			    "another", spec);
+			    "another",
+			    spec);
 		else if (errno == EADDRNOTAVAIL)
 			log_warnx("--metrics-listen %s: no interface of this "
-			    "host has that address", spec);
+				  "host has that address",
+			    spec);
 		else
 			log_warn("--metrics-listen %s: bind", spec);
 		close(fd);
@@ -879,7 +927,7 @@ metrics_init(struct sup *s)
 	if (s->metrics_listen == NULL)
 		return 0;
 	if (metrics_parse_listen(s->metrics_listen, host, sizeof(host), &port,
-	    err, sizeof(err)) == -1) {
+		err, sizeof(err)) == -1) {
 		log_warnx("--metrics-listen: %s", err);
 		return -1;
 	}
@@ -895,10 +943,10 @@ metrics_init(struct sup *s)
 	evhttp_set_timeout(m->http, METRICS_IDLE_TIMEOUT_S);
 	evhttp_set_max_headers_size(m->http, METRICS_MAX_HEADERS);
 	evhttp_set_max_body_size(m->http, 0);
-	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(m->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+		EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+		EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_bevcb(m->http, conn_new_cb, m);
 	evhttp_set_gencb(m->http, request_cb, m);
 	if ((m->bound = evhttp_accept_socket_with_handle(m->http, fd)) ==

@@ -19,7 +19,7 @@
 #endif
 
 /* Shortest non-zero interval: smaller ones would flood the output. */
-#define OPTIONS_INTERVAL_MIN_MS	100
+#define OPTIONS_INTERVAL_MIN_MS 100
 
 enum options_id {
 	OPT_CONFIG_FILE,
@@ -45,9 +45,9 @@ enum options_id {
 
 /* Long options; -v, -h and -V are handled by options_short(). */
 struct options_def {
-	const char	*name;
-	enum options_id	 id;
-	int		 has_arg;
+	const char *name;
+	enum options_id id;
+	int has_arg;
 };
 
 static const struct options_def options_defs[] = {
@@ -71,222 +71,222 @@ static const struct options_def options_defs[] = {
 	{ "recheck-delay", OPT_RECHECK_DELAY, 1 },
 };
 
-#define OPTIONS_NDEFS	(sizeof(options_defs) / sizeof(options_defs[0]))
+#define OPTIONS_NDEFS (sizeof(options_defs) / sizeof(options_defs[0]))
 /* Distinct flags one command line can hold: all pair and ddb-sync flags. */
-#define OPTIONS_MAX_SEEN	64
+#define OPTIONS_MAX_SEEN 64
 
 struct options_state {
-	struct options	*o;
+	struct options *o;
 	struct plan_errors *errs;
-	int		 nerr;
-	struct plan_pair pair;		/* from pair flags */
-	int		 npairflags;
-	char		 first_pair_flag[72];	/* "--" and a name */
-	char		 seen[OPTIONS_MAX_SEEN][64];
-	size_t		 nseen;
-	int		 help;
-	int		 version;
+	int nerr;
+	struct plan_pair pair; /* from pair flags */
+	int npairflags;
+	char first_pair_flag[72]; /* "--" and a name */
+	char seen[OPTIONS_MAX_SEEN][64];
+	size_t nseen;
+	int help;
+	int version;
 };
 
 static const char options_help[] =
-"usage: ddb-sync --config-file FILE [options]\n"
-"       ddb-sync --input-table TABLE [--input-region REGION]\n"
-"                [--input-role-arn ARN] [--output-table TABLE]\n"
-"                [--output-region REGION] [--output-role-arn ARN]\n"
-"                [--backfill=BOOL] [--stream=BOOL] [options]\n"
-"       ddb-sync verify (--config-file FILE | pair flags) [--sample RATE]\n"
-"                [--repair] [--delete-extra] [--report PATH]\n"
-"                [--recheck-delay DURATION] [options]\n"
-"       ddb-sync ctl [--state-dir DIR] [--json] list | status |\n"
-"                stop NAME | start NAME | restart NAME |\n"
-"                limit NAME [--read LIMIT] [--write LIMIT]\n"
-"       ddb-sync --help | --version\n"
-"\n"
-"Copy DynamoDB tables (parallel Scan, then BatchWriteItem) and keep them in\n"
-"sync from the source's DynamoDB Stream, one worker process per table pair.\n"
-"\n"
-"The plan: a YAML file, or one pair given by flags (not both).\n"
-"  --config-file FILE        the plan: a list of table pairs\n"
-"                            (see docs/plan-format.md)\n"
-"  --input-table TABLE       source table (required without --config-file)\n"
-"  --input-region REGION     source region\n"
-"                            (default: $AWS_REGION, else $AWS_DEFAULT_REGION)\n"
-"  --input-role-arn ARN      IAM role assumed for the source\n"
-"                            (default: the base credentials)\n"
-"  --input-endpoint-url URL  source DynamoDB endpoint\n"
-"  --input-streams-endpoint-url URL\n"
-"                            source DynamoDB Streams endpoint (default:\n"
-"                            the input endpoint URL, when one is set)\n"
-"  --input-sts-endpoint-url URL\n"
-"                            STS endpoint used to assume the source role\n"
-"  --output-table TABLE      destination table (default: the input table)\n"
-"  --output-region REGION    destination region (default: the input region)\n"
-"  --output-role-arn ARN     IAM role assumed for the destination\n"
-"  --output-endpoint-url URL destination DynamoDB endpoint\n"
-"  --output-sts-endpoint-url URL\n"
-"                            STS endpoint used to assume the destination role\n"
-"  --input-allow-insecure-http[=BOOL], --output-allow-insecure-http[=BOOL]\n"
-"                            accept plain http to that side's endpoints on a\n"
-"                            host that is not loopback (default: false;\n"
-"                            signed requests would travel in cleartext)\n"
-"  --backfill[=BOOL], --no-backfill\n"
-"                            copy every item with a Scan (default: true)\n"
-"  --stream[=BOOL], --no-stream\n"
-"                            then apply the stream's changes (default: true)\n"
-"  --pair-name NAME          the pair's name in logs, control commands and\n"
-"                            the state directory (default: the input table)\n"
-"  --total-segments N        parallel Scan segments, 1 to 1000000\n"
-"                            (default: from the table's size)\n"
-"  --segments LIST           scan only these segments on this host, such as\n"
-"                            0,1,2 (needs --total-segments)\n"
-"  --page-size N             Scan Limit, items per page, 1 to 10000\n"
-"                            (default: automatic)\n"
-"  --max-inflight N          the most BatchWriteItem requests in flight, 1 to\n"
-"                            1024; under it the number adapts to throughput\n"
-"                            and throttling (default: 256)\n"
-"  --input-read-capacity LIMIT\n"
-"                            the Scan's read capacity limit for the input\n"
-"                            table, shared by the pairs reading it\n"
-"                            (default: none)\n"
-"  --output-write-capacity LIMIT\n"
-"                            the write capacity limit for the output table\n"
-"                            (backfill and stream), shared by the pairs\n"
-"                            writing it (default: none)\n"
-"  --consumed-capacity[=BOOL], --no-consumed-capacity\n"
-"                            ask for ReturnConsumedCapacity, shown as WCU/s\n"
-"                            (default: true; false spares emulators work)\n"
-"  --spool[=BOOL], --no-spool\n"
-"                            read the stream into a durable spool on disk\n"
-"                            while the backfill runs, so a backfill may\n"
-"                            outlast the stream's 24 hours (default: true;\n"
-"                            not yet used by this build, see the man page)\n"
-"  --spool-max-bytes SIZE    the spool's size bound, such as 20G (64K to\n"
-"                            1024T; default: 25% of the state directory's\n"
-"                            free space, at least 1G, at most 256G)\n"
-"  --create-output[=BOOL]    create the destination from the source when it\n"
-"                            does not exist: keys, indexes, capacity, class,\n"
-"                            encryption, deletion protection, tags, then TTL\n"
-"                            and PITR; when it exists, warn about what\n"
-"                            differs (default: false)\n"
-"  --output-billing-mode MODE\n"
-"                            with --create-output: PROVISIONED or\n"
-"                            PAY_PER_REQUEST (default: the source's)\n"
-"  --output-provisioned-read-capacity N\n"
-"  --output-provisioned-write-capacity N\n"
-"                            with --create-output: provisioned read and\n"
-"                            write capacity (both or neither; default:\n"
-"                            the source's)\n"
-"  --output-index-capacity LIST\n"
-"                            with --create-output: GSI capacities as\n"
-"                            INDEX:READ:WRITE,... (default: the source's)\n"
-"  --output-sse MODE         with --create-output: default (AWS owned key)\n"
-"                            or kms (default: as the source; its KMS key\n"
-"                            cannot cross accounts or regions)\n"
-"  --output-sse-kms-key KEY  with --create-output: the KMS key to use\n"
-"  --output-stream-view VIEW with --create-output: a stream of the\n"
-"                            destination's own, such as NEW_AND_OLD_IMAGES\n"
-"  --ttl-skip-expired[=BOOL] backfill: skip items whose TTL has passed\n"
-"                            (default: true when the source has TTL on)\n"
-"  --ttl-apply-deletes[=BOOL]\n"
-"                            stream: apply the TTL service's deletes\n"
-"                            (default: true; false keeps expired items)\n"
-"  LIMIT is capacity units per second (500) or a percentage of the table's\n"
-"  capacity (40%; provisioned, or the on-demand maximum).\n"
-"  BOOL is true/false, yes/no or on/off. The input and output must differ\n"
-"  by table, region, role ARN or endpoint.\n"
-"\n"
-"Running:\n"
-"  --state-dir DIR           checkpoints, worker logs and the control socket\n"
-"                            (default: $DDB_SYNC_STATE_DIR, else\n"
-"                            $STATE_DIRECTORY, else ./ddb-sync-state)\n"
-"  --check-config            check the plan, credentials and tables (the\n"
-"                            preflight), print \"configuration OK\" and exit;\n"
-"                            copy nothing\n"
-"  --status MODE, --no-status\n"
-"                            the status table on stderr: auto (tty when\n"
-"                            stderr is a terminal, else plain; the default),\n"
-"                            tty (redrawn in place), plain (snapshots), off\n"
-"  --status-interval DURATION\n"
-"                            time between plain snapshots (default: 60s)\n"
-"  --progress-interval DURATION\n"
-"                            time between progress blocks in the log\n"
-"                            (default: 20m; 0: none)\n"
-"  --allow-insecure-http     the same for both sides of every pair, plan\n"
-"                            files included (and the coordination table)\n"
-"  --metrics-listen ADDR:PORT\n"
-"                            serve /metrics for Prometheus there, such as\n"
-"                            127.0.0.1:9464 ([IPv6]:PORT; default: off, or\n"
-"                            the plan's metrics.listen)\n"
-"  --create-coordination-table\n"
-"                            create the plan's coordination table (on-demand)\n"
-"                            when it does not exist, check it and exit; a\n"
-"                            plan with a coordination block does not copy\n"
-"                            yet (docs/fleet.md)\n"
-"  -v, --verbose             log more detail; repeat for more\n"
-"  -h, --help                print this help and exit\n"
-"  -V, --version             print the version and exit\n"
-"  DURATION is whole numbers with units, largest first: 500ms, 90s, 20m,\n"
-"  1h30m. A value follows its flag as --flag=VALUE or --flag VALUE (BOOL\n"
-"  only as --flag=BOOL).\n"
-"\n"
-"Verify (ddb-sync verify, the same plan or flags):\n"
-"  Scans both tables of each pair in parallel segments and looks each\n"
-"  page's keys up on the other side (BatchGetItem, strongly consistent):\n"
-"  items missing from the destination, extra in it, or different (as\n"
-"  DynamoDB compares: sets in any order, 1.0 equal to 1). Prints the counts,\n"
-"  writes a JSONL report of the keys; resumes from its own checkpoint; may\n"
-"  run beside a copy under the same state directory.\n"
-"  --sample RATE             check a random sample of the source's items,\n"
-"                            such as 0.01 or 1% (default: every item)\n"
-"  --repair                  put the source's item (read again, strongly\n"
-"                            consistent) where one is missing or different\n"
-"  --delete-extra            delete the destination's extra items\n"
-"  --report PATH             the JSONL report (one pair only; default:\n"
-"                            <state dir>/pairs/<pair>/verify-report.jsonl)\n"
-"  --recheck-delay DURATION  read both sides of a difference again after\n"
-"                            this long; only what still differs counts\n"
-"                            (default: 30s for a pair with a stream, else 0)\n"
-"\n"
-"Control of a running ddb-sync (through <state dir>/control.sock):\n"
-"  ddb-sync ctl list         every pair: state, worker pid, phases, items\n"
-"                            written, restarts, last error\n"
-"  ddb-sync ctl status       the numbers of /metrics, as JSON for scripts\n"
-"  ddb-sync ctl stop|start|restart NAME\n"
-"                            stop, start or restart one pair's worker while\n"
-"                            the others run; it resumes from its checkpoint\n"
-"  ddb-sync ctl limit NAME --read LIMIT --write LIMIT\n"
-"                            new capacity limits for the pair's tables,\n"
-"                            in force within 5 seconds\n"
-"  --json                    (ctl) print the supervisor's JSON answer\n"
-"  --read LIMIT, --write LIMIT\n"
-"                            (ctl limit) the new read or write limit\n"
-"  See 'ddb-sync ctl --help' and docs/control-protocol.md.\n"
-"\n"
-"Environment:\n"
-"  AWS_REGION, AWS_DEFAULT_REGION\n"
-"                            the input region when none is given\n"
-"  AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB,\n"
-"  AWS_ENDPOINT_URL_DYNAMODB_STREAMS, AWS_ENDPOINT_URL_STS\n"
-"                            endpoints where the plan sets none (https, or\n"
-"                            http to loopback unless allowed as above)\n"
-"  AWS_CA_BUNDLE             a PEM file of CAs to trust instead of the\n"
-"                            system's (a private CA, a TLS proxy)\n"
-"  AWS_ACCESS_KEY_ID, AWS_PROFILE, ...\n"
-"                            base credentials, found as the AWS CLI does\n"
-"                            (ending with EC2 instance metadata, IMDSv2)\n"
-"  STATE_DIRECTORY           the state directory after DDB_SYNC_STATE_DIR\n"
-"                            (systemd's StateDirectory=)\n";
+    "usage: ddb-sync --config-file FILE [options]\n"
+    "       ddb-sync --input-table TABLE [--input-region REGION]\n"
+    "                [--input-role-arn ARN] [--output-table TABLE]\n"
+    "                [--output-region REGION] [--output-role-arn ARN]\n"
+    "                [--backfill=BOOL] [--stream=BOOL] [options]\n"
+    "       ddb-sync verify (--config-file FILE | pair flags) [--sample RATE]\n"
+    "                [--repair] [--delete-extra] [--report PATH]\n"
+    "                [--recheck-delay DURATION] [options]\n"
+    "       ddb-sync ctl [--state-dir DIR] [--json] list | status |\n"
+    "                stop NAME | start NAME | restart NAME |\n"
+    "                limit NAME [--read LIMIT] [--write LIMIT]\n"
+    "       ddb-sync --help | --version\n"
+    "\n"
+    "Copy DynamoDB tables (parallel Scan, then BatchWriteItem) and keep them in\n"
+    "sync from the source's DynamoDB Stream, one worker process per table pair.\n"
+    "\n"
+    "The plan: a YAML file, or one pair given by flags (not both).\n"
+    "  --config-file FILE        the plan: a list of table pairs\n"
+    "                            (see docs/plan-format.md)\n"
+    "  --input-table TABLE       source table (required without --config-file)\n"
+    "  --input-region REGION     source region\n"
+    "                            (default: $AWS_REGION, else $AWS_DEFAULT_REGION)\n"
+    "  --input-role-arn ARN      IAM role assumed for the source\n"
+    "                            (default: the base credentials)\n"
+    "  --input-endpoint-url URL  source DynamoDB endpoint\n"
+    "  --input-streams-endpoint-url URL\n"
+    "                            source DynamoDB Streams endpoint (default:\n"
+    "                            the input endpoint URL, when one is set)\n"
+    "  --input-sts-endpoint-url URL\n"
+    "                            STS endpoint used to assume the source role\n"
+    "  --output-table TABLE      destination table (default: the input table)\n"
+    "  --output-region REGION    destination region (default: the input region)\n"
+    "  --output-role-arn ARN     IAM role assumed for the destination\n"
+    "  --output-endpoint-url URL destination DynamoDB endpoint\n"
+    "  --output-sts-endpoint-url URL\n"
+    "                            STS endpoint used to assume the destination role\n"
+    "  --input-allow-insecure-http[=BOOL], --output-allow-insecure-http[=BOOL]\n"
+    "                            accept plain http to that side's endpoints on a\n"
+    "                            host that is not loopback (default: false;\n"
+    "                            signed requests would travel in cleartext)\n"
+    "  --backfill[=BOOL], --no-backfill\n"
+    "                            copy every item with a Scan (default: true)\n"
+    "  --stream[=BOOL], --no-stream\n"
+    "                            then apply the stream's changes (default: true)\n"
+    "  --pair-name NAME          the pair's name in logs, control commands and\n"
+    "                            the state directory (default: the input table)\n"
+    "  --total-segments N        parallel Scan segments, 1 to 1000000\n"
+    "                            (default: from the table's size)\n"
+    "  --segments LIST           scan only these segments on this host, such as\n"
+    "                            0,1,2 (needs --total-segments)\n"
+    "  --page-size N             Scan Limit, items per page, 1 to 10000\n"
+    "                            (default: automatic)\n"
+    "  --max-inflight N          the most BatchWriteItem requests in flight, 1 to\n"
+    "                            1024; under it the number adapts to throughput\n"
+    "                            and throttling (default: 256)\n"
+    "  --input-read-capacity LIMIT\n"
+    "                            the Scan's read capacity limit for the input\n"
+    "                            table, shared by the pairs reading it\n"
+    "                            (default: none)\n"
+    "  --output-write-capacity LIMIT\n"
+    "                            the write capacity limit for the output table\n"
+    "                            (backfill and stream), shared by the pairs\n"
+    "                            writing it (default: none)\n"
+    "  --consumed-capacity[=BOOL], --no-consumed-capacity\n"
+    "                            ask for ReturnConsumedCapacity, shown as WCU/s\n"
+    "                            (default: true; false spares emulators work)\n"
+    "  --spool[=BOOL], --no-spool\n"
+    "                            read the stream into a durable spool on disk\n"
+    "                            while the backfill runs, so a backfill may\n"
+    "                            outlast the stream's 24 hours (default: true;\n"
+    "                            not yet used by this build, see the man page)\n"
+    "  --spool-max-bytes SIZE    the spool's size bound, such as 20G (64K to\n"
+    "                            1024T; default: 25% of the state directory's\n"
+    "                            free space, at least 1G, at most 256G)\n"
+    "  --create-output[=BOOL]    create the destination from the source when it\n"
+    "                            does not exist: keys, indexes, capacity, class,\n"
+    "                            encryption, deletion protection, tags, then TTL\n"
+    "                            and PITR; when it exists, warn about what\n"
+    "                            differs (default: false)\n"
+    "  --output-billing-mode MODE\n"
+    "                            with --create-output: PROVISIONED or\n"
+    "                            PAY_PER_REQUEST (default: the source's)\n"
+    "  --output-provisioned-read-capacity N\n"
+    "  --output-provisioned-write-capacity N\n"
+    "                            with --create-output: provisioned read and\n"
+    "                            write capacity (both or neither; default:\n"
+    "                            the source's)\n"
+    "  --output-index-capacity LIST\n"
+    "                            with --create-output: GSI capacities as\n"
+    "                            INDEX:READ:WRITE,... (default: the source's)\n"
+    "  --output-sse MODE         with --create-output: default (AWS owned key)\n"
+    "                            or kms (default: as the source; its KMS key\n"
+    "                            cannot cross accounts or regions)\n"
+    "  --output-sse-kms-key KEY  with --create-output: the KMS key to use\n"
+    "  --output-stream-view VIEW with --create-output: a stream of the\n"
+    "                            destination's own, such as NEW_AND_OLD_IMAGES\n"
+    "  --ttl-skip-expired[=BOOL] backfill: skip items whose TTL has passed\n"
+    "                            (default: true when the source has TTL on)\n"
+    "  --ttl-apply-deletes[=BOOL]\n"
+    "                            stream: apply the TTL service's deletes\n"
+    "                            (default: true; false keeps expired items)\n"
+    "  LIMIT is capacity units per second (500) or a percentage of the table's\n"
+    "  capacity (40%; provisioned, or the on-demand maximum).\n"
+    "  BOOL is true/false, yes/no or on/off. The input and output must differ\n"
+    "  by table, region, role ARN or endpoint.\n"
+    "\n"
+    "Running:\n"
+    "  --state-dir DIR           checkpoints, worker logs and the control socket\n"
+    "                            (default: $DDB_SYNC_STATE_DIR, else\n"
+    "                            $STATE_DIRECTORY, else ./ddb-sync-state)\n"
+    "  --check-config            check the plan, credentials and tables (the\n"
+    "                            preflight), print \"configuration OK\" and exit;\n"
+    "                            copy nothing\n"
+    "  --status MODE, --no-status\n"
+    "                            the status table on stderr: auto (tty when\n"
+    "                            stderr is a terminal, else plain; the default),\n"
+    "                            tty (redrawn in place), plain (snapshots), off\n"
+    "  --status-interval DURATION\n"
+    "                            time between plain snapshots (default: 60s)\n"
+    "  --progress-interval DURATION\n"
+    "                            time between progress blocks in the log\n"
+    "                            (default: 20m; 0: none)\n"
+    "  --allow-insecure-http     the same for both sides of every pair, plan\n"
+    "                            files included (and the coordination table)\n"
+    "  --metrics-listen ADDR:PORT\n"
+    "                            serve /metrics for Prometheus there, such as\n"
+    "                            127.0.0.1:9464 ([IPv6]:PORT; default: off, or\n"
+    "                            the plan's metrics.listen)\n"
+    "  --create-coordination-table\n"
+    "                            create the plan's coordination table (on-demand)\n"
+    "                            when it does not exist, check it and exit; a\n"
+    "                            plan with a coordination block does not copy\n"
+    "                            yet (docs/fleet.md)\n"
+    "  -v, --verbose             log more detail; repeat for more\n"
+    "  -h, --help                print this help and exit\n"
+    "  -V, --version             print the version and exit\n"
+    "  DURATION is whole numbers with units, largest first: 500ms, 90s, 20m,\n"
+    "  1h30m. A value follows its flag as --flag=VALUE or --flag VALUE (BOOL\n"
+    "  only as --flag=BOOL).\n"
+    "\n"
+    "Verify (ddb-sync verify, the same plan or flags):\n"
+    "  Scans both tables of each pair in parallel segments and looks each\n"
+    "  page's keys up on the other side (BatchGetItem, strongly consistent):\n"
+    "  items missing from the destination, extra in it, or different (as\n"
+    "  DynamoDB compares: sets in any order, 1.0 equal to 1). Prints the counts,\n"
+    "  writes a JSONL report of the keys; resumes from its own checkpoint; may\n"
+    "  run beside a copy under the same state directory.\n"
+    "  --sample RATE             check a random sample of the source's items,\n"
+    "                            such as 0.01 or 1% (default: every item)\n"
+    "  --repair                  put the source's item (read again, strongly\n"
+    "                            consistent) where one is missing or different\n"
+    "  --delete-extra            delete the destination's extra items\n"
+    "  --report PATH             the JSONL report (one pair only; default:\n"
+    "                            <state dir>/pairs/<pair>/verify-report.jsonl)\n"
+    "  --recheck-delay DURATION  read both sides of a difference again after\n"
+    "                            this long; only what still differs counts\n"
+    "                            (default: 30s for a pair with a stream, else 0)\n"
+    "\n"
+    "Control of a running ddb-sync (through <state dir>/control.sock):\n"
+    "  ddb-sync ctl list         every pair: state, worker pid, phases, items\n"
+    "                            written, restarts, last error\n"
+    "  ddb-sync ctl status       the numbers of /metrics, as JSON for scripts\n"
+    "  ddb-sync ctl stop|start|restart NAME\n"
+    "                            stop, start or restart one pair's worker while\n"
+    "                            the others run; it resumes from its checkpoint\n"
+    "  ddb-sync ctl limit NAME --read LIMIT --write LIMIT\n"
+    "                            new capacity limits for the pair's tables,\n"
+    "                            in force within 5 seconds\n"
+    "  --json                    (ctl) print the supervisor's JSON answer\n"
+    "  --read LIMIT, --write LIMIT\n"
+    "                            (ctl limit) the new read or write limit\n"
+    "  See 'ddb-sync ctl --help' and docs/control-protocol.md.\n"
+    "\n"
+    "Environment:\n"
+    "  AWS_REGION, AWS_DEFAULT_REGION\n"
+    "                            the input region when none is given\n"
+    "  AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB,\n"
+    "  AWS_ENDPOINT_URL_DYNAMODB_STREAMS, AWS_ENDPOINT_URL_STS\n"
+    "                            endpoints where the plan sets none (https, or\n"
+    "                            http to loopback unless allowed as above)\n"
+    "  AWS_CA_BUNDLE             a PEM file of CAs to trust instead of the\n"
+    "                            system's (a private CA, a TLS proxy)\n"
+    "  AWS_ACCESS_KEY_ID, AWS_PROFILE, ...\n"
+    "                            base credentials, found as the AWS CLI does\n"
+    "                            (ending with EC2 instance metadata, IMDSv2)\n"
+    "  STATE_DIRECTORY           the state directory after DDB_SYNC_STATE_DIR\n"
+    "                            (systemd's StateDirectory=)\n";
 
 /* After the settings (settings_usage()). */
 static const char options_help_tail[] =
-"  docs/settings.md lists every DDB_SYNC_* setting, those for tests too.\n"
-"\n"
-"Exit status:\n"
-"  0  success; --check-config: the configuration is OK\n"
-"  1  runtime failure (a pair failed)\n"
-"  2  usage or configuration error (bad flag, bad plan, failed preflight)\n"
-"  verify: 0 the tables are equal, 1 they differ (even if repaired) or the\n"
-"  verify did not finish, 2 as above\n";
+    "  docs/settings.md lists every DDB_SYNC_* setting, those for tests too.\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success; --check-config: the configuration is OK\n"
+    "  1  runtime failure (a pair failed)\n"
+    "  2  usage or configuration error (bad flag, bad plan, failed preflight)\n"
+    "  verify: 0 the tables are equal, 1 they differ (even if repaired) or the\n"
+    "  verify did not finish, 2 as above\n";
 
 void
 options_usage(FILE *fp)
@@ -300,9 +300,10 @@ void
 options_usage_short(FILE *fp)
 {
 	fputs("usage: ddb-sync --config-file FILE [options]\n"
-	    "       ddb-sync --input-table TABLE [--output-table TABLE] "
-	    "[options]\n"
-	    "Try 'ddb-sync --help' for more information.\n", fp);
+	      "       ddb-sync --input-table TABLE [--output-table TABLE] "
+	      "[options]\n"
+	      "Try 'ddb-sync --help' for more information.\n",
+	    fp);
 }
 
 void
@@ -336,8 +337,8 @@ int
 options_parse_duration(const char *s, int64_t *ms)
 {
 	static const struct {
-		const char	*unit;
-		int64_t		 ms;
+		const char *unit;
+		int64_t ms;
 	} units[] = {
 		{ "h", 3600 * 1000 },
 		{ "m", 60 * 1000 },
@@ -380,8 +381,7 @@ options_parse_duration(const char *s, int64_t *ms)
 	return 0;
 }
 
-static void
-options_err(struct options_state *, const char *fmt, ...)
+static void options_err(struct options_state *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -421,15 +421,17 @@ options_once(struct options_state *st, const char *canon)
 }
 
 static int
-options_interval(struct options_state *st, const char *flag,
-    const char *value, int zero_ok, int64_t *out)
+options_interval(struct options_state *st, const char *flag, const char *value,
+    int zero_ok, int64_t *out)
 {
 	char q[PLAN_QUOTE_LEN];
 	int64_t ms;
 
 	if (options_parse_duration(value, &ms) == -1) {
-		options_err(st, "--%s: '%s' is not a duration such as 90s, 20m "
-		    "or 1h30m (at most 168h)", flag, plan_quote(q, value));
+		options_err(st,
+		    "--%s: '%s' is not a duration such as 90s, 20m "
+		    "or 1h30m (at most 168h)",
+		    flag, plan_quote(q, value));
 		return -1;
 	}
 	if ((ms == 0 && !zero_ok) ||
@@ -481,7 +483,8 @@ options_apply_verify(struct options_state *st, const struct options_def *d,
 	switch (d->id) {
 	case OPT_SAMPLE:
 		if (options_parse_rate(value, &v->sample_ppm) == -1)
-			options_err(st, "--sample: '%s' is not a rate such as "
+			options_err(st,
+			    "--sample: '%s' is not a rate such as "
 			    "0.1 or 10%% (more than 0, at most 1)",
 			    plan_quote(q, value));
 		break;
@@ -501,9 +504,11 @@ options_apply_verify(struct options_state *st, const struct options_def *d,
 		break;
 	case OPT_RECHECK_DELAY:
 		if (options_parse_duration(value, &ms) == -1)
-			options_err(st, "--recheck-delay: '%s' is not a "
+			options_err(st,
+			    "--recheck-delay: '%s' is not a "
 			    "duration such as 90s, 20m or 1h30m (at most "
-			    "168h)", plan_quote(q, value));
+			    "168h)",
+			    plan_quote(q, value));
 		else
 			v->recheck_ms = ms;
 		break;
@@ -546,8 +551,10 @@ options_apply(struct options_state *st, const struct options_def *d,
 		else if (strcmp(value, "off") == 0)
 			o->status = OPTIONS_STATUS_OFF;
 		else
-			options_err(st, "--status: '%s' is not one of auto, "
-			    "tty, plain, off", plan_quote(q, value));
+			options_err(st,
+			    "--status: '%s' is not one of auto, "
+			    "tty, plain, off",
+			    plan_quote(q, value));
 		break;
 	case OPT_NO_STATUS:
 		o->status = OPTIONS_STATUS_OFF;
@@ -642,8 +649,9 @@ options_long(struct options_state *st, int argc, char **argv, int *ip)
 		options_err(st, "--%s takes no value", name);
 		return;
 	}
-	if (d == NULL || (d->id != OPT_VERBOSE && d->id != OPT_HELP &&
-	    d->id != OPT_VERSION)) {
+	if (d == NULL ||
+	    (d->id != OPT_VERBOSE && d->id != OPT_HELP &&
+		d->id != OPT_VERSION)) {
 		if (options_once(st, canon) == -1)
 			return;
 	}
@@ -657,8 +665,8 @@ options_long(struct options_state *st, int argc, char **argv, int *ip)
 		return;
 	}
 	if (st->npairflags++ == 0)
-		(void)snprintf(st->first_pair_flag,
-		    sizeof(st->first_pair_flag), "--%s", name);
+		(void)snprintf(st->first_pair_flag, sizeof(st->first_pair_flag),
+		    "--%s", name);
 }
 
 /* "-vvh": single-letter flags, none takes a value. */
@@ -695,8 +703,7 @@ options_state_dir_default(void)
 	if ((e = settings_str(SETTING_STATE_DIR)) != NULL)
 		return xstrdup(e);
 	/* systemd lists one path per StateDirectory=, ':'-separated. */
-	if ((e = getenv("STATE_DIRECTORY")) != NULL && *e != '\0' &&
-	    *e != ':')
+	if ((e = getenv("STATE_DIRECTORY")) != NULL && *e != '\0' && *e != ':')
 		return xstrndup(e, strcspn(e, ":"));
 	return xstrdup(OPTIONS_STATE_DIR_DEFAULT);
 }
@@ -755,17 +762,22 @@ options_parse(int argc, char **argv, struct options *o,
 	}
 
 	if (argc <= 1 + o->verify.on)
-		options_err(&st, "no arguments: give --config-file FILE, or "
+		options_err(&st,
+		    "no arguments: give --config-file FILE, or "
 		    "--input-table TABLE and the other pair flags");
 	else if (o->config_file != NULL && st.npairflags > 0)
-		options_err(&st, "--config-file and %s cannot be used together:"
-		    " put the pair in the plan file", st.first_pair_flag);
+		options_err(&st,
+		    "--config-file and %s cannot be used together:"
+		    " put the pair in the plan file",
+		    st.first_pair_flag);
 	else if (o->config_file == NULL && st.npairflags == 0 && st.nerr == 0)
-		options_err(&st, "nothing to copy: give --config-file FILE or "
+		options_err(&st,
+		    "nothing to copy: give --config-file FILE or "
 		    "--input-table TABLE");
 	else if (o->config_file == NULL && st.npairflags > 0 &&
 	    st.pair.input.table == NULL)
-		options_err(&st, "--input-table is required (or use "
+		options_err(&st,
+		    "--input-table is required (or use "
 		    "--config-file)");
 
 	if (o->config_file != NULL && st.npairflags == 0) {
@@ -786,7 +798,8 @@ options_parse(int argc, char **argv, struct options *o,
 	if (o->allow_insecure_http && plan->coord != NULL)
 		plan->coord->allow_insecure_http = 1;
 	if (o->create_coord && plan->coord == NULL) {
-		options_err(&st, "--create-coordination-table: the plan has no "
+		options_err(&st,
+		    "--create-coordination-table: the plan has no "
 		    "coordination block (docs/fleet.md)");
 		goto done;
 	}
@@ -795,7 +808,8 @@ options_parse(int argc, char **argv, struct options *o,
 		goto done;
 	/* One report file per pair: a path given applies to one pair. */
 	if (o->verify.report != NULL && plan->npairs > 1) {
-		plan_errors_add(errs, "--report names one file, but the plan "
+		plan_errors_add(errs,
+		    "--report names one file, but the plan "
 		    "has %zu pairs: leave it out (each pair's report is then "
 		    "<state dir>/pairs/<pair>/verify-report.jsonl)",
 		    plan->npairs);
@@ -803,11 +817,16 @@ options_parse(int argc, char **argv, struct options *o,
 	}
 	if (o->metrics_listen == NULL && plan->metrics_listen != NULL)
 		o->metrics_listen = xstrdup(plan->metrics_listen);
-	if (o->metrics_listen != NULL && metrics_parse_listen(o->metrics_listen,
-	    host, sizeof(host), &port, err, sizeof(err)) == -1) {
-		options_err(&st, "%s: %s", plan->metrics_listen != NULL &&
-		    strcmp(plan->metrics_listen, o->metrics_listen) == 0 ?
-		    "metrics.listen" : "--metrics-listen", err);
+	if (o->metrics_listen != NULL &&
+	    metrics_parse_listen(o->metrics_listen, host, sizeof(host), &port,
+		err, sizeof(err)) == -1) {
+		options_err(&st, "%s: %s",
+		    plan->metrics_listen != NULL &&
+			    strcmp(plan->metrics_listen, o->metrics_listen) ==
+				0 ?
+			"metrics.listen" :
+			"--metrics-listen",
+		    err);
 		goto done;
 	}
 

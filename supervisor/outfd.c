@@ -32,8 +32,9 @@ outfd_open(struct outfd *o, int fd)
 	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	nfd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (nfd != -1 && fstat(nfd, &nsb) == 0 && nsb.st_mode == sb.st_mode &&
-	    (S_ISCHR(sb.st_mode) ? nsb.st_rdev == sb.st_rdev :
-	    nsb.st_ino == sb.st_ino && nsb.st_dev == sb.st_dev)) {
+	    (S_ISCHR(sb.st_mode) ?
+		    nsb.st_rdev == sb.st_rdev :
+		    nsb.st_ino == sb.st_ino && nsb.st_dev == sb.st_dev)) {
 		o->fd = nfd;
 		o->own = 1;
 		return;

@@ -8,10 +8,10 @@
 #include <stddef.h>
 
 struct outfd {
-	int	fd;		/* where to write; -1: nowhere */
-	int	own;		/* fd is our own open file description */
-	int	sock;		/* a socket: send(MSG_DONTWAIT) */
-	int	use_poll;	/* fd may block: poll() first, small writes */
+	int fd;	      /* where to write; -1: nowhere */
+	int own;      /* fd is our own open file description */
+	int sock;     /* a socket: send(MSG_DONTWAIT) */
+	int use_poll; /* fd may block: poll() first, small writes */
 };
 
 /*
@@ -24,9 +24,9 @@ struct outfd {
  * fails, fd is written after a zero-timeout poll() for POLLOUT, at most
  * PIPE_BUF bytes at a time: a pipe then never blocks, a terminal can.
  */
-void	outfd_open(struct outfd *, int fd);
+void outfd_open(struct outfd *, int fd);
 /* Bytes written, 0 if it would block, -1 on a lasting error (EPIPE). */
-ssize_t	outfd_write(struct outfd *, const char *, size_t);
-void	outfd_close(struct outfd *);
+ssize_t outfd_write(struct outfd *, const char *, size_t);
+void outfd_close(struct outfd *);
 
 #endif

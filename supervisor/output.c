@@ -60,22 +60,22 @@ level_prefix(int level)
  */
 struct oline {
 	TAILQ_ENTRY(oline) entry;
-	size_t		 len;
-	uint64_t	 lines;		/* a notice: the lines it counts */
-	int		 notice;
-	char		 text[];
+	size_t len;
+	uint64_t lines; /* a notice: the lines it counts */
+	int notice;
+	char text[];
 };
 
 static struct {
-	int		 on;
-	struct outfd	 out;
-	struct event	*ev_write;
+	int on;
+	struct outfd out;
+	struct event *ev_write;
 	TAILQ_HEAD(olines, oline) q;
-	size_t		 bytes;		/* queued, the head's sent part too */
-	size_t		 max;
-	size_t		 off;		/* bytes of the head written */
-	uint64_t	 dropped;	/* lines dropped, not yet said */
-	int		 broken;
+	size_t bytes; /* queued, the head's sent part too */
+	size_t max;
+	size_t off;	  /* bytes of the head written */
+	uint64_t dropped; /* lines dropped, not yet said */
+	int broken;
 } so;
 
 static struct oline *
@@ -125,9 +125,10 @@ add_notice(void)
 	int n;
 
 	output_timestamp(wall_ms(), ts, sizeof(ts));
-	n = xasprintf(&text, "%s %llu log line%s dropped: stdout was not read "
-	    "fast enough (each pair's worker.log has all of its lines)\n", ts,
-	    (unsigned long long)so.dropped, so.dropped == 1 ? "" : "s");
+	n = xasprintf(&text,
+	    "%s %llu log line%s dropped: stdout was not read "
+	    "fast enough (each pair's worker.log has all of its lines)\n",
+	    ts, (unsigned long long)so.dropped, so.dropped == 1 ? "" : "s");
 	l = oline_new(text, (size_t)n);
 	free(text);
 	l->notice = 1;
@@ -308,20 +309,21 @@ output_global(const char *fmt, ...)
 }
 
 void
-output_progress_text(const struct child *c, int64_t now, char *buf,
-    size_t len)
+output_progress_text(const struct child *c, int64_t now, char *buf, size_t len)
 {
 	char dur[32];
 	uint64_t since = c->phase_started_ms > 0 && now > c->phase_started_ms ?
-	    (uint64_t)(now - c->phase_started_ms) : 0;
+	    (uint64_t)(now - c->phase_started_ms) :
+	    0;
 
 	fmt_duration(since, dur, sizeof(dur));
 	if (c->state == CHILD_FAILED) {
 		char err[sizeof(c->last_error)];
 
-		snprintf(buf, len, "FAILED: %s", c->last_error[0] ?
-		    fmt_printable_str(err, sizeof(err), c->last_error) :
-		    "worker kept crashing");
+		snprintf(buf, len, "FAILED: %s",
+		    c->last_error[0] ?
+			fmt_printable_str(err, sizeof(err), c->last_error) :
+			"worker kept crashing");
 		return;
 	}
 	if (c->state == CHILD_BACKOFF) {
@@ -331,35 +333,43 @@ output_progress_text(const struct child *c, int64_t now, char *buf,
 	if (c->sup->verify.on) {
 		/* The counts of each kind are in the worker's last line. */
 		if (c->state == CHILD_DONE)
-			snprintf(buf, len, "Verify complete: %llu items checked "
-			    "over %s: %s", (unsigned long long)
-			    c->backfill_items, fmt_duration(c->backfill_ms, dur,
-			    sizeof(dur)), c->differs ? "the tables DIFFER (see "
-			    "the log and the report)" : "the tables are equal");
+			snprintf(buf, len,
+			    "Verify complete: %llu items checked "
+			    "over %s: %s",
+			    (unsigned long long)c->backfill_items,
+			    fmt_duration(c->backfill_ms, dur, sizeof(dur)),
+			    c->differs ? "the tables DIFFER (see "
+					 "the log and the report)" :
+					 "the tables are equal");
 		else
 			snprintf(buf, len, "Verify %s: %llu items checked",
 			    c->state == CHILD_STOPPED ? "stopped (run it again "
-			    "to resume)" : "in progress", (unsigned long long)
-			    c->prog.items_written);
+							"to resume)" :
+							"in progress",
+			    (unsigned long long)c->prog.items_written);
 		return;
 	}
 	if (c->state == CHILD_STOPPED) {
 		if (c->stream == PROTO_PS_RUNNING ||
 		    c->stream == PROTO_PS_STOPPED)
-			snprintf(buf, len, "Stopped while streaming: %llu "
-			    "changes applied", (unsigned long long)
-			    c->prog.stream_written);
+			snprintf(buf, len,
+			    "Stopped while streaming: %llu "
+			    "changes applied",
+			    (unsigned long long)c->prog.stream_written);
 		else if (c->backfill == PROTO_PS_RUNNING ||
 		    c->backfill == PROTO_PS_STOPPED)
-			snprintf(buf, len, "Stopped during the backfill: %llu "
-			    "items written", (unsigned long long)
-			    c->prog.items_written);
+			snprintf(buf, len,
+			    "Stopped during the backfill: %llu "
+			    "items written",
+			    (unsigned long long)c->prog.items_written);
 		else if (c->backfill == PROTO_PS_COMPLETE)
-			snprintf(buf, len, "Stopped after the backfill: %llu "
-			    "items written", (unsigned long long)
-			    c->backfill_items);
+			snprintf(buf, len,
+			    "Stopped after the backfill: %llu "
+			    "items written",
+			    (unsigned long long)c->backfill_items);
 		else
-			snprintf(buf, len, "Stopped before copying anything "
+			snprintf(buf, len,
+			    "Stopped before copying anything "
 			    "(during the preflight)");
 		return;
 	}
@@ -370,12 +380,16 @@ output_progress_text(const struct child *c, int64_t now, char *buf,
 	}
 	switch (c->backfill) {
 	case PROTO_PS_RUNNING:
-		snprintf(buf, len, "Backfill in progress: %llu items written "
-		    "over %s", (unsigned long long)c->prog.items_written, dur);
+		snprintf(buf, len,
+		    "Backfill in progress: %llu items written "
+		    "over %s",
+		    (unsigned long long)c->prog.items_written, dur);
 		return;
 	case PROTO_PS_COMPLETE:
-		snprintf(buf, len, "Backfill complete: %llu items written over "
-		    "%s", (unsigned long long)c->backfill_items,
+		snprintf(buf, len,
+		    "Backfill complete: %llu items written over "
+		    "%s",
+		    (unsigned long long)c->backfill_items,
 		    fmt_duration(c->backfill_ms, dur, sizeof(dur)));
 		return;
 	case PROTO_PS_SKIPPED:
@@ -395,7 +409,8 @@ ttl_note(const struct child *c, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (p->ttl_expired_skipped > 0 && p->ttl_deletes_skipped > 0)
-		snprintf(buf, len, " (TTL: %llu expired items skipped, %llu "
+		snprintf(buf, len,
+		    " (TTL: %llu expired items skipped, %llu "
 		    "TTL deletes skipped)",
 		    (unsigned long long)p->ttl_expired_skipped,
 		    (unsigned long long)p->ttl_deletes_skipped);
@@ -417,8 +432,10 @@ output_progress_block(struct sup *s)
 
 	buf_init(&b, 0);
 	output_timestamp(now, ts, sizeof(ts));
-	buf_printf(&b, "%s\n================= Progress Update "
-	    "==================\n", ts);
+	buf_printf(&b,
+	    "%s\n================= Progress Update "
+	    "==================\n",
+	    ts);
 	for (size_t i = 0; i < s->nchildren; i++) {
 		struct child *c = &s->children[i];
 
@@ -441,16 +458,18 @@ output_open_log(struct child *c)
 		c->logf = NULL;
 	}
 	if (c->log_path == NULL)
-		xasprintf(&c->log_path, "%s/pairs/%s/%s",
-		    c->sup->state_dir, c->pair->name, c->sup->verify.on ?
-		    "verify.log" : "worker.log");
+		xasprintf(&c->log_path, "%s/pairs/%s/%s", c->sup->state_dir,
+		    c->pair->name,
+		    c->sup->verify.on ? "verify.log" : "worker.log");
 	/* A link planted there must not redirect the pair's lines. */
-	fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
+	fd = open(c->log_path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1 && errno == ELOOP) {
-		log_warnx("%s is a symbolic link: refused; the pair's lines go "
+		log_warnx(
+		    "%s is a symbolic link: refused; the pair's lines go "
 		    "to the main log only until it is replaced by a file (and "
-		    "SIGHUP)", c->log_path);
+		    "SIGHUP)",
+		    c->log_path);
 		return -1;
 	}
 	if (fd == -1 || (c->logf = fdopen(fd, "a")) == NULL) {

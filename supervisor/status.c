@@ -30,8 +30,8 @@
 /* ------------------------------------------------------------------ */
 /* Display width and UTF-8.                                            */
 
-#define ELLIPSIS	"\xe2\x80\xa6"	/* U+2026, one column */
-#define ARROW		"\xe2\x87\xa8"	/* U+21E8 ⇨ */
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column */
+#define ARROW	 "\xe2\x87\xa8" /* U+21E8 ⇨ */
 
 /* Characters never copied to the terminal: controls (an error message must
  * not move the cursor) and bidirectional overrides (nor reorder the row). */
@@ -48,18 +48,35 @@ static size_t
 cp_width(int32_t c)
 {
 	static const int32_t zero[][2] = {
-		{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
-		{ 0x0610, 0x061a }, { 0x064b, 0x065f }, { 0x1ab0, 0x1aff },
-		{ 0x1dc0, 0x1dff }, { 0x200b, 0x200f }, { 0x2060, 0x2064 },
-		{ 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f },
+		{ 0x0300, 0x036f },
+		{ 0x0483, 0x0489 },
+		{ 0x0591, 0x05bd },
+		{ 0x0610, 0x061a },
+		{ 0x064b, 0x065f },
+		{ 0x1ab0, 0x1aff },
+		{ 0x1dc0, 0x1dff },
+		{ 0x200b, 0x200f },
+		{ 0x2060, 0x2064 },
+		{ 0x20d0, 0x20ff },
+		{ 0xfe00, 0xfe0f },
+		{ 0xfe20, 0xfe2f },
 		{ 0xe0100, 0xe01ef },
 	};
 	static const int32_t wide[][2] = {
-		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
-		{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
-		{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
-		{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
-		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x2fffd },
+		{ 0x1100, 0x115f },
+		{ 0x2e80, 0x303e },
+		{ 0x3041, 0x33ff },
+		{ 0x3400, 0x4dbf },
+		{ 0x4e00, 0x9fff },
+		{ 0xa000, 0xa4cf },
+		{ 0xac00, 0xd7a3 },
+		{ 0xf900, 0xfaff },
+		{ 0xfe30, 0xfe4f },
+		{ 0xff00, 0xff60 },
+		{ 0xffe0, 0xffe6 },
+		{ 0x1f300, 0x1f64f },
+		{ 0x1f900, 0x1f9ff },
+		{ 0x20000, 0x2fffd },
 		{ 0x30000, 0x3fffd },
 	};
 	size_t i;
@@ -169,22 +186,26 @@ enum {
 };
 
 /* Each cell has a full form (level 0) and two shorter ones. */
-#define NLEVELS		3
-#define CELL_MAX	512
+#define NLEVELS	 3
+#define CELL_MAX 512
 
 /* BACKFILL says VERIFY under ddb-sync verify (status_init). */
 static const char *col_header[NCOLS] = {
-	"TABLE", "DETAILS", "BACKFILL", "STREAM", "RATES & BUFFER",
+	"TABLE",
+	"DETAILS",
+	"BACKFILL",
+	"STREAM",
+	"RATES & BUFFER",
 };
 
 struct frow {
-	char	 v[NCOLS][NLEVELS][CELL_MAX];
-	size_t	 w[NCOLS][NLEVELS];
-	char	*span;	/* FAILED: one text from BACKFILL to the end */
+	char v[NCOLS][NLEVELS][CELL_MAX];
+	size_t w[NCOLS][NLEVELS];
+	char *span; /* FAILED: one text from BACKFILL to the end */
 };
 
-static void
-cellf(char *dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cellf(char *dst, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 cellf(char *dst, const char *fmt, ...)
@@ -237,14 +258,14 @@ status_glyph(uint32_t pct)
 {
 	/* Nearest quarter: each glyph stands for 0, 25, 50, 75, 100%. */
 	if (pct <= 12)
-		return "\xe2\x97\x8b";	/* ○ */
+		return "\xe2\x97\x8b"; /* ○ */
 	if (pct <= 37)
-		return "\xe2\x97\x94";	/* ◔ */
+		return "\xe2\x97\x94"; /* ◔ */
 	if (pct <= 62)
-		return "\xe2\x97\x91";	/* ◑ */
+		return "\xe2\x97\x91"; /* ◑ */
 	if (pct <= 87)
-		return "\xe2\x97\x95";	/* ◕ */
-	return "\xe2\x97\x8f";		/* ● */
+		return "\xe2\x97\x95"; /* ◕ */
+	return "\xe2\x97\x8f";	       /* ● */
 }
 
 /* A phase state that is a word rather than counters; NULL for counters. */
@@ -320,12 +341,13 @@ cell_backfill(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 	}
 	/* The estimate is hours old and may be low: never claim 100% (or
 	 * more) before the phase says it is complete. */
-	pct = r->bf_written >= r->bf_target ? 99 :
+	pct = r->bf_written >= r->bf_target ?
+	    99 :
 	    (uint64_t)((double)r->bf_written * 100.0 / (double)r->bf_target);
 	if (pct > 99)
 		pct = 99;
-	cellf(v[0], "%s %s (%" PRIu64 "%%)", n, r->verify ? "checked" :
-	    "written", pct);
+	cellf(v[0], "%s %s (%" PRIu64 "%%)", n,
+	    r->verify ? "checked" : "written", pct);
 	cellf(v[1], "%s (%" PRIu64 "%%)", n, pct);
 	cellf(v[2], "%" PRIu64 "%%", pct);
 }
@@ -382,7 +404,7 @@ cell_rates(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 		cell_all(v, "done");
 		return;
 	case STATUS_PROC_FAILED:
-		cell_all(v, "");	/* the row's span says it */
+		cell_all(v, ""); /* the row's span says it */
 		return;
 	case STATUS_PROC_RESTARTING:
 		if (r->restart_in_ms <= 0) {
@@ -449,8 +471,8 @@ build_row(struct frow *f, const struct status_row *r)
 			f->span = xstrdup("FAILED");
 		free(s);
 	} else if (r->retrying != NULL && *r->retrying != '\0') {
-		s = sanitize(fmt_printable_str(text, sizeof(text),
-		    r->retrying));
+		s = sanitize(
+		    fmt_printable_str(text, sizeof(text), r->retrying));
 		xasprintf(&f->span, "RETRYING: %s", s);
 		free(s);
 	}
@@ -463,14 +485,14 @@ build_row(struct frow *f, const struct status_row *r)
 /* Layout.                                                             */
 
 /* A table name is never cut below this many columns ("⇨ " + 8). */
-#define TABLE_MIN	10
+#define TABLE_MIN 10
 
 struct layout {
-	int	 level[NCOLS];
-	size_t	 table_cap;	/* TABLE cells are cut to this */
-	size_t	 gap;		/* spaces between columns */
-	size_t	 w[NCOLS];
-	size_t	 total;
+	int level[NCOLS];
+	size_t table_cap; /* TABLE cells are cut to this */
+	size_t gap;	  /* spaces between columns */
+	size_t w[NCOLS];
+	size_t total;
 };
 
 static void
@@ -504,8 +526,8 @@ measure(const struct frow *f, size_t n, struct layout *lo)
  * table name down to TABLE_MIN; a line still too wide is cut at the end.
  */
 static const struct {
-	int	col;		/* COL_TABLE: cap the names at arg columns */
-	int	arg;		/* else: the level to use */
+	int col; /* COL_TABLE: cap the names at arg columns */
+	int arg; /* else: the level to use */
 } shrink_steps[] = {
 	{ COL_TABLE, 40 },
 	{ COL_RATES, 1 },
@@ -529,7 +551,8 @@ layout(const struct frow *f, size_t n, size_t limit, struct layout *lo)
 	lo->gap = 2;
 	measure(f, n, lo);
 	for (k = 0; lo->total > limit &&
-	    k < sizeof(shrink_steps) / sizeof(shrink_steps[0]); k++) {
+	     k < sizeof(shrink_steps) / sizeof(shrink_steps[0]);
+	     k++) {
 		if (shrink_steps[k].col == COL_TABLE) {
 			if ((size_t)shrink_steps[k].arg < lo->table_cap)
 				lo->table_cap = (size_t)shrink_steps[k].arg;
@@ -544,7 +567,8 @@ layout(const struct frow *f, size_t n, size_t limit, struct layout *lo)
 	if (lo->total > limit && lo->w[COL_TABLE] > TABLE_MIN) {
 		excess = lo->total - limit;
 		cap = lo->w[COL_TABLE] > excess + TABLE_MIN ?
-		    lo->w[COL_TABLE] - excess : TABLE_MIN;
+		    lo->w[COL_TABLE] - excess :
+		    TABLE_MIN;
 		if (cap < lo->table_cap)
 			lo->table_cap = cap;
 		measure(f, n, lo);
@@ -638,8 +662,7 @@ status_rate_reset(struct status_rate *r)
 }
 
 void
-status_rate_add(struct status_rate *r, int64_t now, uint64_t items,
-    double wcu)
+status_rate_add(struct status_rate *r, int64_t now, uint64_t items, double wcu)
 {
 	size_t last, i;
 
@@ -701,7 +724,7 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	switch (c->state) {
 	case CHILD_RUNNING:
 		r->proc = c->progress_seen ? STATUS_PROC_RUNNING :
-		    STATUS_PROC_STARTING;
+					     STATUS_PROC_STARTING;
 		break;
 	case CHILD_BACKOFF:
 		r->proc = STATUS_PROC_RESTARTING;
@@ -730,8 +753,8 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	r->stream = c->stream;
 	/* c->prog outlives its worker; zeroes mean nothing arrived yet. */
 	r->have_est = seen || c->progress_seen || p->est_items != 0 ||
-	    p->est_bytes != 0 || p->segments_total != 0 ||
-	    p->items_read != 0 || p->stream_written != 0;
+	    p->est_bytes != 0 || p->segments_total != 0 || p->items_read != 0 ||
+	    p->stream_written != 0;
 	if (r->have_est) {
 		r->items = p->est_items;
 		r->items_exact = p->est_exact;
@@ -764,8 +787,8 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	r->retention_risk = p->retention_risk;
 	r->gap = p->gap;
 	r->buffer_pct = p->buffer_pct > 100 ? 100 : p->buffer_pct;
-	if (rate != NULL && status_rate_get(rate, &r->read_rate,
-	    &r->wcu_rate) == 0)
+	if (rate != NULL &&
+	    status_rate_get(rate, &r->read_rate, &r->wcu_rate) == 0)
 		r->have_rates = 1;
 	/* Not asked for (consumed_capacity: false): unknown, not zero. */
 	if (!c->pair->consumed_capacity)
@@ -832,41 +855,41 @@ enum status_out {
 };
 
 /* Tallest frame drawn in place; more pairs are summarised in a line. */
-#define STATUS_MAX_LINES	256
+#define STATUS_MAX_LINES 256
 /* Largest frame held for writing (256 lines of 250 columns fit). */
-#define STATUS_FRAME_MAX	(1024 * 1024)
+#define STATUS_FRAME_MAX (1024 * 1024)
 
 struct status_track {
 	struct status_rate rate;
-	pid_t		 pid;
+	pid_t pid;
 	enum proto_phase phase;
-	int		 seen;
+	int seen;
 };
 
 static struct {
-	struct sup	*sup;
-	enum status_out	 out;
-	int64_t		 plain_ms;
-	int		 fd;		/* where frames go; -1 none */
-	struct outfd	 outfd;		/* how, never blocking (outfd.c) */
-	int		 tty;		/* fd is a terminal */
-	int		 shared;	/* stdout is the same terminal */
-	int		 broken;	/* a write failed for good: stop */
-	int		 started;	/* events created */
-	int		 final;
-	int		 busy;		/* inside draw(): no recursion */
-	int		 hidden;	/* erased for stdout: redraw after */
-	int		 sink;		/* our log sink is installed */
-	int		 cols, lines;
-	struct event	*ev_tick, *ev_redraw, *ev_winch;
+	struct sup *sup;
+	enum status_out out;
+	int64_t plain_ms;
+	int fd;		    /* where frames go; -1 none */
+	struct outfd outfd; /* how, never blocking (outfd.c) */
+	int tty;	    /* fd is a terminal */
+	int shared;	    /* stdout is the same terminal */
+	int broken;	    /* a write failed for good: stop */
+	int started;	    /* events created */
+	int final;
+	int busy;   /* inside draw(): no recursion */
+	int hidden; /* erased for stdout: redraw after */
+	int sink;   /* our log sink is installed */
+	int cols, lines;
+	struct event *ev_tick, *ev_redraw, *ev_winch;
 	struct status_track *track;
-	size_t		 ntrack;
-	int64_t		 last_draw_ms;
-	int64_t		 next_plain_ms;
-	size_t		 widths[STATUS_MAX_LINES];	/* frame on screen */
-	size_t		 nlines;			/* 0: none */
-	struct buf	 pend;		/* unwritten tail of the last frame */
-	size_t		 pend_off;
+	size_t ntrack;
+	int64_t last_draw_ms;
+	int64_t next_plain_ms;
+	size_t widths[STATUS_MAX_LINES]; /* frame on screen */
+	size_t nlines;			 /* 0: none */
+	struct buf pend;		 /* unwritten tail of the last frame */
+	size_t pend_off;
 } st = { .fd = -1 };
 
 /* Where frames go without ever blocking: stderr, reopened (outfd.c). */
@@ -983,9 +1006,10 @@ sample_all(int64_t now)
 		if (c->state != CHILD_RUNNING || !c->progress_seen)
 			continue;
 		t->seen = 1;
-		status_rate_add(&t->rate, now, c->prog.phase ==
-		    PROTO_PHASE_STREAM ? c->prog.stream_read :
-		    c->prog.items_read, c->prog.wcu);
+		status_rate_add(&t->rate, now,
+		    c->prog.phase == PROTO_PHASE_STREAM ? c->prog.stream_read :
+							  c->prog.items_read,
+		    c->prog.wcu);
 	}
 }
 
@@ -1010,13 +1034,14 @@ build_text(struct buf *text, int width, size_t maxlines, int64_t now)
 		buf_reset(text);
 	free(rows);
 	if (show < n) {
-		snprintf(line, sizeof(line), ELLIPSIS " %zu more pair%s not "
-		    "shown (the terminal is too short)", n - show,
-		    n - show == 1 ? "" : "s");
+		snprintf(line, sizeof(line),
+		    ELLIPSIS " %zu more pair%s not "
+			     "shown (the terminal is too short)",
+		    n - show, n - show == 1 ? "" : "s");
 		buf_init(&more, 0);
 		buf_adds(&more, line);
-		if (emit_line(text, &more, width > 0 ? (size_t)width :
-		    SIZE_MAX) == -1)
+		if (emit_line(text, &more,
+			width > 0 ? (size_t)width : SIZE_MAX) == -1)
 			buf_reset(text);
 		buf_free(&more);
 	}
@@ -1044,7 +1069,7 @@ draw(int64_t now)
 	 * the rows the old frame takes depend on the width now. */
 	query_size();
 	maxl = st.lines - 1 < STATUS_MAX_LINES ? st.lines - 1 :
-	    STATUS_MAX_LINES;
+						 STATUS_MAX_LINES;
 	buf_init(&text, STATUS_FRAME_MAX);
 	buf_init(&frame, STATUS_FRAME_MAX);
 	/* One column spare: a full-width line leaves some terminals in the
@@ -1055,8 +1080,7 @@ draw(int64_t now)
 	up = status_rows_used(st.widths, st.nlines, st.cols);
 	if (text.len > 0 && status_frame(&frame, text.data, up) == 0 &&
 	    out_send(frame.data, frame.len) == 1) {
-		for (p = text.data; *p != '\0' && n < STATUS_MAX_LINES;
-		    n++) {
+		for (p = text.data; *p != '\0' && n < STATUS_MAX_LINES; n++) {
 			nl = strchr(p, '\n');
 			*nl = '\0';
 			st.widths[n] = status_width(p);
@@ -1100,8 +1124,7 @@ hide(void)
 	struct buf seq;
 	size_t up;
 
-	if (st.out != STATUS_OUT_TTY || st.final || st.busy ||
-	    st.nlines == 0)
+	if (st.out != STATUS_OUT_TTY || st.final || st.busy || st.nlines == 0)
 		return;
 	if (out_flush() != 1) {
 		/* A frame is half out: forget it and start below. */
@@ -1234,7 +1257,7 @@ status_init(struct sup *s, enum options_status mode, int64_t plain_ms)
 	switch (mode) {
 	case OPTIONS_STATUS_AUTO:
 		st.out = isatty(STDERR_FILENO) ? STATUS_OUT_TTY :
-		    STATUS_OUT_PLAIN;
+						 STATUS_OUT_PLAIN;
 		break;
 	case OPTIONS_STATUS_TTY:
 		st.out = STATUS_OUT_TTY;

@@ -60,7 +60,8 @@ ckpt_age(const struct child *c, char *buf, size_t len)
 		return buf;
 	}
 	fmt_duration((uint64_t)(now > c->ckpt_wall_ms ? now - c->ckpt_wall_ms :
-	    0), dur, sizeof(dur));
+							0),
+	    dur, sizeof(dur));
 	snprintf(buf, len, " (at most %s old)", dur);
 	return buf;
 }
@@ -82,19 +83,22 @@ sup_child_exited(struct child *c)
 		if (child_spawn(c) == -1)
 			c->state = CHILD_FAILED;
 		else
-			output_line(c, LOG_LVL_INFO, "Worker restarted by the "
-			    "operator (pid %ld)", (long)c->pid);
+			output_line(c, LOG_LVL_INFO,
+			    "Worker restarted by the "
+			    "operator (pid %ld)",
+			    (long)c->pid);
 		status_update(s);
 		return;
 	}
-	progress = c->progress_seen && c->prog.items_written +
-	    c->prog.stream_written > c->written_at_start;
+	progress = c->progress_seen &&
+	    c->prog.items_written + c->prog.stream_written >
+		c->written_at_start;
 	child_describe_status(c->status, how, sizeof(how));
 	act = child_decide(&s->policy, c->status, c->done_status,
 	    c->stop_requested || s->shutting_down, ran, progress,
 	    &c->quick_deaths, &delay);
 	if (s->check_config && act == CHILD_ACT_RESTART)
-		act = CHILD_ACT_FAIL;	/* a check reports, never retries */
+		act = CHILD_ACT_FAIL; /* a check reports, never retries */
 	switch (act) {
 	case CHILD_ACT_DONE:
 		c->state = CHILD_DONE;
@@ -115,17 +119,22 @@ sup_child_exited(struct child *c)
 			    how, c->quick_deaths);
 		c->config_error = WIFEXITED(c->status) &&
 		    WEXITSTATUS(c->status) == WORKER_EXIT_CONFIG;
-		output_line(c, LOG_LVL_ERROR, "Pair FAILED (worker %s)%s; the "
-		    "other pairs carry on", how, c->config_error ?
-		    ": fix the configuration and start it again" : "");
+		output_line(c, LOG_LVL_ERROR,
+		    "Pair FAILED (worker %s)%s; the "
+		    "other pairs carry on",
+		    how,
+		    c->config_error ?
+			": fix the configuration and start it again" :
+			"");
 		break;
 	case CHILD_ACT_RESTART:
 		c->state = CHILD_BACKOFF;
 		c->restarts++;
 		c->next_start_ms = clock_ms() + delay;
-		output_line(c, LOG_LVL_WARN, "Worker crashed (%s); restarting "
-		    "in %s from its checkpoint%s", how,
-		    fmt_duration((uint64_t)delay, dur, sizeof(dur)),
+		output_line(c, LOG_LVL_WARN,
+		    "Worker crashed (%s); restarting "
+		    "in %s from its checkpoint%s",
+		    how, fmt_duration((uint64_t)delay, dur, sizeof(dur)),
 		    ckpt_age(c, age, sizeof(age)));
 		if (c->ev_timer == NULL)
 			c->ev_timer = evtimer_new(s->base, restart_cb, c);
@@ -215,7 +224,8 @@ sup_pair_stop(struct child *c, char *err, size_t errlen)
 			return -1;
 		}
 		c->restart_pending = 0;
-		output_line(c, LOG_LVL_INFO, "Stopping worker (operator "
+		output_line(c, LOG_LVL_INFO,
+		    "Stopping worker (operator "
 		    "request)");
 		child_stop(c, 1);
 		return 0;
@@ -257,8 +267,10 @@ sup_pair_start(struct child *c, char *err, size_t errlen)
 		    c->pair->name);
 		return -1;
 	}
-	output_line(c, LOG_LVL_INFO, "Worker started by the operator (pid "
-	    "%ld)", (long)c->pid);
+	output_line(c, LOG_LVL_INFO,
+	    "Worker started by the operator (pid "
+	    "%ld)",
+	    (long)c->pid);
 	status_update(c->sup);
 	return 0;
 }
@@ -296,7 +308,8 @@ begin_shutdown(struct sup *s, const char *why)
 
 	s->shutting_down = 1;
 	output_global("%s: stopping workers (they write their checkpoints; "
-	    "send SIGINT again to stop at once)", why);
+		      "send SIGINT again to stop at once)",
+	    why);
 	for (size_t i = 0; i < s->nchildren; i++) {
 		struct child *c = &s->children[i];
 
@@ -373,8 +386,8 @@ lock_state_dir(struct sup *s)
 	}
 	free(path);
 	/* A verify runs beside the copy, one verify at a time. */
-	xasprintf(&path, "%s/%s", s->state_dir, s->verify.on ?
-	    "verify.lock" : "supervisor.lock");
+	xasprintf(&path, "%s/%s", s->state_dir,
+	    s->verify.on ? "verify.lock" : "supervisor.lock");
 	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
 	if (s->lock_fd == -1) {
@@ -389,8 +402,9 @@ lock_state_dir(struct sup *s)
 		if (r > 0)
 			other[strcspn(other, "\n")] = '\0';
 		log_warnx("state directory %s is in use by another ddb-sync%s "
-		    "(pid %s); use another --state-dir", s->state_dir,
-		    s->verify.on ? " verify" : "", r > 0 ? other : "unknown");
+			  "(pid %s); use another --state-dir",
+		    s->state_dir, s->verify.on ? " verify" : "",
+		    r > 0 ? other : "unknown");
 		free(path);
 		return -1;
 	}

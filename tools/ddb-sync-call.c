@@ -19,7 +19,7 @@
  * drive every API call against DynamoDB Local.
  */
 
-#define CALL_MAX_BODY	(16u * 1024 * 1024)
+#define CALL_MAX_BODY (16u * 1024 * 1024)
 
 static __attribute__((noreturn)) void
 usage(int rc)
@@ -66,17 +66,15 @@ read_body(const char *arg)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "region", required_argument, NULL, 'r' },
+	static const struct option longopts[] = { { "region", required_argument,
+						      NULL, 'r' },
 		{ "endpoint-url", required_argument, NULL, 'e' },
 		{ "streams", no_argument, NULL, 's' },
 		{ "role-arn", required_argument, NULL, 'R' },
 		{ "sts-endpoint-url", required_argument, NULL, 'S' },
 		{ "creds-info", no_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *region = NULL, *endpoint = NULL, *role = NULL;
 	const char *sts_endpoint = NULL;
 	int streams = 0, info = 0, verbose = 0, ch, rc = 1;
@@ -89,7 +87,8 @@ main(int argc, char **argv)
 	char err[512], *body;
 
 	log_init("ddb-sync-call", 0);
-	while ((ch = getopt_long(argc, argv, "r:e:svh", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "r:e:svh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			region = optarg;
@@ -128,7 +127,8 @@ main(int argc, char **argv)
 	if (region == NULL || *region == '\0')
 		region = getenv("AWS_DEFAULT_REGION");
 	if (region == NULL || *region == '\0') {
-		fprintf(stderr, "ddb-sync-call: no region: use --region or "
+		fprintf(stderr,
+		    "ddb-sync-call: no region: use --region or "
 		    "set AWS_REGION\n");
 		return 2;
 	}
@@ -142,20 +142,22 @@ main(int argc, char **argv)
 		    NULL);
 	if (info) {
 		if (creds_get(prov, &cr, err, sizeof(err)) == -1) {
-			fprintf(stderr, "ddb-sync-call: credentials: %s\n", err);
+			fprintf(stderr, "ddb-sync-call: credentials: %s\n",
+			    err);
 			goto done;
 		}
 		if (cr->expiration != 0)
-			fprintf(stderr, "credentials: source=%s expires_in=%llds\n",
+			fprintf(stderr,
+			    "credentials: source=%s expires_in=%llds\n",
 			    cr->source,
 			    (long long)(cr->expiration - time(NULL)));
 		else
 			fprintf(stderr, "credentials: source=%s\n", cr->source);
 	}
 	memset(&stats, 0, sizeof(stats));
-	if (aws_client_init(&cl, http, streams ? ENDPOINT_STREAMS :
-	    ENDPOINT_DYNAMODB, region, endpoint, prov, &stats, err,
-	    sizeof(err)) == -1) {
+	if (aws_client_init(&cl, http,
+		streams ? ENDPOINT_STREAMS : ENDPOINT_DYNAMODB, region,
+		endpoint, prov, &stats, err, sizeof(err)) == -1) {
 		fprintf(stderr, "ddb-sync-call: %s\n", err);
 		rc = 2;
 		goto done;
@@ -169,10 +171,11 @@ main(int argc, char **argv)
 		fputc('\n', stdout);
 		rc = 0;
 	} else
-		fprintf(stderr, "ddb-sync-call: %s: %s: %s (HTTP %ld, %s, "
-		    "%u attempts)\n", argv[0], call.code, call.msg,
-		    call.http_status, aws_status_name(call.status),
-		    call.attempt);
+		fprintf(stderr,
+		    "ddb-sync-call: %s: %s: %s (HTTP %ld, %s, "
+		    "%u attempts)\n",
+		    argv[0], call.code, call.msg, call.http_status,
+		    aws_status_name(call.status), call.attempt);
 	if (verbose)
 		fprintf(stderr, "requests=%llu retries=%llu throttles=%llu\n",
 		    (unsigned long long)stats.requests,

@@ -22,24 +22,24 @@
 struct load {
 	struct aws_client cl;
 	struct ddb_table tab;
-	const char	*table;
-	const char	*prefix;
-	uint64_t	 count;
-	uint64_t	 start;
-	uint64_t	 next;		/* next item number to write */
-	uint64_t	 written;
-	size_t		 size;
-	uint32_t	 seed;
-	int		 failed;
-	unsigned	 inflight;
+	const char *table;
+	const char *prefix;
+	uint64_t count;
+	uint64_t start;
+	uint64_t next; /* next item number to write */
+	uint64_t written;
+	size_t size;
+	uint32_t seed;
+	int failed;
+	unsigned inflight;
 };
 
 struct slot {
-	struct load	*ld;
-	struct aws_call	 call;
-	int		 busy;
-	unsigned	 rounds;
-	unsigned	 n;
+	struct load *ld;
+	struct aws_call call;
+	int busy;
+	unsigned rounds;
+	unsigned n;
 	struct http_timer timer;
 };
 
@@ -55,7 +55,7 @@ add_b64(struct buf *b, const unsigned char *p, size_t n)
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 |
 		    p[i + 2];
 		char o[4] = { b64[v >> 18], b64[(v >> 12) & 63],
-		    b64[(v >> 6) & 63], b64[v & 63] };
+			b64[(v >> 6) & 63], b64[v & 63] };
 
 		buf_add(b, o, 4);
 	}
@@ -86,8 +86,8 @@ mix(uint32_t x)
 
 /* The key attribute value for item i, typed as the schema says. */
 static void
-add_key(struct buf *b, const struct ddb_key *k, const char *prefix,
-    uint64_t i, int range)
+add_key(struct buf *b, const struct ddb_key *k, const char *prefix, uint64_t i,
+    int range)
 {
 	unsigned char raw[16];
 
@@ -105,8 +105,8 @@ add_key(struct buf *b, const struct ddb_key *k, const char *prefix,
 		add_b64(b, raw, 11);
 		buf_adds(b, "\"}");
 	} else
-		buf_printf(b, "\"%s%s%" PRIu64 "\"}", prefix,
-		    range ? "r-" : "", range ? i % 7 : i);
+		buf_printf(b, "\"%s%s%" PRIu64 "\"}", prefix, range ? "r-" : "",
+		    range ? i % 7 : i);
 }
 
 static void
@@ -124,26 +124,34 @@ add_item(struct buf *b, struct load *ld, uint64_t i)
 	}
 	for (int j = 0; j < 32; j++)
 		bin[j] = (unsigned char)(r + (uint32_t)j * 37u);
-	buf_printf(b, ",\"s\":{\"S\":\"Gr\\u00fc\\u00dfe \\u4e16\\u754c "
-	    "\\ud83c\\udf0d #%" PRIu64 "\"}", i);
-	buf_printf(b, ",\"n38\":{\"N\":\"%u2345678901234567890123456789012345678\"}",
+	buf_printf(b,
+	    ",\"s\":{\"S\":\"Gr\\u00fc\\u00dfe \\u4e16\\u754c "
+	    "\\ud83c\\udf0d #%" PRIu64 "\"}",
+	    i);
+	buf_printf(b,
+	    ",\"n38\":{\"N\":\"%u2345678901234567890123456789012345678\"}",
 	    1 + r % 9);
-	buf_printf(b, ",\"neg\":{\"N\":\"-%u.000000000000000000000000000000001\"}",
+	buf_printf(b,
+	    ",\"neg\":{\"N\":\"-%u.000000000000000000000000000000001\"}",
 	    r % 1000);
 	buf_adds(b, ",\"bin\":{\"B\":\"");
 	add_b64(b, bin, sizeof(bin));
-	buf_printf(b, "\"},\"ss\":{\"SS\":[\"a\",\"b%u\",\"\\u00e9\"]}", r % 97);
+	buf_printf(b, "\"},\"ss\":{\"SS\":[\"a\",\"b%u\",\"\\u00e9\"]}",
+	    r % 97);
 	buf_printf(b, ",\"ns\":{\"NS\":[\"1\",\"%u\",\"-3.5\"]}", 2 + r % 1000);
 	buf_adds(b, ",\"bs\":{\"BS\":[\"AA==\",\"/wD/\"]}");
-	buf_printf(b, ",\"m\":{\"M\":{\"inner\":{\"M\":{\"deep\":{\"L\":"
+	buf_printf(b,
+	    ",\"m\":{\"M\":{\"inner\":{\"M\":{\"deep\":{\"L\":"
 	    "[{\"S\":\"x\"},{\"N\":\"%u\"},{\"NULL\":true}]}}},"
-	    "\"flag\":{\"BOOL\":%s},\"empty\":{\"S\":\"\"}}}", r % 13,
-	    (r & 1) ? "true" : "false");
-	buf_adds(b, ",\"l\":{\"L\":[{\"BOOL\":false},{\"M\":{}},{\"L\":[]},"
+	    "\"flag\":{\"BOOL\":%s},\"empty\":{\"S\":\"\"}}}",
+	    r % 13, (r & 1) ? "true" : "false");
+	buf_adds(b,
+	    ",\"l\":{\"L\":[{\"BOOL\":false},{\"M\":{}},{\"L\":[]},"
 	    "{\"B\":\"\"}]},\"nul\":{\"NULL\":true}");
 	/* Pad with text to reach the requested size. */
-	pad = b->len - start + 16 < ld->size ? ld->size - (b->len - start) -
-	    16 : 0;
+	pad = b->len - start + 16 < ld->size ?
+	    ld->size - (b->len - start) - 16 :
+	    0;
 	buf_adds(b, ",\"pad\":{\"S\":\"");
 	for (size_t k = 0; k < pad; k++)
 		buf_addc(b, (char)('a' + (r + k) % 26));
@@ -184,7 +192,8 @@ done_cb(struct aws_call *c, void *arg)
 		s->rounds++;
 		http_timer_set(c->cl->http, &s->timer,
 		    (int64_t)retry_backoff_ms(s->rounds, 50, 5000,
-		    retry_random()), retry_cb, s);
+			retry_random()),
+		    retry_cb, s);
 		return;
 	}
 	ld->written += s->n;
@@ -239,8 +248,8 @@ usage(int rc)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "table", required_argument, NULL, 't' },
+	static const struct option longopts[] = { { "table", required_argument,
+						      NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
@@ -250,9 +259,7 @@ main(int argc, char **argv)
 		{ "region", required_argument, NULL, 'r' },
 		{ "endpoint-url", required_argument, NULL, 'e' },
 		{ "template", no_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct load ld;
 	struct http *http;
 	struct creds_provider *cp;
@@ -328,7 +335,7 @@ main(int argc, char **argv)
 	cp = creds_chain_new();
 	memset(&stats, 0, sizeof(stats));
 	if (aws_client_init(&ld.cl, http, ENDPOINT_DYNAMODB, region, endpoint,
-	    cp, &stats, err, sizeof(err)) == -1) {
+		cp, &stats, err, sizeof(err)) == -1) {
 		fprintf(stderr, "ddb-sync-load: %s\n", err);
 		return 2;
 	}
@@ -336,8 +343,9 @@ main(int argc, char **argv)
 	buf_adds(&dc.req, "{\"TableName\":");
 	buf_json_str(&dc.req, ld.table);
 	buf_addc(&dc.req, '}');
-	if (aws_call_sync(&dc) != AWS_OK || ddb_parse_describe(dc.body,
-	    dc.bodylen, &ld.tab, err, sizeof(err)) == -1) {
+	if (aws_call_sync(&dc) != AWS_OK ||
+	    ddb_parse_describe(dc.body, dc.bodylen, &ld.tab, err,
+		sizeof(err)) == -1) {
 		fprintf(stderr, "ddb-sync-load: DescribeTable %s: %s %s\n",
 		    ld.table, dc.code, dc.msg);
 		return 1;
@@ -358,10 +366,11 @@ main(int argc, char **argv)
 	if (!ld.failed) {
 		int64_t ms = clock_ms() - t0;
 
-		fprintf(stderr, "ddb-sync-load: wrote %" PRIu64 " items to %s "
-		    "in %.1fs (%.0f items/s)\n", ld.written, ld.table,
-		    (double)ms / 1000.0, ms > 0 ? (double)ld.written * 1000.0 /
-		    (double)ms : 0.0);
+		fprintf(stderr,
+		    "ddb-sync-load: wrote %" PRIu64 " items to %s "
+		    "in %.1fs (%.0f items/s)\n",
+		    ld.written, ld.table, (double)ms / 1000.0,
+		    ms > 0 ? (double)ld.written * 1000.0 / (double)ms : 0.0);
 		rc = 0;
 	}
 	for (unsigned i = 0; i < k; i++)

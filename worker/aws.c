@@ -18,7 +18,7 @@
 #include "xmalloc.h"
 #include "xtime.h"
 
-#define AWS_MAX_REQUEST	(16u * 1024 * 1024 + 65536)
+#define AWS_MAX_REQUEST (16u * 1024 * 1024 + 65536)
 
 void
 aws_policy_default(struct aws_policy *p)
@@ -39,12 +39,12 @@ size_t
 aws_response_cap(const char *op, size_t reqlen)
 {
 	static const char *const small[] = { "DescribeStream",
-	    "GetShardIterator", "ListTables", "ListStreams", "DescribeLimits",
-	    NULL };
+		"GetShardIterator", "ListTables", "ListStreams",
+		"DescribeLimits", NULL };
 	static const char *const table[] = { "DescribeTable", "CreateTable",
-	    "UpdateTable", "DeleteTable", NULL };
-	static const char *const item[] = { "GetItem", "PutItem",
-	    "DeleteItem", "UpdateItem", NULL };
+		"UpdateTable", "DeleteTable", NULL };
+	static const char *const item[] = { "GetItem", "PutItem", "DeleteItem",
+		"UpdateItem", NULL };
 	size_t i;
 
 	/* UnprocessedItems is at most the request itself, in its JSON. */
@@ -80,7 +80,8 @@ aws_client_init(struct aws_client *cl, struct http *http,
 	}
 	cl->region = xstrdup(region);
 	cl->target_prefix = svc == ENDPOINT_STREAMS ?
-	    "DynamoDBStreams_20120810" : "DynamoDB_20120810";
+	    "DynamoDBStreams_20120810" :
+	    "DynamoDB_20120810";
 	cl->creds = creds;
 	cl->stats = stats;
 	aws_policy_default(&cl->policy);
@@ -141,15 +142,16 @@ notice_retry(struct aws_call *c, uint64_t elapsed)
 	if (cl->notice_sent && now < cl->notice_next_ms)
 		return;
 	cl->notice_gap_ms = cl->notice_gap_ms == 0 ? 10000 :
-	    cl->notice_gap_ms * 2;
+						     cl->notice_gap_ms * 2;
 	if (cl->notice_gap_ms > AWS_NOTICE_GAP_MAX_MS)
 		cl->notice_gap_ms = AWS_NOTICE_GAP_MAX_MS;
 	cl->notice_next_ms = now + (int64_t)cl->notice_gap_ms;
 	cl->notice_sent = 1;
 	fmt_duration(elapsed, dur, sizeof(dur));
-	snprintf(line, sizeof(line), "%s %s at %s failing for %s, still "
-	    "retrying: %s: %s", cl->label, c->op, cl->url, dur, c->code,
-	    c->msg);
+	snprintf(line, sizeof(line),
+	    "%s %s at %s failing for %s, still "
+	    "retrying: %s: %s",
+	    cl->label, c->op, cl->url, dur, c->code, c->msg);
 	report_warning("retrying", "%s", line);
 }
 
@@ -174,12 +176,15 @@ notice_end(struct aws_call *c, int aborted)
 		fmt_duration((uint64_t)(clock_ms() - cl->notice_since_ms), dur,
 		    sizeof(dur));
 		if (c->status == AWS_OK)
-			snprintf(line, sizeof(line), "%s %s at %s: recovered "
-			    "after %s", cl->label, c->op, cl->url, dur);
+			snprintf(line, sizeof(line),
+			    "%s %s at %s: recovered "
+			    "after %s",
+			    cl->label, c->op, cl->url, dur);
 		else
-			snprintf(line, sizeof(line), "%s %s at %s: no longer "
-			    "retrying after %s: %s: %s", cl->label, c->op,
-			    cl->url, dur, c->code, c->msg);
+			snprintf(line, sizeof(line),
+			    "%s %s at %s: no longer "
+			    "retrying after %s: %s: %s",
+			    cl->label, c->op, cl->url, dur, c->code, c->msg);
 		report_warning("recovered", "%s", line);
 	}
 	cl->notice_sent = 0;
@@ -230,19 +235,18 @@ call_send(struct aws_call *c)
 		call_finish(c);
 		return;
 	}
-	r = snprintf(target, sizeof(target), "%s.%s", cl->target_prefix,
-	    c->op);
+	r = snprintf(target, sizeof(target), "%s.%s", cl->target_prefix, c->op);
 	if (r < 0 || (size_t)r >= sizeof(target))
 		fatalx("aws: operation name too long");
 	sigv4_amz_date(time(NULL), amzdate);
 
 	h[nh++] = (struct sigv4_header){ "content-type",
-	    "application/x-amz-json-1.0" };
+		"application/x-amz-json-1.0" };
 	h[nh++] = (struct sigv4_header){ "host", cl->eu.hosthdr };
 	h[nh++] = (struct sigv4_header){ "x-amz-date", amzdate };
 	if (cr->session_token != NULL)
 		h[nh++] = (struct sigv4_header){ "x-amz-security-token",
-		    cr->session_token };
+			cr->session_token };
 	h[nh++] = (struct sigv4_header){ "x-amz-target", target };
 
 	memset(&sr, 0, sizeof(sr));
@@ -257,20 +261,21 @@ call_send(struct aws_call *c)
 	sc.secret_access_key = cr->secret_access_key;
 	sc.session_token = cr->session_token;
 	if (sigv4_sign(&sr, &sc, cl->region, endpoint_signing_name(cl->svc),
-	    amzdate, authz, sizeof(authz), NULL) == -1)
+		amzdate, authz, sizeof(authz), NULL) == -1)
 		fatalx("aws: signing failed");
 
 	if (http_header_add(&c->hdrs, "Content-Type",
-	    "application/x-amz-json-1.0") == -1 ||
+		"application/x-amz-json-1.0") == -1 ||
 	    http_header_add(&c->hdrs, "X-Amz-Date", amzdate) == -1 ||
 	    http_header_add(&c->hdrs, "X-Amz-Target", target) == -1 ||
-	    (cr->session_token != NULL && http_header_add(&c->hdrs,
-	    "X-Amz-Security-Token", cr->session_token) == -1) ||
+	    (cr->session_token != NULL &&
+		http_header_add(&c->hdrs, "X-Amz-Security-Token",
+		    cr->session_token) == -1) ||
 	    http_header_add(&c->hdrs, "Host", cl->eu.hosthdr) == -1 ||
 	    http_header_add(&c->hdrs, "Authorization", authz) == -1 ||
 	    http_header_add(&c->hdrs, "Accept-Encoding", "identity") == -1 ||
-	    http_header_add(&c->hdrs, "User-Agent", "ddb-sync/"
-	    DDB_SYNC_VERSION) == -1 ||
+	    http_header_add(&c->hdrs, "User-Agent",
+		"ddb-sync/" DDB_SYNC_VERSION) == -1 ||
 	    (c->hdrs = curl_slist_append(c->hdrs, "Expect:")) == NULL)
 		fatalx("aws: cannot build headers");
 	explicit_bzero(authz, sizeof(authz));
@@ -340,7 +345,7 @@ crc_ok(struct http_xfer *x)
 	char *end;
 
 	if (x->crc32[0] == '\0')
-		return 1;	/* absent: nothing to check */
+		return 1; /* absent: nothing to check */
 	want = strtoul(x->crc32, &end, 10);
 	if (*end != '\0')
 		return 0;
@@ -358,15 +363,17 @@ transport_error(struct aws_call *c, struct http_xfer *x)
 
 	if (x->overflow) {
 		strlcpy(c->code, "ResponseTooLarge", sizeof(c->code));
-		snprintf(raw, sizeof(raw), "the answer to %s from %s was "
+		snprintf(raw, sizeof(raw),
+		    "the answer to %s from %s was "
 		    "longer than %zu bytes, the most this operation can "
-		    "return; not read further", c->op, cl->url,
-		    x->max_response);
+		    "return; not read further",
+		    c->op, cl->url, x->max_response);
 	} else if (retry_tls_untrusted(x->curl_code)) {
 		strlcpy(c->code, "TLSCertificateNotTrusted", sizeof(c->code));
-		snprintf(raw, sizeof(raw), "the TLS certificate of %s was "
-		    "refused: %s (%s)", cl->url, x->curl_err,
-		    retry_tls_hint(x->tls_verify));
+		snprintf(raw, sizeof(raw),
+		    "the TLS certificate of %s was "
+		    "refused: %s (%s)",
+		    cl->url, x->curl_err, retry_tls_hint(x->tls_verify));
 	} else if (retry_classify_transport(x->curl_code) == AWS_FATAL) {
 		strlcpy(c->code, "TLSSetupError", sizeof(c->code));
 		snprintf(raw, sizeof(raw), "cannot talk to %s: %s", cl->url,
@@ -448,7 +455,7 @@ call_done_cb(struct http_xfer *x, void *arg)
 	/* An answer over its cap is an outage (a broken proxy, a hostile
 	 * endpoint), not a reason to allocate more. */
 	c->status = transport ? retry_classify_transport(x->curl_code) :
-	    retry_classify(x->status, 0, crcbad, c->code);
+				retry_classify(x->status, 0, crcbad, c->code);
 	if (transport && x->overflow && c->overflow_to_caller)
 		c->status = AWS_STATE;
 
@@ -467,7 +474,7 @@ call_done_cb(struct http_xfer *x, void *arg)
 			c->refreshed = 1;
 			if (cl->stats != NULL)
 				cl->stats->retries++;
-			c->attempt--;	/* a refresh is not a failed attempt */
+			c->attempt--; /* a refresh is not a failed attempt */
 			call_send(c);
 			return;
 		}
@@ -481,7 +488,7 @@ call_done_cb(struct http_xfer *x, void *arg)
 			break;
 		if (c->status != AWS_THROTTLED &&
 		    ((p->max_attempts > 0 && c->attempt >= p->max_attempts) ||
-		    elapsed >= p->budget_ms))
+			elapsed >= p->budget_ms))
 			break;
 		if (c->status == AWS_THROTTLED)
 			c->throttled++;
@@ -496,7 +503,8 @@ call_done_cb(struct http_xfer *x, void *arg)
 		}
 		delay = retry_backoff_ms(c->attempt,
 		    c->status == AWS_THROTTLED ? p->throttle_base_ms :
-		    p->base_ms, p->cap_ms, retry_random());
+						 p->base_ms,
+		    p->cap_ms, retry_random());
 		if (c->give_up_ms > 0 && elapsed + delay > c->give_up_ms)
 			delay = c->give_up_ms - elapsed;
 		/* Try again when the notice is due, so it comes on time and

@@ -28,55 +28,55 @@
 struct bf_seg;
 
 struct bf_page {
-	struct bf_page	*next;		/* segment FIFO */
-	struct writer_unit unit;	/* its items, handed to the writer */
-	struct bf_seg	*seg;
-	char		*body;		/* the Scan response, owned */
-	size_t		 bodylen;
-	struct jspan	*items;
-	size_t		 nitems;
-	size_t		 acked;		/* items confirmed written */
-	size_t		 nscanned;	/* items the Scan returned */
-	size_t		 nexpired;	/* of those, expired ones skipped */
-	char		*lek;		/* NULL on the segment's last page */
+	struct bf_page *next;	 /* segment FIFO */
+	struct writer_unit unit; /* its items, handed to the writer */
+	struct bf_seg *seg;
+	char *body; /* the Scan response, owned */
+	size_t bodylen;
+	struct jspan *items;
+	size_t nitems;
+	size_t acked;	 /* items confirmed written */
+	size_t nscanned; /* items the Scan returned */
+	size_t nexpired; /* of those, expired ones skipped */
+	char *lek;	 /* NULL on the segment's last page */
 };
 
 struct bf_seg {
-	struct backfill	*bf;
+	struct backfill *bf;
 	struct ckpt_segment *ck;
-	struct aws_call	 scan;
-	struct ddb_page	 parsed;
-	struct http_timer timer;	/* retry after a malformed page */
-	int		 scanning;
-	int		 eof;
-	unsigned	 malformed;
-	char		*next_key;	/* ExclusiveStartKey of the next Scan */
-	struct bf_page	*head, *tail;
-	unsigned	 npages;
-	double		 est;		/* RCU taken from the bucket */
+	struct aws_call scan;
+	struct ddb_page parsed;
+	struct http_timer timer; /* retry after a malformed page */
+	int scanning;
+	int eof;
+	unsigned malformed;
+	char *next_key; /* ExclusiveStartKey of the next Scan */
+	struct bf_page *head, *tail;
+	unsigned npages;
+	double est; /* RCU taken from the bucket */
 };
 
 struct backfill {
-	struct worker	*w;
-	struct bf_seg	*segs;
-	size_t		 nsegs;
-	struct writer	*wr;
+	struct worker *w;
+	struct bf_seg *segs;
+	size_t nsegs;
+	struct writer *wr;
 	struct writer_lane *lane;
-	size_t		 buffered;	/* bytes of page bodies held */
-	size_t		 buffer_max;
-	unsigned	 pages_per_seg;
-	uint32_t	 page_size;
-	int		 stopping;
-	int		 failed;
-	int		 complete;
-	uint64_t	 written_run;	/* items acknowledged by this run */
-	int64_t		 started_ms;
+	size_t buffered; /* bytes of page bodies held */
+	size_t buffer_max;
+	unsigned pages_per_seg;
+	uint32_t page_size;
+	int stopping;
+	int failed;
+	int complete;
+	uint64_t written_run; /* items acknowledged by this run */
+	int64_t started_ms;
 	/* The read bucket (w->lim.rb): a Scan takes the last page's cost
 	 * when it goes, its answer settles it; gate pumps when tokens are
 	 * due. order: the segments in the (shuffled) order they start. */
-	double		 scan_est;
+	double scan_est;
 	struct http_timer gate;
-	size_t		*order;
+	size_t *order;
 };
 
 static void pump(struct backfill *);
@@ -126,8 +126,9 @@ backfill_auto_segments(int64_t item_count, int64_t size_bytes,
 	/* No more segments than pages: each should have work. */
 	if (page_size == 0)
 		page_size = 1000;
-	pages = item_count > 0 ? item_count / page_size +
-	    (item_count % page_size != 0) : 1;
+	pages = item_count > 0 ?
+	    item_count / page_size + (item_count % page_size != 0) :
+	    1;
 	if (s > pages)
 		s = pages;
 	return (uint32_t)(s < 1 ? 1 : s);
@@ -167,7 +168,8 @@ seg_advance(struct bf_seg *seg)
 		} else {
 			seg->ck->done = 1;
 			w->prog.segments_done++;
-			log_debug("segment %u done: %llu items", seg->ck->segment,
+			log_debug("segment %u done: %llu items",
+			    seg->ck->segment,
 			    (unsigned long long)seg->ck->items);
 		}
 		bf->buffered -= pg->bodylen;
@@ -185,8 +187,8 @@ scan_start(struct bf_seg *seg)
 	struct worker *w = bf->w;
 
 	if (ddb_scan_body(&seg->scan.req, w->pair->input.table,
-	    seg->ck->segment, w->ckpt.total_segments, bf->page_size,
-	    seg->next_key, w->pair->consumed_capacity) == -1)
+		seg->ck->segment, w->ckpt.total_segments, bf->page_size,
+		seg->next_key, w->pair->consumed_capacity) == -1)
 		fatalx("scan body too large");
 	seg->scanning = 1;
 	seg->est = bf->scan_est;
@@ -216,8 +218,8 @@ scan_done_cb(struct aws_call *c, void *arg)
 	seg->scanning = 0;
 	if (bf_failed(bf))
 		return;
-	switch (worker_scan_answer(w, c, w->pair->input.table,
-	    seg->ck->segment, &seg->malformed, &seg->parsed, &body, &len)) {
+	switch (worker_scan_answer(w, c, w->pair->input.table, seg->ck->segment,
+	    &seg->malformed, &seg->parsed, &body, &len)) {
 	case -1:
 		gov_bucket_take(&w->lim.rb, -seg->est, clock_ms());
 		seg->est = 0;
@@ -264,7 +266,8 @@ scan_done_cb(struct aws_call *c, void *arg)
 	/* What the page cost settles what was taken; the next Scan takes
 	 * as much. */
 	bf->scan_est = w->pair->consumed_capacity && seg->parsed.capacity > 0 ?
-	    seg->parsed.capacity : gov_rcu_estimate(seg->parsed.item_bytes);
+	    seg->parsed.capacity :
+	    gov_rcu_estimate(seg->parsed.item_bytes);
 	gov_bucket_take(&w->lim.rb, bf->scan_est - seg->est, clock_ms());
 	seg->est = 0;
 	bf->buffered += len;
@@ -280,7 +283,7 @@ scan_done_cb(struct aws_call *c, void *arg)
 		pg->unit.n = pg->nitems;
 		writer_submit(bf->lane, &pg->unit);
 	} else
-		seg_advance(seg);	/* an empty page still moves the key */
+		seg_advance(seg); /* an empty page still moves the key */
 	testhook("scan-page");
 	pump(bf);
 }
@@ -294,8 +297,9 @@ batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 	uint64_t n = 0;
 
 	for (unsigned i = 0; i < nparts; i++) {
-		struct bf_page *pg = (struct bf_page *)(void *)((char *)
-		    parts[i].unit - offsetof(struct bf_page, unit));
+		struct bf_page *pg =
+		    (struct bf_page *)(void *)((char *)parts[i].unit -
+			offsetof(struct bf_page, unit));
 
 		pg->acked += parts[i].n;
 		n += parts[i].n;
@@ -386,7 +390,7 @@ pump(struct backfill *bf)
 void
 backfill_shuffle(size_t *order, size_t n, const char *seed)
 {
-	uint64_t x = 1469598103934665603ULL;	/* FNV-1a of the seed */
+	uint64_t x = 1469598103934665603ULL; /* FNV-1a of the seed */
 
 	for (const char *p = seed; *p != '\0'; p++)
 		x = (x ^ (unsigned char)*p) * 1099511628211ULL;
@@ -432,11 +436,13 @@ retention_check(struct backfill *bf, int64_t warn_ms)
 		return;
 	w->prog.retention_risk = 1;
 	fmt_duration((uint64_t)age, dur, sizeof(dur));
-	report_warning("retention_risk", "Retention risk: the backfill has "
+	report_warning("retention_risk",
+	    "Retention risk: the backfill has "
 	    "been running for %s and the source's stream keeps changes for "
 	    "24 hours; changes made since it started are lost if it does not "
 	    "finish in time (more segments or writes in flight, or split the "
-	    "table across hosts with 'segments')", dur);
+	    "table across hosts with 'segments')",
+	    dur);
 	worker_progress(w, 1);
 }
 
@@ -458,8 +464,8 @@ setup_segments(struct backfill *bf)
 		ck->total_segments = total;
 		n = p->nsegments > 0 ? p->nsegments : total;
 		for (size_t i = 0; i < n; i++)
-			checkpoint_add_segment(ck, p->nsegments > 0 ?
-			    p->segments[i] : (uint32_t)i);
+			checkpoint_add_segment(ck,
+			    p->nsegments > 0 ? p->segments[i] : (uint32_t)i);
 		/* On the server's clock (the Date of the preflight's
 		 * DescribeTable, or later answers): the stream's records
 		 * carry that clock's times, and the host's may be off. */
@@ -471,14 +477,16 @@ setup_segments(struct backfill *bf)
 		if (worker_ckpt_flush(w, 1) == -1)
 			return -1;
 		log_info("Backfill starting: %u segments%s, page size %u, "
-		    "%u writes in flight", total, p->total_segments ? "" :
-		    " (automatic)", bf->page_size, writer_limit(bf->wr));
+			 "%u writes in flight",
+		    total, p->total_segments ? "" : " (automatic)",
+		    bf->page_size, writer_limit(bf->wr));
 		return 0;
 	}
 	/* Resume: the plan must describe the same split. */
 	n = p->nsegments > 0 ? p->nsegments : ck->total_segments;
 	if ((p->total_segments != 0 &&
-	    p->total_segments != ck->total_segments) || n != ck->nsegments) {
+		p->total_segments != ck->total_segments) ||
+	    n != ck->nsegments) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
 		    "checkpoint %s was written for %u total segments (%zu "
 		    "scanned here); the plan now asks for %u (%zu): use "
@@ -495,7 +503,8 @@ setup_segments(struct backfill *bf)
 			worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
 			    "checkpoint %s has no entry for segment %u of "
 			    "the plan: use another state directory or "
-			    "restore the plan", w->ckpt_path, want);
+			    "restore the plan",
+			    w->ckpt_path, want);
 			return -1;
 		}
 	}
@@ -515,9 +524,10 @@ backfill_run(struct worker *w)
 
 	memset(&bf, 0, sizeof(bf));
 	bf.w = w;
-	bf.page_size = w->pair->page_size ? w->pair->page_size :
+	bf.page_size = w->pair->page_size ?
+	    w->pair->page_size :
 	    backfill_auto_page_size(w->src_tab.item_count,
-	    w->src_tab.size_bytes);
+		w->src_tab.size_bytes);
 	bf.buffer_max = (size_t)settings_int(SETTING_BUFFER_BYTES);
 	bf.pages_per_seg = (unsigned)settings_int(SETTING_PAGES_PER_SEGMENT);
 	if (bf.pages_per_seg == 0)
@@ -537,8 +547,9 @@ backfill_run(struct worker *w)
 	/* The first Scans take what a page of the table's average items
 	 * would cost; answers correct it. */
 	if (w->src_tab.item_count > 0 && w->src_tab.size_bytes > 0)
-		bf.scan_est = gov_rcu_estimate((size_t)(w->src_tab.size_bytes /
-		    w->src_tab.item_count) * bf.page_size);
+		bf.scan_est = gov_rcu_estimate(
+		    (size_t)(w->src_tab.size_bytes / w->src_tab.item_count) *
+		    bf.page_size);
 	for (size_t i = 0; i < bf.nsegs; i++) {
 		struct bf_seg *seg = &bf.segs[i];
 
@@ -557,8 +568,8 @@ backfill_run(struct worker *w)
 	w->prog.segments_done = done;
 	if (base > 0 || done > 0)
 		log_info("Resuming backfill from checkpoint: %u/%zu segments "
-		    "done, %llu items already written", done, bf.nsegs,
-		    (unsigned long long)base);
+			 "done, %llu items already written",
+		    done, bf.nsegs, (unsigned long long)base);
 	report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_RUNNING, base, 0, NULL);
 	bf.started_ms = clock_ms();
 
@@ -622,20 +633,21 @@ backfill_run(struct worker *w)
 			    "(%lld unaccounted for); the copy is incomplete",
 			    (unsigned long long)scanned,
 			    (unsigned long long)total,
-			    (unsigned long long)expired, (long long)(scanned -
-			    total - expired));
+			    (unsigned long long)expired,
+			    (long long)(scanned - total - expired));
 			worker_ckpt_flush(w, 1);
 			return -1;
 		}
 		if (expired > 0)
 			log_info("Backfill tally: %llu items scanned = %llu "
-			    "written + %llu expired skipped",
+				 "written + %llu expired skipped",
 			    (unsigned long long)scanned,
 			    (unsigned long long)total,
 			    (unsigned long long)expired);
 		else
 			log_info("Backfill tally: %llu items scanned = %llu "
-			    "written", (unsigned long long)scanned,
+				 "written",
+			    (unsigned long long)scanned,
 			    (unsigned long long)total);
 		ck->backfill_completed_ms = aws_server_ms(&w->src);
 		w->ckpt_dirty = 1;
@@ -645,14 +657,17 @@ backfill_run(struct worker *w)
 		w->prog.buffer_pct = 0;
 		worker_progress(w, 1);
 		fmt_duration((uint64_t)(ck->backfill_completed_ms -
-		    ck->backfill_started_ms), dur, sizeof(dur));
+				 ck->backfill_started_ms),
+		    dur, sizeof(dur));
 		log_debug("Backfill complete: %llu items in %zu segments over "
-		    "%s (this run wrote %llu)", (unsigned long long)total,
-		    ck->nsegments, dur, (unsigned long long)bf.written_run);
+			  "%s (this run wrote %llu)",
+		    (unsigned long long)total, ck->nsegments, dur,
+		    (unsigned long long)bf.written_run);
 		ttl_log_skipped(w, PROTO_PHASE_BACKFILL);
 		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_COMPLETE, total,
 		    (uint64_t)(ck->backfill_completed_ms -
-		    ck->backfill_started_ms), NULL);
+			ck->backfill_started_ms),
+		    NULL);
 		return 0;
 	}
 	rc = worker_ckpt_flush(w, 1);
@@ -662,8 +677,8 @@ backfill_run(struct worker *w)
 	for (size_t i = 0; i < ck->nsegments; i++)
 		base += ck->segments[i].items;
 	log_info("Backfill stopped: this run wrote %llu items; the checkpoint "
-	    "covers %llu", (unsigned long long)bf.written_run,
-	    (unsigned long long)base);
+		 "covers %llu",
+	    (unsigned long long)bf.written_run, (unsigned long long)base);
 	ttl_log_skipped(w, PROTO_PHASE_BACKFILL);
 	report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_STOPPED,
 	    w->prog.items_written, 0, NULL);

@@ -27,20 +27,20 @@
  */
 
 struct coord {
-	char	*table;
-	char	*region;
-	char	*role_arn;
-	char	*endpoint;
-	int	 allow_insecure_http;
-	int	 create;
-	int64_t	 give_up_ms;
+	char *table;
+	char *region;
+	char *role_arn;
+	char *endpoint;
+	int allow_insecure_http;
+	int create;
+	int64_t give_up_ms;
 
 	struct http *http;
 	struct creds_provider *base;
 	struct creds_provider *creds;
 	struct aws_stats stats;
 	struct aws_client cl;
-	char	 err[1024];
+	char err[1024];
 };
 
 static void
@@ -52,7 +52,8 @@ coord_on_signal(int sig)
 static __attribute__((noreturn)) void
 coord_usage(int rc)
 {
-	fprintf(rc == 0 ? stdout : stderr, "usage: ddb-sync-worker "
+	fprintf(rc == 0 ? stdout : stderr,
+	    "usage: ddb-sync-worker "
 	    "coordination --table T --region R [--role-arn ARN]\n"
 	    "                       [--endpoint-url URL] "
 	    "[--allow-insecure-http] [--create] [-v]\n"
@@ -67,7 +68,7 @@ static void
 coord_args(int argc, char **argv, struct coord *co)
 {
 	static const char *const names[] = { "table", "region", "role-arn",
-	    "endpoint-url" };
+		"endpoint-url" };
 	char **slots[4];
 	int i;
 	size_t k;
@@ -98,8 +99,10 @@ coord_args(int argc, char **argv, struct coord *co)
 			    strcmp(a + 2, names[k]) == 0)
 				break;
 		if (k == 4 || i + 1 >= argc || *argv[i + 1] == '\0') {
-			fprintf(stderr, "ddb-sync-worker coordination: bad "
-			    "argument '%s'\n", a);
+			fprintf(stderr,
+			    "ddb-sync-worker coordination: bad "
+			    "argument '%s'\n",
+			    a);
 			coord_usage(WORKER_EXIT_CONFIG);
 		}
 		free(*slots[k]);
@@ -126,32 +129,39 @@ coord_call(struct coord *co, struct aws_call *c, const char *what)
 	case AWS_STOPPED:
 		break;
 	case AWS_NOT_FOUND:
-		(void)snprintf(co->err, sizeof(co->err), "coordination table "
-		    "%s not found in %s (%s)", co->table, co->region,
-		    co->cl.url);
+		(void)snprintf(co->err, sizeof(co->err),
+		    "coordination table "
+		    "%s not found in %s (%s)",
+		    co->table, co->region, co->cl.url);
 		break;
 	case AWS_DENIED:
 		if (strcmp(c->code, "CredentialsError") == 0) {
-			(void)snprintf(co->err, sizeof(co->err), "coordination "
-			    "table %s: %s", co->table, c->msg);
+			(void)snprintf(co->err, sizeof(co->err),
+			    "coordination "
+			    "table %s: %s",
+			    co->table, c->msg);
 			break;
 		}
-		(void)snprintf(co->err, sizeof(co->err), "coordination table "
+		(void)snprintf(co->err, sizeof(co->err),
+		    "coordination table "
 		    "%s: %s is not allowed: %s: %s (every host needs the "
-		    "permissions listed in the README, \"Fleet\")", co->table,
-		    what, c->code, c->msg);
+		    "permissions listed in the README, \"Fleet\")",
+		    co->table, what, c->code, c->msg);
 		break;
 	case AWS_TRANSIENT:
 	case AWS_THROTTLED:
 	case AWS_EXPIRED_CREDS:
 		fmt_duration((uint64_t)co->give_up_ms, dur, sizeof(dur));
-		(void)snprintf(co->err, sizeof(co->err), "coordination table "
-		    "%s: %s at %s kept failing for %s, giving up: %s", co->table,
-		    what, co->cl.url, dur, c->msg);
+		(void)snprintf(co->err, sizeof(co->err),
+		    "coordination table "
+		    "%s: %s at %s kept failing for %s, giving up: %s",
+		    co->table, what, co->cl.url, dur, c->msg);
 		break;
 	default:
-		(void)snprintf(co->err, sizeof(co->err), "coordination table "
-		    "%s: %s failed: %s: %s", co->table, what, c->code, c->msg);
+		(void)snprintf(co->err, sizeof(co->err),
+		    "coordination table "
+		    "%s: %s failed: %s: %s",
+		    co->table, what, c->code, c->msg);
 		break;
 	}
 	return st;
@@ -171,9 +181,11 @@ coord_describe(struct coord *co, struct ddb_table *t)
 	if ((st = coord_call(co, &c, "DescribeTable")) == AWS_OK) {
 		ddb_table_clear(t);
 		if (ddb_parse_describe(c.body, c.bodylen, t, perr,
-		    sizeof(perr)) == -1) {
-			(void)snprintf(co->err, sizeof(co->err), "coordination "
-			    "table %s: DescribeTable: %s", co->table, perr);
+			sizeof(perr)) == -1) {
+			(void)snprintf(co->err, sizeof(co->err),
+			    "coordination "
+			    "table %s: DescribeTable: %s",
+			    co->table, perr);
 			st = AWS_FATAL;
 		}
 	}
@@ -197,16 +209,18 @@ coord_create(struct coord *co)
 	aws_call_cleanup(&c);
 	if (st == AWS_OK)
 		log_info("coordination table %s: created in %s (on-demand, "
-		    "HASH " LEASE_HASH ", RANGE " LEASE_RANGE ")", co->table,
-		    co->region);
+			 "HASH " LEASE_HASH ", RANGE " LEASE_RANGE ")",
+		    co->table, co->region);
 	return st == AWS_OK ? 0 : -1;
 }
 
-#define COORD_KEY	"{\"" LEASE_HASH "\":{\"S\":\"" LEASE_HOSTS "\"},\"" \
-	LEASE_RANGE "\":{\"S\":\"#probe\"}}"
-#define COORD_NEVER	",\"ConditionExpression\":\"attribute_exists(#u) AND " \
-	"attribute_not_exists(#u)\",\"ExpressionAttributeNames\":{\"#u\":\"" \
-	LEASE_RANGE "\""
+#define COORD_KEY \
+	"{\"" LEASE_HASH "\":{\"S\":\"" LEASE_HOSTS "\"},\"" LEASE_RANGE \
+	"\":{\"S\":\"#probe\"}}"
+#define COORD_NEVER \
+	",\"ConditionExpression\":\"attribute_exists(#u) AND " \
+	"attribute_not_exists(#u)\",\"ExpressionAttributeNames\":{\"#u\":\"" LEASE_RANGE \
+	"\""
 
 /*
  * Every action a host uses on the table, without changing it: reads of an
@@ -218,17 +232,19 @@ static int
 coord_probe(struct coord *co)
 {
 	static const struct {
-		const char	*op;
-		const char	*rest;	/* the body after the table name */
+		const char *op;
+		const char *rest; /* the body after the table name */
 	} probes[] = {
 		{ "GetItem", ",\"Key\":" COORD_KEY "}" },
 		{ "Scan", ",\"Limit\":1}" },
-		{ "Query", ",\"Limit\":1,\"KeyConditionExpression\":\"#p = :p\","
+		{ "Query",
+		    ",\"Limit\":1,\"KeyConditionExpression\":\"#p = :p\","
 		    "\"ExpressionAttributeNames\":{\"#p\":\"" LEASE_HASH "\"},"
-		    "\"ExpressionAttributeValues\":{\":p\":{\"S\":\""
-		    LEASE_HOSTS "\"}}}" },
+		    "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"" LEASE_HOSTS
+		    "\"}}}" },
 		{ "PutItem", ",\"Item\":" COORD_KEY COORD_NEVER "}}" },
-		{ "UpdateItem", ",\"Key\":" COORD_KEY ",\"UpdateExpression\":"
+		{ "UpdateItem",
+		    ",\"Key\":" COORD_KEY ",\"UpdateExpression\":"
 		    "\"REMOVE #z\"" COORD_NEVER ",\"#z\":\"probe\"}}" },
 		{ "DeleteItem", ",\"Key\":" COORD_KEY COORD_NEVER "}}" },
 	};
@@ -275,9 +291,10 @@ coord_check(struct coord *co)
 	} else if (st == AWS_NOT_FOUND) {
 		size_t n = strlen(co->err);
 
-		(void)snprintf(co->err + n, sizeof(co->err) - n, ": create it "
-		    "with --create-coordination-table (on-demand, HASH "
-		    LEASE_HASH ", RANGE " LEASE_RANGE "), or name an existing "
+		(void)snprintf(co->err + n, sizeof(co->err) - n,
+		    ": create it "
+		    "with --create-coordination-table (on-demand, HASH " LEASE_HASH
+		    ", RANGE " LEASE_RANGE "), or name an existing "
 		    "one in coordination.table");
 		goto done;
 	}
@@ -294,13 +311,14 @@ coord_check(struct coord *co)
 	}
 	if (st != AWS_OK)
 		goto done;
-	if (lease_check_schema(&t, co->table, co->err, sizeof(co->err)) ==
-	    -1)
+	if (lease_check_schema(&t, co->table, co->err, sizeof(co->err)) == -1)
 		goto done;
 	if (strcmp(t.status, "ACTIVE") != 0 &&
 	    strcmp(t.status, "UPDATING") != 0) {
-		(void)snprintf(co->err, sizeof(co->err), "coordination table "
-		    "%s is %s, not ACTIVE", co->table, t.status);
+		(void)snprintf(co->err, sizeof(co->err),
+		    "coordination table "
+		    "%s is %s, not ACTIVE",
+		    co->table, t.status);
 		goto done;
 	}
 	rc = coord_probe(co);
@@ -337,13 +355,15 @@ coord_main(int argc, char **argv)
 	if (co.creds != co.base)
 		creds_allow_insecure_http(co.creds, co.allow_insecure_http);
 	if (aws_client_init(&co.cl, co.http, ENDPOINT_DYNAMODB, co.region,
-	    co.endpoint, co.creds, &co.stats, err, sizeof(err)) == -1) {
+		co.endpoint, co.creds, &co.stats, err, sizeof(err)) == -1) {
 		log_error("coordination: %s", err);
 		goto out;
 	}
 	strlcpy(co.cl.label, "coordination", sizeof(co.cl.label));
-	if (endpoint_check_secure(&co.cl.eu, co.cl.url, "coordination "
-	    "DynamoDB", co.allow_insecure_http, err, sizeof(err)) == -1) {
+	if (endpoint_check_secure(&co.cl.eu, co.cl.url,
+		"coordination "
+		"DynamoDB",
+		co.allow_insecure_http, err, sizeof(err)) == -1) {
 		log_error("coordination: %s", err);
 		goto clients;
 	}
@@ -353,7 +373,7 @@ coord_main(int argc, char **argv)
 		    co.table, co.region);
 		rc = WORKER_EXIT_OK;
 	} else if (r == 1)
-		rc = WORKER_EXIT_OK;	/* interrupted: the caller knows */
+		rc = WORKER_EXIT_OK; /* interrupted: the caller knows */
 	else
 		log_error("%s", co.err);
 clients:

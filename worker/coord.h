@@ -9,6 +9,6 @@
  * allowed. Returns the exit status: WORKER_EXIT_OK, or WORKER_EXIT_CONFIG
  * with the reason on stderr.
  */
-int	coord_main(int argc, char **argv);
+int coord_main(int argc, char **argv);
 
 #endif

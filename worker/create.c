@@ -49,8 +49,7 @@ create_src_clear(struct create_src *s)
 	s->pitr = -1;
 }
 
-static void
-cerr(char *err, size_t errlen, const char *fmt, ...)
+static void cerr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -90,8 +89,8 @@ arn_field(const char *arn, int idx, char *out, size_t len)
  * the source table's when both sides use the same base credentials.
  */
 static int
-dest_account(const struct plan_pair *p, const struct ddb_tdef *src,
-    char *out, size_t len)
+dest_account(const struct plan_pair *p, const struct ddb_tdef *src, char *out,
+    size_t len)
 {
 	if (p->output.role_arn != NULL)
 		return arn_field(p->output.role_arn, 4, out, len);
@@ -116,17 +115,19 @@ create_sse(const struct plan_pair *p, const struct ddb_tdef *src,
 	if (!src->sse_kms)
 		return 0;
 	if (src->sse_key == NULL)
-		return 1;	/* KMS, key not told: the AWS managed one */
+		return 1; /* KMS, key not told: the AWS managed one */
 	/* A KMS key serves only its own account and region. */
 	if (arn_field(src->sse_key, 3, kregion, sizeof(kregion)) == -1 ||
 	    arn_field(src->sse_key, 4, kacct, sizeof(kacct)) == -1)
-		snprintf(where, sizeof(where), "another table (its ARN does "
+		snprintf(where, sizeof(where),
+		    "another table (its ARN does "
 		    "not say its account and region)");
 	else if (strcmp(kregion, p->output.region) != 0)
 		snprintf(where, sizeof(where), "a table in %s",
 		    p->output.region);
 	else if (dest_account(p, src, dacct, sizeof(dacct)) == -1)
-		snprintf(where, sizeof(where), "a table whose account is not "
+		snprintf(where, sizeof(where),
+		    "a table whose account is not "
 		    "known (the output side has no role_arn, the input side "
 		    "has one)");
 	else if (strcmp(kacct, dacct) != 0)
@@ -135,12 +136,13 @@ create_sse(const struct plan_pair *p, const struct ddb_tdef *src,
 		*key = src->sse_key;
 		return 1;
 	}
-	cerr(err, errlen, "source table %s is encrypted with KMS key %s, "
+	cerr(err, errlen,
+	    "source table %s is encrypted with KMS key %s, "
 	    "which cannot be used by %s: set output.sse_kms_key "
 	    "(--output-sse-kms-key) to a key of the destination's account "
 	    "and region, output.sse: kms for its AWS managed key, or "
-	    "output.sse: default for AWS-owned encryption", p->input.table,
-	    src->sse_key, where);
+	    "output.sse: default for AWS-owned encryption",
+	    p->input.table, src->sse_key, where);
 	return -1;
 }
 
@@ -215,8 +217,8 @@ add_index(cJSON *arr, const struct ddb_index *x)
 
 /* A GSI's provisioned throughput: the plan's, the source's, the table's. */
 static int
-gsi_capacity(const struct plan_pair *p, const struct ddb_index *x,
-    int64_t *r, int64_t *w, char *err, size_t errlen)
+gsi_capacity(const struct plan_pair *p, const struct ddb_index *x, int64_t *r,
+    int64_t *w, char *err, size_t errlen)
 {
 	const struct plan_index_cap *ic = plan_index_cap_find(p, x->name);
 
@@ -230,10 +232,12 @@ gsi_capacity(const struct plan_pair *p, const struct ddb_index *x,
 		*r = p->prov_rcu;
 		*w = p->prov_wcu;
 	} else {
-		cerr(err, errlen, "global secondary index %s of %s has no "
+		cerr(err, errlen,
+		    "global secondary index %s of %s has no "
 		    "provisioned throughput to copy (the source is on-demand): "
 		    "set output.index_capacity.%s or output.provisioned_read_capacity and "
-		    "output.provisioned_write_capacity", x->name, p->input.table, x->name);
+		    "output.provisioned_write_capacity",
+		    x->name, p->input.table, x->name);
 		return -1;
 	}
 	return 0;
@@ -274,15 +278,17 @@ create_build(const struct plan_pair *p, const struct create_src *src,
 			if (strcmp(t->gsis[j].name, p->index_caps[i].name) == 0)
 				break;
 		if (j == t->ngsis) {
-			cerr(err, errlen, "output.index_capacity names index "
+			cerr(err, errlen,
+			    "output.index_capacity names index "
 			    "%s, which source table %s does not have as a "
-			    "global secondary index", p->index_caps[i].name,
-			    p->input.table);
+			    "global secondary index",
+			    p->index_caps[i].name, p->input.table);
 			return -1;
 		}
 	}
 	if (!prov && p->nindex_caps > 0) {
-		cerr(err, errlen, "output.index_capacity needs billing_mode "
+		cerr(err, errlen,
+		    "output.index_capacity needs billing_mode "
 		    "PROVISIONED: source table %s is on-demand "
 		    "(PAY_PER_REQUEST); set output.billing_mode, "
 		    "output.provisioned_read_capacity and output.provisioned_write_capacity",
@@ -293,7 +299,8 @@ create_build(const struct plan_pair *p, const struct create_src *src,
 		r = p->prov_rcu != 0 ? p->prov_rcu : t->rcu;
 		w = p->prov_wcu != 0 ? p->prov_wcu : t->wcu;
 		if (r <= 0 || w <= 0) {
-			cerr(err, errlen, "billing_mode PROVISIONED needs "
+			cerr(err, errlen,
+			    "billing_mode PROVISIONED needs "
 			    "output.provisioned_read_capacity and output.provisioned_write_capacity: "
 			    "source table %s is on-demand (PAY_PER_REQUEST)",
 			    p->input.table);
@@ -328,8 +335,8 @@ create_build(const struct plan_pair *p, const struct create_src *src,
 			const struct ddb_index *x = &t->gsis[i];
 
 			gr = gw = 0;
-			if (prov && gsi_capacity(p, x, &gr, &gw, err,
-			    errlen) == -1) {
+			if (prov &&
+			    gsi_capacity(p, x, &gr, &gw, err, errlen) == -1) {
 				cJSON_Delete(o);
 				buf_free(&b);
 				return -1;
@@ -365,8 +372,8 @@ create_build(const struct plan_pair *p, const struct create_src *src,
 		cJSON_AddStringToObject(e, "SSEType", "KMS");
 		if (key != NULL)
 			cJSON_AddStringToObject(e, "KMSMasterKeyId", key);
-		buf_printf(&b, "; encryption KMS %s", key != NULL ? key :
-		    "(AWS managed key)");
+		buf_printf(&b, "; encryption KMS %s",
+		    key != NULL ? key : "(AWS managed key)");
 	} else
 		buf_adds(&b, "; encryption AWS owned");
 	if (t->deletion_protection) {
@@ -398,8 +405,8 @@ create_build(const struct plan_pair *p, const struct create_src *src,
 		fatalx("CreateTable body");
 	if (ddb_ttl_on(&src->ttl)) {
 		buf_init(&tb, 0);
-		if (ddb_update_ttl_body(&tb, p->output.table,
-		    src->ttl.attr) == -1)
+		if (ddb_update_ttl_body(&tb, p->output.table, src->ttl.attr) ==
+		    -1)
 			fatalx("UpdateTimeToLive body");
 		spec->ttl_body = buf_steal(&tb, NULL);
 		buf_printf(&b, "; TTL on %s", src->ttl.attr);
@@ -427,8 +434,7 @@ create_diff_clear(struct create_diff *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static void
-warn_add(struct create_diff *d, const char *fmt, ...)
+static void warn_add(struct create_diff *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -441,8 +447,8 @@ warn_add(struct create_diff *d, const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) == -1)
 		fatal("vasprintf");
 	va_end(ap);
-	d->warnings = xrealloc(d->warnings, (d->nwarnings + 1) *
-	    sizeof(*d->warnings));
+	d->warnings = xrealloc(d->warnings,
+	    (d->nwarnings + 1) * sizeof(*d->warnings));
 	d->warnings[d->nwarnings++] = s;
 }
 
@@ -483,21 +489,26 @@ index_same(const struct ddb_index *a, const struct ddb_index *b)
 
 static void
 compare_indexes(const struct ddb_index *sv, size_t sn,
-    const struct ddb_index *dv, size_t dn, const char *kind,
-    const char *dst, struct create_diff *d)
+    const struct ddb_index *dv, size_t dn, const char *kind, const char *dst,
+    struct create_diff *d)
 {
 	for (size_t i = 0; i < sn; i++) {
 		const struct ddb_index *x = &sv[i], *y;
 
 		if ((y = index_find(dv, dn, x->name)) == NULL)
-			warn_add(d, "%s %s of the source is missing on "
+			warn_add(d,
+			    "%s %s of the source is missing on "
 			    "destination table %s: queries that use it will "
-			    "not work there%s", kind, x->name, dst,
-			    strcmp(kind, "LSI") == 0 ? " (a local index can "
-			    "only be made with the table)" : " (UpdateTable "
-			    "can add it)");
+			    "not work there%s",
+			    kind, x->name, dst,
+			    strcmp(kind, "LSI") == 0 ?
+				" (a local index can "
+				"only be made with the table)" :
+				" (UpdateTable "
+				"can add it)");
 		else if (!index_same(x, y))
-			warn_add(d, "%s %s differs on destination table %s: "
+			warn_add(d,
+			    "%s %s differs on destination table %s: "
 			    "its keys or projection are not the source's",
 			    kind, x->name, dst);
 	}
@@ -516,46 +527,55 @@ create_compare(const struct plan_pair *p, const struct create_src *src,
 	    strcmp(s->hash.type, dst->hash.type) != 0 ||
 	    strcmp(s->range.name, dst->range.name) != 0 ||
 	    strcmp(s->range.type, dst->range.type) != 0) {
-		if (asprintf(&d->error, "key schemas differ: source %s has "
-		    "HASH %s (%s)%s%s%s%s%s, destination %s has HASH %s (%s)"
-		    "%s%s%s%s%s", p->input.table, s->hash.name, s->hash.type,
-		    s->range.name[0] ? ", RANGE " : "", s->range.name,
-		    s->range.name[0] ? " (" : "", s->range.type,
-		    s->range.name[0] ? ")" : "", dn, dst->hash.name,
-		    dst->hash.type, dst->range.name[0] ? ", RANGE " : "",
-		    dst->range.name, dst->range.name[0] ? " (" : "",
-		    dst->range.type, dst->range.name[0] ? ")" : "") == -1)
+		if (asprintf(&d->error,
+			"key schemas differ: source %s has "
+			"HASH %s (%s)%s%s%s%s%s, destination %s has HASH %s (%s)"
+			"%s%s%s%s%s",
+			p->input.table, s->hash.name, s->hash.type,
+			s->range.name[0] ? ", RANGE " : "", s->range.name,
+			s->range.name[0] ? " (" : "", s->range.type,
+			s->range.name[0] ? ")" : "", dn, dst->hash.name,
+			dst->hash.type, dst->range.name[0] ? ", RANGE " : "",
+			dst->range.name, dst->range.name[0] ? " (" : "",
+			dst->range.type, dst->range.name[0] ? ")" : "") == -1)
 			fatal("asprintf");
 		return;
 	}
-	compare_indexes(s->gsis, s->ngsis, dst->gsis, dst->ngsis, "GSI", dn,
-	    d);
-	compare_indexes(s->lsis, s->nlsis, dst->lsis, dst->nlsis, "LSI", dn,
-	    d);
+	compare_indexes(s->gsis, s->ngsis, dst->gsis, dst->ngsis, "GSI", dn, d);
+	compare_indexes(s->lsis, s->nlsis, dst->lsis, dst->nlsis, "LSI", dn, d);
 	if (strcmp(billing, dst->billing) != 0)
 		warn_add(d, "destination table %s is %s, the %s %s", dn,
-		    dst->billing, p->billing_mode != NULL ? "plan asks for" :
-		    "source is", billing);
+		    dst->billing,
+		    p->billing_mode != NULL ? "plan asks for" : "source is",
+		    billing);
 	if (dst_ttl == NULL) {
 		if (ddb_ttl_on(&src->ttl))
-			warn_add(d, "the TTL setting of destination table %s "
+			warn_add(d,
+			    "the TTL setting of destination table %s "
 			    "could not be read (dynamodb:DescribeTimeToLive): "
-			    "the source expires items on %s", dn,
-			    src->ttl.attr);
+			    "the source expires items on %s",
+			    dn, src->ttl.attr);
 	} else if (ddb_ttl_on(&src->ttl) && !ddb_ttl_on(dst_ttl))
-		warn_add(d, "TTL is off on destination table %s: the source "
+		warn_add(d,
+		    "TTL is off on destination table %s: the source "
 		    "expires items on %s, the destination will keep them "
-		    "(enable TTL on %s there)", dn, src->ttl.attr,
-		    src->ttl.attr);
+		    "(enable TTL on %s there)",
+		    dn, src->ttl.attr, src->ttl.attr);
 	else if (ddb_ttl_on(&src->ttl) &&
 	    strcmp(src->ttl.attr, dst_ttl->attr) != 0)
-		warn_add(d, "TTL of destination table %s is on %s, the "
-		    "source's on %s", dn, dst_ttl->attr, src->ttl.attr);
-	if (p->stream_view != NULL && (!dst->stream_enabled ||
-	    strcmp(dst->stream_view, p->stream_view) != 0))
-		warn_add(d, "destination table %s has %s%s, the plan asks for "
-		    "a stream of view type %s", dn, dst->stream_enabled ?
-		    "a stream of view type " : "no stream",
+		warn_add(d,
+		    "TTL of destination table %s is on %s, the "
+		    "source's on %s",
+		    dn, dst_ttl->attr, src->ttl.attr);
+	if (p->stream_view != NULL &&
+	    (!dst->stream_enabled ||
+		strcmp(dst->stream_view, p->stream_view) != 0))
+		warn_add(d,
+		    "destination table %s has %s%s, the plan asks for "
+		    "a stream of view type %s",
+		    dn,
+		    dst->stream_enabled ? "a stream of view type " :
+					  "no stream",
 		    dst->stream_enabled ? dst->stream_view : "",
 		    p->stream_view);
 }
@@ -565,14 +585,14 @@ create_compare(const struct plan_pair *p, const struct create_src *src,
  */
 
 struct creator {
-	struct worker	*w;
+	struct worker *w;
 	struct plan_pair *p;
 	struct create_src src;
 	struct create_spec spec;
-	struct ddb_tdef	 dst;
-	char		*marker;	/* <pair dir>/create.pending */
-	int64_t		 poll_ms;
-	int64_t		 timeout_ms;
+	struct ddb_tdef dst;
+	char *marker; /* <pair dir>/create.pending */
+	int64_t poll_ms;
+	int64_t timeout_ms;
 };
 
 static enum aws_status
@@ -601,9 +621,11 @@ call_fail(struct creator *cr, const struct aws_call *c, const char *table,
 
 	switch (c->status) {
 	case AWS_DENIED:
-		worker_fail(cr->w, WORKER_EXIT_CONFIG, c->code, "%s %s: "
+		worker_fail(cr->w, WORKER_EXIT_CONFIG, c->code,
+		    "%s %s: "
 		    "access denied: this needs the IAM permission dynamodb:%s "
-		    "on %s (%s)", what, table, c->op, table, c->msg);
+		    "on %s (%s)",
+		    what, table, c->op, table, c->msg);
 		return;
 	case AWS_NOT_FOUND:
 	case AWS_FATAL:
@@ -648,8 +670,10 @@ describe(struct aws_client *cl, const char *table, struct ddb_tdef *def,
 	if (tab != NULL)
 		ddb_table_clear(tab);
 	if (ddb_parse_tdef(c->body, c->bodylen, "Table", def, err,
-	    sizeof(err)) == -1 || (tab != NULL && ddb_parse_describe(c->body,
-	    c->bodylen, tab, err, sizeof(err)) == -1)) {
+		sizeof(err)) == -1 ||
+	    (tab != NULL &&
+		ddb_parse_describe(c->body, c->bodylen, tab, err,
+		    sizeof(err)) == -1)) {
 		c->status = AWS_TRANSIENT;
 		strlcpy(c->code, "MalformedResponse", sizeof(c->code));
 		snprintf(c->msg, sizeof(c->msg), "DescribeTable: %s", err);
@@ -680,8 +704,10 @@ read_source(struct creator *cr, int full)
 	}
 	aws_call_cleanup(&c);
 	if ((st = ttl_source(w, why, sizeof(why))) != AWS_OK) {
-		worker_fail(w, st == AWS_DENIED || st == AWS_FATAL ?
-		    WORKER_EXIT_CONFIG : WORKER_EXIT_CRASH, "TTLUnreadable",
+		worker_fail(w,
+		    st == AWS_DENIED || st == AWS_FATAL ? WORKER_EXIT_CONFIG :
+							  WORKER_EXIT_CRASH,
+		    "TTLUnreadable",
 		    "source table %s: cannot read its TTL setting, which "
 		    "needs the IAM permission dynamodb:DescribeTimeToLive: %s",
 		    t, why);
@@ -696,17 +722,20 @@ read_source(struct creator *cr, int full)
 		fatalx("DescribeContinuousBackups body");
 	st = call(&c, &w->src, "DescribeContinuousBackups", b.data);
 	buf_free(&b);
-	if (st == AWS_OK && ddb_parse_pitr(c.body, c.bodylen, &cr->src.pitr,
-	    err, sizeof(err)) == -1) {
+	if (st == AWS_OK &&
+	    ddb_parse_pitr(c.body, c.bodylen, &cr->src.pitr, err,
+		sizeof(err)) == -1) {
 		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
 		    "source table %s: %s", t, err);
 		aws_call_cleanup(&c);
 		return -1;
 	}
 	if (st != AWS_OK && unsupported(&c))
-		log_warnx("the source's endpoint does not support "
+		log_warnx(
+		    "the source's endpoint does not support "
 		    "DescribeContinuousBackups (%s): point-in-time recovery "
-		    "is not copied", c.msg);
+		    "is not copied",
+		    c.msg);
 	else if (st != AWS_OK) {
 		call_fail(cr, &c, t, "source table");
 		aws_call_cleanup(&c);
@@ -716,7 +745,8 @@ read_source(struct creator *cr, int full)
 
 	if (cr->src.tab.arn == NULL) {
 		log_warnx("source table %s: DescribeTable told no TableArn: "
-		    "its tags are not copied", t);
+			  "its tags are not copied",
+		    t);
 		return 0;
 	}
 	do {
@@ -728,7 +758,8 @@ read_source(struct creator *cr, int full)
 		st = call(&c, &w->src, "ListTagsOfResource", b.data);
 		buf_free(&b);
 		if (st != AWS_OK && unsupported(&c)) {
-			log_warnx("the source's endpoint does not support "
+			log_warnx(
+			    "the source's endpoint does not support "
 			    "ListTagsOfResource (%s): tags are not copied",
 			    c.msg);
 			aws_call_cleanup(&c);
@@ -739,8 +770,8 @@ read_source(struct creator *cr, int full)
 			aws_call_cleanup(&c);
 			return -1;
 		}
-		if (ddb_parse_tags(c.body, c.bodylen, &cr->src.tags, &next,
-		    err, sizeof(err)) == -1) {
+		if (ddb_parse_tags(c.body, c.bodylen, &cr->src.tags, &next, err,
+			sizeof(err)) == -1) {
 			worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
 			    "source table %s: %s", t, err);
 			aws_call_cleanup(&c);
@@ -781,8 +812,7 @@ wait_active(struct creator *cr)
 	char why[300];
 
 	for (;;) {
-		if (describe(&w->dst, t, &cr->dst, &w->dst_tab, &c) !=
-		    AWS_OK) {
+		if (describe(&w->dst, t, &cr->dst, &w->dst_tab, &c) != AWS_OK) {
 			call_fail(cr, &c, t, "destination table");
 			aws_call_cleanup(&c);
 			return -1;
@@ -793,14 +823,15 @@ wait_active(struct creator *cr)
 		if (clock_ms() - start > cr->timeout_ms) {
 			worker_fail(w, WORKER_EXIT_CRASH, "CreateTimeout",
 			    "destination table %s is still not ACTIVE (%s) "
-			    "after %lld s; the next start goes on waiting", t,
-			    why, (long long)(clock_ms() - start) / 1000);
+			    "after %lld s; the next start goes on waiting",
+			    t, why, (long long)(clock_ms() - start) / 1000);
 			return -1;
 		}
 		if (clock_ms() - said >= 30000) {
 			said = clock_ms();
 			log_info("waiting for destination table %s to become "
-			    "ACTIVE (%s)", t, why);
+				 "ACTIVE (%s)",
+			    t, why);
 		}
 		if (nap(cr, cr->poll_ms))
 			return 1;
@@ -820,8 +851,9 @@ follow_ups(struct creator *cr)
 		st = call(&c, &cr->w->dst, "UpdateTimeToLive",
 		    cr->spec.ttl_body);
 		/* A restart after a crash here finds it on already. */
-		if (st != AWS_OK && !(strcmp(c.code, "ValidationException") ==
-		    0 && strstr(c.msg, "already enabled") != NULL)) {
+		if (st != AWS_OK &&
+		    !(strcmp(c.code, "ValidationException") == 0 &&
+			strstr(c.msg, "already enabled") != NULL)) {
 			call_fail(cr, &c, t, "destination table");
 			aws_call_cleanup(&c);
 			return -1;
@@ -835,13 +867,15 @@ follow_ups(struct creator *cr)
 			break;
 		if (unsupported(&c)) {
 			log_warnx("the destination's endpoint does not support "
-			    "UpdateContinuousBackups (%s): point-in-time "
-			    "recovery is not turned on", c.msg);
+				  "UpdateContinuousBackups (%s): point-in-time "
+				  "recovery is not turned on",
+			    c.msg);
 			break;
 		}
 		/* A new table refuses PITR for a while after it is made. */
 		if (strcmp(c.code, "ContinuousBackupsUnavailableException") ==
-		    0 && clock_ms() - start < cr->timeout_ms) {
+			0 &&
+		    clock_ms() - start < cr->timeout_ms) {
 			aws_call_cleanup(&c);
 			if (nap(cr, cr->poll_ms))
 				return 1;
@@ -864,10 +898,12 @@ marker_set(struct creator *cr)
 	char line[600];
 	int n;
 
-	n = snprintf(line, sizeof(line), "{\"table\":\"%s\",\"started_ms\":"
-	    "%lld}\n", cr->p->output.table, (long long)wall_ms());
-	if (n < 0 || (size_t)n >= sizeof(line) || atomicfile_write(cr->marker,
-	    line, (size_t)n, 0600) == -1) {
+	n = snprintf(line, sizeof(line),
+	    "{\"table\":\"%s\",\"started_ms\":"
+	    "%lld}\n",
+	    cr->p->output.table, (long long)wall_ms());
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    atomicfile_write(cr->marker, line, (size_t)n, 0600) == -1) {
 		worker_fail(cr->w, WORKER_EXIT_CRASH, "StateDirError",
 		    "cannot write %s: %s", cr->marker, strerror(errno));
 		return -1;
@@ -898,8 +934,7 @@ build(struct creator *cr)
 {
 	char err[1024];
 
-	if (create_build(cr->p, &cr->src, &cr->spec, err, sizeof(err)) ==
-	    -1) {
+	if (create_build(cr->p, &cr->src, &cr->spec, err, sizeof(err)) == -1) {
 		worker_fail(cr->w, WORKER_EXIT_CONFIG, "CreateConfig",
 		    "cannot create destination table %s: %s",
 		    cr->p->output.table, err);
@@ -921,7 +956,8 @@ create(struct creator *cr)
 		return -1;
 	if (w->check_config) {
 		log_info("destination table %s does not exist; it would be "
-		    "created: %s", t, cr->spec.summary);
+			 "created: %s",
+		    t, cr->spec.summary);
 		log_info("would call CreateTable %s", cr->spec.create_body);
 		if (cr->spec.ttl_body != NULL)
 			log_info("then UpdateTimeToLive %s", cr->spec.ttl_body);
@@ -942,20 +978,27 @@ create(struct creator *cr)
 	if (st != AWS_OK && strcmp(c.code, "ResourceInUseException") == 0) {
 		/* Made (or being deleted) by someone else since it was found
 		 * missing: not ours to finish; the restart compares it. */
-		worker_fail(w, WORKER_EXIT_CRASH, c.code, "destination table "
-		    "%s appeared while it was being created: %s", t, c.msg);
+		worker_fail(w, WORKER_EXIT_CRASH, c.code,
+		    "destination table "
+		    "%s appeared while it was being created: %s",
+		    t, c.msg);
 		aws_call_cleanup(&c);
 		(void)unlink(cr->marker);
 		return -1;
 	}
 	if (st != AWS_OK) {
 		if (st == AWS_DENIED)
-			worker_fail(w, WORKER_EXIT_CONFIG, c.code, "cannot "
+			worker_fail(w, WORKER_EXIT_CONFIG, c.code,
+			    "cannot "
 			    "create destination table %s: access denied: this "
 			    "needs the IAM permission dynamodb:CreateTable%s "
-			    "(%s)", t, strstr(cr->spec.create_body,
-			    "\"Tags\"") != NULL ? " and dynamodb:TagResource "
-			    "(for the source's tags)" : "", c.msg);
+			    "(%s)",
+			    t,
+			    strstr(cr->spec.create_body, "\"Tags\"") != NULL ?
+				" and dynamodb:TagResource "
+				"(for the source's tags)" :
+				"",
+			    c.msg);
 		else
 			call_fail(cr, &c, t, "creating destination table");
 		aws_call_cleanup(&c);
@@ -994,8 +1037,7 @@ check(struct creator *cr)
 		have_ttl = 1;
 	aws_call_cleanup(&c);
 	buf_free(&b);
-	create_compare(cr->p, &cr->src, &cr->dst, have_ttl ? &dttl : NULL,
-	    &d);
+	create_compare(cr->p, &cr->src, &cr->dst, have_ttl ? &dttl : NULL, &d);
 	if (d.error != NULL) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "KeySchemaMismatch",
 		    "%s -> %s: %s", cr->p->input.table, t, d.error);
@@ -1033,9 +1075,10 @@ create_preflight(struct worker *w)
 		r = -1;
 	} else if (!w->check_config && access(cr.marker, F_OK) == 0) {
 		log_info("finishing the creation of destination table %s that "
-		    "an earlier run started", cr.p->output.table);
+			 "an earlier run started",
+		    cr.p->output.table);
 		r = read_source(&cr, 1) == -1 || build(&cr) == -1 ? -1 :
-		    finish(&cr);
+								    finish(&cr);
 	} else
 		r = check(&cr);
 	aws_call_cleanup(&c);

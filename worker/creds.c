@@ -30,16 +30,16 @@
 #include "xtime.h"
 
 /* Refresh windows before expiry (botocore's advisory / mandatory). */
-#define CREDS_ADVISORY_S	(15 * 60)
-#define CREDS_MANDATORY_S	(10 * 60)
+#define CREDS_ADVISORY_S  (15 * 60)
+#define CREDS_MANDATORY_S (10 * 60)
 /* After a failed advisory refresh, do not try again on every request. */
-#define CREDS_RETRY_AFTER_S	60
+#define CREDS_RETRY_AFTER_S 60
 /* Token files (web identity JWT, container authorization) are small. */
-#define CREDS_TOKEN_MAX		(64 * 1024)
-#define CREDS_RESP_MAX		(1024 * 1024)
+#define CREDS_TOKEN_MAX (64 * 1024)
+#define CREDS_RESP_MAX	(1024 * 1024)
 /* source_profile hops before we call it a loop. */
-#define CREDS_PROFILE_DEPTH	8
-#define CREDS_STS_ATTEMPTS	3
+#define CREDS_PROFILE_DEPTH	 8
+#define CREDS_STS_ATTEMPTS	 3
 #define CREDS_CONTAINER_ATTEMPTS 3
 
 enum creds_kind {
@@ -58,20 +58,20 @@ enum creds_src {
 };
 
 struct creds_provider {
-	enum creds_kind	 kind;
-	struct http	*http;		/* private: never the caller's loop */
-	struct creds	 cur;
-	int		 have;
-	int64_t		 retry_at;	/* no advisory refresh before */
-	enum creds_src	 src;		/* chain: the source that answered */
-	int		 allow_insecure; /* http to a non-loopback STS */
+	enum creds_kind kind;
+	struct http *http; /* private: never the caller's loop */
+	struct creds cur;
+	int have;
+	int64_t retry_at;   /* no advisory refresh before */
+	enum creds_src src; /* chain: the source that answered */
+	int allow_insecure; /* http to a non-loopback STS */
 
 	/* CREDS_ROLE */
 	struct creds_provider *base;
-	char		*role_arn;
-	char		*region;
-	char		*sts_url;
-	char		*session_name;
+	char *role_arn;
+	char *region;
+	char *sts_url;
+	char *session_name;
 };
 
 static int64_t
@@ -99,8 +99,7 @@ creds_clear(struct creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void
-set_source(struct creds *c, const char *fmt, ...)
+static void set_source(struct creds *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* An operator label; a cut one ends in "..." so it is not misread. */
@@ -313,8 +312,8 @@ sync_done_cb(struct http_xfer *x, void *arg)
  */
 static int
 http_sync(struct creds_provider *p, struct http_xfer *x, const char *method,
-    const char *url, struct curl_slist *hdrs, const char *body,
-    size_t bodylen, long timeout_ms, int noproxy)
+    const char *url, struct curl_slist *hdrs, const char *body, size_t bodylen,
+    long timeout_ms, int noproxy)
 {
 	int done = 0;
 
@@ -341,8 +340,10 @@ http_sync(struct creds_provider *p, struct http_xfer *x, const char *method,
 		if (http_interrupted()) {
 			http_abort(p->http, x);
 			x->curl_code = CURLE_ABORTED_BY_CALLBACK;
-			strlcpy(x->curl_err, "interrupted: the worker is "
-			    "stopping", sizeof(x->curl_err));
+			strlcpy(x->curl_err,
+			    "interrupted: the worker is "
+			    "stopping",
+			    sizeof(x->curl_err));
 			return -1;
 		}
 		http_run(p->http, 100);
@@ -369,13 +370,13 @@ sleep_ms(int64_t ms)
 }
 
 struct sts_req {
-	const char	*action;	/* "AssumeRole", ... */
-	const char	*role_arn;	/* for messages */
-	const char	*url;
-	const char	*region;	/* signing region */
-	const struct creds *signer;	/* NULL: unsigned (web identity) */
+	const char *action;   /* "AssumeRole", ... */
+	const char *role_arn; /* for messages */
+	const char *url;
+	const char *region;	    /* signing region */
+	const struct creds *signer; /* NULL: unsigned (web identity) */
 	const struct buf *body;
-	const char	*secrets[3];	/* must not come back in a message */
+	const char *secrets[3]; /* must not come back in a message */
 };
 
 /*
@@ -403,7 +404,7 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 		return -1;
 	}
 	if (endpoint_check_secure(&eu, rq->url, "STS", p->allow_insecure, err,
-	    errlen) == -1)
+		errlen) == -1)
 		return -1;
 	memset(&x, 0, sizeof(x));
 	for (attempt = 1;; attempt++) {
@@ -418,13 +419,14 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 
 			sigv4_amz_date(time(NULL), amzdate);
 			h[nh++] = (struct sigv4_header){ "content-type",
-			    ctype };
+				ctype };
 			h[nh++] = (struct sigv4_header){ "host", eu.hosthdr };
 			h[nh++] = (struct sigv4_header){ "x-amz-date",
-			    amzdate };
+				amzdate };
 			if (c->session_token != NULL)
 				h[nh++] = (struct sigv4_header){
-				    "x-amz-security-token", c->session_token };
+					"x-amz-security-token", c->session_token
+				};
 			memset(&sr, 0, sizeof(sr));
 			sr.method = "POST";
 			sr.path = eu.path;
@@ -437,9 +439,11 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			sc.secret_access_key = c->secret_access_key;
 			sc.session_token = c->session_token;
 			if (sigv4_sign(&sr, &sc, rq->region, "sts", amzdate,
-			    authz, sizeof(authz), NULL) == -1) {
-				snprintf(err, errlen, "%s: cannot sign the "
-				    "request", rq->action);
+				authz, sizeof(authz), NULL) == -1) {
+				snprintf(err, errlen,
+				    "%s: cannot sign the "
+				    "request",
+				    rq->action);
 				goto fail;
 			}
 			hdr_add(&hdrs, "X-Amz-Date", amzdate);
@@ -449,15 +453,17 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			hdr_add(&hdrs, "Authorization", authz);
 		}
 		if (http_sync(p, &x, NULL, rq->url, hdrs, rq->body->data,
-		    rq->body->len, timeout, 0) == -1) {
+			rq->body->len, timeout, 0) == -1) {
 			/* An untrusted certificate is not an outage. */
 			*st = retry_classify_transport(x.curl_code);
 			snprintf(err, errlen, "%s %s at %s: %s", rq->action,
 			    rq->role_arn, eu.hosthdr, x.curl_err);
 		} else if (x.status == 200) {
 			if (sts_parse_response(x.resp.data != NULL ?
-			    x.resp.data : "", x.resp.len,
-			    rq->action, out, msg, sizeof(msg)) == 0) {
+				    x.resp.data :
+				    "",
+				x.resp.len, rq->action, out, msg,
+				sizeof(msg)) == 0) {
 				*st = AWS_OK;
 				rc = 0;
 				goto fail;
@@ -468,8 +474,9 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			    rq->action, rq->role_arn, eu.hosthdr, msg);
 		} else {
 			if (sts_parse_error(x.resp.data != NULL ? x.resp.data :
-			    "", x.resp.len, code, sizeof(code), msg,
-			    sizeof(msg)) == -1) {
+								  "",
+				x.resp.len, code, sizeof(code), msg,
+				sizeof(msg)) == -1) {
 				snprintf(code, sizeof(code), "HTTP%ld",
 				    x.status);
 				snprintf(msg, sizeof(msg), "HTTP status %ld",
@@ -477,8 +484,8 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			}
 			fmt_withhold_secrets(msg, sizeof(msg), rq->secrets, 3);
 			*st = retry_classify(x.status, 0, 0, code);
-			snprintf(err, errlen, "%s %s at %s: %s: %s",
-			    rq->action, rq->role_arn, eu.hosthdr, code, msg);
+			snprintf(err, errlen, "%s %s at %s: %s: %s", rq->action,
+			    rq->role_arn, eu.hosthdr, code, msg);
 		}
 		xfer_wipe(&x);
 		http_headers_free(hdrs);
@@ -488,18 +495,22 @@ sts_post(struct creds_provider *p, const struct sts_req *rq, struct creds *out,
 			break;
 		/* Each attempt may take the whole timeout: say so at once,
 		 * in the log and the pair's row, not after all of them. */
-		report_warning("retrying", "credentials: %s failing, still "
-		    "retrying (attempt %d of %d): %s", rq->action, attempt + 1,
-		    CREDS_STS_ATTEMPTS, err);
+		report_warning("retrying",
+		    "credentials: %s failing, still "
+		    "retrying (attempt %d of %d): %s",
+		    rq->action, attempt + 1, CREDS_STS_ATTEMPTS, err);
 		warned = 1;
 		sleep_ms((int64_t)retry_backoff_ms((unsigned)attempt, base_ms,
 		    5000, retry_random()));
 	}
 fail:
 	if (warned)
-		report_warning("recovered", rc == 0 ? "credentials: %s "
-		    "succeeded after %d attempts" : "credentials: %s no "
-		    "longer retrying after %d attempts", rq->action, attempt);
+		report_warning("recovered",
+		    rc == 0 ? "credentials: %s "
+			      "succeeded after %d attempts" :
+			      "credentials: %s no "
+			      "longer retrying after %d attempts",
+		    rq->action, attempt);
 	explicit_bzero(authz, sizeof(authz));
 	xfer_wipe(&x);
 	http_headers_free(hdrs);
@@ -519,7 +530,7 @@ assume_role(struct creds_provider *p, const struct creds *signer,
 
 	buf_init(&body, 64 * 1024);
 	if (sts_assume_role_body(&body, role_arn, session, duration,
-	    external_id) == -1) {
+		external_id) == -1) {
 		snprintf(err, errlen, "AssumeRole: parameters too long");
 		buf_free(&body);
 		*st = AWS_FATAL;
@@ -558,7 +569,8 @@ web_identity(struct creds_provider *p, const char *role_arn,
 	if (read_token_file(token_file, &token, err, errlen) == -1)
 		goto fail;
 	if (sts_web_identity_body(&body, role_arn, session, token) == -1) {
-		snprintf(err, errlen, "AssumeRoleWithWebIdentity: parameters "
+		snprintf(err, errlen,
+		    "AssumeRoleWithWebIdentity: parameters "
 		    "too long");
 		goto fail;
 	}
@@ -586,8 +598,7 @@ fail:
  */
 
 static int
-src_env(struct creds_provider *p, struct creds *out, char *note,
-    size_t notelen)
+src_env(struct creds_provider *p, struct creds *out, char *note, size_t notelen)
 {
 	const char *akid = env_get("AWS_ACCESS_KEY_ID");
 	const char *secret = env_get("AWS_SECRET_ACCESS_KEY");
@@ -604,12 +615,14 @@ src_env(struct creds_provider *p, struct creds *out, char *note,
 	if (akid == NULL || secret == NULL) {
 		snprintf(note, notelen, "%s is set but %s is not",
 		    akid != NULL ? "AWS_ACCESS_KEY_ID" :
-		    "AWS_SECRET_ACCESS_KEY", akid != NULL ?
-		    "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+				   "AWS_SECRET_ACCESS_KEY",
+		    akid != NULL ? "AWS_SECRET_ACCESS_KEY" :
+				   "AWS_ACCESS_KEY_ID");
 		return -1;
 	}
 	if (exp != NULL && sts_parse_time(exp, &when) == -1) {
-		snprintf(note, notelen, "AWS_CREDENTIAL_EXPIRATION is not an "
+		snprintf(note, notelen,
+		    "AWS_CREDENTIAL_EXPIRATION is not an "
 		    "ISO-8601 time");
 		return -1;
 	}
@@ -623,15 +636,14 @@ src_env(struct creds_provider *p, struct creds *out, char *note,
 
 static int src_container(struct creds_provider *, struct creds *, char *,
     size_t);
-static int src_imds(struct creds_provider *, struct creds *, char *,
-    size_t);
+static int src_imds(struct creds_provider *, struct creds *, char *, size_t);
 
 /* Both shared files; a key in the credentials file wins. */
 struct profiles {
 	struct profile_file cred;
 	struct profile_file conf;
-	char	*cred_path;
-	char	*conf_path;
+	char *cred_path;
+	char *conf_path;
 };
 
 static const char *
@@ -678,8 +690,8 @@ profiles_clear(struct profiles *ps)
 
 /* Read and parse one shared file; a missing one is empty. */
 static int
-profile_read(struct profile_file *pf, const char *path,
-    enum profile_kind kind, char *err, size_t errlen)
+profile_read(struct profile_file *pf, const char *path, enum profile_kind kind,
+    char *err, size_t errlen)
 {
 	struct buf b;
 	char perr[128];
@@ -688,7 +700,7 @@ profile_read(struct profile_file *pf, const char *path,
 	buf_init(&b, PROFILE_FILE_MAX);
 	if ((r = read_file(path, &b, err, errlen)) == 0 &&
 	    (r = profile_parse(pf, b.data != NULL ? b.data : "", b.len, kind,
-	    perr, sizeof(perr))) == -1)
+		 perr, sizeof(perr))) == -1)
 		snprintf(err, errlen, "%s: %s", path, perr);
 	buf_wipe(&b);
 	return r == -1 ? -1 : 0;
@@ -701,10 +713,12 @@ profiles_load(struct profiles *ps, char *err, size_t errlen)
 	ps->cred_path = shared_path("AWS_SHARED_CREDENTIALS_FILE",
 	    "credentials");
 	ps->conf_path = shared_path("AWS_CONFIG_FILE", "config");
-	if ((ps->cred_path != NULL && profile_read(&ps->cred, ps->cred_path,
-	    PROFILE_CREDENTIALS, err, errlen) == -1) ||
-	    (ps->conf_path != NULL && profile_read(&ps->conf, ps->conf_path,
-	    PROFILE_CONFIG, err, errlen) == -1))
+	if ((ps->cred_path != NULL &&
+		profile_read(&ps->cred, ps->cred_path, PROFILE_CREDENTIALS, err,
+		    errlen) == -1) ||
+	    (ps->conf_path != NULL &&
+		profile_read(&ps->conf, ps->conf_path, PROFILE_CONFIG, err,
+		    errlen) == -1))
 		return -1;
 	return 0;
 }
@@ -738,22 +752,28 @@ profile_role(struct creds_provider *p, const struct profiles *ps,
 	else
 		default_session_name(session);
 	if (srcp != NULL && csrc != NULL) {
-		snprintf(err, errlen, "profile %s: both source_profile and "
-		    "credential_source are set", name);
+		snprintf(err, errlen,
+		    "profile %s: both source_profile and "
+		    "credential_source are set",
+		    name);
 		return -1;
 	}
 	if (srcp == NULL && csrc == NULL) {
 		if (wif != NULL)
 			return web_identity(p, role, wif, session, region, out,
 			    err, errlen);
-		snprintf(err, errlen, "profile %s: role_arn needs "
+		snprintf(err, errlen,
+		    "profile %s: role_arn needs "
 		    "source_profile, credential_source or "
-		    "web_identity_token_file", name);
+		    "web_identity_token_file",
+		    name);
 		return -1;
 	}
 	if (pget(ps, name, "mfa_serial") != NULL) {
-		snprintf(err, errlen, "profile %s: mfa_serial is not supported "
-		    "(no one to type the code)", name);
+		snprintf(err, errlen,
+		    "profile %s: mfa_serial is not supported "
+		    "(no one to type the code)",
+		    name);
 		return -1;
 	}
 	if (dur != NULL) {
@@ -761,9 +781,10 @@ profile_role(struct creds_provider *p, const struct profiles *ps,
 		duration = strtol(dur, &end, 10);
 		if (errno != 0 || *end != '\0' || duration < STS_DURATION_MIN ||
 		    duration > STS_DURATION_MAX) {
-			snprintf(err, errlen, "profile %s: duration_seconds "
-			    "must be %d-%d", name, STS_DURATION_MIN,
-			    STS_DURATION_MAX);
+			snprintf(err, errlen,
+			    "profile %s: duration_seconds "
+			    "must be %d-%d",
+			    name, STS_DURATION_MIN, STS_DURATION_MAX);
 			return -1;
 		}
 	}
@@ -774,8 +795,10 @@ profile_role(struct creds_provider *p, const struct profiles *ps,
 		const char *tok = pget(ps, name, "aws_session_token");
 
 		if (akid == NULL || sk == NULL) {
-			snprintf(err, errlen, "profile %s: is its own "
-			    "source_profile but has no static keys", name);
+			snprintf(err, errlen,
+			    "profile %s: is its own "
+			    "source_profile but has no static keys",
+			    name);
 			return -1;
 		}
 		src.access_key_id = xstrdup(akid);
@@ -783,19 +806,25 @@ profile_role(struct creds_provider *p, const struct profiles *ps,
 		src.session_token = tok != NULL ? xstrdup(tok) : NULL;
 	} else if (srcp != NULL) {
 		if (!pexists(ps, srcp)) {
-			snprintf(err, errlen, "profile %s: source_profile %s "
-			    "does not exist", name, srcp);
+			snprintf(err, errlen,
+			    "profile %s: source_profile %s "
+			    "does not exist",
+			    name, srcp);
 			return -1;
 		}
 		if (depth >= CREDS_PROFILE_DEPTH) {
-			snprintf(err, errlen, "profile %s: source_profile "
-			    "chain too long or circular", name);
+			snprintf(err, errlen,
+			    "profile %s: source_profile "
+			    "chain too long or circular",
+			    name);
 			return -1;
 		}
 		r = profile_resolve(p, ps, srcp, depth + 1, &src, err, errlen);
 		if (r == 1)
-			snprintf(err, errlen, "profile %s: source_profile %s "
-			    "has no credentials", name, srcp);
+			snprintf(err, errlen,
+			    "profile %s: source_profile %s "
+			    "has no credentials",
+			    name, srcp);
 		if (r != 0)
 			goto fail;
 	} else {
@@ -808,19 +837,23 @@ profile_role(struct creds_provider *p, const struct profiles *ps,
 		else if (strcmp(csrc, "EcsContainer") == 0)
 			r = src_container(p, &src, note, sizeof(note));
 		else {
-			snprintf(err, errlen, "profile %s: unknown "
-			    "credential_source %s", name, csrc);
+			snprintf(err, errlen,
+			    "profile %s: unknown "
+			    "credential_source %s",
+			    name, csrc);
 			return -1;
 		}
 		if (r != 0) {
-			snprintf(err, errlen, "profile %s: credential_source "
-			    "%s: %s", name, csrc, note);
+			snprintf(err, errlen,
+			    "profile %s: credential_source "
+			    "%s: %s",
+			    name, csrc, note);
 			goto fail;
 		}
 	}
 	url = endpoint_resolve(ENDPOINT_STS, region, NULL);
 	if (assume_role(p, &src, url, region, role, session, (int)duration,
-	    pget(ps, name, "external_id"), out, &st, err, errlen) == -1)
+		pget(ps, name, "external_id"), out, &st, err, errlen) == -1)
 		goto fail;
 	rc = 0;
 fail:
@@ -847,27 +880,36 @@ profile_resolve(struct creds_provider *p, const struct profiles *ps,
 		out->access_key_id = xstrdup(akid);
 		out->secret_access_key = xstrdup(sk);
 		out->session_token = tok != NULL && *tok != '\0' ?
-		    xstrdup(tok) : NULL;
+		    xstrdup(tok) :
+		    NULL;
 		out->expiration = 0;
-		set_source(out, "%s:%s", profile_get(&ps->cred, name,
-		    "aws_access_key_id") != NULL ? "shared-credentials-file" :
-		    "config-file", name);
+		set_source(out, "%s:%s",
+		    profile_get(&ps->cred, name, "aws_access_key_id") != NULL ?
+			"shared-credentials-file" :
+			"config-file",
+		    name);
 		return 0;
 	}
 	if (akid != NULL || sk != NULL) {
-		snprintf(err, errlen, "profile %s: aws_access_key_id and "
-		    "aws_secret_access_key must both be set", name);
+		snprintf(err, errlen,
+		    "profile %s: aws_access_key_id and "
+		    "aws_secret_access_key must both be set",
+		    name);
 		return -1;
 	}
 	if (pget(ps, name, "credential_process") != NULL) {
-		snprintf(err, errlen, "profile %s: credential_process is not "
-		    "supported", name);
+		snprintf(err, errlen,
+		    "profile %s: credential_process is not "
+		    "supported",
+		    name);
 		return -1;
 	}
 	if (pget(ps, name, "sso_session") != NULL ||
 	    pget(ps, name, "sso_start_url") != NULL) {
-		snprintf(err, errlen, "profile %s: IAM Identity Center (SSO) "
-		    "is not supported", name);
+		snprintf(err, errlen,
+		    "profile %s: IAM Identity Center (SSO) "
+		    "is not supported",
+		    name);
 		return -1;
 	}
 	return 1;
@@ -890,11 +932,14 @@ src_profile(struct creds_provider *p, struct creds *out, char *note,
 			snprintf(note, notelen, "no [default] profile");
 			r = 1;
 		} else
-			snprintf(note, notelen, "profile '%s' not found in %s "
-			    "or %s", name, ps.cred_path != NULL ?
-			    ps.cred_path : "(no credentials file)",
+			snprintf(note, notelen,
+			    "profile '%s' not found in %s "
+			    "or %s",
+			    name,
+			    ps.cred_path != NULL ? ps.cred_path :
+						   "(no credentials file)",
 			    ps.conf_path != NULL ? ps.conf_path :
-			    "(no config file)");
+						   "(no config file)");
 		goto out;
 	}
 	if (name == NULL)
@@ -917,8 +962,8 @@ src_web_identity(struct creds_provider *p, struct creds *out, char *note,
 	char session[STS_SESSION_NAME_MAX + 1];
 
 	if (file == NULL || role == NULL) {
-		snprintf(note, notelen, file == NULL ? "not set" :
-		    "AWS_ROLE_ARN not set");
+		snprintf(note, notelen,
+		    file == NULL ? "not set" : "AWS_ROLE_ARN not set");
 		return 1;
 	}
 	if (sess != NULL)
@@ -926,7 +971,7 @@ src_web_identity(struct creds_provider *p, struct creds *out, char *note,
 	else
 		default_session_name(session);
 	if (web_identity(p, role, file, session, env_region(), out, note,
-	    notelen) == -1)
+		notelen) == -1)
 		return -1;
 	set_source(out, "web-identity");
 	return 0;
@@ -940,7 +985,7 @@ static int
 container_host_ok(const struct endpoint_url *eu)
 {
 	static const char *const ok[] = { "169.254.170.2", "169.254.170.23",
-	    "[fd00:ec2::23]", NULL };
+		"[fd00:ec2::23]", NULL };
 
 	if (strcmp(eu->scheme, "https") == 0 || endpoint_is_loopback(eu))
 		return 1;
@@ -973,20 +1018,22 @@ src_container(struct creds_provider *p, struct creds *out, char *note,
 	}
 	if (rel != NULL) {
 		if (*rel != '/') {
-			snprintf(note, notelen, "AWS_CONTAINER_CREDENTIALS_"
+			snprintf(note, notelen,
+			    "AWS_CONTAINER_CREDENTIALS_"
 			    "RELATIVE_URI does not start with '/'");
 			return -1;
 		}
-		xasprintf(&url, "%s%s", host != NULL ? host :
-		    "http://169.254.170.2", rel);
+		xasprintf(&url, "%s%s",
+		    host != NULL ? host : "http://169.254.170.2", rel);
 	} else
 		url = xstrdup(full);
 	if (endpoint_parse(url, &eu) == -1 || !container_host_ok(&eu)) {
 		/* The URL may carry a capability: name the variable only. */
-		snprintf(note, notelen, "%s is not https and not a loopback "
-		    "or container metadata address", rel != NULL ?
-		    "DDB_SYNC_TEST_CONTAINER_HOST" :
-		    "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+		snprintf(note, notelen,
+		    "%s is not https and not a loopback "
+		    "or container metadata address",
+		    rel != NULL ? "DDB_SYNC_TEST_CONTAINER_HOST" :
+				  "AWS_CONTAINER_CREDENTIALS_FULL_URI");
 		goto fail;
 	}
 	if (tokfile != NULL) {
@@ -995,7 +1042,8 @@ src_container(struct creds_provider *p, struct creds *out, char *note,
 	} else if (env_get("AWS_CONTAINER_AUTHORIZATION_TOKEN") != NULL) {
 		token = xstrdup(getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
 		if (!header_safe(token)) {
-			snprintf(note, notelen, "AWS_CONTAINER_AUTHORIZATION_"
+			snprintf(note, notelen,
+			    "AWS_CONTAINER_AUTHORIZATION_"
 			    "TOKEN holds control characters");
 			goto fail;
 		}
@@ -1012,8 +1060,8 @@ src_container(struct creds_provider *p, struct creds *out, char *note,
 		else if (x.status != 200)
 			snprintf(note, notelen, "%s://%s: HTTP status %ld",
 			    eu.scheme, eu.hosthdr, x.status);
-		else if (sts_parse_creds_json(x.resp.data, x.resp.len, out,
-		    msg, sizeof(msg)) == -1)
+		else if (sts_parse_creds_json(x.resp.data, x.resp.len, out, msg,
+			     sizeof(msg)) == -1)
 			snprintf(note, notelen, "%s://%s: %s", eu.scheme,
 			    eu.hosthdr, msg);
 		else {
@@ -1036,8 +1084,8 @@ fail:
 
 /* One IMDS request, with the configured timeout and attempts. */
 static int
-imds_request(struct creds_provider *p, struct http_xfer *x,
-    const char *method, const char *url, struct curl_slist *hdrs)
+imds_request(struct creds_provider *p, struct http_xfer *x, const char *method,
+    const char *url, struct curl_slist *hdrs)
 {
 	const char *t = env_get("AWS_METADATA_SERVICE_TIMEOUT");
 	long timeout = 1000, attempts;
@@ -1054,8 +1102,8 @@ imds_request(struct creds_provider *p, struct http_xfer *x,
 	for (long i = 0; i < attempts; i++) {
 		xfer_wipe(x);
 		/* A PUT with an empty body: curl sends Content-Length: 0. */
-		r = http_sync(p, x, method, url, hdrs, method != NULL ? "" :
-		    NULL, 0, timeout, 1);
+		r = http_sync(p, x, method, url, hdrs,
+		    method != NULL ? "" : NULL, 0, timeout, 1);
 		if (r == 0 && x->status < 500)
 			break;
 	}
@@ -1090,12 +1138,14 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 
 	memset(&x, 0, sizeof(x));
 	if (env_true("AWS_EC2_METADATA_DISABLED")) {
-		snprintf(note, notelen, "disabled by AWS_EC2_METADATA_DISABLED");
+		snprintf(note, notelen,
+		    "disabled by AWS_EC2_METADATA_DISABLED");
 		return 1;
 	}
 	if (ep == NULL)
 		ep = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
-		    "http://[fd00:ec2::254]" : "http://169.254.169.254";
+		    "http://[fd00:ec2::254]" :
+		    "http://169.254.169.254";
 	base = xstrdup(ep);
 	for (n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
 		base[n - 1] = '\0';
@@ -1111,16 +1161,18 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 		snprintf(note, notelen, "token request: %s", x.curl_err);
 		goto fail;
 	}
-	while (x.resp.len > 0 && isspace((unsigned char)x.resp.data[
-	    x.resp.len - 1]))
+	while (x.resp.len > 0 &&
+	    isspace((unsigned char)x.resp.data[x.resp.len - 1]))
 		x.resp.data[--x.resp.len] = '\0';
 	if (x.status == 200 && x.resp.len > 0 && x.resp.len < 4096 &&
 	    header_safe(x.resp.data))
 		token = xstrdup(x.resp.data);
 	else if (x.status == 403 || x.status == 404 || x.status == 405) {
 		if (env_true("AWS_EC2_METADATA_V1_DISABLED")) {
-			snprintf(note, notelen, "token request: HTTP status "
-			    "%ld and IMDSv1 is disabled", x.status);
+			snprintf(note, notelen,
+			    "token request: HTTP status "
+			    "%ld and IMDSv1 is disabled",
+			    x.status);
 			goto fail;
 		}
 		log_info("imds: token request: HTTP status %ld, using IMDSv1",
@@ -1128,7 +1180,8 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 	} else {
 		snprintf(note, notelen, "token request: %s %ld",
 		    x.status == 200 ? "bad token in answer, status" :
-		    "HTTP status", x.status);
+				      "HTTP status",
+		    x.status);
 		goto fail;
 	}
 	xfer_wipe(&x);
@@ -1145,9 +1198,12 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 		goto fail;
 	}
 	if (x.status != 200) {
-		snprintf(note, notelen, x.status == 404 ? "no IAM role "
-		    "attached to this instance (HTTP status %ld)" :
-		    "role name: HTTP status %ld", x.status);
+		snprintf(note, notelen,
+		    x.status == 404 ?
+			"no IAM role "
+			"attached to this instance (HTTP status %ld)" :
+			"role name: HTTP status %ld",
+		    x.status);
 		goto fail;
 	}
 	n = x.resp.len > 0 ? strcspn(x.resp.data, "\r\n") : 0;
@@ -1160,8 +1216,8 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 
 	/* The role's credentials. */
 	free(url);
-	xasprintf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
-	    base, role);
+	xasprintf(&url, "%s/latest/meta-data/iam/security-credentials/%s", base,
+	    role);
 	if (imds_request(p, &x, NULL, url, hdrs) == -1) {
 		snprintf(note, notelen, "role %s: %s", role, x.curl_err);
 		goto fail;
@@ -1172,7 +1228,7 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 		goto fail;
 	}
 	if (sts_parse_creds_json(x.resp.data, x.resp.len, out, msg,
-	    sizeof(msg)) == -1) {
+		sizeof(msg)) == -1) {
 		snprintf(note, notelen, "role %s: %s", role, msg);
 		goto fail;
 	}
@@ -1182,12 +1238,11 @@ src_imds(struct creds_provider *p, struct creds *out, char *note,
 	 * are used for 17-25 more minutes instead of failing every call.
 	 */
 	now = creds_now();
-	if (out->expiration != 0 &&
-	    out->expiration - now < CREDS_ADVISORY_S) {
+	if (out->expiration != 0 && out->expiration - now < CREDS_ADVISORY_S) {
 		out->expiration = now + CREDS_ADVISORY_S + 120 +
 		    (int64_t)(retry_random() * 480);
 		log_warnx("imds: credentials expire within %d minutes; "
-		    "using them until %lld and asking again then",
+			  "using them until %lld and asking again then",
 		    CREDS_ADVISORY_S / 60, (long long)out->expiration);
 	}
 	set_source(out, "imds");
@@ -1267,21 +1322,25 @@ role_fetch(struct creds_provider *p, struct creds *out, char *err,
 
 	for (int tries = 0;; tries++) {
 		if (creds_get(p->base, &b, berr, sizeof(berr)) == -1) {
-			snprintf(err, errlen, "assume-role %s: base "
-			    "credentials: %s", p->role_arn, berr);
+			snprintf(err, errlen,
+			    "assume-role %s: base "
+			    "credentials: %s",
+			    p->role_arn, berr);
 			return -1;
 		}
 		if (assume_role(p, b, p->sts_url, p->region, p->role_arn,
-		    p->session_name, STS_DURATION_DEFAULT, NULL, out, &st, err,
-		    errlen) == 0)
+			p->session_name, STS_DURATION_DEFAULT, NULL, out, &st,
+			err, errlen) == 0)
 			return 0;
 		/* The base session ran out under us: renew it once. */
 		if (st != AWS_EXPIRED_CREDS || tries > 0)
 			return -1;
 		log_info("assume-role %s: base credentials expired, "
-		    "refreshing them", p->role_arn);
+			 "refreshing them",
+		    p->role_arn);
 		if (creds_refresh(p->base, berr, sizeof(berr)) == -1) {
-			snprintf(err, errlen, "assume-role %s: base "
+			snprintf(err, errlen,
+			    "assume-role %s: base "
 			    "credentials expired and refresh failed: %s",
 			    p->role_arn, berr);
 			return -1;
@@ -1314,8 +1373,8 @@ provider_update(struct creds_provider *p, char *err, size_t errlen)
 	p->cur = c;
 	p->have = 1;
 	if (c.expiration != 0)
-		log_info("credentials from %s, valid for %lld min",
-		    c.source, (long long)(c.expiration - creds_now()) / 60);
+		log_info("credentials from %s, valid for %lld min", c.source,
+		    (long long)(c.expiration - creds_now()) / 60);
 	else
 		log_info("credentials from %s", c.source);
 	return 0;
@@ -1341,7 +1400,7 @@ creds_get(struct creds_provider *p, const struct creds **cp, char *err,
 				goto ok;
 			if (provider_update(p, msg, sizeof(msg)) == -1)
 				log_warnx("credentials from %s expire in %lld "
-				    "s; refresh failed, keeping them: %s",
+					  "s; refresh failed, keeping them: %s",
 				    p->cur.source, (long long)left, msg);
 			if (p->cur.expiration != 0 &&
 			    p->cur.expiration - now < CREDS_ADVISORY_S)
@@ -1386,8 +1445,8 @@ creds_assume_role_new(struct creds_provider *base, const char *role_arn,
 	p->src = SRC_NONE;
 	p->base = base;
 	p->role_arn = xstrdup(role_arn);
-	p->region = xstrdup(region != NULL && *region != '\0' ? region :
-	    "us-east-1");
+	p->region = xstrdup(
+	    region != NULL && *region != '\0' ? region : "us-east-1");
 	p->sts_url = endpoint_resolve(ENDPOINT_STS, p->region, sts_endpoint);
 	if (session_name != NULL)
 		sts_session_name(session_name, s);

@@ -6,14 +6,14 @@
 #include <stdint.h>
 
 struct creds {
-	char	*access_key_id;
-	char	*secret_access_key;
-	char	*session_token;		/* NULL for long-term keys */
-	int64_t	 expiration;		/* epoch seconds; 0 = never expires */
+	char *access_key_id;
+	char *secret_access_key;
+	char *session_token; /* NULL for long-term keys */
+	int64_t expiration;  /* epoch seconds; 0 = never expires */
 	/* "environment", "shared-credentials-file:<profile>",
 	 * "config-file:<profile>", "web-identity", "container", "imds",
 	 * "assume-role:<role arn>" (cut with "..." if longer); no secret. */
-	char	 source[256];
+	char source[256];
 };
 
 struct creds_provider;
@@ -53,16 +53,16 @@ struct creds_provider *creds_chain_new(void);
  * ([\w+=,.@-], 2-64 characters).
  */
 struct creds_provider *creds_assume_role_new(struct creds_provider *base,
-	    const char *role_arn, const char *region, const char *sts_endpoint,
-	    const char *session_name);
+    const char *role_arn, const char *region, const char *sts_endpoint,
+    const char *session_name);
 
-void	creds_provider_free(struct creds_provider *);
+void creds_provider_free(struct creds_provider *);
 
 /*
  * Let this provider's STS calls use plain http to a host that is not
  * loopback (endpoint_check_secure(); refused by default).
  */
-void	creds_allow_insecure_http(struct creds_provider *, int allow);
+void creds_allow_insecure_http(struct creds_provider *, int allow);
 
 /*
  * Current credentials; refreshed first when they expire within the refresh
@@ -71,16 +71,16 @@ void	creds_allow_insecure_http(struct creds_provider *, int allow);
  * 0, or -1 with a message in err that never holds a secret. The pointer
  * stays valid until the next creds_get/creds_refresh call.
  */
-int	creds_get(struct creds_provider *, const struct creds **,
-	    char *err, size_t errlen);
+int creds_get(struct creds_provider *, const struct creds **, char *err,
+    size_t errlen);
 
 /* Drop cached credentials and fetch new ones (ExpiredTokenException). */
-int	creds_refresh(struct creds_provider *, char *err, size_t errlen);
+int creds_refresh(struct creds_provider *, char *err, size_t errlen);
 
 /* The time source, replaceable in tests (epoch seconds); NULL = wall clock. */
-void	creds_set_clock(int64_t (*now)(void));
+void creds_set_clock(int64_t (*now)(void));
 
 /* Free the strings (secrets cleared first) and zero c. */
-void	creds_clear(struct creds *);
+void creds_clear(struct creds *);
 
 #endif

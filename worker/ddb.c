@@ -41,8 +41,8 @@ jcount(const cJSON *n)
 }
 
 int
-ddb_parse_describe(const char *body, size_t len, struct ddb_table *t,
-    char *err, size_t errlen)
+ddb_parse_describe(const char *body, size_t len, struct ddb_table *t, char *err,
+    size_t errlen)
 {
 	cJSON *j, *tab, *ks, *ad, *e, *ss;
 	const char *s;
@@ -67,7 +67,8 @@ ddb_parse_describe(const char *body, size_t len, struct ddb_table *t,
 		t->size_bytes = jcount(e);
 	ks = cJSON_GetObjectItemCaseSensitive(tab, "KeySchema");
 	ad = cJSON_GetObjectItemCaseSensitive(tab, "AttributeDefinitions");
-	cJSON_ArrayForEach(e, ks) {
+	cJSON_ArrayForEach(e, ks)
+	{
 		const char *n = jstr(e, "AttributeName");
 		const char *kt = jstr(e, "KeyType");
 		struct ddb_key *k;
@@ -77,7 +78,8 @@ ddb_parse_describe(const char *body, size_t len, struct ddb_table *t,
 			continue;
 		k = strcmp(kt, "HASH") == 0 ? &t->hash : &t->range;
 		strlcpy(k->name, n, sizeof(k->name));
-		cJSON_ArrayForEach(d, ad) {
+		cJSON_ArrayForEach(d, ad)
+		{
 			const char *dn = jstr(d, "AttributeName");
 			const char *dt = jstr(d, "AttributeType");
 
@@ -125,8 +127,10 @@ ddb_keys_compare(const struct ddb_table *src, const struct ddb_table *dst,
 	key_desc(dst, b, sizeof(b));
 	if (strcmp(a, b) == 0)
 		return 0;
-	snprintf(err, errlen, "key schemas differ: source has %s, "
-	    "destination has %s", a, b);
+	snprintf(err, errlen,
+	    "key schemas differ: source has %s, "
+	    "destination has %s",
+	    a, b);
 	return -1;
 }
 
@@ -195,7 +199,8 @@ key_schema(const cJSON *ks, const char **hash, const char **range)
 	const cJSON *e;
 
 	*hash = *range = NULL;
-	cJSON_ArrayForEach(e, ks) {
+	cJSON_ArrayForEach(e, ks)
+	{
 		const char *n = jstr(e, "AttributeName");
 		const char *kt = jstr(e, "KeyType");
 
@@ -223,8 +228,8 @@ parse_index(const cJSON *o, int global, struct ddb_index *x, char *err,
 		snprintf(err, errlen, "an index without IndexName");
 		return -1;
 	}
-	if (key_schema(cJSON_GetObjectItemCaseSensitive(o, "KeySchema"),
-	    &hash, &range) == -1) {
+	if (key_schema(cJSON_GetObjectItemCaseSensitive(o, "KeySchema"), &hash,
+		&range) == -1) {
 		snprintf(err, errlen, "index %s: no usable KeySchema", x->name);
 		return -1;
 	}
@@ -233,7 +238,7 @@ parse_index(const cJSON *o, int global, struct ddb_index *x, char *err,
 	pr = cJSON_GetObjectItemCaseSensitive(o, "Projection");
 	if ((s = jstr(pr, "ProjectionType")) == NULL ||
 	    (strcmp(s, "ALL") != 0 && strcmp(s, "KEYS_ONLY") != 0 &&
-	    strcmp(s, "INCLUDE") != 0)) {
+		strcmp(s, "INCLUDE") != 0)) {
 		snprintf(err, errlen, "index %s: unknown projection", x->name);
 		return -1;
 	}
@@ -242,10 +247,13 @@ parse_index(const cJSON *o, int global, struct ddb_index *x, char *err,
 	if (cJSON_IsArray(nk) && cJSON_GetArraySize(nk) > 0) {
 		x->nonkey = xcalloc((size_t)cJSON_GetArraySize(nk),
 		    sizeof(*x->nonkey));
-		cJSON_ArrayForEach(e, nk) {
+		cJSON_ArrayForEach(e, nk)
+		{
 			if (!cJSON_IsString(e)) {
-				snprintf(err, errlen, "index %s: bad "
-				    "NonKeyAttributes", x->name);
+				snprintf(err, errlen,
+				    "index %s: bad "
+				    "NonKeyAttributes",
+				    x->name);
 				return -1;
 			}
 			x->nonkey[x->nnonkey++] = xstrdup(e->valuestring);
@@ -265,15 +273,16 @@ parse_index(const cJSON *o, int global, struct ddb_index *x, char *err,
 }
 
 static int
-parse_indexes(const cJSON *arr, int global, struct ddb_index **out,
-    size_t *n, char *err, size_t errlen)
+parse_indexes(const cJSON *arr, int global, struct ddb_index **out, size_t *n,
+    char *err, size_t errlen)
 {
 	const cJSON *e;
 
 	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
 		return 0;
 	*out = xcalloc((size_t)cJSON_GetArraySize(arr), sizeof(**out));
-	cJSON_ArrayForEach(e, arr) {
+	cJSON_ArrayForEach(e, arr)
+	{
 		/* Counted before parsing: a half-parsed one is freed too. */
 		if (parse_index(e, global, &(*out)[(*n)++], err, errlen) == -1)
 			return -1;
@@ -306,11 +315,13 @@ ddb_parse_tdef(const char *body, size_t len, const char *member,
 	if (cJSON_IsArray(o) && cJSON_GetArraySize(o) > 0)
 		t->attrs = xcalloc((size_t)cJSON_GetArraySize(o),
 		    sizeof(*t->attrs));
-	cJSON_ArrayForEach(e, o) {
+	cJSON_ArrayForEach(e, o)
+	{
 		s = jstr(e, "AttributeName");
 		ty = jstr(e, "AttributeType");
-		if (s == NULL || ty == NULL || (strcmp(ty, "S") != 0 &&
-		    strcmp(ty, "N") != 0 && strcmp(ty, "B") != 0) ||
+		if (s == NULL || ty == NULL ||
+		    (strcmp(ty, "S") != 0 && strcmp(ty, "N") != 0 &&
+			strcmp(ty, "B") != 0) ||
 		    strlen(s) >= sizeof(t->attrs[0].name)) {
 			snprintf(err, errlen, "bad AttributeDefinitions");
 			goto fail;
@@ -320,7 +331,8 @@ ddb_parse_tdef(const char *body, size_t len, const char *member,
 		t->nattrs++;
 	}
 	if (key_schema(cJSON_GetObjectItemCaseSensitive(tab, "KeySchema"),
-	    &hash, &range) == -1 || strlen(hash) >= sizeof(t->hash.name) ||
+		&hash, &range) == -1 ||
+	    strlen(hash) >= sizeof(t->hash.name) ||
 	    (range != NULL && strlen(range) >= sizeof(t->range.name))) {
 		snprintf(err, errlen, "no usable KeySchema");
 		goto fail;
@@ -338,10 +350,11 @@ ddb_parse_tdef(const char *body, size_t len, const char *member,
 		strlcpy(t->range.type, ddb_tdef_attr_type(t, range),
 		    sizeof(t->range.type));
 	if (parse_indexes(cJSON_GetObjectItemCaseSensitive(tab,
-	    "GlobalSecondaryIndexes"), 1, &t->gsis, &t->ngsis, err,
-	    errlen) == -1 || parse_indexes(cJSON_GetObjectItemCaseSensitive(
-	    tab, "LocalSecondaryIndexes"), 0, &t->lsis, &t->nlsis, err,
-	    errlen) == -1)
+			      "GlobalSecondaryIndexes"),
+		1, &t->gsis, &t->ngsis, err, errlen) == -1 ||
+	    parse_indexes(cJSON_GetObjectItemCaseSensitive(tab,
+			      "LocalSecondaryIndexes"),
+		0, &t->lsis, &t->nlsis, err, errlen) == -1)
 		goto fail;
 	o = cJSON_GetObjectItemCaseSensitive(tab, "ProvisionedThroughput");
 	t->rcu = jint(o, "ReadCapacityUnits");
@@ -352,23 +365,27 @@ ddb_parse_tdef(const char *body, size_t len, const char *member,
 	/* Tables that were always provisioned may come without a summary. */
 	s = jstr(cJSON_GetObjectItemCaseSensitive(tab, "BillingModeSummary"),
 	    "BillingMode");
-	strlcpy(t->billing, s != NULL ? s : t->rcu == 0 && t->wcu == 0 ?
-	    "PAY_PER_REQUEST" : "PROVISIONED", sizeof(t->billing));
+	strlcpy(t->billing,
+	    s != NULL			   ? s :
+		t->rcu == 0 && t->wcu == 0 ? "PAY_PER_REQUEST" :
+					     "PROVISIONED",
+	    sizeof(t->billing));
 	s = jstr(cJSON_GetObjectItemCaseSensitive(tab, "TableClassSummary"),
 	    "TableClass");
 	if (s != NULL)
 		strlcpy(t->table_class, s, sizeof(t->table_class));
 	o = cJSON_GetObjectItemCaseSensitive(tab, "SSEDescription");
-	if ((s = jstr(o, "Status")) != NULL && (strcmp(s, "ENABLED") == 0 ||
-	    strcmp(s, "ENABLING") == 0 || strcmp(s, "UPDATING") == 0)) {
+	if ((s = jstr(o, "Status")) != NULL &&
+	    (strcmp(s, "ENABLED") == 0 || strcmp(s, "ENABLING") == 0 ||
+		strcmp(s, "UPDATING") == 0)) {
 		t->sse_kms = 1;
 		t->sse_key = jdup(o, "KMSMasterKeyArn");
 	}
-	t->deletion_protection = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-	    tab, "DeletionProtectionEnabled"));
+	t->deletion_protection = cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(tab, "DeletionProtectionEnabled"));
 	o = cJSON_GetObjectItemCaseSensitive(tab, "StreamSpecification");
-	t->stream_enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
-	    "StreamEnabled"));
+	t->stream_enabled = cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(o, "StreamEnabled"));
 	if ((s = jstr(o, "StreamViewType")) != NULL)
 		strlcpy(t->stream_view, s, sizeof(t->stream_view));
 	cJSON_Delete(j);
@@ -393,7 +410,8 @@ ddb_parse_ttl(const char *body, size_t len, struct ddb_ttl *ttl, char *err,
 	}
 	d = cJSON_GetObjectItemCaseSensitive(j, "TimeToLiveDescription");
 	if ((s = jstr(d, "TimeToLiveStatus")) == NULL) {
-		snprintf(err, errlen, "DescribeTimeToLive: no "
+		snprintf(err, errlen,
+		    "DescribeTimeToLive: no "
 		    "TimeToLiveStatus in the answer");
 		cJSON_Delete(j);
 		return -1;
@@ -408,8 +426,9 @@ ddb_parse_ttl(const char *body, size_t len, struct ddb_ttl *ttl, char *err,
 int
 ddb_ttl_on(const struct ddb_ttl *ttl)
 {
-	return ttl->attr[0] != '\0' && (strcmp(ttl->status, "ENABLED") == 0 ||
-	    strcmp(ttl->status, "ENABLING") == 0);
+	return ttl->attr[0] != '\0' &&
+	    (strcmp(ttl->status, "ENABLED") == 0 ||
+		strcmp(ttl->status, "ENABLING") == 0);
 }
 
 int
@@ -421,19 +440,22 @@ ddb_parse_pitr(const char *body, size_t len, int *pitr, char *err,
 
 	*pitr = 0;
 	if ((j = cJSON_ParseWithLength(body, len)) == NULL) {
-		snprintf(err, errlen, "DescribeContinuousBackups: malformed "
+		snprintf(err, errlen,
+		    "DescribeContinuousBackups: malformed "
 		    "JSON");
 		return -1;
 	}
 	d = cJSON_GetObjectItemCaseSensitive(j, "ContinuousBackupsDescription");
 	if (!cJSON_IsObject(d)) {
-		snprintf(err, errlen, "DescribeContinuousBackups: no "
+		snprintf(err, errlen,
+		    "DescribeContinuousBackups: no "
 		    "ContinuousBackupsDescription in the answer");
 		cJSON_Delete(j);
 		return -1;
 	}
 	s = jstr(cJSON_GetObjectItemCaseSensitive(d,
-	    "PointInTimeRecoveryDescription"), "PointInTimeRecoveryStatus");
+		     "PointInTimeRecoveryDescription"),
+	    "PointInTimeRecoveryStatus");
 	*pitr = s != NULL && strcmp(s, "ENABLED") == 0;
 	cJSON_Delete(j);
 	return 0;
@@ -451,8 +473,8 @@ ddb_tags_clear(struct ddb_tags *tg)
 }
 
 int
-ddb_parse_tags(const char *body, size_t len, struct ddb_tags *tg,
-    char **next, char *err, size_t errlen)
+ddb_parse_tags(const char *body, size_t len, struct ddb_tags *tg, char **next,
+    char *err, size_t errlen)
 {
 	cJSON *j, *arr, *e;
 	const char *k, *v;
@@ -465,9 +487,10 @@ ddb_parse_tags(const char *body, size_t len, struct ddb_tags *tg,
 	arr = cJSON_GetObjectItemCaseSensitive(j, "Tags");
 	if (arr != NULL && !cJSON_IsArray(arr))
 		goto bad;
-	cJSON_ArrayForEach(e, arr) {
-		if ((k = jstr(e, "Key")) == NULL || (v = jstr(e, "Value")) ==
-		    NULL)
+	cJSON_ArrayForEach(e, arr)
+	{
+		if ((k = jstr(e, "Key")) == NULL ||
+		    (v = jstr(e, "Value")) == NULL)
 			goto bad;
 		tg->v = xrealloc(tg->v, (tg->n + 1) * sizeof(*tg->v));
 		tg->v[tg->n].key = xstrdup(k);
@@ -500,8 +523,9 @@ ddb_list_tags_body(struct buf *b, const char *arn, const char *next)
 	if (buf_adds(b, "{\"ResourceArn\":") == -1 ||
 	    buf_json_str(b, arn) == -1)
 		return -1;
-	if (next != NULL && (buf_adds(b, ",\"NextToken\":") == -1 ||
-	    buf_json_str(b, next) == -1))
+	if (next != NULL &&
+	    (buf_adds(b, ",\"NextToken\":") == -1 ||
+		buf_json_str(b, next) == -1))
 		return -1;
 	return buf_addc(b, '}');
 }
@@ -512,8 +536,10 @@ ddb_update_ttl_body(struct buf *b, const char *table, const char *attr)
 	buf_reset(b);
 	if (buf_adds(b, "{\"TableName\":") == -1 ||
 	    buf_json_str(b, table) == -1 ||
-	    buf_adds(b, ",\"TimeToLiveSpecification\":{\"Enabled\":true,"
-	    "\"AttributeName\":") == -1 || buf_json_str(b, attr) == -1)
+	    buf_adds(b,
+		",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+		"\"AttributeName\":") == -1 ||
+	    buf_json_str(b, attr) == -1)
 		return -1;
 	return buf_adds(b, "}}");
 }
@@ -525,7 +551,8 @@ ddb_update_pitr_body(struct buf *b, const char *table)
 	if (buf_adds(b, "{\"TableName\":") == -1 ||
 	    buf_json_str(b, table) == -1)
 		return -1;
-	return buf_adds(b, ",\"PointInTimeRecoverySpecification\":"
+	return buf_adds(b,
+	    ",\"PointInTimeRecoverySpecification\":"
 	    "{\"PointInTimeRecoveryEnabled\":true}}");
 }
 
@@ -550,11 +577,14 @@ ddb_scan_body(struct buf *b, const char *table, uint32_t segment,
 	buf_reset(b);
 	if (buf_adds(b, "{\"TableName\":") == -1 ||
 	    buf_json_str(b, table) == -1 ||
-	    buf_printf(b, ",\"Segment\":%u,\"TotalSegments\":%u,"
-	    "\"Limit\":%u", segment, total, limit) == -1)
+	    buf_printf(b,
+		",\"Segment\":%u,\"TotalSegments\":%u,"
+		"\"Limit\":%u",
+		segment, total, limit) == -1)
 		return -1;
-	if (start_key != NULL && (buf_adds(b, ",\"ExclusiveStartKey\":") ==
-	    -1 || buf_adds(b, start_key) == -1))
+	if (start_key != NULL &&
+	    (buf_adds(b, ",\"ExclusiveStartKey\":") == -1 ||
+		buf_adds(b, start_key) == -1))
 		return -1;
 	return ddb_body_end(b, capacity);
 }
@@ -613,8 +643,8 @@ ddb_parse_scan(const char *body, size_t len, struct ddb_page *pg)
 				return -1;
 			pg->lek = v;
 		} else if (jscan_eq(&k, "ConsumedCapacity")) {
-			if (v.p[0] == '{' && jscan_find(&v, "CapacityUnits",
-			    &cu) == 1)
+			if (v.p[0] == '{' &&
+			    jscan_find(&v, "CapacityUnits", &cu) == 1)
 				jscan_double(&cu, &pg->capacity);
 		}
 	}
@@ -628,13 +658,13 @@ static const char *
 op_head(int del)
 {
 	return del ? "{\"DeleteRequest\":{\"Key\":" :
-	    "{\"PutRequest\":{\"Item\":";
+		     "{\"PutRequest\":{\"Item\":";
 }
 
 size_t
 ddb_batch_op_len(int del, size_t span_len)
 {
-	return strlen(op_head(del)) + span_len + 2;	/* "}}" */
+	return strlen(op_head(del)) + span_len + 2; /* "}}" */
 }
 
 int
@@ -666,8 +696,8 @@ ddb_batch_end(struct buf *b, int capacity)
 }
 
 int
-ddb_batch_put_body(struct buf *b, const char *table,
-    const struct jspan *items, size_t n, int capacity)
+ddb_batch_put_body(struct buf *b, const char *table, const struct jspan *items,
+    size_t n, int capacity)
 {
 	if (ddb_batch_begin(b, table) == -1)
 		return -1;
@@ -730,8 +760,9 @@ ddb_parse_batch(const char *body, size_t len, struct jspan *unprocessed,
 			while ((rr = jscan_element(&q, qe, &el)) == 1) {
 				double d;
 
-				if (el.p[0] == '{' && jscan_find(&el,
-				    "CapacityUnits", &cu) == 1 &&
+				if (el.p[0] == '{' &&
+				    jscan_find(&el, "CapacityUnits", &cu) ==
+					1 &&
 				    jscan_double(&cu, &d) == 0)
 					*wcu += d;
 			}
@@ -770,8 +801,7 @@ parse_shard(const struct jspan *obj, struct ddb_shard *sh)
 			sh->id = v;
 		else if (jscan_eq(&k, "ParentShardId") && is_string(&v))
 			sh->parent = v;
-		else if (jscan_eq(&k, "SequenceNumberRange") &&
-		    v.p[0] == '{') {
+		else if (jscan_eq(&k, "SequenceNumberRange") && v.p[0] == '{') {
 			struct jspan s;
 
 			if (jscan_find(&v, "StartingSequenceNumber", &s) == 1 &&
@@ -922,7 +952,7 @@ parse_record(const struct jspan *obj, struct ddb_record *rec)
 			return -1;
 		rec->new_image = v;
 	} else if (rec->event != DDB_EV_REMOVE)
-		return -1;	/* nothing to write: never guess */
+		return -1; /* nothing to write: never guess */
 	if (jscan_find(&d, "ApproximateCreationDateTime", &v) == 1)
 		jscan_double(&v, &rec->created);
 	rec->raw = *obj;
@@ -1001,12 +1031,12 @@ ddb_describe_stream_body(struct buf *b, const char *arn,
     const char *start_shard)
 {
 	buf_reset(b);
-	if (buf_adds(b, "{\"StreamArn\":") == -1 || buf_json_str(b, arn) == -1 ||
-	    buf_adds(b, ",\"Limit\":100") == -1)
+	if (buf_adds(b, "{\"StreamArn\":") == -1 ||
+	    buf_json_str(b, arn) == -1 || buf_adds(b, ",\"Limit\":100") == -1)
 		return -1;
 	if (start_shard != NULL &&
 	    (buf_adds(b, ",\"ExclusiveStartShardId\":") == -1 ||
-	    buf_json_str(b, start_shard) == -1))
+		buf_json_str(b, start_shard) == -1))
 		return -1;
 	return buf_addc(b, '}');
 }
@@ -1016,13 +1046,15 @@ ddb_shard_iterator_body(struct buf *b, const char *arn, const char *shard,
     const char *type, const char *seq)
 {
 	buf_reset(b);
-	if (buf_adds(b, "{\"StreamArn\":") == -1 || buf_json_str(b, arn) == -1 ||
-	    buf_adds(b, ",\"ShardId\":") == -1 || buf_json_str(b, shard) == -1 ||
+	if (buf_adds(b, "{\"StreamArn\":") == -1 ||
+	    buf_json_str(b, arn) == -1 || buf_adds(b, ",\"ShardId\":") == -1 ||
+	    buf_json_str(b, shard) == -1 ||
 	    buf_adds(b, ",\"ShardIteratorType\":") == -1 ||
 	    buf_json_str(b, type) == -1)
 		return -1;
-	if (seq != NULL && (buf_adds(b, ",\"SequenceNumber\":") == -1 ||
-	    buf_json_str(b, seq) == -1))
+	if (seq != NULL &&
+	    (buf_adds(b, ",\"SequenceNumber\":") == -1 ||
+		buf_json_str(b, seq) == -1))
 		return -1;
 	return buf_addc(b, '}');
 }
@@ -1073,9 +1105,9 @@ ddb_key_json(struct buf *b, const char *hash, const char *range,
 	if (buf_addc(b, '{') == -1 || buf_json_str(b, hash) == -1 ||
 	    buf_addc(b, ':') == -1 || buf_add(b, k[0].p, k[0].len) == -1)
 		return -1;
-	if (range != NULL && range[0] != '\0' && (buf_addc(b, ',') == -1 ||
-	    buf_json_str(b, range) == -1 || buf_addc(b, ':') == -1 ||
-	    buf_add(b, k[1].p, k[1].len) == -1))
+	if (range != NULL && range[0] != '\0' &&
+	    (buf_addc(b, ',') == -1 || buf_json_str(b, range) == -1 ||
+		buf_addc(b, ':') == -1 || buf_add(b, k[1].p, k[1].len) == -1))
 		return -1;
 	return buf_addc(b, '}');
 }
@@ -1149,7 +1181,7 @@ ddb_parse_batch_get(const char *body, size_t len, struct ddb_get_page *g)
 				return -1;
 			while ((rr = jscan_member(&q, qe, &tk, &tv)) == 1)
 				if (spans_add(&tv, &g->items, &g->nitems,
-				    &g->icap) == -1)
+					&g->icap) == -1)
 					return -1;
 			if (rr == -1)
 				return -1;
@@ -1160,7 +1192,7 @@ ddb_parse_batch_get(const char *body, size_t len, struct ddb_get_page *g)
 				if (tv.len == 0 || tv.p[0] != '{' ||
 				    jscan_find(&tv, "Keys", &keys) != 1 ||
 				    spans_add(&keys, &g->unprocessed,
-				    &g->nunprocessed, &g->ucap) == -1)
+					&g->nunprocessed, &g->ucap) == -1)
 					return -1;
 			}
 			if (rr == -1)
@@ -1172,8 +1204,9 @@ ddb_parse_batch_get(const char *body, size_t len, struct ddb_get_page *g)
 			if (jscan_open(&q, qe, '[') == -1)
 				continue;
 			while ((rr = jscan_element(&q, qe, &el)) == 1)
-				if (el.p[0] == '{' && jscan_find(&el,
-				    "CapacityUnits", &cu) == 1 &&
+				if (el.p[0] == '{' &&
+				    jscan_find(&el, "CapacityUnits", &cu) ==
+					1 &&
 				    jscan_double(&cu, &d) == 0)
 					g->capacity += d;
 			if (rr == -1)
@@ -1218,7 +1251,7 @@ ddb_collapse(const struct ddb_record *recs, size_t from, size_t n,
 		struct jspan k[2];
 		size_t op;
 		int used;
-	} *tab;
+	} * tab;
 
 	while (cap < (n - from) * 2)
 		cap *= 2;
@@ -1243,7 +1276,8 @@ ddb_collapse(const struct ddb_record *recs, size_t from, size_t n,
 		}
 		/* Later records win: order per key is kept. */
 		ops[tab[slot].op].del = r->event == DDB_EV_REMOVE;
-		ops[tab[slot].op].span = r->event == DDB_EV_REMOVE ? r->keys :
+		ops[tab[slot].op].span = r->event == DDB_EV_REMOVE ?
+		    r->keys :
 		    r->new_image;
 	}
 	free(tab);

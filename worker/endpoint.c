@@ -103,7 +103,7 @@ endpoint_parse(const char *url, struct endpoint_url *eu)
 	hstart = p;
 	pstart = p + strcspn(p, "/?#");
 	if (memchr(hstart, '@', (size_t)(pstart - hstart)) != NULL)
-		return -1;	/* userinfo in an endpoint URL: refuse */
+		return -1; /* userinfo in an endpoint URL: refuse */
 	if (*hstart == '[') {
 		hend = memchr(hstart, ']', (size_t)(pstart - hstart));
 		if (hend == NULL)
@@ -178,9 +178,11 @@ endpoint_check_secure(const struct endpoint_url *eu, const char *url,
 	if (strcmp(eu->scheme, "https") == 0 || endpoint_is_loopback(eu) ||
 	    allow_insecure)
 		return 0;
-	snprintf(err, errlen, "%s endpoint %s is plain http to a host that is "
+	snprintf(err, errlen,
+	    "%s endpoint %s is plain http to a host that is "
 	    "not loopback: refused (signed requests and the session token "
 	    "would travel in cleartext); use https, or allow_insecure_http: "
-	    "true for that side if the network is trusted", what, url);
+	    "true for that side if the network is trusted",
+	    what, url);
 	return -1;
 }

@@ -14,8 +14,8 @@ enum endpoint_service {
  * AWS_ENDPOINT_URL, else the regional AWS hostname (https). Allocated.
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true skips the environment.
  */
-char	*endpoint_resolve(enum endpoint_service, const char *region,
-	    const char *override);
+char *endpoint_resolve(enum endpoint_service, const char *region,
+    const char *override);
 
 /* SigV4 signing name: "dynamodb" for DynamoDB and Streams, "sts". */
 const char *endpoint_signing_name(enum endpoint_service);
@@ -26,16 +26,16 @@ const char *endpoint_signing_name(enum endpoint_service);
  * Returns 0 or -1 (unsupported scheme, bad port, credentials in URL).
  */
 struct endpoint_url {
-	char	scheme[8];
-	char	host[256];
-	int	port;
-	char	hosthdr[272];
-	char	path[256];	/* "/" if none */
+	char scheme[8];
+	char host[256];
+	int port;
+	char hosthdr[272];
+	char path[256]; /* "/" if none */
 };
-int	endpoint_parse(const char *url, struct endpoint_url *);
+int endpoint_parse(const char *url, struct endpoint_url *);
 
 /* 1 if the host is a loopback address: localhost, 127.0.0.0/8, [::1]. */
-int	endpoint_is_loopback(const struct endpoint_url *);
+int endpoint_is_loopback(const struct endpoint_url *);
 
 /*
  * Plain http carries the signed requests and the session token in
@@ -44,7 +44,7 @@ int	endpoint_is_loopback(const struct endpoint_url *);
  * Returns 0, or -1 with err saying why and what to do. what names the
  * endpoint's use ("source DynamoDB").
  */
-int	endpoint_check_secure(const struct endpoint_url *, const char *url,
-	    const char *what, int allow_insecure, char *err, size_t errlen);
+int endpoint_check_secure(const struct endpoint_url *, const char *url,
+    const char *what, int allow_insecure, char *err, size_t errlen);
 
 #endif

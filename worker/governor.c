@@ -120,15 +120,14 @@ gov_aimd_gated(struct gov_aimd *a)
 static void
 window_end(struct gov_aimd *a, int64_t now)
 {
-	double rate = a->win_units * 1000.0 /
-	    (double)(now - a->win_start_ms);
+	double rate = a->win_units * 1000.0 / (double)(now - a->win_start_ms);
 	unsigned step;
 
 	if (a->prev_rate >= 0 && a->last_step > 0 &&
 	    rate < a->prev_rate * (1 - GOV_FALL)) {
 		/* More in flight made it slower: the endpoint's ceiling. */
 		a->limit = a->limit > a->last_step ? a->limit - a->last_step :
-		    1;
+						     1;
 		a->last_step = 0;
 		a->slow_start = 0;
 	} else if (a->win_peak >= a->limit && !a->win_gated &&
@@ -186,8 +185,7 @@ gov_aimd_answer(struct gov_aimd *a, double units, unsigned inflight,
 }
 
 double
-gov_resolve(double units, double pct, int64_t provisioned,
-    int64_t ondemand_max)
+gov_resolve(double units, double pct, int64_t provisioned, int64_t ondemand_max)
 {
 	if (pct <= 0)
 		return units > 0 ? units : 0;

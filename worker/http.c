@@ -12,15 +12,15 @@
 #include "xmalloc.h"
 #include "xtime.h"
 
-#define HTTP_POOL_MAX			128
+#define HTTP_POOL_MAX 128
 
 struct http {
-	CURLM		*multi;
-	int		 running;
-	struct http_timer *timers;	/* sorted by due */
-	CURL		*pool[HTTP_POOL_MAX];	/* idle easy handles */
-	int		 npool;
-	const char	*ca_bundle;
+	CURLM *multi;
+	int running;
+	struct http_timer *timers; /* sorted by due */
+	CURL *pool[HTTP_POOL_MAX]; /* idle easy handles */
+	int npool;
+	const char *ca_bundle;
 };
 
 static int http_global_init;
@@ -118,8 +118,8 @@ copy_header_value(char *dst, size_t dstlen, const char *v, size_t n)
 		v++;
 		n--;
 	}
-	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' ||
-	    v[n - 1] == ' '))
+	while (
+	    n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
 		n--;
 	if (n >= dstlen)
 		n = dstlen - 1;
@@ -149,8 +149,7 @@ header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 		copy_header_value(x->reqid, sizeof(x->reqid), colon,
 		    n - nl - 1);
 	else if (nl == 4 && strncasecmp(ptr, "Date", 4) == 0)
-		copy_header_value(x->date, sizeof(x->date), colon,
-		    n - nl - 1);
+		copy_header_value(x->date, sizeof(x->date), colon, n - nl - 1);
 	return n;
 }
 
@@ -178,8 +177,8 @@ http_date_parse(const char *s, int64_t *ms)
 	/* Not strptime: its %b follows the locale. */
 	if (strlen(s) < 29 || s[3] != ',' ||
 	    sscanf(s + 4, " %2d %3s %4d %2d:%2d:%2d %3s%n", &d, mon, &y, &hh,
-	    &mm, &ss, gmt, &n) != 7 || s[4 + n] != '\0' ||
-	    strcmp(gmt, "GMT") != 0 || strlen(mon) != 3 ||
+		&mm, &ss, gmt, &n) != 7 ||
+	    s[4 + n] != '\0' || strcmp(gmt, "GMT") != 0 || strlen(mon) != 3 ||
 	    (m = strstr(months, mon)) == NULL || (m - months) % 3 != 0 ||
 	    d < 1 || d > 31 || y < 1970 || hh > 23 || mm > 59 || ss > 60 ||
 	    hh < 0 || mm < 0 || ss < 0)
@@ -213,8 +212,8 @@ http_start(struct http *h, struct http_xfer *x, http_done_fn done, void *arg)
 	x->curl_err[0] = '\0';
 	x->crc32[0] = x->errtype[0] = x->reqid[0] = x->date[0] = '\0';
 	x->overflow = 0;
-	buf_init(&x->resp, x->max_response ? x->max_response :
-	    HTTP_DEFAULT_MAX_RESPONSE);
+	buf_init(&x->resp,
+	    x->max_response ? x->max_response : HTTP_DEFAULT_MAX_RESPONSE);
 	x->easy = e;
 
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
@@ -298,7 +297,7 @@ http_timer_set(struct http *h, struct http_timer *t, int64_t delay_ms,
 	t->fn = fn;
 	t->arg = arg;
 	for (pp = &h->timers; *pp != NULL && (*pp)->due <= t->due;
-	    pp = &(*pp)->next)
+	     pp = &(*pp)->next)
 		;
 	t->next = *pp;
 	*pp = t;
@@ -387,8 +386,7 @@ http_run(struct http *h, int max_wait_ms)
 			curl_easy_getinfo(m->easy_handle,
 			    CURLINFO_SSL_VERIFYRESULT, &x->tls_verify);
 		if (x->curl_code != CURLE_OK && x->curl_err[0] == '\0')
-			strlcpy(x->curl_err,
-			    curl_easy_strerror(m->data.result),
+			strlcpy(x->curl_err, curl_easy_strerror(m->data.result),
 			    sizeof(x->curl_err));
 		release_easy(h, x);
 		x->done(x, x->arg);

@@ -14,27 +14,27 @@
  * table that was copied verbatim costs one memcmp per attribute.
  */
 
-#define NUM_DIGITS_MAX	100	/* significant digits kept; DynamoDB: 38 */
-#define NUM_TEXT_MAX	(NUM_DIGITS_MAX + 32)
+#define NUM_DIGITS_MAX 100 /* significant digits kept; DynamoDB: 38 */
+#define NUM_TEXT_MAX   (NUM_DIGITS_MAX + 32)
 
 struct cmp {
-	char	*path;
-	size_t	 pathlen;
-	size_t	 at;		/* current length of path */
-	char	*why;
-	size_t	 whylen;
+	char *path;
+	size_t pathlen;
+	size_t at; /* current length of path */
+	char *why;
+	size_t whylen;
 };
 
 /* A decoded value of a set or a scalar: bytes to compare. */
 struct val {
-	char	*p;
-	size_t	 n;
+	char *p;
+	size_t n;
 };
 
-static int	av_cmp(struct cmp *, const struct jspan *, const struct jspan *);
+static int av_cmp(struct cmp *, const struct jspan *, const struct jspan *);
 
-static int
-differ(struct cmp *, const char *, ...) __attribute__((format(printf, 2, 3)));
+static int differ(struct cmp *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 differ(struct cmp *c, const char *fmt, ...)
@@ -175,7 +175,7 @@ itemcmp_number(const char *s, size_t n, char *out, size_t outlen)
 			seen_nz = 1;
 			if (nd >= NUM_DIGITS_MAX) {
 				if (s[i] != '0')
-					return -1;	/* too precise */
+					return -1; /* too precise */
 				if (!frac)
 					point++;
 				continue;
@@ -215,7 +215,7 @@ itemcmp_number(const char *s, size_t n, char *out, size_t outlen)
 	/* 0.D x 10^(point + exp) = D[0].D[1..] x 10^(point + exp - 1) */
 	e = point + exp - 1;
 	if (snprintf(out, outlen, "%s%c%s%sE%ld", neg ? "-" : "", dig[0],
-	    nd > 1 ? "." : "", dig + 1, e) >= (int)outlen)
+		nd > 1 ? "." : "", dig + 1, e) >= (int)outlen)
 		return -1;
 	return 0;
 }
@@ -252,15 +252,16 @@ itemcmp_base64(const char *s, size_t n, unsigned char *out, size_t len)
 				pad++;
 				continue;
 			}
-			if (pad > 0 || (v[k] = b64val((unsigned char)s[i + k]))
-			    == -1)
+			if (pad > 0 ||
+			    (v[k] = b64val((unsigned char)s[i + k])) == -1)
 				return -1;
 		}
 		if (o + 3 - (size_t)pad > len)
 			return -1;
 		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
 		if (pad < 2)
-			out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+			out[o++] = (unsigned char)((v[1] & 15) << 4 |
+			    v[2] >> 2);
 		if (pad < 1)
 			out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
 	}
@@ -287,7 +288,7 @@ scalar_decode(char t, const struct jspan *s, struct val *v)
 		v->n = strlen(v->p);
 	} else {
 		if ((n = itemcmp_base64(raw.p, raw.n, (unsigned char *)v->p,
-		    raw.n + 1)) == -1)
+			 raw.n + 1)) == -1)
 			goto bad;
 		v->n = (size_t)n;
 	}
@@ -367,20 +368,23 @@ set_cmp(struct cmp *c, char t, const struct jspan *a, const struct jspan *b)
 		return malformed(c, "a set member");
 	}
 	if (na != nb)
-		r = differ(c, "set of %s members differs in size", t == 'S' ?
-		    "string" : t == 'N' ? "number" : "binary");
+		r = differ(c, "set of %s members differs in size",
+		    t == 'S'	 ? "string" :
+			t == 'N' ? "number" :
+				   "binary");
 	for (size_t i = 0; r == 0 && i < na; i++)
 		if (val_order(&va[i], &vb[i]) != 0)
-			r = differ(c, "set %s members differ", t == 'S' ?
-			    "of string" : t == 'N' ? "of number" : "of binary");
+			r = differ(c, "set %s members differ",
+			    t == 'S'	 ? "of string" :
+				t == 'N' ? "of number" :
+					   "of binary");
 	vals_free(va, na);
 	vals_free(vb, nb);
 	return r;
 }
 
 static int
-scalar_cmp(struct cmp *c, char t, const struct jspan *a,
-    const struct jspan *b)
+scalar_cmp(struct cmp *c, char t, const struct jspan *a, const struct jspan *b)
 {
 	struct val va, vb;
 	int r;
@@ -388,17 +392,23 @@ scalar_cmp(struct cmp *c, char t, const struct jspan *a,
 	if (a->len == b->len && memcmp(a->p, b->p, a->len) == 0)
 		return 0;
 	if (scalar_decode(t, a, &va) == -1)
-		return malformed(c, t == 'N' ? "a number" : t == 'B' ?
-		    "base64" : "a string");
+		return malformed(c,
+		    t == 'N'	 ? "a number" :
+			t == 'B' ? "base64" :
+				   "a string");
 	if (scalar_decode(t, b, &vb) == -1) {
 		free(va.p);
-		return malformed(c, t == 'N' ? "a number" : t == 'B' ?
-		    "base64" : "a string");
+		return malformed(c,
+		    t == 'N'	 ? "a number" :
+			t == 'B' ? "base64" :
+				   "a string");
 	}
 	r = val_order(&va, &vb) != 0;
 	if (r)
-		differ(c, "%s values differ", t == 'N' ? "number" : t == 'B' ?
-		    "binary" : "string");
+		differ(c, "%s values differ",
+		    t == 'N'	 ? "number" :
+			t == 'B' ? "binary" :
+				   "string");
 	free(va.p);
 	free(vb.p);
 	return r;
@@ -484,8 +494,8 @@ list_cmp(struct cmp *c, const struct jspan *a, const struct jspan *b)
 		snprintf(idx, sizeof(idx), "[%zu]", i);
 		path_push(c, "", idx, strlen(idx));
 		if (ra == 0 || rb == 0)
-			return differ(c, "missing in %s", ra == 0 ? "source" :
-			    "destination");
+			return differ(c, "missing in %s",
+			    ra == 0 ? "source" : "destination");
 		if ((r = av_cmp(c, &ea, &eb)) != 0)
 			return r;
 		path_pop(c, at);
@@ -545,8 +555,8 @@ av_cmp(struct cmp *c, const struct jspan *a, const struct jspan *b)
 		if ((va.len != 4 && va.len != 5) ||
 		    (vb.len != 4 && vb.len != 5))
 			return malformed(c, "a boolean");
-		return differ(c, "%s values differ", jscan_eq(&ta, "BOOL") ?
-		    "boolean" : "null");
+		return differ(c, "%s values differ",
+		    jscan_eq(&ta, "BOOL") ? "boolean" : "null");
 	}
 	return malformed(c, "an attribute type");
 }

@@ -18,14 +18,14 @@
  * how, "missing in destination", "number 10 != 11", ...), -1 when either
  * side is not attribute-value JSON (why says what).
  */
-#define ITEMCMP_PATH_MAX	256
-#define ITEMCMP_WHY_MAX		128
+#define ITEMCMP_PATH_MAX 256
+#define ITEMCMP_WHY_MAX	 128
 
-int	itemcmp(const struct jspan *a, const struct jspan *b, char *path,
-	    size_t pathlen, char *why, size_t whylen);
+int itemcmp(const struct jspan *a, const struct jspan *b, char *path,
+    size_t pathlen, char *why, size_t whylen);
 
 /* One attribute value against another ({"N":"1"}, ...): 0, 1 or -1. */
-int	itemcmp_value(const struct jspan *a, const struct jspan *b);
+int itemcmp_value(const struct jspan *a, const struct jspan *b);
 
 /*
  * A DynamoDB number's canonical text ("-1.25E3" -> "-1.25E3", "100" ->
@@ -33,11 +33,10 @@ int	itemcmp_value(const struct jspan *a, const struct jspan *b);
  * are. s is the number's text (the inside of the N string). 0, or -1 if s
  * is not a number.
  */
-int	itemcmp_number(const char *s, size_t n, char *out, size_t outlen);
+int itemcmp_number(const char *s, size_t n, char *out, size_t outlen);
 
 /* Decode base64 (padding required when the length is not a multiple of
  * 4); the length, or -1 if malformed or out (len bytes) is too small. */
-long	itemcmp_base64(const char *s, size_t n, unsigned char *out,
-	    size_t len);
+long itemcmp_base64(const char *s, size_t n, unsigned char *out, size_t len);
 
 #endif

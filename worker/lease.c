@@ -65,8 +65,8 @@ lease_set_sort(struct lease_set *set)
 
 /* The key bsearch looks for, and its comparisons with each array. */
 struct lease_key {
-	const char	*pair;
-	const char	*unit;
+	const char *pair;
+	const char *unit;
 };
 
 static int
@@ -88,8 +88,7 @@ lease_key_obs_cmp(const void *k, const void *e)
 }
 
 struct lease *
-lease_set_find(const struct lease_set *set, const char *pair,
-    const char *unit)
+lease_set_find(const struct lease_set *set, const char *pair, const char *unit)
 {
 	struct lease_key key = { pair, unit };
 
@@ -207,7 +206,7 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
     size_t errlen)
 {
 	static const char *const kinds[] = { "pair", "segment", "shard",
-	    "host" };
+		"host" };
 	struct jspan key, val;
 	struct lease tmp, *l;
 	const char *p = item->p, *end = item->p + item->len;
@@ -259,9 +258,10 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 		else if (jscan_eq(&key, "stop"))
 			bad = lease_av_bool(&val, &tmp.stop);
 		if (bad)
-			(void)snprintf(err, errlen, "attribute %.*s is not "
-			    "what a lease item holds", (int)(key.len < 64 ?
-			    key.len : 64), key.p);
+			(void)snprintf(err, errlen,
+			    "attribute %.*s is not "
+			    "what a lease item holds",
+			    (int)(key.len < 64 ? key.len : 64), key.p);
 	}
 	if (!bad && r == -1) {
 		(void)snprintf(err, errlen, "malformed item");
@@ -270,9 +270,11 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 	for (k = 0; !bad && kind != NULL && k < 4; k++)
 		if (strcmp(kind, kinds[k]) == 0)
 			break;
-	if (!bad && (tmp.pair == NULL || tmp.unit == NULL || kind == NULL ||
-	    k == 4 || !seen_counter)) {
-		(void)snprintf(err, errlen, "an item without pair, unit, a "
+	if (!bad &&
+	    (tmp.pair == NULL || tmp.unit == NULL || kind == NULL || k == 4 ||
+		!seen_counter)) {
+		(void)snprintf(err, errlen,
+		    "an item without pair, unit, a "
 		    "known kind and counter: not a ddb-sync lease table?");
 		bad = 1;
 	}
@@ -332,8 +334,10 @@ lease_parse_page(struct lease_set *set, const char *body, size_t len,
 	}
 	while ((r = jscan_element(&p, end, &it)) == 1) {
 		if (set->n >= LEASE_UNITS_MAX) {
-			(void)snprintf(err, errlen, "more than %d items in the "
-			    "coordination table", LEASE_UNITS_MAX);
+			(void)snprintf(err, errlen,
+			    "more than %d items in the "
+			    "coordination table",
+			    LEASE_UNITS_MAX);
 			return -1;
 		}
 		if (lease_parse_item(set, &it, err, errlen) == -1)
@@ -374,14 +378,16 @@ lease_observe(struct lease_view *view, const struct lease_set *set,
 	for (k = 0; k < set->n; k++) {
 		const struct lease *l = &set->v[k];
 
-		while (j < view->n && (c = lease_keycmp(view->v[j].pair,
-		    view->v[j].unit, l->pair, l->unit)) < 0) {
+		while (j < view->n &&
+		    (c = lease_keycmp(view->v[j].pair, view->v[j].unit, l->pair,
+			 l->unit)) < 0) {
 			free(view->v[j].pair);
 			free(view->v[j].unit);
 			j++;
 		}
-		if (j < view->n && lease_keycmp(view->v[j].pair,
-		    view->v[j].unit, l->pair, l->unit) == 0) {
+		if (j < view->n &&
+		    lease_keycmp(view->v[j].pair, view->v[j].unit, l->pair,
+			l->unit) == 0) {
 			nv[i] = view->v[j++];
 			if (nv[i].counter != l->counter) {
 				nv[i].counter = l->counter;
@@ -470,7 +476,7 @@ lease_backfill_done(const struct lease_set *set, const char *pair)
 	if (!pi->backfill)
 		return 1;
 	if (pi->total_segments == 0)
-		return 0;	/* the segment count is not fixed yet */
+		return 0; /* the segment count is not fixed yet */
 	lease_pair_range(set, pair, &i, &end);
 	for (; i < end; i++) {
 		if (set->v[i].kind != LEASE_SEGMENT)
@@ -530,8 +536,8 @@ lease_order(const char *me, const struct lease *l)
 }
 
 struct lease_cand {
-	size_t	 idx;
-	int	 cls;		/* 0 free or orphan, 1 expired */
+	size_t idx;
+	int cls; /* 0 free or orphan, 1 expired */
 	uint64_t order;
 };
 
@@ -549,12 +555,11 @@ lease_cand_cmp(const void *a, const void *b)
 
 struct lease_host {
 	const char *id;
-	unsigned load;		/* workable units held */
+	unsigned load; /* workable units held */
 };
 
 static struct lease_host *
-lease_host_get(struct lease_host **hv, size_t *nh, size_t *cap,
-    const char *id)
+lease_host_get(struct lease_host **hv, size_t *nh, size_t *cap, const char *id)
 {
 	for (size_t i = 0; i < *nh; i++)
 		if (strcmp((*hv)[i].id, id) == 0)
@@ -604,8 +609,7 @@ lease_decide(const struct lease_set *set, const struct lease_view *view,
 		if (l->kind == LEASE_HOST) {
 			/* A heartbeat that moves: a host, even idle. */
 			if (l->owner != NULL && !expired)
-				(void)lease_host_get(&hv, &nh, &hcap,
-				    l->owner);
+				(void)lease_host_get(&hv, &nh, &hcap, l->owner);
 			continue;
 		}
 		if (mine_l && l->held && !lease_workable(set, l)) {
@@ -678,8 +682,8 @@ lease_decide(const struct lease_set *set, const struct lease_view *view,
 			d->claims[i].idx = cand[i].idx;
 			d->claims[i].seen = l->counter;
 			d->claims[i].why = l->owner == NULL ? LEASE_WHY_FREE :
-			    cand[i].cls == 0 ? LEASE_WHY_ORPHAN :
-			    LEASE_WHY_EXPIRED;
+			    cand[i].cls == 0		    ? LEASE_WHY_ORPHAN :
+							      LEASE_WHY_EXPIRED;
 		}
 		d->nclaims = want;
 		goto done;
@@ -693,8 +697,8 @@ lease_decide(const struct lease_set *set, const struct lease_view *view,
 	 */
 	for (i = 1; i < nh; i++)
 		if (most == NULL || hv[i].load > most->load ||
-		    (hv[i].load == most->load && strcmp(hv[i].id,
-		    most->id) < 0))
+		    (hv[i].load == most->load &&
+			strcmp(hv[i].id, most->id) < 0))
 			most = &hv[i];
 	if (most == NULL || most->load < d->target + (need > 1 ? 0 : 1))
 		goto done;
@@ -723,13 +727,14 @@ done:
 
 /* "Key":{"pair":{"S":P},"unit":{"S":U}} with the leading comma. */
 static int
-lease_key(struct buf *b, const char *table, const char *pair,
-    const char *unit, const char *member)
+lease_key(struct buf *b, const char *table, const char *pair, const char *unit,
+    const char *member)
 {
 	if (buf_adds(b, "{\"TableName\":") == -1 ||
 	    buf_json_str(b, table) == -1 ||
 	    buf_printf(b, ",\"%s\":{\"" LEASE_HASH "\":{\"S\":", member) ==
-	    -1 || buf_json_str(b, pair) == -1 ||
+		-1 ||
+	    buf_json_str(b, pair) == -1 ||
 	    buf_adds(b, "},\"" LEASE_RANGE "\":{\"S\":") == -1 ||
 	    buf_json_str(b, unit) == -1 || buf_adds(b, "}}") == -1)
 		return -1;
@@ -759,13 +764,20 @@ lease_nval(struct buf *b, const char *name, uint64_t v)
  * only those that appear are listed.
  */
 static const struct {
-	const char	*ph;
-	const char	*name;
+	const char *ph;
+	const char *name;
 } lease_names[] = {
-	{ "#o", "owner" }, { "#c", "counter" }, { "#t", "tenure" },
-	{ "#n", "next" }, { "#w", "renewed" }, { "#l", "lease_ms" },
-	{ "#s", "switches" }, { "#k", "last_key" }, { "#q", "seq" },
-	{ "#i", "items" }, { "#d", "done" },
+	{ "#o", "owner" },
+	{ "#c", "counter" },
+	{ "#t", "tenure" },
+	{ "#n", "next" },
+	{ "#w", "renewed" },
+	{ "#l", "lease_ms" },
+	{ "#s", "switches" },
+	{ "#k", "last_key" },
+	{ "#q", "seq" },
+	{ "#i", "items" },
+	{ "#d", "done" },
 };
 
 /* Whether placeholder tok appears in s as a whole word. */
@@ -779,7 +791,7 @@ lease_uses(const char *s, const char *tok)
 	for (p = s; (p = strstr(p, tok)) != NULL; p += n) {
 		ch = p[n];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || ch == '_'))
+			(ch >= '0' && ch <= '9') || ch == '_'))
 			return 1;
 	}
 	return 0;
@@ -821,18 +833,20 @@ lease_op_body(struct buf *b, const char *table, const struct lease_op *op)
 	switch (op->kind) {
 	case LEASE_OP_CLAIM:
 		upd = "SET #o = :me, #c = :new, #t = :new, #w = :wall, "
-		    "#l = :lms REMOVE #n ADD #s :one";
+		      "#l = :lms REMOVE #n ADD #s :one";
 		cond = "#c = :seen";
 		break;
 	case LEASE_OP_RENEW:
 		upd = op->decline ? "SET #c = #c + :one, #w = :wall REMOVE #n" :
-		    "SET #c = #c + :one, #w = :wall";
+				    "SET #c = #c + :one, #w = :wall";
 		cond = "#o = :me AND #t = :tenure";
 		break;
 	case LEASE_OP_CHECKPOINT:
-		(void)snprintf(u, sizeof(u), "SET #c = #c + :one, #w = :wall, "
-		    "#i = :items%s%s%s", op->last_key != NULL ?
-		    ", #k = :key" : "", op->seq != NULL ? ", #q = :seq" : "",
+		(void)snprintf(u, sizeof(u),
+		    "SET #c = #c + :one, #w = :wall, "
+		    "#i = :items%s%s%s",
+		    op->last_key != NULL ? ", #k = :key" : "",
+		    op->seq != NULL ? ", #q = :seq" : "",
 		    op->done ? ", #d = :true REMOVE #o, #t, #n" : "");
 		upd = u;
 		cond = "#o = :me AND #t = :tenure";
@@ -841,8 +855,8 @@ lease_op_body(struct buf *b, const char *table, const struct lease_op *op)
 		/* Handed over: the tenure is the new counter, which the next
 		 * owner reads and claims afresh (an "orphan" for it). */
 		upd = op->next != NULL ? "SET #c = #c + :one, #o = :next, "
-		    "#t = #c + :one REMOVE #n" :
-		    "SET #c = #c + :one REMOVE #o, #t, #n";
+					 "#t = #c + :one REMOVE #n" :
+					 "SET #c = #c + :one REMOVE #o, #t, #n";
 		cond = "#o = :me AND #t = :tenure";
 		break;
 	case LEASE_OP_HANDOFF:
@@ -850,7 +864,7 @@ lease_op_body(struct buf *b, const char *table, const struct lease_op *op)
 		 * lease looking alive. */
 		upd = "SET #n = :me";
 		cond = "#o = :owner AND #t = :tenure AND "
-		    "attribute_not_exists(#n)";
+		       "attribute_not_exists(#n)";
 		break;
 	}
 	if (buf_adds(b, ",\"UpdateExpression\":") == -1 ||
@@ -864,7 +878,7 @@ lease_op_body(struct buf *b, const char *table, const struct lease_op *op)
 		    !lease_uses(cond, lease_names[i].ph))
 			continue;
 		if (buf_printf(b, "%s\"%s\":\"%s\"", first ? "" : ",",
-		    lease_names[i].ph, lease_names[i].name) == -1)
+			lease_names[i].ph, lease_names[i].name) == -1)
 			return -1;
 		first = 0;
 	}
@@ -873,22 +887,22 @@ lease_op_body(struct buf *b, const char *table, const struct lease_op *op)
 	    lease_val(b, upd, cond, &first, ":one", 'N', NULL, 1) == -1 ||
 	    lease_val(b, upd, cond, &first, ":me", 'S', op->me, 0) == -1 ||
 	    lease_val(b, upd, cond, &first, ":owner", 'S', op->owner, 0) ==
-	    -1 ||
+		-1 ||
 	    lease_val(b, upd, cond, &first, ":next", 'S', op->next, 0) == -1 ||
 	    lease_val(b, upd, cond, &first, ":seen", 'N', NULL, op->seen) ==
-	    -1 ||
+		-1 ||
 	    lease_val(b, upd, cond, &first, ":new", 'N', NULL, op->seen + 1) ==
-	    -1 ||
-	    lease_val(b, upd, cond, &first, ":tenure", 'N', NULL,
-	    op->tenure) == -1 ||
+		-1 ||
+	    lease_val(b, upd, cond, &first, ":tenure", 'N', NULL, op->tenure) ==
+		-1 ||
 	    lease_val(b, upd, cond, &first, ":wall", 'N', NULL,
-	    (uint64_t)op->wall_ms) == -1 ||
+		(uint64_t)op->wall_ms) == -1 ||
 	    lease_val(b, upd, cond, &first, ":lms", 'N', NULL,
-	    (uint64_t)op->lease_ms) == -1 ||
+		(uint64_t)op->lease_ms) == -1 ||
 	    lease_val(b, upd, cond, &first, ":items", 'N', NULL, op->items) ==
-	    -1 ||
+		-1 ||
 	    lease_val(b, upd, cond, &first, ":key", 'S', op->last_key, 0) ==
-	    -1 ||
+		-1 ||
 	    lease_val(b, upd, cond, &first, ":seq", 'S', op->seq, 0) == -1 ||
 	    lease_val(b, upd, cond, &first, ":true", 'B', NULL, 0) == -1 ||
 	    buf_addc(b, '}') == -1)
@@ -898,12 +912,12 @@ lease_op_body(struct buf *b, const char *table, const struct lease_op *op)
 	if (op->kind == LEASE_OP_RENEW &&
 	    buf_adds(b, ",\"ReturnValues\":\"ALL_NEW\"") == -1)
 		return -1;
-	return buf_adds(b, ",\"ReturnValuesOnConditionCheckFailure\":"
+	return buf_adds(b,
+	    ",\"ReturnValuesOnConditionCheckFailure\":"
 	    "\"ALL_OLD\"}");
 }
 
-static const char *const lease_kinds[] = { "pair", "segment", "shard",
-    "host" };
+static const char *const lease_kinds[] = { "pair", "segment", "shard", "host" };
 
 int
 lease_put_unit_body(struct buf *b, const char *table, const char *pair,
@@ -912,7 +926,7 @@ lease_put_unit_body(struct buf *b, const char *table, const char *pair,
 {
 	if (lease_key(b, table, pair, unit, "Item") == -1)
 		return -1;
-	b->len--;	/* reopen the Item map */
+	b->len--; /* reopen the Item map */
 	b->data[b->len] = '\0';
 	if (lease_sval(b, "kind", lease_kinds[kind]) == -1 ||
 	    lease_nval(b, "counter", 0) == -1 ||
@@ -920,11 +934,13 @@ lease_put_unit_body(struct buf *b, const char *table, const char *pair,
 		return -1;
 	if (kind == LEASE_SEGMENT && lease_nval(b, "segment", segment) == -1)
 		return -1;
-	if (kind == LEASE_SHARD && (lease_sval(b, "shard", shard_id) == -1 ||
-	    (parent_unit != NULL && lease_sval(b, "parent", parent_unit) ==
-	    -1)))
+	if (kind == LEASE_SHARD &&
+	    (lease_sval(b, "shard", shard_id) == -1 ||
+		(parent_unit != NULL &&
+		    lease_sval(b, "parent", parent_unit) == -1)))
 		return -1;
-	return buf_adds(b, "},\"ConditionExpression\":"
+	return buf_adds(b,
+	    "},\"ConditionExpression\":"
 	    "\"attribute_not_exists(#u)\",\"ExpressionAttributeNames\":"
 	    "{\"#u\":\"" LEASE_RANGE "\"}}");
 }
@@ -941,12 +957,14 @@ lease_put_pair_body(struct buf *b, const char *table, const char *pair,
 	if (lease_sval(b, "kind", "pair") == -1 ||
 	    lease_nval(b, "counter", 0) == -1 ||
 	    lease_nval(b, "total_segments", total_segments) == -1 ||
-	    buf_printf(b, ",\"backfill\":{\"BOOL\":%s},\"stream\":"
-	    "{\"BOOL\":%s},\"stop\":{\"BOOL\":false}", backfill ? "true" :
-	    "false", stream ? "true" : "false") == -1 ||
+	    buf_printf(b,
+		",\"backfill\":{\"BOOL\":%s},\"stream\":"
+		"{\"BOOL\":%s},\"stop\":{\"BOOL\":false}",
+		backfill ? "true" : "false", stream ? "true" : "false") == -1 ||
 	    lease_sval(b, "src", src) == -1 || lease_sval(b, "dst", dst) == -1)
 		return -1;
-	return buf_adds(b, "},\"ConditionExpression\":"
+	return buf_adds(b,
+	    "},\"ConditionExpression\":"
 	    "\"attribute_not_exists(#u)\",\"ExpressionAttributeNames\":"
 	    "{\"#u\":\"" LEASE_RANGE "\"},"
 	    "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}");
@@ -957,15 +975,17 @@ lease_backfill_start_body(struct buf *b, const char *table, const char *pair,
     int64_t server_ms)
 {
 	if (lease_key(b, table, pair, LEASE_PAIR_UNIT, "Key") == -1 ||
-	    buf_adds(b, ",\"UpdateExpression\":\"SET #b = :t\","
-	    "\"ConditionExpression\":\"attribute_exists(#u) AND "
-	    "attribute_not_exists(#b)\",\"ExpressionAttributeNames\":"
-	    "{\"#b\":\"backfill_started\",\"#u\":\"" LEASE_RANGE "\"},"
-	    "\"ExpressionAttributeValues\":{") == -1 ||
+	    buf_adds(b,
+		",\"UpdateExpression\":\"SET #b = :t\","
+		"\"ConditionExpression\":\"attribute_exists(#u) AND "
+		"attribute_not_exists(#b)\",\"ExpressionAttributeNames\":"
+		"{\"#b\":\"backfill_started\",\"#u\":\"" LEASE_RANGE "\"},"
+		"\"ExpressionAttributeValues\":{") == -1 ||
 	    buf_printf(b, "\":t\":{\"N\":\"%lld\"}}", (long long)server_ms) ==
-	    -1)
+		-1)
 		return -1;
-	return buf_adds(b, ",\"ReturnValuesOnConditionCheckFailure\":"
+	return buf_adds(b,
+	    ",\"ReturnValuesOnConditionCheckFailure\":"
 	    "\"ALL_OLD\"}");
 }
 
@@ -974,7 +994,8 @@ lease_stop_body(struct buf *b, const char *table, const char *pair, int stop)
 {
 	if (lease_key(b, table, pair, LEASE_PAIR_UNIT, "Key") == -1)
 		return -1;
-	return buf_printf(b, ",\"UpdateExpression\":\"SET #x = :x, "
+	return buf_printf(b,
+	    ",\"UpdateExpression\":\"SET #x = :x, "
 	    "#c = #c + :one\",\"ConditionExpression\":\"attribute_exists(#u)\","
 	    "\"ExpressionAttributeNames\":{\"#x\":\"stop\",\"#c\":\"counter\","
 	    "\"#u\":\"" LEASE_RANGE "\"},\"ExpressionAttributeValues\":"
@@ -988,7 +1009,8 @@ lease_create_table_body(struct buf *b, const char *table)
 	if (buf_adds(b, "{\"TableName\":") == -1 ||
 	    buf_json_str(b, table) == -1)
 		return -1;
-	return buf_adds(b, ",\"AttributeDefinitions\":["
+	return buf_adds(b,
+	    ",\"AttributeDefinitions\":["
 	    "{\"AttributeName\":\"" LEASE_HASH "\",\"AttributeType\":\"S\"},"
 	    "{\"AttributeName\":\"" LEASE_RANGE "\",\"AttributeType\":\"S\"}],"
 	    "\"KeySchema\":["
@@ -1016,9 +1038,12 @@ lease_check_schema(const struct ddb_table *t, const char *table, char *err,
 	else
 		(void)snprintf(has, sizeof(has), "HASH %s (%s) and no sort key",
 		    hn, t->hash.type);
-	(void)snprintf(err, errlen, "coordination table %s has the key schema "
-	    "%s, but a coordination table needs HASH " LEASE_HASH " (S), RANGE "
-	    LEASE_RANGE " (S): name another table in coordination.table (a "
-	    "missing one is made by --create-coordination-table)", table, has);
+	(void)snprintf(err, errlen,
+	    "coordination table %s has the key schema "
+	    "%s, but a coordination table needs HASH " LEASE_HASH
+	    " (S), RANGE " LEASE_RANGE
+	    " (S): name another table in coordination.table (a "
+	    "missing one is made by --create-coordination-table)",
+	    table, has);
 	return -1;
 }

@@ -16,75 +16,75 @@
  * successful renewal. The margin covers a write already sent (its timeout
  * in fleet mode is at most LEASE_WRITE_TIMEOUT_MS) and clock rates.
  */
-#define LEASE_DURATION_MS	40000
-#define LEASE_RENEW_MS		5000
-#define LEASE_MARGIN_MS		15000
-#define LEASE_WRITE_TIMEOUT_MS	10000
+#define LEASE_DURATION_MS      40000
+#define LEASE_RENEW_MS	       5000
+#define LEASE_MARGIN_MS	       15000
+#define LEASE_WRITE_TIMEOUT_MS 10000
 /* A balancing round (a Scan of the table, lease_decide) this often. */
-#define LEASE_ROUND_MS		10000
+#define LEASE_ROUND_MS 10000
 /* Free or expired leases one host takes in one round. */
-#define LEASE_MAX_TAKE		10
+#define LEASE_MAX_TAKE 10
 /* Units one coordination table holds for a plan (a Scan per round). */
-#define LEASE_UNITS_MAX		100000
+#define LEASE_UNITS_MAX 100000
 
 /* The coordination table's key schema. */
-#define LEASE_HASH	"pair"
-#define LEASE_RANGE	"unit"
+#define LEASE_HASH  "pair"
+#define LEASE_RANGE "unit"
 /* The pair item's unit, and the pair under which hosts announce. */
-#define LEASE_PAIR_UNIT	"#pair"
+#define LEASE_PAIR_UNIT "#pair"
 #define LEASE_HOSTS	"#hosts"
 
 enum lease_kind {
-	LEASE_PAIR = 0,		/* per pair: segments, handoff, stop flag */
-	LEASE_SEGMENT,		/* a scan segment: a unit of work */
-	LEASE_SHARD,		/* a stream shard: a unit of work */
-	LEASE_HOST,		/* a host's heartbeat (ctl fleet, counting) */
+	LEASE_PAIR = 0, /* per pair: segments, handoff, stop flag */
+	LEASE_SEGMENT,	/* a scan segment: a unit of work */
+	LEASE_SHARD,	/* a stream shard: a unit of work */
+	LEASE_HOST,	/* a host's heartbeat (ctl fleet, counting) */
 };
 
 /* One item of the coordination table, as a snapshot read it. */
 struct lease {
-	char	*pair;
-	char	*unit;		/* "segment#7", "shard#<id>", "#pair", host */
+	char *pair;
+	char *unit; /* "segment#7", "shard#<id>", "#pair", host */
 	enum lease_kind kind;
-	char	*owner;		/* host id; NULL: free */
-	uint64_t counter;	/* bumped by every claim, renewal, checkpoint
+	char *owner;	  /* host id; NULL: free */
+	uint64_t counter; /* bumped by every claim, renewal, checkpoint
 				   and release: the item's version */
-	uint64_t tenure;	/* the counter of the claim; 0 when free */
-	char	*next;		/* a host that asked for it (balancing) */
-	int	 done;		/* segment scanned / shard applied */
-	char	*parent;	/* shard: the parent's unit, NULL if none */
+	uint64_t tenure;  /* the counter of the claim; 0 when free */
+	char *next;	  /* a host that asked for it (balancing) */
+	int done;	  /* segment scanned / shard applied */
+	char *parent;	  /* shard: the parent's unit, NULL if none */
 	/* Progress (the checkpoint fields). */
-	char	*last_key;	/* segment: LastEvaluatedKey JSON, or NULL */
-	char	*seq;		/* shard: last applied sequence number */
+	char *last_key; /* segment: LastEvaluatedKey JSON, or NULL */
+	char *seq;	/* shard: last applied sequence number */
 	uint64_t items;
 	/* Pair item. */
 	uint32_t total_segments;
-	int	 backfill;	/* the pair has a backfill phase */
-	int	 stop;		/* fleet-wide stop of the pair */
-	int64_t	 backfill_started;	/* server clock, epoch ms; 0: none */
+	int backfill;		  /* the pair has a backfill phase */
+	int stop;		  /* fleet-wide stop of the pair */
+	int64_t backfill_started; /* server clock, epoch ms; 0: none */
 	/* Local, set by the caller: this host runs this unit with this
 	 * tenure (owner alone cannot say: see "orphan" in docs/fleet.md). */
-	int	 held;
+	int held;
 };
 
 /* A snapshot, sorted by (pair, unit) with lease_set_sort(). */
 struct lease_set {
 	struct lease *v;
-	size_t	 n;
-	size_t	 cap;
+	size_t n;
+	size_t cap;
 };
 
 /* A new lease at the end of the set (strings copied); the set's earlier
  * pointers may move. */
 struct lease *lease_set_add(struct lease_set *, const char *pair,
-	    const char *unit, enum lease_kind);
-void	lease_set_sort(struct lease_set *);
+    const char *unit, enum lease_kind);
+void lease_set_sort(struct lease_set *);
 /* The lease of (pair, unit) in a sorted set, or NULL. */
 struct lease *lease_set_find(const struct lease_set *, const char *pair,
-	    const char *unit);
-void	lease_set_clear(struct lease_set *);
+    const char *unit);
+void lease_set_clear(struct lease_set *);
 /* Set a string member (owner, next, parent): copied; NULL clears. */
-void	lease_set_str(char **, const char *);
+void lease_set_str(char **, const char *);
 
 /*
  * One item of the table (the object of a Scan's "Items", GetItem's
@@ -92,19 +92,19 @@ void	lease_set_str(char **, const char *);
  * and counter are required; other attributes are optional and unknown
  * ones ignored (a newer version may add some). 0, or -1 with err.
  */
-int	lease_parse_item(struct lease_set *, const struct jspan *item,
-	    char *err, size_t errlen);
+int lease_parse_item(struct lease_set *, const struct jspan *item, char *err,
+    size_t errlen);
 /*
  * A Scan or Query answer: every item added (the set is not sorted);
  * *lek the LastEvaluatedKey object (len 0 on the last page), for the
  * next page's ExclusiveStartKey. 0, or -1 with err.
  */
-int	lease_parse_page(struct lease_set *, const char *body, size_t len,
-	    struct jspan *lek, char *err, size_t errlen);
+int lease_parse_page(struct lease_set *, const char *body, size_t len,
+    struct jspan *lek, char *err, size_t errlen);
 
 /* "segment#7", "shard#<id>". */
-void	lease_unit_segment(char *buf, size_t len, uint32_t segment);
-void	lease_unit_shard(char *buf, size_t len, const char *shard_id);
+void lease_unit_segment(char *buf, size_t len, uint32_t segment);
+void lease_unit_shard(char *buf, size_t len, const char *shard_id);
 
 /*
  * What one host saw of each lease: the counter, and when (its own
@@ -112,22 +112,22 @@ void	lease_unit_shard(char *buf, size_t len, const char *shard_id);
  * never from another host's clock.
  */
 struct lease_obs {
-	char	*pair;
-	char	*unit;
+	char *pair;
+	char *unit;
 	uint64_t counter;
-	int64_t	 since_ms;
+	int64_t since_ms;
 };
 
 struct lease_view {
-	struct lease_obs *v;	/* sorted by (pair, unit) */
-	size_t	 n;
+	struct lease_obs *v; /* sorted by (pair, unit) */
+	size_t n;
 };
 
 /* Take in a sorted snapshot read at now_ms: new counters restart their
  * clock, leases no longer in the snapshot are forgotten. */
-void	lease_observe(struct lease_view *, const struct lease_set *,
-	    int64_t now_ms);
-void	lease_view_clear(struct lease_view *);
+void lease_observe(struct lease_view *, const struct lease_set *,
+    int64_t now_ms);
+void lease_view_clear(struct lease_view *);
 
 /*
  * Whether l is expired for this host: owned, not done, and its counter
@@ -135,8 +135,8 @@ void	lease_view_clear(struct lease_view *);
  * observed is not expired: a host that just started waits a whole
  * lease duration before it takes anything that has an owner.
  */
-int	lease_expired(const struct lease_view *, const struct lease *,
-	    int64_t now_ms, int64_t lease_ms);
+int lease_expired(const struct lease_view *, const struct lease *,
+    int64_t now_ms, int64_t lease_ms);
 
 /*
  * Whether the owner may still send a write for its unit: now_ms is
@@ -144,8 +144,8 @@ int	lease_expired(const struct lease_view *, const struct lease *,
  * clock, where last_renew_sent_ms is when it sent the last renewal (or
  * claim, or checkpoint) that succeeded.
  */
-int	lease_may_write(int64_t now_ms, int64_t last_renew_sent_ms,
-	    int64_t lease_ms, int64_t margin_ms);
+int lease_may_write(int64_t now_ms, int64_t last_renew_sent_ms,
+    int64_t lease_ms, int64_t margin_ms);
 
 /*
  * Whether l is a unit some host may work on now: a segment or shard, not
@@ -153,50 +153,50 @@ int	lease_may_write(int64_t now_ms, int64_t last_renew_sent_ms,
  * backfill is done (every segment done, or no backfill) and its parent
  * is done or not in the table.
  */
-int	lease_workable(const struct lease_set *, const struct lease *);
+int lease_workable(const struct lease_set *, const struct lease *);
 /* Whether every segment of pair is done (or the pair has no backfill). */
-int	lease_backfill_done(const struct lease_set *, const char *pair);
+int lease_backfill_done(const struct lease_set *, const char *pair);
 
 enum lease_why {
-	LEASE_WHY_FREE = 0,	/* no owner */
-	LEASE_WHY_ORPHAN,	/* owner is this host, which does not run it:
+	LEASE_WHY_FREE = 0, /* no owner */
+	LEASE_WHY_ORPHAN,   /* owner is this host, which does not run it:
 				   a lost answer to a claim, or a handoff */
-	LEASE_WHY_EXPIRED,	/* its owner stopped renewing */
+	LEASE_WHY_EXPIRED,  /* its owner stopped renewing */
 };
 
 struct lease_claim {
-	size_t	 idx;		/* in the set */
+	size_t idx; /* in the set */
 	enum lease_why why;
-	uint64_t seen;		/* the counter the claim is conditional on */
+	uint64_t seen; /* the counter the claim is conditional on */
 };
 
 /* One round's decision for one host (lease_decide). */
 struct lease_decision {
 	struct lease_claim *claims;
-	size_t	 nclaims;
+	size_t nclaims;
 	/* Ask for a lease of the most loaded host (at most one a round):
 	 * SIZE_MAX for none. */
-	size_t	 handoff;
+	size_t handoff;
 	/* Held leases to release: their pair is stopped, or another host
 	 * asked for it (next set: hand it to next; at most one a round,
 	 * and only above this host's fair share). */
-	size_t	*release;
-	size_t	 nrelease;
+	size_t *release;
+	size_t nrelease;
 	/* Held leases asked for that this host keeps: the next renewal
 	 * removes the request (lease_op.decline). */
-	size_t	*decline;
-	size_t	 ndecline;
-	unsigned hosts;		/* live hosts counted, this one included */
-	unsigned units;		/* workable units */
-	unsigned target;	/* ceil(units / hosts) */
-	unsigned mine;		/* workable units this host holds */
+	size_t *decline;
+	size_t ndecline;
+	unsigned hosts;	 /* live hosts counted, this one included */
+	unsigned units;	 /* workable units */
+	unsigned target; /* ceil(units / hosts) */
+	unsigned mine;	 /* workable units this host holds */
 };
 
 struct lease_params {
-	const char *me;		/* this host's id */
-	int64_t	 now_ms;	/* this host's monotonic clock */
-	int64_t	 lease_ms;	/* LEASE_DURATION_MS */
-	unsigned max_take;	/* LEASE_MAX_TAKE */
+	const char *me;	   /* this host's id */
+	int64_t now_ms;	   /* this host's monotonic clock */
+	int64_t lease_ms;  /* LEASE_DURATION_MS */
+	unsigned max_take; /* LEASE_MAX_TAKE */
 };
 
 /*
@@ -210,9 +210,9 @@ struct lease_params {
  * (at least the target when this host needs more than one), so no two
  * hosts trade a unit back and forth. decision must be zeroed or cleared.
  */
-void	lease_decide(const struct lease_set *, const struct lease_view *,
-	    const struct lease_params *, struct lease_decision *);
-void	lease_decision_clear(struct lease_decision *);
+void lease_decide(const struct lease_set *, const struct lease_view *,
+    const struct lease_params *, struct lease_decision *);
+void lease_decision_clear(struct lease_decision *);
 
 /*
  * The conditional writes. Every one names the item by (pair, unit); the
@@ -235,25 +235,24 @@ struct lease_op {
 	enum lease_op_kind kind;
 	const char *pair;
 	const char *unit;
-	const char *me;		/* the writer; HANDOFF: the asking host */
-	uint64_t seen;		/* CLAIM */
-	uint64_t tenure;	/* RENEW, CHECKPOINT, RELEASE; HANDOFF: the
+	const char *me;	   /* the writer; HANDOFF: the asking host */
+	uint64_t seen;	   /* CLAIM */
+	uint64_t tenure;   /* RENEW, CHECKPOINT, RELEASE; HANDOFF: the
 				   owner's */
-	const char *owner;	/* HANDOFF: the current owner */
-	const char *next;	/* RELEASE: hand the lease to this host */
-	int64_t	 wall_ms;	/* the writer's clock, shown, never compared */
-	int64_t	 lease_ms;	/* CLAIM: the duration it renews for */
+	const char *owner; /* HANDOFF: the current owner */
+	const char *next;  /* RELEASE: hand the lease to this host */
+	int64_t wall_ms;   /* the writer's clock, shown, never compared */
+	int64_t lease_ms;  /* CLAIM: the duration it renews for */
 	/* CHECKPOINT: the unit's progress. done also gives the lease up. */
-	const char *last_key;	/* segment: LastEvaluatedKey JSON, or NULL */
-	const char *seq;	/* shard: last applied sequence number */
+	const char *last_key; /* segment: LastEvaluatedKey JSON, or NULL */
+	const char *seq;      /* shard: last applied sequence number */
 	uint64_t items;
-	int	 done;
-	int	 decline;	/* RENEW: remove another host's request */
+	int done;
+	int decline; /* RENEW: remove another host's request */
 };
 
 /* The UpdateItem body of op on table. 0, or -1 (buffer maximum). */
-int	lease_op_body(struct buf *, const char *table,
-	    const struct lease_op *);
+int lease_op_body(struct buf *, const char *table, const struct lease_op *);
 
 /*
  * A PutItem that creates a unit's item free, unless it exists
@@ -261,35 +260,35 @@ int	lease_op_body(struct buf *, const char *table,
  * send it; the first wins and the others' ConditionalCheckFailed is the
  * expected answer.
  */
-int	lease_put_unit_body(struct buf *, const char *table, const char *pair,
-	    const char *unit, enum lease_kind, uint32_t segment,
-	    const char *shard_id, const char *parent_unit);
+int lease_put_unit_body(struct buf *, const char *table, const char *pair,
+    const char *unit, enum lease_kind, uint32_t segment, const char *shard_id,
+    const char *parent_unit);
 /*
  * The pair item, created once by the first host: the segment count every
  * host then uses (an automatic count could differ between hosts), the
  * phases, and the tables, which the others compare with their plan.
  */
-int	lease_put_pair_body(struct buf *, const char *table, const char *pair,
-	    uint32_t total_segments, int backfill, int stream,
-	    const char *src, const char *dst);
+int lease_put_pair_body(struct buf *, const char *table, const char *pair,
+    uint32_t total_segments, int backfill, int stream, const char *src,
+    const char *dst);
 /*
  * The pair's backfill start (server clock, epoch ms), recorded once: the
  * condition attribute_not_exists keeps the first; a host that loses
  * reads the recorded one from the answer (ALL_OLD) and uses that.
  */
-int	lease_backfill_start_body(struct buf *, const char *table,
-	    const char *pair, int64_t server_ms);
+int lease_backfill_start_body(struct buf *, const char *table, const char *pair,
+    int64_t server_ms);
 /* The fleet-wide stop flag of a pair (set 1, or clear 0). */
-int	lease_stop_body(struct buf *, const char *table, const char *pair,
-	    int stop);
+int lease_stop_body(struct buf *, const char *table, const char *pair,
+    int stop);
 /* CreateTable: the key schema above, on-demand. */
-int	lease_create_table_body(struct buf *, const char *table);
+int lease_create_table_body(struct buf *, const char *table);
 
 /*
  * Whether a described table can be the coordination table: HASH pair (S)
  * and RANGE unit (S). 0, or -1 with err saying what it has and needs.
  */
-int	lease_check_schema(const struct ddb_table *, const char *table,
-	    char *err, size_t errlen);
+int lease_check_schema(const struct ddb_table *, const char *table, char *err,
+    size_t errlen);
 
 #endif

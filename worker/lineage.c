@@ -55,13 +55,13 @@ lineage_check(const struct checkpoint *ck, const struct lineage_shard *l,
 		const struct ckpt_shard *c = checkpoint_shard(mck, l[i].id);
 
 		if (c != NULL && c->done)
-			continue;	/* its parent no longer matters */
+			continue; /* its parent no longer matters */
 		/* A shard's parent never changes on AWS. If it does, the
 		 * new one must be known: lineage_merge() adopts it. */
 		if (c != NULL && !same_parent(c->parent_id, l[i].parent)) {
-			if (l[i].parent == NULL || (hmap_get(&m,
-			    l[i].parent) == NULL &&
-			    checkpoint_shard(mck, l[i].parent) == NULL)) {
+			if (l[i].parent == NULL ||
+			    (hmap_get(&m, l[i].parent) == NULL &&
+				checkpoint_shard(mck, l[i].parent) == NULL)) {
 				*bad = l[i].id;
 				rc = LINEAGE_PARENT_CHANGED;
 				break;
@@ -131,8 +131,8 @@ lineage_merge(struct checkpoint *ck, const struct lineage_shard *l, size_t n,
 }
 
 int
-lineage_trim_gap(int64_t oldest_ms, int64_t server_now_ms,
-    int64_t retention_ms, int64_t handoff_ms)
+lineage_trim_gap(int64_t oldest_ms, int64_t server_now_ms, int64_t retention_ms,
+    int64_t handoff_ms)
 {
 	int64_t horizon = server_now_ms - retention_ms;
 	int64_t lost_before = oldest_ms < horizon ? oldest_ms : horizon;

@@ -9,9 +9,9 @@
 
 struct lineage_shard {
 	const char *id;
-	const char *parent;	/* NULL if none */
-	const char *start;	/* StartingSequenceNumber; NULL if not told */
-	int	    open;	/* no EndingSequenceNumber yet */
+	const char *parent; /* NULL if none */
+	const char *start;  /* StartingSequenceNumber; NULL if not told */
+	int open;	    /* no EndingSequenceNumber yet */
 };
 
 /*
@@ -19,7 +19,7 @@ struct lineage_shard {
  * known (trimmed long ago, or never seen) or fully applied. A child is
  * read only after its parent so changes to one item stay in order.
  */
-int	lineage_ready(struct checkpoint *, const struct ckpt_shard *);
+int lineage_ready(struct checkpoint *, const struct ckpt_shard *);
 
 /*
  * Merge a complete DescribeStream listing (all pages) into the checkpoint.
@@ -30,8 +30,8 @@ int	lineage_ready(struct checkpoint *, const struct ckpt_shard *);
  * *lost (the caller reports a gap). Returns 0, or -1 if the listing is
  * inconsistent (a shard listed twice).
  */
-int	lineage_merge(struct checkpoint *, const struct lineage_shard *,
-	    size_t n, size_t *added, size_t *pruned, const char **lost);
+int lineage_merge(struct checkpoint *, const struct lineage_shard *, size_t n,
+    size_t *added, size_t *pruned, const char **lost);
 
 /*
  * Whether a complete listing can be trusted before it is merged: 0, or
@@ -45,12 +45,11 @@ int	lineage_merge(struct checkpoint *, const struct lineage_shard *,
  * while the listing is). Reading such a child could put it before a parent
  * that is still to come.
  */
-#define LINEAGE_DUPLICATE	(-1)
-#define LINEAGE_UNKNOWN_PARENT	(-2)
-#define LINEAGE_PARENT_CHANGED	(-3)
-int	lineage_check(const struct checkpoint *,
-	    const struct lineage_shard *, size_t n, int first,
-	    const char **bad);
+#define LINEAGE_DUPLICATE      (-1)
+#define LINEAGE_UNKNOWN_PARENT (-2)
+#define LINEAGE_PARENT_CHANGED (-3)
+int lineage_check(const struct checkpoint *, const struct lineage_shard *,
+    size_t n, int first, const char **bad);
 
 /*
  * The trimmed-start rule. A shard with nothing checkpointed is first asked
@@ -63,11 +62,10 @@ int	lineage_check(const struct checkpoint *,
  * covers): 1 if so, 0 if they are all older. All times epoch ms on the
  * server's clock.
  */
-int	lineage_trim_gap(int64_t oldest_ms, int64_t server_now_ms,
-	    int64_t retention_ms, int64_t handoff_ms);
+int lineage_trim_gap(int64_t oldest_ms, int64_t server_now_ms,
+    int64_t retention_ms, int64_t handoff_ms);
 
 /* Counts for progress: shards done and known. */
-void	lineage_counts(const struct checkpoint *, unsigned *done,
-	    unsigned *total);
+void lineage_counts(const struct checkpoint *, unsigned *done, unsigned *total);
 
 #endif

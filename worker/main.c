@@ -150,8 +150,10 @@ parse_args(int argc, char **argv, struct worker *w, struct plan_pair *p)
 			continue;
 		}
 		if (strncmp(a, "--", 2) != 0) {
-			fprintf(stderr, "ddb-sync-worker: unexpected argument "
-			    "'%s'\n", a);
+			fprintf(stderr,
+			    "ddb-sync-worker: unexpected argument "
+			    "'%s'\n",
+			    a);
 			usage(2);
 		}
 		name = xstrdup(a + 2);
@@ -167,7 +169,8 @@ parse_args(int argc, char **argv, struct worker *w, struct plan_pair *p)
 			if (val == NULL && i + 1 < argc)
 				val = argv[++i];
 			if (val == NULL || *val == '\0') {
-				fprintf(stderr, "ddb-sync-worker: --state-dir "
+				fprintf(stderr,
+				    "ddb-sync-worker: --state-dir "
 				    "needs a directory\n");
 				usage(2);
 			}
@@ -177,13 +180,16 @@ parse_args(int argc, char **argv, struct worker *w, struct plan_pair *p)
 			if (r == -1)
 				exit(WORKER_EXIT_CONFIG);
 		} else {
-			if (val == NULL && plan_pair_flag_needs_value(name) == 1 &&
+			if (val == NULL &&
+			    plan_pair_flag_needs_value(name) == 1 &&
 			    i + 1 < argc)
 				val = argv[++i];
 			r = plan_pair_set_flag(p, name, val, err, sizeof(err));
 			if (r == 0) {
-				fprintf(stderr, "ddb-sync-worker: unknown "
-				    "option '--%s'\n", name);
+				fprintf(stderr,
+				    "ddb-sync-worker: unknown "
+				    "option '--%s'\n",
+				    name);
 				usage(2);
 			}
 			if (r == -1) {
@@ -208,8 +214,8 @@ lock_pair(struct worker *w)
 	int fd, n;
 
 	/* A verify has a lock of its own: it may run beside the copy. */
-	xasprintf(&path, "%s/%s", w->pair_dir, vopts.on ? "verify.lock" :
-	    "lock");
+	xasprintf(&path, "%s/%s", w->pair_dir,
+	    vopts.on ? "verify.lock" : "lock");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "StateDirError",
@@ -220,8 +226,8 @@ lock_pair(struct worker *w)
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "PairLocked",
 		    "pair %s is already being %s by another worker (%s is "
-		    "locked)", w->pair->name, vopts.on ? "verified" : "run",
-		    path);
+		    "locked)",
+		    w->pair->name, vopts.on ? "verified" : "run", path);
 		close(fd);
 		free(path);
 		return -1;
@@ -245,8 +251,7 @@ describe(struct worker *w, struct aws_client *cl, const char *side,
 
 	aws_call_init(&c, cl, "DescribeTable");
 	if (buf_adds(&c.req, "{\"TableName\":") == -1 ||
-	    buf_json_str(&c.req, s->table) == -1 || buf_addc(&c.req, '}') ==
-	    -1)
+	    buf_json_str(&c.req, s->table) == -1 || buf_addc(&c.req, '}') == -1)
 		fatalx("DescribeTable body");
 	/* Nothing has started yet: an endpoint that stays unreachable is a
 	 * configuration to fix, not an outage to wait out. */
@@ -255,31 +260,38 @@ describe(struct worker *w, struct aws_client *cl, const char *side,
 	case AWS_OK:
 		break;
 	case AWS_STOPPED:
-		goto done;	/* SIGINT/SIGTERM: not a failure */
+		goto done; /* SIGINT/SIGTERM: not a failure */
 	case AWS_TRANSIENT:
 	case AWS_THROTTLED:
 	case AWS_EXPIRED_CREDS:
 		fmt_duration((uint64_t)w->preflight_ms, dur, sizeof(dur));
-		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: "
+		worker_fail(w, WORKER_EXIT_CONFIG, c.code,
+		    "%s table %s: "
 		    "DescribeTable at %s kept failing for %s, giving up: %s",
 		    side, s->table, cl->url, dur, c.msg);
 		goto done;
 	case AWS_NOT_FOUND:
-		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s not "
-		    "found in %s (%s)", side, s->table, s->region, cl->url);
+		worker_fail(w, WORKER_EXIT_CONFIG, c.code,
+		    "%s table %s not "
+		    "found in %s (%s)",
+		    side, s->table, s->region, cl->url);
 		goto done;
 	case AWS_DENIED:
 		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: %s%s",
-		    side, s->table, strcmp(c.code, "CredentialsError") == 0 ?
-		    "" : "access denied: ", c.msg);
+		    side, s->table,
+		    strcmp(c.code, "CredentialsError") == 0 ? "" :
+							      "access denied: ",
+		    c.msg);
 		goto done;
 	case AWS_FATAL:
 		worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table %s: %s",
 		    side, s->table, c.msg);
 		goto done;
 	default:
-		worker_fail(w, WORKER_EXIT_CRASH, c.code, "%s table %s: "
-		    "DescribeTable failed: %s", side, s->table, c.msg);
+		worker_fail(w, WORKER_EXIT_CRASH, c.code,
+		    "%s table %s: "
+		    "DescribeTable failed: %s",
+		    side, s->table, c.msg);
 		goto done;
 	}
 	if (ddb_parse_describe(c.body, c.bodylen, out, err, sizeof(err)) ==
@@ -317,9 +329,8 @@ preflight(struct worker *w)
 	 * verify compares tables that exist). */
 	if (p->create_output && !vopts.on && (r = create_preflight(w)) != 0)
 		return r;
-	if ((!p->create_output || vopts.on) && describe(w, &w->dst,
-	    "destination",
-	    &p->output, &w->dst_tab) == -1)
+	if ((!p->create_output || vopts.on) &&
+	    describe(w, &w->dst, "destination", &p->output, &w->dst_tab) == -1)
 		return -1;
 	if (ddb_keys_compare(&w->src_tab, &w->dst_tab, err, sizeof(err)) ==
 	    -1) {
@@ -329,9 +340,11 @@ preflight(struct worker *w)
 	}
 	if (vopts.on)
 		return verify_preflight(w, &vopts);
-	if (p->stream && (!w->src_tab.stream_enabled ||
-	    (strcmp(w->src_tab.stream_view, "NEW_IMAGE") != 0 &&
-	    strcmp(w->src_tab.stream_view, "NEW_AND_OLD_IMAGES") != 0))) {
+	if (p->stream &&
+	    (!w->src_tab.stream_enabled ||
+		(strcmp(w->src_tab.stream_view, "NEW_IMAGE") != 0 &&
+		    strcmp(w->src_tab.stream_view, "NEW_AND_OLD_IMAGES") !=
+			0))) {
 		if (w->src_tab.stream_enabled)
 			worker_fail(w, WORKER_EXIT_CONFIG, "StreamNotUsable",
 			    "source table %s has a stream of view type %s: "
@@ -352,9 +365,11 @@ preflight(struct worker *w)
 		return -1;
 	}
 	w->prog.est_items = (uint64_t)(w->src_tab.item_count > 0 ?
-	    w->src_tab.item_count : 0);
+		w->src_tab.item_count :
+		0);
 	w->prog.est_bytes = (uint64_t)(w->src_tab.size_bytes > 0 ?
-	    w->src_tab.size_bytes : 0);
+		w->src_tab.size_bytes :
+		0);
 	return ttl_preflight(w);
 }
 
@@ -368,8 +383,8 @@ load_checkpoint(struct worker *w)
 
 	r = checkpoint_load(w->ckpt_path, ck, err, sizeof(err));
 	if (r == -1) {
-		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointRefused",
-		    "%s", err);
+		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointRefused", "%s",
+		    err);
 		return -1;
 	}
 	if (r == 1) {
@@ -381,8 +396,8 @@ load_checkpoint(struct worker *w)
 		return 0;
 	}
 	if (checkpoint_match(ck, p->name, p->input.table, p->input.region,
-	    p->output.table, p->output.region, p->total_segments, err,
-	    sizeof(err)) == -1) {
+		p->output.table, p->output.region, p->total_segments, err,
+		sizeof(err)) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
 		    "%s (%s)", err, w->ckpt_path);
 		return -1;
@@ -400,27 +415,28 @@ setup_clients(struct worker *w)
 	/* An emulator (or a proxy) serves both APIs on one endpoint: the
 	 * Streams calls follow the input's endpoint unless told otherwise. */
 	streams_url = p->input.streams_endpoint != NULL ?
-	    p->input.streams_endpoint : p->input.endpoint;
+	    p->input.streams_endpoint :
+	    p->input.endpoint;
 	w->http = http_new();
 	w->base_creds = creds_chain_new();
 	w->src_creds = w->dst_creds = w->base_creds;
 	if (p->input.role_arn != NULL)
 		w->src_creds = creds_assume_role_new(w->base_creds,
-		    p->input.role_arn, p->input.region,
-		    p->input.sts_endpoint, NULL);
+		    p->input.role_arn, p->input.region, p->input.sts_endpoint,
+		    NULL);
 	if (p->output.role_arn != NULL)
 		w->dst_creds = creds_assume_role_new(w->base_creds,
 		    p->output.role_arn, p->output.region,
 		    p->output.sts_endpoint, NULL);
 	if (aws_client_init(&w->src, w->http, ENDPOINT_DYNAMODB,
-	    p->input.region, p->input.endpoint, w->src_creds, &w->stats, err,
-	    sizeof(err)) == -1 ||
+		p->input.region, p->input.endpoint, w->src_creds, &w->stats,
+		err, sizeof(err)) == -1 ||
 	    aws_client_init(&w->dst, w->http, ENDPOINT_DYNAMODB,
-	    p->output.region, p->output.endpoint, w->dst_creds, &w->stats,
-	    err, sizeof(err)) == -1 ||
+		p->output.region, p->output.endpoint, w->dst_creds, &w->stats,
+		err, sizeof(err)) == -1 ||
 	    aws_client_init(&w->streams, w->http, ENDPOINT_STREAMS,
-	    p->input.region, streams_url, w->src_creds,
-	    &w->stats, err, sizeof(err)) == -1) {
+		p->input.region, streams_url, w->src_creds, &w->stats, err,
+		sizeof(err)) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "BadEndpoint", "%s", err);
 		return -1;
 	}
@@ -428,13 +444,14 @@ setup_clients(struct worker *w)
 	strlcpy(w->dst.label, "destination", sizeof(w->dst.label));
 	strlcpy(w->streams.label, "source stream", sizeof(w->streams.label));
 	if (endpoint_check_secure(&w->src.eu, w->src.url, "source DynamoDB",
-	    p->input.allow_insecure_http, err, sizeof(err)) == -1 ||
-	    (p->stream && endpoint_check_secure(&w->streams.eu,
-	    w->streams.url, "source DynamoDB Streams",
-	    p->input.allow_insecure_http, err, sizeof(err)) == -1) ||
+		p->input.allow_insecure_http, err, sizeof(err)) == -1 ||
+	    (p->stream &&
+		endpoint_check_secure(&w->streams.eu, w->streams.url,
+		    "source DynamoDB Streams", p->input.allow_insecure_http,
+		    err, sizeof(err)) == -1) ||
 	    endpoint_check_secure(&w->dst.eu, w->dst.url,
-	    "destination DynamoDB", p->output.allow_insecure_http, err,
-	    sizeof(err)) == -1) {
+		"destination DynamoDB", p->output.allow_insecure_http, err,
+		sizeof(err)) == -1) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "InsecureEndpoint", "%s",
 		    err);
 		return -1;
@@ -528,7 +545,7 @@ run(struct worker *w)
 	if (vopts.on) {
 		if (w->check_config) {
 			log_info("configuration OK: %s (%s) and %s (%s) can "
-			    "be verified, key schema matches, report %s",
+				 "be verified, key schema matches, report %s",
 			    p->input.table, p->input.region, p->output.table,
 			    p->output.region, vopts.report);
 			return 0;
@@ -542,9 +559,9 @@ run(struct worker *w)
 		return -1;
 	if (w->check_config) {
 		log_info("configuration OK: %s (%s) -> %s (%s), key schema "
-		    "matches%s", p->input.table, p->input.region,
-		    p->output.table, p->output.region, p->stream ?
-		    ", stream usable" : "");
+			 "matches%s",
+		    p->input.table, p->input.region, p->output.table,
+		    p->output.region, p->stream ? ", stream usable" : "");
 		return 0;
 	}
 	worker_progress(w, 1);
@@ -552,11 +569,13 @@ run(struct worker *w)
 	 * into the stream yet; say so rather than let the user count on it. */
 	if (p->spool && p->backfill && p->stream &&
 	    w->ckpt.backfill_completed_ms == 0)
-		log_info("Spool: not used by this build yet (bound %llu bytes): "
+		log_info(
+		    "Spool: not used by this build yet (bound %llu bytes): "
 		    "the stream is read after the backfill, which must end "
-		    "within the stream's retention", (unsigned long long)
-		    (p->spool_max_bytes ? p->spool_max_bytes :
-		    spool_default_max_bytes(w->state_dir)));
+		    "within the stream's retention",
+		    (unsigned long long)(p->spool_max_bytes ?
+			    p->spool_max_bytes :
+			    spool_default_max_bytes(w->state_dir)));
 	if (!p->backfill)
 		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_SKIPPED, 0, 0,
 		    NULL);
@@ -569,9 +588,9 @@ run(struct worker *w)
 		log_info("Backfill already complete (%llu items)",
 		    (unsigned long long)total);
 		report_phase_from_checkpoint(PROTO_PHASE_BACKFILL,
-		    PROTO_PS_COMPLETE, total, (uint64_t)
-		    (w->ckpt.backfill_completed_ms -
-		    w->ckpt.backfill_started_ms));
+		    PROTO_PS_COMPLETE, total,
+		    (uint64_t)(w->ckpt.backfill_completed_ms -
+			w->ckpt.backfill_started_ms));
 	} else if ((r = backfill_run(w)) != 0)
 		return r;
 	if (!p->stream) {
@@ -626,8 +645,8 @@ main(int argc, char **argv)
 	setup_signals();
 	testhook_init();
 	xasprintf(&w.pair_dir, "%s/pairs/%s", w.state_dir, p->name);
-	xasprintf(&w.ckpt_path, "%s/%s", w.pair_dir, vopts.on ?
-	    VERIFY_CKPT_NAME : "checkpoint.json");
+	xasprintf(&w.ckpt_path, "%s/%s", w.pair_dir,
+	    vopts.on ? VERIFY_CKPT_NAME : "checkpoint.json");
 	if (w.supervised) {
 		/* Die with the supervisor; its SIGTERM means checkpoint and
 		 * exit, like an operator's. It may have died before the

@@ -80,8 +80,10 @@ profile_parse(struct profile_file *pf, const char *text, size_t len,
 			size_t hn;
 
 			if (close == NULL) {
-				snprintf(err, errlen, "line %zu: unterminated "
-				    "section header", lineno);
+				snprintf(err, errlen,
+				    "line %zu: unterminated "
+				    "section header",
+				    lineno);
 				goto fail;
 			}
 			s++;
@@ -89,8 +91,10 @@ profile_parse(struct profile_file *pf, const char *text, size_t len,
 			trim(&s, &hn);
 			/* Names end up in log lines: no terminal controls. */
 			if (fmt_has_control(s, hn)) {
-				snprintf(err, errlen, "line %zu: control "
-				    "character in the section name", lineno);
+				snprintf(err, errlen,
+				    "line %zu: control "
+				    "character in the section name",
+				    lineno);
 				goto fail;
 			}
 			free(cur);
@@ -102,21 +106,25 @@ profile_parse(struct profile_file *pf, const char *text, size_t len,
 			continue;
 		}
 		if (!in_section) {
-			snprintf(err, errlen, "line %zu: setting before the "
-			    "first [section]", lineno);
+			snprintf(err, errlen,
+			    "line %zu: setting before the "
+			    "first [section]",
+			    lineno);
 			goto fail;
 		}
-		for (delim = s; delim < s + n && *delim != '=' &&
-		    *delim != ':'; delim++)
+		for (delim = s; delim < s + n && *delim != '=' && *delim != ':';
+		     delim++)
 			;
 		if (delim == s + n || delim == s) {
-			snprintf(err, errlen, "line %zu: expected "
-			    "'name = value'", lineno);
+			snprintf(err, errlen,
+			    "line %zu: expected "
+			    "'name = value'",
+			    lineno);
 			goto fail;
 		}
 		have_key = 1;
 		if (cur == NULL)
-			continue;	/* a section we do not use */
+			continue; /* a section we do not use */
 		{
 			const char *k = s, *v = delim + 1;
 			size_t kn = (size_t)(delim - s);
@@ -143,8 +151,7 @@ fail:
 }
 
 const char *
-profile_get(const struct profile_file *pf, const char *profile,
-    const char *key)
+profile_get(const struct profile_file *pf, const char *profile, const char *key)
 {
 	/* Backwards: a later setting overrides an earlier one. */
 	for (size_t i = pf->nent; i > 0; i--) {

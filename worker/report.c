@@ -22,12 +22,12 @@
 #include "xtime.h"
 
 static struct {
-	int		 fd;		/* -1: running alone */
-	int		 broken;	/* the supervisor is gone or not reading */
-	int64_t		 stall_ms;
+	int fd;	    /* -1: running alone */
+	int broken; /* the supervisor is gone or not reading */
+	int64_t stall_ms;
 	struct report_queue q;
-	int64_t		 ckpt_round_ms;	/* last round of checkpoint messages */
-	size_t		 ckpt_next;	/* where the next round starts */
+	int64_t ckpt_round_ms; /* last round of checkpoint messages */
+	size_t ckpt_next;      /* where the next round starts */
 } rep = { .fd = -1 };
 
 /* ------------------------------------------------------------------ queue */
@@ -61,7 +61,7 @@ compact(struct report_queue *q)
 		return;
 	if (q->prog_len > 0) {
 		if (q->prog_off < q->sent)
-			q->prog_len = 0;	/* on its way already */
+			q->prog_len = 0; /* on its way already */
 		else
 			q->prog_off -= q->sent;
 	}
@@ -79,8 +79,9 @@ report_queue_push(struct report_queue *q, const char *line, size_t n,
 	compact(q);
 	/* A newer snapshot makes the waiting one useless. */
 	if (progress && q->prog_len > 0) {
-		memmove(q->data + q->prog_off, q->data + q->prog_off +
-		    q->prog_len, q->len - q->prog_off - q->prog_len);
+		memmove(q->data + q->prog_off,
+		    q->data + q->prog_off + q->prog_len,
+		    q->len - q->prog_off - q->prog_len);
 		q->len -= q->prog_len;
 		q->prog_len = 0;
 		q->replaced++;
@@ -143,7 +144,7 @@ report_flush(void)
 		return;
 	if (report_queue_flush(&rep.q, rep.fd) == -1)
 		give_up(errno == EPIPE ? "the supervisor is gone" :
-		    strerror(errno));
+					 strerror(errno));
 }
 
 /*
@@ -168,17 +169,19 @@ wait_room(int all)
 			return 0;
 		now = clock_ms();
 		limit = worker_stop && rep.stall_ms > REPORT_STOP_WAIT_MS ?
-		    REPORT_STOP_WAIT_MS : rep.stall_ms;
+		    REPORT_STOP_WAIT_MS :
+		    rep.stall_ms;
 		if (now - start >= limit) {
 			give_up("the supervisor has not read the channel for "
-			    "too long");
+				"too long");
 			return -1;
 		}
 		pfd.fd = rep.fd;
 		pfd.events = POLLOUT;
 		/* Short slices: a stop request shortens the wait. */
-		(void)poll(&pfd, 1, limit - (now - start) < 100 ?
-		    (int)(limit - (now - start)) : 100);
+		(void)poll(&pfd, 1,
+		    limit - (now - start) < 100 ? (int)(limit - (now - start)) :
+						  100);
 	}
 }
 
@@ -193,16 +196,18 @@ report_send(const struct proto_msg *m)
 	if ((n = proto_encode(m, line, sizeof(line))) < 0) {
 		/* A bug of ours, not the supervisor's: say so on stderr,
 		 * which the supervisor copies into the logs. */
-		fprintf(stderr, "ddb-sync-worker: cannot encode a %s message: "
-		    "%s\n", proto_type_name(m->type), strerror(errno));
+		fprintf(stderr,
+		    "ddb-sync-worker: cannot encode a %s message: "
+		    "%s\n",
+		    proto_type_name(m->type), strerror(errno));
 		return 0;
 	}
 	report_flush();
 	if (m->type == PROTO_PROGRESS)
 		(void)report_queue_push(&rep.q, line, (size_t)n, 1);
 	else
-		while (!rep.broken && report_queue_push(&rep.q, line,
-		    (size_t)n, 0) == -1)
+		while (!rep.broken &&
+		    report_queue_push(&rep.q, line, (size_t)n, 0) == -1)
 			if (wait_room(0) == -1)
 				return -1;
 	report_flush();
@@ -259,8 +264,7 @@ report_init(int fd, const char *pair, const char *resume)
 	m.type = PROTO_HELLO;
 	m.u.hello.pid = getpid();
 	strlcpy(m.u.hello.pair, pair, sizeof(m.u.hello.pair));
-	strlcpy(m.u.hello.version, DDB_SYNC_VERSION,
-	    sizeof(m.u.hello.version));
+	strlcpy(m.u.hello.version, DDB_SYNC_VERSION, sizeof(m.u.hello.version));
 	if (resume != NULL)
 		strlcpy(m.u.hello.resume, resume, sizeof(m.u.hello.resume));
 	report_send(&m);
@@ -275,8 +279,8 @@ report_active(void)
 /* --------------------------------------------------------------- messages */
 
 static void
-send_phase(enum proto_phase phase, enum proto_phase_state state,
-    uint64_t items, uint64_t duration_ms, const char *detail, int from_ckpt)
+send_phase(enum proto_phase phase, enum proto_phase_state state, uint64_t items,
+    uint64_t duration_ms, const char *detail, int from_ckpt)
 {
 	struct proto_msg m;
 
@@ -436,19 +440,22 @@ report_resume_text(const struct checkpoint *ck, char *buf, size_t len)
 	for (i = 0; i < ck->nshards; i++)
 		shards_done += ck->shards[i].done ? 1 : 0;
 	if (ck->stream_arn != NULL)
-		(void)snprintf(buf, len, "stream: %zu shard%s, %zu done, "
+		(void)snprintf(buf, len,
+		    "stream: %zu shard%s, %zu done, "
 		    "%" PRIu64 " change%s applied (backfill %s, %" PRIu64
-		    " items)", ck->nshards, ck->nshards == 1 ? "" : "s",
-		    shards_done, ck->stream_items, ck->stream_items == 1 ?
-		    "" : "s", ck->backfill_completed_ms != 0 ? "complete" :
-		    "not run", items);
+		    " items)",
+		    ck->nshards, ck->nshards == 1 ? "" : "s", shards_done,
+		    ck->stream_items, ck->stream_items == 1 ? "" : "s",
+		    ck->backfill_completed_ms != 0 ? "complete" : "not run",
+		    items);
 	else if (ck->backfill_completed_ms != 0)
-		(void)snprintf(buf, len, "backfill complete, %" PRIu64
-		    " items", items);
+		(void)snprintf(buf, len, "backfill complete, %" PRIu64 " items",
+		    items);
 	else if (ck->total_segments != 0)
-		(void)snprintf(buf, len, "backfill: %" PRIu32 "/%" PRIu32
-		    " segments done, %" PRIu64 " items", done,
-		    ck->total_segments, items);
+		(void)snprintf(buf, len,
+		    "backfill: %" PRIu32 "/%" PRIu32 " segments done, %" PRIu64
+		    " items",
+		    done, ck->total_segments, items);
 }
 
 void
@@ -463,8 +470,8 @@ report_resume_for(const struct plan_pair *p, const char *path, char *buf,
 	checkpoint_init(&ck);
 	if (checkpoint_load(path, &ck, err, sizeof(err)) == 0 &&
 	    checkpoint_match(&ck, p->name, p->input.table, p->input.region,
-	    p->output.table, p->output.region, p->total_segments, err,
-	    sizeof(err)) == 0)
+		p->output.table, p->output.region, p->total_segments, err,
+		sizeof(err)) == 0)
 		report_resume_text(&ck, buf, len);
 	checkpoint_clear(&ck);
 }

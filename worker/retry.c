@@ -49,34 +49,28 @@ static const char *const throttle_codes[] = {
 	"ProvisionedThroughputExceededException", "ThrottlingException",
 	"Throttling", "ThrottledException", "RequestThrottledException",
 	"TooManyRequestsException", "RequestLimitExceeded",
-	"BandwidthLimitExceeded", "LimitExceededException",
-	"RequestThrottled", "SlowDown", "TransactionInProgressException",
-	"EC2ThrottledException", NULL
-};
-
-static const char *const transient_codes[] = {
-	"RequestTimeout", "RequestTimeoutException",
-	"PriorRequestNotComplete", "InternalServerError",
-	"InternalFailure", "ServiceUnavailable",
-	"ReplicatedWriteConflictException", "IDPCommunicationError",
-	"CRC32CheckFailed", NULL
-};
-
-static const char *const expired_codes[] = {
-	"ExpiredTokenException", "ExpiredToken", "RequestExpired", NULL
-};
-
-static const char *const denied_codes[] = {
-	"AccessDeniedException", "AccessDenied", "UnrecognizedClientException",
-	"InvalidClientTokenId", "InvalidSignatureException",
-	"SignatureDoesNotMatch", "IncompleteSignatureException",
-	"MissingAuthenticationTokenException", "MissingAuthenticationToken",
+	"BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+	"SlowDown", "TransactionInProgressException", "EC2ThrottledException",
 	NULL
 };
 
-static const char *const state_codes[] = {
-	"ExpiredIteratorException", "TrimmedDataAccessException", NULL
-};
+static const char *const transient_codes[] = { "RequestTimeout",
+	"RequestTimeoutException", "PriorRequestNotComplete",
+	"InternalServerError", "InternalFailure", "ServiceUnavailable",
+	"ReplicatedWriteConflictException", "IDPCommunicationError",
+	"CRC32CheckFailed", NULL };
+
+static const char *const expired_codes[] = { "ExpiredTokenException",
+	"ExpiredToken", "RequestExpired", NULL };
+
+static const char *const denied_codes[] = { "AccessDeniedException",
+	"AccessDenied", "UnrecognizedClientException", "InvalidClientTokenId",
+	"InvalidSignatureException", "SignatureDoesNotMatch",
+	"IncompleteSignatureException", "MissingAuthenticationTokenException",
+	"MissingAuthenticationToken", NULL };
+
+static const char *const state_codes[] = { "ExpiredIteratorException",
+	"TrimmedDataAccessException", NULL };
 
 enum aws_status
 retry_classify(long http_status, int transport_err, int crc_bad,
@@ -128,23 +122,23 @@ retry_tls_hint(long verify_result)
 {
 	switch (verify_result) {
 	case X509_V_OK:
-	case X509_V_ERR_UNSPECIFIED:	/* what curl 7.88 leaves after its
+	case X509_V_ERR_UNSPECIFIED: /* what curl 7.88 leaves after its
 					   own host name check failed */
 	case X509_V_ERR_HOSTNAME_MISMATCH:
 	case X509_V_ERR_IP_ADDRESS_MISMATCH:
 		return "the certificate is for another host name: check the "
-		    "endpoint URL";
+		       "endpoint URL";
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		return "the certificate is outside its validity period, or "
-		    "this host's clock is wrong";
+		       "this host's clock is wrong";
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 		return "its CA is not trusted here: if the endpoint uses a "
-		    "private CA, name its PEM file in AWS_CA_BUNDLE";
+		       "private CA, name its PEM file in AWS_CA_BUNDLE";
 	default:
 		return "see the TLS library's reason";
 	}
@@ -189,8 +183,7 @@ retry_sanitize_code(const char *in, size_t len, char *out, size_t outlen)
 }
 
 uint64_t
-retry_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms,
-    double r)
+retry_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms, double r)
 {
 	uint64_t ceiling = base_ms;
 

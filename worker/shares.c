@@ -15,8 +15,8 @@
 
 /* How long a supervised worker waits for its first share before it falls
  * back on the plan's limit (the supervisor sends one at once). */
-#define SHARES_WAIT_MS		10000
-#define SHARES_REFRESH_MS	(5 * 60 * 1000)
+#define SHARES_WAIT_MS	  10000
+#define SHARES_REFRESH_MS (5 * 60 * 1000)
 
 static int64_t
 num(const cJSON *o, const char *name)
@@ -24,12 +24,13 @@ num(const cJSON *o, const char *name)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
 	return cJSON_IsNumber(v) && v->valuedouble > 0 ?
-	    (int64_t)v->valuedouble : 0;
+	    (int64_t)v->valuedouble :
+	    0;
 }
 
 int
-shares_parse_capacity(const char *body, size_t len, int64_t *rcu,
-    int64_t *wcu, int64_t *max_rru, int64_t *max_wru)
+shares_parse_capacity(const char *body, size_t len, int64_t *rcu, int64_t *wcu,
+    int64_t *max_rru, int64_t *max_wru)
 {
 	cJSON *j = cJSON_ParseWithLength(body, len);
 	const cJSON *t, *o;
@@ -48,8 +49,7 @@ shares_parse_capacity(const char *body, size_t len, int64_t *rcu,
 	/* On-demand tables may still show their old provisioned figures. */
 	o = cJSON_GetObjectItemCaseSensitive(t, "BillingModeSummary");
 	o = cJSON_GetObjectItemCaseSensitive(o, "BillingMode");
-	if (cJSON_IsString(o) && strcmp(o->valuestring, "PAY_PER_REQUEST") ==
-	    0)
+	if (cJSON_IsString(o) && strcmp(o->valuestring, "PAY_PER_REQUEST") == 0)
 		*rcu = *wcu = 0;
 	cJSON_Delete(j);
 	return 0;
@@ -67,16 +67,18 @@ describe_body(struct aws_call *c, const char *table)
 /* The rates from the share and the capacities; -1 (err) when a
  * percentage cannot be resolved. */
 static int
-resolve(const struct worker_limits *l, const struct proto_limits *s,
-    double *rr, double *wr, char *err, size_t errlen)
+resolve(const struct worker_limits *l, const struct proto_limits *s, double *rr,
+    double *wr, char *err, size_t errlen)
 {
 	*rr = gov_resolve(s->read, s->read_pct, l->src_cap, l->src_max);
 	*wr = gov_resolve(s->write, s->write_pct, l->dst_cap, l->dst_max);
 	if (*rr < 0 || *wr < 0) {
-		snprintf(err, errlen, "%s table is on-demand without a maximum "
+		snprintf(err, errlen,
+		    "%s table is on-demand without a maximum "
 		    "(OnDemandThroughput): a percentage has nothing to be a "
 		    "percentage of; give an absolute number of %s capacity "
-		    "units per second", *rr < 0 ? "the input" : "the output",
+		    "units per second",
+		    *rr < 0 ? "the input" : "the output",
 		    *rr < 0 ? "read" : "write");
 		return -1;
 	}
@@ -92,8 +94,10 @@ apply(struct worker *w)
 	char err[512];
 
 	if (resolve(l, &l->share, &rr, &wr, err, sizeof(err)) == -1) {
-		report_warning("limit", "capacity limit not applied: %s; the "
-		    "limits in force stay", err);
+		report_warning("limit",
+		    "capacity limit not applied: %s; the "
+		    "limits in force stay",
+		    err);
 		return;
 	}
 	if (rr != l->read_rate || l->rb.held) {
@@ -128,8 +132,7 @@ read_capacity(struct worker *w, int dst)
 {
 	struct worker_limits *l = &w->lim;
 	struct aws_call c;
-	const char *table = dst ? w->pair->output.table :
-	    w->pair->input.table;
+	const char *table = dst ? w->pair->output.table : w->pair->input.table;
 	int64_t rcu, wcu, mr, mw;
 	int rc = -1;
 
@@ -138,17 +141,19 @@ read_capacity(struct worker *w, int dst)
 	c.give_up_ms = (uint64_t)w->preflight_ms;
 	if (aws_call_sync(&c) != AWS_OK) {
 		if (c.status != AWS_STOPPED)
-			worker_fail(w, WORKER_EXIT_CONFIG, c.code, "%s table "
+			worker_fail(w, WORKER_EXIT_CONFIG, c.code,
+			    "%s table "
 			    "%s: DescribeTable (its capacity, for a "
-			    "percentage limit) failed: %s", dst ? "output" :
-			    "input", table, c.msg);
+			    "percentage limit) failed: %s",
+			    dst ? "output" : "input", table, c.msg);
 		goto done;
 	}
-	if (shares_parse_capacity(c.body, c.bodylen, &rcu, &wcu, &mr,
-	    &mw) == -1) {
-		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse", "%s "
-		    "table %s: DescribeTable answer without a Table", dst ?
-		    "output" : "input", table);
+	if (shares_parse_capacity(c.body, c.bodylen, &rcu, &wcu, &mr, &mw) ==
+	    -1) {
+		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
+		    "%s "
+		    "table %s: DescribeTable answer without a Table",
+		    dst ? "output" : "input", table);
 		goto done;
 	}
 	if (dst) {
@@ -183,10 +188,11 @@ shares_init(struct worker *w)
 	if (p->write_limit.pct && read_capacity(w, 1) == -1)
 		return -1;
 	if (resolve(l, &l->share, &rr, &wr, err, sizeof(err)) == -1) {
-		worker_fail(w, WORKER_EXIT_CONFIG, "BadCapacityLimit", "%s %s: "
-		    "%s", rr < 0 ? "input.read_capacity" :
-		    "output.write_capacity", rr < 0 ? p->input.table :
-		    p->output.table, err);
+		worker_fail(w, WORKER_EXIT_CONFIG, "BadCapacityLimit",
+		    "%s %s: "
+		    "%s",
+		    rr < 0 ? "input.read_capacity" : "output.write_capacity",
+		    rr < 0 ? p->input.table : p->output.table, err);
 		return -1;
 	}
 	/* Supervised, the share comes from the supervisor: nothing goes
@@ -213,10 +219,12 @@ desc_done_cb(struct aws_call *c, void *arg)
 
 	l->desc_busy = 0;
 	l->next_describe_ms = clock_ms() + l->refresh_ms;
-	if (c->status != AWS_OK || shares_parse_capacity(c->body, c->bodylen,
-	    &rcu, &wcu, &mr, &mw) == -1) {
+	if (c->status != AWS_OK ||
+	    shares_parse_capacity(c->body, c->bodylen, &rcu, &wcu, &mr, &mw) ==
+		-1) {
 		log_warnx("DescribeTable for the capacity limit failed: %s; "
-		    "the limit in force stays", c->msg);
+			  "the limit in force stays",
+		    c->msg);
 		return;
 	}
 	if (l->desc_dst) {
@@ -246,12 +254,13 @@ refresh(struct worker *w)
 		l->next_describe_ms = clock_ms() + l->refresh_ms;
 		return;
 	}
-	dst = l->share.read_pct <= 0 ? 1 : l->share.write_pct <= 0 ? 0 :
-	    l->desc_dst;
+	dst = l->share.read_pct <= 0 ? 1 :
+	    l->share.write_pct <= 0  ? 0 :
+				       l->desc_dst;
 	l->desc_dst = dst;
 	l->desc.cl = dst ? &w->dst : &w->src;
-	describe_body(&l->desc, dst ? w->pair->output.table :
-	    w->pair->input.table);
+	describe_body(&l->desc,
+	    dst ? w->pair->output.table : w->pair->input.table);
 	l->desc_busy = 1;
 	aws_call_start(&l->desc, desc_done_cb, w);
 }
@@ -269,7 +278,8 @@ on_message(struct worker *w, const char *line, size_t len)
 	}
 	if (m.type != PROTO_LIMITS) {
 		log_warnx("supervisor sent a %s message, which only the "
-		    "worker sends; ignored", proto_type_name(m.type));
+			  "worker sends; ignored",
+		    proto_type_name(m.type));
 		return;
 	}
 	l->share = m.u.limits;
@@ -279,7 +289,9 @@ on_message(struct worker *w, const char *line, size_t len)
 	if ((l->share.read_pct > 0 && l->src_cap == 0 && l->src_max == 0) ||
 	    (l->share.write_pct > 0 && l->dst_cap == 0 && l->dst_max == 0)) {
 		l->desc_dst = l->share.read_pct > 0 && l->src_cap == 0 &&
-		    l->src_max == 0 ? 0 : 1;
+			l->src_max == 0 ?
+		    0 :
+		    1;
 		l->next_describe_ms = 0;
 	}
 	apply(w);
@@ -320,7 +332,8 @@ shares_poll(struct worker *w)
 	}
 	if (l->waiting && clock_ms() >= l->wait_until_ms) {
 		log_warnx("no capacity share from the supervisor after %d s: "
-		    "using the plan's limits", SHARES_WAIT_MS / 1000);
+			  "using the plan's limits",
+		    SHARES_WAIT_MS / 1000);
 		l->waiting = 0;
 		apply(w);
 	}

@@ -19,26 +19,26 @@ struct worker;
  * DDB_SYNC_CAPACITY_REFRESH_MS (5 minutes) so autoscaling is followed.
  */
 struct worker_limits {
-	struct proto_limits share;	/* in force */
-	double	 read_rate;		/* resolved units/s; 0: no limit */
-	double	 write_rate;
-	struct gov_bucket rb;		/* Scan */
-	struct gov_bucket wb;		/* BatchWriteItem */
+	struct proto_limits share; /* in force */
+	double read_rate;	   /* resolved units/s; 0: no limit */
+	double write_rate;
+	struct gov_bucket rb; /* Scan */
+	struct gov_bucket wb; /* BatchWriteItem */
 
 	/* Capacities, for percentages; -1 until read. */
-	int64_t	 src_cap, src_max;	/* read capacity, on-demand max */
-	int64_t	 dst_cap, dst_max;	/* write capacity, on-demand max */
-	int64_t	 refresh_ms;
-	int64_t	 next_describe_ms;
+	int64_t src_cap, src_max; /* read capacity, on-demand max */
+	int64_t dst_cap, dst_max; /* write capacity, on-demand max */
+	int64_t refresh_ms;
+	int64_t next_describe_ms;
 	struct aws_call desc;
-	int	 desc_busy;
-	int	 desc_dst;		/* the call describes the output */
+	int desc_busy;
+	int desc_dst; /* the call describes the output */
 
-	int	 ready;			/* shares_init() has run */
-	int	 fd;			/* the channel; -1 alone */
+	int ready; /* shares_init() has run */
+	int fd;	   /* the channel; -1 alone */
 	struct proto_reader rd;
-	int	 waiting;		/* no share from the supervisor yet */
-	int64_t	 wait_until_ms;
+	int waiting; /* no share from the supervisor yet */
+	int64_t wait_until_ms;
 };
 
 /*
@@ -47,17 +47,17 @@ struct worker_limits {
  * them. A percentage on an on-demand table without a maximum is a
  * configuration error (worker_fail, exit 2). 0 or -1.
  */
-int	shares_init(struct worker *);
+int shares_init(struct worker *);
 /* Every turn of the loop: the supervisor's messages, the refresh. */
-void	shares_poll(struct worker *);
-void	shares_free(struct worker *);
+void shares_poll(struct worker *);
+void shares_free(struct worker *);
 
 /*
  * Pure, for tests: capacities from a DescribeTable answer (the table's
  * provisioned read and write units, its on-demand maxima; 0 where not
  * told). 0 or -1 (not a table description).
  */
-int	shares_parse_capacity(const char *body, size_t len, int64_t *rcu,
-	    int64_t *wcu, int64_t *max_rru, int64_t *max_wru);
+int shares_parse_capacity(const char *body, size_t len, int64_t *rcu,
+    int64_t *wcu, int64_t *max_rru, int64_t *max_wru);
 
 #endif

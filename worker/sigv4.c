@@ -13,11 +13,11 @@
 #include "sigv4.h"
 #include "xmalloc.h"
 
-#define SIGV4_ALGORITHM		"AWS4-HMAC-SHA256"
-#define SIGV4_TERMINATOR	"aws4_request"
+#define SIGV4_ALGORITHM	 "AWS4-HMAC-SHA256"
+#define SIGV4_TERMINATOR "aws4_request"
 /* Access key ids are at most 128 characters; regions and services far less. */
-#define SIGV4_MAX_SCOPE_PART	128
-#define SIGV4_SCOPE_LEN		(8 + 3 * (1 + SIGV4_MAX_SCOPE_PART) + 1)
+#define SIGV4_MAX_SCOPE_PART 128
+#define SIGV4_SCOPE_LEN	     (8 + 3 * (1 + SIGV4_MAX_SCOPE_PART) + 1)
 
 /* One query parameter, percent-encoded and NUL-terminated. */
 struct sigv4_qparam {
@@ -29,7 +29,7 @@ struct sigv4_qparam {
 struct sigv4_hent {
 	const char *name;
 	const char *value;
-	size_t	    idx;
+	size_t idx;
 };
 
 static int
@@ -46,8 +46,8 @@ static int
 sigv4_tchar(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
-	    c) != NULL);
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static int
@@ -90,7 +90,8 @@ sigv4_hmac(const void *key, size_t keylen, const void *data, size_t len,
 	if (keylen > INT_MAX)
 		return -1;
 	if (HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &olen) ==
-	    NULL || olen != 32)
+		NULL ||
+	    olen != 32)
 		return -1;
 	return 0;
 }
@@ -193,8 +194,8 @@ sigv4_signing_key(const char *secret, const char *date8, const char *region,
 	if (sigv4_hmac(k, 4 + slen, date8, strlen(date8), a) == -1 ||
 	    sigv4_hmac(a, sizeof(a), region, strlen(region), b) == -1 ||
 	    sigv4_hmac(b, sizeof(b), service, strlen(service), a) == -1 ||
-	    sigv4_hmac(a, sizeof(a), SIGV4_TERMINATOR,
-	    strlen(SIGV4_TERMINATOR), key) == -1)
+	    sigv4_hmac(a, sizeof(a), SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR),
+		key) == -1)
 		goto fail;
 	rv = 0;
 fail:
@@ -316,22 +317,22 @@ sigv4_query_append(struct buf *out, const char *query,
 		amp = strchr(p, '&');
 		plen = amp != NULL ? (size_t)(amp - p) : strlen(p);
 		if (plen == 0)
-			continue;	/* "a=1&&b=2" */
+			continue; /* "a=1&&b=2" */
 		eq = memchr(p, '=', plen);
 		klen = eq != NULL ? (size_t)(eq - p) : plen;
 		v = eq != NULL ? eq + 1 : p + plen;
-		if (sigv4_qpart_add(&pool, &tmp, p, klen, 1,
-		    &off[2 * n]) == -1 ||
+		if (sigv4_qpart_add(&pool, &tmp, p, klen, 1, &off[2 * n]) ==
+			-1 ||
 		    sigv4_qpart_add(&pool, &tmp, v, (size_t)(p + plen - v), 1,
-		    &off[2 * n + 1]) == -1)
+			&off[2 * n + 1]) == -1)
 			goto fail;
 		n++;
 	}
 	for (i = 0; i < nextra; i++) {
 		if (sigv4_qpart_add(&pool, &tmp, extra[i].key,
-		    strlen(extra[i].key), 0, &off[2 * n]) == -1 ||
+			strlen(extra[i].key), 0, &off[2 * n]) == -1 ||
 		    sigv4_qpart_add(&pool, &tmp, extra[i].value,
-		    strlen(extra[i].value), 0, &off[2 * n + 1]) == -1)
+			strlen(extra[i].value), 0, &off[2 * n + 1]) == -1)
 			goto fail;
 		n++;
 	}
@@ -349,7 +350,8 @@ sigv4_query_append(struct buf *out, const char *query,
 	qsort(qp, n, sizeof(*qp), sigv4_qparam_cmp);
 	for (i = 0; i < n; i++) {
 		if ((i > 0 && buf_addc(out, '&') == -1) ||
-		    buf_adds(out, qp[i].key) == -1 || buf_addc(out, '=') == -1 ||
+		    buf_adds(out, qp[i].key) == -1 ||
+		    buf_addc(out, '=') == -1 ||
 		    buf_adds(out, qp[i].value) == -1)
 			goto fail;
 	}
@@ -448,7 +450,8 @@ sigv4_headers_append(struct buf *out, struct buf *signed_hdrs,
 	qsort(e, n, sizeof(*e), sigv4_hent_cmp);
 
 	for (i = 0; i < n; i = j) {
-		if (buf_adds(out, e[i].name) == -1 || buf_addc(out, ':') == -1 ||
+		if (buf_adds(out, e[i].name) == -1 ||
+		    buf_addc(out, ':') == -1 ||
 		    (i > 0 && buf_addc(signed_hdrs, ';') == -1) ||
 		    buf_adds(signed_hdrs, e[i].name) == -1)
 			goto fail;
@@ -492,8 +495,7 @@ sigv4_canon_build(const struct sigv4_request *req,
 	    buf_addc(out, '\n') == -1 ||
 	    sigv4_query_append(out, req->query, extra, nextra) == -1 ||
 	    buf_addc(out, '\n') == -1 ||
-	    sigv4_headers_append(out, &sh, req->headers, req->nheaders) ==
-	    -1 ||
+	    sigv4_headers_append(out, &sh, req->headers, req->nheaders) == -1 ||
 	    buf_addc(out, '\n') == -1 || buf_add(out, sh.data, sh.len) == -1 ||
 	    buf_addc(out, '\n') == -1 || buf_adds(out, hash) == -1)
 		goto fail;
@@ -573,10 +575,10 @@ sigv4_signature(const struct sigv4_creds *creds, const char *region,
 	date8[8] = '\0';
 	if (sigv4_sha256_hex(creq->data, creq->len, hash) == -1 ||
 	    buf_printf(sts, SIGV4_ALGORITHM "\n%s\n%s\n%s", amz_date, scope,
-	    hash) == -1)
+		hash) == -1)
 		goto fail;
-	if (sigv4_signing_key(creds->secret_access_key, date8, region,
-	    service, key) == -1 ||
+	if (sigv4_signing_key(creds->secret_access_key, date8, region, service,
+		key) == -1 ||
 	    sigv4_hmac(key, sizeof(key), sts->data, sts->len, mac) == -1)
 		goto fail;
 	sigv4_hex(mac, sizeof(mac), sig);
@@ -609,8 +611,8 @@ sigv4_debug_fill(struct sigv4_debug *dbg, const struct buf *creq,
 
 int
 sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
-    const char *region, const char *service, const char *amz_date,
-    char *authz, size_t authzlen, struct sigv4_debug *dbg)
+    const char *region, const char *service, const char *amz_date, char *authz,
+    size_t authzlen, struct sigv4_debug *dbg)
 {
 	struct buf creq, sts, sh;
 	char scope[SIGV4_SCOPE_LEN], sig[65];
@@ -625,10 +627,10 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 		goto fail;
 	authz[0] = '\0';
 	if (sigv4_scope(creds, region, service, amz_date, scope,
-	    sizeof(scope)) == -1 ||
+		sizeof(scope)) == -1 ||
 	    sigv4_canon_build(req, NULL, 0, &creq, &sh) == -1 ||
 	    sigv4_signature(creds, region, service, amz_date, scope, &creq,
-	    &sts, sig) == -1 ||
+		&sts, sig) == -1 ||
 	    sigv4_debug_fill(dbg, &creq, &sts, sig) == -1)
 		goto fail;
 	r = snprintf(authz, authzlen,
@@ -669,13 +671,13 @@ sigv4_presign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 	len0 = query->len;
 	if (req == NULL || expires == 0 || expires > SIGV4_MAX_EXPIRES ||
 	    sigv4_scope(creds, region, service, amz_date, scope,
-	    sizeof(scope)) == -1 ||
+		sizeof(scope)) == -1 ||
 	    (creds->session_token != NULL && creds->session_token[0] == '\0'))
 		goto fail;
 
 	/* The signed-headers list is itself a signed query parameter. */
 	if (sigv4_headers_append(&scratch, &sh, req->headers, req->nheaders) ==
-	    -1 ||
+		-1 ||
 	    buf_printf(&cred, "%s/%s", creds->access_key_id, scope) == -1)
 		goto fail;
 	r = snprintf(exp, sizeof(exp), "%u", expires);
@@ -688,11 +690,11 @@ sigv4_presign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 	x[nx++] = (struct sigv4_qparam){ "X-Amz-Expires", exp };
 	if (creds->session_token != NULL)
 		x[nx++] = (struct sigv4_qparam){ "X-Amz-Security-Token",
-		    creds->session_token };
+			creds->session_token };
 
 	if (sigv4_canon_build(req, x, nx, &creq, NULL) == -1 ||
 	    sigv4_signature(creds, region, service, amz_date, scope, &creq,
-	    &sts, sig) == -1 ||
+		&sts, sig) == -1 ||
 	    sigv4_debug_fill(dbg, &creq, &sts, sig) == -1)
 		goto fail;
 	for (i = 0; i < nx; i++) {
@@ -700,7 +702,7 @@ sigv4_presign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 		    buf_adds(query, x[i].key) == -1 ||
 		    buf_addc(query, '=') == -1 ||
 		    sigv4_uri_encode(query, x[i].value, strlen(x[i].value),
-		    1) == -1)
+			1) == -1)
 			goto fail;
 	}
 	if (buf_printf(query, "&X-Amz-Signature=%s", sig) == -1)

@@ -35,85 +35,84 @@
  * can never make an unsynced frame look committed.
  */
 
-#define SP_MAGIC	"DDBSPOOL"
-#define SP_VERSION	1
-#define SP_HDR		32u
-#define SP_FHDR		12u
-#define SP_REC_MIN	(8u + 1 + 1 + 2)	/* created, shard, seq, "{}" */
-#define SP_BODY_MAX	(8u + SPOOL_SHARD_MAX + SPOOL_SEQ_MAX + \
-			    SPOOL_RECORD_MAX)
-#define SP_MARK_LEN	8u
-#define SP_NAME_LEN	20		/* 16 hex digits + ".seg" */
-#define SP_SCAN_CHUNK	(1u << 20)
+#define SP_MAGIC      "DDBSPOOL"
+#define SP_VERSION    1
+#define SP_HDR	      32u
+#define SP_FHDR	      12u
+#define SP_REC_MIN    (8u + 1 + 1 + 2) /* created, shard, seq, "{}" */
+#define SP_BODY_MAX   (8u + SPOOL_SHARD_MAX + SPOOL_SEQ_MAX + SPOOL_RECORD_MAX)
+#define SP_MARK_LEN   8u
+#define SP_NAME_LEN   20 /* 16 hex digits + ".seg" */
+#define SP_SCAN_CHUNK (1u << 20)
 
 struct sp_shard {
-	char		*id;
-	size_t		 idlen;
-	char		 last[SPOOL_SEQ_MAX + 1];	/* appended */
-	char		 durable[SPOOL_SEQ_MAX + 1];
-	char		 released[SPOOL_SEQ_MAX + 1];
-	int64_t		 last_created;
-	int		 moved;		/* appended since the last commit */
-	uint64_t	 sum_segno;	/* segment of its sum entry */
-	size_t		 sum_idx;
+	char *id;
+	size_t idlen;
+	char last[SPOOL_SEQ_MAX + 1]; /* appended */
+	char durable[SPOOL_SEQ_MAX + 1];
+	char released[SPOOL_SEQ_MAX + 1];
+	int64_t last_created;
+	int moved;	    /* appended since the last commit */
+	uint64_t sum_segno; /* segment of its sum entry */
+	size_t sum_idx;
 };
 
 /* A shard's last record in a segment: the segment can go once it is
  * released. */
 struct sp_sum {
-	size_t		 shard;
-	char		 seq[SPOOL_SEQ_MAX + 1];
+	size_t shard;
+	char seq[SPOOL_SEQ_MAX + 1];
 };
 
 struct sp_seg {
-	uint64_t	 no;
-	uint64_t	 size;		/* written to the file */
-	uint64_t	 durable;	/* fdatasync'd */
-	uint64_t	 records;
-	int64_t		 oldest_ms;	/* 0: no record */
-	int		 created;	/* the file exists */
-	struct sp_sum	*sum;
-	size_t		 nsum;
-	size_t		 sumcap;
+	uint64_t no;
+	uint64_t size;	  /* written to the file */
+	uint64_t durable; /* fdatasync'd */
+	uint64_t records;
+	int64_t oldest_ms; /* 0: no record */
+	int created;	   /* the file exists */
+	struct sp_sum *sum;
+	size_t nsum;
+	size_t sumcap;
 };
 
 struct spool {
-	char		*dir;
-	int		 dirfd;
-	uint64_t	 max_bytes;
-	uint64_t	 seg_bytes;
-	uint64_t	 bytes;		/* files plus the write buffer */
+	char *dir;
+	int dirfd;
+	uint64_t max_bytes;
+	uint64_t seg_bytes;
+	uint64_t bytes; /* files plus the write buffer */
 
-	struct sp_shard	*shards;
-	size_t		 nshards;
-	size_t		 shcap;
-	size_t		 hit;		/* last shard looked up */
+	struct sp_shard *shards;
+	size_t nshards;
+	size_t shcap;
+	size_t hit; /* last shard looked up */
 
-	struct sp_seg	*segs;		/* oldest first; the last is written */
-	size_t		 nsegs;
-	size_t		 segcap;
+	struct sp_seg *segs; /* oldest first; the last is written */
+	size_t nsegs;
+	size_t segcap;
 
-	int		 wfd;		/* the last segment, for writing */
-	int		 in_commit;	/* records appended, not committed */
-	int		 new_file;	/* created in this commit */
-	char		*wbuf;
-	size_t		 wlen;
-	size_t		 wcap;
-	uint64_t	 pend_records;
-	uint64_t	 pend_bytes;
-	int64_t		 pend_since_ms;
-	uint64_t	 commit_records;
-	uint64_t	 commit_bytes;
-	int64_t		 commit_ms;
+	int wfd;       /* the last segment, for writing */
+	int in_commit; /* records appended, not committed */
+	int new_file;  /* created in this commit */
+	char *wbuf;
+	size_t wlen;
+	size_t wcap;
+	uint64_t pend_records;
+	uint64_t pend_bytes;
+	int64_t pend_since_ms;
+	uint64_t commit_records;
+	uint64_t commit_bytes;
+	int64_t commit_ms;
 
-	size_t		 rseg;		/* reader: segment index, offset */
-	uint64_t	 roff;
-	int		 rfd;
-	uint64_t	 rfd_no;
+	size_t rseg; /* reader: segment index, offset */
+	uint64_t roff;
+	int rfd;
+	uint64_t rfd_no;
 
 	struct spool_stats st;
-	int		 failed;
-	char		 err[512];
+	int failed;
+	char err[512];
 };
 
 static void sp_err(struct spool *, const char *, ...)
@@ -259,8 +258,8 @@ shard_find(struct spool *sp, const char *id, size_t len, int add)
 		return (size_t)-1;
 	if (sp->nshards == sp->shcap) {
 		sp->shcap = sp->shcap ? sp->shcap * 2 : 16;
-		sp->shards = xrealloc(sp->shards, sp->shcap *
-		    sizeof(*sp->shards));
+		sp->shards = xrealloc(sp->shards,
+		    sp->shcap * sizeof(*sp->shards));
 	}
 	s = &sp->shards[sp->nshards];
 	memset(s, 0, sizeof(*s));
@@ -282,8 +281,7 @@ seg_note(struct sp_seg *g, struct sp_shard *s, size_t si, const char *seq,
 	if (s->sum_segno != g->no) {
 		if (g->nsum == g->sumcap) {
 			g->sumcap = g->sumcap ? g->sumcap * 2 : 8;
-			g->sum = xrealloc(g->sum, g->sumcap *
-			    sizeof(*g->sum));
+			g->sum = xrealloc(g->sum, g->sumcap * sizeof(*g->sum));
 		}
 		s->sum_segno = g->no;
 		s->sum_idx = g->nsum;
@@ -303,8 +301,7 @@ seg_push(struct spool *sp, uint64_t no)
 
 	if (sp->nsegs == sp->segcap) {
 		sp->segcap = sp->segcap ? sp->segcap * 2 : 16;
-		sp->segs = xrealloc(sp->segs, sp->segcap *
-		    sizeof(*sp->segs));
+		sp->segs = xrealloc(sp->segs, sp->segcap * sizeof(*sp->segs));
 	}
 	g = &sp->segs[sp->nsegs++];
 	memset(g, 0, sizeof(*g));
@@ -318,12 +315,12 @@ seg_push(struct spool *sp, uint64_t no)
 
 /* Bytes [off, off + n) of a file, through a window buffer. */
 struct sp_scan {
-	int		 fd;
-	uint64_t	 fsize;
-	unsigned char	*buf;
-	size_t		 cap;
-	uint64_t	 boff;		/* file offset of buf[0] */
-	size_t		 blen;
+	int fd;
+	uint64_t fsize;
+	unsigned char *buf;
+	size_t cap;
+	uint64_t boff; /* file offset of buf[0] */
+	size_t blen;
 };
 
 static int
@@ -339,7 +336,7 @@ pread_all(int fd, void *buf, size_t n, uint64_t off)
 			return -1;
 		}
 		if (r == 0) {
-			errno = EIO;	/* shorter than it was */
+			errno = EIO; /* shorter than it was */
 			return -1;
 		}
 		p += r;
@@ -378,29 +375,28 @@ scan_at(struct sp_scan *sc, uint64_t off, size_t n)
 
 enum fr_check {
 	FR_OK = 0,
-	FR_SHORT,	/* the file ends inside it */
-	FR_BADLEN,	/* its length cannot be a frame's */
+	FR_SHORT,  /* the file ends inside it */
+	FR_BADLEN, /* its length cannot be a frame's */
 	FR_BADCRC,
-	FR_BADBODY,	/* CRC right, contents wrong: never torn */
+	FR_BADBODY, /* CRC right, contents wrong: never torn */
 	FR_IO,
 };
 
 static const char *const fr_why[] = { "ok", "frame cut short",
-    "impossible frame length", "bad CRC", "malformed frame",
-    "read error" };
+	"impossible frame length", "bad CRC", "malformed frame", "read error" };
 
 struct sp_frame {
-	int		 type;
-	uint32_t	 len;		/* body */
+	int type;
+	uint32_t len; /* body */
 	const unsigned char *body;
-	uint64_t	 mark;		/* 'C' */
-	int64_t		 created_ms;	/* 'R' */
-	const char	*shard;
-	size_t		 shardlen;
-	const char	*seq;
-	size_t		 seqlen;
-	const char	*json;
-	size_t		 jsonlen;
+	uint64_t mark;	    /* 'C' */
+	int64_t created_ms; /* 'R' */
+	const char *shard;
+	size_t shardlen;
+	const char *seq;
+	size_t seqlen;
+	const char *json;
+	size_t jsonlen;
 };
 
 /* Check a whole frame held in f (avail bytes from its start). */
@@ -473,7 +469,7 @@ scan_later_mark(struct sp_scan *sc, uint64_t bad)
 	struct sp_frame fr;
 
 	for (uint64_t q = bad + 1; q + SP_FHDR + SP_MARK_LEN <= sc->fsize;
-	    q++) {
+	     q++) {
 		if ((f = scan_at(sc, q, SP_FHDR + SP_MARK_LEN)) == NULL)
 			return 0;
 		if (le32_get(f) != SP_MARK_LEN || f[8] != 'C')
@@ -491,8 +487,8 @@ open_seg(struct spool *sp, uint64_t no, int flags, mode_t mode)
 	char name[32];
 
 	seg_name(no, name, sizeof(name));
-	return openat(sp->dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK, mode);
+	return openat(sp->dirfd, name,
+	    flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
 }
 
 /* Cut a torn tail off the last segment. */
@@ -520,12 +516,14 @@ seg_cut(struct spool *sp, struct sp_seg *g, uint64_t at, uint64_t fsize,
 	strlcpy(rec->cut_file, name, sizeof(rec->cut_file));
 	strlcpy(rec->cut_why, fr_why[why], sizeof(rec->cut_why));
 	log_warnx("spool: %s: cut %" PRIu64 " bytes of a torn tail at offset "
-	    "%" PRIu64 " (%s); those records are read again from the stream",
+		  "%" PRIu64
+		  " (%s); those records are read again from the stream",
 	    name, fsize - at, at, fr_why[why]);
 	return 0;
 fail:
-	sp_err(sp, "spool %s/%s: cannot cut its torn tail at offset %" PRIu64
-	    ": %s", sp->dir, name, at, strerror(errno));
+	sp_err(sp,
+	    "spool %s/%s: cannot cut its torn tail at offset %" PRIu64 ": %s",
+	    sp->dir, name, at, strerror(errno));
 	return -1;
 }
 
@@ -566,9 +564,10 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 	if (h != NULL && memcmp(h, SP_MAGIC, 8) == 0 &&
 	    header_crc(h) == le32_get(h + 12) &&
 	    (le32_get(h + 8) != SP_VERSION || le64_get(h + 16) != g->no)) {
-		sp_err(sp, "spool %s/%s: a segment of version %u numbered %"
-		    PRIu64 ": not one this ddb-sync can read here", sp->dir,
-		    name, le32_get(h + 8), le64_get(h + 16));
+		sp_err(sp,
+		    "spool %s/%s: a segment of version %u numbered %" PRIu64
+		    ": not one this ddb-sync can read here",
+		    sp->dir, name, le32_get(h + 8), le64_get(h + 16));
 		goto out;
 	}
 	if (h == NULL || memcmp(h, SP_MAGIC, 8) != 0 ||
@@ -579,10 +578,11 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 		 * nothing committed unless a later mark says otherwise.
 		 */
 		if (!last || (q = scan_later_mark(&sc, 0)) != 0) {
-			sp_err(sp, "spool %s/%s: bad segment header: refusing "
+			sp_err(sp,
+			    "spool %s/%s: bad segment header: refusing "
 			    "to guess; move the spool directory away to read "
-			    "the stream again from the checkpoint", sp->dir,
-			    name);
+			    "the stream again from the checkpoint",
+			    sp->dir, name);
 			goto out;
 		}
 		if (unlinkat(sp->dirfd, name, 0) == -1) {
@@ -596,16 +596,19 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 		strlcpy(rec->cut_why, "segment header cut short",
 		    sizeof(rec->cut_why));
 		log_warnx("spool: %s: removed a new segment whose header is "
-		    "incomplete (%" PRIu64 " bytes); its records are read "
-		    "again from the stream", name, sc.fsize);
+			  "incomplete (%" PRIu64
+			  " bytes); its records are read "
+			  "again from the stream",
+		    name, sc.fsize);
 		ret = 1;
 		goto out;
 	}
 	for (off = SP_HDR; off < sc.fsize; off += SP_FHDR + fr.len) {
 		c = scan_frame(&sc, off, &fr);
 		if (c == FR_IO) {
-			sp_err(sp, "spool %s/%s: read error at offset %" PRIu64
-			    ": %s", sp->dir, name, off, strerror(errno));
+			sp_err(sp,
+			    "spool %s/%s: read error at offset %" PRIu64 ": %s",
+			    sp->dir, name, off, strerror(errno));
 			goto out;
 		}
 		if (c == FR_OK && fr.type == 'C') {
@@ -622,12 +625,14 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 			struct sp_shard *s = &sp->shards[si];
 
 			/* Within a shard, strictly rising. */
-			if (s->last[0] != '\0' && seq_le(fr.seq, fr.seqlen,
-			    s->last)) {
-				sp_err(sp, "spool %s/%s: record at offset %"
-				    PRIu64 " of shard %s is out of order "
-				    "(%.*s after %s)", sp->dir, name, off,
-				    s->id, (int)fr.seqlen, fr.seq, s->last);
+			if (s->last[0] != '\0' &&
+			    seq_le(fr.seq, fr.seqlen, s->last)) {
+				sp_err(sp,
+				    "spool %s/%s: record at offset %" PRIu64
+				    " of shard %s is out of order "
+				    "(%.*s after %s)",
+				    sp->dir, name, off, s->id, (int)fr.seqlen,
+				    fr.seq, s->last);
 				goto out;
 			}
 			seq_set(s->last, fr.seq, fr.seqlen);
@@ -642,16 +647,18 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 		if (c == FR_BADBODY || !last || off < marked ||
 		    (q = scan_later_mark(&sc, off)) != 0) {
 			if (c != FR_BADBODY && last && off >= marked)
-				sp_err(sp, "spool %s/%s: corrupt record at "
+				sp_err(sp,
+				    "spool %s/%s: corrupt record at "
 				    "offset %" PRIu64 " (%s), before records "
-				    "committed later (commit mark at offset %"
-				    PRIu64 "): refusing to skip it", sp->dir,
-				    name, off, fr_why[c], q);
+				    "committed later (commit mark at offset %" PRIu64
+				    "): refusing to skip it",
+				    sp->dir, name, off, fr_why[c], q);
 			else
-				sp_err(sp, "spool %s/%s: corrupt record at "
+				sp_err(sp,
+				    "spool %s/%s: corrupt record at "
 				    "offset %" PRIu64 " (%s), not at the tail: "
-				    "refusing to skip it", sp->dir, name, off,
-				    fr_why[c]);
+				    "refusing to skip it",
+				    sp->dir, name, off, fr_why[c]);
 			goto out;
 		}
 		if (seg_cut(sp, g, off, sc.fsize, c, rec) == -1)
@@ -703,14 +710,14 @@ list_segs(struct spool *sp, uint64_t **nos, size_t *n)
 		    strcmp(de->d_name + 16, ".seg") != 0 ||
 		    strspn(de->d_name, "0123456789abcdef") != 16) {
 			log_warnx("spool %s: %s is not a spool segment: left "
-			    "alone", sp->dir, de->d_name);
+				  "alone",
+			    sp->dir, de->d_name);
 			continue;
 		}
 		no = strtoull(de->d_name, &end, 16);
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			*nos = xrealloc(*nos, cap *
-			    sizeof(**nos));
+			*nos = xrealloc(*nos, cap * sizeof(**nos));
 		}
 		(*nos)[(*n)++] = no;
 	}
@@ -749,8 +756,8 @@ spool_open(const char *dir, uint64_t max_bytes, struct spool_recovery *rec,
 		sp_err(sp, "spool: %s", cerr);
 		goto fail;
 	}
-	if ((sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1) {
+	if ((sp->dirfd = open(dir,
+		 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		sp_err(sp, "spool %s: %s", dir, strerror(errno));
 		goto fail;
 	}
@@ -761,9 +768,11 @@ spool_open(const char *dir, uint64_t max_bytes, struct spool_recovery *rec,
 		struct sp_seg *g;
 
 		if (i > 0 && nos[i] != nos[i - 1] + 1) {
-			sp_err(sp, "spool %s: segment %016" PRIx64 " is missing "
+			sp_err(sp,
+			    "spool %s: segment %016" PRIx64 " is missing "
 			    "(segments are deleted oldest first): refusing to "
-			    "apply around a hole", dir, nos[i - 1] + 1);
+			    "apply around a hole",
+			    dir, nos[i - 1] + 1);
 			goto fail;
 		}
 		g = seg_push(sp, nos[i]);
@@ -824,8 +833,7 @@ spool_set_segment_bytes(struct spool *sp, uint64_t n)
 }
 
 void
-spool_set_commit(struct spool *sp, uint64_t records, uint64_t bytes,
-    int64_t ms)
+spool_set_commit(struct spool *sp, uint64_t records, uint64_t bytes, int64_t ms)
 {
 	if (records > 0)
 		sp->commit_records = records;
@@ -856,8 +864,7 @@ sp_fail(struct spool *sp, const char *what, uint64_t no)
 
 	seg_name(no, name, sizeof(name));
 	sp->failed = 1;
-	sp_err(sp, "spool %s/%s: %s: %s", sp->dir, name, what,
-	    strerror(errno));
+	sp_err(sp, "spool %s/%s: %s: %s", sp->dir, name, what, strerror(errno));
 	errno = EIO;
 	return -1;
 }
@@ -915,8 +922,10 @@ flush(struct spool *sp)
 	if (sp->wlen == 0)
 		return 0;
 	if (sp->wfd == -1) {
-		sp->wfd = open_seg(sp, g->no, g->created ? O_WRONLY | O_APPEND :
-		    O_WRONLY | O_CREAT | O_EXCL, 0600);
+		sp->wfd = open_seg(sp, g->no,
+		    g->created ? O_WRONLY | O_APPEND :
+				 O_WRONLY | O_CREAT | O_EXCL,
+		    0600);
 		if (sp->wfd == -1)
 			return sp_fail(sp, "cannot open", g->no);
 		if (!g->created) {
@@ -1132,9 +1141,10 @@ read_corrupt(struct spool *sp, const struct sp_seg *g, uint64_t off,
 	char name[32];
 
 	seg_name(g->no, name, sizeof(name));
-	sp_err(sp, "spool %s/%s: corrupt record at offset %" PRIu64 " (%s) "
-	    "found while reading it back: refusing to skip it", sp->dir, name,
-	    off, why);
+	sp_err(sp,
+	    "spool %s/%s: corrupt record at offset %" PRIu64 " (%s) "
+	    "found while reading it back: refusing to skip it",
+	    sp->dir, name, off, why);
 	errno = EIO;
 	return -1;
 }
@@ -1168,7 +1178,8 @@ spool_read(struct spool *sp, size_t max_recs, size_t max_bytes,
 		if (sp->rfd == -1 || sp->rfd_no != g->no) {
 			if (sp->rfd != -1)
 				(void)close(sp->rfd);
-			if ((sp->rfd = open_seg(sp, g->no, O_RDONLY, 0)) == -1) {
+			if ((sp->rfd = open_seg(sp, g->no, O_RDONLY, 0)) ==
+			    -1) {
 				char name[32];
 
 				seg_name(g->no, name, sizeof(name));
@@ -1190,8 +1201,8 @@ spool_read(struct spool *sp, size_t max_recs, size_t max_bytes,
 		if (pread_all(sp->rfd, b->buf + b->len, chunk, sp->roff) == -1)
 			return read_corrupt(sp, g, sp->roff, strerror(errno));
 		for (p = 0; p + SP_FHDR <= chunk && b->n < max_recs; p += fl) {
-			const unsigned char *f =
-			    (const unsigned char *)b->buf + b->len + p;
+			const unsigned char *f = (const unsigned char *)b->buf +
+			    b->len + p;
 			uint32_t len = le32_get(f);
 
 			if (len < SP_MARK_LEN || len > SP_BODY_MAX ||
@@ -1205,9 +1216,9 @@ spool_read(struct spool *sp, size_t max_recs, size_t max_bytes,
 				/* The first record, whatever its size. */
 				batch_reserve(b, b->len + p + fl);
 				if (pread_all(sp->rfd, b->buf + b->len + chunk,
-				    p + fl - chunk, sp->roff + chunk) == -1)
-					return read_corrupt(sp, g, sp->roff +
-					    chunk, strerror(errno));
+					p + fl - chunk, sp->roff + chunk) == -1)
+					return read_corrupt(sp, g,
+					    sp->roff + chunk, strerror(errno));
 				chunk = p + fl;
 				f = (const unsigned char *)b->buf + b->len + p;
 			}
@@ -1225,8 +1236,8 @@ spool_read(struct spool *sp, size_t max_recs, size_t max_bytes,
 			}
 			if (b->n == b->rcap) {
 				b->rcap = b->rcap ? b->rcap * 2 : 256;
-				b->recs = xrealloc(b->recs, b->rcap *
-				    sizeof(*b->recs));
+				b->recs = xrealloc(b->recs,
+				    b->rcap * sizeof(*b->recs));
 			}
 			b->recs[b->n].shard = s->id;
 			b->recs[b->n].seq = fr.seq;
@@ -1251,7 +1262,7 @@ spool_batch_parse(const struct spool_batch *b, struct ddb_record *out,
 {
 	for (size_t i = 0; i < b->n; i++)
 		if (ddb_parse_record(b->recs[i].json, b->recs[i].len,
-		    &out[i]) == -1) {
+			&out[i]) == -1) {
 			if (bad != NULL)
 				*bad = i;
 			return -1;
@@ -1294,8 +1305,7 @@ seg_released(const struct spool *sp, const struct sp_seg *g)
 	for (size_t i = 0; i < g->nsum; i++) {
 		const struct sp_shard *s = &sp->shards[g->sum[i].shard];
 
-		if (!seq_le(g->sum[i].seq, strlen(g->sum[i].seq),
-		    s->released))
+		if (!seq_le(g->sum[i].seq, strlen(g->sum[i].seq), s->released))
 			return 0;
 	}
 	return 1;
@@ -1315,8 +1325,8 @@ spool_gc(struct spool *sp)
 	while (k + 1 < sp->nsegs && seg_released(sp, &sp->segs[k])) {
 		seg_name(sp->segs[k].no, name, sizeof(name));
 		if (unlinkat(sp->dirfd, name, 0) == -1 && errno != ENOENT) {
-			sp_err(sp, "spool %s/%s: cannot delete it: %s",
-			    sp->dir, name, strerror(errno));
+			sp_err(sp, "spool %s/%s: cannot delete it: %s", sp->dir,
+			    name, strerror(errno));
 			break;
 		}
 		if (sp->rfd != -1 && sp->rfd_no == sp->segs[k].no) {
@@ -1365,8 +1375,9 @@ spool_stats(const struct spool *sp, struct spool_stats *st)
 	st->segments = (unsigned)sp->nsegs;
 	st->oldest_ms = 0;
 	for (size_t i = 0; i < sp->nsegs; i++)
-		if (sp->segs[i].oldest_ms > 0 && (st->oldest_ms == 0 ||
-		    sp->segs[i].oldest_ms < st->oldest_ms))
+		if (sp->segs[i].oldest_ms > 0 &&
+		    (st->oldest_ms == 0 ||
+			sp->segs[i].oldest_ms < st->oldest_ms))
 			st->oldest_ms = sp->segs[i].oldest_ms;
 }
 
@@ -1378,7 +1389,7 @@ spool_default_for_free(uint64_t free_bytes)
 	if (v < SPOOL_DEFAULT_FLOOR) {
 		/* Little room: the floor, but never more than half of it. */
 		v = free_bytes / 2 < SPOOL_DEFAULT_FLOOR ? free_bytes / 2 :
-		    SPOOL_DEFAULT_FLOOR;
+							   SPOOL_DEFAULT_FLOOR;
 	}
 	if (v > SPOOL_DEFAULT_CEILING)
 		v = SPOOL_DEFAULT_CEILING;
@@ -1394,8 +1405,8 @@ spool_default_max_bytes(const char *dir)
 
 	if (statvfs(dir, &vfs) == -1)
 		return SPOOL_DEFAULT_FLOOR;
-	return spool_default_for_free((uint64_t)vfs.f_bavail *
-	    (uint64_t)vfs.f_frsize);
+	return spool_default_for_free(
+	    (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize);
 }
 
 int64_t

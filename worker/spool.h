@@ -66,71 +66,71 @@
  * ever skipped silently.
  */
 
-#define SPOOL_DIR		"spool"
-#define SPOOL_SEGMENT_BYTES	(64u * 1024 * 1024) /* rotation target */
-#define SPOOL_RECORD_MAX	(4u * 1024 * 1024)  /* one record's JSON */
-#define SPOOL_SHARD_MAX		255	/* bytes of a shard id */
-#define SPOOL_SEQ_MAX		64	/* digits of a sequence number */
-#define SPOOL_WBUF_BYTES	(4u * 1024 * 1024)  /* written out beyond */
+#define SPOOL_DIR	    "spool"
+#define SPOOL_SEGMENT_BYTES (64u * 1024 * 1024) /* rotation target */
+#define SPOOL_RECORD_MAX    (4u * 1024 * 1024)	/* one record's JSON */
+#define SPOOL_SHARD_MAX	    255			/* bytes of a shard id */
+#define SPOOL_SEQ_MAX	    64		       /* digits of a sequence number */
+#define SPOOL_WBUF_BYTES    (4u * 1024 * 1024) /* written out beyond */
 
 /* Default size bound: a share of the free space, floor, ceiling. */
-#define SPOOL_DEFAULT_SHARE_PCT	25
-#define SPOOL_DEFAULT_FLOOR	(1ULL << 30)		/* 1 GiB */
-#define SPOOL_DEFAULT_CEILING	(256ULL << 30)		/* 256 GiB */
+#define SPOOL_DEFAULT_SHARE_PCT 25
+#define SPOOL_DEFAULT_FLOOR	(1ULL << 30)   /* 1 GiB */
+#define SPOOL_DEFAULT_CEILING	(256ULL << 30) /* 256 GiB */
 /* spool_max_bytes accepted from a plan, flag or test. */
-#define SPOOL_MAX_BYTES_MIN	(64ULL << 10)		/* 64 KiB */
+#define SPOOL_MAX_BYTES_MIN (64ULL << 10) /* 64 KiB */
 
 /* Group commit by default: whichever comes first. */
-#define SPOOL_COMMIT_RECORDS	4000
-#define SPOOL_COMMIT_BYTES	(8u * 1024 * 1024)
-#define SPOOL_COMMIT_MS		100
+#define SPOOL_COMMIT_RECORDS 4000
+#define SPOOL_COMMIT_BYTES   (8u * 1024 * 1024)
+#define SPOOL_COMMIT_MS	     100
 
 struct spool;
 
 /* What spool_open found. */
 struct spool_recovery {
-	unsigned	 segments;	/* segment files kept */
-	uint64_t	 records;	/* records in them */
-	uint64_t	 bytes;		/* their size */
-	uint64_t	 cut_bytes;	/* torn tail cut off (0: none) */
-	uint64_t	 cut_offset;	/* where, in cut_file */
-	char		 cut_file[64];	/* segment name, "" if none */
-	char		 cut_why[96];	/* "frame cut short", "bad CRC", ... */
-	unsigned	 removed_empty;	/* segments without a record removed */
+	unsigned segments;	/* segment files kept */
+	uint64_t records;	/* records in them */
+	uint64_t bytes;		/* their size */
+	uint64_t cut_bytes;	/* torn tail cut off (0: none) */
+	uint64_t cut_offset;	/* where, in cut_file */
+	char cut_file[64];	/* segment name, "" if none */
+	char cut_why[96];	/* "frame cut short", "bad CRC", ... */
+	unsigned removed_empty; /* segments without a record removed */
 };
 
 /* One record of a batch: spans into the batch's buffer. */
 struct spool_rec {
-	const char	*shard;		/* interned: valid while open */
-	const char	*seq;		/* digits, not NUL-terminated */
-	size_t		 seqlen;
-	int64_t		 created_ms;	/* ApproximateCreationDateTime */
-	const char	*json;		/* the record object */
-	size_t		 len;
+	const char *shard; /* interned: valid while open */
+	const char *seq;   /* digits, not NUL-terminated */
+	size_t seqlen;
+	int64_t created_ms; /* ApproximateCreationDateTime */
+	const char *json;   /* the record object */
+	size_t len;
 };
 
 /* What spool_read fills; reused from batch to batch (spool_batch_free). */
 struct spool_batch {
-	char		*buf;
-	size_t		 len;
-	size_t		 cap;
+	char *buf;
+	size_t len;
+	size_t cap;
 	struct spool_rec *recs;
-	size_t		 n;
-	size_t		 rcap;
+	size_t n;
+	size_t rcap;
 };
 
 /* Counters, for the status and the bench. */
 struct spool_stats {
-	uint64_t	 bytes;		/* segment files, written and buffered */
-	uint64_t	 max_bytes;
-	unsigned	 segments;
-	uint64_t	 appended;	/* records, this run */
-	uint64_t	 duplicates;	/* appended again: not stored */
-	uint64_t	 commits;
-	uint64_t	 read;		/* records handed out */
-	uint64_t	 skipped;	/* released already: not handed out */
-	uint64_t	 deleted;	/* segments deleted */
-	int64_t		 oldest_ms;	/* oldest record kept, 0 if none */
+	uint64_t bytes; /* segment files, written and buffered */
+	uint64_t max_bytes;
+	unsigned segments;
+	uint64_t appended;   /* records, this run */
+	uint64_t duplicates; /* appended again: not stored */
+	uint64_t commits;
+	uint64_t read;	   /* records handed out */
+	uint64_t skipped;  /* released already: not handed out */
+	uint64_t deleted;  /* segments deleted */
+	int64_t oldest_ms; /* oldest record kept, 0 if none */
 };
 
 /*
@@ -140,16 +140,16 @@ struct spool_stats {
  * file and offset for corruption) on failure.
  */
 struct spool *spool_open(const char *dir, uint64_t max_bytes,
-	    struct spool_recovery *, char *err, size_t errlen);
+    struct spool_recovery *, char *err, size_t errlen);
 /* Close without committing what is buffered; NULL is a no-op. */
-void	spool_close(struct spool *);
+void spool_close(struct spool *);
 const char *spool_error(const struct spool *);
 
 /* Tests and the bench: a smaller rotation target (>= 4096). */
-void	spool_set_segment_bytes(struct spool *, uint64_t);
+void spool_set_segment_bytes(struct spool *, uint64_t);
 /* Group commit thresholds for spool_commit_due (0 leaves one as is). */
-void	spool_set_commit(struct spool *, uint64_t records, uint64_t bytes,
-	    int64_t ms);
+void spool_set_commit(struct spool *, uint64_t records, uint64_t bytes,
+    int64_t ms);
 
 /*
  * Buffer one record: shard id, sequence number (digits, 1 to
@@ -158,30 +158,29 @@ void	spool_set_commit(struct spool *, uint64_t records, uint64_t bytes,
  * not stored, counted), or -1 with errno (EINVAL bad shard or seq, EFBIG
  * record over SPOOL_RECORD_MAX, EIO failed spool).
  */
-int	spool_append(struct spool *, const char *shard, const char *seq,
-	    size_t seqlen, int64_t created_ms, const char *json, size_t len);
+int spool_append(struct spool *, const char *shard, const char *seq,
+    size_t seqlen, int64_t created_ms, const char *json, size_t len);
 /* A page of ddb_parse_records: each record's raw bytes, its seq (without
  * the quotes) and created. Returns how many were stored, or -1. */
-long	spool_append_records(struct spool *, const char *shard,
-	    const struct ddb_record *, size_t n);
+long spool_append_records(struct spool *, const char *shard,
+    const struct ddb_record *, size_t n);
 
 /* Whether spool_commit is due (records, bytes or time since the first
  * record not committed; now_ms from mono_ms()). */
-int	spool_commit_due(const struct spool *, int64_t now_ms);
+int spool_commit_due(const struct spool *, int64_t now_ms);
 /*
  * Write what is buffered and fdatasync; then cb(shard, seq, arg) for each
  * shard whose durable position moved (seq NUL-terminated, valid during
  * the call). 0, or -1 (the spool is failed). Nothing buffered: 0 at once.
  */
-typedef void (*spool_durable_fn)(const char *shard, const char *seq,
-	    void *arg);
-int	spool_commit(struct spool *, spool_durable_fn, void *arg);
+typedef void (*spool_durable_fn)(const char *shard, const char *seq, void *arg);
+int spool_commit(struct spool *, spool_durable_fn, void *arg);
 
 /* The last sequence number appended / durable for a shard, or NULL. */
 const char *spool_last_seq(const struct spool *, const char *shard);
 const char *spool_durable_seq(const struct spool *, const char *shard);
 /* Creation time (ms) of the shard's last appended record, 0 if none. */
-int64_t	spool_last_created_ms(const struct spool *, const char *shard);
+int64_t spool_last_created_ms(const struct spool *, const char *shard);
 
 /*
  * Up to max_recs records (max_bytes of frames; at least one record
@@ -189,30 +188,30 @@ int64_t	spool_last_created_ms(const struct spool *, const char *shard);
  * call stopped, skipping released ones. Returns how many (0: none durable
  * now), or -1 (corruption found since open, or I/O: spool_error()).
  */
-int	spool_read(struct spool *, size_t max_recs, size_t max_bytes,
-	    struct spool_batch *);
+int spool_read(struct spool *, size_t max_recs, size_t max_bytes,
+    struct spool_batch *);
 /* The batch's records parsed in place (ddb_parse_record): recs[i] for
  * batch->recs[i], spans into the batch. 0, or -1 with *bad the index. */
-int	spool_batch_parse(const struct spool_batch *, struct ddb_record *,
-	    size_t *bad);
-void	spool_batch_free(struct spool_batch *);
+int spool_batch_parse(const struct spool_batch *, struct ddb_record *,
+    size_t *bad);
+void spool_batch_free(struct spool_batch *);
 
 /*
  * Everything of shard up to seq is applied and checkpointed. 0, or -1
  * (EINVAL: bad seq). Lower than an earlier release: no change.
  */
-int	spool_release(struct spool *, const char *shard, const char *seq);
+int spool_release(struct spool *, const char *shard, const char *seq);
 /* Delete the oldest segments all of whose records are released (never
  * one that is being written). Returns how many, or -1. */
-int	spool_gc(struct spool *);
+int spool_gc(struct spool *);
 
 /* Back-pressure: the spool holds max_bytes or more. */
-int	spool_full(const struct spool *);
-void	spool_stats(const struct spool *, struct spool_stats *);
+int spool_full(const struct spool *);
+void spool_stats(const struct spool *, struct spool_stats *);
 
 /* Pure rules, unit-tested. */
 /* Compare two sequence numbers (decimal digits, any length). */
-int	spool_seq_cmp(const char *a, size_t alen, const char *b, size_t blen);
+int spool_seq_cmp(const char *a, size_t alen, const char *b, size_t blen);
 /* The default bound for free bytes of free space (see the defines). */
 uint64_t spool_default_for_free(uint64_t free_bytes);
 /* The same for the file system holding dir (statvfs); the floor if it
@@ -225,7 +224,7 @@ uint64_t spool_default_max_bytes(const char *dir);
  * spooled record of the shard furthest behind; the oldest unapplied
  * record's age is a safe over-estimate).
  */
-int64_t	spool_wait_left_ms(int64_t age_ms, int64_t retention_ms,
-	    int64_t margin_ms);
+int64_t spool_wait_left_ms(int64_t age_ms, int64_t retention_ms,
+    int64_t margin_ms);
 
 #endif

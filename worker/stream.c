@@ -33,26 +33,26 @@
  * requests in flight round robin.
  */
 
-#define ST_RECORDS_LIMIT	1000
-#define ST_AHEAD_BYTES		(16u * 1024 * 1024)
-#define ST_MALFORMED_RETRIES	5	/* unreadable answers in a row */
+#define ST_RECORDS_LIMIT     1000
+#define ST_AHEAD_BYTES	     (16u * 1024 * 1024)
+#define ST_MALFORMED_RETRIES 5 /* unreadable answers in a row */
 /* A listing longer than this is a loop, not a stream: DynamoDB keeps 24
  * hours of shards, a few thousand for the busiest tables. */
-#define ST_LISTING_MAX		100000
-#define ST_LISTING_PAGES_MAX	(ST_LISTING_MAX / 10)
-#define ST_RELIST_MS		1000	/* a shard done: list again after */
+#define ST_LISTING_MAX	     100000
+#define ST_LISTING_PAGES_MAX (ST_LISTING_MAX / 10)
+#define ST_RELIST_MS	     1000 /* a shard done: list again after */
 
 enum sh_state {
-	SH_WAIT = 0,	/* parent not applied yet, or stopped */
-	SH_ITER,	/* GetShardIterator in flight */
-	SH_ACTIVE,	/* reading and applying */
+	SH_WAIT = 0, /* parent not applied yet, or stopped */
+	SH_ITER,     /* GetShardIterator in flight */
+	SH_ACTIVE,   /* reading and applying */
 	SH_DONE,
 };
 
 struct st_page {
-	struct st_page	*next;
-	char		*body;
-	size_t		 len;
+	struct st_page *next;
+	char *body;
+	size_t len;
 	struct ddb_records recs;
 };
 
@@ -63,85 +63,85 @@ struct st_page {
  */
 struct st_lane {
 	struct writer_lane *wl;
-	struct st_shard	*sh;
-	struct st_lane	*next_free;
+	struct st_shard *sh;
+	struct st_lane *next_free;
 };
 
 struct st_shard {
-	struct stream	*st;
-	char		*id;
-	char		*start_seq;	/* StartingSequenceNumber */
-	enum sh_state	 state;
-	char		*iter;
-	struct aws_call	 call;
-	struct http_timer timer;	/* polling at the tip */
-	int		 reading;	/* GetRecords in flight */
-	int		 finished;	/* no NextShardIterator */
-	int		 at_tip;	/* the last read returned nothing */
-	int		 resumed;	/* iterator after a record */
-	int		 probe;		/* first records trimmed: the first
+	struct stream *st;
+	char *id;
+	char *start_seq; /* StartingSequenceNumber */
+	enum sh_state state;
+	char *iter;
+	struct aws_call call;
+	struct http_timer timer; /* polling at the tip */
+	int reading;		 /* GetRecords in flight */
+	int finished;		 /* no NextShardIterator */
+	int at_tip;		 /* the last read returned nothing */
+	int resumed;		 /* iterator after a record */
+	int probe;		 /* first records trimmed: the first
 					   page from TRIM_HORIZON decides */
-	unsigned	 malformed;	/* unreadable answers in a row */
-	char		*read_seq;	/* last sequence number read */
-	unsigned	 limit;		/* GetRecords' Limit, lowered when an
+	unsigned malformed;	 /* unreadable answers in a row */
+	char *read_seq;		 /* last sequence number read */
+	unsigned limit;		 /* GetRecords' Limit, lowered when an
 					   answer is over the cap */
 
 	/* Read, not yet applied. */
-	struct st_page	*pend, *pend_tail;
-	size_t		 pend_recs;
-	size_t		 pend_bytes;
+	struct st_page *pend, *pend_tail;
+	size_t pend_recs;
+	size_t pend_bytes;
 
 	/* The batch being applied: its pages, records and final writes. */
-	struct st_page	*unit;
+	struct st_page *unit;
 	struct ddb_record *urecs;
-	size_t		 nurecs;
-	size_t		 skipped;	/* records older than the handoff,
+	size_t nurecs;
+	size_t skipped;	       /* records older than the handoff,
 					   then TTL deletes not applied */
-	struct jspan	 last_seq;	/* the batch's last sequence number */
-	struct ddb_op	*ops;
-	size_t		 nops;
-	size_t		 acked_ops;
-	struct st_lane	*lane;
-	struct writer_unit wunit;	/* ops, handed to the writer */
-	int		 applying;
+	struct jspan last_seq; /* the batch's last sequence number */
+	struct ddb_op *ops;
+	size_t nops;
+	size_t acked_ops;
+	struct st_lane *lane;
+	struct writer_unit wunit; /* ops, handed to the writer */
+	int applying;
 };
 
 struct stream {
-	struct worker	*w;
-	char		*arn;
+	struct worker *w;
+	char *arn;
 	/* The shards not done yet (done ones are freed by sweep()). */
-	struct st_shard	**shards;
-	size_t		 nshards;
-	size_t		 shards_cap;
-	struct hmap	 live;		/* id -> st_shard */
-	int		 sweep;		/* some shards are done */
-	struct st_lane	*lane_pool;
-	unsigned	 ndone, ntotal;	/* the checkpoint's shards */
-	int		 counts_stale;
-	struct writer	*wr;
-	size_t		 ahead_bytes;		/* read ahead, all shards */
-	size_t		 ahead_records;		/* per shard */
-	struct aws_call	 describe;
+	struct st_shard **shards;
+	size_t nshards;
+	size_t shards_cap;
+	struct hmap live; /* id -> st_shard */
+	int sweep;	  /* some shards are done */
+	struct st_lane *lane_pool;
+	unsigned ndone, ntotal; /* the checkpoint's shards */
+	int counts_stale;
+	struct writer *wr;
+	size_t ahead_bytes;   /* read ahead, all shards */
+	size_t ahead_records; /* per shard */
+	struct aws_call describe;
 	struct http_timer describe_timer;
-	int		 describing;
-	unsigned	 describe_malformed;	/* in a row */
-	char		*describe_start;	/* ExclusiveStartShardId */
-	unsigned	 describe_pages;	/* of this listing */
-	int64_t		 listed_ms;	/* clock_ms() of the last listing */
+	int describing;
+	unsigned describe_malformed; /* in a row */
+	char *describe_start;	     /* ExclusiveStartShardId */
+	unsigned describe_pages;     /* of this listing */
+	int64_t listed_ms;	     /* clock_ms() of the last listing */
 	struct lineage_shard *listing;
-	size_t		 nlisting;
-	size_t		 listing_cap;
-	int		 listed_once;
-	int64_t		 skip_before_ms;	/* handoff: older is applied */
-	int64_t		 handoff_ms;	/* older changes need no stream */
-	int64_t		 retention_ms;
-	int64_t		 poll_ms;
-	int64_t		 refresh_ms;
-	double		 newest_applied;	/* epoch s of newest change */
-	int64_t		 caught_up_logged_ms;	/* st_now(): last "Caught up" */
-	int		 stopping;
-	int		 failed;
-	char		 keyname[2][256];
+	size_t nlisting;
+	size_t listing_cap;
+	int listed_once;
+	int64_t skip_before_ms; /* handoff: older is applied */
+	int64_t handoff_ms;	/* older changes need no stream */
+	int64_t retention_ms;
+	int64_t poll_ms;
+	int64_t refresh_ms;
+	double newest_applied;	     /* epoch s of newest change */
+	int64_t caught_up_logged_ms; /* st_now(): last "Caught up" */
+	int stopping;
+	int failed;
+	char keyname[2][256];
 };
 
 static void pump(struct stream *);
@@ -153,7 +153,8 @@ st_now(const struct stream *st)
 	int64_t off;
 
 	return aws_server_offset(&st->w->streams, &off) ?
-	    aws_server_ms(&st->w->streams) : aws_server_ms(&st->w->src);
+	    aws_server_ms(&st->w->streams) :
+	    aws_server_ms(&st->w->src);
 }
 static void shard_read(struct st_shard *);
 static void advance(struct st_shard *);
@@ -201,7 +202,8 @@ gap(struct stream *st, const char *fmt, ...)
 	st->failed = 1;
 	w->prog.gap = 1;
 	worker_progress(w, 1);
-	worker_fail(w, WORKER_EXIT_PERMANENT, "StreamGap", "%s. Changes were "
+	worker_fail(w, WORKER_EXIT_PERMANENT, "StreamGap",
+	    "%s. Changes were "
 	    "lost before they could be applied: the destination may differ "
 	    "from the source. Run the backfill again (remove %s) to repair",
 	    msg, w->ckpt_path);
@@ -247,8 +249,8 @@ shard_done_cb(struct st_shard *sh)
 		int64_t due = st->listed_ms + ST_RELIST_MS;
 
 		if (!st->describe_timer.armed || st->describe_timer.due > due)
-			describe_soon(st, due > clock_ms() ? due - clock_ms() :
-			    0);
+			describe_soon(st,
+			    due > clock_ms() ? due - clock_ms() : 0);
 	}
 }
 
@@ -306,8 +308,10 @@ shard_call_failed(struct st_shard *sh, struct aws_call *c)
 	if (c->status == AWS_OK)
 		return 0;
 	if (c->status == AWS_NOT_FOUND)
-		gap(st, "shard %s disappeared from the stream before it was "
-		    "fully applied", sh->id);
+		gap(st,
+		    "shard %s disappeared from the stream before it was "
+		    "fully applied",
+		    sh->id);
 	else {
 		st->failed = 1;
 		worker_fail(st->w, worker_exit_for(c->status), c->code,
@@ -322,7 +326,8 @@ static void
 shard_probe(struct st_shard *sh)
 {
 	log_info("shard %s: its first records were trimmed before it was "
-	    "read; checking that the backfill covers them", sh->id);
+		 "read; checking that the backfill covers them",
+	    sh->id);
 	sh->probe = 1;
 	shard_start(sh);
 }
@@ -338,11 +343,13 @@ iter_done_cb(struct aws_call *c, void *arg)
 		sh->state = SH_WAIT;
 		return;
 	}
-	if (c->status == AWS_STATE && strcmp(c->code,
-	    "TrimmedDataAccessException") == 0) {
+	if (c->status == AWS_STATE &&
+	    strcmp(c->code, "TrimmedDataAccessException") == 0) {
 		if (sh->resumed) {
-			gap(st, "shard %s: its checkpoint is older than the "
-			    "stream's 24-hour retention", sh->id);
+			gap(st,
+			    "shard %s: its checkpoint is older than the "
+			    "stream's 24-hour retention",
+			    sh->id);
 			return;
 		}
 		if (!sh->probe) {
@@ -350,8 +357,10 @@ iter_done_cb(struct aws_call *c, void *arg)
 			return;
 		}
 		/* TRIM_HORIZON itself refused: the horizon moved under us. */
-		shard_again(sh, "GetShardIterator", "the trim horizon moved "
-		    "(TrimmedDataAccessException)", iter_retry_cb);
+		shard_again(sh, "GetShardIterator",
+		    "the trim horizon moved "
+		    "(TrimmedDataAccessException)",
+		    iter_retry_cb);
 		return;
 	}
 	if (shard_call_failed(sh, c))
@@ -403,7 +412,7 @@ shard_start(struct st_shard *sh)
 		seq = sh->start_seq;
 	}
 	if (ddb_shard_iterator_body(&sh->call.req, st->arn, sh->id, type,
-	    seq) == -1)
+		seq) == -1)
 		fatalx("GetShardIterator body");
 	sh->call.op = "GetShardIterator";
 	aws_call_start(&sh->call, iter_done_cb, sh);
@@ -481,7 +490,8 @@ unit_start(struct st_shard *sh)
 		st->failed = 1;
 		worker_fail(st->w, WORKER_EXIT_PERMANENT, "BadStreamRecord",
 		    "shard %s: a record's Keys lack the table's key "
-		    "attributes", sh->id);
+		    "attributes",
+		    sh->id);
 		return -1;
 	}
 	sh->nops = (size_t)nops;
@@ -507,7 +517,7 @@ advance(struct st_shard *sh)
 		if (unit_start(sh) == -1)
 			return;
 		if (sh->nops == 0) {
-			unit_applied(sh);	/* all before the handoff */
+			unit_applied(sh); /* all before the handoff */
 			return;
 		}
 	}
@@ -519,8 +529,9 @@ advance(struct st_shard *sh)
 	if (sh->reading || sh->timer.armed || st->stopping)
 		return;
 	/* Bounded read-ahead; one page is always allowed, to progress. */
-	if (sh->pend != NULL && (sh->pend_recs >= st->ahead_records ||
-	    st->ahead_bytes >= ST_AHEAD_BYTES))
+	if (sh->pend != NULL &&
+	    (sh->pend_recs >= st->ahead_records ||
+		st->ahead_bytes >= ST_AHEAD_BYTES))
 		return;
 	if (sh->at_tip)
 		http_timer_set(st->w->http, &sh->timer, st->poll_ms, poll_cb,
@@ -547,14 +558,16 @@ trim_check(struct st_shard *sh, const struct ddb_records *recs)
 	if (lineage_trim_gap(oldest, now, st->retention_ms, st->handoff_ms)) {
 		fmt_duration((uint64_t)(now - st->handoff_ms), dur,
 		    sizeof(dur));
-		gap(st, "shard %s: records were trimmed before they were read, "
+		gap(st,
+		    "shard %s: records were trimmed before they were read, "
 		    "and they may be newer than the handoff %s ago (the "
-		    "stream keeps changes for %lld s)", sh->id, dur,
-		    (long long)(st->retention_ms / 1000));
+		    "stream keeps changes for %lld s)",
+		    sh->id, dur, (long long)(st->retention_ms / 1000));
 		return -1;
 	}
 	log_info("shard %s: the trimmed records are older than the handoff: "
-	    "the backfill has them", sh->id);
+		 "the backfill has them",
+	    sh->id);
 	return 0;
 }
 
@@ -579,13 +592,14 @@ records_done_cb(struct aws_call *c, void *arg)
 				st->failed = 1;
 				worker_fail(w, WORKER_EXIT_PERMANENT, c->code,
 				    "shard %s: GetRecords: %s, even with "
-				    "Limit 1", sh->id, c->msg);
+				    "Limit 1",
+				    sh->id, c->msg);
 				return;
 			}
 			sh->limit = sh->limit / 4 > 0 ? sh->limit / 4 : 1;
 			log_info("shard %s: a GetRecords answer was over the "
-			    "cap; asking for %u records at a time", sh->id,
-			    sh->limit);
+				 "cap; asking for %u records at a time",
+			    sh->id, sh->limit);
 			shard_read(sh);
 			return;
 		}
@@ -598,8 +612,10 @@ records_done_cb(struct aws_call *c, void *arg)
 		}
 		if (sh->resumed || sh->read_seq != NULL ||
 		    shard_ck(sh)->seq != NULL) {
-			gap(st, "shard %s: records after the checkpoint were "
-			    "trimmed (TrimmedDataAccessException)", sh->id);
+			gap(st,
+			    "shard %s: records after the checkpoint were "
+			    "trimmed (TrimmedDataAccessException)",
+			    sh->id);
 			return;
 		}
 		if (!sh->probe) {
@@ -610,8 +626,10 @@ records_done_cb(struct aws_call *c, void *arg)
 			return;
 		}
 		/* TRIM_HORIZON raced the trim horizon: a new one, later. */
-		shard_again(sh, "GetRecords", "the trim horizon moved "
-		    "(TrimmedDataAccessException)", iter_retry_cb);
+		shard_again(sh, "GetRecords",
+		    "the trim horizon moved "
+		    "(TrimmedDataAccessException)",
+		    iter_retry_cb);
 		return;
 	}
 	if (shard_call_failed(sh, c))
@@ -621,7 +639,7 @@ records_done_cb(struct aws_call *c, void *arg)
 	if (pg->body == NULL ||
 	    ddb_parse_records(pg->body, pg->len, &pg->recs) == -1 ||
 	    (pg->recs.next_iter.len > 0 &&
-	    (next = jscan_strdup(&pg->recs.next_iter)) == NULL)) {
+		(next = jscan_strdup(&pg->recs.next_iter)) == NULL)) {
 		free(pg->body);
 		ddb_records_free(&pg->recs);
 		free(pg);
@@ -653,8 +671,7 @@ records_done_cb(struct aws_call *c, void *arg)
 	} else {
 		sh->at_tip = 0;
 		free(sh->read_seq);
-		sh->read_seq = jscan_strdup(
-		    &pg->recs.recs[pg->recs.n - 1].seq);
+		sh->read_seq = jscan_strdup(&pg->recs.recs[pg->recs.n - 1].seq);
 		st->ahead_bytes += pg->len;
 		sh->pend_bytes += pg->len;
 		sh->pend_recs += pg->recs.n;
@@ -722,7 +739,8 @@ describe_bad(struct stream *st, int64_t *next_ms, const char *fmt, ...)
 		st->failed = 1;
 		worker_fail(st->w, WORKER_EXIT_CRASH, "MalformedResponse",
 		    "DescribeStream: %s (%u listings in a row); restarting "
-		    "the worker", why, st->describe_malformed);
+		    "the worker",
+		    why, st->describe_malformed);
 		return -1;
 	}
 	log_warnx("DescribeStream: %s, asking again", why);
@@ -760,8 +778,8 @@ shard_new(struct stream *st, const char *id, const char *start)
 	sh->lane = lane_get(st, sh);
 	if (st->nshards == st->shards_cap) {
 		st->shards_cap = st->shards_cap ? st->shards_cap * 2 : 16;
-		st->shards = xrealloc(st->shards, st->shards_cap *
-		    sizeof(*st->shards));
+		st->shards = xrealloc(st->shards,
+		    st->shards_cap * sizeof(*st->shards));
 	}
 	st->shards[st->nshards++] = sh;
 	hmap_put(&st->live, sh->id, sh);
@@ -832,27 +850,32 @@ listing_done(struct stream *st)
 	int rc;
 
 	if ((rc = lineage_check(&w->ckpt, st->listing, st->nlisting,
-	    !st->listed_once, &bad)) != 0) {
+		 !st->listed_once, &bad)) != 0) {
 		int64_t next_ms = st->refresh_ms;
 
 		if (describe_bad(st, &next_ms, "shard %s %s", bad,
-		    rc == LINEAGE_DUPLICATE ? "is listed twice" :
-		    rc == LINEAGE_PARENT_CHANGED ? "is listed with another "
-		    "parent than before" : "names a parent that is neither "
-		    "listed nor known, and cannot have aged out") == 0)
+			rc == LINEAGE_DUPLICATE ?
+			    "is listed twice" :
+			    rc == LINEAGE_PARENT_CHANGED ?
+			    "is listed with another "
+			    "parent than before" :
+			    "names a parent that is neither "
+			    "listed nor known, and cannot have aged out") == 0)
 			describe_soon(st, next_ms);
 		return;
 	}
-	if (lineage_merge(&w->ckpt, st->listing, st->nlisting, &added,
-	    &pruned, &lost) == -1) {
+	if (lineage_merge(&w->ckpt, st->listing, st->nlisting, &added, &pruned,
+		&lost) == -1) {
 		st->failed = 1;
 		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
 		    "DescribeStream listed a shard twice");
 		return;
 	}
 	if (lost != NULL) {
-		gap(st, "shard %s was trimmed from the stream before it was "
-		    "fully applied", lost);
+		gap(st,
+		    "shard %s was trimmed from the stream before it was "
+		    "fully applied",
+		    lost);
 		return;
 	}
 	st->describe_malformed = 0;
@@ -918,8 +941,10 @@ describe_done_cb(struct aws_call *c, void *arg)
 	}
 	if (st->nlisting + pg.n > ST_LISTING_MAX ||
 	    ++st->describe_pages > ST_LISTING_PAGES_MAX) {
-		describe_bad(st, &next_ms, "the listing goes on past %d shards "
-		    "or %d pages", ST_LISTING_MAX, ST_LISTING_PAGES_MAX);
+		describe_bad(st, &next_ms,
+		    "the listing goes on past %d shards "
+		    "or %d pages",
+		    ST_LISTING_MAX, ST_LISTING_PAGES_MAX);
 		goto out;
 	}
 	for (size_t i = 0; i < pg.n; i++) {
@@ -928,20 +953,21 @@ describe_done_cb(struct aws_call *c, void *arg)
 
 		if (st->nlisting == st->listing_cap) {
 			st->listing_cap = st->listing_cap ?
-			    st->listing_cap * 2 : 16;
-			st->listing = xrealloc(st->listing, st->listing_cap *
-			    sizeof(*st->listing));
+			    st->listing_cap * 2 :
+			    16;
+			st->listing = xrealloc(st->listing,
+			    st->listing_cap * sizeof(*st->listing));
 		}
 		l = &st->listing[st->nlisting++];
 		l->id = jscan_strdup(&d->id);
-		l->parent = d->parent.len > 0 ? jscan_strdup(&d->parent) :
-		    NULL;
+		l->parent = d->parent.len > 0 ? jscan_strdup(&d->parent) : NULL;
 		l->start = jscan_strdup(&d->start_seq);
 		l->open = d->end_seq.len == 0;
 		if (l->id == NULL || l->start == NULL ||
 		    !checkpoint_seq_valid(l->start) ||
 		    (d->parent.len > 0 && l->parent == NULL)) {
-			describe_bad(st, &next_ms, "a shard without a readable "
+			describe_bad(st, &next_ms,
+			    "a shard without a readable "
 			    "ShardId or StartingSequenceNumber");
 			goto out;
 		}
@@ -957,15 +983,17 @@ describe_done_cb(struct aws_call *c, void *arg)
 		if (st->describe_start != NULL &&
 		    strcmp(next, st->describe_start) == 0) {
 			free(next);
-			describe_bad(st, &next_ms, "LastEvaluatedShardId is "
+			describe_bad(st, &next_ms,
+			    "LastEvaluatedShardId is "
 			    "the shard the page was asked to start after (%s): "
-			    "the listing would never end", st->describe_start);
+			    "the listing would never end",
+			    st->describe_start);
 			goto out;
 		}
 		free(st->describe_start);
 		st->describe_start = next;
 		ddb_shard_page_free(&pg);
-		describe_page(st);	/* next page */
+		describe_page(st); /* next page */
 		return;
 	}
 	ddb_shard_page_free(&pg);
@@ -987,7 +1015,7 @@ static void
 describe_page(struct stream *st)
 {
 	if (ddb_describe_stream_body(&st->describe.req, st->arn,
-	    st->describe_start) == -1)
+		st->describe_start) == -1)
 		fatalx("DescribeStream body");
 	aws_call_start(&st->describe, describe_done_cb, st);
 }
@@ -1017,7 +1045,7 @@ pump(struct stream *st)
 		if (sh->state != SH_WAIT)
 			continue;
 		if ((c = shard_ck(sh)) == NULL)
-			continue;	/* pruned */
+			continue; /* pruned */
 		if (lineage_ready(&st->w->ckpt, c)) {
 			transition_hook(st, c);
 			shard_start(sh);
@@ -1058,20 +1086,22 @@ update_progress(struct stream *st)
 	tip = st->listed_once && active > 0 && tip;
 	/* Said once per catch-up, and at most once a minute: a source that
 	 * changes now and then flips in and out of the tip all the time. */
-	if (tip && !w->prog.caught_up && (st->caught_up_logged_ms == 0 ||
-	    st_now(st) - st->caught_up_logged_ms >= 60000)) {
+	if (tip && !w->prog.caught_up &&
+	    (st->caught_up_logged_ms == 0 ||
+		st_now(st) - st->caught_up_logged_ms >= 60000)) {
 		st->caught_up_logged_ms = st_now(st);
 		log_info("Caught up: every shard is at its tip (%llu changes "
-		    "applied)", (unsigned long long)w->prog.stream_written);
+			 "applied)",
+		    (unsigned long long)w->prog.stream_written);
 	}
 	w->prog.caught_up = tip;
 	w->prog.stream_latency_ms = st->newest_applied > 0 ?
-	    (int64_t)((now - st->newest_applied) * 1000.0) : -1;
+	    (int64_t)((now - st->newest_applied) * 1000.0) :
+	    -1;
 	if (w->prog.stream_latency_ms < -1)
 		w->prog.stream_latency_ms = 0;
 	w->prog.buffer_pct = writer_busy_pct(st->wr);
-	w->prog.elapsed_ms = (uint64_t)(st_now(st) -
-	    w->ckpt.stream_started_ms);
+	w->prog.elapsed_ms = (uint64_t)(st_now(st) - w->ckpt.stream_started_ms);
 }
 
 void
@@ -1081,12 +1111,13 @@ stream_clock_check(struct worker *w)
 	int64_t off;
 	char dur[32];
 
-	if (warned || !aws_server_offset(&w->src, &off) || (off < 60000 &&
-	    off > -60000))
+	if (warned || !aws_server_offset(&w->src, &off) ||
+	    (off < 60000 && off > -60000))
 		return;
 	warned = 1;
 	fmt_duration((uint64_t)(off < 0 ? -off : off), dur, sizeof(dur));
-	report_warning("clock_skew", "This host's clock is %s %s the "
+	report_warning("clock_skew",
+	    "This host's clock is %s %s the "
 	    "server's: ddb-sync times the handoff and TTL on the server's "
 	    "clock (Date headers), but check the host's time service",
 	    dur, off < 0 ? "ahead of" : "behind");
@@ -1110,8 +1141,10 @@ stream_setup(struct stream *st)
 	}
 	if (ck->stream_arn != NULL &&
 	    strcmp(ck->stream_arn, w->src_tab.stream_arn) != 0) {
-		gap(st, "the source table's stream was replaced since the "
-		    "checkpoint (%s)", ck->stream_arn);
+		gap(st,
+		    "the source table's stream was replaced since the "
+		    "checkpoint (%s)",
+		    ck->stream_arn);
 		return -1;
 	}
 	if (ck->stream_arn == NULL) {
@@ -1121,25 +1154,29 @@ stream_setup(struct stream *st)
 		    now - ck->backfill_started_ms > retention) {
 			char dur[32];
 
-			fmt_duration((uint64_t)(now -
-			    ck->backfill_started_ms), dur, sizeof(dur));
-			gap(st, "the backfill started %s ago, longer than the "
-			    "stream's retention", dur);
+			fmt_duration((uint64_t)(now - ck->backfill_started_ms),
+			    dur, sizeof(dur));
+			gap(st,
+			    "the backfill started %s ago, longer than the "
+			    "stream's retention",
+			    dur);
 			return -1;
 		}
 		ck->stream_arn = xstrdup(w->src_tab.stream_arn);
-		ck->stream_started_ms = now;	/* the server's clock */
+		ck->stream_started_ms = now; /* the server's clock */
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)
 			return -1;
 	}
 	st->arn = ck->stream_arn;
 	st->skip_before_ms = ck->backfill_started_ms > 0 && w->pair->backfill ?
-	    ck->backfill_started_ms - margin : 0;
+	    ck->backfill_started_ms - margin :
+	    0;
 	/* Trimmed records older than this need no stream: the scan has
 	 * them, or (no backfill) they predate the copy. */
 	st->handoff_ms = (st->skip_before_ms > 0 ? ck->backfill_started_ms :
-	    ck->stream_started_ms) - margin;
+						   ck->stream_started_ms) -
+	    margin;
 	st->retention_ms = retention;
 	return 0;
 }
@@ -1169,22 +1206,23 @@ stream_run(struct worker *w)
 
 	expired = w->prog.ttl_expired_skipped;
 	memset(&w->prog, 0, sizeof(w->prog));
-	w->prog.ttl_expired_skipped = expired;	/* for the summary */
+	w->prog.ttl_expired_skipped = expired; /* for the summary */
 	w->prog.phase = PROTO_PHASE_STREAM;
 	w->prog.stream_written = w->ckpt.stream_items;
 	w->prog.stream_latency_ms = -1;
 	lineage_counts(&w->ckpt, &done, &total);
 	if (total > 0)
 		log_info("Resuming stream from checkpoint: %u shards known, %u "
-		    "done, %llu changes applied so far", total, done,
-		    (unsigned long long)w->ckpt.stream_items);
+			 "done, %llu changes applied so far",
+		    total, done, (unsigned long long)w->ckpt.stream_items);
 	else
 		log_info("Stream starting from each shard's start%s",
 		    st.skip_before_ms > 0 ? "; changes older than the "
-		    "backfill's start are skipped" : "");
-	report_phase(PROTO_PHASE_STREAM, PROTO_PS_RUNNING,
-	    w->ckpt.stream_items, (uint64_t)(aws_server_ms(&w->src) -
-	    w->ckpt.stream_started_ms), NULL);
+					    "backfill's start are skipped" :
+					    "");
+	report_phase(PROTO_PHASE_STREAM, PROTO_PS_RUNNING, w->ckpt.stream_items,
+	    (uint64_t)(aws_server_ms(&w->src) - w->ckpt.stream_started_ms),
+	    NULL);
 
 	describe_cb(&st);
 	while (!st_failed(&st)) {
@@ -1250,8 +1288,8 @@ stream_run(struct worker *w)
 	log_info("Stream stopped: %llu changes applied in all",
 	    (unsigned long long)w->ckpt.stream_items);
 	ttl_log_skipped(w, PROTO_PHASE_STREAM);
-	report_phase(PROTO_PHASE_STREAM, PROTO_PS_STOPPED,
-	    w->ckpt.stream_items, (uint64_t)(aws_server_ms(&w->src) -
-	    w->ckpt.stream_started_ms), NULL);
+	report_phase(PROTO_PHASE_STREAM, PROTO_PS_STOPPED, w->ckpt.stream_items,
+	    (uint64_t)(aws_server_ms(&w->src) - w->ckpt.stream_started_ms),
+	    NULL);
 	return 1;
 }

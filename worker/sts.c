@@ -13,7 +13,7 @@
 #include "xmalloc.h"
 
 /* No credential value comes near this; a bigger one is a broken answer. */
-#define STS_VALUE_MAX	(64u * 1024)
+#define STS_VALUE_MAX (64u * 1024)
 
 static int
 take_digits(const char **pp, int n, int *out)
@@ -34,8 +34,8 @@ take_digits(const char **pp, int n, int *out)
 static int
 days_in_month(int y, int m)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -93,11 +93,11 @@ sts_parse_time(const char *s, int64_t *epoch)
 	}
 	if (*p != '\0')
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || se > 60)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+	    mi > 59 || se > 60)
 		return -1;
-	*epoch = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-	    se - sign * (oh * 3600 + om * 60);
+	*epoch = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
+	    sign * (oh * 3600 + om * 60);
 	return 0;
 }
 
@@ -138,7 +138,7 @@ sts_xml_unescape(struct buf *out, const char *s, size_t len)
 		const char *name;
 		char ch;
 	} named[] = { { "amp", '&' }, { "lt", '<' }, { "gt", '>' },
-	    { "quot", '"' }, { "apos", '\'' } };
+		{ "quot", '"' }, { "apos", '\'' } };
 	const char *end = s + len, *semi;
 	size_t i, n;
 
@@ -216,8 +216,7 @@ tag_name_len(const char *p, const char *end)
 {
 	const char *q = p;
 
-	while (q < end && *q != '>' && *q != '/' &&
-	    !isspace((unsigned char)*q))
+	while (q < end && *q != '>' && *q != '/' && !isspace((unsigned char)*q))
 		q++;
 	return (size_t)(q - p);
 }
@@ -326,7 +325,7 @@ xml_text(const char *p, size_t len, const char *name, struct buf *out)
 	while (n > 0 && isspace((unsigned char)in[n - 1]))
 		n--;
 	if (memchr(in, '<', n) != NULL)
-		return -1;	/* markup where a value belongs */
+		return -1; /* markup where a value belongs */
 	/* Not an XML character; it would cut the value short unseen. */
 	if (memchr(in, '\0', n) != NULL)
 		return -1;
@@ -372,8 +371,8 @@ int
 sts_parse_response(const char *xml, size_t len, const char *action,
     struct creds *c, char *err, size_t errlen)
 {
-	static const char *const fields[] = { "AccessKeyId",
-	    "SecretAccessKey", "SessionToken", "Expiration" };
+	static const char *const fields[] = { "AccessKeyId", "SecretAccessKey",
+		"SessionToken", "Expiration" };
 	char tag[64], code[96], msg[256];
 	const char *resp, *res, *cr;
 	size_t resplen, reslen, crlen, i;
@@ -383,37 +382,45 @@ sts_parse_response(const char *xml, size_t len, const char *action,
 	int r;
 
 	buf_init(&b, STS_VALUE_MAX);
-	if (sts_parse_error(xml, len, code, sizeof(code), msg,
-	    sizeof(msg)) == 0) {
+	if (sts_parse_error(xml, len, code, sizeof(code), msg, sizeof(msg)) ==
+	    0) {
 		snprintf(err, errlen, "%s: %s", code, msg);
 		goto fail;
 	}
 	snprintf(tag, sizeof(tag), "%sResponse", action);
 	if ((r = xml_find(xml, xml + len, tag, &resp, &resplen)) != 1) {
-		snprintf(err, errlen, r == 0 ? "no <%s> in the answer" :
-		    "malformed or truncated XML", tag);
+		snprintf(err, errlen,
+		    r == 0 ? "no <%s> in the answer" :
+			     "malformed or truncated XML",
+		    tag);
 		goto fail;
 	}
 	snprintf(tag, sizeof(tag), "%sResult", action);
 	if ((r = xml_find(resp, resp + resplen, tag, &res, &reslen)) != 1 ||
-	    (r = xml_find(res, res + reslen, "Credentials", &cr,
-	    &crlen)) != 1) {
-		snprintf(err, errlen, r == 0 ? "no %s/Credentials in the "
-		    "answer" : "malformed or truncated XML", tag);
+	    (r = xml_find(res, res + reslen, "Credentials", &cr, &crlen)) !=
+		1) {
+		snprintf(err, errlen,
+		    r == 0 ? "no %s/Credentials in the "
+			     "answer" :
+			     "malformed or truncated XML",
+		    tag);
 		goto fail;
 	}
 	for (i = 0; i < 4; i++) {
 		if ((r = xml_text(cr, crlen, fields[i], &b)) != 1 ||
 		    b.len == 0) {
-			snprintf(err, errlen, r == -1 ? "malformed Credentials/"
-			    "%s" : "Credentials/%s missing or empty",
+			snprintf(err, errlen,
+			    r == -1 ? "malformed Credentials/"
+				      "%s" :
+				      "Credentials/%s missing or empty",
 			    fields[i]);
 			goto fail;
 		}
 		vals[i] = buf_steal(&b, NULL);
 	}
 	if (sts_parse_time(vals[3], &exp) == -1) {
-		snprintf(err, errlen, "Credentials/Expiration is not an "
+		snprintf(err, errlen,
+		    "Credentials/Expiration is not an "
 		    "ISO-8601 time");
 		goto fail;
 	}
@@ -438,7 +445,8 @@ json_wipe(cJSON *j)
 
 	if (j == NULL)
 		return;
-	cJSON_ArrayForEach(it, j) {
+	cJSON_ArrayForEach(it, j)
+	{
 		if (cJSON_IsString(it) && it->valuestring != NULL)
 			explicit_bzero(it->valuestring,
 			    strlen(it->valuestring));
@@ -455,8 +463,8 @@ json_str(const cJSON *j, const char *key)
 }
 
 int
-sts_parse_creds_json(const char *json, size_t len, struct creds *c,
-    char *err, size_t errlen)
+sts_parse_creds_json(const char *json, size_t len, struct creds *c, char *err,
+    size_t errlen)
 {
 	const char *code, *akid, *secret, *token, *exp;
 	char m[256], cd[64];
@@ -485,7 +493,7 @@ sts_parse_creds_json(const char *json, size_t len, struct creds *c,
 	    *secret == '\0') {
 		snprintf(err, errlen, "credentials JSON lacks %s",
 		    akid == NULL || *akid == '\0' ? "AccessKeyId" :
-		    "SecretAccessKey");
+						    "SecretAccessKey");
 		goto fail;
 	}
 	if (exp != NULL && sts_parse_time(exp, &when) == -1) {
@@ -494,8 +502,8 @@ sts_parse_creds_json(const char *json, size_t len, struct creds *c,
 	}
 	c->access_key_id = xstrdup(akid);
 	c->secret_access_key = xstrdup(secret);
-	c->session_token = token != NULL && *token != '\0' ?
-	    xstrdup(token) : NULL;
+	c->session_token = token != NULL && *token != '\0' ? xstrdup(token) :
+							     NULL;
 	c->expiration = when;
 	json_wipe(j);
 	return 0;
@@ -513,7 +521,8 @@ sts_session_name(const char *in, char out[STS_SESSION_NAME_MAX + 1])
 		unsigned char ch = (unsigned char)in[i];
 
 		out[i] = (isalnum(ch) || strchr("_+=,.@-", ch) != NULL) ?
-		    (char)ch : '-';
+		    (char)ch :
+		    '-';
 	}
 	out[i] = '\0';
 	if (i < 2)
@@ -544,7 +553,7 @@ sts_assume_role_body(struct buf *out, const char *role_arn,
 	    sts_form_add(out, "RoleSessionName", session_name) == -1 ||
 	    sts_form_add(out, "DurationSeconds", d) == -1 ||
 	    (external_id != NULL &&
-	    sts_form_add(out, "ExternalId", external_id) == -1))
+		sts_form_add(out, "ExternalId", external_id) == -1))
 		return -1;
 	return 0;
 }

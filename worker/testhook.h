@@ -11,9 +11,9 @@
  * shard-done, shard-transition (a parent done and saved, its child about
  * to start). Unset: a cheap no-op.
  */
-void	testhook_init(void);
-void	testhook(const char *point);
+void testhook_init(void);
+void testhook(const char *point);
 /* Whether point is the one armed (to prepare the state it tests). */
-int	testhook_armed(const char *point);
+int testhook_armed(const char *point);
 
 #endif

@@ -41,8 +41,7 @@ ttl_item_expired(const struct jspan *item, const char *attr, int64_t now_s)
 }
 
 size_t
-ttl_drop_expired(struct jspan *items, size_t n, const char *attr,
-    int64_t now_s)
+ttl_drop_expired(struct jspan *items, size_t n, const char *attr, int64_t now_s)
 {
 	size_t i, kept = 0;
 
@@ -79,7 +78,7 @@ ttl_partition_deletes(struct ddb_record *recs, size_t from, size_t n)
 int64_t
 ttl_now(const struct worker *w)
 {
-	return aws_server_ms(&w->src) / 1000;	/* the source's clock */
+	return aws_server_ms(&w->src) / 1000; /* the source's clock */
 }
 
 enum aws_status
@@ -98,7 +97,7 @@ ttl_source(struct worker *w, char *why, size_t len)
 	if (st != AWS_OK)
 		snprintf(why, len, "%s: %s", c.code, c.msg);
 	else if (ddb_parse_ttl(c.body, c.bodylen, &w->src_ttl, err,
-	    sizeof(err)) == -1) {
+		     sizeof(err)) == -1) {
 		st = AWS_FATAL;
 		snprintf(why, len, "MalformedResponse: %s", err);
 	} else
@@ -118,7 +117,8 @@ ttl_log_skipped(const struct worker *w, enum proto_phase phase)
 		    w->ttl_attr != NULL ? w->ttl_attr : "?");
 	if (phase == PROTO_PHASE_STREAM && pg->ttl_deletes_skipped > 0)
 		log_info("TTL: %llu TTL deletes skipped (ttl.apply_deletes: "
-		    "false)", (unsigned long long)pg->ttl_deletes_skipped);
+			 "false)",
+		    (unsigned long long)pg->ttl_deletes_skipped);
 }
 
 int
@@ -131,26 +131,32 @@ ttl_preflight(struct worker *w)
 
 	if (p->stream && !p->ttl_apply_deletes)
 		log_info("the TTL service's deletes are not applied "
-		    "(ttl.apply_deletes: false): expired items stay on %s",
+			 "(ttl.apply_deletes: false): expired items stay on %s",
 		    p->output.table);
 	if (!p->backfill || p->ttl_skip_expired == 0)
 		return 0;
 	st = ttl_source(w, why, sizeof(why));
-	if (st != AWS_OK && p->ttl_skip_expired == -1 && (st == AWS_DENIED ||
-	    st == AWS_FATAL)) {
+	if (st != AWS_OK && p->ttl_skip_expired == -1 &&
+	    (st == AWS_DENIED || st == AWS_FATAL)) {
 		/* The default must not stop a copy that worked before. */
-		log_warnx("cannot read the TTL setting of source table %s "
+		log_warnx(
+		    "cannot read the TTL setting of source table %s "
 		    "(dynamodb:DescribeTimeToLive): %s. Expired items are "
 		    "copied like the others; grant the permission, or set "
-		    "ttl: {skip_expired: false} to say so", t, why);
+		    "ttl: {skip_expired: false} to say so",
+		    t, why);
 		return 0;
 	}
 	if (st != AWS_OK) {
-		worker_fail(w, st == AWS_DENIED || st == AWS_FATAL ||
-		    st == AWS_NOT_FOUND ? WORKER_EXIT_CONFIG :
-		    WORKER_EXIT_CRASH, "TTLUnreadable", "ttl.skip_expired "
+		worker_fail(w,
+		    st == AWS_DENIED || st == AWS_FATAL || st == AWS_NOT_FOUND ?
+			WORKER_EXIT_CONFIG :
+			WORKER_EXIT_CRASH,
+		    "TTLUnreadable",
+		    "ttl.skip_expired "
 		    "needs the TTL setting of source table %s "
-		    "(dynamodb:DescribeTimeToLive): %s", t, why);
+		    "(dynamodb:DescribeTimeToLive): %s",
+		    t, why);
 		return -1;
 	}
 	if (!ddb_ttl_on(&w->src_ttl)) {
@@ -167,8 +173,10 @@ ttl_preflight(struct worker *w)
 	free(w->ttl_attr);
 	w->ttl_attr = xstrdup(w->src_ttl.attr);
 	log_info("TTL is enabled on %s (attribute %s): the backfill skips "
-	    "items that have expired%s", t, w->ttl_attr,
+		 "items that have expired%s",
+	    t, w->ttl_attr,
 	    p->ttl_skip_expired == -1 ? " (ttl.skip_expired: false copies "
-	    "them)" : "");
+					"them)" :
+					"");
 	return 0;
 }

@@ -40,9 +40,9 @@
  * run's.
  */
 
-#define VFY_BACKOFF_MAX_MS	5000
+#define VFY_BACKOFF_MAX_MS 5000
 /* Rechecks of one difference while either side keeps changing. */
-#define VFY_RECHECK_ROUNDS	5
+#define VFY_RECHECK_ROUNDS 5
 
 enum vstate {
 	VS_UNKNOWN = 0,
@@ -53,81 +53,85 @@ enum vstate {
 };
 
 static const char *const vstate_name[] = {
-	"unknown", "equal", "missing", "extra", "different",
+	"unknown",
+	"equal",
+	"missing",
+	"extra",
+	"different",
 };
 
 struct vitem {
-	struct jspan	 side[2];	/* VERIFY_SOURCE, VERIFY_DEST items;
+	struct jspan side[2];  /* VERIFY_SOURCE, VERIFY_DEST items;
 					   len 0: absent */
-	struct jspan	 k[2];		/* key values, in the scanned item */
-	size_t		 keyoff, keylen;	/* key object in seg->keys */
-	enum vstate	 st;
-	int		 pending;	/* in the lookup under way */
-	int		 suspect;	/* to be read again */
-	struct jspan	 prev[2];	/* the sides as last read */
-	int		 rounds;	/* rechecks done */
-	int		 repaired;
-	char		*diff;		/* "path: why" for a different item */
+	struct jspan k[2];     /* key values, in the scanned item */
+	size_t keyoff, keylen; /* key object in seg->keys */
+	enum vstate st;
+	int pending;	      /* in the lookup under way */
+	int suspect;	      /* to be read again */
+	struct jspan prev[2]; /* the sides as last read */
+	int rounds;	      /* rechecks done */
+	int repaired;
+	char *diff; /* "path: why" for a different item */
 };
 
 struct verify;
 
 struct vseg {
-	struct verify	*v;
-	int		 pass;
+	struct verify *v;
+	int pass;
 	struct verify_seg *ck;
-	struct aws_call	 call;
+	struct aws_call call;
 	struct http_timer timer;
-	int		 busy;		/* a page is under way */
-	unsigned	 malformed;
+	int busy; /* a page is under way */
+	unsigned malformed;
 
 	/* The page. */
-	struct ddb_page	 parsed;
-	char		*scan_body;
-	char		*lek;		/* its LastEvaluatedKey; NULL: last */
-	struct vitem	*items;
-	size_t		 nitems;
-	struct buf	 keys;		/* key objects, back to back */
-	char		**bodies;	/* answers the spans point into */
-	size_t		 nbodies;
-	struct verify_counts n;		/* the page's, counted at the end */
-	int		 rechecked;
+	struct ddb_page parsed;
+	char *scan_body;
+	char *lek; /* its LastEvaluatedKey; NULL: last */
+	struct vitem *items;
+	size_t nitems;
+	struct buf keys; /* key objects, back to back */
+	char **bodies;	 /* answers the spans point into */
+	size_t nbodies;
+	struct verify_counts n; /* the page's, counted at the end */
+	int rechecked;
 
 	/* The lookup under way: items pending, side to fill. */
-	int		 fill;
-	size_t		*req;		/* the items of the call in flight */
-	size_t		 nreq;
-	int64_t		 backoff_ms;
-	void		(*next)(struct vseg *);
+	int fill;
+	size_t *req; /* the items of the call in flight */
+	size_t nreq;
+	int64_t backoff_ms;
+	void (*next)(struct vseg *);
 
 	/* Repairs. */
 	struct writer_unit unit;
-	struct ddb_op	*ops;
-	size_t		*opitem;	/* the item of each op */
-	size_t		 nops, acked;
+	struct ddb_op *ops;
+	size_t *opitem; /* the item of each op */
+	size_t nops, acked;
 };
 
 struct verify {
-	struct worker	*w;
+	struct worker *w;
 	struct verify_opts *o;
 	struct verify_ckpt ck;
-	char		*ckpt_path;
-	int		 ckpt_dirty;
-	int64_t		 ckpt_saved_ms;
-	int		 report_fd;
-	struct vseg	*segs;
-	size_t		 nsegs;
-	struct writer	*wr;
+	char *ckpt_path;
+	int ckpt_dirty;
+	int64_t ckpt_saved_ms;
+	int report_fd;
+	struct vseg *segs;
+	size_t nsegs;
+	struct writer *wr;
 	struct writer_lane *lane;
-	uint32_t	 page_size;
-	int64_t		 recheck_ms;
-	const char	*hash, *range;
-	int		 stopping;
-	int		 failed;
+	uint32_t page_size;
+	int64_t recheck_ms;
+	const char *hash, *range;
+	int stopping;
+	int failed;
 };
 
-static void	seg_scan(struct vseg *);
-static void	lookup_send(struct vseg *);
+static void seg_scan(struct vseg *);
+static void lookup_send(struct vseg *);
 
 static int
 vfailed(const struct verify *v)
@@ -145,7 +149,7 @@ static const char *
 side_table(struct verify *v, int side)
 {
 	return side == VERIFY_SOURCE ? v->w->pair->input.table :
-	    v->w->pair->output.table;
+				       v->w->pair->output.table;
 }
 
 static void
@@ -196,17 +200,20 @@ report_add(struct buf *b, struct verify *v, const struct vseg *s,
 	if (buf_adds(b, "{\"pair\":") == -1 ||
 	    buf_json_str(b, v->w->pair->name) == -1 ||
 	    buf_printf(b, ",\"kind\":\"%s\",\"key\":", vstate_name[it->st]) ==
-	    -1 || buf_add(b, key, it->keylen) == -1)
+		-1 ||
+	    buf_add(b, key, it->keylen) == -1)
 		return -1;
-	if (it->diff != NULL && (buf_adds(b, ",\"diff\":") == -1 ||
-	    buf_json_str(b, it->diff) == -1))
+	if (it->diff != NULL &&
+	    (buf_adds(b, ",\"diff\":") == -1 ||
+		buf_json_str(b, it->diff) == -1))
 		return -1;
 	if (s->rechecked == 1 && buf_adds(b, ",\"rechecked\":true") == -1)
 		return -1;
 	if (((it->st != VS_EXTRA && v->o->repair) ||
-	    (it->st == VS_EXTRA && v->o->delete_extra)) &&
-	    buf_printf(b, ",\"%s\":%s", it->st == VS_EXTRA ? "deleted" :
-	    "repaired", it->repaired ? "true" : "false") == -1)
+		(it->st == VS_EXTRA && v->o->delete_extra)) &&
+	    buf_printf(b, ",\"%s\":%s",
+		it->st == VS_EXTRA ? "deleted" : "repaired",
+		it->repaired ? "true" : "false") == -1)
 		return -1;
 	return buf_adds(b, "}\n");
 }
@@ -237,8 +244,8 @@ ckpt_flush(struct verify *v, int force)
 	int64_t now = clock_ms();
 	int rc = 0;
 
-	if (!v->ckpt_dirty || (!force && now - v->ckpt_saved_ms <
-	    v->w->ckpt_interval_ms))
+	if (!v->ckpt_dirty ||
+	    (!force && now - v->ckpt_saved_ms < v->w->ckpt_interval_ms))
 		return 0;
 	/* The report first: the checkpoint must never count lines that a
 	 * crash could lose. */
@@ -287,16 +294,15 @@ classify(struct vseg *s, struct vitem *it)
 	free(it->diff);
 	it->diff = NULL;
 	if (!hs && !hd)
-		it->st = VS_EQUAL;	/* deleted meanwhile on both sides */
+		it->st = VS_EQUAL; /* deleted meanwhile on both sides */
 	else if (!hd)
 		it->st = VS_MISSING;
 	else if (!hs)
 		it->st = VS_EXTRA;
 	else if (s->pass == VERIFY_DEST)
-		it->st = VS_EQUAL;	/* the source pass compares it */
-	else if ((r = itemcmp(&it->side[VERIFY_SOURCE],
-	    &it->side[VERIFY_DEST], path, sizeof(path), why,
-	    sizeof(why))) == 0)
+		it->st = VS_EQUAL; /* the source pass compares it */
+	else if ((r = itemcmp(&it->side[VERIFY_SOURCE], &it->side[VERIFY_DEST],
+		      path, sizeof(path), why, sizeof(why))) == 0)
 		it->st = VS_EQUAL;
 	else {
 		it->st = VS_DIFFERENT;
@@ -418,7 +424,8 @@ lookup_done_cb(struct aws_call *c, void *arg)
 		ddb_get_page_free(&g);
 		free(body);
 		if (++s->malformed > WORKER_MALFORMED_RETRIES) {
-			snprintf(msg, sizeof(msg), "BatchGetItem on %s: "
+			snprintf(msg, sizeof(msg),
+			    "BatchGetItem on %s: "
 			    "malformed response %u times",
 			    side_table(v, s->fill), s->malformed);
 			vfail(v, WORKER_EXIT_CRASH, "MalformedResponse", msg);
@@ -439,7 +446,8 @@ lookup_done_cb(struct aws_call *c, void *arg)
 		struct vitem *it;
 
 		if (ddb_item_key(&g.unprocessed[i], v->hash, v->range, k) ==
-		    0 && (it = req_find(s, k)) != NULL)
+			0 &&
+		    (it = req_find(s, k)) != NULL)
 			it->pending = 1;
 	}
 	for (size_t i = 0; i < s->nreq; i++) {
@@ -508,8 +516,10 @@ page_finish(struct vseg *s)
 	}
 	if (b.len > 0 && report_write(v, b.data, b.len) == -1) {
 		buf_free(&b);
-		snprintf(msg, sizeof(msg), "cannot write the verify report "
-		    "%s: %s", v->ck.report, strerror(errno));
+		snprintf(msg, sizeof(msg),
+		    "cannot write the verify report "
+		    "%s: %s",
+		    v->ck.report, strerror(errno));
 		vfail(v, WORKER_EXIT_CRASH, "ReportWriteFailed", msg);
 		return;
 	}
@@ -547,7 +557,7 @@ write_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 		    offsetof(struct vseg, unit));
 
 		for (size_t j = parts[i].off; j < parts[i].off + parts[i].n;
-		    j++)
+		     j++)
 			s->items[s->opitem[j]].repaired = 1;
 		s->acked += parts[i].n;
 		if (s->acked == s->nops)
@@ -587,8 +597,8 @@ page_write(struct vseg *s)
 		page_finish(s);
 		return;
 	}
-	log_debug("verify: %s %zu items of %s segment %u", s->pass ==
-	    VERIFY_SOURCE ? "repairing" : "deleting", s->nops,
+	log_debug("verify: %s %zu items of %s segment %u",
+	    s->pass == VERIFY_SOURCE ? "repairing" : "deleting", s->nops,
 	    side_table(v, s->pass), s->ck->segment);
 	s->unit.items = NULL;
 	s->unit.ops = s->ops;
@@ -616,7 +626,7 @@ page_repair(struct vseg *s)
 			n += it->pending;
 		}
 		if (n > 0) {
-			s->rechecked = -1;	/* reread, not a recheck */
+			s->rechecked = -1; /* reread, not a recheck */
 			lookup_start(s, VERIFY_SOURCE, page_write);
 			return;
 		}
@@ -627,8 +637,8 @@ page_repair(struct vseg *s)
 static int
 span_changed(const struct jspan *a, const struct jspan *b)
 {
-	return a->len != b->len || (a->len > 0 && memcmp(a->p, b->p,
-	    a->len) != 0);
+	return a->len != b->len ||
+	    (a->len > 0 && memcmp(a->p, b->p, a->len) != 0);
 }
 
 static void recheck_cb(void *);
@@ -651,7 +661,7 @@ recheck_done(struct vseg *s)
 		classify(s, it);
 		if (it->st != VS_EQUAL && it->rounds < VFY_RECHECK_ROUNDS &&
 		    (span_changed(&it->prev[0], &it->side[0]) ||
-		    span_changed(&it->prev[1], &it->side[1]))) {
+			span_changed(&it->prev[1], &it->side[1]))) {
 			it->prev[0] = it->side[0];
 			it->prev[1] = it->side[1];
 			it->rounds++;
@@ -705,8 +715,8 @@ page_looked_up(struct vseg *s)
 	if (suspects > 0 && v->recheck_ms > 0) {
 		s->rechecked = 1;
 		s->n.rechecked = suspects;
-		http_timer_set(v->w->http, &s->timer, v->recheck_ms,
-		    recheck_cb, s);
+		http_timer_set(v->w->http, &s->timer, v->recheck_ms, recheck_cb,
+		    s);
 		return;
 	}
 	page_repair(s);
@@ -723,9 +733,9 @@ seg_scan(struct vseg *s)
 	s->busy = 1;
 	aws_call_cleanup(&s->call);
 	aws_call_init(&s->call, side_client(v, s->pass), "Scan");
-	if (ddb_scan_body(&s->call.req, side_table(v, s->pass),
-	    s->ck->segment, v->ck.total[s->pass], v->page_size,
-	    s->ck->last_key, w->pair->consumed_capacity) == -1)
+	if (ddb_scan_body(&s->call.req, side_table(v, s->pass), s->ck->segment,
+		v->ck.total[s->pass], v->page_size, s->ck->last_key,
+		w->pair->consumed_capacity) == -1)
 		fatalx("scan body too large");
 	aws_call_start(&s->call, scan_done_cb, s);
 }
@@ -751,8 +761,8 @@ scan_done_cb(struct aws_call *c, void *arg)
 
 	if (vfailed(v))
 		return;
-	switch (worker_scan_answer(w, c, side_table(v, s->pass),
-	    s->ck->segment, &s->malformed, &s->parsed, &body, &len)) {
+	switch (worker_scan_answer(w, c, side_table(v, s->pass), s->ck->segment,
+	    &s->malformed, &s->parsed, &body, &len)) {
 	case -1:
 		v->failed = 1;
 		return;
@@ -776,16 +786,17 @@ scan_done_cb(struct aws_call *c, void *arg)
 		size_t off = s->keys.len;
 
 		if (ddb_item_key(&s->parsed.items[i], v->hash, v->range,
-		    it->k) == -1 || ddb_key_json(&s->keys, v->hash, v->range,
-		    it->k) == -1) {
-			snprintf(msg, sizeof(msg), "Scan of %s: an item "
+			it->k) == -1 ||
+		    ddb_key_json(&s->keys, v->hash, v->range, it->k) == -1) {
+			snprintf(msg, sizeof(msg),
+			    "Scan of %s: an item "
 			    "without its key attributes",
 			    side_table(v, s->pass));
 			vfail(v, WORKER_EXIT_CRASH, "MalformedResponse", msg);
 			return;
 		}
 		if (!verify_sampled(s->keys.data + off, s->keys.len - off,
-		    v->ck.seed, v->ck.sample_ppm)) {
+			v->ck.seed, v->ck.sample_ppm)) {
 			s->keys.len = off;
 			continue;
 		}
@@ -824,12 +835,12 @@ ckpt_fresh(struct verify *v, struct verify_ckpt *c)
 	c->started_ms = wall_ms();
 	for (int pass = 0; pass < 2; pass++) {
 		cnt = pass == VERIFY_SOURCE ? w->src_tab.item_count :
-		    w->dst_tab.item_count;
+					      w->dst_tab.item_count;
 		size = pass == VERIFY_SOURCE ? w->src_tab.size_bytes :
-		    w->dst_tab.size_bytes;
+					       w->dst_tab.size_bytes;
 		total = p->total_segments != 0 && p->nsegments == 0 ?
-		    p->total_segments : backfill_auto_segments(cnt, size,
-		    v->page_size);
+		    p->total_segments :
+		    backfill_auto_segments(cnt, size, v->page_size);
 		c->total[pass] = total;
 		c->nsegs[pass] = total;
 		c->segs[pass] = xcalloc(total, sizeof(struct verify_seg));
@@ -851,13 +862,14 @@ ckpt_setup(struct verify *v)
 	memset(&old, 0, sizeof(old));
 	ckpt_fresh(v, &fresh);
 	if (atomicfile_read(v->ckpt_path, 4u << 20, &text, &len) == 0) {
-		if (verify_ckpt_decode(text, len, &old, err, sizeof(err)) ==
-		    -1)
+		if (verify_ckpt_decode(text, len, &old, err, sizeof(err)) == -1)
 			log_warnx("verify checkpoint %s is unusable (%s): "
-			    "starting over", v->ckpt_path, err);
+				  "starting over",
+			    v->ckpt_path, err);
 		else if (!verify_ckpt_same(&old, &fresh, why, sizeof(why)))
 			log_info("verify checkpoint %s is for another verify "
-			    "(%s): starting over", v->ckpt_path, why);
+				 "(%s): starting over",
+			    v->ckpt_path, why);
 		else
 			resumed = 1;
 	} else if (errno != ENOENT)
@@ -880,12 +892,12 @@ verify_preflight(struct worker *w, struct verify_opts *o)
 	int fd;
 
 	if (o->report == NULL)
-		xasprintf(&o->report, "%s/%s", w->pair_dir,
-		    VERIFY_REPORT_NAME);
+		xasprintf(&o->report, "%s/%s", w->pair_dir, VERIFY_REPORT_NAME);
 	/* Nothing is scanned before the report is known to be writable;
 	 * a check creates nothing. */
-	fd = open(o->report, O_WRONLY | O_CLOEXEC | O_NOFOLLOW |
-	    (w->check_config ? 0 : O_CREAT), 0600);
+	fd = open(o->report,
+	    O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (w->check_config ? 0 : O_CREAT),
+	    0600);
 	if (fd == -1 && errno == ENOENT && w->check_config) {
 		char *dir = xstrdup(o->report), *slash = strrchr(dir, '/');
 
@@ -937,22 +949,28 @@ finish(struct verify *v)
 	summary(v, &t, scanned);
 	differs = t.missing + t.extra + t.different > 0;
 	if (v->ck.sample_ppm < VERIFY_SAMPLE_ALL)
-		snprintf(sample, sizeof(sample), " (a sample of %.4g%% of "
-		    "the source's items)", v->ck.sample_ppm / 10000.0);
+		snprintf(sample, sizeof(sample),
+		    " (a sample of %.4g%% of "
+		    "the source's items)",
+		    v->ck.sample_ppm / 10000.0);
 	if (v->o->repair || v->o->delete_extra)
-		snprintf(fixes, sizeof(fixes), "; repaired %" PRIu64
-		    ", deleted %" PRIu64, t.repaired, t.deleted);
+		snprintf(fixes, sizeof(fixes),
+		    "; repaired %" PRIu64 ", deleted %" PRIu64, t.repaired,
+		    t.deleted);
 	buf_init(&b, 0);
 	if (buf_adds(&b, "{\"pair\":") == -1 ||
 	    buf_json_str(&b, w->pair->name) == -1 ||
-	    buf_printf(&b, ",\"kind\":\"summary\",\"equal\":%s,"
-	    "\"source_scanned\":%" PRIu64 ",\"destination_scanned\":%" PRIu64
-	    ",\"checked\":%" PRIu64 ",\"sample_ppm\":%" PRIu32 ",\"missing\":%"
-	    PRIu64 ",\"extra\":%" PRIu64 ",\"different\":%" PRIu64
-	    ",\"rechecked\":%" PRIu64 ",\"repaired\":%" PRIu64 ",\"deleted\":%"
-	    PRIu64 "}\n", differs ? "false" : "true", scanned[0], scanned[1],
-	    t.checked, v->ck.sample_ppm, t.missing, t.extra, t.different,
-	    t.rechecked, t.repaired, t.deleted) == -1 ||
+	    buf_printf(&b,
+		",\"kind\":\"summary\",\"equal\":%s,"
+		"\"source_scanned\":%" PRIu64
+		",\"destination_scanned\":%" PRIu64 ",\"checked\":%" PRIu64
+		",\"sample_ppm\":%" PRIu32 ",\"missing\":%" PRIu64
+		",\"extra\":%" PRIu64 ",\"different\":%" PRIu64
+		",\"rechecked\":%" PRIu64 ",\"repaired\":%" PRIu64
+		",\"deleted\":%" PRIu64 "}\n",
+		differs ? "false" : "true", scanned[0], scanned[1], t.checked,
+		v->ck.sample_ppm, t.missing, t.extra, t.different, t.rechecked,
+		t.repaired, t.deleted) == -1 ||
 	    report_write(v, b.data, b.len) == -1 ||
 	    fdatasync(v->report_fd) == -1) {
 		buf_free(&b);
@@ -968,11 +986,15 @@ finish(struct verify *v)
 	fmt_duration((uint64_t)(wall_ms() - v->ck.started_ms), dur,
 	    sizeof(dur));
 	log_info("Verify %s: %" PRIu64 " missing, %" PRIu64 " extra, %" PRIu64
-	    " different; %" PRIu64 " source items checked%s, %" PRIu64
-	    " destination items scanned, %" PRIu64 " rechecked%s; over %s; "
-	    "report %s", differs ? "found differences" : "found the tables "
-	    "equal", t.missing, t.extra, t.different, t.checked, sample,
-	    scanned[1], t.rechecked, fixes, dur, v->ck.report);
+		 " different; %" PRIu64 " source items checked%s, %" PRIu64
+		 " destination items scanned, %" PRIu64
+		 " rechecked%s; over %s; "
+		 "report %s",
+	    differs ? "found differences" :
+		      "found the tables "
+		      "equal",
+	    t.missing, t.extra, t.different, t.checked, sample, scanned[1],
+	    t.rechecked, fixes, dur, v->ck.report);
 	w->verify_differs = differs;
 	w->prog.items_written = t.checked;
 	report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_COMPLETE, t.checked,
@@ -1006,8 +1028,9 @@ verify_run(struct worker *w, struct verify_opts *o)
 	v.range = w->src_tab.range.name;
 	v.page_size = p->page_size ? p->page_size : 1000;
 	xasprintf(&v.ckpt_path, "%s/%s", w->pair_dir, VERIFY_CKPT_NAME);
-	v.recheck_ms = o->recheck_ms >= 0 ? o->recheck_ms : p->stream ?
-	    settings_int(SETTING_VERIFY_RECHECK_MS) : 0;
+	v.recheck_ms = o->recheck_ms >= 0 ? o->recheck_ms :
+	    p->stream ? settings_int(SETTING_VERIFY_RECHECK_MS) :
+			0;
 	resumed = ckpt_setup(&v);
 	/* The report holds exactly what the checkpoint counts. */
 	if (ftruncate(v.report_fd, (off_t)v.ck.report_bytes) == -1 ||
@@ -1029,7 +1052,9 @@ verify_run(struct worker *w, struct verify_opts *o)
 	w->prog.phase = PROTO_PHASE_BACKFILL;
 	w->prog.stream_latency_ms = -1;
 	w->prog.est_items = (uint64_t)(w->src_tab.item_count > 0 ?
-	    w->src_tab.item_count : 0) * o->sample_ppm / VERIFY_SAMPLE_ALL;
+				    w->src_tab.item_count :
+				    0) *
+	    o->sample_ppm / VERIFY_SAMPLE_ALL;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < v.ck.nsegs[pass]; i++, k++) {
 			struct vseg *s = &v.segs[k];
@@ -1041,18 +1066,19 @@ verify_run(struct worker *w, struct verify_opts *o)
 			aws_call_init(&s->call, side_client(&v, pass), "Scan");
 			w->prog.items_read += s->ck->n.scanned;
 			w->prog.items_written += pass == VERIFY_SOURCE ?
-			    s->ck->n.checked : 0;
+			    s->ck->n.checked :
+			    0;
 			if (s->ck->done)
 				w->prog.segments_done++;
 		}
 	w->prog.segments_total = (uint32_t)v.nsegs;
-	log_info("Verify %s: %s -> %s, %u + %u segments%s%s%s%s", resumed ?
-	    "resuming from its checkpoint" : "starting", p->input.table,
-	    p->output.table, v.ck.total[0], v.ck.total[1],
-	    o->sample_ppm < VERIFY_SAMPLE_ALL ? ", a sample of the source" :
-	    "", o->repair ? ", repairing" : "", o->delete_extra ?
-	    ", deleting extra items" : "", v.recheck_ms > 0 ?
-	    ", differences rechecked after a delay" : "");
+	log_info("Verify %s: %s -> %s, %u + %u segments%s%s%s%s",
+	    resumed ? "resuming from its checkpoint" : "starting",
+	    p->input.table, p->output.table, v.ck.total[0], v.ck.total[1],
+	    o->sample_ppm < VERIFY_SAMPLE_ALL ? ", a sample of the source" : "",
+	    o->repair ? ", repairing" : "",
+	    o->delete_extra ? ", deleting extra items" : "",
+	    v.recheck_ms > 0 ? ", differences rechecked after a delay" : "");
 	report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_RUNNING,
 	    w->prog.items_written, 0, NULL);
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_SKIPPED, 0, 0, NULL);
@@ -1100,8 +1126,8 @@ verify_run(struct worker *w, struct verify_opts *o)
 		fmt_duration((uint64_t)(wall_ms() - v.ck.started_ms), dur,
 		    sizeof(dur));
 		log_info("Verify stopped after %s: the checkpoint covers %llu "
-		    "items checked; run it again to resume", dur,
-		    (unsigned long long)w->prog.items_written);
+			 "items checked; run it again to resume",
+		    dur, (unsigned long long)w->prog.items_written);
 		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_STOPPED,
 		    w->prog.items_written, 0, NULL);
 		rc = 1;

@@ -38,45 +38,55 @@ verify_ckpt_clear(struct verify_ckpt *c)
 static int
 add_str(struct buf *b, const char *name, const char *v)
 {
-	return buf_printf(b, "\"%s\":", name) == -1 || buf_json_str(b, v) ==
-	    -1 || buf_addc(b, ',') == -1 ? -1 : 0;
+	return buf_printf(b, "\"%s\":", name) == -1 ||
+		buf_json_str(b, v) == -1 || buf_addc(b, ',') == -1 ?
+	    -1 :
+	    0;
 }
 
 int
 verify_ckpt_encode(const struct verify_ckpt *c, struct buf *b)
 {
 	if (buf_printf(b, "{\"format\":\"%s\",\"version\":%d,",
-	    VERIFY_CKPT_FORMAT, VERIFY_CKPT_VERSION) == -1 ||
+		VERIFY_CKPT_FORMAT, VERIFY_CKPT_VERSION) == -1 ||
 	    add_str(b, "pair", c->pair) == -1 ||
 	    add_str(b, "source_table", c->src_table) == -1 ||
 	    add_str(b, "source_region", c->src_region) == -1 ||
 	    add_str(b, "destination_table", c->dst_table) == -1 ||
 	    add_str(b, "destination_region", c->dst_region) == -1 ||
 	    add_str(b, "report", c->report) == -1 ||
-	    buf_printf(b, "\"report_bytes\":%" PRIu64 ",\"sample_ppm\":%"
-	    PRIu32 ",\"seed\":%" PRIu64 ",\"repair\":%s,\"delete_extra\":%s,"
-	    "\"started_ms\":%" PRId64, c->report_bytes, c->sample_ppm,
-	    c->seed, c->repair ? "true" : "false", c->delete_extra ? "true" :
-	    "false", c->started_ms) == -1)
+	    buf_printf(b,
+		"\"report_bytes\":%" PRIu64 ",\"sample_ppm\":%" PRIu32
+		",\"seed\":%" PRIu64 ",\"repair\":%s,\"delete_extra\":%s,"
+		"\"started_ms\":%" PRId64,
+		c->report_bytes, c->sample_ppm, c->seed,
+		c->repair ? "true" : "false",
+		c->delete_extra ? "true" : "false", c->started_ms) == -1)
 		return -1;
 	for (int p = 0; p < 2; p++) {
-		if (buf_printf(b, ",\n\"%s\":{\"total_segments\":%" PRIu32
-		    ",\"segments\":[", pass_name[p], c->total[p]) == -1)
+		if (buf_printf(b,
+			",\n\"%s\":{\"total_segments\":%" PRIu32
+			",\"segments\":[",
+			pass_name[p], c->total[p]) == -1)
 			return -1;
 		for (size_t i = 0; i < c->nsegs[p]; i++) {
 			const struct verify_seg *s = &c->segs[p][i];
 			const struct verify_counts *n = &s->n;
 
-			if (buf_printf(b, "%s\n{\"segment\":%" PRIu32 ",\"done\":"
-			    "%s,\"scanned\":%" PRIu64 ",\"checked\":%" PRIu64
-			    ",\"missing\":%" PRIu64 ",\"extra\":%" PRIu64
-			    ",\"different\":%" PRIu64 ",\"rechecked\":%" PRIu64
-			    ",\"repaired\":%" PRIu64 ",\"deleted\":%" PRIu64
-			    ",\"last_key\":%s}", i ? "," : "", s->segment,
-			    s->done ? "true" : "false", n->scanned, n->checked,
-			    n->missing, n->extra, n->different, n->rechecked,
-			    n->repaired, n->deleted, s->last_key != NULL ?
-			    s->last_key : "null") == -1)
+			if (buf_printf(b,
+				"%s\n{\"segment\":%" PRIu32 ",\"done\":"
+				"%s,\"scanned\":%" PRIu64
+				",\"checked\":%" PRIu64 ",\"missing\":%" PRIu64
+				",\"extra\":%" PRIu64 ",\"different\":%" PRIu64
+				",\"rechecked\":%" PRIu64
+				",\"repaired\":%" PRIu64 ",\"deleted\":%" PRIu64
+				",\"last_key\":%s}",
+				i ? "," : "", s->segment,
+				s->done ? "true" : "false", n->scanned,
+				n->checked, n->missing, n->extra, n->different,
+				n->rechecked, n->repaired, n->deleted,
+				s->last_key != NULL ? s->last_key : "null") ==
+			    -1)
 				return -1;
 		}
 		if (buf_adds(b, "]}") == -1)
@@ -108,16 +118,21 @@ static int
 decode_seg(const struct jspan *obj, struct verify_seg *s)
 {
 	struct json_field f[] = {
-		{ .name = "segment" }, { .name = "done" },
-		{ .name = "scanned" }, { .name = "checked" },
-		{ .name = "missing" }, { .name = "extra" },
-		{ .name = "different" }, { .name = "rechecked" },
-		{ .name = "repaired" }, { .name = "deleted" },
+		{ .name = "segment" },
+		{ .name = "done" },
+		{ .name = "scanned" },
+		{ .name = "checked" },
+		{ .name = "missing" },
+		{ .name = "extra" },
+		{ .name = "different" },
+		{ .name = "rechecked" },
+		{ .name = "repaired" },
+		{ .name = "deleted" },
 		{ .name = "last_key" },
 	};
 	uint64_t *n[] = { &s->n.scanned, &s->n.checked, &s->n.missing,
-	    &s->n.extra, &s->n.different, &s->n.rechecked, &s->n.repaired,
-	    &s->n.deleted };
+		&s->n.extra, &s->n.different, &s->n.rechecked, &s->n.repaired,
+		&s->n.deleted };
 	uint64_t seg;
 	size_t dup;
 
@@ -146,7 +161,8 @@ static int
 decode_pass(const struct jspan *obj, struct verify_ckpt *c, int p)
 {
 	struct json_field f[] = {
-		{ .name = "total_segments" }, { .name = "segments" },
+		{ .name = "total_segments" },
+		{ .name = "segments" },
 	};
 	const char *q, *end;
 	struct jspan e;
@@ -181,14 +197,22 @@ verify_ckpt_decode(const char *text, size_t len, struct verify_ckpt *c,
     char *err, size_t errlen)
 {
 	struct json_field f[] = {
-		{ .name = "format" }, { .name = "version" },
-		{ .name = "pair" }, { .name = "source_table" },
-		{ .name = "source_region" }, { .name = "destination_table" },
-		{ .name = "destination_region" }, { .name = "report" },
-		{ .name = "report_bytes" }, { .name = "sample_ppm" },
-		{ .name = "seed" }, { .name = "repair" },
-		{ .name = "delete_extra" }, { .name = "started_ms" },
-		{ .name = "source" }, { .name = "destination" },
+		{ .name = "format" },
+		{ .name = "version" },
+		{ .name = "pair" },
+		{ .name = "source_table" },
+		{ .name = "source_region" },
+		{ .name = "destination_table" },
+		{ .name = "destination_region" },
+		{ .name = "report" },
+		{ .name = "report_bytes" },
+		{ .name = "sample_ppm" },
+		{ .name = "seed" },
+		{ .name = "repair" },
+		{ .name = "delete_extra" },
+		{ .name = "started_ms" },
+		{ .name = "source" },
+		{ .name = "destination" },
 	};
 	const size_t nf = sizeof(f) / sizeof(f[0]);
 	struct jspan obj;
@@ -208,8 +232,8 @@ verify_ckpt_decode(const char *text, size_t len, struct verify_ckpt *c,
 			return -1;
 		}
 	if (json_string(&f[0].v, fmt, sizeof(fmt), NULL) != JSON_STR_OK ||
-	    strcmp(fmt, VERIFY_CKPT_FORMAT) != 0 || get_u64(&f[1], &v) ==
-	    -1 || v != VERIFY_CKPT_VERSION) {
+	    strcmp(fmt, VERIFY_CKPT_FORMAT) != 0 || get_u64(&f[1], &v) == -1 ||
+	    v != VERIFY_CKPT_VERSION) {
 		snprintf(err, errlen, "not a verify checkpoint of version %d",
 		    VERIFY_CKPT_VERSION);
 		return -1;
@@ -221,8 +245,8 @@ verify_ckpt_decode(const char *text, size_t len, struct verify_ckpt *c,
 	    get_str(&f[6], &c->dst_region) == -1 ||
 	    get_str(&f[7], &c->report) == -1 ||
 	    get_u64(&f[8], &c->report_bytes) == -1 ||
-	    get_u64(&f[9], &ppm) == -1 || ppm == 0 ||
-	    ppm > VERIFY_SAMPLE_ALL || get_u64(&f[10], &c->seed) == -1 ||
+	    get_u64(&f[9], &ppm) == -1 || ppm == 0 || ppm > VERIFY_SAMPLE_ALL ||
+	    get_u64(&f[10], &c->seed) == -1 ||
 	    json_bool(&f[11].v, &c->repair) == -1 ||
 	    json_bool(&f[12].v, &c->delete_extra) == -1 ||
 	    get_u64(&f[13], &started) == -1 || started > INT64_MAX ||

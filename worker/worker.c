@@ -25,8 +25,8 @@ worker_ckpt_flush(struct worker *w, int force)
 	if (checkpoint_save(w->ckpt_path, &w->ckpt, err, sizeof(err)) == -1) {
 		/* A checkpoint that cannot be written would make a restart
 		 * redo unbounded work: stop and let the supervisor retry. */
-		worker_fail(w, WORKER_EXIT_CRASH, "CheckpointWriteFailed",
-		    "%s", err);
+		worker_fail(w, WORKER_EXIT_CRASH, "CheckpointWriteFailed", "%s",
+		    err);
 		return -1;
 	}
 	w->ckpt_dirty = 0;
@@ -55,7 +55,8 @@ throttle_check(struct worker *w, int64_t now)
 	if (w->thr_warned_ms != 0 && now - w->thr_warned_ms < every)
 		return;
 	w->thr_warned_ms = now;
-	report_warning("throttled", "Sustained throttling: %llu throttled "
+	report_warning("throttled",
+	    "Sustained throttling: %llu throttled "
 	    "requests or unprocessed batches in the last minute; the copy "
 	    "runs at the pace the tables' capacity allows",
 	    (unsigned long long)(w->prog.throttles - oldest));
@@ -81,7 +82,7 @@ worker_progress(struct worker *w, int force)
 	if (!report_active()) {
 		if (force || log_get_verbose())
 			log_info("progress: %llu read, %llu written, %u/%u "
-			    "segments, buffer %u%%",
+				 "segments, buffer %u%%",
 			    (unsigned long long)w->prog.items_read,
 			    (unsigned long long)w->prog.items_written,
 			    w->prog.segments_done, w->prog.segments_total,
@@ -97,8 +98,8 @@ worker_progress(struct worker *w, int force)
 }
 
 void
-worker_fail(struct worker *w, int exit_code, const char *code,
-    const char *fmt, ...)
+worker_fail(struct worker *w, int exit_code, const char *code, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -148,11 +149,11 @@ worker_scan_answer(struct worker *w, struct aws_call *c, const char *table,
 	/* Passed the CRC check yet unreadable: retry, then give up. */
 	if (++*malformed > WORKER_MALFORMED_RETRIES) {
 		worker_fail(w, WORKER_EXIT_CRASH, "MalformedResponse",
-		    "Scan of %s segment %u: malformed response %u times",
-		    table, segment, *malformed);
+		    "Scan of %s segment %u: malformed response %u times", table,
+		    segment, *malformed);
 		return -1;
 	}
-	log_warnx("Scan of %s segment %u: malformed response, retrying",
-	    table, segment);
+	log_warnx("Scan of %s segment %u: malformed response, retrying", table,
+	    segment);
 	return 1;
 }

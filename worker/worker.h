@@ -23,28 +23,28 @@
  * and small items or a slower endpoint need more. A slot costs a request
  * body (bounded by the buffer of scanned items) and a connection.
  */
-#define WORKER_DEFAULT_INFLIGHT	256
+#define WORKER_DEFAULT_INFLIGHT 256
 #define WORKER_BUFFER_BYTES	(32u * 1024 * 1024) /* scanned, unwritten */
-#define WORKER_PAGES_PER_SEG	2	/* pages a segment may hold */
+#define WORKER_PAGES_PER_SEG	2 /* pages a segment may hold */
 
 struct worker {
 	struct plan_pair *pair;
-	char		*state_dir;
-	char		*pair_dir;
-	char		*ckpt_path;
-	int		 lock_fd;
-	int		 supervised;
-	int		 check_config;
-	int64_t		 preflight_ms;	/* preflight calls give up */
+	char *state_dir;
+	char *pair_dir;
+	char *ckpt_path;
+	int lock_fd;
+	int supervised;
+	int check_config;
+	int64_t preflight_ms; /* preflight calls give up */
 
-	struct http	*http;
+	struct http *http;
 	struct creds_provider *base_creds;
-	struct creds_provider *src_creds;	/* base or assumed role */
+	struct creds_provider *src_creds; /* base or assumed role */
 	struct creds_provider *dst_creds;
 	struct aws_stats stats;
-	struct aws_client src;			/* source DynamoDB */
-	struct aws_client dst;			/* destination DynamoDB */
-	struct aws_client streams;		/* source Streams */
+	struct aws_client src;	   /* source DynamoDB */
+	struct aws_client dst;	   /* destination DynamoDB */
+	struct aws_client streams; /* source Streams */
 
 	/* The capacity governor's shares and buckets (shares.c). */
 	struct worker_limits lim;
@@ -54,48 +54,48 @@ struct worker {
 
 	/* TTL (ttl.c): the source's setting, asked once, and the attribute
 	 * whose expired items the backfill skips (NULL: none are). */
-	struct ddb_ttl	 src_ttl;
-	int		 src_ttl_known;
-	char		*ttl_attr;
+	struct ddb_ttl src_ttl;
+	int src_ttl_known;
+	char *ttl_attr;
 
 	struct checkpoint ckpt;
-	int		 ckpt_dirty;
-	int64_t		 ckpt_saved_ms;
-	int64_t		 ckpt_interval_ms;
+	int ckpt_dirty;
+	int64_t ckpt_saved_ms;
+	int64_t ckpt_interval_ms;
 
 	/* Progress counters, reported about once a second. */
 	struct proto_progress prog;
-	int64_t		 prog_sent_ms;
-	int64_t		 prog_interval_ms;
+	int64_t prog_sent_ms;
+	int64_t prog_interval_ms;
 
 	/* BatchWriteItem answers that left items unprocessed: the
 	 * destination is throttling even though the call succeeded. */
-	uint64_t	 unprocessed;
+	uint64_t unprocessed;
 	/* Sustained throttling: samples of the throttle count. */
-	uint64_t	 thr_sample[60];
-	unsigned	 thr_next;
-	int64_t		 thr_warned_ms;
+	uint64_t thr_sample[60];
+	unsigned thr_next;
+	int64_t thr_warned_ms;
 
 	/* ddb-sync verify (verify.c): the report, opened by the preflight,
 	 * and whether anything differed. */
-	int		 verify_report_fd;
-	int		 verify_differs;
+	int verify_report_fd;
+	int verify_differs;
 
-	int		 exit_code;		/* set on failure */
-	char		 error[1024];
+	int exit_code; /* set on failure */
+	char error[1024];
 };
 
-extern volatile sig_atomic_t worker_stop;	/* SIGTERM/SIGINT seen */
+extern volatile sig_atomic_t worker_stop; /* SIGTERM/SIGINT seen */
 
 /* Save the checkpoint if dirty and due (or force). 0 or -1 (fatal). */
-int	worker_ckpt_flush(struct worker *, int force);
+int worker_ckpt_flush(struct worker *, int force);
 /* Send progress if its interval has passed (or force). */
-void	worker_progress(struct worker *, int force);
+void worker_progress(struct worker *, int force);
 /* Record a fatal error: message for log + supervisor, exit code. */
-void	worker_fail(struct worker *, int exit_code, const char *code,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void worker_fail(struct worker *, int exit_code, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Exit code for a failed AWS call: permanent unless it may heal. */
-int	worker_exit_for(enum aws_status);
+int worker_exit_for(enum aws_status);
 /*
  * A Scan's answer for one segment (the backfill's and verify's): 0 with
  * the page parsed into pg and its body (owned by the caller) in *body; 1
@@ -104,26 +104,26 @@ int	worker_exit_for(enum aws_status);
  * when the Scan failed (worker_fail was called).
  */
 #define WORKER_MALFORMED_RETRIES 3
-int	worker_scan_answer(struct worker *, struct aws_call *,
-	    const char *table, uint32_t segment, unsigned *malformed,
-	    struct ddb_page *pg, char **body, size_t *len);
+int worker_scan_answer(struct worker *, struct aws_call *, const char *table,
+    uint32_t segment, unsigned *malformed, struct ddb_page *pg, char **body,
+    size_t *len);
 
 /* Phases: 0 complete, 1 stopped, -1 failed (worker_fail was called). */
-int	backfill_run(struct worker *);
-int	stream_run(struct worker *);
+int backfill_run(struct worker *);
+int stream_run(struct worker *);
 
 /* Warn once (clock_skew) if the host's clock is a minute or more away
  * from the server's (stream.c). */
-void	stream_clock_check(struct worker *);
+void stream_clock_check(struct worker *);
 
 /* Pure rules, unit-tested. */
 /* The backfill's completeness tally over a checkpoint's segments: 0 when
  * scanned == written + expired, else -1. */
-int	backfill_tally(const struct checkpoint *, uint64_t *scanned,
-	    uint64_t *written, uint64_t *expired);
+int backfill_tally(const struct checkpoint *, uint64_t *scanned,
+    uint64_t *written, uint64_t *expired);
 uint32_t backfill_auto_segments(int64_t item_count, int64_t size_bytes,
-	    uint32_t page_size);
+    uint32_t page_size);
 uint32_t backfill_auto_page_size(int64_t item_count, int64_t size_bytes);
-void	backfill_shuffle(size_t *order, size_t n, const char *seed);
+void backfill_shuffle(size_t *order, size_t n, const char *seed);
 
 #endif

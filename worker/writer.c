@@ -12,50 +12,50 @@
 
 /* A slot: one request in flight, from packing to its acknowledgement. */
 struct writer_req {
-	struct writer	*wr;
+	struct writer *wr;
 	struct writer_lane *lane;
-	struct aws_call	 call;
-	struct http_timer timer;	/* the next resend */
+	struct aws_call call;
+	struct http_timer timer; /* the next resend */
 	struct writer_part parts[WRITER_BATCH_MAX];
-	unsigned	 nparts;
-	unsigned	 nwrites;
-	unsigned	 rounds;	/* resends without progress */
-	unsigned	 malformed;	/* unreadable answers in a row */
-	long		 unprocessed;
-	unsigned	 round_n;	/* writes in the body now sent */
-	double		 est;		/* WCU estimate of all its writes */
-	double		 round_est;	/* the share of it now sent, taken */
-	int		 busy;
+	unsigned nparts;
+	unsigned nwrites;
+	unsigned rounds;    /* resends without progress */
+	unsigned malformed; /* unreadable answers in a row */
+	long unprocessed;
+	unsigned round_n; /* writes in the body now sent */
+	double est;	  /* WCU estimate of all its writes */
+	double round_est; /* the share of it now sent, taken */
+	int busy;
 };
 
 struct writer_lane {
-	struct writer_unit *head, *tail;	/* units with writes unsent */
-	writer_ack_fn	 ack;
-	void		*arg;
+	struct writer_unit *head, *tail; /* units with writes unsent */
+	writer_ack_fn ack;
+	void *arg;
 };
 
 struct writer {
-	struct worker	*w;
-	struct writer_req **reqs;	/* slots, made as the limit grows */
-	unsigned	 nreqs;
-	unsigned	 inflight;
-	unsigned	 limit;
+	struct worker *w;
+	struct writer_req **reqs; /* slots, made as the limit grows */
+	unsigned nreqs;
+	unsigned inflight;
+	unsigned limit;
 	struct writer_lane **lanes;
-	size_t		 nlanes;
-	size_t		 rr;		/* the lane served last */
-	size_t		 body_max;
-	size_t		 empty_len;	/* a body without writes */
-	int64_t		 stop_ms;
-	int64_t		 stop_deadline;
-	int		 stopping;
-	int		 failed;
+	size_t nlanes;
+	size_t rr; /* the lane served last */
+	size_t body_max;
+	size_t empty_len; /* a body without writes */
+	int64_t stop_ms;
+	int64_t stop_deadline;
+	int stopping;
+	int failed;
 	writer_answer_fn answer_fn;
-	void		*answer_arg;
+	void *answer_arg;
 	/* The capacity governor: the write bucket (w->lim.wb) and the
 	 * controller of the slot limit; adaptive 0: the limit is fixed. */
-	struct gov_aimd	 aimd;
-	int		 adaptive;
-	struct http_timer gate;		/* pump when tokens are due */
+	struct gov_aimd aimd;
+	int adaptive;
+	struct http_timer gate; /* pump when tokens are due */
 };
 
 static void req_done_cb(struct aws_call *, void *);
@@ -120,8 +120,8 @@ key_part(char *out, size_t len, const char *name, const struct jspan *v)
 			n--;
 		cut = 1;
 	}
-	snprintf(out + o, len - o, "%s%s=%.*s", o > 0 ? ", " : "", name,
-	    (int)n, p);
+	snprintf(out + o, len - o, "%s%s=%.*s", o > 0 ? ", " : "", name, (int)n,
+	    p);
 	if (cut) {
 		o = strlen(out);
 		snprintf(out + o, len - o, "... (%zu bytes)", v->len);
@@ -148,8 +148,8 @@ too_large(struct writer *wr, const struct jspan *s, int del, size_t need)
 	worker_fail(wr->w, WORKER_EXIT_PERMANENT, "ItemTooLarge",
 	    "BatchWriteItem to %s: the %s with key %s needs a request of "
 	    "%zu bytes alone (its JSON, escapes included), more than one "
-	    "may hold (%zu): it can never be written", table(wr),
-	    del ? "delete" : "item", key, need + wr->empty_len,
+	    "may hold (%zu): it can never be written",
+	    table(wr), del ? "delete" : "item", key, need + wr->empty_len,
 	    wr->body_max);
 }
 
@@ -168,8 +168,8 @@ req_pack(struct writer_req *rq, struct writer_lane *ln)
 
 	rq->lane = ln;
 	rq->nparts = rq->nwrites = 0;
-	while (!full && (u = ln->head) != NULL &&
-	    rq->nwrites < WRITER_BATCH_MAX) {
+	while (
+	    !full && (u = ln->head) != NULL && rq->nwrites < WRITER_BATCH_MAX) {
 		struct writer_part *pt = &rq->parts[rq->nparts];
 
 		pt->unit = u;
@@ -255,9 +255,9 @@ parts_bytes(const struct writer_part *parts, unsigned nparts)
 		const struct writer_unit *u = parts[i].unit;
 
 		for (size_t k = parts[i].off; k < parts[i].off + parts[i].n;
-		    k++)
+		     k++)
 			n += u->items != NULL ? u->items[k].len :
-			    u->ops[k].span.len;
+						u->ops[k].span.len;
 	}
 	return n;
 }
@@ -350,8 +350,8 @@ answer_note(struct writer_req *rq, long nun, double wcu)
 	/* The destination is throttling even though the call succeeded. */
 	if (nun > 0)
 		wr->w->unprocessed++;
-	if (c->status == AWS_OK && nun >= 0 && (unsigned long)nun <=
-	    rq->round_n)
+	if (c->status == AWS_OK && nun >= 0 &&
+	    (unsigned long)nun <= rq->round_n)
 		done = rq->round_n - (unsigned)nun;
 	/* An answer without the capacity asked for (an emulator, a proxy)
 	 * is charged by the estimate, as if it had not been asked. */
@@ -371,13 +371,15 @@ answer_note(struct writer_req *rq, long nun, double wcu)
 		uint64_t cuts = wr->aimd.decreases;
 
 		wr->limit = gov_aimd_answer(&wr->aimd, done, wr->inflight,
-		    c->throttled > 0 || nun > 0, c->transient > 0 ||
-		    c->status == AWS_TRANSIENT, now);
+		    c->throttled > 0 || nun > 0,
+		    c->transient > 0 || c->status == AWS_TRANSIENT, now);
 		if (wr->limit < was)
 			log_debug("BatchWriteItem to %s: %s: writes in flight "
-			    "down to %u", table(wr), wr->aimd.decreases ==
-			    cuts ? "throughput fell" : c->throttled > 0 ||
-			    nun > 0 ? "throttled" : "server errors",
+				  "down to %u",
+			    table(wr),
+			    wr->aimd.decreases == cuts ? "throughput fell" :
+				c->throttled > 0 || nun > 0 ? "throttled" :
+							      "server errors",
 			    wr->limit);
 		else if (wr->limit > was)
 			log_debug("writes in flight up to %u", wr->limit);
@@ -435,7 +437,7 @@ req_done_cb(struct aws_call *c, void *arg)
 		return;
 	}
 	if (ddb_parse_batch(c->body, c->bodylen, &un, &nun, &wcu) == -1) {
-		nun = -1;	/* the request is intact in c->req */
+		nun = -1; /* the request is intact in c->req */
 		wcu = 0;
 	}
 	if (nun == 0) {
@@ -458,7 +460,7 @@ req_done_cb(struct aws_call *c, void *arg)
 		/* UnprocessedItems verbatim; should the service's echo not
 		 * fit, the whole request again (writes are idempotent). */
 		if (ddb_batch_resend_body(&c->req, &un,
-		    wr->w->pair->consumed_capacity) == -1 ||
+			wr->w->pair->consumed_capacity) == -1 ||
 		    c->req.len > wr->body_max)
 			req_build(rq);
 	} else if (++rq->malformed > WRITER_MALFORMED_RETRIES) {
@@ -467,11 +469,13 @@ req_done_cb(struct aws_call *c, void *arg)
 		writer_halt(wr);
 		worker_fail(wr->w, WORKER_EXIT_CRASH, "MalformedResponse",
 		    "BatchWriteItem to %s: malformed response %u times in a "
-		    "row", table(wr), rq->malformed);
+		    "row",
+		    table(wr), rq->malformed);
 		return;
 	} else
 		log_warnx("BatchWriteItem to %s: malformed response, "
-		    "resending", table(wr));
+			  "resending",
+		    table(wr));
 	rq->rounds++;
 	answer_note(rq, nun, wcu);
 	delay = retry_backoff_ms(rq->rounds, c->cl->policy.throttle_base_ms / 4,
@@ -539,7 +543,8 @@ writer_new(struct worker *w)
 	struct buf b;
 
 	wr->w = w;
-	wr->limit = w->pair->max_inflight ? w->pair->max_inflight :
+	wr->limit = w->pair->max_inflight ?
+	    w->pair->max_inflight :
 	    (unsigned)settings_int(SETTING_MAX_INFLIGHT);
 	if (wr->limit == 0)
 		wr->limit = 1;
@@ -586,8 +591,7 @@ writer_lane_new(struct writer *wr, writer_ack_fn ack, void *arg)
 
 	ln->ack = ack;
 	ln->arg = arg;
-	wr->lanes = xrealloc(wr->lanes, (wr->nlanes + 1) *
-	    sizeof(*wr->lanes));
+	wr->lanes = xrealloc(wr->lanes, (wr->nlanes + 1) * sizeof(*wr->lanes));
 	wr->lanes[wr->nlanes++] = ln;
 	return ln;
 }

@@ -55,7 +55,7 @@
  *   deletes of keys the source lacks).
  */
 
-#define WRITER_BATCH_MAX	25	/* writes per BatchWriteItem */
+#define WRITER_BATCH_MAX 25 /* writes per BatchWriteItem */
 /*
  * Bytes per request body. The service's limit is "16 MB"; it is read as
  * the smaller, decimal value, which leaves 777,216 bytes (4.6 %) of margin
@@ -63,7 +63,7 @@
  * exactly (spans are the items' JSON as sent, escapes included), so no
  * other margin is needed.
  */
-#define WRITER_BODY_MAX		16000000u
+#define WRITER_BODY_MAX 16000000u
 /* Unreadable answers to one request in a row before the pair stops. */
 #define WRITER_MALFORMED_RETRIES 3
 
@@ -76,18 +76,18 @@ struct writer_unit {
 	 * n writes of ops[] (the other NULL); n > 0. */
 	const struct jspan *items;
 	const struct ddb_op *ops;
-	size_t		 n;
+	size_t n;
 
 	/* The engine's. */
-	size_t		 sent;		/* writes handed to requests */
-	struct writer_unit *next;	/* lane FIFO */
+	size_t sent;		  /* writes handed to requests */
+	struct writer_unit *next; /* lane FIFO */
 };
 
 /* Writes [off, off + n) of a unit, all written. */
 struct writer_part {
 	struct writer_unit *unit;
-	size_t		 off;
-	size_t		 n;
+	size_t off;
+	size_t n;
 };
 
 /*
@@ -96,19 +96,19 @@ struct writer_part {
  * The request's slot is free again when this is called; it may submit
  * units and call writer_pump().
  */
-typedef void (*writer_ack_fn)(const struct writer_part *, unsigned nparts,
-	    void *arg);
+typedef void (
+    *writer_ack_fn)(const struct writer_part *, unsigned nparts, void *arg);
 
 /* What one answer to a BatchWriteItem said, for the answer hook. */
 struct writer_answer {
-	enum aws_status	 status;	/* of the call, after its retries */
-	unsigned	 attempts;	/* HTTP attempts of the call */
-	unsigned	 throttled;	/* of them, throttled and retried */
-	unsigned	 writes;	/* writes the request carried */
-	long		 unprocessed;	/* left unprocessed; -1 unreadable */
-	unsigned	 rounds;	/* resends without progress (backoff) */
-	double		 wcu;		/* consumed capacity it reported */
-	unsigned	 inflight;	/* in flight, this one included */
+	enum aws_status status; /* of the call, after its retries */
+	unsigned attempts;	/* HTTP attempts of the call */
+	unsigned throttled;	/* of them, throttled and retried */
+	unsigned writes;	/* writes the request carried */
+	long unprocessed;	/* left unprocessed; -1 unreadable */
+	unsigned rounds;	/* resends without progress (backoff) */
+	double wcu;		/* consumed capacity it reported */
+	unsigned inflight;	/* in flight, this one included */
 };
 typedef void (*writer_answer_fn)(const struct writer_answer *, void *arg);
 
@@ -124,15 +124,14 @@ typedef void (*writer_answer_fn)(const struct writer_answer *, void *arg);
  */
 struct writer *writer_new(struct worker *);
 /* Abandon whatever is in flight (no acks) and free; NULL is a no-op. */
-void	writer_free(struct writer *);
+void writer_free(struct writer *);
 
 /* A producer's lane (freed by writer_free). */
-struct writer_lane *writer_lane_new(struct writer *, writer_ack_fn,
-	    void *arg);
+struct writer_lane *writer_lane_new(struct writer *, writer_ack_fn, void *arg);
 /* Queue a unit at the end of its lane; writer_pump() sends it. */
-void	writer_submit(struct writer_lane *, struct writer_unit *);
+void writer_submit(struct writer_lane *, struct writer_unit *);
 /* Fill the free slots with requests from the lanes. */
-void	writer_pump(struct writer *);
+void writer_pump(struct writer *);
 
 /* Requests in flight (waiting to resend included), and the limit. */
 unsigned writer_inflight(const struct writer *);
@@ -140,18 +139,18 @@ unsigned writer_limit(const struct writer *);
 /* Share of the slots in use, 0-100 (the status table's buffer glyph). */
 unsigned writer_busy_pct(const struct writer *);
 /* A fixed limit (the controller stops). */
-void	writer_set_limit(struct writer *, unsigned);
+void writer_set_limit(struct writer *, unsigned);
 /* Tests: a smaller body limit than WRITER_BODY_MAX. */
-void	writer_set_body_max(struct writer *, size_t);
-void	writer_set_answer_hook(struct writer *, writer_answer_fn, void *arg);
+void writer_set_body_max(struct writer *, size_t);
+void writer_set_answer_hook(struct writer *, writer_answer_fn, void *arg);
 
 /*
  * Stop: no new requests; those in flight finish (their unprocessed items
  * included) until the stop timeout. writer_drained(): nothing is in
  * flight, or the timeout has passed (writer_free then abandons the rest).
  */
-void	writer_stop(struct writer *);
-int	writer_drained(const struct writer *);
-int	writer_failed(const struct writer *);
+void writer_stop(struct writer *);
+int writer_drained(const struct writer *);
+int writer_failed(const struct writer *);
 
 #endif

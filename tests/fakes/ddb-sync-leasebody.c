@@ -27,7 +27,8 @@
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: ddb-sync-leasebody TABLE OP ARGS... "
+	fprintf(stderr,
+	    "usage: ddb-sync-leasebody TABLE OP ARGS... "
 	    "(see the source)\n");
 	exit(2);
 }
@@ -86,8 +87,8 @@ main(int argc, char **argv)
 			op.seen = num(argv[6]);
 		} else if (strcmp(what, "renew") == 0 ||
 		    strcmp(what, "release") == 0) {
-			op.kind = strcmp(what, "renew") == 0 ?
-			    LEASE_OP_RENEW : LEASE_OP_RELEASE;
+			op.kind = strcmp(what, "renew") == 0 ? LEASE_OP_RENEW :
+							       LEASE_OP_RELEASE;
 			op.tenure = num(argv[6]);
 			if (argc > 7)
 				op.next = argv[7];

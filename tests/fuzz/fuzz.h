@@ -10,20 +10,20 @@
 
 #include "log.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-int	LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerInitialize(int *, char ***);
 
 /*
  * A broken invariant aborts: libFuzzer (ASan's SIGABRT handler) then saves
  * the input as a crash artifact, like any memory error.
  */
-#define FUZZ_CHECK(cond)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",\
-			    __FILE__, __LINE__, #cond);			\
-			abort();					\
-		}							\
+#define FUZZ_CHECK(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", \
+			    __FILE__, __LINE__, #cond); \
+			abort(); \
+		} \
 	} while (0)
 
 /* Decoders log on some paths; a fuzzer printing each input is slow. */

@@ -91,8 +91,8 @@ fuzz_file(const uint8_t *data, size_t size)
 	buf_init(&out, CHECKPOINT_MAX_SIZE);
 	buf_init(&out2, CHECKPOINT_MAX_SIZE);
 	err[0] = '\0';
-	if (checkpoint_decode((const char *)data, size, &a, err,
-	    sizeof(err)) == -1) {
+	if (checkpoint_decode((const char *)data, size, &a, err, sizeof(err)) ==
+	    -1) {
 		FUZZ_CHECK(err[0] != '\0');
 		check_cleared(&a);
 		return;
@@ -102,12 +102,12 @@ fuzz_file(const uint8_t *data, size_t size)
 		FUZZ_CHECK(checkpoint_segment(&a, a.segments[i].segment) ==
 		    &a.segments[i]);
 	for (i = 0; i < a.nshards; i++)
-		FUZZ_CHECK(checkpoint_shard(&a, a.shards[i].shard_id) ==
-		    &a.shards[i]);
+		FUZZ_CHECK(
+		    checkpoint_shard(&a, a.shards[i].shard_id) == &a.shards[i]);
 	/* A checkpoint matches the identity it records. */
-	FUZZ_CHECK(checkpoint_match(&a, a.pair, a.src_table, a.src_region,
-	    a.dst_table, a.dst_region, a.total_segments, err,
-	    sizeof(err)) == 0);
+	FUZZ_CHECK(
+	    checkpoint_match(&a, a.pair, a.src_table, a.src_region, a.dst_table,
+		a.dst_region, a.total_segments, err, sizeof(err)) == 0);
 
 	if (checkpoint_encode(&a, &out) == -1) {
 		fprintf(stderr, "encode failed: errno %d\n", errno);
@@ -120,8 +120,8 @@ fuzz_file(const uint8_t *data, size_t size)
 	}
 	check_equal(&a, &b);
 	FUZZ_CHECK(checkpoint_encode(&b, &out2) == 0);
-	FUZZ_CHECK(out.len == out2.len &&
-	    memcmp(out.data, out2.data, out.len) == 0);
+	FUZZ_CHECK(
+	    out.len == out2.len && memcmp(out.data, out2.data, out.len) == 0);
 	buf_free(&out);
 	buf_free(&out2);
 	checkpoint_clear(&a);
@@ -161,16 +161,16 @@ fuzz_last_key(const uint8_t *data, size_t size)
 	}
 	buf_init(&out, CHECKPOINT_MAX_SIZE);
 	FUZZ_CHECK(checkpoint_encode(&a, &out) == 0);
-	FUZZ_CHECK(checkpoint_decode(out.data, out.len, &b, err,
-	    sizeof(err)) == 0);
+	FUZZ_CHECK(
+	    checkpoint_decode(out.data, out.len, &b, err, sizeof(err)) == 0);
 	check_equal(&a, &b);
 	/* Compaction is idempotent: the stored key is accepted as is. */
 	{
 		char *k = strdup(b.segments[0].last_key);
 
 		FUZZ_CHECK(k != NULL);
-		FUZZ_CHECK(checkpoint_set_last_key(&b.segments[0], k,
-		    strlen(k)) == 0);
+		FUZZ_CHECK(
+		    checkpoint_set_last_key(&b.segments[0], k, strlen(k)) == 0);
 		FUZZ_CHECK(strcmp(k, b.segments[0].last_key) == 0);
 		free(k);
 	}

@@ -93,10 +93,10 @@ fuzz_describe(void)
 		return;
 	}
 	FUZZ_CHECK(t.hash.name[0] != '\0');
-	FUZZ_CHECK(strnlen(t.hash.name, sizeof(t.hash.name)) <
-	    sizeof(t.hash.name));
-	FUZZ_CHECK(strnlen(t.range.name, sizeof(t.range.name)) <
-	    sizeof(t.range.name));
+	FUZZ_CHECK(
+	    strnlen(t.hash.name, sizeof(t.hash.name)) < sizeof(t.hash.name));
+	FUZZ_CHECK(
+	    strnlen(t.range.name, sizeof(t.range.name)) < sizeof(t.range.name));
 	FUZZ_CHECK(strnlen(t.status, sizeof(t.status)) < sizeof(t.status));
 	FUZZ_CHECK(strnlen(t.stream_view, sizeof(t.stream_view)) <
 	    sizeof(t.stream_view));
@@ -128,14 +128,13 @@ fuzz_scan(void)
 		FUZZ_CHECK(sum == pg.item_bytes);
 		/* Expired or not, every item is judged without a fault. */
 		for (i = 0; i < pg.nitems; i++)
-			(void)ttl_item_expired(&pg.items[i], "exp",
-			    1700000000);
+			(void)ttl_item_expired(&pg.items[i], "exp", 1700000000);
 		if (pg.lek.len > 0)
 			check_value(&pg.lek, '{');
 		/* Items pass through to BatchWriteItem byte for byte. */
 		buf_init(&b, 0);
-		FUZZ_CHECK(ddb_batch_put_body(&b, "t\"\\x", pg.items,
-		    pg.nitems, (int)(pg.nitems & 1)) == 0);
+		FUZZ_CHECK(ddb_batch_put_body(&b, "t\"\\x", pg.items, pg.nitems,
+			       (int)(pg.nitems & 1)) == 0);
 		check_json(&b, (long)pg.nitems, "t\\\"\\\\x");
 		buf_free(&b);
 	}
@@ -173,8 +172,8 @@ fuzz_describe_stream(void)
 	memset(&pg, 0, sizeof(pg));
 	if (ddb_parse_describe_stream(body, body_len, &pg) == 0) {
 		FUZZ_CHECK(pg.n <= pg.cap);
-		FUZZ_CHECK(strnlen(pg.status, sizeof(pg.status)) <
-		    sizeof(pg.status));
+		FUZZ_CHECK(
+		    strnlen(pg.status, sizeof(pg.status)) < sizeof(pg.status));
 		check_opt_string(&pg.last_shard_id);
 		for (i = 0; i < pg.n; i++) {
 			const struct ddb_shard *sh = &pg.shards[i];
@@ -217,8 +216,8 @@ fuzz_records(void)
 			FUZZ_CHECK(r->ttl == 0 || r->ttl == 1);
 			check_value(&r->keys, '{');
 			check_value(&r->seq, '"');
-			FUZZ_CHECK(r->new_image.len > 0 ||
-			    r->event == DDB_EV_REMOVE);
+			FUZZ_CHECK(
+			    r->new_image.len > 0 || r->event == DDB_EV_REMOVE);
 			if (r->new_image.len > 0)
 				check_value(&r->new_image, '{');
 			ops[i].del = r->event == DDB_EV_REMOVE;
@@ -226,7 +225,7 @@ fuzz_records(void)
 		}
 		buf_init(&b, 0);
 		FUZZ_CHECK(ddb_batch_ops_body(&b, "tbl", ops, rs.n,
-		    (int)(rs.n & 1)) == 0);
+			       (int)(rs.n & 1)) == 0);
 		check_json(&b, (long)rs.n, "tbl");
 		buf_free(&b);
 		free(ops);
@@ -250,16 +249,16 @@ fuzz_tdef(void)
 	memset(&src, 0, sizeof(src));
 	src.pitr = 1;
 	if (ddb_parse_tdef(body, body_len, "Table", &src.tab, err,
-	    sizeof(err)) == -1) {
+		sizeof(err)) == -1) {
 		FUZZ_CHECK(src.tab.name == NULL && src.tab.attrs == NULL);
 		return;
 	}
 	FUZZ_CHECK(src.tab.hash.name[0] != '\0');
 	FUZZ_CHECK(ddb_tdef_attr_type(&src.tab, src.tab.hash.name) != NULL);
 	plan_pair_init(&p);
-	p.input.table = (char *)(uintptr_t)"src";
-	p.input.region = p.output.region = (char *)(uintptr_t)"us-east-1";
-	p.output.table = (char *)(uintptr_t)"dst";
+	p.input.table = (char *)(uintptr_t) "src";
+	p.input.region = p.output.region = (char *)(uintptr_t) "us-east-1";
+	p.output.table = (char *)(uintptr_t) "dst";
 	strlcpy(src.ttl.status, "ENABLED", sizeof(src.ttl.status));
 	strlcpy(src.ttl.attr, "exp", sizeof(src.ttl.attr));
 	if (create_build(&p, &src, &sp, err, sizeof(err)) == 0) {
@@ -288,18 +287,17 @@ fuzz_ttl_pitr_tags(void)
 	int pitr;
 
 	if (ddb_parse_ttl(body, body_len, &ttl, err, sizeof(err)) == 0) {
-		FUZZ_CHECK(strnlen(ttl.attr, sizeof(ttl.attr)) <
-		    sizeof(ttl.attr));
+		FUZZ_CHECK(
+		    strnlen(ttl.attr, sizeof(ttl.attr)) < sizeof(ttl.attr));
 		(void)ddb_ttl_on(&ttl);
 	}
 	if (ddb_parse_pitr(body, body_len, &pitr, err, sizeof(err)) == 0)
 		FUZZ_CHECK(pitr == 0 || pitr == 1);
 	memset(&tags, 0, sizeof(tags));
-	if (ddb_parse_tags(body, body_len, &tags, &next, err,
-	    sizeof(err)) == 0)
+	if (ddb_parse_tags(body, body_len, &tags, &next, err, sizeof(err)) == 0)
 		for (size_t i = 0; i < tags.n; i++)
-			FUZZ_CHECK(tags.v[i].key != NULL &&
-			    tags.v[i].value != NULL);
+			FUZZ_CHECK(
+			    tags.v[i].key != NULL && tags.v[i].value != NULL);
 	free(next);
 	ddb_tags_clear(&tags);
 }

@@ -78,8 +78,9 @@ check_int(const struct jspan *v)
 	r = json_int(v, &neg, &mag);
 	if (v->p[0] == '-')
 		i = 1;
-	if (memchr(v->p, '.', v->len) != NULL || memchr(v->p, 'e', v->len) !=
-	    NULL || memchr(v->p, 'E', v->len) != NULL ||
+	if (memchr(v->p, '.', v->len) != NULL ||
+	    memchr(v->p, 'e', v->len) != NULL ||
+	    memchr(v->p, 'E', v->len) != NULL ||
 	    (v->p[i] == '0' && v->len > i + 1)) {
 		FUZZ_CHECK(r == -1);
 		return;
@@ -126,8 +127,8 @@ check_fields(const struct jspan *v)
 	for (i = 0; i < 2; i++) {
 		FUZZ_CHECK(f[i].seen == seen[i]);
 		if (f[i].seen)
-			FUZZ_CHECK(fuzz_within(f[i].v.p, f[i].v.len, v->p,
-			    v->len));
+			FUZZ_CHECK(
+			    fuzz_within(f[i].v.p, f[i].v.len, v->p, v->len));
 	}
 }
 
@@ -160,8 +161,8 @@ walk(const struct jspan *v, int depth)
 			FUZZ_CHECK(fuzz_within(val.p, val.len, v->p, v->len));
 			FUZZ_CHECK(val.p > k.p + k.len);
 			/* A plain key finds its first occurrence. */
-			if (k.len < sizeof(key) && memchr(k.p, '\\', k.len) ==
-			    NULL) {
+			if (k.len < sizeof(key) &&
+			    memchr(k.p, '\\', k.len) == NULL) {
 				memcpy(key, k.p, k.len);
 				key[k.len] = '\0';
 				FUZZ_CHECK(jscan_eq(&k, key));

@@ -29,13 +29,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	err[0] = '\0';
 	if (lease_parse_page(&set, (const char *)data, size, &lek, err,
-	    sizeof(err)) == -1) {
+		sizeof(err)) == -1) {
 		FUZZ_CHECK(err[0] != '\0');
 		lease_set_clear(&set);
 		return 0;
 	}
-	FUZZ_CHECK(lek.len == 0 || (lek.p >= (const char *)data &&
-	    lek.p + lek.len <= (const char *)data + size && lek.p[0] == '{'));
+	FUZZ_CHECK(lek.len == 0 ||
+	    (lek.p >= (const char *)data &&
+		lek.p + lek.len <= (const char *)data + size &&
+		lek.p[0] == '{'));
 	lease_set_sort(&set);
 	for (i = 0; i < set.n; i++) {
 		const struct lease *l = &set.v[i];

@@ -7,10 +7,18 @@
 #include "plan.h"
 
 static const char *const str_flags[] = {
-	"pair-name", "input-table", "input-region", "input-role-arn",
-	"input-endpoint-url", "input-streams-endpoint-url",
-	"input-sts-endpoint-url", "output-table", "output-region",
-	"output-role-arn", "output-endpoint-url", "output-sts-endpoint-url",
+	"pair-name",
+	"input-table",
+	"input-region",
+	"input-role-arn",
+	"input-endpoint-url",
+	"input-streams-endpoint-url",
+	"input-sts-endpoint-url",
+	"output-table",
+	"output-region",
+	"output-role-arn",
+	"output-endpoint-url",
+	"output-sts-endpoint-url",
 };
 
 int
@@ -106,8 +114,8 @@ check_argv(const struct plan_pair *p)
 		FUZZ_CHECK(eq != NULL);
 		*eq = '\0';
 		FUZZ_CHECK(plan_pair_flag_needs_value(arg) != -1);
-		FUZZ_CHECK(plan_pair_set_flag(&q, arg, eq + 1, err,
-		    sizeof(err)) == 1);
+		FUZZ_CHECK(
+		    plan_pair_set_flag(&q, arg, eq + 1, err, sizeof(err)) == 1);
 		free(arg);
 	}
 	FUZZ_CHECK(streq(p->name, q.name));
@@ -119,8 +127,9 @@ check_argv(const struct plan_pair *p)
 	FUZZ_CHECK(p->max_inflight == q.max_inflight);
 	FUZZ_CHECK(p->consumed_capacity == q.consumed_capacity);
 	FUZZ_CHECK(p->nsegments == q.nsegments);
-	FUZZ_CHECK(p->nsegments == 0 || memcmp(p->segments, q.segments,
-	    p->nsegments * sizeof(*p->segments)) == 0);
+	FUZZ_CHECK(p->nsegments == 0 ||
+	    memcmp(p->segments, q.segments,
+		p->nsegments * sizeof(*p->segments)) == 0);
 	plan_pair_clear(&q);
 	plan_argv_free(argv);
 }
@@ -208,8 +217,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A default name never collides with any other name. */
 		if (p->name_derived)
 			for (j = 0; j < plan->npairs; j++)
-				FUZZ_CHECK(j == i || strcmp(p->name,
-				    plan->pairs[j].name) != 0);
+				FUZZ_CHECK(j == i ||
+				    strcmp(p->name, plan->pairs[j].name) != 0);
 		check_label(p);
 	}
 
@@ -221,7 +230,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < plan->npairs; i++) {
 			for (j = 0; j < i; j++)
 				FUZZ_CHECK(strcmp(plan->pairs[i].name,
-				    plan->pairs[j].name) != 0);
+					       plan->pairs[j].name) != 0);
 			check_argv(&plan->pairs[i]);
 		}
 	}

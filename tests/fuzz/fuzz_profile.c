@@ -34,8 +34,8 @@ check_file(const struct profile_file *pf)
 	}
 	for (i = 0; i < pf->nent; i++) {
 		e = &pf->ent[i];
-		FUZZ_CHECK(e->profile != NULL && e->key != NULL &&
-		    e->value != NULL);
+		FUZZ_CHECK(
+		    e->profile != NULL && e->key != NULL && e->value != NULL);
 		FUZZ_CHECK(profile_exists(pf, e->profile));
 		FUZZ_CHECK(e->key[0] != '\0');
 		FUZZ_CHECK(!isspace((unsigned char)e->key[0]));
@@ -45,8 +45,8 @@ check_file(const struct profile_file *pf)
 		FUZZ_CHECK(strchr(e->value, '\n') == NULL);
 		if (e->value[0] != '\0') {
 			FUZZ_CHECK(!isspace((unsigned char)e->value[0]));
-			FUZZ_CHECK(!isspace((unsigned char)
-			    e->value[strlen(e->value) - 1]));
+			FUZZ_CHECK(!isspace(
+			    (unsigned char)e->value[strlen(e->value) - 1]));
 		}
 		/* A later key wins. */
 		last = i;
@@ -56,8 +56,8 @@ check_file(const struct profile_file *pf)
 			    strcmp(f->key, e->key) == 0)
 				last = j;
 		}
-		FUZZ_CHECK(profile_get(pf, e->profile, e->key) ==
-		    pf->ent[last].value);
+		FUZZ_CHECK(
+		    profile_get(pf, e->profile, e->key) == pf->ent[last].value);
 	}
 }
 
@@ -65,7 +65,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum profile_kind kinds[] = { PROFILE_CREDENTIALS,
-	    PROFILE_CONFIG };
+		PROFILE_CONFIG };
 	struct profile_file pf;
 	char err[256];
 	size_t i;
@@ -76,10 +76,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 2; i++) {
 		memset(&pf, 0, sizeof(pf));
 		err[0] = '\0';
-		rc = profile_parse(&pf, (const char *)data, size, kinds[i],
-		    err, sizeof(err));
-		FUZZ_CHECK(rc == 0 || (rc == -1 && strncmp(err, "line ",
-		    5) == 0));
+		rc = profile_parse(&pf, (const char *)data, size, kinds[i], err,
+		    sizeof(err));
+		FUZZ_CHECK(
+		    rc == 0 || (rc == -1 && strncmp(err, "line ", 5) == 0));
 		/* On failure pf holds the lines before the bad one. */
 		check_file(&pf);
 		FUZZ_CHECK(profile_get(&pf, "\x01none", "x") == NULL);

@@ -55,8 +55,8 @@ check_same(const struct proto_msg *a, const struct proto_msg *b, int full)
 		FUZZ_CHECK(a->u.phase.state == b->u.phase.state);
 		FUZZ_CHECK(a->u.phase.items == b->u.phase.items);
 		FUZZ_CHECK(a->u.phase.duration_ms == b->u.phase.duration_ms);
-		FUZZ_CHECK(a->u.phase.from_checkpoint ==
-		    b->u.phase.from_checkpoint);
+		FUZZ_CHECK(
+		    a->u.phase.from_checkpoint == b->u.phase.from_checkpoint);
 		check_text(a->u.phase.detail, b->u.phase.detail, full);
 		break;
 	case PROTO_PROGRESS:
@@ -87,8 +87,8 @@ check_same(const struct proto_msg *a, const struct proto_msg *b, int full)
 		FUZZ_CHECK(p->gap == q->gap);
 		break;
 	case PROTO_CHECKPOINT:
-		FUZZ_CHECK(strcmp(a->u.checkpoint.kind,
-		    b->u.checkpoint.kind) == 0);
+		FUZZ_CHECK(
+		    strcmp(a->u.checkpoint.kind, b->u.checkpoint.kind) == 0);
 		FUZZ_CHECK(strcmp(a->u.checkpoint.id, b->u.checkpoint.id) == 0);
 		FUZZ_CHECK(a->u.checkpoint.items == b->u.checkpoint.items);
 		FUZZ_CHECK(a->u.checkpoint.done == b->u.checkpoint.done);
@@ -162,8 +162,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(n2 == -1 ? errno == ENOSPC : n2 < n);
 		if (n2 != -1) {
 			check_line(small, n2);
-			FUZZ_CHECK(proto_decode(small, (size_t)n2, &m3, NULL,
-			    0) == 0);
+			FUZZ_CHECK(
+			    proto_decode(small, (size_t)n2, &m3, NULL, 0) == 0);
 		}
 		free(small);
 	}

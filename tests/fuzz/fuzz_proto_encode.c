@@ -12,7 +12,7 @@
 
 struct in {
 	const uint8_t *p;
-	size_t	 n;
+	size_t n;
 };
 
 static uint64_t
@@ -75,8 +75,7 @@ build(struct in *in, struct proto_msg *m)
 		take_str(in, m->u.hello.resume, sizeof(m->u.hello.resume));
 		break;
 	case PROTO_LOG:
-		m->u.log.level = (enum proto_level)take_enum(in,
-		    PROTO_LVL_MAX);
+		m->u.log.level = (enum proto_level)take_enum(in, PROTO_LVL_MAX);
 		take_str(in, m->u.log.msg, sizeof(m->u.log.msg));
 		break;
 	case PROTO_PHASE:
@@ -116,7 +115,8 @@ build(struct in *in, struct proto_msg *m)
 		p->gap = (int)take(in, 1);
 		break;
 	case PROTO_CHECKPOINT:
-		take_str(in, m->u.checkpoint.kind, sizeof(m->u.checkpoint.kind));
+		take_str(in, m->u.checkpoint.kind,
+		    sizeof(m->u.checkpoint.kind));
 		take_str(in, m->u.checkpoint.id, sizeof(m->u.checkpoint.id));
 		m->u.checkpoint.items = take(in, 8);
 		m->u.checkpoint.done = (int)take(in, 1);
@@ -185,8 +185,8 @@ check_same(const struct proto_msg *a, const struct proto_msg *b)
 		FUZZ_CHECK(a->u.phase.state == b->u.phase.state);
 		FUZZ_CHECK(a->u.phase.items == b->u.phase.items);
 		FUZZ_CHECK(a->u.phase.duration_ms == b->u.phase.duration_ms);
-		FUZZ_CHECK(!a->u.phase.from_checkpoint ==
-		    !b->u.phase.from_checkpoint);
+		FUZZ_CHECK(
+		    !a->u.phase.from_checkpoint == !b->u.phase.from_checkpoint);
 		check_text(a->u.phase.detail, b->u.phase.detail);
 		break;
 	case PROTO_PROGRESS:

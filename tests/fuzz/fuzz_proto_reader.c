@@ -44,7 +44,7 @@ chunk_size(uint32_t *state, unsigned mode)
 }
 
 /* Longest stream built from one input: a few maximal lines. */
-#define STREAM_MAX	(8 * PROTO_MAX_LINE)
+#define STREAM_MAX (8 * PROTO_MAX_LINE)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -108,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	llen = nl != NULL ? (size_t)(nl - (stream + pos)) : total - pos;
 	has_nul = memchr(stream + pos, '\0', llen) != NULL;
 	too_long = nl != NULL ? llen + 1 > PROTO_MAX_LINE :
-	    llen >= PROTO_MAX_LINE;
+				llen >= PROTO_MAX_LINE;
 	if (has_nul || too_long) {
 		FUZZ_CHECK(rc == -1);
 		/* With both, which is seen first depends on the chunks. */

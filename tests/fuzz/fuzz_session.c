@@ -12,8 +12,8 @@
 #include "proto.h"
 #include "session.h"
 
-#define PID	1234
-#define PAIR	"p"
+#define PID	 1234
+#define PAIR	 "p"
 #define HELLO_MS 1000
 
 int
@@ -27,10 +27,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 struct run {
 	struct proto_session s;
-	int64_t	 now;
-	int	 errors;
-	int	 kills;
-	int	 stopped;	/* with a grace */
+	int64_t now;
+	int errors;
+	int kills;
+	int stopped; /* with a grace */
 };
 
 /* A verdict, and what must hold after it. */
@@ -100,23 +100,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				nl = end;
 			line(&r, (const char *)data, (size_t)(nl - data),
 			    op % 6 == 0 ? PROTO_DIR_WORKER :
-			    PROTO_DIR_SUPERVISOR);
+					  PROTO_DIR_SUPERVISOR);
 			data = nl < end ? nl + 1 : end;
 			break;
 		case 2:
 			arg = data < end ? *data++ : 0;
-			check(&r, proto_session_eof(&r.s, arg, why,
-			    sizeof(why)), why, 0);
+			check(&r,
+			    proto_session_eof(&r.s, arg, why, sizeof(why)), why,
+			    0);
 			break;
 		case 3:
 			arg = data < end ? *data++ : 0;
-			check(&r, proto_session_exit(&r.s, arg == 255 ? -1 : arg,
-			    why, sizeof(why)), why, 0);
+			check(&r,
+			    proto_session_exit(&r.s, arg == 255 ? -1 : arg, why,
+				sizeof(why)),
+			    why, 0);
 			break;
 		case 4:
 			arg = data < end ? *data++ : 0;
-			proto_session_stop(&r.s, r.now, arg == 0 ? -1 :
-			    (int64_t)arg * 10);
+			proto_session_stop(&r.s, r.now,
+			    arg == 0 ? -1 : (int64_t)arg * 10);
 			if (arg != 0 && !r.s.exited)
 				r.stopped = 1;
 			check(&r, PROTO_VERDICT_OK, why, 0);

@@ -43,18 +43,18 @@ check_creds(int rc, const struct creds *c, const char *err, int need_token)
 	}
 	FUZZ_CHECK(rc == 0);
 	FUZZ_CHECK(c->access_key_id != NULL && c->access_key_id[0] != '\0');
-	FUZZ_CHECK(c->secret_access_key != NULL &&
-	    c->secret_access_key[0] != '\0');
+	FUZZ_CHECK(
+	    c->secret_access_key != NULL && c->secret_access_key[0] != '\0');
 	if (need_token)
-		FUZZ_CHECK(c->session_token != NULL &&
-		    c->session_token[0] != '\0');
+		FUZZ_CHECK(
+		    c->session_token != NULL && c->session_token[0] != '\0');
 }
 
 static void
 fuzz_xml(const char *data, size_t size)
 {
 	static const char *const actions[] = { "AssumeRole",
-	    "AssumeRoleWithWebIdentity" };
+		"AssumeRoleWithWebIdentity" };
 	char code[64], msg[128], tiny[1], err[512];
 	struct creds c;
 	size_t i;
@@ -68,8 +68,8 @@ fuzz_xml(const char *data, size_t size)
 		check_creds(rc, &c, err, 1);
 		creds_clear(&c);
 	}
-	if (sts_parse_error(data, size, code, sizeof(code), msg,
-	    sizeof(msg)) == 0) {
+	if (sts_parse_error(data, size, code, sizeof(code), msg, sizeof(msg)) ==
+	    0) {
 		FUZZ_CHECK(code[0] != '\0');
 		check_printable(code, sizeof(code));
 		check_printable(msg, sizeof(msg));
@@ -105,8 +105,8 @@ fuzz_unescape(const char *data, size_t size)
 		FUZZ_CHECK(b.len <= size);
 		/* Without '&' the text is copied as it is. */
 		if (memchr(data, '&', size) == NULL)
-			FUZZ_CHECK(b.len == size && (size == 0 ||
-			    memcmp(b.data, data, size) == 0));
+			FUZZ_CHECK(b.len == size &&
+			    (size == 0 || memcmp(b.data, data, size) == 0));
 	}
 	buf_free(&b);
 }
@@ -124,9 +124,10 @@ fuzz_time(const char *s)
 	/* Years 0000-9999, with a zone offset of less than a day. */
 	FUZZ_CHECK(t >= -62167219200LL - 86400 * 2);
 	FUZZ_CHECK(t <= 253402300800LL + 86400 * 2);
-	if (strlen(s) != 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y,
-	    &mo, &d, &h, &mi, &se, &end) != 6 || end != 20 || se > 59 ||
-	    y < 1900)
+	if (strlen(s) != 20 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se,
+		&end) != 6 ||
+	    end != 20 || se > 59 || y < 1900)
 		return;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;

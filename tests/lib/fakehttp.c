@@ -17,43 +17,43 @@
 
 #include "fakehttp.h"
 
-#define FAKE_MAX_ROUTES		32
-#define FAKE_MAX_ANSWERS	16
-#define FAKE_MAX_REQS		256
-#define FAKE_MAX_HEAD		(64 * 1024)
+#define FAKE_MAX_ROUTES	 32
+#define FAKE_MAX_ANSWERS 16
+#define FAKE_MAX_REQS	 256
+#define FAKE_MAX_HEAD	 (64 * 1024)
 /* BatchWriteItem bodies reach the 16 MB limit. */
-#define FAKE_MAX_BODY		(24 * 1024 * 1024)
-#define FAKE_IO_TIMEOUT_MS	5000
+#define FAKE_MAX_BODY	   (24 * 1024 * 1024)
+#define FAKE_IO_TIMEOUT_MS 5000
 
 struct fake_answer {
-	int	 status;
-	char	*headers;
-	char	*body;
-	int	 delay_ms;
+	int status;
+	char *headers;
+	char *body;
+	int delay_ms;
 };
 
 struct fake_route {
-	char	*method;
-	char	*path;
-	char	*req_name;	/* required header, or NULL */
-	char	*req_value;
+	char *method;
+	char *path;
+	char *req_name; /* required header, or NULL */
+	char *req_value;
 	struct fake_answer ans[FAKE_MAX_ANSWERS];
-	int	 nans;
-	int	 next;
+	int nans;
+	int next;
 };
 
 struct fakehttp {
-	int	 lfd;
-	int	 wake[2];
-	char	 url[64];
+	int lfd;
+	int wake[2];
+	char url[64];
 	pthread_t thread;
 	pthread_mutex_t mu;
 	struct fake_route routes[FAKE_MAX_ROUTES];
-	int	 nroutes;
+	int nroutes;
 	struct fakehttp_req reqs[FAKE_MAX_REQS];
-	size_t	 nreqs;
+	size_t nreqs;
 	fakehttp_handler_fn handler;
-	void	*handler_arg;
+	void *handler_arg;
 };
 
 static void *
@@ -98,7 +98,7 @@ send_all(int fd, const char *s, size_t n)
 		if (w <= 0) {
 			if (w == -1 && errno == EINTR)
 				continue;
-			return;	/* the client gave up; nothing to tell */
+			return; /* the client gave up; nothing to tell */
 		}
 		s += w;
 		n -= (size_t)w;
@@ -121,8 +121,8 @@ find_header(const char *head, const char *name, size_t *vlen)
 			while (*v == ' ' || *v == '\t')
 				v++;
 			*vlen = (size_t)(p + ll - v);
-			while (*vlen > 0 && (v[*vlen - 1] == ' ' ||
-			    v[*vlen - 1] == '\t'))
+			while (*vlen > 0 &&
+			    (v[*vlen - 1] == ' ' || v[*vlen - 1] == '\t'))
 				(*vlen)--;
 			return v;
 		}
@@ -150,8 +150,7 @@ fakehttp_header(const struct fakehttp_req *r, const char *name, char *out,
 }
 
 static struct fake_route *
-route_get(struct fakehttp *f, const char *method, const char *path,
-    int create)
+route_get(struct fakehttp *f, const char *method, const char *path, int create)
 {
 	struct fake_route *r;
 
@@ -220,7 +219,7 @@ serve(struct fakehttp *f, int fd)
 			goto out;
 		bl += (size_t)r;
 	}
-	eoh[2] = '\0';	/* keep the header lines, drop the blank line */
+	eoh[2] = '\0'; /* keep the header lines, drop the blank line */
 
 	memset(&cur, 0, sizeof(cur));
 	snprintf(cur.method, sizeof(cur.method), "%s", method);
@@ -246,11 +245,12 @@ serve(struct fakehttp *f, int fd)
 	if ((rt = route_get(f, method, path, 0)) != NULL && rt->nans > 0) {
 		size_t have = 0;
 
-		v = rt->req_name != NULL ? find_header(head, rt->req_name,
-		    &have) : NULL;
-		if (rt->req_name != NULL && (v == NULL ||
-		    have != strlen(rt->req_value) ||
-		    memcmp(v, rt->req_value, have) != 0)) {
+		v = rt->req_name != NULL ?
+		    find_header(head, rt->req_name, &have) :
+		    NULL;
+		if (rt->req_name != NULL &&
+		    (v == NULL || have != strlen(rt->req_value) ||
+			memcmp(v, rt->req_value, have) != 0)) {
 			ans.status = 401;
 		} else {
 			struct fake_answer *a = &rt->ans[rt->next];
@@ -281,7 +281,7 @@ serve(struct fakehttp *f, int fd)
 		struct pollfd w = { f->wake[0], POLLIN, 0 };
 
 		if (poll(&w, 1, ans.delay_ms) > 0)
-			goto out;	/* stopping */
+			goto out; /* stopping */
 	}
 	if (ans.status == FAKEHTTP_CLOSE)
 		goto out;
@@ -289,13 +289,15 @@ serve(struct fakehttp *f, int fd)
 		const char *b = ans.body != NULL ? ans.body : "";
 		size_t blen = strlen(b);
 
-		n = snprintf(line, sizeof(line), "HTTP/1.1 %d Scripted\r\n"
-		    "Content-Length: %zu\r\nConnection: close\r\n", ans.status,
-		    blen);
+		n = snprintf(line, sizeof(line),
+		    "HTTP/1.1 %d Scripted\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n",
+		    ans.status, blen);
 		if (n < 0 || (size_t)n >= sizeof(line))
 			goto out;
-		resp = xalloc((size_t)n + (ans.headers != NULL ?
-		    strlen(ans.headers) : 0) + 2 + blen + 1);
+		resp = xalloc((size_t)n +
+		    (ans.headers != NULL ? strlen(ans.headers) : 0) + 2 + blen +
+		    1);
 		memcpy(resp, line, (size_t)n);
 		if (ans.headers != NULL) {
 			memcpy(resp + n, ans.headers, strlen(ans.headers));
@@ -344,8 +346,8 @@ fakehttp_start(void)
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(f->lfd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof(one)) == -1 ||
+	    setsockopt(f->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
+		-1 ||
 	    bind(f->lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    listen(f->lfd, 16) == -1 ||
 	    getsockname(f->lfd, (struct sockaddr *)&sin, &sl) == -1 ||
@@ -480,8 +482,7 @@ fakehttp_req(struct fakehttp *f, size_t i)
 }
 
 size_t
-fakehttp_count_route(struct fakehttp *f, const char *method,
-    const char *path)
+fakehttp_count_route(struct fakehttp *f, const char *method, const char *path)
 {
 	size_t n = 0;
 

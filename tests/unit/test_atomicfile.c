@@ -269,7 +269,7 @@ test_atomicfile_write_readonly_dir(void **state)
 	char *p;
 
 	if (geteuid() == 0) {
-		skip();	/* root writes anywhere */
+		skip(); /* root writes anywhere */
 		return;
 	}
 	p = path_in(state, "f");

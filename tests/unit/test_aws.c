@@ -54,8 +54,9 @@ setup(void **state)
 	f->http = http_new();
 	f->creds = creds_chain_new();
 	assert_int_equal(aws_client_init(&f->cl, f->http, ENDPOINT_DYNAMODB,
-	    "us-east-1", fakehttp_url(f->fk), f->creds, NULL, err,
-	    sizeof(err)), 0);
+			     "us-east-1", fakehttp_url(f->fk), f->creds, NULL,
+			     err, sizeof(err)),
+	    0);
 	strlcpy(f->cl.label, "source", sizeof(f->cl.label));
 	f->cl.policy.base_ms = 1;
 	f->cl.policy.cap_ms = 5;
@@ -94,8 +95,7 @@ test_aws_response_cap(void **state)
 	(void)state;
 	assert_int_equal(aws_response_cap("Scan", 100), AWS_CAP_PAGE);
 	assert_int_equal(aws_response_cap("GetRecords", 100), AWS_CAP_PAGE);
-	assert_int_equal(aws_response_cap("DescribeTable", 100),
-	    AWS_CAP_TABLE);
+	assert_int_equal(aws_response_cap("DescribeTable", 100), AWS_CAP_TABLE);
 	assert_int_equal(aws_response_cap("DescribeStream", 100),
 	    AWS_CAP_SMALL);
 	assert_int_equal(aws_response_cap("GetShardIterator", 100),
@@ -116,7 +116,8 @@ test_aws_error_text_printable(void **state)
 	struct fx *f = *state;
 	struct aws_call c;
 
-	fakehttp_add(f->fk, "POST", "/", 400, "{\"__type\":\"com.amazon."
+	fakehttp_add(f->fk, "POST", "/", 400,
+	    "{\"__type\":\"com.amazon."
 	    "coral.validate#Validation\\u001bException\",\"message\":"
 	    "\"bad\\r\\n2026/01/01 00:00:00 [a]: Backfill complete\\u001b[2J "
 	    "X-Amz-Security-Token: FQoGZXIvYXdzEXAMPLETOKEN0123456789abcdef "
@@ -132,7 +133,8 @@ test_aws_error_text_printable(void **state)
 
 	/* A message that quotes our secret key is withheld whole. */
 	fakehttp_reset(f->fk);
-	fakehttp_add(f->fk, "POST", "/", 400, "{\"__type\":\"Invalid"
+	fakehttp_add(f->fk, "POST", "/", 400,
+	    "{\"__type\":\"Invalid"
 	    "SignatureException\",\"message\":\"string to sign: "
 	    "wJalrXUtnFEMI/K7MDENG end\"}");
 	assert_int_equal(call(f, &c, "DescribeTable"), AWS_DENIED);
@@ -173,7 +175,8 @@ test_aws_give_up(void **state)
 	struct aws_call c;
 	int64_t t0 = clock_ms();
 
-	fakehttp_add(f->fk, "POST", "/", 400, "{\"__type\":\"Throttling"
+	fakehttp_add(f->fk, "POST", "/", 400,
+	    "{\"__type\":\"Throttling"
 	    "Exception\",\"message\":\"slow down\"}");
 	f->cl.policy.throttle_base_ms = 1;
 	aws_call_init(&c, &f->cl, "DescribeTable");
@@ -212,17 +215,23 @@ test_aws_retry_notice(void **state)
 	struct fx *f = *state;
 	struct aws_call c;
 
-	fakehttp_add_full(f->fk, "POST", "/", 503, NULL, "{\"__type\":"
-	    "\"ServiceUnavailable\",\"message\":\"try later\"}", 30);
-	fakehttp_add_full(f->fk, "POST", "/", 503, NULL, "{\"__type\":"
-	    "\"ServiceUnavailable\",\"message\":\"try later\"}", 30);
+	fakehttp_add_full(f->fk, "POST", "/", 503, NULL,
+	    "{\"__type\":"
+	    "\"ServiceUnavailable\",\"message\":\"try later\"}",
+	    30);
+	fakehttp_add_full(f->fk, "POST", "/", 503, NULL,
+	    "{\"__type\":"
+	    "\"ServiceUnavailable\",\"message\":\"try later\"}",
+	    30);
 	fakehttp_add(f->fk, "POST", "/", 200, "{}");
 	f->cl.policy.notice_ms = 20;
 	assert_int_equal(call(f, &c, "DescribeTable"), AWS_OK);
 	aws_call_cleanup(&c);
-	assert_non_null(strstr(logged, "source DescribeTable at http://"
+	assert_non_null(strstr(logged,
+	    "source DescribeTable at http://"
 	    "127.0.0.1:"));
-	assert_non_null(strstr(logged, "still retrying: ServiceUnavailable: "
+	assert_non_null(strstr(logged,
+	    "still retrying: ServiceUnavailable: "
 	    "try later"));
 	assert_non_null(strstr(logged, "recovered after"));
 	assert_int_equal(f->cl.noticed, 0);
@@ -230,9 +239,12 @@ test_aws_retry_notice(void **state)
 	/* An episode that ends in an error clears the row too. */
 	logged[0] = '\0';
 	fakehttp_reset(f->fk);
-	fakehttp_add_full(f->fk, "POST", "/", 503, NULL, "{\"__type\":"
-	    "\"ServiceUnavailable\",\"message\":\"try later\"}", 30);
-	fakehttp_add(f->fk, "POST", "/", 400, "{\"__type\":\"Validation"
+	fakehttp_add_full(f->fk, "POST", "/", 503, NULL,
+	    "{\"__type\":"
+	    "\"ServiceUnavailable\",\"message\":\"try later\"}",
+	    30);
+	fakehttp_add(f->fk, "POST", "/", 400,
+	    "{\"__type\":\"Validation"
 	    "Exception\",\"message\":\"no such thing\"}");
 	assert_int_equal(call(f, &c, "DescribeTable"), AWS_FATAL);
 	aws_call_cleanup(&c);
@@ -262,8 +274,9 @@ test_aws_unreachable(void **state)
 	char err[256];
 
 	assert_int_equal(aws_client_init(&cl, f->http, ENDPOINT_DYNAMODB,
-	    "us-east-1", "http://127.0.0.1:1", f->creds, NULL, err,
-	    sizeof(err)), 0);
+			     "us-east-1", "http://127.0.0.1:1", f->creds, NULL,
+			     err, sizeof(err)),
+	    0);
 	cl.policy.max_attempts = 1;
 	aws_call_init(&c, &cl, "DescribeTable");
 	assert_int_equal(buf_adds(&c.req, "{}"), 0);

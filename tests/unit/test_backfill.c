@@ -34,7 +34,8 @@ test_backfill_auto_segments(void **state)
 	/* One per 2 GiB beyond that, up to 1000. */
 	assert_int_equal(backfill_auto_segments(30000000, 30 * gib, 1000), 15);
 	assert_int_equal(backfill_auto_segments(INT64_MAX / 2, 5000 * gib,
-	    1000), 1000);
+			     1000),
+	    1000);
 	/* Absurd estimates do not overflow (fuzzing found this). */
 	assert_int_equal(backfill_auto_segments(INT64_MAX, INT64_MAX, 1000),
 	    1000);

@@ -50,16 +50,17 @@ full_checkpoint(struct checkpoint *ck)
 	ck->backfill_started_ms = 1764000000000;
 	sg = checkpoint_add_segment(ck, 0);
 	sg->items = 1234;
-	assert_int_equal(checkpoint_set_last_key(sg, big_key,
-	    strlen(big_key)), 0);
+	assert_int_equal(checkpoint_set_last_key(sg, big_key, strlen(big_key)),
+	    0);
 	sg = checkpoint_add_segment(ck, 15);
 	sg->done = 1;
 	sg->items = UINT64_MAX;
 	sg = checkpoint_add_segment(ck, 7);
 	assert_int_equal(checkpoint_set_last_key(sg, small_key,
-	    strlen(small_key)), 0);
+			     strlen(small_key)),
+	    0);
 	ck->stream_arn = xstrdup("arn:aws:dynamodb:us-west-2:111111111111:"
-	    "table/orders/stream/2026-11-23T11:05:27.000");
+				 "table/orders/stream/2026-11-23T11:05:27.000");
 	ck->stream_started_ms = INT64_MAX;
 	ck->stream_items = UINT64_MAX - 1;
 	sh = checkpoint_add_shard(ck, "shardId-00000001700000000000-aaaa",
@@ -74,12 +75,12 @@ full_checkpoint(struct checkpoint *ck)
 	sh->seq = xstrdup("1");
 }
 
-#define SAME_STR(x, y)							\
-	do {								\
-		if ((x) == NULL || (y) == NULL)				\
-			assert_true((x) == NULL && (y) == NULL);	\
-		else							\
-			assert_string_equal((x), (y));			\
+#define SAME_STR(x, y) \
+	do { \
+		if ((x) == NULL || (y) == NULL) \
+			assert_true((x) == NULL && (y) == NULL); \
+		else \
+			assert_string_equal((x), (y)); \
 	} while (0)
 
 static void
@@ -196,10 +197,11 @@ test_checkpoint_encode_structure(void **state)
 	assert_string_equal(get(root, "format")->valuestring,
 	    "ddb-sync-checkpoint");
 	assert_int_equal(get(root, "version")->valueint, 1);
-	assert_string_equal(get(get(root, "identity"),
-	    "source_region")->valuestring, "us-west-2");
-	assert_int_equal(get(get(root, "identity"),
-	    "total_segments")->valueint, 16);
+	assert_string_equal(get(get(root, "identity"), "source_region")
+				->valuestring,
+	    "us-west-2");
+	assert_int_equal(get(get(root, "identity"), "total_segments")->valueint,
+	    16);
 	segs = get(get(root, "backfill"), "segments");
 	assert_int_equal(cJSON_GetArraySize(segs), 3);
 	key = get(cJSON_GetArrayItem(segs, 0), "last_key");
@@ -211,8 +213,7 @@ test_checkpoint_encode_structure(void **state)
 	assert_string_equal(get(get(key, "pk"), "S")->valuestring,
 	    "\xc3\xa9t\xc3\xa9 \"q\" \\ / "
 	    "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc \xf0\x9f\x98\x80");
-	assert_true(cJSON_IsNull(get(cJSON_GetArrayItem(segs, 1),
-	    "last_key")));
+	assert_true(cJSON_IsNull(get(cJSON_GetArrayItem(segs, 1), "last_key")));
 	sh = cJSON_GetArrayItem(get(get(root, "stream"), "shards"), 0);
 	assert_non_null(sh);
 	assert_true(cJSON_IsString(get(sh, "seq")));
@@ -229,7 +230,7 @@ static void
 test_checkpoint_set_last_key(void **state)
 {
 	static const char spaced[] = " {\n \"pk\" : { \"S\" : \"a b\\t\" } ,"
-	    "\"n\":{\"N\":\"1\"}}\n";
+				     "\"n\":{\"N\":\"1\"}}\n";
 	static const char compact[] =
 	    "{\"pk\":{\"S\":\"a b\\t\"},\"n\":{\"N\":\"1\"}}";
 	static char big[CHECKPOINT_KEY_MAX + 64];
@@ -237,17 +238,17 @@ test_checkpoint_set_last_key(void **state)
 	size_t n;
 
 	memset(&sg, 0, sizeof(sg));
-	assert_int_equal(checkpoint_set_last_key(&sg, spaced,
-	    strlen(spaced)), 0);
+	assert_int_equal(checkpoint_set_last_key(&sg, spaced, strlen(spaced)),
+	    0);
 	assert_string_equal(sg.last_key, compact);
 
-#define REJECT(s, e)							\
-	do {								\
-		errno = 0;						\
-		assert_int_equal(checkpoint_set_last_key(&sg, (s),	\
-		    strlen(s)), -1);					\
-		assert_int_equal(errno, (e));				\
-		assert_string_equal(sg.last_key, compact);		\
+#define REJECT(s, e) \
+	do { \
+		errno = 0; \
+		assert_int_equal(checkpoint_set_last_key(&sg, (s), strlen(s)), \
+		    -1); \
+		assert_int_equal(errno, (e)); \
+		assert_string_equal(sg.last_key, compact); \
 	} while (0)
 	REJECT("[1]", EINVAL);
 	REJECT("{}", EINVAL);
@@ -324,7 +325,7 @@ mutate(const char *from, const char *to)
 	if (p == NULL)
 		fail_msg("\"%s\" not in the base document", from);
 	assert_true(asprintf(&out, "%.*s%s%s", (int)(p - base_doc), base_doc,
-	    to, p + strlen(from)) != -1);
+			to, p + strlen(from)) != -1);
 	return out;
 }
 
@@ -332,9 +333,9 @@ static void
 test_checkpoint_decode_rejects(void **state)
 {
 	static const struct {
-		const char	*from;
-		const char	*to;
-		const char	*why;
+		const char *from;
+		const char *to;
+		const char *why;
 	} cases[] = {
 		{ "\"ddb-sync-checkpoint\"", "\"other\"",
 		    "not a ddb-sync checkpoint (no \"format\": "
@@ -444,14 +445,15 @@ test_checkpoint_decode_rejects(void **state)
 
 	checkpoint_init(&ck);
 	/* Control: the base document decodes. */
-	assert_int_equal(checkpoint_decode(base_doc, strlen(base_doc), &ck,
-	    err, sizeof(err)), 0);
+	assert_int_equal(checkpoint_decode(base_doc, strlen(base_doc), &ck, err,
+			     sizeof(err)),
+	    0);
 	assert_int_equal(ck.nshards, 2);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		doc = mutate(cases[i].from, cases[i].to);
 		err[0] = '\0';
 		if (checkpoint_decode(doc, strlen(doc), &ck, err,
-		    sizeof(err)) != -1)
+			sizeof(err)) != -1)
 			fail_msg("accepted: %s", doc);
 		if (strstr(err, cases[i].why) == NULL)
 			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err,
@@ -463,13 +465,13 @@ test_checkpoint_decode_rejects(void **state)
 	/* Whole-file problems. */
 	assert_int_equal(checkpoint_decode("", 0, &ck, err, sizeof(err)), -1);
 	assert_string_equal(err, "the file is empty");
-	assert_int_equal(checkpoint_decode("[]", 2, &ck, err, sizeof(err)),
-	    -1);
+	assert_int_equal(checkpoint_decode("[]", 2, &ck, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a JSON object"));
 	doc = xstrdup(base_doc);
 	doc[30] = '\0';
 	assert_int_equal(checkpoint_decode(doc, strlen(base_doc), &ck, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "not valid JSON"));
 	free(doc);
 }
@@ -482,31 +484,35 @@ test_checkpoint_decode_ignores_unknown_fields(void **state)
 
 	checkpoint_init(&ck);
 	/* A duplicated known field is refused... */
-	doc = mutate("\"version\":1,", "\"version\":1,\"note\":{\"x\":[1,"
+	doc = mutate("\"version\":1,",
+	    "\"version\":1,\"note\":{\"x\":[1,"
 	    "{\"y\":null}]},\"identity\":0,");
 	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "duplicate field \"identity\""));
 	free(doc);
 	/* ... unknown ones, even duplicated, are not. */
-	doc = mutate("\"version\":1,", "\"version\":1,\"note\":{\"x\":[1,"
+	doc = mutate("\"version\":1,",
+	    "\"version\":1,\"note\":{\"x\":[1,"
 	    "{\"y\":null}]},\"note\":2,");
 	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(ck.src_region, "r1");
 	free(doc);
 	doc = mutate("\"items\":1,", "\"items\":1,\"written_by\":\"x\",");
 	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(ck.segments[0].items, 1);
 	free(doc);
 	/* Whitespace inside a kept key is squeezed out. */
-	doc = mutate("{\"k\":{\"S\":\"a\"}}",
-	    "{ \"k\" :\n{\"S\" : \"a b\"} }");
+	doc = mutate("{\"k\":{\"S\":\"a\"}}", "{ \"k\" :\n{\"S\" : \"a b\"} }");
 	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
-	    sizeof(err)), 0);
-	assert_string_equal(ck.segments[0].last_key,
-	    "{\"k\":{\"S\":\"a b\"}}");
+			     sizeof(err)),
+	    0);
+	assert_string_equal(ck.segments[0].last_key, "{\"k\":{\"S\":\"a b\"}}");
 	free(doc);
 	checkpoint_clear(&ck);
 }
@@ -522,15 +528,18 @@ test_checkpoint_tally(void **state)
 	checkpoint_init(&ck);
 	checkpoint_init(&back);
 	/* A file without the tally: written items count as scanned. */
-	assert_int_equal(checkpoint_decode(base_doc, strlen(base_doc), &ck,
-	    err, sizeof(err)), 0);
+	assert_int_equal(checkpoint_decode(base_doc, strlen(base_doc), &ck, err,
+			     sizeof(err)),
+	    0);
 	assert_int_equal(ck.segments[0].scanned, 1);
 	assert_int_equal(ck.segments[0].expired, 0);
 	assert_int_equal(ck.segments[1].scanned, 2);
-	doc = mutate("\"items\":1,", "\"items\":1,\"scanned\":9,"
+	doc = mutate("\"items\":1,",
+	    "\"items\":1,\"scanned\":9,"
 	    "\"expired\":8,");
 	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(ck.segments[0].scanned, 9);
 	assert_int_equal(ck.segments[0].expired, 8);
 	free(doc);
@@ -538,18 +547,22 @@ test_checkpoint_tally(void **state)
 	assert_int_equal(checkpoint_encode(&ck, &b), 0);
 	assert_non_null(strstr(b.data, "\"scanned\": 9, \"expired\": 8"));
 	assert_int_equal(checkpoint_decode(b.data, b.len, &back, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(back.segments[0].scanned, 9);
 	assert_int_equal(back.segments[0].expired, 8);
 	buf_free(&b);
 	doc = mutate("\"items\":1,", "\"items\":1,\"scanned\":-1,");
 	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	free(doc);
-	doc = mutate("\"items\":1,", "\"items\":1,\"scanned\":1,"
+	doc = mutate("\"items\":1,",
+	    "\"items\":1,\"scanned\":1,"
 	    "\"scanned\":1,");
 	assert_int_equal(checkpoint_decode(doc, strlen(doc), &ck, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "duplicate field \"scanned\""));
 	free(doc);
 	checkpoint_clear(&ck);
@@ -574,7 +587,8 @@ test_checkpoint_encode_refuses_invalid(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(b.len, 0);
 	assert_int_equal(checkpoint_validate(&ck, err, sizeof(err)), -1);
-	assert_string_equal(err, "backfill.segments[3].segment 16 is not "
+	assert_string_equal(err,
+	    "backfill.segments[3].segment 16 is not "
 	    "below identity.total_segments (16)");
 	sg->segment = 8;
 	assert_int_equal(checkpoint_validate(&ck, err, sizeof(err)), 0);
@@ -614,29 +628,40 @@ test_checkpoint_match(void **state)
 
 	full_checkpoint(&ck);
 	assert_int_equal(checkpoint_match(&ck, ck.pair, "orders", "us-west-2",
-	    "orders-copy", "eu-central-1", 16, err, sizeof(err)), 0);
+			     "orders-copy", "eu-central-1", 16, err,
+			     sizeof(err)),
+	    0);
 	/* Automatic segment count in the plan: the checkpoint's is used. */
 	assert_int_equal(checkpoint_match(&ck, ck.pair, "orders", "us-west-2",
-	    "orders-copy", "eu-central-1", 0, err, sizeof(err)), 0);
+			     "orders-copy", "eu-central-1", 0, err,
+			     sizeof(err)),
+	    0);
 
-	assert_int_equal(checkpoint_match(&ck, ck.pair, "orders2",
-	    "us-west-2", "orders-copy", "eu-west-1", 16, err, sizeof(err)),
+	assert_int_equal(checkpoint_match(&ck, ck.pair, "orders2", "us-west-2",
+			     "orders-copy", "eu-west-1", 16, err, sizeof(err)),
 	    -1);
-	assert_non_null(strstr(err, "the source table is \"orders\" in the "
+	assert_non_null(strstr(err,
+	    "the source table is \"orders\" in the "
 	    "checkpoint but \"orders2\" in the plan; the destination region "
 	    "is \"eu-central-1\" in the checkpoint but \"eu-west-1\" in the "
 	    "plan"));
 	assert_non_null(strstr(err, "use another state directory"));
-	assert_non_null(strstr(err, "remove this pair's checkpoint "
+	assert_non_null(strstr(err,
+	    "remove this pair's checkpoint "
 	    "deliberately"));
 
 	assert_int_equal(checkpoint_match(&ck, "other", "orders", "us-west-2",
-	    "orders-copy", "eu-central-1", 16, err, sizeof(err)), -1);
+			     "orders-copy", "eu-central-1", 16, err,
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "the pair name is"));
 
 	assert_int_equal(checkpoint_match(&ck, ck.pair, "orders", "us-west-2",
-	    "orders-copy", "eu-central-1", 32, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "total_segments is 16 in the checkpoint "
+			     "orders-copy", "eu-central-1", 32, err,
+			     sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err,
+	    "total_segments is 16 in the checkpoint "
 	    "but 32 in the plan"));
 	assert_non_null(strstr(err, "set total_segments: 16"));
 	assert_null(strstr(err, "another state directory"));
@@ -644,7 +669,9 @@ test_checkpoint_match(void **state)
 	/* Once the backfill is complete the count no longer matters. */
 	ck.backfill_completed_ms = ck.backfill_started_ms + 1;
 	assert_int_equal(checkpoint_match(&ck, ck.pair, "orders", "us-west-2",
-	    "orders-copy", "eu-central-1", 32, err, sizeof(err)), 0);
+			     "orders-copy", "eu-central-1", 32, err,
+			     sizeof(err)),
+	    0);
 	checkpoint_clear(&ck);
 }
 
@@ -653,7 +680,12 @@ test_checkpoint_seq(void **state)
 {
 	/* Ascending. */
 	static const char *const seqs[] = {
-		"0", "1", "9", "10", "99", "100",
+		"0",
+		"1",
+		"9",
+		"10",
+		"99",
+		"100",
 		"4960000000000000000000000000000000000",
 		"49600000000000000000000000000000000000",
 		"49600000000000000000000000000000000001",
@@ -680,8 +712,8 @@ test_checkpoint_seq(void **state)
 	assert_false(checkpoint_seq_valid("-1"));
 	assert_false(checkpoint_seq_valid("1 "));
 	assert_false(checkpoint_seq_valid("1e5"));
-	assert_false(checkpoint_seq_valid(
-	    "12345678901234567890123456789012345678901"));
+	assert_false(
+	    checkpoint_seq_valid("12345678901234567890123456789012345678901"));
 }
 
 static void
@@ -722,7 +754,7 @@ test_checkpoint_add_and_lookup(void **state)
 	checkpoint_clear(&ck);
 	assert_int_equal(ck.nsegments, 0);
 	assert_null(ck.segments);
-	checkpoint_clear(&ck);	/* twice is fine */
+	checkpoint_clear(&ck); /* twice is fine */
 }
 
 /* ------------------------------------------------------------------ files */
@@ -844,7 +876,8 @@ test_checkpoint_load_refuses_bad_files(void **state)
 	assert_int_equal(atomicfile_write(p, t, n / 2, 0600), 0);
 	assert_int_equal(checkpoint_load(p, &b, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, p));
-	assert_non_null(strstr(err, "is unusable: not valid JSON (truncated "
+	assert_non_null(strstr(err,
+	    "is unusable: not valid JSON (truncated "
 	    "or corrupt)"));
 	assert_non_null(strstr(err, "left as it is"));
 	assert_null(b.pair);
@@ -885,7 +918,8 @@ test_checkpoint_load_refuses_bad_files(void **state)
 	t = mutate("\"version\":1", "\"version\":7");
 	assert_int_equal(atomicfile_write(p, t, strlen(t), 0600), 0);
 	assert_int_equal(checkpoint_load(p, &b, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "written by a newer ddb-sync (checkpoint "
+	assert_non_null(strstr(err,
+	    "written by a newer ddb-sync (checkpoint "
 	    "version 7"));
 
 	free(t);

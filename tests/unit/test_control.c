@@ -43,7 +43,7 @@ test_control_request_roundtrip(void **state)
 		"{\"v\":1,\"cmd\":\"restart\",\"pair\":\"orders \\\"eu\\\"\"}\n",
 		"{\"v\":1,\"cmd\":\"status\"}\n",
 		"{\"v\":1,\"cmd\":\"limit\",\"pair\":\"orders \\\"eu\\\"\","
-		    "\"read\":\"40%\",\"write\":\"300\"}\n",
+		"\"read\":\"40%\",\"write\":\"300\"}\n",
 	};
 	struct control_request r, d;
 	char err[256];
@@ -63,13 +63,15 @@ test_control_request_roundtrip(void **state)
 		assert_string_equal(line, want[c]);
 		/* With and without its newline. */
 		assert_int_equal(control_request_decode(line, (size_t)n, &d,
-		    err, sizeof(err)), 0);
+				     err, sizeof(err)),
+		    0);
 		assert_int_equal(d.cmd, r.cmd);
 		assert_string_equal(d.pair, r.pair);
 		assert_string_equal(d.read, r.read);
 		assert_string_equal(d.write, r.write);
-		assert_int_equal(control_request_decode(line, (size_t)n - 1,
-		    &d, err, sizeof(err)), 0);
+		assert_int_equal(control_request_decode(line, (size_t)n - 1, &d,
+				     err, sizeof(err)),
+		    0);
 		assert_int_equal(d.cmd, r.cmd);
 		assert_string_equal(d.pair, r.pair);
 	}
@@ -88,7 +90,8 @@ test_control_request_longest_pair(void **state)
 	n = control_request_encode(&r, line, sizeof(line));
 	assert_true(n > 0 && n < CONTROL_REQUEST_MAX);
 	assert_int_equal(control_request_decode(line, (size_t)n, &d, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(d.pair, r.pair);
 }
 
@@ -96,11 +99,12 @@ static void
 test_control_request_decode_lenient(void **state)
 {
 	static const struct {
-		const char	*in;
+		const char *in;
 		enum control_cmd cmd;
-		const char	*pair;
+		const char *pair;
 	} ok[] = {
-		{ " { \"cmd\" : \"list\" , \"v\" : 1 } \r\n", CONTROL_LIST, "" },
+		{ " { \"cmd\" : \"list\" , \"v\" : 1 } \r\n", CONTROL_LIST,
+		    "" },
 		{ "{\"v\":1,\"cmd\":\"list\",\"pair\":\"ignored\"}",
 		    CONTROL_LIST, "" },
 		{ "{\"v\":1,\"cmd\":\"list\",\"pair\":7}", CONTROL_LIST, "" },
@@ -116,7 +120,8 @@ test_control_request_decode_lenient(void **state)
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		assert_int_equal(control_request_decode(ok[i].in,
-		    strlen(ok[i].in), &d, err, sizeof(err)), 0);
+				     strlen(ok[i].in), &d, err, sizeof(err)),
+		    0);
 		assert_int_equal(d.cmd, ok[i].cmd);
 		assert_string_equal(d.pair, ok[i].pair);
 	}
@@ -126,8 +131,8 @@ static void
 test_control_request_decode_rejects(void **state)
 {
 	static const struct {
-		const char	*in;
-		const char	*err;
+		const char *in;
+		const char *err;
 	} bad[] = {
 		{ "", "request is not a JSON object" },
 		{ "   ", "request is not a JSON object" },
@@ -135,7 +140,8 @@ test_control_request_decode_rejects(void **state)
 		{ "{", "request is not a JSON object" },
 		{ "[1]", "request is not a JSON object" },
 		{ "\"list\"", "request is not a JSON object" },
-		{ "{\"v\":1,\"cmd\":\"list\",}", "request is not a JSON object" },
+		{ "{\"v\":1,\"cmd\":\"list\",}",
+		    "request is not a JSON object" },
 		{ "{\"v\":1,\"cmd\":\"list\"} x",
 		    "trailing data after the JSON request" },
 		{ "{\"v\":1,\"cmd\":\"list\"}{}",
@@ -167,7 +173,8 @@ test_control_request_decode_rejects(void **state)
 		    "unknown command 'LIST' (list, status, stop, start, restart, limit)" },
 		{ "{\"v\":1,\"cmd\":\"\\u001b[2J\"}",
 		    "unknown command '?[2J' (list, status, stop, start, restart, limit)" },
-		{ "{\"v\":1,\"cmd\":\"stop\"}", "stop: missing field \"pair\"" },
+		{ "{\"v\":1,\"cmd\":\"stop\"}",
+		    "stop: missing field \"pair\"" },
 		{ "{\"v\":1,\"cmd\":\"start\"}",
 		    "start: missing field \"pair\"" },
 		{ "{\"v\":1,\"cmd\":\"restart\"}",
@@ -196,7 +203,7 @@ test_control_request_decode_rejects(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		if (control_request_decode(bad[i].in, strlen(bad[i].in), &d,
-		    err, sizeof(err)) != -1)
+			err, sizeof(err)) != -1)
 			fail_msg("accepted: %s", bad[i].in);
 		if (strcmp(err, bad[i].err) != 0)
 			fail_msg("%s: got '%s', want '%s'", bad[i].in, err,
@@ -212,23 +219,31 @@ test_control_request_decode_oversized(void **state)
 	int n;
 
 	/* A pair name longer than any plan allows. */
-	n = snprintf(big, sizeof(big), "{\"v\":1,\"cmd\":\"stop\",\"pair\":"
-	    "\"%0*d\"}", PLAN_NAME_MAX + 1, 0);
+	n = snprintf(big, sizeof(big),
+	    "{\"v\":1,\"cmd\":\"stop\",\"pair\":"
+	    "\"%0*d\"}",
+	    PLAN_NAME_MAX + 1, 0);
 	assert_int_equal(control_request_decode(big, (size_t)n, &d, err,
-	    sizeof(err)), -1);
-	assert_string_equal(err, "stop: field \"pair\" is longer than 200 "
+			     sizeof(err)),
+	    -1);
+	assert_string_equal(err,
+	    "stop: field \"pair\" is longer than 200 "
 	    "bytes");
 	/* A line longer than the maximum, even if valid JSON. */
-	n = snprintf(big, sizeof(big), "{\"v\":1,\"cmd\":\"list\",\"x\":"
-	    "\"%0*d\"}", CONTROL_REQUEST_MAX, 0);
+	n = snprintf(big, sizeof(big),
+	    "{\"v\":1,\"cmd\":\"list\",\"x\":"
+	    "\"%0*d\"}",
+	    CONTROL_REQUEST_MAX, 0);
 	assert_int_equal(control_request_decode(big, (size_t)n, &d, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_string_equal(err, "request longer than 1023 bytes");
 	/* Exactly the longest line (newline excluded) is fine. */
 	memset(big, ' ', sizeof(big));
 	memcpy(big, "{\"v\":1,\"cmd\":\"list\"}", 20);
 	assert_int_equal(control_request_decode(big, CONTROL_REQUEST_MAX - 1,
-	    &d, err, sizeof(err)), 0);
+			     &d, err, sizeof(err)),
+	    0);
 }
 
 static void
@@ -248,8 +263,7 @@ test_control_request_encode_rejects(void **state)
 	assert_int_equal(errno, EINVAL);
 	r.cmd = CONTROL_LIST;
 	errno = 0;
-	assert_int_equal(control_request_encode(&r, small, sizeof(small)),
-	    -1);
+	assert_int_equal(control_request_encode(&r, small, sizeof(small)), -1);
 	assert_int_equal(errno, ENOSPC);
 	assert_null(control_cmd_name(CONTROL_CMD_MAX));
 }
@@ -269,7 +283,7 @@ sample_pairs(struct control_pair p[2])
 	strlcpy(p[0].backfill, "complete", sizeof(p[0].backfill));
 	strlcpy(p[0].stream, "running", sizeof(p[0].stream));
 	p[0].items_written = UINT64_MAX;
-	p[0].stream_written = 9007199254740993ULL;	/* not a double */
+	p[0].stream_written = 9007199254740993ULL; /* not a double */
 	p[0].restarts = 3;
 	strlcpy(p[1].name, "b", sizeof(p[1].name));
 	strlcpy(p[1].label, "[b] \xe2\x87\xa8 [b2]", sizeof(p[1].label));
@@ -310,13 +324,18 @@ test_control_response_list_roundtrip(void **state)
 	assert_int_equal(control_response_list(&b, p, 2), 0);
 	assert_true(b.len > 0 && b.data[b.len - 1] == '\n');
 	assert_null(memchr(b.data, '\n', b.len - 1));
-	assert_non_null(strstr(b.data, "\"items_written\":"
+	assert_non_null(strstr(b.data,
+	    "\"items_written\":"
 	    "18446744073709551615,\"stream_written\":9007199254740993,"));
 	assert_non_null(strstr(b.data, "\"pid\":null"));
-	assert_int_equal(strncmp(b.data, "{\"v\":1,\"ok\":true,\"pairs\":[{"
-	    "\"name\":\"orders\",", 40), 0);
+	assert_int_equal(strncmp(b.data,
+			     "{\"v\":1,\"ok\":true,\"pairs\":[{"
+			     "\"name\":\"orders\",",
+			     40),
+	    0);
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(r.ok, 1);
 	assert_int_equal(r.npairs, 2);
 	assert_pair_equal(&r.pairs[0], &p[0]);
@@ -328,7 +347,8 @@ test_control_response_list_roundtrip(void **state)
 	assert_int_equal(control_response_list(&b, p, 0), 0);
 	assert_string_equal(b.data, "{\"v\":1,\"ok\":true,\"pairs\":[]}\n");
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(r.npairs, 0);
 	control_response_free(&r);
 	buf_free(&b);
@@ -358,16 +378,19 @@ test_control_response_status(void **state)
 	buf_init(&b, CONTROL_RESPONSE_MAX);
 	assert_int_equal(control_response_status(&b, &p, 1, &g), 0);
 	assert_int_equal(strncmp(b.data, "{\"v\":1,\"ok\":true,\"status\":{",
-	    27), 0);
+			     27),
+	    0);
 	assert_int_equal(b.data[b.len - 1], '\n');
 	assert_non_null(strstr(b.data, "\"items_written\":5,"));
 	assert_int_equal(control_response_decode(b.data, b.len - 1, &r, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_true(r.ok);
 	assert_true(r.has_status);
 	control_response_free(&r);
 	assert_int_equal(control_response_decode(bad, strlen(bad), &r, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "\"status\" must be an object"));
 	control_response_free(&r);
 	buf_free(&b);
@@ -387,17 +410,20 @@ test_control_response_pair_and_error(void **state)
 	assert_int_equal(strncmp(b.data, "{\"v\":1,\"ok\":true,\"pair\":{", 25),
 	    0);
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(r.npairs, 1);
 	assert_pair_equal(&r.pairs[0], &p[1]);
 	control_response_free(&r);
 
 	buf_reset(&b);
 	assert_int_equal(control_response_error(&b, "no pair named 'x'"), 0);
-	assert_string_equal(b.data, "{\"v\":1,\"ok\":false,\"error\":"
+	assert_string_equal(b.data,
+	    "{\"v\":1,\"ok\":false,\"error\":"
 	    "\"no pair named 'x'\"}\n");
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(r.ok, 0);
 	assert_string_equal(r.error, "no pair named 'x'");
 	assert_null(r.pairs);
@@ -410,7 +436,8 @@ test_control_response_pair_and_error(void **state)
 	buf_reset(&b);
 	assert_int_equal(control_response_error(&b, big), 0);
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(strlen(r.error), CONTROL_TEXT_MAX - 2);
 	assert_int_equal(strncmp(r.error, big, CONTROL_TEXT_MAX - 2), 0);
 	control_response_free(&r);
@@ -421,18 +448,20 @@ static void
 test_control_response_decode_rejects(void **state)
 {
 	static const struct {
-		const char	*in;
-		const char	*err;
+		const char *in;
+		const char *err;
 	} bad[] = {
 		{ "", "response is not a JSON object" },
 		{ "{\"v\":1,\"ok\":true", "response is not a JSON object" },
 		{ "{\"ok\":true}", "response: missing field \"v\"" },
-		{ "{\"v\":3,\"ok\":true}", "unsupported control protocol "
+		{ "{\"v\":3,\"ok\":true}",
+		    "unsupported control protocol "
 		    "version 3 (this ddb-sync speaks 1)" },
 		{ "{\"v\":1}", "response: missing field \"ok\"" },
 		{ "{\"v\":1,\"ok\":1}",
 		    "response: field \"ok\" must be true or false" },
-		{ "{\"v\":1,\"ok\":false}", "response: missing field \"error\"" },
+		{ "{\"v\":1,\"ok\":false}",
+		    "response: missing field \"error\"" },
 		{ "{\"v\":1,\"ok\":false,\"error\":5}",
 		    "response: field \"error\" must be a string" },
 		{ "{\"v\":1,\"ok\":true,\"pairs\":{}}",
@@ -444,14 +473,21 @@ test_control_response_decode_rejects(void **state)
 	};
 	/* A valid pair, then each field spoiled in turn. */
 	static const char *const good[] = {
-		"\"name\":\"a\"", "\"label\":\"\"", "\"state\":\"running\"",
-		"\"pid\":1", "\"stopping\":false", "\"backfill\":\"running\"",
-		"\"stream\":\"pending\"", "\"items_written\":0",
-		"\"stream_written\":0", "\"restarts\":0", "\"last_error\":\"\"",
+		"\"name\":\"a\"",
+		"\"label\":\"\"",
+		"\"state\":\"running\"",
+		"\"pid\":1",
+		"\"stopping\":false",
+		"\"backfill\":\"running\"",
+		"\"stream\":\"pending\"",
+		"\"items_written\":0",
+		"\"stream_written\":0",
+		"\"restarts\":0",
+		"\"last_error\":\"\"",
 	};
 	static const struct {
-		size_t		 field;
-		const char	*bad;
+		size_t field;
+		const char *bad;
 	} spoil[] = {
 		{ 0, "\"name\":\"\"" },
 		{ 2, "\"state\":\"\"" },
@@ -476,7 +512,7 @@ test_control_response_decode_rejects(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		if (control_response_decode(bad[i].in, strlen(bad[i].in), &r,
-		    err, sizeof(err)) != -1)
+			err, sizeof(err)) != -1)
 			fail_msg("accepted: %s", bad[i].in);
 		control_response_free(&r);
 		if (strcmp(err, bad[i].err) != 0)
@@ -490,8 +526,10 @@ test_control_response_decode_rejects(void **state)
 		for (size_t k = 0; k < ngood; k++) {
 			if (k > 0)
 				buf_addc(&b, ',');
-			buf_adds(&b, i > 0 && spoil[i - 1].field == k ?
-			    spoil[i - 1].bad : good[k]);
+			buf_adds(&b,
+			    i > 0 && spoil[i - 1].field == k ?
+				spoil[i - 1].bad :
+				good[k]);
 		}
 		buf_adds(&b, "}}");
 		n = control_response_decode(b.data, b.len, &r, err,
@@ -526,13 +564,15 @@ test_control_response_bounds(void **state)
 		buf_adds(&b, i > 0 ? ",{}" : "{}");
 	buf_adds(&b, "]}");
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_string_equal(err, "response: more than 1000 pairs");
 	control_response_free(&r);
 	buf_free(&b);
 	memset(line, ' ', CONTROL_RESPONSE_MAX);
-	assert_int_equal(control_response_decode(line, CONTROL_RESPONSE_MAX,
-	    &r, err, sizeof(err)), -1);
+	assert_int_equal(control_response_decode(line, CONTROL_RESPONSE_MAX, &r,
+			     err, sizeof(err)),
+	    -1);
 	assert_string_equal(err, "response longer than 8388607 bytes");
 }
 
@@ -560,7 +600,8 @@ test_control_response_largest_list(void **state)
 	buf_init(&b, CONTROL_RESPONSE_MAX - 1);
 	assert_int_equal(control_response_list(&b, p, PLAN_MAX_PAIRS), 0);
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(r.npairs, PLAN_MAX_PAIRS);
 	assert_pair_equal(&r.pairs[PLAN_MAX_PAIRS - 1], &p[PLAN_MAX_PAIRS - 1]);
 	control_response_free(&r);
@@ -633,7 +674,8 @@ test_control_socket_path(void **state)
 	char path[200], dir[200];
 
 	assert_int_equal(control_socket_path("/var/lib/ddb-sync", path,
-	    sizeof(path)), 0);
+			     sizeof(path)),
+	    0);
 	assert_string_equal(path, "/var/lib/ddb-sync/control.sock");
 	/* sun_path holds 108 bytes, the NUL included. */
 	memset(dir, 'd', 94);
@@ -648,7 +690,7 @@ test_control_socket_path(void **state)
 /* ------------------------------------------------------------------ ctl */
 
 /* ctl's argv: "ctl" then the given words. */
-#define ARGS(...)	((const char *const []){ __VA_ARGS__, NULL })
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static int
 parse(struct ctl_args *a, char *err, size_t errlen, const char *const *args)
@@ -656,7 +698,7 @@ parse(struct ctl_args *a, char *err, size_t errlen, const char *const *args)
 	char *argv[16];
 	int argc = 0;
 
-	argv[argc++] = (char *)(uintptr_t)"ctl";
+	argv[argc++] = (char *)(uintptr_t) "ctl";
 	while (*args != NULL && argc < 15)
 		argv[argc++] = (char *)(uintptr_t)*args++;
 	argv[argc] = NULL;
@@ -679,8 +721,10 @@ test_ctl_parse_args(void **state)
 	assert_int_equal(a.json, 0);
 	ctl_args_free(&a);
 
-	assert_int_equal(parse(&a, err, sizeof(err), ARGS("--state-dir", "/s",
-	    "--json", "stop", "orders")), 0);
+	assert_int_equal(parse(&a, err, sizeof(err),
+			     ARGS("--state-dir", "/s", "--json", "stop",
+				 "orders")),
+	    0);
 	assert_int_equal(a.req.cmd, CONTROL_STOP);
 	assert_string_equal(a.req.pair, "orders");
 	assert_string_equal(a.state_dir, "/s");
@@ -688,17 +732,20 @@ test_ctl_parse_args(void **state)
 	ctl_args_free(&a);
 
 	/* After "--" every argument is a word; options may follow words. */
-	assert_int_equal(parse(&a, err, sizeof(err), ARGS("restart", "--",
-	    "-odd-", "--state-dir=/t")), -1);
+	assert_int_equal(parse(&a, err, sizeof(err),
+			     ARGS("restart", "--", "-odd-", "--state-dir=/t")),
+	    -1);
 	assert_string_equal(err, "restart takes one NAME");
 	ctl_args_free(&a);
-	assert_int_equal(parse(&a, err, sizeof(err), ARGS("start", "x",
-	    "--state-dir=/t")), 0);
+	assert_int_equal(parse(&a, err, sizeof(err),
+			     ARGS("start", "x", "--state-dir=/t")),
+	    0);
 	assert_int_equal(a.req.cmd, CONTROL_START);
 	assert_string_equal(a.state_dir, "/t");
 	ctl_args_free(&a);
-	assert_int_equal(parse(&a, err, sizeof(err), ARGS("restart", "--",
-	    "-odd-")), 0);
+	assert_int_equal(parse(&a, err, sizeof(err),
+			     ARGS("restart", "--", "-odd-")),
+	    0);
 	assert_string_equal(a.req.pair, "-odd-");
 	ctl_args_free(&a);
 
@@ -728,17 +775,21 @@ static void
 test_ctl_parse_args_errors(void **state)
 {
 	static const struct {
-		const char	*argv[5];
-		const char	*err;
+		const char *argv[5];
+		const char *err;
 	} bad[] = {
-		{ { NULL }, "no command: give list, status, stop NAME, start "
+		{ { NULL },
+		    "no command: give list, status, stop NAME, start "
 		    "NAME, restart NAME or limit NAME" },
-		{ { "--json", NULL }, "no command: give list, status, stop NAME, "
+		{ { "--json", NULL },
+		    "no command: give list, status, stop NAME, "
 		    "start NAME, restart NAME or limit NAME" },
 		{ { "status", "a", NULL }, "status takes no argument ('a')" },
-		{ { "limit", "a", NULL }, "limit needs --read N|P% or --write "
+		{ { "limit", "a", NULL },
+		    "limit needs --read N|P% or --write "
 		    "N|P% (or both)" },
-		{ { "stop", "a", "--read", "5", NULL }, "--read and --write go "
+		{ { "stop", "a", "--read", "5", NULL },
+		    "--read and --write go "
 		    "with limit" },
 		{ { "limit", "a", "--write", NULL }, "--write needs a value" },
 		{ { "kill", "a", NULL },
@@ -749,8 +800,10 @@ test_ctl_parse_args_errors(void **state)
 		{ { "restart", "a", "b", NULL }, "restart takes one NAME" },
 		{ { "list", "a", NULL }, "list takes no argument ('a')" },
 		{ { "list", "--verbose", NULL }, "unknown option '--verbose'" },
-		{ { "list", "--state-dir", NULL }, "--state-dir needs a value" },
-		{ { "list", "--state-dir=", NULL }, "--state-dir: empty value" },
+		{ { "list", "--state-dir", NULL },
+		    "--state-dir needs a value" },
+		{ { "list", "--state-dir=", NULL },
+		    "--state-dir: empty value" },
 		{ { "--state-dir=a", "--state-dir=b", "list", NULL },
 		    "--state-dir: given more than once" },
 		{ { "stop", "a", "b", "c", NULL }, "unexpected argument 'c'" },
@@ -767,7 +820,8 @@ test_ctl_parse_args_errors(void **state)
 		argv[argc] = NULL;
 		err[0] = '\0';
 		assert_int_equal(ctl_parse_args(argc, argv, &a, err,
-		    sizeof(err)), -1);
+				     sizeof(err)),
+		    -1);
 		ctl_args_free(&a);
 		if (strcmp(err, bad[i].err) != 0)
 			fail_msg("case %zu: got '%s', want '%s'", i, err,
@@ -793,7 +847,8 @@ test_ctl_format_list(void **state)
 
 	sample_pairs(p);
 	/* Non-ASCII names align by character, not byte. */
-	strlcpy(p[1].name, "b\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", sizeof(p[1].name));
+	strlcpy(p[1].name, "b\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+	    sizeof(p[1].name));
 	p[0].items_written = 10;
 	p[0].stream_written = 5;
 	buf_init(&b, 0);
@@ -824,7 +879,8 @@ test_ctl_format_list(void **state)
 	/* Only the header for no pairs. */
 	buf_reset(&b);
 	assert_int_equal(ctl_format_list(p, 0, &b), 0);
-	assert_string_equal(b.data, "NAME  STATE  PID  BACKFILL  STREAM  "
+	assert_string_equal(b.data,
+	    "NAME  STATE  PID  BACKFILL  STREAM  "
 	    "WRITTEN  RCU/S  WCU/S  RESTARTS  LAST-ERROR\n");
 	buf_free(&b);
 }
@@ -838,11 +894,13 @@ test_ctl_format_result(void **state)
 	sample_pairs(p);
 	buf_init(&b, 0);
 	assert_int_equal(ctl_format_result(CONTROL_STOP, &p[0], &b), 0);
-	assert_string_equal(b.data, "orders: stopping: worker 4242 writes its "
+	assert_string_equal(b.data,
+	    "orders: stopping: worker 4242 writes its "
 	    "checkpoint and exits\n");
 	buf_reset(&b);
 	assert_int_equal(ctl_format_result(CONTROL_RESTART, &p[0], &b), 0);
-	assert_string_equal(b.data, "orders: restarting: worker 4242 writes "
+	assert_string_equal(b.data,
+	    "orders: restarting: worker 4242 writes "
 	    "its checkpoint and exits, then a new worker starts\n");
 	buf_reset(&b);
 	p[0].stopping = 0;
@@ -858,10 +916,10 @@ test_ctl_format_result(void **state)
 /* --------------------------------------------------------------- server */
 
 struct fixture {
-	struct sup	 s;
+	struct sup s;
 	struct plan_pair *pairs;
-	char		 dir[64];
-	char		 sock[128];
+	char dir[64];
+	char sock[128];
 };
 
 static void
@@ -924,8 +982,7 @@ client_connect(struct fixture *f)
 	strlcpy(sun.sun_path, f->sock, sizeof(sun.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd != -1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)),
-	    0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
 }
@@ -1006,7 +1063,8 @@ test_control_server_commands(void **state)
 	control_response_free(&r);
 	ask(&f, "{\"v\":1,\"cmd\":\"restart\",\"pair\":\"nosuch\"}\n", &r);
 	assert_int_equal(r.ok, 0);
-	assert_string_equal(r.error, "no pair named 'nosuch' ('ddb-sync ctl "
+	assert_string_equal(r.error,
+	    "no pair named 'nosuch' ('ddb-sync ctl "
 	    "list' shows the pairs)");
 	control_response_free(&r);
 	f.s.shutting_down = 1;
@@ -1019,7 +1077,8 @@ test_control_server_commands(void **state)
 	/* Bad requests get the decoder's reason. */
 	ask(&f, "{\"v\":2,\"cmd\":\"list\"}\n", &r);
 	assert_int_equal(r.ok, 0);
-	assert_string_equal(r.error, "unsupported control protocol version 2 "
+	assert_string_equal(r.error,
+	    "unsupported control protocol version 2 "
 	    "(this ddb-sync speaks 1)");
 	control_response_free(&r);
 	ask(&f, "hello\n", &r);
@@ -1052,8 +1111,8 @@ test_control_server_framing(void **state)
 	n = client_read_all(&f, fd, line, sizeof(line), 2000);
 	close(fd);
 	assert_true(n > 0);
-	assert_int_equal(control_response_decode(line, n, &r, err,
-	    sizeof(err)), 0);
+	assert_int_equal(control_response_decode(line, n, &r, err, sizeof(err)),
+	    0);
 	assert_int_equal(r.npairs, 2);
 	control_response_free(&r);
 
@@ -1074,7 +1133,8 @@ test_control_server_framing(void **state)
 	assert_int_equal(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
 	n = client_read_all(&f, fd, line, sizeof(line), 2000);
 	close(fd);
-	assert_string_equal(line, "{\"v\":1,\"ok\":false,\"error\":\"request "
+	assert_string_equal(line,
+	    "{\"v\":1,\"ok\":false,\"error\":\"request "
 	    "longer than 1023 bytes\"}\n");
 
 	/* Exactly the longest request, newline included, is read. */
@@ -1114,7 +1174,8 @@ test_control_server_busy(void **state)
 	fd = client_connect(&f);
 	client_read_all(&f, fd, line, sizeof(line), 2000);
 	close(fd);
-	assert_string_equal(line, "{\"v\":1,\"ok\":false,\"error\":\"busy: too "
+	assert_string_equal(line,
+	    "{\"v\":1,\"ok\":false,\"error\":\"busy: too "
 	    "many control connections at once; try again\"}\n");
 	/* Once they go, a new one is served. */
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
@@ -1223,7 +1284,7 @@ test_control_server_other_uid(void **state)
 	ssize_t n;
 
 	if (geteuid() != 0)
-		skip();	/* only root can become another user */
+		skip(); /* only root can become another user */
 	fixture_init(&f, 2, NULL);
 	assert_int_equal(control_init(&f.s), 0);
 	/* Let the other user reach the socket: SO_PEERCRED must stop it. */
@@ -1250,9 +1311,11 @@ test_control_server_other_uid(void **state)
 		while ((n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
 			got += (size_t)n;
 		buf[got] = '\0';
-		_exit(strstr(buf, "\"ok\":false,\"error\":\"permission denied"
-		    ": only uid 0 may control this ddb-sync\"") != NULL ? 0 :
-		    4);
+		_exit(strstr(buf,
+			  "\"ok\":false,\"error\":\"permission denied"
+			  ": only uid 0 may control this ddb-sync\"") != NULL ?
+			0 :
+			4);
 	}
 	for (int t = 0; t < 1000 && waitpid(pid, &st, WNOHANG) == 0; t++)
 		loop_ms(&f, 10);

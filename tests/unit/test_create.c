@@ -40,7 +40,7 @@ load_src(struct create_src *s, const char *json)
 	memset(s, 0, sizeof(*s));
 	s->pitr = -1;
 	if (ddb_parse_tdef(json, strlen(json), "Table", &s->tab, err,
-	    sizeof(err)) == -1)
+		sizeof(err)) == -1)
 		fail_msg("fixture: %s", err);
 }
 
@@ -86,9 +86,11 @@ gsi(const cJSON *body, const char *name)
 {
 	const cJSON *e;
 
-	cJSON_ArrayForEach(e, item(body, "GlobalSecondaryIndexes"))
-		if (strcmp(item(e, "IndexName")->valuestring, name) == 0)
-			return e;
+	cJSON_ArrayForEach(e,
+	    item(body,
+		"GlobalSecondaryIndexes")) if (strcmp(item(e, "IndexName")
+							  ->valuestring,
+						   name) == 0) return e;
 	fail_msg("no GSI %s", name);
 	return NULL;
 }
@@ -119,32 +121,39 @@ test_create_build_copy(void **state)
 	e = cJSON_GetArrayItem(item(j, "KeySchema"), 1);
 	assert_string_equal(item(e, "AttributeName")->valuestring, "sk");
 	assert_string_equal(item(e, "KeyType")->valuestring, "RANGE");
-	assert_string_equal(item(j, "BillingMode")->valuestring,
-	    "PROVISIONED");
+	assert_string_equal(item(j, "BillingMode")->valuestring, "PROVISIONED");
 	assert_int_equal(num(j, "ProvisionedThroughput", "ReadCapacityUnits"),
 	    7);
-	assert_int_equal(num(j, "ProvisionedThroughput",
-	    "WriteCapacityUnits"), 3);
+	assert_int_equal(num(j, "ProvisionedThroughput", "WriteCapacityUnits"),
+	    3);
 	/* Each GSI with its projection and its own throughput. */
 	e = item(item((cJSON *)(uintptr_t)gsi(j, "by_email"), "Projection"),
 	    "NonKeyAttributes");
 	assert_int_equal(cJSON_GetArraySize(e), 2);
 	assert_string_equal(item(item((cJSON *)(uintptr_t)gsi(j, "by_email"),
-	    "Projection"), "ProjectionType")->valuestring, "INCLUDE");
+				     "Projection"),
+				"ProjectionType")
+				->valuestring,
+	    "INCLUDE");
 	assert_string_equal(item(item((cJSON *)(uintptr_t)gsi(j, "by_ts"),
-	    "Projection"), "ProjectionType")->valuestring, "KEYS_ONLY");
+				     "Projection"),
+				"ProjectionType")
+				->valuestring,
+	    "KEYS_ONLY");
 	assert_int_equal(num(gsi(j, "by_ts"), "ProvisionedThroughput",
-	    "WriteCapacityUnits"), 5);
+			     "WriteCapacityUnits"),
+	    5);
 	assert_int_equal(num(gsi(j, "by_email"), "ProvisionedThroughput",
-	    "ReadCapacityUnits"), 2);
+			     "ReadCapacityUnits"),
+	    2);
 	e = cJSON_GetArrayItem(item(j, "LocalSecondaryIndexes"), 0);
 	assert_string_equal(item(e, "IndexName")->valuestring, "by_lsk");
 	assert_null(cJSON_GetObjectItem(e, "ProvisionedThroughput"));
 	assert_string_equal(item(j, "TableClass")->valuestring,
 	    "STANDARD_INFREQUENT_ACCESS");
 	/* Same account and region: the source's key is reused. */
-	assert_string_equal(item(item(j, "SSESpecification"),
-	    "KMSMasterKeyId")->valuestring,
+	assert_string_equal(item(item(j, "SSESpecification"), "KMSMasterKeyId")
+				->valuestring,
 	    "arn:aws:kms:us-east-1:111122223333:key/k1");
 	assert_true(cJSON_IsTrue(item(j, "DeletionProtectionEnabled")));
 	/* No stream unless asked for, though the source has one. */
@@ -155,12 +164,15 @@ test_create_build_copy(void **state)
 	assert_string_equal(item(cJSON_GetArrayItem(e, 0), "Key")->valuestring,
 	    "team");
 	cJSON_Delete(j);
-	assert_string_equal(sp.ttl_body, "{\"TableName\":\"dst\","
+	assert_string_equal(sp.ttl_body,
+	    "{\"TableName\":\"dst\","
 	    "\"TimeToLiveSpecification\":{\"Enabled\":true,"
 	    "\"AttributeName\":\"expires_at\"}}");
-	assert_non_null(strstr(sp.pitr_body, "\"PointInTimeRecoveryEnabled\""
+	assert_non_null(strstr(sp.pitr_body,
+	    "\"PointInTimeRecoveryEnabled\""
 	    ":true"));
-	assert_non_null(strstr(sp.summary, "GSI by_email (email; INCLUDE "
+	assert_non_null(strstr(sp.summary,
+	    "GSI by_email (email; INCLUDE "
 	    "name, age; 2/1 RCU/WCU)"));
 	assert_non_null(strstr(sp.summary, "LSI by_lsk (pk, lsk; ALL)"));
 	assert_non_null(strstr(sp.summary, "TTL on expires_at"));
@@ -199,12 +211,14 @@ test_create_build_overrides(void **state)
 	assert_string_equal(item(j, "BillingMode")->valuestring,
 	    "PAY_PER_REQUEST");
 	assert_null(cJSON_GetObjectItem(j, "ProvisionedThroughput"));
-	assert_null(cJSON_GetObjectItem(gsi(j, "by_ts"),
-	    "ProvisionedThroughput"));
+	assert_null(
+	    cJSON_GetObjectItem(gsi(j, "by_ts"), "ProvisionedThroughput"));
 	assert_null(cJSON_GetObjectItem(j, "OnDemandThroughput"));
 	assert_null(cJSON_GetObjectItem(j, "SSESpecification"));
 	assert_string_equal(item(item(j, "StreamSpecification"),
-	    "StreamViewType")->valuestring, "NEW_IMAGE");
+				"StreamViewType")
+				->valuestring,
+	    "NEW_IMAGE");
 	cJSON_Delete(j);
 	create_spec_clear(&sp);
 	plan_pair_clear(&p);
@@ -224,15 +238,18 @@ test_create_build_overrides(void **state)
 	assert_int_equal(num(j, "ProvisionedThroughput", "ReadCapacityUnits"),
 	    100);
 	assert_int_equal(num(gsi(j, "by_ts"), "ProvisionedThroughput",
-	    "ReadCapacityUnits"), 9);
+			     "ReadCapacityUnits"),
+	    9);
 	/* The other keeps the source's. */
 	assert_int_equal(num(gsi(j, "by_email"), "ProvisionedThroughput",
-	    "ReadCapacityUnits"), 2);
+			     "ReadCapacityUnits"),
+	    2);
 	/* sse: kms without a key: the AWS managed key. */
-	assert_string_equal(item(item(j, "SSESpecification"),
-	    "SSEType")->valuestring, "KMS");
-	assert_null(cJSON_GetObjectItem(item(j, "SSESpecification"),
-	    "KMSMasterKeyId"));
+	assert_string_equal(item(item(j, "SSESpecification"), "SSEType")
+				->valuestring,
+	    "KMS");
+	assert_null(
+	    cJSON_GetObjectItem(item(j, "SSESpecification"), "KMSMasterKeyId"));
 	cJSON_Delete(j);
 	create_spec_clear(&sp);
 	plan_pair_clear(&p);
@@ -278,7 +295,8 @@ test_create_build_on_demand(void **state)
 	assert_int_equal(create_build(&p, &s, &sp, err, sizeof(err)), 0);
 	j = cJSON_Parse(sp.create_body);
 	assert_int_equal(num(gsi(j, "by_email"), "ProvisionedThroughput",
-	    "WriteCapacityUnits"), 20);
+			     "WriteCapacityUnits"),
+	    20);
 	assert_null(cJSON_GetObjectItem(j, "OnDemandThroughput"));
 	cJSON_Delete(j);
 	create_spec_clear(&sp);
@@ -291,7 +309,8 @@ test_create_build_on_demand(void **state)
 	p.index_caps[0].read = p.index_caps[0].write = 1;
 	p.nindex_caps = 1;
 	assert_int_equal(create_build(&p, &s, &sp, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "index_capacity needs billing_mode "
+	assert_non_null(strstr(err,
+	    "index_capacity needs billing_mode "
 	    "PROVISIONED"));
 	/* An index the source does not have. */
 	free(p.index_caps[0].name);
@@ -386,7 +405,9 @@ test_create_compare(void **state)
 	pair(&p, "us-east-1");
 	/* The same definition: nothing to say. */
 	assert_int_equal(ddb_parse_tdef(fixture_table_json,
-	    strlen(fixture_table_json), "Table", &dst, err, sizeof(err)), 0);
+			     strlen(fixture_table_json), "Table", &dst, err,
+			     sizeof(err)),
+	    0);
 	dttl = s.ttl;
 	create_compare(&p, &s, &dst, &dttl, &d);
 	assert_null(d.error);
@@ -395,7 +416,8 @@ test_create_compare(void **state)
 	/* A plan asking for another billing mode than the table's. */
 	p.billing_mode = strdup("PAY_PER_REQUEST");
 	create_compare(&p, &s, &dst, &dttl, &d);
-	assert_true(has_warning(&d, "PROVISIONED", "plan asks for "
+	assert_true(has_warning(&d, "PROVISIONED",
+	    "plan asks for "
 	    "PAY_PER_REQUEST"));
 	create_diff_clear(&d);
 	ddb_tdef_clear(&dst);
@@ -403,8 +425,9 @@ test_create_compare(void **state)
 	pair(&p, "us-east-1");
 
 	/* On-demand, one GSI of the source and its LSI missing, TTL off. */
-	assert_int_equal(ddb_parse_tdef(od_json, strlen(od_json), "Table",
-	    &dst, err, sizeof(err)), 0);
+	assert_int_equal(ddb_parse_tdef(od_json, strlen(od_json), "Table", &dst,
+			     err, sizeof(err)),
+	    0);
 	strlcpy(dttl.status, "DISABLED", sizeof(dttl.status));
 	dttl.attr[0] = '\0';
 	create_compare(&p, &s, &dst, &dttl, &d);
@@ -413,7 +436,8 @@ test_create_compare(void **state)
 	/* Present but not alike: another projection. */
 	assert_true(has_warning(&d, "GSI by_email differs", NULL));
 	assert_true(has_warning(&d, "LSI by_lsk", "missing"));
-	assert_true(has_warning(&d, "PAY_PER_REQUEST", "source is "
+	assert_true(has_warning(&d, "PAY_PER_REQUEST",
+	    "source is "
 	    "PROVISIONED"));
 	assert_true(has_warning(&d, "TTL is off", "expires_at"));
 	assert_int_equal(d.nwarnings, 5);

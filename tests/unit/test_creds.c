@@ -21,24 +21,24 @@
 
 /* AWS's documented example keys; the tokens are made up. */
 #define AKID1	"AKIDEXAMPLE"
-#define SECRET1	"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define SECRET1 "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define AKID2	"AKIAIOSFODNN7EXAMPLE"
-#define SECRET2	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+#define SECRET2 "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 #define TOKEN1	"FQoGZXIvYXdzEXAMPLEBASETOKEN0123456789abcdef"
 #define TOKEN2	"FQoGZXIvYXdzEXAMPLEROLETOKEN0123456789abcdef"
 #define TOKEN3	"FQoGZXIvYXdzEXAMPLENEXTTOKEN0123456789abcdef"
-#define WEBTOK1	"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvbmUifQ.c2lnMQ"
-#define WEBTOK2	"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0d28ifQ.c2lnMg"
+#define WEBTOK1 "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvbmUifQ.c2lnMQ"
+#define WEBTOK2 "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0d28ifQ.c2lnMg"
 #define CTOKEN	"container-auth-token-EXAMPLE-0123456789"
-#define IMDSTOK	"imds-session-token-EXAMPLE=="
+#define IMDSTOK "imds-session-token-EXAMPLE=="
 #define ROLE	"arn:aws:iam::123456789012:role/ddb-sync"
 
-#define T0	1893456000	/* 2030-01-01T00:00:00Z */
-#define T0_1H	"2030-01-01T01:00:00Z"
-#define T0_2H	"2030-01-01T02:00:00Z"
+#define T0    1893456000 /* 2030-01-01T00:00:00Z */
+#define T0_1H "2030-01-01T01:00:00Z"
+#define T0_2H "2030-01-01T02:00:00Z"
 
-static const char *const secrets[] = { SECRET1, SECRET2, TOKEN1, TOKEN2,
-    TOKEN3, WEBTOK1, WEBTOK2, CTOKEN, IMDSTOK, NULL };
+static const char *const secrets[] = { SECRET1, SECRET2, TOKEN1, TOKEN2, TOKEN3,
+	WEBTOK1, WEBTOK2, CTOKEN, IMDSTOK, NULL };
 
 static struct fakehttp *fk;
 static char tmpdir[64];
@@ -67,12 +67,12 @@ log_capture(int level, const char *msg, void *arg)
 	buf_printf(&logs, "%s\n", msg);
 }
 
-static const char *const env_vars[] = {
-	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	"AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE",
-	"AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
-	"AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
-	"AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+static const char *const env_vars[] = { "AWS_ACCESS_KEY_ID",
+	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+	"AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+	"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 	"AWS_CONTAINER_CREDENTIALS_FULL_URI",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
@@ -82,9 +82,8 @@ static const char *const env_vars[] = {
 	"AWS_METADATA_SERVICE_NUM_ATTEMPTS", "AWS_ENDPOINT_URL",
 	"AWS_ENDPOINT_URL_STS", "AWS_REGION", "AWS_DEFAULT_REGION",
 	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "DDB_SYNC_TEST_CONTAINER_HOST",
-	"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-	"all_proxy", "ALL_PROXY", NULL
-};
+	"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+	"ALL_PROXY", NULL };
 
 static int
 setup(void **state)
@@ -147,7 +146,8 @@ sts_xml(const char *action, const char *akid, const char *secret,
 {
 	static char xml[2048];
 
-	snprintf(xml, sizeof(xml), "<%sResponse xmlns=\"https://sts."
+	snprintf(xml, sizeof(xml),
+	    "<%sResponse xmlns=\"https://sts."
 	    "amazonaws.com/doc/2011-06-15/\"><%sResult><Credentials>"
 	    "<AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s"
 	    "</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>"
@@ -162,9 +162,11 @@ sts_err(const char *code, const char *msg)
 {
 	static char xml[1024];
 
-	snprintf(xml, sizeof(xml), "<ErrorResponse><Error><Type>Sender</Type>"
+	snprintf(xml, sizeof(xml),
+	    "<ErrorResponse><Error><Type>Sender</Type>"
 	    "<Code>%s</Code><Message>%s</Message></Error><RequestId>r"
-	    "</RequestId></ErrorResponse>", code, msg);
+	    "</RequestId></ErrorResponse>",
+	    code, msg);
 	return xml;
 }
 
@@ -174,9 +176,11 @@ creds_json(const char *akid, const char *secret, const char *token,
 {
 	static char js[1024];
 
-	snprintf(js, sizeof(js), "{\"Code\":\"Success\",\"Type\":\"AWS-HMAC\","
+	snprintf(js, sizeof(js),
+	    "{\"Code\":\"Success\",\"Type\":\"AWS-HMAC\","
 	    "\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Token\":"
-	    "\"%s\",\"Expiration\":\"%s\"}", akid, secret, token, exp);
+	    "\"%s\",\"Expiration\":\"%s\"}",
+	    akid, secret, token, exp);
 	return js;
 }
 
@@ -279,15 +283,16 @@ test_creds_env_wins_over_files(void **state)
 	struct creds_provider *p = creds_chain_new();
 
 	set_env_keys();
-	setenv("AWS_SHARED_CREDENTIALS_FILE", put_file("credentials",
-	    "[default]\naws_access_key_id = " AKID2 "\n"
-	    "aws_secret_access_key = " SECRET2 "\n"), 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	    put_file("credentials",
+		"[default]\naws_access_key_id = " AKID2 "\n"
+		"aws_secret_access_key = " SECRET2 "\n"),
+	    1);
 	setenv("AWS_PROFILE", "default", 1);
 	assert_string_equal(get_ok(p)->access_key_id, AKID1);
 	assert_string_equal(get_ok(p)->source, "environment");
 	creds_provider_free(p);
 }
-
 
 static void
 test_creds_profile_default_file(void **state)
@@ -299,7 +304,8 @@ test_creds_profile_default_file(void **state)
 	/* ~/.aws/credentials, HOME being the test directory. */
 	snprintf(d, sizeof(d), "%s/.aws", tmpdir);
 	assert_int_equal(mkdir(d, 0700), 0);
-	put_file(".aws/credentials", "# mine\n[default]\n"
+	put_file(".aws/credentials",
+	    "# mine\n[default]\n"
 	    "aws_access_key_id = " AKID2 "\naws_secret_access_key = " SECRET2
 	    "\naws_session_token = " TOKEN1 "\n");
 	c = get_ok(p);
@@ -334,20 +340,24 @@ test_creds_profile_selection(void **state)
 {
 	struct creds_provider *p;
 
-	setenv("AWS_SHARED_CREDENTIALS_FILE", put_file("creds",
-	    "[default]\naws_access_key_id = AKIDDEFAULT\n"
-	    "aws_secret_access_key = " SECRET1 "\n"
-	    "[work]\naws_access_key_id = AKIDWORK\n"
-	    "aws_secret_access_key = " SECRET2 "\n"
-	    "[both]\naws_access_key_id = AKIDBOTHCRED\n"
-	    "aws_secret_access_key = " SECRET2 "\n"), 1);
-	setenv("AWS_CONFIG_FILE", put_file("config",
-	    "[profile cfg]\naws_access_key_id = AKIDCFG\n"
-	    "aws_secret_access_key = " SECRET1 "\n"
-	    "[legacy]\naws_access_key_id = AKIDNOTAPROFILE\n"
-	    "aws_secret_access_key = " SECRET1 "\n"
-	    "[profile both]\naws_access_key_id = AKIDBOTHCONF\n"
-	    "aws_secret_access_key = " SECRET1 "\n"), 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	    put_file("creds",
+		"[default]\naws_access_key_id = AKIDDEFAULT\n"
+		"aws_secret_access_key = " SECRET1 "\n"
+		"[work]\naws_access_key_id = AKIDWORK\n"
+		"aws_secret_access_key = " SECRET2 "\n"
+		"[both]\naws_access_key_id = AKIDBOTHCRED\n"
+		"aws_secret_access_key = " SECRET2 "\n"),
+	    1);
+	setenv("AWS_CONFIG_FILE",
+	    put_file("config",
+		"[profile cfg]\naws_access_key_id = AKIDCFG\n"
+		"aws_secret_access_key = " SECRET1 "\n"
+		"[legacy]\naws_access_key_id = AKIDNOTAPROFILE\n"
+		"aws_secret_access_key = " SECRET1 "\n"
+		"[profile both]\naws_access_key_id = AKIDBOTHCONF\n"
+		"aws_secret_access_key = " SECRET1 "\n"),
+	    1);
 
 	assert_string_equal(profile_akid(NULL, NULL), "AKIDDEFAULT");
 	assert_string_equal(profile_akid("work", NULL), "AKIDWORK");
@@ -375,9 +385,11 @@ test_creds_profile_missing_named(void **state)
 	struct creds_provider *p = creds_chain_new();
 	const char *e;
 
-	setenv("AWS_SHARED_CREDENTIALS_FILE", put_file("creds",
-	    "[default]\naws_access_key_id = " AKID1 "\n"
-	    "aws_secret_access_key = " SECRET1 "\n"), 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	    put_file("creds",
+		"[default]\naws_access_key_id = " AKID1 "\n"
+		"aws_secret_access_key = " SECRET1 "\n"),
+	    1);
 	setenv("AWS_PROFILE", "nope", 1);
 	e = get_fail(p);
 	assert_non_null(strstr(e, "'nope'"));
@@ -390,10 +402,12 @@ test_creds_profile_partial_and_unsupported(void **state)
 {
 	struct creds_provider *p;
 
-	setenv("AWS_CONFIG_FILE", put_file("config",
-	    "[profile half]\naws_access_key_id = " AKID1 "\n"
-	    "[profile proc]\ncredential_process = /bin/echo\n"
-	    "[profile empty]\nregion = us-east-1\n"), 1);
+	setenv("AWS_CONFIG_FILE",
+	    put_file("config",
+		"[profile half]\naws_access_key_id = " AKID1 "\n"
+		"[profile proc]\ncredential_process = /bin/echo\n"
+		"[profile empty]\nregion = us-east-1\n"),
+	    1);
 	setenv("AWS_PROFILE", "half", 1);
 	p = creds_chain_new();
 	assert_non_null(strstr(get_fail(p), "must both be set"));
@@ -401,14 +415,16 @@ test_creds_profile_partial_and_unsupported(void **state)
 
 	setenv("AWS_PROFILE", "proc", 1);
 	p = creds_chain_new();
-	assert_non_null(strstr(get_fail(p), "credential_process is not "
+	assert_non_null(strstr(get_fail(p),
+	    "credential_process is not "
 	    "supported"));
 	creds_provider_free(p);
 
 	/* A profile without credentials: the chain goes on. */
 	setenv("AWS_PROFILE", "empty", 1);
 	p = creds_chain_new();
-	assert_non_null(strstr(get_fail(p), "profile empty has no "
+	assert_non_null(strstr(get_fail(p),
+	    "profile empty has no "
 	    "credentials"));
 	creds_provider_free(p);
 }
@@ -421,8 +437,10 @@ test_creds_profile_file_errors(void **state)
 	char *big;
 
 	/* A parse error names the file and line, never the text. */
-	setenv("AWS_SHARED_CREDENTIALS_FILE", put_file("creds",
-	    "[default]\naws_access_key_id = " AKID1 "\n" SECRET1 "\n"), 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	    put_file("creds",
+		"[default]\naws_access_key_id = " AKID1 "\n" SECRET1 "\n"),
+	    1);
 	p = creds_chain_new();
 	e = get_fail(p);
 	assert_non_null(strstr(e, "shared files: "));
@@ -482,7 +500,8 @@ assert_sts_signature(const struct fakehttp_req *r, const char *akid,
 	sr.bodylen = r->bodylen;
 	sr.normalize_path = 1;
 	assert_int_equal(sigv4_sign(&sr, &sc, region, "sts", date, want,
-	    sizeof(want), NULL), 0);
+			     sizeof(want), NULL),
+	    0);
 	assert_string_equal(hdr(r, "Authorization"), want);
 }
 
@@ -496,8 +515,8 @@ test_creds_assume_role_request(void **state)
 
 	set_env_keys();
 	setenv("AWS_SESSION_TOKEN", TOKEN1, 1);
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", AKID2,
-	    SECRET2, TOKEN2, T0_1H));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRole", AKID2, SECRET2, TOKEN2, T0_1H));
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	c = get_ok(p);
 	assert_string_equal(c->access_key_id, AKID2);
@@ -512,19 +531,22 @@ test_creds_assume_role_request(void **state)
 	assert_string_equal(r->path, "/");
 	assert_string_equal(hdr(r, "Content-Type"),
 	    "application/x-www-form-urlencoded; charset=utf-8");
-	snprintf(body, sizeof(body), "Action=AssumeRole&Version=2011-06-15&"
+	snprintf(body, sizeof(body),
+	    "Action=AssumeRole&Version=2011-06-15&"
 	    "RoleArn=arn%%3Aaws%%3Aiam%%3A%%3A123456789012%%3Arole%%2F"
 	    "ddb-sync&RoleSessionName=ddb-sync-%ld&DurationSeconds=3600",
 	    (long)getpid());
 	assert_string_equal(r->body, body);
 	assert_string_equal(hdr(r, "X-Amz-Security-Token"), TOKEN1);
-	snprintf(prefix, sizeof(prefix), "AWS4-HMAC-SHA256 Credential="
-	    AKID1 "/%.8s/us-west-2/sts/aws4_request, SignedHeaders="
+	snprintf(prefix, sizeof(prefix),
+	    "AWS4-HMAC-SHA256 Credential=" AKID1
+	    "/%.8s/us-west-2/sts/aws4_request, SignedHeaders="
 	    "content-type;host;x-amz-date;x-amz-security-token, Signature=",
 	    hdr(r, "X-Amz-Date"));
 	assert_non_null(hdr(r, "Authorization"));
 	assert_int_equal(strncmp(hdr(r, "Authorization"), prefix,
-	    strlen(prefix)), 0);
+			     strlen(prefix)),
+	    0);
 	assert_sts_signature(r, AKID1, SECRET1, "us-west-2", 1);
 
 	/* Cached: no second request. */
@@ -541,8 +563,8 @@ test_creds_assume_role_long_term_keys(void **state)
 	const struct fakehttp_req *r;
 
 	set_env_keys();
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", AKID2,
-	    SECRET2, TOKEN2, T0_1H));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRole", AKID2, SECRET2, TOKEN2, T0_1H));
 	/* An explicit endpoint (the plan's), no region: us-east-1. */
 	unsetenv("AWS_ENDPOINT_URL_STS");
 	p = creds_assume_role_new(base, ROLE, NULL, fakehttp_url(fk),
@@ -569,12 +591,14 @@ test_creds_assume_role_errors(void **state)
 	set_env_keys();
 	setenv("AWS_SESSION_TOKEN", TOKEN1, 1);
 	/* Denied: reported with STS's code and message, not retried. */
-	fakehttp_add(fk, "POST", "/", 403, sts_err("AccessDenied",
-	    "User: arn:aws:iam::123456789012:user/x is not authorized"));
+	fakehttp_add(fk, "POST", "/", 403,
+	    sts_err("AccessDenied",
+		"User: arn:aws:iam::123456789012:user/x is not authorized"));
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	e = get_fail(p);
 	assert_non_null(strstr(e, "AssumeRole " ROLE " at 127.0.0.1:"));
-	assert_non_null(strstr(e, "AccessDenied: User: arn:aws:iam::"
+	assert_non_null(strstr(e,
+	    "AccessDenied: User: arn:aws:iam::"
 	    "123456789012:user/x is not authorized"));
 	assert_int_equal(fakehttp_count(fk), 1);
 	creds_provider_free(p);
@@ -582,9 +606,9 @@ test_creds_assume_role_errors(void **state)
 	/* A message quoting the session token never shows it (redacted
 	 * where it stands, or the whole message withheld). */
 	fakehttp_reset(fk);
-	fakehttp_add(fk, "POST", "/", 403, sts_err("SignatureDoesNotMatch",
-	    "The canonical string should have been x-amz-security-token:"
-	    TOKEN1));
+	fakehttp_add(fk, "POST", "/", 403,
+	    sts_err("SignatureDoesNotMatch",
+		"The canonical string should have been x-amz-security-token:" TOKEN1));
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	e = get_fail(p);
 	assert_non_null(strstr(e, "SignatureDoesNotMatch"));
@@ -597,7 +621,8 @@ test_creds_assume_role_errors(void **state)
 	fakehttp_reset(fk);
 	fakehttp_add(fk, "POST", "/", 200, "");
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
-	assert_non_null(strstr(get_fail(p), "bad answer: no "
+	assert_non_null(strstr(get_fail(p),
+	    "bad answer: no "
 	    "<AssumeRoleResponse>"));
 	creds_provider_free(p);
 
@@ -622,16 +647,18 @@ test_creds_assume_role_retries_throttling(void **state)
 	set_env_keys();
 	fakehttp_add(fk, "POST", "/", 400, sts_err("Throttling", "Rate"));
 	fakehttp_add(fk, "POST", "/", 500, "oops");
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", AKID2,
-	    SECRET2, TOKEN2, T0_1H));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRole", AKID2, SECRET2, TOKEN2, T0_1H));
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	assert_string_equal(get_ok(p)->access_key_id, AKID2);
 	assert_int_equal(fakehttp_count(fk), 3);
 	/* Said at the first failure, not only at the end. */
 	assert_non_null(logs.data);
-	assert_non_null(strstr(logs.data, "credentials: AssumeRole failing, "
+	assert_non_null(strstr(logs.data,
+	    "credentials: AssumeRole failing, "
 	    "still retrying (attempt 2 of 3)"));
-	assert_non_null(strstr(logs.data, "AssumeRole succeeded after 3 "
+	assert_non_null(strstr(logs.data,
+	    "AssumeRole succeeded after 3 "
 	    "attempts"));
 	creds_provider_free(p);
 
@@ -641,7 +668,8 @@ test_creds_assume_role_retries_throttling(void **state)
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	assert_non_null(strstr(get_fail(p), "HTTP503"));
 	assert_int_equal(fakehttp_count(fk), 3);
-	assert_non_null(strstr(logs.data, "AssumeRole no longer retrying "
+	assert_non_null(strstr(logs.data,
+	    "AssumeRole no longer retrying "
 	    "after 3 attempts"));
 	creds_provider_free(p);
 	creds_provider_free(base);
@@ -654,10 +682,11 @@ test_creds_assume_role_base_expired(void **state)
 
 	set_env_keys();
 	setenv("AWS_SESSION_TOKEN", TOKEN1, 1);
-	fakehttp_add(fk, "POST", "/", 403, sts_err("ExpiredToken",
-	    "The security token included in the request is expired"));
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", AKID2,
-	    SECRET2, TOKEN2, T0_1H));
+	fakehttp_add(fk, "POST", "/", 403,
+	    sts_err("ExpiredToken",
+		"The security token included in the request is expired"));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRole", AKID2, SECRET2, TOKEN2, T0_1H));
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	assert_string_equal(get_ok(base)->session_token, TOKEN1);
 	/* The base chain is refreshed (env re-read), then one retry. */
@@ -679,34 +708,40 @@ test_creds_profile_assume_role(void **state)
 	const struct fakehttp_req *r;
 	const struct creds *c;
 
-	setenv("AWS_SHARED_CREDENTIALS_FILE", put_file("creds",
-	    "[base]\naws_access_key_id = " AKID1 "\n"
-	    "aws_secret_access_key = " SECRET1 "\n"
-	    "aws_session_token = " TOKEN1 "\n"), 1);
-	setenv("AWS_CONFIG_FILE", put_file("config",
-	    "[profile mid]\nrole_arn = arn:aws:iam::1:role/mid\n"
-	    "source_profile = base\n"
-	    "[profile top]\nrole_arn = " ROLE "\nsource_profile = mid\n"
-	    "role_session_name = nightly copy\nduration_seconds = 900\n"
-	    "external_id = ext-1\nregion = eu-west-1\n"), 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	    put_file("creds",
+		"[base]\naws_access_key_id = " AKID1 "\n"
+		"aws_secret_access_key = " SECRET1 "\n"
+		"aws_session_token = " TOKEN1 "\n"),
+	    1);
+	setenv("AWS_CONFIG_FILE",
+	    put_file("config",
+		"[profile mid]\nrole_arn = arn:aws:iam::1:role/mid\n"
+		"source_profile = base\n"
+		"[profile top]\nrole_arn = " ROLE "\nsource_profile = mid\n"
+		"role_session_name = nightly copy\nduration_seconds = 900\n"
+		"external_id = ext-1\nregion = eu-west-1\n"),
+	    1);
 	setenv("AWS_PROFILE", "top", 1);
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", "ASIAMID",
-	    SECRET2, TOKEN2, T0_2H));
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", "ASIATOP",
-	    SECRET2, TOKEN3, T0_1H));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRole", "ASIAMID", SECRET2, TOKEN2, T0_2H));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRole", "ASIATOP", SECRET2, TOKEN3, T0_1H));
 	c = get_ok(p);
 	assert_string_equal(c->access_key_id, "ASIATOP");
 	assert_string_equal(c->source, "assume-role:" ROLE);
 	assert_int_equal(fakehttp_count(fk), 2);
 	/* First hop: mid, signed with base's keys and token. */
 	r = fakehttp_req(fk, 0);
-	assert_non_null(strstr(r->body, "RoleArn=arn%3Aaws%3Aiam%3A%3A1%3A"
+	assert_non_null(strstr(r->body,
+	    "RoleArn=arn%3Aaws%3Aiam%3A%3A1%3A"
 	    "role%2Fmid&"));
 	assert_sts_signature(r, AKID1, SECRET1, "us-east-1", 1);
 	assert_string_equal(hdr(r, "X-Amz-Security-Token"), TOKEN1);
 	/* Second hop: top, signed with mid's session, profile settings. */
 	r = fakehttp_req(fk, 1);
-	assert_non_null(strstr(r->body, "&RoleSessionName=nightly-copy&"
+	assert_non_null(strstr(r->body,
+	    "&RoleSessionName=nightly-copy&"
 	    "DurationSeconds=900&ExternalId=ext-1"));
 	assert_sts_signature(r, "ASIAMID", SECRET2, "eu-west-1", 1);
 	assert_string_equal(hdr(r, "X-Amz-Security-Token"), TOKEN2);
@@ -718,20 +753,23 @@ test_creds_profile_role_errors(void **state)
 {
 	struct creds_provider *p;
 
-	setenv("AWS_CONFIG_FILE", put_file("config",
-	    "[profile loop1]\nrole_arn = " ROLE "\nsource_profile = loop2\n"
-	    "[profile loop2]\nrole_arn = " ROLE "\nsource_profile = loop1\n"
-	    "[profile orphan]\nrole_arn = " ROLE "\nsource_profile = gone\n"
-	    "[profile bare]\nrole_arn = " ROLE "\n"
-	    "[profile env]\nrole_arn = " ROLE "\n"
-	    "credential_source = Environment\n"), 1);
+	setenv("AWS_CONFIG_FILE",
+	    put_file("config",
+		"[profile loop1]\nrole_arn = " ROLE "\nsource_profile = loop2\n"
+		"[profile loop2]\nrole_arn = " ROLE "\nsource_profile = loop1\n"
+		"[profile orphan]\nrole_arn = " ROLE "\nsource_profile = gone\n"
+		"[profile bare]\nrole_arn = " ROLE "\n"
+		"[profile env]\nrole_arn = " ROLE "\n"
+		"credential_source = Environment\n"),
+	    1);
 	setenv("AWS_PROFILE", "loop1", 1);
 	p = creds_chain_new();
 	assert_non_null(strstr(get_fail(p), "too long or circular"));
 	creds_provider_free(p);
 	setenv("AWS_PROFILE", "orphan", 1);
 	p = creds_chain_new();
-	assert_non_null(strstr(get_fail(p), "source_profile gone does not "
+	assert_non_null(strstr(get_fail(p),
+	    "source_profile gone does not "
 	    "exist"));
 	creds_provider_free(p);
 	setenv("AWS_PROFILE", "bare", 1);
@@ -744,7 +782,6 @@ test_creds_profile_role_errors(void **state)
 	assert_non_null(strstr(get_fail(p), "credential_source Environment"));
 	creds_provider_free(p);
 	assert_int_equal(fakehttp_count(fk), 0);
-
 }
 
 static void
@@ -755,16 +792,18 @@ test_creds_profile_credential_source(void **state)
 
 	/* The profile comes before the container source in the chain, and
 	 * uses it to sign its AssumeRole. */
-	setenv("AWS_CONFIG_FILE", put_file("config",
-	    "[default]\nrole_arn = " ROLE "\n"
-	    "credential_source = EcsContainer\n"), 1);
+	setenv("AWS_CONFIG_FILE",
+	    put_file("config",
+		"[default]\nrole_arn = " ROLE "\n"
+		"credential_source = EcsContainer\n"),
+	    1);
 	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/c", 1);
 	setenv("DDB_SYNC_TEST_CONTAINER_HOST", fakehttp_url(fk), 1);
 	settings_init(NULL, 0);
-	fakehttp_add(fk, "GET", "/c", 200, creds_json(AKID1, SECRET1, TOKEN1,
-	    T0_1H));
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", AKID2,
-	    SECRET2, TOKEN2, T0_1H));
+	fakehttp_add(fk, "GET", "/c", 200,
+	    creds_json(AKID1, SECRET1, TOKEN1, T0_1H));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRole", AKID2, SECRET2, TOKEN2, T0_1H));
 	assert_string_equal(get_ok(p)->source, "assume-role:" ROLE);
 	assert_string_equal(get_ok(p)->access_key_id, AKID2);
 	assert_int_equal(fakehttp_count(fk), 2);
@@ -782,12 +821,13 @@ test_creds_web_identity(void **state)
 	const struct creds *c;
 	char err[256];
 
-	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", put_file("token",
-	    WEBTOK1 "\n"), 1);
+	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", put_file("token", WEBTOK1 "\n"),
+	    1);
 	setenv("AWS_ROLE_ARN", ROLE, 1);
 	setenv("AWS_ROLE_SESSION_NAME", "pod-1", 1);
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRoleWithWebIdentity",
-	    AKID2, SECRET2, TOKEN2, T0_1H));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRoleWithWebIdentity", AKID2, SECRET2, TOKEN2,
+		T0_1H));
 	c = get_ok(p);
 	assert_string_equal(c->access_key_id, AKID2);
 	assert_string_equal(c->source, "web-identity");
@@ -795,7 +835,8 @@ test_creds_web_identity(void **state)
 	assert_non_null(r);
 	assert_null(hdr(r, "Authorization"));
 	assert_null(hdr(r, "X-Amz-Security-Token"));
-	assert_string_equal(r->body, "Action=AssumeRoleWithWebIdentity&"
+	assert_string_equal(r->body,
+	    "Action=AssumeRoleWithWebIdentity&"
 	    "Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3A"
 	    "role%2Fddb-sync&RoleSessionName=pod-1&WebIdentityToken=" WEBTOK1);
 
@@ -818,13 +859,14 @@ test_creds_web_identity_errors(void **state)
 	/* Without AWS_ROLE_ARN the source is skipped, and says why. */
 	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", put_file("token", WEBTOK1), 1);
 	p = creds_chain_new();
-	assert_non_null(strstr(get_fail(p), "web identity (AWS_ROLE_ARN not "
+	assert_non_null(strstr(get_fail(p),
+	    "web identity (AWS_ROLE_ARN not "
 	    "set)"));
 	creds_provider_free(p);
 
 	setenv("AWS_ROLE_ARN", ROLE, 1);
-	fakehttp_add(fk, "POST", "/", 400, sts_err("InvalidIdentityToken",
-	    "Token " WEBTOK1 " is not valid"));
+	fakehttp_add(fk, "POST", "/", 400,
+	    sts_err("InvalidIdentityToken", "Token " WEBTOK1 " is not valid"));
 	p = creds_chain_new();
 	e = get_fail(p);
 	assert_non_null(strstr(e, "InvalidIdentityToken"));
@@ -844,11 +886,14 @@ test_creds_profile_web_identity(void **state)
 	const struct fakehttp_req *r;
 	char cfg[512];
 
-	snprintf(cfg, sizeof(cfg), "[default]\nrole_arn = " ROLE "\n"
-	    "web_identity_token_file = %s\n", put_file("tok", WEBTOK1));
+	snprintf(cfg, sizeof(cfg),
+	    "[default]\nrole_arn = " ROLE "\n"
+	    "web_identity_token_file = %s\n",
+	    put_file("tok", WEBTOK1));
 	setenv("AWS_CONFIG_FILE", put_file("config", cfg), 1);
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRoleWithWebIdentity",
-	    AKID2, SECRET2, TOKEN2, T0_1H));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRoleWithWebIdentity", AKID2, SECRET2, TOKEN2,
+		T0_1H));
 	assert_string_equal(get_ok(p)->access_key_id, AKID2);
 	r = fakehttp_req(fk, 0);
 	assert_non_null(r);
@@ -864,8 +909,10 @@ test_creds_container_relative(void **state)
 	const struct fakehttp_req *r;
 	const struct creds *c;
 
-	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/"
-	    "3f1c", 1);
+	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	    "/v2/credentials/"
+	    "3f1c",
+	    1);
 	setenv("DDB_SYNC_TEST_CONTAINER_HOST", fakehttp_url(fk), 1);
 	settings_init(NULL, 0);
 	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", CTOKEN, 1);
@@ -900,8 +947,8 @@ test_creds_container_full_uri(void **state)
 
 	snprintf(url, sizeof(url), "%s/creds?id=1", fakehttp_url(fk));
 	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
-	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", put_file("auth",
-	    CTOKEN "\n"), 1);
+	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+	    put_file("auth", CTOKEN "\n"), 1);
 	/* The file wins over the variable. */
 	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "ignored", 1);
 	fakehttp_add(fk, "GET", "/creds?id=1", 200,
@@ -917,15 +964,16 @@ static void
 test_creds_container_full_uri_rules(void **state)
 {
 	static const char *const bad[] = { "http://192.0.2.10/creds",
-	    "http://169.254.169.254/creds", "http://127.evil.example/x",
-	    "http://user@127.0.0.1/x", "ftp://127.0.0.1/x", NULL };
+		"http://169.254.169.254/creds", "http://127.evil.example/x",
+		"http://user@127.0.0.1/x", "ftp://127.0.0.1/x", NULL };
 	struct creds_provider *p;
 
 	for (int i = 0; bad[i] != NULL; i++) {
 		setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", bad[i], 1);
 		p = creds_chain_new();
-		if (strstr(get_fail(p), "AWS_CONTAINER_CREDENTIALS_FULL_URI "
-		    "is not https") == NULL)
+		if (strstr(get_fail(p),
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI "
+			"is not https") == NULL)
 			fail_msg("accepted %s", bad[i]);
 		creds_provider_free(p);
 	}
@@ -949,8 +997,8 @@ test_creds_container_retries(void **state)
 	settings_init(NULL, 0);
 	fakehttp_add(fk, "GET", "/c", 500, "");
 	fakehttp_add(fk, "GET", "/c", 200, "{not json");
-	fakehttp_add(fk, "GET", "/c", 200, creds_json(AKID2, SECRET2, TOKEN2,
-	    T0_1H));
+	fakehttp_add(fk, "GET", "/c", 200,
+	    creds_json(AKID2, SECRET2, TOKEN2, T0_1H));
 	assert_string_equal(get_ok(p)->access_key_id, AKID2);
 	assert_int_equal(fakehttp_count(fk), 3);
 	creds_provider_free(p);
@@ -1007,7 +1055,8 @@ test_creds_imds_v2(void **state)
 	assert_null(hdr(r, "Content-Type"));
 	assert_string_equal(fakehttp_req(fk, 1)->method, "GET");
 	assert_string_equal(hdr(fakehttp_req(fk, 2),
-	    "X-aws-ec2-metadata-token"), IMDSTOK);
+				"X-aws-ec2-metadata-token"),
+	    IMDSTOK);
 	creds_provider_free(p);
 }
 
@@ -1026,10 +1075,10 @@ test_creds_imds_v1_fallback(void **state)
 		p = creds_chain_new();
 		assert_string_equal(get_ok(p)->access_key_id, AKID2);
 		assert_int_equal(fakehttp_count(fk), 3);
-		assert_null(hdr(fakehttp_req(fk, 1),
-		    "X-aws-ec2-metadata-token"));
-		assert_null(hdr(fakehttp_req(fk, 2),
-		    "X-aws-ec2-metadata-token"));
+		assert_null(
+		    hdr(fakehttp_req(fk, 1), "X-aws-ec2-metadata-token"));
+		assert_null(
+		    hdr(fakehttp_req(fk, 2), "X-aws-ec2-metadata-token"));
 		creds_provider_free(p);
 	}
 }
@@ -1049,7 +1098,8 @@ test_creds_imds_no_fallback(void **state)
 	imds_script(creds_json(AKID2, SECRET2, TOKEN2, T0_1H));
 	p = creds_chain_new();
 	e = get_fail(p);
-	assert_non_null(strstr(e, "IMDS: token request: HTTP status 405 and "
+	assert_non_null(strstr(e,
+	    "IMDS: token request: HTTP status 405 and "
 	    "IMDSv1 is disabled"));
 	assert_int_equal(fakehttp_count(fk), 1);
 	creds_provider_free(p);
@@ -1085,11 +1135,13 @@ test_creds_imds_errors(void **state)
 	unsetenv("AWS_EC2_METADATA_DISABLED");
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", fakehttp_url(fk), 1);
 	fakehttp_add(fk, "PUT", "/latest/api/token", 200, IMDSTOK);
-	imds_script("{\"Code\":\"AssumeRoleUnauthorizedAccess\","
+	imds_script(
+	    "{\"Code\":\"AssumeRoleUnauthorizedAccess\","
 	    "\"Message\":\"EC2 cannot assume the role ddb-sync-role\"}");
 	p = creds_chain_new();
 	e = get_fail(p);
-	assert_non_null(strstr(e, "IMDS: role ddb-sync-role: Code "
+	assert_non_null(strstr(e,
+	    "IMDS: role ddb-sync-role: Code "
 	    "AssumeRoleUnauthorizedAccess: EC2 cannot assume"));
 	creds_provider_free(p);
 
@@ -1122,8 +1174,7 @@ test_creds_imds_static_stability(void **state)
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", fakehttp_url(fk), 1);
 	fakehttp_add(fk, "PUT", "/latest/api/token", 200, IMDSTOK);
 	/* IMDS serves credentials that expire in 5 minutes. */
-	imds_script(creds_json(AKID2, SECRET2, TOKEN2,
-	    "2030-01-01T00:05:00Z"));
+	imds_script(creds_json(AKID2, SECRET2, TOKEN2, "2030-01-01T00:05:00Z"));
 	c = get_ok(p);
 	assert_true(c->expiration >= T0 + 17 * 60);
 	assert_true(c->expiration <= T0 + 25 * 60);
@@ -1147,7 +1198,8 @@ test_creds_nothing_configured(void **state)
 	assert_non_null(strstr(e, "shared files (no [default] profile)"));
 	assert_non_null(strstr(e, "web identity (not set)"));
 	assert_non_null(strstr(e, "container (not set)"));
-	assert_non_null(strstr(e, "IMDS (disabled by "
+	assert_non_null(strstr(e,
+	    "IMDS (disabled by "
 	    "AWS_EC2_METADATA_DISABLED)"));
 	/* Disabled means not contacted, even when pointed at the fake. */
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", fakehttp_url(fk), 1);
@@ -1161,8 +1213,8 @@ static void
 script_sts_ok(const char *akid, const char *exp)
 {
 	fakehttp_reset(fk);
-	fakehttp_add(fk, "POST", "/", 200, sts_xml("AssumeRole", akid,
-	    SECRET2, TOKEN2, exp));
+	fakehttp_add(fk, "POST", "/", 200,
+	    sts_xml("AssumeRole", akid, SECRET2, TOKEN2, exp));
 }
 
 /* ... or with an error: retried for 5xx, not for 4xx. */
@@ -1170,9 +1222,9 @@ static void
 script_sts_fail(int status)
 {
 	fakehttp_reset(fk);
-	fakehttp_add(fk, "POST", "/", status, status >= 500 ?
-	    sts_err("InternalFailure", "try later") :
-	    sts_err("AccessDenied", "not today"));
+	fakehttp_add(fk, "POST", "/", status,
+	    status >= 500 ? sts_err("InternalFailure", "try later") :
+			    sts_err("AccessDenied", "not today"));
 }
 
 static void
@@ -1271,7 +1323,8 @@ test_creds_expired_answer_rejected(void **state)
 	script_sts_ok("ASIAOLD", "2029-12-31T23:00:00Z");
 	p = creds_assume_role_new(base, ROLE, "us-west-2", NULL, NULL);
 	e = get_fail(p);
-	assert_non_null(strstr(e, "assume-role:" ROLE ": credentials already "
+	assert_non_null(strstr(e,
+	    "assume-role:" ROLE ": credentials already "
 	    "expired"));
 	creds_provider_free(p);
 	creds_provider_free(base);

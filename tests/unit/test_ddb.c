@@ -33,7 +33,8 @@ test_ddb_parse_describe(void **state)
 	char err[256];
 
 	assert_int_equal(ddb_parse_describe(describe_json,
-	    strlen(describe_json), &t, err, sizeof(err)), 0);
+			     strlen(describe_json), &t, err, sizeof(err)),
+	    0);
 	assert_string_equal(t.status, "ACTIVE");
 	assert_string_equal(t.hash.name, "pk");
 	assert_string_equal(t.hash.type, "S");
@@ -46,11 +47,9 @@ test_ddb_parse_describe(void **state)
 	assert_non_null(t.stream_arn);
 	ddb_table_clear(&t);
 
-	assert_int_equal(ddb_parse_describe("{", 1, &t, err, sizeof(err)),
-	    -1);
+	assert_int_equal(ddb_parse_describe("{", 1, &t, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "malformed"));
-	assert_int_equal(ddb_parse_describe("{}", 2, &t, err, sizeof(err)),
-	    -1);
+	assert_int_equal(ddb_parse_describe("{}", 2, &t, err, sizeof(err)), -1);
 	ddb_table_clear(&t);
 }
 
@@ -85,25 +84,28 @@ test_ddb_scan_body(void **state)
 
 	buf_init(&b, 0);
 	assert_int_equal(ddb_scan_body(&b, "t\"x", 3, 8, 500,
-	    "{\"pk\":{\"S\":\"a\"}}", 1), 0);
+			     "{\"pk\":{\"S\":\"a\"}}", 1),
+	    0);
 	j = cJSON_Parse(b.data);
 	assert_non_null(j);
 	assert_string_equal(cJSON_GetObjectItem(j, "TableName")->valuestring,
 	    "t\"x");
 	assert_int_equal(cJSON_GetObjectItem(j, "Segment")->valueint, 3);
-	assert_int_equal(cJSON_GetObjectItem(j, "TotalSegments")->valueint,
-	    8);
+	assert_int_equal(cJSON_GetObjectItem(j, "TotalSegments")->valueint, 8);
 	assert_int_equal(cJSON_GetObjectItem(j, "Limit")->valueint, 500);
 	assert_non_null(cJSON_GetObjectItem(j, "ExclusiveStartKey"));
-	assert_string_equal(cJSON_GetObjectItem(j,
-	    "ReturnConsumedCapacity")->valuestring, "TOTAL");
+	assert_string_equal(cJSON_GetObjectItem(j, "ReturnConsumedCapacity")
+				->valuestring,
+	    "TOTAL");
 	cJSON_Delete(j);
 	assert_int_equal(ddb_scan_body(&b, "t", 0, 1, 10, NULL, 1), 0);
 	assert_null(strstr(b.data, "ExclusiveStartKey"));
 	/* consumed_capacity: false leaves the request out entirely. */
 	assert_int_equal(ddb_scan_body(&b, "t", 0, 1, 10,
-	    "{\"pk\":{\"S\":\"a\"}}", 0), 0);
-	assert_string_equal(b.data, "{\"TableName\":\"t\",\"Segment\":0,"
+			     "{\"pk\":{\"S\":\"a\"}}", 0),
+	    0);
+	assert_string_equal(b.data,
+	    "{\"TableName\":\"t\",\"Segment\":0,"
 	    "\"TotalSegments\":1,\"Limit\":10,"
 	    "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"a\"}}}");
 	buf_free(&b);
@@ -125,8 +127,7 @@ test_ddb_parse_scan_spans(void **state)
 	struct ddb_page pg;
 
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(ddb_parse_scan(scan_json, strlen(scan_json), &pg),
-	    0);
+	assert_int_equal(ddb_parse_scan(scan_json, strlen(scan_json), &pg), 0);
 	assert_int_equal(pg.nitems, 2);
 	/* Spans point into the body: items pass through byte for byte. */
 	assert_true(pg.items[0].p > scan_json &&
@@ -134,14 +135,13 @@ test_ddb_parse_scan_spans(void **state)
 	assert_int_equal(strncmp(pg.items[0].p, "{\"pk\":{\"S\":\"a\"}", 15),
 	    0);
 	assert_int_equal(pg.items[0].p[pg.items[0].len - 1], '}');
-	assert_int_equal(pg.lek.len,
-	    strlen("{\"pk\":{\"S\":\"b\\u00e9\"}}"));
+	assert_int_equal(pg.lek.len, strlen("{\"pk\":{\"S\":\"b\\u00e9\"}}"));
 	assert_true(pg.capacity == 2.5);
 	assert_int_equal(pg.item_bytes, pg.items[0].len + pg.items[1].len);
 
 	/* Last page: no LastEvaluatedKey. */
-	assert_int_equal(ddb_parse_scan("{\"Items\":[],\"Count\":0}", 22,
-	    &pg), 0);
+	assert_int_equal(ddb_parse_scan("{\"Items\":[],\"Count\":0}", 22, &pg),
+	    0);
 	assert_int_equal(pg.nitems, 0);
 	assert_int_equal(pg.lek.len, 0);
 	ddb_page_free(&pg);
@@ -151,8 +151,12 @@ static void
 test_ddb_parse_scan_rejects(void **state)
 {
 	const char *bad[] = {
-		"", "{", "{\"Count\":0}", "{\"Items\":[1]}",
-		"{\"Items\":[{}]} trailing", "{\"Items\":{}}",
+		"",
+		"{",
+		"{\"Count\":0}",
+		"{\"Items\":[1]}",
+		"{\"Items\":[{}]} trailing",
+		"{\"Items\":{}}",
 		"{\"Items\":[],\"LastEvaluatedKey\":\"x\"}",
 		"{\"Items\":[{\"a\":}]}",
 	};
@@ -178,10 +182,9 @@ test_ddb_batch_bodies(void **state)
 
 	memset(&pg, 0, sizeof(pg));
 	buf_init(&b, 0);
-	assert_int_equal(ddb_parse_scan(scan_json, strlen(scan_json), &pg),
+	assert_int_equal(ddb_parse_scan(scan_json, strlen(scan_json), &pg), 0);
+	assert_int_equal(ddb_batch_put_body(&b, "dst", pg.items, pg.nitems, 1),
 	    0);
-	assert_int_equal(ddb_batch_put_body(&b, "dst", pg.items, pg.nitems,
-	    1), 0);
 	j = cJSON_Parse(b.data);
 	assert_non_null(j);
 	reqs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "RequestItems"),
@@ -194,13 +197,14 @@ test_ddb_batch_bodies(void **state)
 	orig = cJSON_ParseWithLength(pg.items[1].p, pg.items[1].len);
 	assert_true(cJSON_Compare(item, orig, 1));
 	cJSON_Delete(orig);
-	assert_string_equal(cJSON_GetObjectItem(j,
-	    "ReturnConsumedCapacity")->valuestring, "TOTAL");
+	assert_string_equal(cJSON_GetObjectItem(j, "ReturnConsumedCapacity")
+				->valuestring,
+	    "TOTAL");
 	cJSON_Delete(j);
 
 	/* Without consumed capacity: the same requests, nothing else. */
-	assert_int_equal(ddb_batch_put_body(&b, "dst", pg.items, pg.nitems,
-	    0), 0);
+	assert_int_equal(ddb_batch_put_body(&b, "dst", pg.items, pg.nitems, 0),
+	    0);
 	j = cJSON_Parse(b.data);
 	assert_non_null(j);
 	assert_int_equal(cJSON_GetArraySize(j), 1);
@@ -210,35 +214,41 @@ test_ddb_batch_bodies(void **state)
 	cJSON_Delete(j);
 
 	{
-		struct jspan un = { "{\"dst\":[{\"PutRequest\":{\"Item\":{}}}]}",
-		    0 };
+		struct jspan un = {
+			"{\"dst\":[{\"PutRequest\":{\"Item\":{}}}]}", 0
+		};
 
 		un.len = strlen(un.p);
 		assert_int_equal(ddb_batch_resend_body(&b, &un, 1), 0);
-		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":[{"
+		assert_string_equal(b.data,
+		    "{\"RequestItems\":{\"dst\":[{"
 		    "\"PutRequest\":{\"Item\":{}}}]},"
 		    "\"ReturnConsumedCapacity\":\"TOTAL\"}");
 		assert_int_equal(ddb_batch_resend_body(&b, &un, 0), 0);
-		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":[{"
+		assert_string_equal(b.data,
+		    "{\"RequestItems\":{\"dst\":[{"
 		    "\"PutRequest\":{\"Item\":{}}}]}}");
 	}
 	{
 		struct ddb_op ops[2] = {
-			{ 0, { "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}",
-			    0 } },
+			{ 0,
+			    { "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}",
+				0 } },
 			{ 1, { "{\"pk\":{\"S\":\"b\"}}", 0 } },
 		};
 
 		ops[0].span.len = strlen(ops[0].span.p);
 		ops[1].span.len = strlen(ops[1].span.p);
 		assert_int_equal(ddb_batch_ops_body(&b, "dst", ops, 2, 1), 0);
-		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":["
+		assert_string_equal(b.data,
+		    "{\"RequestItems\":{\"dst\":["
 		    "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"a\"},"
 		    "\"v\":{\"N\":\"1\"}}}},{\"DeleteRequest\":{\"Key\":"
 		    "{\"pk\":{\"S\":\"b\"}}}}]},"
 		    "\"ReturnConsumedCapacity\":\"TOTAL\"}");
 		assert_int_equal(ddb_batch_ops_body(&b, "dst", ops, 2, 0), 0);
-		assert_string_equal(b.data, "{\"RequestItems\":{\"dst\":["
+		assert_string_equal(b.data,
+		    "{\"RequestItems\":{\"dst\":["
 		    "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"a\"},"
 		    "\"v\":{\"N\":\"1\"}}}},{\"DeleteRequest\":{\"Key\":"
 		    "{\"pk\":{\"S\":\"b\"}}}}]}}");
@@ -265,15 +275,17 @@ test_ddb_batch_op_len(void **state)
 		for (int i = 0; i < 3; i++) {
 			before = b.len;
 			assert_int_equal(ddb_batch_add(&b, i == 1, &item,
-			    i == 0), 0);
+					     i == 0),
+			    0);
 			assert_int_equal(b.len - before,
 			    ddb_batch_op_len(i == 1, item.len) + (i > 0));
 		}
 		assert_int_equal(ddb_batch_end(&b, capacity), 0);
-		assert_int_equal(b.len, empty + 2 + 2 *
-		    ddb_batch_op_len(0, item.len) +
-		    ddb_batch_op_len(1, item.len));
-		assert_non_null(strstr(b.data, ",{\"DeleteRequest\":{\"Key\":"
+		assert_int_equal(b.len,
+		    empty + 2 + 2 * ddb_batch_op_len(0, item.len) +
+			ddb_batch_op_len(1, item.len));
+		assert_non_null(strstr(b.data,
+		    ",{\"DeleteRequest\":{\"Key\":"
 		    "{\"pk\":{\"S\":\"a\\u0001\"}}}},{\"PutRequest\""));
 	}
 	/* A put and a delete wrap their spans differently. */
@@ -285,8 +297,9 @@ static void
 test_ddb_parse_batch(void **state)
 {
 	const char *all = "{\"UnprocessedItems\":{},\"ConsumedCapacity\":"
-	    "[{\"TableName\":\"dst\",\"CapacityUnits\":25.0}]}";
-	const char *part = "{\"UnprocessedItems\":{\"dst\":[{\"PutRequest\":"
+			  "[{\"TableName\":\"dst\",\"CapacityUnits\":25.0}]}";
+	const char *part =
+	    "{\"UnprocessedItems\":{\"dst\":[{\"PutRequest\":"
 	    "{\"Item\":{\"pk\":{\"S\":\"a\"}}}},{\"DeleteRequest\":{\"Key\":"
 	    "{\"pk\":{\"S\":\"b\"}}}}],\"other\":[{\"PutRequest\":{\"Item\":"
 	    "{}}}]},\"ConsumedCapacity\":[{\"CapacityUnits\":1},"
@@ -299,25 +312,26 @@ test_ddb_parse_batch(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(un.len, 0);
 	assert_true(wcu == 25.0);
-	assert_int_equal(ddb_parse_batch(part, strlen(part), &un, &n, &wcu),
-	    0);
+	assert_int_equal(ddb_parse_batch(part, strlen(part), &un, &n, &wcu), 0);
 	assert_int_equal(n, 3);
 	assert_true(un.len > 0 && un.p[0] == '{');
 	assert_true(wcu == 3.0);
-	assert_int_equal(ddb_parse_batch("{\"UnprocessedItems\":{\"x\":1}}",
-	    28, &un, &n, &wcu), -1);
+	assert_int_equal(ddb_parse_batch("{\"UnprocessedItems\":{\"x\":1}}", 28,
+			     &un, &n, &wcu),
+	    -1);
 	assert_int_equal(ddb_parse_batch("nope", 4, &un, &n, &wcu), -1);
 }
 
 /* A literal and its length. */
-#define SL(s)	(s), strlen(s)
+#define SL(s) (s), strlen(s)
 
 static void
 test_ddb_parse_tdef(void **state)
 {
 	struct ddb_tdef t;
 	char err[256], *bad;
-	const char *on_demand = "{\"TableDescription\":{\"TableName\":\"x\","
+	const char *on_demand =
+	    "{\"TableDescription\":{\"TableName\":\"x\","
 	    "\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
 	    "\"AttributeType\":\"N\"}],\"KeySchema\":[{\"AttributeName\":"
 	    "\"id\",\"KeyType\":\"HASH\"}],\"ProvisionedThroughput\":"
@@ -326,7 +340,9 @@ test_ddb_parse_tdef(void **state)
 	    "\"MaxWriteRequestUnits\":-1}}}";
 
 	assert_int_equal(ddb_parse_tdef(fixture_table_json,
-	    strlen(fixture_table_json), "Table", &t, err, sizeof(err)), 0);
+			     strlen(fixture_table_json), "Table", &t, err,
+			     sizeof(err)),
+	    0);
 	assert_string_equal(t.name, "src");
 	assert_string_equal(t.status, "ACTIVE");
 	assert_non_null(strstr(t.arn, ":111122223333:"));
@@ -370,7 +386,8 @@ test_ddb_parse_tdef(void **state)
 
 	/* CreateTable's answer; on-demand told by zero capacity. */
 	assert_int_equal(ddb_parse_tdef(on_demand, strlen(on_demand),
-	    "TableDescription", &t, err, sizeof(err)), 0);
+			     "TableDescription", &t, err, sizeof(err)),
+	    0);
 	assert_string_equal(t.billing, "PAY_PER_REQUEST");
 	assert_int_equal(t.max_rru, 100);
 	assert_int_equal(t.max_wru, -1);
@@ -380,25 +397,28 @@ test_ddb_parse_tdef(void **state)
 	ddb_tdef_clear(&t);
 
 	assert_int_equal(ddb_parse_tdef(fixture_table_json,
-	    strlen(fixture_table_json), "TableDescription", &t, err,
-	    sizeof(err)), -1);
+			     strlen(fixture_table_json), "TableDescription", &t,
+			     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "TableDescription"));
 	/* A key attribute without a definition cannot be copied. */
 	bad = strdup(fixture_table_json);
 	memcpy(strstr(bad, "\"pk\",\"AttributeType\""), "\"px\"", 4);
 	assert_int_equal(ddb_parse_tdef(bad, strlen(bad), "Table", &t, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "definition"));
 	free(bad);
 	/* Nor an index of an unknown projection. */
 	bad = strdup(fixture_table_json);
 	memcpy(strstr(bad, "KEYS_ONLY"), "KEYS_SOME", 9);
 	assert_int_equal(ddb_parse_tdef(bad, strlen(bad), "Table", &t, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "by_ts"));
 	free(bad);
-	assert_int_equal(ddb_parse_tdef("[", 1, "Table", &t, err,
-	    sizeof(err)), -1);
+	assert_int_equal(ddb_parse_tdef("[", 1, "Table", &t, err, sizeof(err)),
+	    -1);
 }
 
 static void
@@ -407,50 +427,63 @@ test_ddb_parse_ttl_pitr_tags(void **state)
 	struct ddb_ttl ttl;
 	struct ddb_tags tags;
 	char err[256], *next;
-	const char *p1 = "{\"Tags\":[{\"Key\":\"team\",\"Value\":\"a\"},"
+	const char *p1 =
+	    "{\"Tags\":[{\"Key\":\"team\",\"Value\":\"a\"},"
 	    "{\"Key\":\"aws:cloudformation:stack\",\"Value\":\"s\"}],"
 	    "\"NextToken\":\"t2\"}";
 	const char *p2 = "{\"Tags\":[{\"Key\":\"env\",\"Value\":\"\"}]}";
 	int pitr;
 
-	assert_int_equal(ddb_parse_ttl(SL("{\"TimeToLiveDescription\":{"
-	    "\"TimeToLiveStatus\":\"ENABLED\",\"AttributeName\":\"exp\"}}"),
-	    &ttl, err, sizeof(err)), 0);
+	assert_int_equal(
+	    ddb_parse_ttl(
+		SL("{\"TimeToLiveDescription\":{"
+		   "\"TimeToLiveStatus\":\"ENABLED\",\"AttributeName\":\"exp\"}}"),
+		&ttl, err, sizeof(err)),
+	    0);
 	assert_string_equal(ttl.attr, "exp");
 	assert_true(ddb_ttl_on(&ttl));
 	strlcpy(ttl.status, "DISABLING", sizeof(ttl.status));
 	assert_false(ddb_ttl_on(&ttl));
-	assert_int_equal(ddb_parse_ttl(SL("{\"TimeToLiveDescription\":{"
-	    "\"TimeToLiveStatus\":\"DISABLED\"}}"), &ttl, err, sizeof(err)),
+	assert_int_equal(
+	    ddb_parse_ttl(SL("{\"TimeToLiveDescription\":{"
+			     "\"TimeToLiveStatus\":\"DISABLED\"}}"),
+		&ttl, err, sizeof(err)),
 	    0);
 	assert_false(ddb_ttl_on(&ttl));
 	assert_int_equal(ddb_parse_ttl(SL("{}"), &ttl, err, sizeof(err)), -1);
 
-	assert_int_equal(ddb_parse_pitr(SL("{\"ContinuousBackupsDescription\":{"
-	    "\"ContinuousBackupsStatus\":\"ENABLED\","
-	    "\"PointInTimeRecoveryDescription\":{"
-	    "\"PointInTimeRecoveryStatus\":\"ENABLED\"}}}"), &pitr, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    ddb_parse_pitr(SL("{\"ContinuousBackupsDescription\":{"
+			      "\"ContinuousBackupsStatus\":\"ENABLED\","
+			      "\"PointInTimeRecoveryDescription\":{"
+			      "\"PointInTimeRecoveryStatus\":\"ENABLED\"}}}"),
+		&pitr, err, sizeof(err)),
+	    0);
 	assert_int_equal(pitr, 1);
-	assert_int_equal(ddb_parse_pitr(SL("{\"ContinuousBackupsDescription\":{"
-	    "\"ContinuousBackupsStatus\":\"ENABLED\"}}"), &pitr, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    ddb_parse_pitr(SL("{\"ContinuousBackupsDescription\":{"
+			      "\"ContinuousBackupsStatus\":\"ENABLED\"}}"),
+		&pitr, err, sizeof(err)),
+	    0);
 	assert_int_equal(pitr, 0);
 	assert_int_equal(ddb_parse_pitr(SL("{}"), &pitr, err, sizeof(err)), -1);
 
 	memset(&tags, 0, sizeof(tags));
 	assert_int_equal(ddb_parse_tags(p1, strlen(p1), &tags, &next, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(next, "t2");
 	free(next);
 	assert_int_equal(ddb_parse_tags(p2, strlen(p2), &tags, &next, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_null(next);
 	assert_int_equal(tags.n, 3);
 	assert_string_equal(tags.v[2].key, "env");
 	assert_string_equal(tags.v[2].value, "");
 	assert_int_equal(ddb_parse_tags(SL("{\"Tags\":[{\"Key\":\"x\"}]}"),
-	    &tags, &next, err, sizeof(err)), -1);
+			     &tags, &next, err, sizeof(err)),
+	    -1);
 	ddb_tags_clear(&tags);
 	assert_int_equal(tags.n, 0);
 }
@@ -464,17 +497,20 @@ test_ddb_control_bodies(void **state)
 	assert_int_equal(ddb_table_body(&b, "t\"x"), 0);
 	assert_string_equal(b.data, "{\"TableName\":\"t\\\"x\"}");
 	assert_int_equal(ddb_update_ttl_body(&b, "t", "exp"), 0);
-	assert_string_equal(b.data, "{\"TableName\":\"t\","
+	assert_string_equal(b.data,
+	    "{\"TableName\":\"t\","
 	    "\"TimeToLiveSpecification\":{\"Enabled\":true,"
 	    "\"AttributeName\":\"exp\"}}");
 	assert_int_equal(ddb_update_pitr_body(&b, "t"), 0);
-	assert_string_equal(b.data, "{\"TableName\":\"t\","
+	assert_string_equal(b.data,
+	    "{\"TableName\":\"t\","
 	    "\"PointInTimeRecoverySpecification\":"
 	    "{\"PointInTimeRecoveryEnabled\":true}}");
 	assert_int_equal(ddb_list_tags_body(&b, "arn:x", NULL), 0);
 	assert_string_equal(b.data, "{\"ResourceArn\":\"arn:x\"}");
 	assert_int_equal(ddb_list_tags_body(&b, "arn:x", "n"), 0);
-	assert_string_equal(b.data, "{\"ResourceArn\":\"arn:x\","
+	assert_string_equal(b.data,
+	    "{\"ResourceArn\":\"arn:x\","
 	    "\"NextToken\":\"n\"}");
 	buf_free(&b);
 }
@@ -483,7 +519,8 @@ test_ddb_control_bodies(void **state)
 static void
 test_ddb_records_ttl(void **state)
 {
-	const char *body = "{\"Records\":["
+	const char *body =
+	    "{\"Records\":["
 	    "{\"eventName\":\"REMOVE\",\"userIdentity\":{\"type\":\"Service\","
 	    "\"principalId\":\"dynamodb.amazonaws.com\"},\"dynamodb\":{"
 	    "\"Keys\":{\"pk\":{\"S\":\"a\"}},\"SequenceNumber\":\"1\"}},"
@@ -514,15 +551,22 @@ test_ddb_records_ttl(void **state)
 	assert_true(rs.next_iter.len == 4);
 	/* Still refused: no eventName, no dynamodb. */
 	assert_int_equal(ddb_parse_records(SL("{\"Records\":[{\"userIdentity\":"
-	    "{}}]}"), &rs), -1);
+					      "{}}]}"),
+			     &rs),
+	    -1);
 	assert_int_equal(ddb_parse_records(SL("{\"Records\":[{\"eventName\":"
-	    "\"INSERT\"}]}"), &rs), -1);
+					      "\"INSERT\"}]}"),
+			     &rs),
+	    -1);
 	/* The API model's spelling, as the wire has it. */
-	assert_int_equal(ddb_parse_records(SL("{\"Records\":[{\"eventName\":"
-	    "\"REMOVE\",\"userIdentity\":{\"PrincipalId\":"
-	    "\"dynamodb.amazonaws.com\",\"Type\":\"Service\"},\"dynamodb\":"
-	    "{\"Keys\":{\"pk\":{\"S\":\"a\"}},\"SequenceNumber\":\"1\"}}]}"),
-	    &rs), 0);
+	assert_int_equal(
+	    ddb_parse_records(
+		SL("{\"Records\":[{\"eventName\":"
+		   "\"REMOVE\",\"userIdentity\":{\"PrincipalId\":"
+		   "\"dynamodb.amazonaws.com\",\"Type\":\"Service\"},\"dynamodb\":"
+		   "{\"Keys\":{\"pk\":{\"S\":\"a\"}},\"SequenceNumber\":\"1\"}}]}"),
+		&rs),
+	    0);
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.recs[0].ttl, 1);
 	ddb_records_free(&rs);

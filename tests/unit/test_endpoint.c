@@ -11,8 +11,10 @@
 #include "endpoint.h"
 
 static const char *envs[] = {
-	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
-	"AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "AWS_ENDPOINT_URL_STS",
+	"AWS_ENDPOINT_URL",
+	"AWS_ENDPOINT_URL_DYNAMODB",
+	"AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+	"AWS_ENDPOINT_URL_STS",
 	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 };
 
@@ -83,8 +85,8 @@ test_endpoint_parse(void **state)
 	assert_string_equal(eu.hosthdr, "127.0.0.1:8000");
 	assert_string_equal(eu.path, "/");
 
-	assert_int_equal(endpoint_parse(
-	    "https://DynamoDB.us-east-1.amazonaws.com", &eu), 0);
+	assert_int_equal(
+	    endpoint_parse("https://DynamoDB.us-east-1.amazonaws.com", &eu), 0);
 	assert_string_equal(eu.host, "dynamodb.us-east-1.amazonaws.com");
 	assert_int_equal(eu.port, 443);
 	/* Default port: curl sends the bare host, so that is signed. */
@@ -114,7 +116,7 @@ secure(const char *url, int allow)
 	assert_int_equal(endpoint_parse(url, &eu), 0);
 	err[0] = '\0';
 	if (endpoint_check_secure(&eu, url, "source DynamoDB", allow, err,
-	    sizeof(err)) == 0)
+		sizeof(err)) == 0)
 		return 1;
 	/* The refusal names the endpoint and the way out. */
 	assert_non_null(strstr(err, url));

@@ -76,7 +76,7 @@ test_bucket_burst_and_wait(void **state)
 	/* In debt by 0 (tokens exactly 0): 1 ms to the next token. */
 	assert_false(gov_bucket_open(&b, now));
 	assert_int_equal(gov_bucket_wait_ms(&b, now), 1);
-	gov_bucket_take(&b, 50, now);	/* an answer cost more than taken */
+	gov_bucket_take(&b, 50, now); /* an answer cost more than taken */
 	assert_int_equal(gov_bucket_wait_ms(&b, now), 501);
 	assert_false(gov_bucket_open(&b, now + 500));
 	assert_true(gov_bucket_open(&b, now + 501));
@@ -112,7 +112,7 @@ test_estimates(void **state)
 	assert_true(gov_wcu_estimate(1024, 0) == 1);
 	assert_true(gov_wcu_estimate(1025, 0) == 2);
 	assert_true(gov_wcu_estimate(400 * 1024, 0) == 400);
-	assert_true(gov_wcu_estimate(5000, 1) == 1);	/* a delete */
+	assert_true(gov_wcu_estimate(5000, 1) == 1); /* a delete */
 	assert_true(gov_rcu_estimate(0) == 0);
 	assert_true(gov_rcu_estimate(1) == 0.5);
 	assert_true(gov_rcu_estimate(4096) == 0.5);
@@ -138,8 +138,8 @@ test_resolve(void **state)
  * Returns the writes/s of the last 10 s of secs.
  */
 static double
-loop(struct gov_aimd *a, int64_t *now, int secs, double rtt_ms,
-    double ceiling, int throttle_every)
+loop(struct gov_aimd *a, int64_t *now, int secs, double rtt_ms, double ceiling,
+    int throttle_every)
 {
 	double credit = 0, done = 0, per_ms, rate;
 	int64_t end = *now + secs * 1000, last10 = end - 10000;
@@ -295,7 +295,7 @@ test_budget_share(void **state)
 
 	budget_share(&l, 2, &u, &p);
 	assert_true(u == 200 && p == 0);
-	budget_share(&l, 0, &u, &p);	/* no pair running: all of it */
+	budget_share(&l, 0, &u, &p); /* no pair running: all of it */
 	assert_true(u == 400 && p == 0);
 	l.units = 0;
 	l.pct = 40;
@@ -313,24 +313,31 @@ test_plan_limit_parse(void **state)
 		const char *in;
 		const char *err;
 	} bad[] = {
-		{ "0", "'0' is zero: a limit lets at least 1 capacity unit "
+		{ "0",
+		    "'0' is zero: a limit lets at least 1 capacity unit "
 		    "per second (1%) through; leave the key out for no limit" },
-		{ "0%", "'0%' is zero: a limit lets at least 1 capacity unit "
+		{ "0%",
+		    "'0%' is zero: a limit lets at least 1 capacity unit "
 		    "per second (1%) through; leave the key out for no limit" },
-		{ "-5", "'-5' is negative: a limit is capacity units per "
+		{ "-5",
+		    "'-5' is negative: a limit is capacity units per "
 		    "second (500) or a percentage of the table's capacity "
 		    "(40%)" },
-		{ "abc", "'abc' is not a limit: give whole capacity units per "
+		{ "abc",
+		    "'abc' is not a limit: give whole capacity units per "
 		    "second (500) or a percentage of the table's capacity "
 		    "(40%)" },
-		{ "12.5", "'12.5' is not a limit: give whole capacity units "
+		{ "12.5",
+		    "'12.5' is not a limit: give whole capacity units "
 		    "per second (500) or a percentage of the table's capacity "
 		    "(40%)" },
-		{ "%", "'%' is not a limit: give whole capacity units per "
+		{ "%",
+		    "'%' is not a limit: give whole capacity units per "
 		    "second (500) or a percentage of the table's capacity "
 		    "(40%)" },
 		{ "101%", "101 is out of range (0 to 100)" },
-		{ "1000000001", "1000000001 is out of range (0 to 1000000000)" },
+		{ "1000000001",
+		    "1000000001 is out of range (0 to 1000000000)" },
 	};
 	struct plan_limit l;
 	char err[256], b[16];
@@ -348,7 +355,8 @@ test_plan_limit_parse(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		assert_int_equal(plan_limit_parse(bad[i].in, &l, err,
-		    sizeof(err)), -1);
+				     sizeof(err)),
+		    -1);
 		if (strcmp(err, bad[i].err) != 0)
 			fail_msg("%s: got '%s'", bad[i].in, err);
 	}
@@ -377,7 +385,8 @@ test_plan_limits_per_table(void **state)
 	assert_int_equal(p->pairs[0].write_limit.units, 400);
 	/* One table, two budgets: refused. */
 	assert_int_equal(plan_validate(p, &errs), 1);
-	assert_non_null(strstr(errs.msgs[0], "output.write_capacity 300 "
+	assert_non_null(strstr(errs.msgs[0],
+	    "output.write_capacity 300 "
 	    "differs from the 400 of plan[0]"));
 	/* The worker's argv carries the limits. */
 	argv = plan_pair_to_argv(&p->pairs[0], &n);
@@ -393,24 +402,27 @@ test_plan_limits_per_table(void **state)
 static void
 test_parse_capacity(void **state)
 {
-	static const char prov[] = "{\"Table\":{\"ProvisionedThroughput\":"
+	static const char prov[] =
+	    "{\"Table\":{\"ProvisionedThroughput\":"
 	    "{\"ReadCapacityUnits\":100,\"WriteCapacityUnits\":50}}}";
-	static const char od[] = "{\"Table\":{\"BillingModeSummary\":"
+	static const char od[] =
+	    "{\"Table\":{\"BillingModeSummary\":"
 	    "{\"BillingMode\":\"PAY_PER_REQUEST\"},\"ProvisionedThroughput\":"
 	    "{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5},"
 	    "\"OnDemandThroughput\":{\"MaxReadRequestUnits\":-1,"
 	    "\"MaxWriteRequestUnits\":2000}}}";
 	int64_t r, w, mr, mw;
 
-	assert_int_equal(shares_parse_capacity(prov, strlen(prov), &r, &w,
-	    &mr, &mw), 0);
+	assert_int_equal(shares_parse_capacity(prov, strlen(prov), &r, &w, &mr,
+			     &mw),
+	    0);
 	assert_true(r == 100 && w == 50 && mr == 0 && mw == 0);
 	/* On-demand: old provisioned figures do not count; -1 is none. */
 	assert_int_equal(shares_parse_capacity(od, strlen(od), &r, &w, &mr,
-	    &mw), 0);
+			     &mw),
+	    0);
 	assert_true(r == 0 && w == 0 && mr == 0 && mw == 2000);
-	assert_int_equal(shares_parse_capacity("{}", 2, &r, &w, &mr, &mw),
-	    -1);
+	assert_int_equal(shares_parse_capacity("{}", 2, &r, &w, &mr, &mw), -1);
 	assert_int_equal(shares_parse_capacity("nope", 4, &r, &w, &mr, &mw),
 	    -1);
 }

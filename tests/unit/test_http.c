@@ -65,8 +65,8 @@ test_http_run_finished_not_held(void **state)
 			nap_ms(delay / 20);
 		}
 		if (done != 0)
-			continue;	/* answered already: try a longer delay */
-		nap_ms(delay * 2);	/* now the answer waits in the socket */
+			continue;  /* answered already: try a longer delay */
+		nap_ms(delay * 2); /* now the answer waits in the socket */
 		exercised = 1;
 		t0 = clock_ms();
 		while (done == 0 && clock_ms() - t0 < 20000)

@@ -80,8 +80,7 @@ test_itemcmp_numbers(void **state)
 	ne("{\"n\":{\"N\":\"10\"}}", "{\"n\":{\"N\":\"11\"}}", "n");
 	/* Differ only in the 38th digit: a double would call them equal. */
 	ne("{\"n\":{\"N\":\"12345678901234567890123456789012345678\"}}",
-	    "{\"n\":{\"N\":\"12345678901234567890123456789012345679\"}}",
-	    "n");
+	    "{\"n\":{\"N\":\"12345678901234567890123456789012345679\"}}", "n");
 	ne("{\"n\":{\"N\":\"1\"}}", "{\"n\":{\"N\":\"-1\"}}", "n");
 }
 
@@ -127,15 +126,16 @@ test_itemcmp_maps_lists(void **state)
 	eq("{\"m\":{\"M\":{\"x\":{\"N\":\"1\"},\"y\":{\"S\":\"z\"}}}}",
 	    "{\"m\":{\"M\":{\"y\":{\"S\":\"z\"},\"x\":{\"N\":\"1.0\"}}}}");
 	ne("{\"m\":{\"M\":{\"in\":{\"M\":{\"c\":{\"S\":\"x\"}}}}}}",
-	    "{\"m\":{\"M\":{\"in\":{\"M\":{\"c\":{\"S\":\"y\"}}}}}}",
-	    "m.in.c");
+	    "{\"m\":{\"M\":{\"in\":{\"M\":{\"c\":{\"S\":\"y\"}}}}}}", "m.in.c");
 	/* A missing attribute, named from either side. */
 	assert_int_equal(cmp("{\"a\":{\"S\":\"x\"},\"b\":{\"N\":\"1\"}}",
-	    "{\"a\":{\"S\":\"x\"}}"), 1);
+			     "{\"a\":{\"S\":\"x\"}}"),
+	    1);
 	assert_string_equal(path, "b");
 	assert_string_equal(why, "missing in destination");
 	assert_int_equal(cmp("{\"a\":{\"S\":\"x\"}}",
-	    "{\"a\":{\"S\":\"x\"},\"b\":{\"N\":\"1\"}}"), 1);
+			     "{\"a\":{\"S\":\"x\"},\"b\":{\"N\":\"1\"}}"),
+	    1);
 	assert_string_equal(path, "b");
 	assert_string_equal(why, "missing in source");
 	/* Lists keep their order. */
@@ -161,13 +161,14 @@ static void
 test_itemcmp_malformed(void **state)
 {
 	assert_int_equal(cmp("{\"a\":{\"X\":\"1\"}}", "{\"a\":{\"N\":\"2\"}}"),
-	    1);	/* types differ before either is read */
+	    1); /* types differ before either is read */
 	assert_int_equal(cmp("{\"a\":{\"X\":\"1\"}}", "{\"a\":{\"X\":\"2\"}}"),
 	    -1);
 	assert_int_equal(cmp("{\"a\":{\"N\":\"x\"}}", "{\"a\":{\"N\":\"1\"}}"),
 	    -1);
 	assert_int_equal(cmp("{\"a\":{\"N\":\"1\",\"S\":\"1\"}}",
-	    "{\"a\":{\"N\":\"2\"}}"), -1);
+			     "{\"a\":{\"N\":\"2\"}}"),
+	    -1);
 	assert_int_equal(cmp("[1]", "{}"), -1);
 	assert_int_equal(cmp("{}", "{}"), 0);
 }

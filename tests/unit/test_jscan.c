@@ -26,7 +26,14 @@ static void
 test_jscan_accepts_valid(void **state)
 {
 	const char *ok[] = {
-		"{}", "[]", "\"\"", "0", "-1.5e+10", "true", "false", "null",
+		"{}",
+		"[]",
+		"\"\"",
+		"0",
+		"-1.5e+10",
+		"true",
+		"false",
+		"null",
 		"{\"a\":{\"S\":\"x\\\"y\\\\z\\u00e9\"},\"b\":[1,2,{\"c\":[]}]}",
 		" { \"k\" : [ 1 , 2 ] } ",
 		"\"Gr\xc3\xbc\xc3\x9f\xc3\xa9 \xf0\x9f\x8c\x8d\"",
@@ -40,9 +47,25 @@ static void
 test_jscan_rejects_invalid(void **state)
 {
 	const char *bad[] = {
-		"", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\"1}", "{a:1}",
-		"\"abc", "\"a\\q\"", "\"\\u12\"", "tru", "nul", "-", "1.",
-		"1e", "[1 2]", "{\"a\":}", "\"ctl\x01\"", "{\"a\":1 \"b\":2}",
+		"",
+		"{",
+		"}",
+		"[1,]",
+		"{\"a\":1,}",
+		"{\"a\"1}",
+		"{a:1}",
+		"\"abc",
+		"\"a\\q\"",
+		"\"\\u12\"",
+		"tru",
+		"nul",
+		"-",
+		"1.",
+		"1e",
+		"[1 2]",
+		"{\"a\":}",
+		"\"ctl\x01\"",
+		"{\"a\":1 \"b\":2}",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -72,7 +95,7 @@ static void
 test_jscan_members_and_find(void **state)
 {
 	const char *s = "{\"Items\":[{\"a\":1},{\"b\":2}],\"Count\":2,"
-	    "\"LastEvaluatedKey\":{\"pk\":{\"S\":\"k\"}}}";
+			"\"LastEvaluatedKey\":{\"pk\":{\"S\":\"k\"}}}";
 	struct jspan obj = { s, strlen(s) }, v, k;
 	const char *p = s, *end = s + strlen(s);
 	int n = 0, r;

@@ -73,10 +73,10 @@ static void
 test_json_int(void **state)
 {
 	static const struct {
-		const char	*s;
-		int		 r;
-		int		 neg;
-		uint64_t	 mag;
+		const char *s;
+		int r;
+		int neg;
+		uint64_t mag;
 	} c[] = {
 		{ "0", 0, 0, 0 },
 		{ "-0", 0, 1, 0 },
@@ -113,7 +113,7 @@ static void
 test_json_bool_null(void **state)
 {
 	struct jspan t = span("true"), f = span("false"), n = span("null"),
-	    one = span("1");
+		     one = span("1");
 	int b = -1;
 
 	assert_int_equal(json_bool(&t, &b), 0);
@@ -130,9 +130,9 @@ static void
 test_json_string(void **state)
 {
 	static const struct {
-		const char	*in;
+		const char *in;
 		enum json_str_err e;
-		const char	*out;
+		const char *out;
 	} c[] = {
 		{ "\"plain\"", JSON_STR_OK, "plain" },
 		{ "\"\"", JSON_STR_OK, "" },
@@ -164,8 +164,8 @@ test_json_string(void **state)
 
 		if (json_string(&v, out, sizeof(out), &n) != c[i].e)
 			fail_msg("case %zu (%s): got %s", i, c[i].in,
-			    json_str_why(json_string(&v, out, sizeof(out),
-			    &n)));
+			    json_str_why(
+				json_string(&v, out, sizeof(out), &n)));
 		if (c[i].e == JSON_STR_OK) {
 			assert_string_equal(out, c[i].out);
 			assert_int_equal(n, strlen(c[i].out));
@@ -194,10 +194,10 @@ test_json_show_and_err(void **state)
 {
 	char sb[JSON_SHOW_MAX], err[8];
 	const char *long_in = "0123456789012345678901234567890123456789"
-	    "0123456789";
+			      "0123456789";
 
-	assert_string_equal(json_show("a\x1b[2J\n\xc3\xa9", 8, sb,
-	    sizeof(sb)), "a?[2J???");
+	assert_string_equal(json_show("a\x1b[2J\n\xc3\xa9", 8, sb, sizeof(sb)),
+	    "a?[2J???");
 	json_show(long_in, strlen(long_in), sb, sizeof(sb));
 	assert_int_equal(strlen(sb), 43);
 	assert_string_equal(sb + 40, "...");

@@ -145,7 +145,7 @@ test_lease_expiry_skewed_clocks(void **state)
 	/* Not seen before: not expired, whatever the clocks say. */
 	assert_false(lease_expired(&a, l, ta, L));
 	lease_observe(&a, &tab, ta);
-	lease_observe(&b, &tab, tb + 3000);	/* b read it later */
+	lease_observe(&b, &tab, tb + 3000); /* b read it later */
 	assert_false(lease_expired(&a, l, ta + L - 1, L));
 	assert_true(lease_expired(&a, l, ta + L, L));
 	assert_false(lease_expired(&b, l, tb + 3000 + L - 1, L));
@@ -196,27 +196,27 @@ test_lease_expiry_skewed_clocks(void **state)
  */
 
 struct held {
-	char	 pair[16];
-	char	 unit[32];
+	char pair[16];
+	char unit[32];
 	uint64_t tenure;
-	int64_t	 ok_sent;	/* local: send time of last success */
-	int64_t	 renew_at;	/* local: next renewal */
-	int	 give;	/* release when idle: to next, or free ("") */
-	int	 decline;	/* the next renewal removes a request */
-	char	 next[32];
+	int64_t ok_sent;  /* local: send time of last success */
+	int64_t renew_at; /* local: next renewal */
+	int give;	  /* release when idle: to next, or free ("") */
+	int decline;	  /* the next renewal removes a request */
+	char next[32];
 };
 
 struct host {
-	char	 id[32];
-	int	 gen;
-	int	 alive;
-	int64_t	 paused_until;	/* real ms; 0: running */
-	int64_t	 throttled_until;	/* real ms: renewals get no answer */
-	int64_t	 offset;	/* local = real * rate + offset */
-	double	 rate;
+	char id[32];
+	int gen;
+	int alive;
+	int64_t paused_until;	 /* real ms; 0: running */
+	int64_t throttled_until; /* real ms: renewals get no answer */
+	int64_t offset;		 /* local = real * rate + offset */
+	double rate;
 	struct lease_view view;
 	struct held held[64];
-	size_t	 nheld;
+	size_t nheld;
 };
 
 static int64_t
@@ -240,8 +240,8 @@ host_drop(struct host *h, struct held *x)
 {
 	size_t i = (size_t)(x - h->held);
 
-	memmove(&h->held[i], &h->held[i + 1], (h->nheld - i - 1) *
-	    sizeof(h->held[0]));
+	memmove(&h->held[i], &h->held[i + 1],
+	    (h->nheld - i - 1) * sizeof(h->held[0]));
 	h->nheld--;
 }
 
@@ -274,8 +274,8 @@ host_mark(struct host *h, const struct lease_set *snap,
 		if (x == NULL)
 			continue;
 		x->give = 1;
-		snprintf(x->next, sizeof(x->next), "%s", l->next != NULL ?
-		    l->next : "");
+		snprintf(x->next, sizeof(x->next), "%s",
+		    l->next != NULL ? l->next : "");
 	}
 	for (size_t i = 0; i < d->ndecline; i++) {
 		const struct lease *l = &snap->v[d->decline[i]];
@@ -288,11 +288,11 @@ host_mark(struct host *h, const struct lease_set *snap,
 
 /* A destination write on its way: it lands within the write timeout. */
 struct write {
-	char	 pair[16];
-	char	 unit[32];
+	char pair[16];
+	char unit[32];
 	const struct host *host;
 	uint64_t tenure;
-	int64_t	 lands;		/* real ms */
+	int64_t lands; /* real ms */
 };
 
 /* Whether host h still has a write of unit on its way. */
@@ -432,8 +432,7 @@ host_renew(struct host *h, struct lease_set *tab, int64_t real,
 
 /* Units held per host, by the table. */
 static void
-loads(const struct lease_set *tab, struct host *hosts, size_t nh,
-    unsigned *out)
+loads(const struct lease_set *tab, struct host *hosts, size_t nh, unsigned *out)
 {
 	for (size_t k = 0; k < nh; k++) {
 		out[k] = 0;
@@ -473,11 +472,12 @@ balance_case(size_t nh, unsigned npairs, const unsigned *nseg)
 			(void)host_round(&hosts[k], &tab, NULL, real, real, &d,
 			    NULL, 0, NULL);
 			if (getenv("LEASE_DEBUG") != NULL)
-				print_message("r%d %s: hosts %u units %u "
+				print_message(
+				    "r%d %s: hosts %u units %u "
 				    "target %u mine %u claims %zu handoff "
-				    "%zu\n", round, hosts[k].id, d.hosts,
-				    d.units, d.target, d.mine, d.nclaims,
-				    d.handoff);
+				    "%zu\n",
+				    round, hosts[k].id, d.hosts, d.units,
+				    d.target, d.mine, d.nclaims, d.handoff);
 		}
 		loads(&tab, hosts, nh, ld);
 		lo = UINT32_MAX;
@@ -507,7 +507,8 @@ balance_case(size_t nh, unsigned npairs, const unsigned *nseg)
 		for (size_t k = 0; k < nh; k++) {
 			host_renew(&hosts[k], &tab, real, NULL, 0);
 			assert_int_equal(host_round(&hosts[k], &tab, NULL, real,
-			    real, &d, NULL, 0, NULL), 0);
+					     real, &d, NULL, 0, NULL),
+			    0);
 			assert_int_equal(d.handoff, SIZE_MAX);
 		}
 	}
@@ -526,8 +527,8 @@ test_lease_balance_hosts(void **state)
 
 	(void)state;
 	for (size_t nh = 1; nh <= 5; nh++) {
-		balance_case(nh, 3, uneven);	/* 12 units */
-		balance_case(nh, 4, many);	/* 26 units */
+		balance_case(nh, 3, uneven); /* 12 units */
+		balance_case(nh, 4, many);   /* 26 units */
 	}
 	/* Fewer units than hosts: one each, the rest idle. */
 	balance_case(3, 1, one);
@@ -746,8 +747,8 @@ test_lease_stop_flag(void **state)
 	assert_ptr_equal(&tab.v[d.release[0]], mine);
 	for (size_t i = 0; i < d.nclaims; i++)
 		assert_string_equal(tab.v[d.claims[i].idx].pair, "p1");
-	assert_false(lease_workable(&tab, lease_set_find(&tab, "p0",
-	    "segment#1")));
+	assert_false(
+	    lease_workable(&tab, lease_set_find(&tab, "p0", "segment#1")));
 	lease_decision_clear(&d);
 	lease_view_clear(&v);
 	lease_set_clear(&tab);
@@ -769,7 +770,10 @@ rnd(uint32_t n)
 static void
 test_lease_never_two_owners(void **state)
 {
-	enum { NH = 4, MAXW = 4096 };
+	enum {
+		NH = 4,
+		MAXW = 4096
+	};
 	struct lease_set tab;
 	struct host hosts[NH];
 	struct write *wr = calloc(MAXW, sizeof(*wr));
@@ -779,8 +783,8 @@ test_lease_never_two_owners(void **state)
 	const unsigned segs[] = { 6, 3, 5 };
 	size_t nw = 0;
 	int64_t real = 0;
-	uint64_t ckpts = 0, refused = 0, takeovers = 0, kills = 0,
-	    pauses = 0, throttles = 0;
+	uint64_t ckpts = 0, refused = 0, takeovers = 0, kills = 0, pauses = 0,
+		 throttles = 0;
 
 	(void)state;
 	assert_non_null(wr);
@@ -810,7 +814,7 @@ test_lease_never_two_owners(void **state)
 			else
 				i++;
 		if (!h->alive) {
-			if (rnd(200) == 0) {	/* restarted: a new id */
+			if (rnd(200) == 0) { /* restarted: a new id */
 				lease_view_clear(&h->view);
 				h->nheld = 0;
 				snprintf(h->id, sizeof(h->id), "h%d.%d", k,
@@ -821,25 +825,25 @@ test_lease_never_two_owners(void **state)
 		}
 		if (h->paused_until > real)
 			continue;
-		if (what < 2) {		/* kill -9 */
+		if (what < 2) { /* kill -9 */
 			h->alive = 0;
 			lease_set_clear(&snap[k]);
 			snap_at[k] = -1;
 			kills++;
 			continue;
 		}
-		if (what < 5) {		/* SIGSTOP, then SIGCONT */
-			h->paused_until = real + 1000 + rnd(3 *
-			    LEASE_DURATION_MS);
+		if (what < 5) { /* SIGSTOP, then SIGCONT */
+			h->paused_until = real + 1000 +
+			    rnd(3 * LEASE_DURATION_MS);
 			pauses++;
 			continue;
 		}
-		if (what < 8) {		/* the coordination table throttles */
+		if (what < 8) { /* the coordination table throttles */
 			h->throttled_until = real + rnd(2 * LEASE_DURATION_MS);
 			throttles++;
 			continue;
 		}
-		if (what < 100) {	/* a Scan of the table comes back */
+		if (what < 100) { /* a Scan of the table comes back */
 			lease_set_clear(&snap[k]);
 			set_copy(&snap[k], &tab);
 			snap_at[k] = real;
@@ -848,8 +852,8 @@ test_lease_never_two_owners(void **state)
 		if (what < 200 && snap_at[k] >= 0) {
 			/* Decide on that snapshot, maybe long after it came
 			 * back; the claims meet the table as it is now. */
-			(void)host_round(h, &tab, &snap[k], snap_at[k], real, &d,
-			    wr, nw, &takeovers);
+			(void)host_round(h, &tab, &snap[k], snap_at[k], real,
+			    &d, wr, nw, &takeovers);
 			lease_set_clear(&snap[k]);
 			snap_at[k] = -1;
 			continue;
@@ -869,8 +873,9 @@ test_lease_never_two_owners(void **state)
 			int64_t now = host_now(h, real);
 			struct lease_op op;
 
-			if (x->give || !lease_may_write(now, x->ok_sent,
-			    LEASE_DURATION_MS, LEASE_MARGIN_MS))
+			if (x->give ||
+			    !lease_may_write(now, x->ok_sent, LEASE_DURATION_MS,
+				LEASE_MARGIN_MS))
 				continue;
 			/* THE property: no write of another tenure of this
 			 * unit is still on its way. */
@@ -878,10 +883,11 @@ test_lease_never_two_owners(void **state)
 				if (strcmp(wr[w].pair, x->pair) == 0 &&
 				    strcmp(wr[w].unit, x->unit) == 0 &&
 				    wr[w].tenure != x->tenure)
-					fail_msg("step %d: %s %s written by "
+					fail_msg(
+					    "step %d: %s %s written by "
 					    "tenure %llu while tenure %llu's "
-					    "write is in flight", step,
-					    x->pair, x->unit,
+					    "write is in flight",
+					    step, x->pair, x->unit,
 					    (unsigned long long)x->tenure,
 					    (unsigned long long)wr[w].tenure);
 			/* And no other host thinks it may write it. */
@@ -890,26 +896,28 @@ test_lease_never_two_owners(void **state)
 
 				if (o == k || !hosts[o].alive ||
 				    (y = host_held(&hosts[o], x->pair,
-				    x->unit)) == NULL)
+					 x->unit)) == NULL)
 					continue;
-				if (!y->give && lease_may_write(
-				    host_now(&hosts[o], real), y->ok_sent,
-				    LEASE_DURATION_MS, LEASE_MARGIN_MS))
+				if (!y->give &&
+				    lease_may_write(host_now(&hosts[o], real),
+					y->ok_sent, LEASE_DURATION_MS,
+					LEASE_MARGIN_MS))
 					fail_msg("step %d: %s and %s both may "
-					    "write %s %s", step, h->id,
-					    hosts[o].id, x->pair, x->unit);
+						 "write %s %s",
+					    step, h->id, hosts[o].id, x->pair,
+					    x->unit);
 			}
 			if (nw < MAXW) {
-				snprintf(wr[nw].pair, sizeof(wr[nw].pair),
-				    "%s", x->pair);
-				snprintf(wr[nw].unit, sizeof(wr[nw].unit),
-				    "%s", x->unit);
+				snprintf(wr[nw].pair, sizeof(wr[nw].pair), "%s",
+				    x->pair);
+				snprintf(wr[nw].unit, sizeof(wr[nw].unit), "%s",
+				    x->unit);
 				wr[nw].host = h;
 				wr[nw].tenure = x->tenure;
 				/* Often as late as the timeout allows. */
-				wr[nw].lands = real + (rnd(2) != 0 ?
-				    LEASE_WRITE_TIMEOUT_MS - 1 :
-				    rnd(LEASE_WRITE_TIMEOUT_MS));
+				wr[nw].lands = real +
+				    (rnd(2) != 0 ? LEASE_WRITE_TIMEOUT_MS - 1 :
+						   rnd(LEASE_WRITE_TIMEOUT_MS));
 				nw++;
 			}
 			if (rnd(4) != 0)
@@ -923,13 +931,14 @@ test_lease_never_two_owners(void **state)
 			op.items = 1;
 			op.done = rnd(3000) == 0;
 			if (sim_apply(&tab, &op, NULL)) {
-				struct lease *l = lease_set_find(&tab,
-				    x->pair, x->unit);
+				struct lease *l = lease_set_find(&tab, x->pair,
+				    x->unit);
 
 				ckpts++;
 				/* Applied: it was the table's owner. */
-				assert_true(l->done || (streq0(l->owner,
-				    h->id) && l->tenure == x->tenure));
+				assert_true(l->done ||
+				    (streq0(l->owner, h->id) &&
+					l->tenure == x->tenure));
 				x->ok_sent = now;
 				if (op.done)
 					host_drop(h, x);
@@ -940,7 +949,8 @@ test_lease_never_two_owners(void **state)
 			}
 		}
 	}
-	print_message("checkpoints %llu, refused %llu, renewals lost %llu, "
+	print_message(
+	    "checkpoints %llu, refused %llu, renewals lost %llu, "
 	    "takeovers %llu, kills %llu, pauses %llu, throttles %llu\n",
 	    (unsigned long long)ckpts, (unsigned long long)refused,
 	    (unsigned long long)renew_lost, (unsigned long long)takeovers,
@@ -995,7 +1005,7 @@ expect_placeholders_used(const char *body)
 	strcat(exprs, " ");
 	strncat(exprs, cond + 23, strcspn(cond + 23, "\""));
 	for (const char *sec = names; sec != NULL;
-	    sec = sec == names ? vals : NULL) {
+	     sec = sec == names ? vals : NULL) {
 		const char *p = strchr(sec, '{') + 1;
 
 		while (*p == '"') {
@@ -1042,13 +1052,14 @@ test_lease_bodies(void **state)
 	struct lease_op op;
 	static const struct {
 		enum lease_op_kind kind;
-		const char *cond;	/* what sim_apply implements */
+		const char *cond; /* what sim_apply implements */
 	} conds[] = {
 		{ LEASE_OP_CLAIM, "#c = :seen" },
 		{ LEASE_OP_RENEW, "#o = :me AND #t = :tenure" },
 		{ LEASE_OP_CHECKPOINT, "#o = :me AND #t = :tenure" },
 		{ LEASE_OP_RELEASE, "#o = :me AND #t = :tenure" },
-		{ LEASE_OP_HANDOFF, "#o = :owner AND #t = :tenure AND "
+		{ LEASE_OP_HANDOFF,
+		    "#o = :owner AND #t = :tenure AND "
 		    "attribute_not_exists(#n)" },
 	};
 
@@ -1079,7 +1090,8 @@ test_lease_bodies(void **state)
 			expect_member(b.data, "ConditionExpression",
 			    conds[i].cond);
 			expect_placeholders_used(b.data);
-			assert_non_null(strstr(b.data, "\"Key\":{\"pair\":"
+			assert_non_null(strstr(b.data,
+			    "\"Key\":{\"pair\":"
 			    "{\"S\":\"pair \\\"1\\\"\"},\"unit\":{\"S\":"
 			    "\"segment#3\"}}"));
 		}
@@ -1093,7 +1105,8 @@ test_lease_bodies(void **state)
 	op.seen = 7;
 	buf_reset(&b);
 	assert_int_equal(lease_op_body(&b, "t", &op), 0);
-	expect_member(b.data, "UpdateExpression", "SET #o = :me, #c = :new, "
+	expect_member(b.data, "UpdateExpression",
+	    "SET #o = :me, #c = :new, "
 	    "#t = :new, #w = :wall, #l = :lms REMOVE #n ADD #s :one");
 	assert_non_null(strstr(b.data, "\":seen\":{\"N\":\"7\"}"));
 	assert_non_null(strstr(b.data, "\":new\":{\"N\":\"8\"}"));
@@ -1103,7 +1116,8 @@ test_lease_bodies(void **state)
 	op.seq = "42";
 	buf_reset(&b);
 	assert_int_equal(lease_op_body(&b, "t", &op), 0);
-	expect_member(b.data, "UpdateExpression", "SET #c = #c + :one, "
+	expect_member(b.data, "UpdateExpression",
+	    "SET #c = #c + :one, "
 	    "#w = :wall, #i = :items, #q = :seq, #d = :true REMOVE #o, #t, "
 	    "#n");
 	/* A renewal asks for the item back (another host's request). */
@@ -1115,9 +1129,11 @@ test_lease_bodies(void **state)
 	/* Items and the table. */
 	buf_reset(&b);
 	assert_int_equal(lease_put_unit_body(&b, "t", "p", "shard#B",
-	    LEASE_SHARD, 0, "B", "shard#A"), 0);
+			     LEASE_SHARD, 0, "B", "shard#A"),
+	    0);
 	check_json(b.data);
-	assert_non_null(strstr(b.data, "\"Item\":{\"pair\":{\"S\":\"p\"},"
+	assert_non_null(strstr(b.data,
+	    "\"Item\":{\"pair\":{\"S\":\"p\"},"
 	    "\"unit\":{\"S\":\"shard#B\"},\"kind\":{\"S\":\"shard\"},"
 	    "\"counter\":{\"N\":\"0\"},\"done\":{\"BOOL\":false},"
 	    "\"shard\":{\"S\":\"B\"},\"parent\":{\"S\":\"shard#A\"}}"));
@@ -1125,20 +1141,24 @@ test_lease_bodies(void **state)
 	    "attribute_not_exists(#u)");
 	buf_reset(&b);
 	assert_int_equal(lease_put_unit_body(&b, "t", "p", "segment#2",
-	    LEASE_SEGMENT, 2, NULL, NULL), 0);
+			     LEASE_SEGMENT, 2, NULL, NULL),
+	    0);
 	check_json(b.data);
 	assert_non_null(strstr(b.data, "\"segment\":{\"N\":\"2\"}}"));
 	buf_reset(&b);
 	assert_int_equal(lease_put_pair_body(&b, "t", "p", 16, 1, 0,
-	    "src@us-east-1", "dst@eu-west-1"), 0);
+			     "src@us-east-1", "dst@eu-west-1"),
+	    0);
 	check_json(b.data);
-	assert_non_null(strstr(b.data, "\"total_segments\":{\"N\":\"16\"},"
+	assert_non_null(strstr(b.data,
+	    "\"total_segments\":{\"N\":\"16\"},"
 	    "\"backfill\":{\"BOOL\":true},\"stream\":{\"BOOL\":false}"));
 	buf_reset(&b);
-	assert_int_equal(lease_backfill_start_body(&b, "t", "p",
-	    1700000000123), 0);
+	assert_int_equal(lease_backfill_start_body(&b, "t", "p", 1700000000123),
+	    0);
 	check_json(b.data);
-	expect_member(b.data, "ConditionExpression", "attribute_exists(#u) "
+	expect_member(b.data, "ConditionExpression",
+	    "attribute_exists(#u) "
 	    "AND attribute_not_exists(#b)");
 	assert_non_null(strstr(b.data, "\"ALL_OLD\""));
 	expect_placeholders_used(b.data);
@@ -1150,7 +1170,8 @@ test_lease_bodies(void **state)
 	buf_reset(&b);
 	assert_int_equal(lease_create_table_body(&b, "leases"), 0);
 	check_json(b.data);
-	assert_string_equal(b.data, "{\"TableName\":\"leases\","
+	assert_string_equal(b.data,
+	    "{\"TableName\":\"leases\","
 	    "\"AttributeDefinitions\":["
 	    "{\"AttributeName\":\"pair\",\"AttributeType\":\"S\"},"
 	    "{\"AttributeName\":\"unit\",\"AttributeType\":\"S\"}],"
@@ -1178,12 +1199,12 @@ test_lease_schema(void **state)
 	strcpy(t.hash.type, "S");
 	strcpy(t.range.name, "unit");
 	strcpy(t.range.type, "S");
-	assert_int_equal(lease_check_schema(&t, "leases", err, sizeof(err)),
-	    0);
+	assert_int_equal(lease_check_schema(&t, "leases", err, sizeof(err)), 0);
 	strcpy(t.range.type, "N");
 	assert_int_equal(lease_check_schema(&t, "leases", err, sizeof(err)),
 	    -1);
-	assert_non_null(strstr(err, "coordination table leases has the key "
+	assert_non_null(strstr(err,
+	    "coordination table leases has the key "
 	    "schema HASH pair (S), RANGE unit (N)"));
 	assert_non_null(strstr(err, "needs HASH pair (S), RANGE unit (S)"));
 	t.range.name[0] = '\0';
@@ -1216,12 +1237,12 @@ test_lease_set(void **state)
 	assert_int_equal(s.n, 0);
 }
 
-
 /* Scan pages of the coordination table, as DynamoDB answers them. */
 static void
 test_lease_parse(void **state)
 {
-	static const char page[] = "{\"Items\":["
+	static const char page[] =
+	    "{\"Items\":["
 	    "{\"pair\":{\"S\":\"p0\"},\"unit\":{\"S\":\"#pair\"},"
 	    "\"kind\":{\"S\":\"pair\"},\"counter\":{\"N\":\"3\"},"
 	    "\"total_segments\":{\"N\":\"16\"},\"backfill\":{\"BOOL\":false},"
@@ -1247,22 +1268,27 @@ test_lease_parse(void **state)
 		{ "{\"Items\":{}}", "no Items list" },
 		{ "{\"Items\":[]} x", "not a JSON object" },
 		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"unit\":{\"S\":\"u\"},"
-		    "\"kind\":{\"S\":\"segment\"}}]}", "without pair, unit" },
+		  "\"kind\":{\"S\":\"segment\"}}]}",
+		    "without pair, unit" },
 		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"unit\":{\"S\":\"u\"},"
-		    "\"kind\":{\"S\":\"table\"},\"counter\":{\"N\":\"1\"}}]}",
+		  "\"kind\":{\"S\":\"table\"},\"counter\":{\"N\":\"1\"}}]}",
 		    "a known kind" },
 		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"counter\":"
-		    "{\"N\":\"1e3\"}}]}", "attribute counter" },
+		  "{\"N\":\"1e3\"}}]}",
+		    "attribute counter" },
 		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"counter\":"
-		    "{\"N\":\"9223372036854775808\"}}]}", "attribute counter" },
+		  "{\"N\":\"9223372036854775808\"}}]}",
+		    "attribute counter" },
 		{ "{\"Items\":[{\"pair\":{\"S\":\"p\"},\"counter\":"
-		    "{\"S\":\"1\"}}]}", "attribute counter" },
+		  "{\"S\":\"1\"}}]}",
+		    "attribute counter" },
 		{ "{\"Items\":[{\"pair\":{\"S\":\"a\\u0000b\"}}]}",
 		    "attribute pair" },
 		{ "{\"Items\":[{\"pair\":{\"S\":\"\"}}]}", "attribute pair" },
 		{ "{\"Items\":[{\"done\":{\"BOOL\":\"yes\"}}]}",
 		    "attribute done" },
-		{ "{\"Items\":[],\"LastEvaluatedKey\":[]}", "LastEvaluatedKey" },
+		{ "{\"Items\":[],\"LastEvaluatedKey\":[]}",
+		    "LastEvaluatedKey" },
 		/* Found by fuzz_lease: a failure must always say why. */
 		{ "{\"Items\":[\n0\n]}", "an item is not a JSON object" },
 	};
@@ -1273,7 +1299,8 @@ test_lease_parse(void **state)
 
 	(void)state;
 	assert_int_equal(lease_parse_page(&set, page, strlen(page), &lek, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(set.n, 3);
 	assert_true(lek.len > 0 && strncmp(lek.p, "{\"pair\":", 8) == 0);
 	lease_set_sort(&set);
@@ -1305,14 +1332,15 @@ test_lease_parse(void **state)
 
 	/* The last page: no LastEvaluatedKey. */
 	assert_int_equal(lease_parse_page(&set, "{\"Items\":[],\"Count\":0}",
-	    22, &lek, err, sizeof(err)), 0);
+			     22, &lek, err, sizeof(err)),
+	    0);
 	assert_int_equal(lek.len, 0);
 	assert_int_equal(set.n, 0);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		if (lease_parse_page(&set, bad[i].body, strlen(bad[i].body),
-		    &lek, err, sizeof(err)) != -1)
+			&lek, err, sizeof(err)) != -1)
 			fail_msg("accepted: %s", bad[i].body);
 		if (strstr(err, bad[i].why) == NULL)
 			fail_msg("%s: '%s' does not say '%s'", bad[i].body, err,

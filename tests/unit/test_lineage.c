@@ -62,7 +62,7 @@ test_lineage_split_tree(void **state)
 	assert_true(ready(&ck, "shardId-a"));
 	assert_true(ready(&ck, "shardId-b"));
 	assert_false(ready(&ck, "shardId-a1"));
-	assert_false(ready(&ck, "shardId-root"));	/* done */
+	assert_false(ready(&ck, "shardId-root")); /* done */
 	set_done(&ck, "shardId-a");
 	assert_true(ready(&ck, "shardId-a1"));
 	assert_true(ready(&ck, "shardId-a2"));
@@ -90,7 +90,8 @@ static void
 test_lineage_prune_and_lost(void **state)
 {
 	struct lineage_shard first[] = {
-		{ "shardId-p", NULL, NULL, 0 }, { "shardId-q", NULL, NULL, 0 },
+		{ "shardId-p", NULL, NULL, 0 },
+		{ "shardId-q", NULL, NULL, 0 },
 		{ "shardId-p1", "shardId-p", NULL, 0 },
 	};
 	struct lineage_shard later[] = {
@@ -125,8 +126,8 @@ test_lineage_prune_and_lost(void **state)
 	assert_int_equal(lineage_merge(&ck, worse, 1, &added, &pruned, &lost),
 	    0);
 	assert_non_null(lost);
-	assert_true(strcmp(lost, "shardId-q") == 0 ||
-	    strcmp(lost, "shardId-p1") == 0);
+	assert_true(
+	    strcmp(lost, "shardId-q") == 0 || strcmp(lost, "shardId-p1") == 0);
 	checkpoint_clear(&ck);
 }
 
@@ -134,7 +135,7 @@ static void
 test_lineage_many_shards(void **state)
 {
 	struct lineage_shard *l = xcalloc(600, sizeof(*l));
-	char (*ids)[32] = xcalloc(600, 32);
+	char(*ids)[32] = xcalloc(600, 32);
 	struct checkpoint ck;
 	size_t added, pruned, n;
 	const char *lost;
@@ -147,8 +148,7 @@ test_lineage_many_shards(void **state)
 		l[i].parent = i >= 100 ? ids[i - 100] : NULL;
 	}
 	checkpoint_init(&ck);
-	assert_int_equal(lineage_merge(&ck, l, 600, &added, &pruned, &lost),
-	    0);
+	assert_int_equal(lineage_merge(&ck, l, 600, &added, &pruned, &lost), 0);
 	assert_int_equal(added, 600);
 	for (int gen = 0; gen < 6; gen++) {
 		char rd[600];
@@ -178,7 +178,8 @@ test_lineage_many_shards(void **state)
 static void
 test_lineage_describe_pages(void **state)
 {
-	const char *p1 = "{\"StreamDescription\":{\"StreamArn\":\"arn:x\","
+	const char *p1 =
+	    "{\"StreamDescription\":{\"StreamArn\":\"arn:x\","
 	    "\"StreamStatus\":\"ENABLED\",\"Shards\":[{\"ShardId\":"
 	    "\"shardId-1\",\"SequenceNumberRange\":{\"StartingSequenceNumber\":"
 	    "\"100\",\"EndingSequenceNumber\":\"200\"}},{\"ShardId\":"
@@ -186,7 +187,7 @@ test_lineage_describe_pages(void **state)
 	    "\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"300\"}}],"
 	    "\"LastEvaluatedShardId\":\"shardId-2\"}}";
 	const char *p2 = "{\"StreamDescription\":{\"Shards\":[{\"ShardId\":"
-	    "\"shardId-3\",\"ParentShardId\":\"shardId-1\"}]}}";
+			 "\"shardId-3\",\"ParentShardId\":\"shardId-1\"}]}}";
 	struct ddb_shard_page pg;
 	char id[64];
 
@@ -199,13 +200,16 @@ test_lineage_describe_pages(void **state)
 	assert_string_equal(id, "shardId-2");
 	assert_int_equal(pg.shards[0].parent.len, 0);
 	assert_true(pg.shards[0].end_seq.len > 0);
-	assert_int_equal(pg.shards[1].end_seq.len, 0);	/* open */
+	assert_int_equal(pg.shards[1].end_seq.len, 0); /* open */
 	assert_int_equal(ddb_parse_describe_stream(p2, strlen(p2), &pg), 0);
 	assert_int_equal(pg.n, 1);
-	assert_int_equal(pg.last_shard_id.len, 0);	/* last page */
+	assert_int_equal(pg.last_shard_id.len, 0); /* last page */
 	assert_int_equal(ddb_parse_describe_stream("{}", 2, &pg), -1);
-	assert_int_equal(ddb_parse_describe_stream("{\"StreamDescription\":"
-	    "{\"Shards\":[{\"NoId\":1}]}}", 46, &pg), -1);
+	assert_int_equal(
+	    ddb_parse_describe_stream("{\"StreamDescription\":"
+				      "{\"Shards\":[{\"NoId\":1}]}}",
+		46, &pg),
+	    -1);
 	ddb_shard_page_free(&pg);
 }
 
@@ -249,10 +253,12 @@ test_lineage_records_and_collapse(void **state)
 	assert_non_null(strstr(ops[0].span.p, "\"v\":{\"N\":\"2\"}"));
 	assert_true(ops[1].del);
 	assert_int_equal(strncmp(ops[1].span.p, "{\"pk\":{\"S\":\"b\"}}",
-	    ops[1].span.len), 0);
+			     ops[1].span.len),
+	    0);
 	assert_false(ops[2].del);
 	assert_int_equal(strncmp(ops[2].span.p, "{\"pk\":{\"S\":\"c\"},\"w\"",
-	    19), 0);
+			     19),
+	    0);
 	/* From the middle: records before the handoff are not applied. */
 	n = ddb_collapse(rs.recs, 4, rs.n, "pk", NULL, ops);
 	assert_int_equal(n, 1);
@@ -345,13 +351,18 @@ static void
 test_lineage_shard_iterator(void **state)
 {
 	const char *desc = "{\"StreamDescription\":{\"Shards\":[{\"ShardId\":"
-	    "\"shardId-3\",\"ParentShardId\":\"shardId-1\"}],"
-	    "\"StreamStatus\":\"ENABLED\"}}";
+			   "\"shardId-3\",\"ParentShardId\":\"shardId-1\"}],"
+			   "\"StreamStatus\":\"ENABLED\"}}";
 	const char *ok = "{\"ShardIterator\":\"arn:x|1|AAAA\"}";
 	const char *null = "{\"ShardIterator\":null}";
-	const char *bad[] = { "", "{", "{\"ShardIterator\":5}",
-	    "{\"ShardIterator\":\"x\"", "[\"ShardIterator\"]",
-	    "{\"ShardIterator\":{}}", };
+	const char *bad[] = {
+		"",
+		"{",
+		"{\"ShardIterator\":5}",
+		"{\"ShardIterator\":\"x\"",
+		"[\"ShardIterator\"]",
+		"{\"ShardIterator\":{}}",
+	};
 	struct jspan it;
 
 	assert_int_equal(ddb_parse_shard_iterator(ok, strlen(ok), &it), 0);
@@ -388,28 +399,27 @@ static void
 test_lineage_trim_gap(void **state)
 {
 	const int64_t H = 3600 * 1000, day = 24 * H;
-	int64_t start = 1800000000000LL;	/* backfill start, server */
+	int64_t start = 1800000000000LL; /* backfill start, server */
 
 	/* First read after a 20-hour backfill: whatever was trimmed is
 	 * older than now - 24 h, hours before the handoff. */
 	assert_false(lineage_trim_gap(start + 19 * H, start + 20 * H, day,
 	    start - 5 * 60 * 1000));
 	/* Nothing retained at all: the horizon alone decides. */
-	assert_false(lineage_trim_gap(INT64_MAX, start + 20 * H, day,
-	    start));
+	assert_false(lineage_trim_gap(INT64_MAX, start + 20 * H, day, start));
 	/* The stream fell a day behind: records after the handoff lost. */
-	assert_true(lineage_trim_gap(start + 25 * H, start + 50 * H, day,
-	    start));
+	assert_true(
+	    lineage_trim_gap(start + 25 * H, start + 50 * H, day, start));
 	assert_true(lineage_trim_gap(INT64_MAX, start + 25 * H, day, start));
 	/* The oldest retained record predates the handoff: all lost ones
 	 * do too, however late it is. */
-	assert_false(lineage_trim_gap(start - 1000, start + 50 * H, day,
-	    start));
+	assert_false(
+	    lineage_trim_gap(start - 1000, start + 50 * H, day, start));
 	/* Short retention (tests): 30 s, a child waiting 2 min. */
-	assert_true(lineage_trim_gap(start + 100000, start + 120000, 30000,
-	    start));
-	assert_false(lineage_trim_gap(start + 100000, start + 20000, 30000,
-	    start));
+	assert_true(
+	    lineage_trim_gap(start + 100000, start + 120000, 30000, start));
+	assert_false(
+	    lineage_trim_gap(start + 100000, start + 20000, 30000, start));
 	/* Exactly at the handoff is not after it. */
 	assert_false(lineage_trim_gap(start, start + day, day, start));
 }
@@ -423,7 +433,8 @@ test_lineage_check(void **state)
 		{ "shardId-new", "shardId-old", "5", 1 },
 	};
 	struct lineage_shard dup[] = {
-		{ "shardId-a", NULL, "1", 0 }, { "shardId-a", NULL, "1", 0 },
+		{ "shardId-a", NULL, "1", 0 },
+		{ "shardId-a", NULL, "1", 0 },
 	};
 	struct lineage_shard openorphan[] = {
 		{ "shardId-x", "shardId-never", "9", 1 },
@@ -449,8 +460,7 @@ test_lineage_check(void **state)
 	assert_int_equal(lineage_check(&ck, openorphan, 1, 1, &bad),
 	    LINEAGE_UNKNOWN_PARENT);
 	assert_string_equal(bad, "shardId-x");
-	assert_int_equal(lineage_merge(&ck, ok, 2, &added, &pruned, &lost),
-	    0);
+	assert_int_equal(lineage_merge(&ck, ok, 2, &added, &pruned, &lost), 0);
 	/* Born since the last listing, of a parent nobody has seen. */
 	assert_int_equal(lineage_check(&ck, later, 3, 0, &bad),
 	    LINEAGE_UNKNOWN_PARENT);
@@ -475,9 +485,11 @@ test_lineage_check(void **state)
 
 		assert_int_equal(lineage_check(&ck, moved, 3, 0, &bad), 0);
 		assert_int_equal(lineage_merge(&ck, moved, 3, &added, &pruned,
-		    &lost), 0);
-		assert_string_equal(checkpoint_shard(&ck,
-		    "shardId-new")->parent_id, "shardId-born2");
+				     &lost),
+		    0);
+		assert_string_equal(checkpoint_shard(&ck, "shardId-new")
+					->parent_id,
+		    "shardId-born2");
 		/* Finished: its parent no longer matters. */
 		checkpoint_shard(&ck, "shardId-new")->done = 1;
 		moved[1].parent = "shardId-nowhere";
@@ -523,9 +535,11 @@ test_lineage_read_all_not_lost(void **state)
 static void
 test_lineage_big_listing(void **state)
 {
-	enum { N = 50000 };
+	enum {
+		N = 50000
+	};
 	struct lineage_shard *l = xcalloc(N, sizeof(*l));
-	char (*ids)[32] = xcalloc(N, sizeof(*ids));
+	char(*ids)[32] = xcalloc(N, sizeof(*ids));
 	struct checkpoint ck;
 	size_t added, pruned, i;
 	const char *lost, *bad;
@@ -544,7 +558,8 @@ test_lineage_big_listing(void **state)
 		ck.shards[i].done = 1;
 	/* The first N - 10 age out of the listing. */
 	assert_int_equal(lineage_merge(&ck, l + N - 10, 10, &added, &pruned,
-	    &lost), 0);
+			     &lost),
+	    0);
 	assert_null(lost);
 	assert_int_equal(pruned, N - 10);
 	assert_int_equal(ck.nshards, 10);

@@ -29,15 +29,18 @@ test_log_lines_printable(void **state)
 	log_set_sink(sink, NULL);
 	/* Text quoted from an answer cannot forge a line or drive a
 	 * terminal, and a token it echoes is not shown. */
-	log_warnx("Scan failed: %s", "bad\r\n2026/01/01 00:00:00 [x]: done"
+	log_warnx("Scan failed: %s",
+	    "bad\r\n2026/01/01 00:00:00 [x]: done"
 	    "\x1b[2J X-Amz-Security-Token: FQoGZXIvYXdzEXAMPLE");
 	assert_int_equal(got_level, LOG_LVL_WARN);
-	assert_string_equal(got, "Scan failed: bad\\r\\n2026/01/01 00:00:00 "
+	assert_string_equal(got,
+	    "Scan failed: bad\\r\\n2026/01/01 00:00:00 "
 	    "[x]: done\\x1b[2J X-Amz-Security-Token: [redacted]");
 	/* log_warn's errno text too; plain text is left alone. */
 	errno = ENOENT;
 	log_warn("cannot open %s", "/var/lib/ddb-sync/pairs/é\t");
-	assert_string_equal(got, "cannot open /var/lib/ddb-sync/pairs/é\\t: "
+	assert_string_equal(got,
+	    "cannot open /var/lib/ddb-sync/pairs/é\\t: "
 	    "No such file or directory");
 	log_info("Backfill complete. 14301 items written over 5m9s");
 	assert_string_equal(got,

@@ -80,14 +80,15 @@ test_metrics_format(void **state)
 
 	copy = strdup(t);
 	for (line = strtok_r(copy, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "# HELP ", 7) == 0)
 			continue;
 		if (strncmp(line, "# TYPE ", 7) == 0) {
 			char type[32];
 
 			assert_int_equal(sscanf(line + 7, "%127s %31s", name,
-			    type), 2);
+					     type),
+			    2);
 			if (strcmp(type, "counter") == 0)
 				assert_non_null(strstr(name, "_total"));
 			else
@@ -96,7 +97,8 @@ test_metrics_format(void **state)
 			continue;
 		}
 		/* A sample of the family just declared. */
-		assert_int_equal(strncmp(line, last_type, strlen(last_type)), 0);
+		assert_int_equal(strncmp(line, last_type, strlen(last_type)),
+		    0);
 		assert_true(line[strlen(last_type)] == '{' ||
 		    line[strlen(last_type)] == ' ');
 		samples++;
@@ -104,24 +106,29 @@ test_metrics_format(void **state)
 	assert_true(samples > 20);
 	free(copy);
 
-	assert_non_null(strstr(t, "# TYPE ddb_sync_items_written_total counter"
+	assert_non_null(strstr(t,
+	    "# TYPE ddb_sync_items_written_total counter"
 	    "\nddb_sync_items_written_total{pair=\"orders\",source_table="
 	    "\"orders\",destination_table=\"orders-copy\"} 100\n"));
-	assert_non_null(strstr(t, "ddb_sync_written_bytes_total{pair=\"orders\""
+	assert_non_null(strstr(t,
+	    "ddb_sync_written_bytes_total{pair=\"orders\""
 	    ",source_table=\"orders\",destination_table=\"orders-copy\"} "
 	    "4096\n"));
 	assert_non_null(strstr(t, "destination_table=\"orders-copy\"} 12.5\n"));
-	assert_non_null(strstr(t, "ddb_sync_worker_restarts_total{pair="
+	assert_non_null(strstr(t,
+	    "ddb_sync_worker_restarts_total{pair="
 	    "\"orders\",source_table=\"orders\",destination_table="
 	    "\"orders-copy\"} 2\n"));
-	assert_non_null(strstr(t, "ddb_sync_build_info{version=\"0.1.0\"} 1\n"));
+	assert_non_null(
+	    strstr(t, "ddb_sync_build_info{version=\"0.1.0\"} 1\n"));
 	assert_non_null(strstr(t, "ddb_sync_workers_up 1\n"));
 	assert_non_null(strstr(t, "process_resident_memory_bytes 1048576\n"));
 	/* The enum gauges: one sample per state, 1 for the current one. */
 	assert_non_null(strstr(t, "phase=\"backfill\",state=\"running\"} 1\n"));
 	assert_non_null(strstr(t, "phase=\"backfill\",state=\"pending\"} 0\n"));
 	assert_non_null(strstr(t, "phase=\"stream\",state=\"pending\"} 1\n"));
-	assert_non_null(strstr(t, "ddb_sync_pair_state{pair=\"orders\","
+	assert_non_null(strstr(t,
+	    "ddb_sync_pair_state{pair=\"orders\","
 	    "source_table=\"orders\",destination_table=\"orders-copy\","
 	    "state=\"running\"} 1\n"));
 	assert_non_null(strstr(t, "state=\"failed\"} 0\n"));
@@ -129,7 +136,8 @@ test_metrics_format(void **state)
 	/* Unknown values are left out, not shown as 0. */
 	assert_null(strstr(t, "ddb_sync_stream_latency_seconds{"));
 	assert_null(strstr(t, "ddb_sync_stream_retention_used_ratio{"));
-	assert_non_null(strstr(t, "ddb_sync_backfill_eta_seconds{pair=\"orders\""
+	assert_non_null(strstr(t,
+	    "ddb_sync_backfill_eta_seconds{pair=\"orders\""
 	    ",source_table=\"orders\",destination_table=\"orders-copy\"} 30\n"));
 	free(t);
 }
@@ -151,7 +159,8 @@ test_metrics_label_escape(void **state)
 	p.source_table = "t\"1";
 	p.destination_table = "t\n2";
 	t = render(&p, 1);
-	assert_non_null(strstr(t, "{pair=\"a\\\\b\\\"c\\nd\",source_table="
+	assert_non_null(strstr(t,
+	    "{pair=\"a\\\\b\\\"c\\nd\",source_table="
 	    "\"t\\\"1\",destination_table=\"t\\n2\"}"));
 	/* No raw newline inside a sample line. */
 	assert_null(strstr(t, "a\\b\"c\nd"));
@@ -175,11 +184,13 @@ test_metrics_two_pairs(void **state)
 	assert_non_null(b);
 	assert_true(b > a);
 	assert_non_null(strstr(b, "} 7\n"));
-	assert_non_null(strstr(t, "ddb_sync_stream_latency_seconds{pair=\"two\""
+	assert_non_null(strstr(t,
+	    "ddb_sync_stream_latency_seconds{pair=\"two\""
 	    ",source_table=\"orders\",destination_table=\"orders-copy\"} "
 	    "1.25\n"));
 	assert_null(strstr(t, "ddb_sync_stream_latency_seconds{pair=\"one\""));
-	assert_non_null(strstr(t, "ddb_sync_stream_retention_used_ratio{pair="
+	assert_non_null(strstr(t,
+	    "ddb_sync_stream_retention_used_ratio{pair="
 	    "\"two\",source_table=\"orders\",destination_table="
 	    "\"orders-copy\"} 0.5\n"));
 	/* One HELP per family, whatever the number of pairs. */
@@ -223,7 +234,7 @@ test_metrics_acc(void **state)
 	c.bytes_written = 100;
 	c.items_written = 10;
 	c.wcu = 5;
-	metrics_acc_progress(&a, &o, &c, 1);	/* first worker */
+	metrics_acc_progress(&a, &o, &c, 1); /* first worker */
 	assert_int_equal(a.bytes_written, 0);
 	o = c;
 	c.bytes_written = 150;
@@ -310,40 +321,53 @@ test_metrics_parse_listen(void **state)
 	uint16_t port;
 
 	assert_int_equal(metrics_parse_listen("127.0.0.1:9464", host,
-	    sizeof(host), &port, err, sizeof(err)), 0);
+			     sizeof(host), &port, err, sizeof(err)),
+	    0);
 	assert_string_equal(host, "127.0.0.1");
 	assert_int_equal(port, 9464);
 	assert_int_equal(metrics_parse_listen("localhost:1", host, sizeof(host),
-	    &port, err, sizeof(err)), 0);
+			     &port, err, sizeof(err)),
+	    0);
 	assert_string_equal(host, "127.0.0.1");
 	assert_int_equal(metrics_parse_listen("[::1]:65535", host, sizeof(host),
-	    &port, err, sizeof(err)), 0);
+			     &port, err, sizeof(err)),
+	    0);
 	assert_string_equal(host, "::1");
 	assert_int_equal(port, 65535);
 	assert_int_equal(metrics_parse_listen("0.0.0.0:9464", host,
-	    sizeof(host), &port, err, sizeof(err)), 0);
+			     sizeof(host), &port, err, sizeof(err)),
+	    0);
 
-	assert_int_equal(metrics_parse_listen("9464", host, sizeof(host),
-	    &port, err, sizeof(err)), -1);
+	assert_int_equal(metrics_parse_listen("9464", host, sizeof(host), &port,
+			     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "ADDR:PORT"));
-	assert_int_equal(metrics_parse_listen("127.0.0.1:0", host,
-	    sizeof(host), &port, err, sizeof(err)), -1);
+	assert_int_equal(metrics_parse_listen("127.0.0.1:0", host, sizeof(host),
+			     &port, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "1 to 65535"));
 	assert_int_equal(metrics_parse_listen("127.0.0.1:65536", host,
-	    sizeof(host), &port, err, sizeof(err)), -1);
+			     sizeof(host), &port, err, sizeof(err)),
+	    -1);
 	assert_int_equal(metrics_parse_listen("127.0.0.1:9x", host,
-	    sizeof(host), &port, err, sizeof(err)), -1);
+			     sizeof(host), &port, err, sizeof(err)),
+	    -1);
 	assert_int_equal(metrics_parse_listen("example.com:80", host,
-	    sizeof(host), &port, err, sizeof(err)), -1);
+			     sizeof(host), &port, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "not an IPv4 address"));
 	assert_int_equal(metrics_parse_listen("::1:80", host, sizeof(host),
-	    &port, err, sizeof(err)), -1);
+			     &port, err, sizeof(err)),
+	    -1);
 	assert_int_equal(metrics_parse_listen("[nope]:80", host, sizeof(host),
-	    &port, err, sizeof(err)), -1);
-	assert_int_equal(metrics_parse_listen(":80", host, sizeof(host),
-	    &port, err, sizeof(err)), -1);
-	assert_int_equal(metrics_parse_listen("1.2.3.4:+80", host,
-	    sizeof(host), &port, err, sizeof(err)), -1);
+			     &port, err, sizeof(err)),
+	    -1);
+	assert_int_equal(metrics_parse_listen(":80", host, sizeof(host), &port,
+			     err, sizeof(err)),
+	    -1);
+	assert_int_equal(metrics_parse_listen("1.2.3.4:+80", host, sizeof(host),
+			     &port, err, sizeof(err)),
+	    -1);
 }
 
 int

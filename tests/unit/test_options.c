@@ -14,7 +14,7 @@
 #include "plan.h"
 #include "settings.h"
 
-#define MAXARGS	64
+#define MAXARGS 64
 
 static void
 clear_env(void)
@@ -55,13 +55,13 @@ has_msg(const struct plan_errors *e, const char *a, const char *b)
 	return 0;
 }
 
-#define assert_msg(e, a, b)						\
-	do {								\
-		if (!has_msg((e), (a), (b))) {				\
-			dump(e);					\
-			fail_msg("no message with '%s' and '%s'", (a),	\
-			    (b) != NULL ? (const char *)(b) : "");	\
-		}							\
+#define assert_msg(e, a, b) \
+	do { \
+		if (!has_msg((e), (a), (b))) { \
+			dump(e); \
+			fail_msg("no message with '%s' and '%s'", (a), \
+			    (b) != NULL ? (const char *)(b) : ""); \
+		} \
 	} while (0)
 
 /* Parse a NULL-terminated list of arguments (argv[0] is added). */
@@ -73,7 +73,7 @@ parse(struct options *o, struct plan_errors *e, ...)
 	va_list ap;
 	int argc = 0;
 
-	argv[argc++] = (char *)(uintptr_t)"ddb-sync";
+	argv[argc++] = (char *)(uintptr_t) "ddb-sync";
 	va_start(ap, e);
 	while ((a = va_arg(ap, const char *)) != NULL) {
 		assert_true(argc <= MAXARGS);
@@ -113,7 +113,7 @@ test_options_no_arguments(void **state)
 {
 	struct options o;
 	struct plan_errors e;
-	char *argv[] = { (char *)(uintptr_t)"ddb-sync", NULL };
+	char *argv[] = { (char *)(uintptr_t) "ddb-sync", NULL };
 
 	(void)state;
 	options_init(&o);
@@ -145,7 +145,8 @@ test_options_help_and_version(void **state)
 	plan_errors_clear(&e);
 	/* Help wins over version and over bad flags. */
 	assert_int_equal(parse(&o, &e, "--bogus", "-V", "--input-table", "x",
-	    "-h", NULL), OPTIONS_HELP);
+			     "-h", NULL),
+	    OPTIONS_HELP);
 	assert_null(o.plan);
 	options_free(&o);
 	plan_errors_clear(&e);
@@ -163,20 +164,22 @@ static void
 test_options_usage_text(void **state)
 {
 	static const char *const flags[] = { "--config-file", "--input-table",
-	    "--input-region", "--input-role-arn", "--input-endpoint-url",
-	    "--input-streams-endpoint-url", "--input-sts-endpoint-url",
-	    "--output-table", "--output-region", "--output-role-arn",
-	    "--output-endpoint-url", "--output-sts-endpoint-url",
-	    "--backfill", "--no-backfill", "--stream", "--no-stream",
-	    "--pair-name", "--total-segments", "--segments", "--page-size",
-	    "--max-inflight", "--consumed-capacity", "--no-consumed-capacity",
-	    "--state-dir", "--check-config", "--status",
-	    "--no-status", "--status-interval", "--progress-interval",
-	    "--verbose", "--help", "--version", "AWS_REGION",
-	    "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
-	    "DDB_SYNC_STATE_DIR", "STATE_DIRECTORY", "Exit status",
-	    "  0  success", "  1  runtime failure", "  2  usage or "
-	    "configuration error" };
+		"--input-region", "--input-role-arn", "--input-endpoint-url",
+		"--input-streams-endpoint-url", "--input-sts-endpoint-url",
+		"--output-table", "--output-region", "--output-role-arn",
+		"--output-endpoint-url", "--output-sts-endpoint-url",
+		"--backfill", "--no-backfill", "--stream", "--no-stream",
+		"--pair-name", "--total-segments", "--segments", "--page-size",
+		"--max-inflight", "--consumed-capacity",
+		"--no-consumed-capacity", "--state-dir", "--check-config",
+		"--status", "--no-status", "--status-interval",
+		"--progress-interval", "--verbose", "--help", "--version",
+		"AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "DDB_SYNC_STATE_DIR",
+		"STATE_DIRECTORY", "Exit status", "  0  success",
+		"  1  runtime failure",
+		"  2  usage or "
+		"configuration error" };
 	char *text = NULL, *line;
 	size_t len = 0, i;
 	FILE *fp;
@@ -212,19 +215,21 @@ test_options_every_pair_flag(void **state)
 	struct plan_pair *p;
 
 	(void)state;
-	assert_run(parse(&o, &e,
-	    "--input-table=src", "--input-region", "us-west-2",
-	    "--input-role-arn=arn:aws:iam::111111111111:role/r",
-	    "--input-endpoint-url=https://ddb.in",
-	    "--input-streams-endpoint-url=https://streams.in",
-	    "--input-sts-endpoint-url=https://sts.in",
-	    "--output-table", "dst", "--output-region=us-east-2",
-	    "--output-role-arn=arn:aws:iam::222222222222:role/w",
-	    "--output-endpoint-url=https://ddb.out",
-	    "--output-sts-endpoint-url=https://sts.out",
-	    "--pair-name=copy", "--total-segments=10", "--segments=9,0",
-	    "--page-size=250", "--max-inflight", "32", "--no-stream",
-	    "--backfill=true", "--no-consumed-capacity", NULL), &e);
+	assert_run(parse(&o, &e, "--input-table=src", "--input-region",
+		       "us-west-2",
+		       "--input-role-arn=arn:aws:iam::111111111111:role/r",
+		       "--input-endpoint-url=https://ddb.in",
+		       "--input-streams-endpoint-url=https://streams.in",
+		       "--input-sts-endpoint-url=https://sts.in",
+		       "--output-table", "dst", "--output-region=us-east-2",
+		       "--output-role-arn=arn:aws:iam::222222222222:role/w",
+		       "--output-endpoint-url=https://ddb.out",
+		       "--output-sts-endpoint-url=https://sts.out",
+		       "--pair-name=copy", "--total-segments=10",
+		       "--segments=9,0", "--page-size=250", "--max-inflight",
+		       "32", "--no-stream", "--backfill=true",
+		       "--no-consumed-capacity", NULL),
+	    &e);
 	assert_non_null(o.plan);
 	assert_null(o.plan->path);
 	assert_null(o.config_file);
@@ -268,14 +273,19 @@ static void
 test_options_bool_spellings(void **state)
 {
 	static const struct {
-		const char	*arg;
-		int		 backfill;
+		const char *arg;
+		int backfill;
 	} cases[] = {
-		{ "--backfill", 1 }, { "--backfill=true", 1 },
-		{ "--backfill=TRUE", 1 }, { "--backfill=yes", 1 },
-		{ "--backfill=on", 1 }, { "--backfill=false", 0 },
-		{ "--backfill=False", 0 }, { "--backfill=no", 0 },
-		{ "--backfill=off", 0 }, { "--no-backfill", 0 },
+		{ "--backfill", 1 },
+		{ "--backfill=true", 1 },
+		{ "--backfill=TRUE", 1 },
+		{ "--backfill=yes", 1 },
+		{ "--backfill=on", 1 },
+		{ "--backfill=false", 0 },
+		{ "--backfill=False", 0 },
+		{ "--backfill=no", 0 },
+		{ "--backfill=off", 0 },
+		{ "--no-backfill", 0 },
 	};
 	struct options o;
 	struct plan_errors e;
@@ -284,37 +294,42 @@ test_options_bool_spellings(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_run(parse(&o, &e, "--input-table=abc",
-		    "--input-region=us-east-1", "--output-table=abd",
-		    cases[i].arg, NULL), &e);
+			       "--input-region=us-east-1", "--output-table=abd",
+			       cases[i].arg, NULL),
+		    &e);
 		assert_int_equal(o.plan->pairs[0].backfill, cases[i].backfill);
 		assert_int_equal(o.plan->pairs[0].stream, 1);
 		options_free(&o);
 	}
 	assert_run(parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", "--output-table=abd", "--stream=false",
-	    NULL), &e);
+		       "--input-region=us-east-1", "--output-table=abd",
+		       "--stream=false", NULL),
+	    &e);
 	assert_int_equal(o.plan->pairs[0].stream, 0);
 	options_free(&o);
 
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", "--output-table=abd",
-	    "--backfill=maybe", NULL), "--backfill: 'maybe' is not a boolean",
-	    NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", "--output-table=abd", "--stream=",
-	    NULL), "--stream: '' is not a boolean", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", "--output-table=abd",
-	    "--no-stream=false", NULL), "--no-stream: takes no value", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--input-region=us-east-1",
+		"--output-table=abd", "--backfill=maybe", NULL),
+	    "--backfill: 'maybe' is not a boolean", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--input-region=us-east-1",
+		"--output-table=abd", "--stream=", NULL),
+	    "--stream: '' is not a boolean", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--input-region=us-east-1",
+		"--output-table=abd", "--no-stream=false", NULL),
+	    "--no-stream: takes no value", NULL);
 	/* The value of an optional-value flag never comes from the next one. */
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", "--output-table=abd", "--backfill",
-	    "false", NULL), "unexpected argument 'false'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--input-region=us-east-1",
+		"--output-table=abd", "--backfill", "false", NULL),
+	    "unexpected argument 'false'", NULL);
 	/* Both phases off: nothing to do. */
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", "--output-table=abd", "--no-stream",
-	    "--backfill=no", NULL), "both backfill and stream are disabled",
-	    NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--input-region=us-east-1",
+		"--output-table=abd", "--no-stream", "--backfill=no", NULL),
+	    "both backfill and stream are disabled", NULL);
 }
 
 static void
@@ -326,7 +341,8 @@ test_options_config_file(void **state)
 	(void)state;
 	/* Unit tests run from the repository root (tests/run-units.sh). */
 	assert_run(parse(&o, &e, "--config-file", "configs/example.yml",
-	    "--check-config", NULL), &e);
+		       "--check-config", NULL),
+	    &e);
 	assert_string_equal(o.config_file, "configs/example.yml");
 	assert_string_equal(o.plan->path, "configs/example.yml");
 	assert_int_equal(o.plan->npairs, 2);
@@ -334,8 +350,9 @@ test_options_config_file(void **state)
 	assert_string_equal(o.plan->pairs[0].name, "ddb-sync-source");
 	options_free(&o);
 
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=/nonexistent.yml",
-	    NULL), "/nonexistent.yml: No such file or directory", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=/nonexistent.yml", NULL),
+	    "/nonexistent.yml: No such file or directory", NULL);
 	expect_usage(&o, &e, parse(&o, &e, "--config-file=", NULL),
 	    "--config-file: empty value", NULL);
 	expect_usage(&o, &e, parse(&o, &e, "--config-file", NULL),
@@ -359,8 +376,9 @@ test_options_config_file_problems_reported(void **state)
 	fputs("plan:\n  - input: {table: abc, regoin: us-east-1}\n", fp);
 	fclose(fp);
 	/* Plan problems and flag problems, all in one go. */
-	assert_int_equal(parse(&o, &e, "--config-file", path,
-	    "--status=loud", NULL), OPTIONS_USAGE_ERROR);
+	assert_int_equal(parse(&o, &e, "--config-file", path, "--status=loud",
+			     NULL),
+	    OPTIONS_USAGE_ERROR);
 	assert_msg(&e, path, ":2: plan[0].input: unknown key 'regoin'");
 	assert_msg(&e, "--status: 'loud' is not one of auto, tty, plain, off",
 	    NULL);
@@ -384,11 +402,13 @@ test_options_config_and_flags_conflict(void **state)
 	struct plan_errors e;
 
 	(void)state;
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--output-region=us-east-1", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml",
+		"--output-region=us-east-1", NULL),
 	    "--config-file and --output-region cannot be used together", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--no-stream",
-	    "--config-file=configs/example.yml", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--no-stream", "--config-file=configs/example.yml",
+		NULL),
 	    "--config-file and --no-stream cannot be used together", NULL);
 }
 
@@ -399,8 +419,9 @@ test_options_input_required(void **state)
 	struct plan_errors e;
 
 	(void)state;
-	expect_usage(&o, &e, parse(&o, &e, "--output-table=abc",
-	    "--input-region=us-east-1", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--output-table=abc", "--input-region=us-east-1",
+		NULL),
 	    "--input-table is required", NULL);
 	expect_usage(&o, &e, parse(&o, &e, "--input-table=", NULL),
 	    "--input-table: empty value", NULL);
@@ -415,20 +436,26 @@ test_options_same_input_output(void **state)
 	struct plan_errors e;
 
 	(void)state;
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--input-region=us-east-1",
+		NULL),
 	    "pair 'abc': input and output are the same table", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", "--output-table=abc",
-	    "--output-region=us-east-1", NULL), "the same table", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--input-region=us-east-1",
+		"--output-table=abc", "--output-region=us-east-1", NULL),
+	    "the same table", NULL);
 	/* Differ by table, region or role ARN: fine. */
 	assert_run(parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1", "--output-region=eu-west-1", NULL), &e);
+		       "--input-region=us-east-1", "--output-region=eu-west-1",
+		       NULL),
+	    &e);
 	assert_string_equal(o.plan->pairs[0].output.table, "abc");
 	options_free(&o);
 	assert_run(parse(&o, &e, "--input-table=abc",
-	    "--input-region=us-east-1",
-	    "--output-role-arn=arn:aws:iam::123456789012:role/w", NULL), &e);
+		       "--input-region=us-east-1",
+		       "--output-role-arn=arn:aws:iam::123456789012:role/w",
+		       NULL),
+	    &e);
 	assert_string_equal(o.plan->pairs[0].output.region, "us-east-1");
 	options_free(&o);
 }
@@ -440,19 +467,21 @@ test_options_regions_from_env(void **state)
 	struct plan_errors e;
 
 	(void)state;
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--output-table=abd", NULL), "the input region is missing",
-	    "--input-region");
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--output-table=abd", NULL),
+	    "the input region is missing", "--input-region");
 	setenv("AWS_DEFAULT_REGION", "eu-north-1", 1);
 	assert_run(parse(&o, &e, "--input-table=abc", "--output-table=abd",
-	    NULL), &e);
+		       NULL),
+	    &e);
 	assert_string_equal(o.plan->pairs[0].input.region, "eu-north-1");
 	assert_string_equal(o.plan->pairs[0].output.region, "eu-north-1");
 	assert_string_equal(o.plan->pairs[0].name, "abc");
 	options_free(&o);
 	setenv("AWS_REGION", "sa-east-1", 1);
 	assert_run(parse(&o, &e, "--input-table=abc", "--output-table=abd",
-	    NULL), &e);
+		       NULL),
+	    &e);
 	assert_string_equal(o.plan->pairs[0].input.region, "sa-east-1");
 	options_free(&o);
 	clear_env();
@@ -462,17 +491,22 @@ static void
 test_options_durations(void **state)
 {
 	static const struct {
-		const char	*s;
-		int64_t		 ms;
+		const char *s;
+		int64_t ms;
 	} good[] = {
-		{ "0", 0 }, { "500ms", 500 }, { "90s", 90000 },
-		{ "20m", 1200000 }, { "1h", 3600000 }, { "1h30m", 5400000 },
-		{ "2h3m4s5ms", 7384005 }, { "168h", 604800000 },
+		{ "0", 0 },
+		{ "500ms", 500 },
+		{ "90s", 90000 },
+		{ "20m", 1200000 },
+		{ "1h", 3600000 },
+		{ "1h30m", 5400000 },
+		{ "2h3m4s5ms", 7384005 },
+		{ "168h", 604800000 },
 		{ "1m30s", 90000 },
 	};
-	static const char *const bad[] = { "", "10", "1x", "m", "1h1h",
-	    "30m1h", "1s1m", "1ms1s", "1.5h", "-1s", " 1s", "1s ", "1hm",
-	    "169h", "99999999999999999999s", "1 s", "1S" };
+	static const char *const bad[] = { "", "10", "1x", "m", "1h1h", "30m1h",
+		"1s1m", "1ms1s", "1.5h", "-1s", " 1s", "1s ", "1hm", "169h",
+		"99999999999999999999s", "1 s", "1S" };
 	int64_t ms;
 	size_t i;
 
@@ -496,9 +530,10 @@ test_options_settings(void **state)
 
 	(void)state;
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
-	    "--state-dir", "/var/lib/ddb-sync", "--status=plain",
-	    "--status-interval=90s", "--progress-interval", "1h30m", "-vv",
-	    "--verbose", "-v", NULL), &e);
+		       "--state-dir", "/var/lib/ddb-sync", "--status=plain",
+		       "--status-interval=90s", "--progress-interval", "1h30m",
+		       "-vv", "--verbose", "-v", NULL),
+	    &e);
 	assert_string_equal(o.state_dir, "/var/lib/ddb-sync");
 	assert_int_equal(o.status, OPTIONS_STATUS_PLAIN);
 	assert_int_equal(o.status_interval_ms, 90000);
@@ -507,26 +542,31 @@ test_options_settings(void **state)
 	options_free(&o);
 
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
-	    "--status", "tty", "--progress-interval=0", NULL), &e);
+		       "--status", "tty", "--progress-interval=0", NULL),
+	    &e);
 	assert_int_equal(o.status, OPTIONS_STATUS_TTY);
 	assert_int_equal(o.progress_interval_ms, 0);
 	options_free(&o);
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
-	    "--status=off", NULL), &e);
+		       "--status=off", NULL),
+	    &e);
 	assert_int_equal(o.status, OPTIONS_STATUS_OFF);
 	options_free(&o);
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
-	    "--no-status", NULL), &e);
+		       "--no-status", NULL),
+	    &e);
 	assert_int_equal(o.status, OPTIONS_STATUS_OFF);
 	options_free(&o);
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
-	    "--status=auto", NULL), &e);
+		       "--status=auto", NULL),
+	    &e);
 	assert_int_equal(o.status, OPTIONS_STATUS_AUTO);
 	assert_int_equal(o.plan->pairs[0].input.allow_insecure_http, 0);
 	options_free(&o);
 	/* --allow-insecure-http: both sides of every pair of a plan... */
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
-	    "--allow-insecure-http", NULL), &e);
+		       "--allow-insecure-http", NULL),
+	    &e);
 	for (size_t i = 0; i < o.plan->npairs; i++) {
 		assert_int_equal(o.plan->pairs[i].input.allow_insecure_http, 1);
 		assert_int_equal(o.plan->pairs[i].output.allow_insecure_http,
@@ -534,32 +574,42 @@ test_options_settings(void **state)
 	}
 	options_free(&o);
 	/* ...or of the pair given by flags; the per-side flags too. */
-	assert_run(parse(&o, &e, "--input-table=abc",
-	    "--output-table=abd", "--input-region=us-east-1",
-	    "--output-allow-insecure-http", NULL),
+	assert_run(parse(&o, &e, "--input-table=abc", "--output-table=abd",
+		       "--input-region=us-east-1",
+		       "--output-allow-insecure-http", NULL),
 	    &e);
 	assert_int_equal(o.plan->pairs[0].input.allow_insecure_http, 0);
 	assert_int_equal(o.plan->pairs[0].output.allow_insecure_http, 1);
 	options_free(&o);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--allow-insecure-http=yes", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml",
+		"--allow-insecure-http=yes", NULL),
 	    "--allow-insecure-http takes no value", NULL);
 
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--status-interval=0", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml",
+		"--status-interval=0", NULL),
 	    "--status-interval: '0' is too short (at least 100ms)", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--progress-interval=10ms", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml",
+		"--progress-interval=10ms", NULL),
 	    "--progress-interval: '10ms' is too short", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--progress-interval=20", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml",
+		"--progress-interval=20", NULL),
 	    "--progress-interval: '20' is not a duration", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--status=TTY", NULL), "--status: 'TTY' is not one of", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--state-dir=", NULL), "--state-dir: empty value", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--check-config=yes", NULL), "--check-config takes no value", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml", "--status=TTY",
+		NULL),
+	    "--status: 'TTY' is not one of", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml",
+		"--state-dir=", NULL),
+	    "--state-dir: empty value", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml",
+		"--check-config=yes", NULL),
+	    "--check-config takes no value", NULL);
 }
 
 static void
@@ -582,7 +632,8 @@ test_options_state_dir_from_env(void **state)
 	options_free(&o);
 	/* The flag wins over both. */
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml",
-	    "--state-dir=here", NULL), &e);
+		       "--state-dir=here", NULL),
+	    &e);
 	assert_string_equal(o.state_dir, "here");
 	options_free(&o);
 	clear_env();
@@ -595,41 +646,58 @@ test_options_bad_arguments(void **state)
 	struct plan_errors e;
 
 	(void)state;
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--bogus", NULL), "unknown option '--bogus'", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "-x", NULL), "unknown option '-x'", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "plan.yml", NULL), "unexpected argument 'plan.yml'", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--", "--help", NULL), "unexpected argument '--help'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml", "--bogus", NULL),
+	    "unknown option '--bogus'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml", "-x", NULL),
+	    "unknown option '-x'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml", "plan.yml",
+		NULL),
+	    "unexpected argument 'plan.yml'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml", "--", "--help",
+		NULL),
+	    "unexpected argument '--help'", NULL);
 	assert_run(parse(&o, &e, "--config-file=configs/example.yml", "--",
-	    NULL), &e);
+		       NULL),
+	    &e);
 	options_free(&o);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--=x", NULL), "unknown option '--=x'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml", "--=x", NULL),
+	    "unknown option '--=x'", NULL);
 	/* Abbreviations are not accepted. */
-	expect_usage(&o, &e, parse(&o, &e, "--config=configs/example.yml",
-	    NULL), "unknown option '--config'", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--unknown-\x1b[2J", NULL), "unknown option '--unknown-?[2J'",
-	    NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--input-table=abd", "--input-region=us-east-1", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config=configs/example.yml", NULL),
+	    "unknown option '--config'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml",
+		"--unknown-\x1b[2J", NULL),
+	    "unknown option '--unknown-?[2J'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--input-table=abd",
+		"--input-region=us-east-1", NULL),
 	    "--input-table is given more than once", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--output-table=abd", "--input-region=us-east-1", "--backfill",
-	    "--no-backfill", NULL), "--backfill is given more than once", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file=configs/example.yml",
-	    "--status=tty", "--no-status", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--output-table=abd",
+		"--input-region=us-east-1", "--backfill", "--no-backfill",
+		NULL),
+	    "--backfill is given more than once", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file=configs/example.yml", "--status=tty",
+		"--no-status", NULL),
 	    "--status is given more than once", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--output-table=abd", "--input-region=us-east-1",
-	    "--page-size=0", NULL), "--page-size: 0 is out of range (1 to "
-	    "10000)", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--input-table=abc",
-	    "--output-table=abd", "--input-region=us-east-1",
-	    "--segments=1", NULL), "'segments' needs 'total_segments'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--output-table=abd",
+		"--input-region=us-east-1", "--page-size=0", NULL),
+	    "--page-size: 0 is out of range (1 to "
+	    "10000)",
+	    NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table=abc", "--output-table=abd",
+		"--input-region=us-east-1", "--segments=1", NULL),
+	    "'segments' needs 'total_segments'", NULL);
 }
 
 static void
@@ -640,7 +708,7 @@ test_options_every_problem_reported(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&o, &e, "--input-table=abc", "--bogus",
-	    "--status=x", "--page-size=big", "stray", NULL),
+			     "--status=x", "--page-size=big", "stray", NULL),
 	    OPTIONS_USAGE_ERROR);
 	assert_msg(&e, "unknown option '--bogus'", NULL);
 	assert_msg(&e, "--status: 'x' is not one of", NULL);
@@ -660,10 +728,12 @@ test_options_verify(void **state)
 	struct plan_errors e;
 	uint32_t ppm;
 
-	assert_run(parse(&o, &e, "verify", "--input-table", "src", "--input-region", "us-east-1",
-	    "--output-table", "dst", "--sample",
-	    "1%", "--repair", "--delete-extra", "--report", "/tmp/r.jsonl",
-	    "--recheck-delay", "10s", NULL), &e);
+	assert_run(parse(&o, &e, "verify", "--input-table", "src",
+		       "--input-region", "us-east-1", "--output-table", "dst",
+		       "--sample", "1%", "--repair", "--delete-extra",
+		       "--report", "/tmp/r.jsonl", "--recheck-delay", "10s",
+		       NULL),
+	    &e);
 	assert_true(o.verify.on);
 	assert_int_equal(o.verify.sample_ppm, 10000);
 	assert_true(o.verify.repair);
@@ -674,8 +744,10 @@ test_options_verify(void **state)
 	options_free(&o);
 	plan_errors_clear(&e);
 
-	assert_run(parse(&o, &e, "verify", "--input-table", "src", "--input-region", "us-east-1",
-	    "--output-table", "dst", NULL), &e);
+	assert_run(parse(&o, &e, "verify", "--input-table", "src",
+		       "--input-region", "us-east-1", "--output-table", "dst",
+		       NULL),
+	    &e);
 	assert_int_equal(o.verify.sample_ppm, 0);
 	assert_int_equal(o.verify.recheck_ms, -1);
 	assert_false(o.verify.repair);
@@ -683,14 +755,18 @@ test_options_verify(void **state)
 	plan_errors_clear(&e);
 
 	/* Its flags without it; nothing but "verify". */
-	expect_usage(&o, &e, parse(&o, &e, "--input-table", "src",
-	    "--delete-extra", NULL), "--delete-extra is a flag of 'ddb-sync "
-	    "verify'", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "verify", NULL),
-	    "no arguments", NULL);
-	expect_usage(&o, &e, parse(&o, &e, "verify", "--input-table", "src", "--input-region", "us-east-1",
-	    "--output-table", "dst",
-	    "--recheck-delay", "soon", NULL), "--recheck-delay: 'soon'", NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table", "src", "--delete-extra", NULL),
+	    "--delete-extra is a flag of 'ddb-sync "
+	    "verify'",
+	    NULL);
+	expect_usage(&o, &e, parse(&o, &e, "verify", NULL), "no arguments",
+	    NULL);
+	expect_usage(&o, &e,
+	    parse(&o, &e, "verify", "--input-table", "src", "--input-region",
+		"us-east-1", "--output-table", "dst", "--recheck-delay", "soon",
+		NULL),
+	    "--recheck-delay: 'soon'", NULL);
 
 	assert_int_equal(options_parse_rate("0.1", &ppm), 0);
 	assert_int_equal(ppm, 100000);
@@ -699,7 +775,7 @@ test_options_verify(void **state)
 	assert_int_equal(options_parse_rate("0.5%", &ppm), 0);
 	assert_int_equal(ppm, 5000);
 	assert_int_equal(options_parse_rate("1e-9", &ppm), 0);
-	assert_int_equal(ppm, 1);	/* never nothing */
+	assert_int_equal(ppm, 1); /* never nothing */
 	assert_int_equal(options_parse_rate("0", &ppm), -1);
 	assert_int_equal(options_parse_rate("1.5", &ppm), -1);
 	assert_int_equal(options_parse_rate("101%", &ppm), -1);
@@ -714,7 +790,8 @@ static void
 test_options_create_coordination_table(void **state)
 {
 	char path[] = "/tmp/test_options.XXXXXX";
-	static const char text[] = "coordination: {table: leases, region: "
+	static const char text[] =
+	    "coordination: {table: leases, region: "
 	    "us-east-1}\nplan:\n  - input: {table: src, region: us-east-1}\n"
 	    "    output: {table: dst}\n";
 	struct options o;
@@ -727,7 +804,9 @@ test_options_create_coordination_table(void **state)
 	    (ssize_t)(sizeof(text) - 1));
 	close(fd);
 	assert_run(parse(&o, &e, "--config-file", path,
-	    "--create-coordination-table", "--allow-insecure-http", NULL), &e);
+		       "--create-coordination-table", "--allow-insecure-http",
+		       NULL),
+	    &e);
 	assert_int_equal(o.create_coord, 1);
 	assert_non_null(o.plan->coord);
 	/* --allow-insecure-http reaches the coordination table too. */
@@ -739,13 +818,14 @@ test_options_create_coordination_table(void **state)
 	options_free(&o);
 	unlink(path);
 
-	expect_usage(&o, &e, parse(&o, &e, "--input-table", "src",
-	    "--input-region", "us-east-1", "--output-table", "dst",
-	    "--create-coordination-table", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--input-table", "src", "--input-region", "us-east-1",
+		"--output-table", "dst", "--create-coordination-table", NULL),
 	    "--create-coordination-table: the plan has no coordination block",
 	    NULL);
-	expect_usage(&o, &e, parse(&o, &e, "--config-file", "x.yml",
-	    "--create-coordination-table=yes", NULL),
+	expect_usage(&o, &e,
+	    parse(&o, &e, "--config-file", "x.yml",
+		"--create-coordination-table=yes", NULL),
 	    "--create-coordination-table takes no value", NULL);
 }
 

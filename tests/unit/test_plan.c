@@ -74,13 +74,13 @@ has_msg(const struct plan_errors *e, const char *a, const char *b)
 	return 0;
 }
 
-#define assert_msg(e, a, b)						\
-	do {								\
-		if (!has_msg((e), (a), (b))) {				\
-			dump(e);					\
-			fail_msg("no message with '%s' and '%s'", (a),	\
-			    (b) != NULL ? (const char *)(b) : "");	\
-		}							\
+#define assert_msg(e, a, b) \
+	do { \
+		if (!has_msg((e), (a), (b))) { \
+			dump(e); \
+			fail_msg("no message with '%s' and '%s'", (a), \
+			    (b) != NULL ? (const char *)(b) : ""); \
+		} \
 	} while (0)
 
 /* Load text, expect failure with a message holding a and b. */
@@ -221,8 +221,8 @@ test_plan_flow_form(void **state)
 
 	(void)state;
 	plan = load_ok("{plan: [{input: {table: src, region: eu-west-1}, "
-	    "output: {table: dst}, backfill: {disabled: yes}, "
-	    "segments: [2, 0], total_segments: 3}]}");
+		       "output: {table: dst}, backfill: {disabled: yes}, "
+		       "segments: [2, 0], total_segments: 3}]}");
 	assert_int_equal(plan->npairs, 1);
 	assert_string_equal(plan->pairs[0].input.table, "src");
 	assert_string_equal(plan->pairs[0].output.table, "dst");
@@ -306,10 +306,11 @@ test_plan_unknown_keys(void **state)
 	expect_error("plans:\n  - input: {table: abc}\n",
 	    "t.yml:1: top level: unknown key 'plans'", "'plan'");
 	expect_error("plan:\n  - input: {table: abc}\n    stream: {enabled: "
-	    "true}\n", "t.yml:3: plan[0].stream: unknown key 'enabled'", NULL);
+		     "true}\n",
+	    "t.yml:3: plan[0].stream: unknown key 'enabled'", NULL);
 	/* Only the input side reads a stream. */
 	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
-	    "      streams_endpoint_url: http://x\n",
+		     "      streams_endpoint_url: http://x\n",
 	    "t.yml:4: plan[0].output: unknown key 'streams_endpoint_url'",
 	    NULL);
 	/* No far-fetched suggestion. */
@@ -325,23 +326,30 @@ test_plan_every_problem_reported(void **state)
 
 	(void)state;
 	plan = load("plan:\n"
-	    "  - input:\n"
-	    "      table: a1b\n"
-	    "      colour: blue\n"
-	    "    page_size: yes\n"
-	    "  - output: {table: x}\n"
-	    "  - input: {table: {nested: map}}\n"
-	    "    backfill: {disabled: maybe}\n"
-	    "    extra: 1\n", &e);
+		    "  - input:\n"
+		    "      table: a1b\n"
+		    "      colour: blue\n"
+		    "    page_size: yes\n"
+		    "  - output: {table: x}\n"
+		    "  - input: {table: {nested: map}}\n"
+		    "    backfill: {disabled: maybe}\n"
+		    "    extra: 1\n",
+	    &e);
 	assert_null(plan);
 	assert_msg(&e, "t.yml:4: plan[0].input: unknown key 'colour'", NULL);
-	assert_msg(&e, "t.yml:5: plan[0].page_size: 'yes' is not a whole "
-	    "number", NULL);
+	assert_msg(&e,
+	    "t.yml:5: plan[0].page_size: 'yes' is not a whole "
+	    "number",
+	    NULL);
 	assert_msg(&e, "t.yml:6: plan[1]: missing 'input'", NULL);
-	assert_msg(&e, "t.yml:7: plan[2].input.table: expected a single value, "
-	    "got a mapping", NULL);
-	assert_msg(&e, "t.yml:8: plan[2].backfill.disabled: 'maybe' is not a "
-	    "boolean", NULL);
+	assert_msg(&e,
+	    "t.yml:7: plan[2].input.table: expected a single value, "
+	    "got a mapping",
+	    NULL);
+	assert_msg(&e,
+	    "t.yml:8: plan[2].backfill.disabled: 'maybe' is not a "
+	    "boolean",
+	    NULL);
 	assert_msg(&e, "t.yml:9: plan[2]: unknown key 'extra'", NULL);
 	assert_int_equal(e.n, 6);
 	plan_errors_clear(&e);
@@ -361,24 +369,35 @@ test_plan_wrong_types(void **state)
 	    "t.yml:2: plan[0].input: expected a mapping", NULL);
 	expect_error("plan:\n  - input: {table: abc, region: [us-east-1]}\n",
 	    "t.yml:2: plan[0].input.region: expected a single value, got a "
-	    "list", NULL);
+	    "list",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    stream: false\n",
 	    "t.yml:3: plan[0].stream: expected a mapping such as {disabled: "
-	    "true}", NULL);
+	    "true}",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    stream: {disabled: "
-	    "[1]}\n", "plan[0].stream.disabled: expected true or false, got "
-	    "a list", NULL);
+		     "[1]}\n",
+	    "plan[0].stream.disabled: expected true or false, got "
+	    "a list",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    stream: {disabled: "
-	    "1}\n", "plan[0].stream.disabled: '1' is not a boolean", NULL);
+		     "1}\n",
+	    "plan[0].stream.disabled: '1' is not a boolean", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    consumed_capacity: "
-	    "0\n", "t.yml:3: plan[0].consumed_capacity: '0' is not a boolean "
-	    "(true/false, yes/no, on/off)", NULL);
+		     "0\n",
+	    "t.yml:3: plan[0].consumed_capacity: '0' is not a boolean "
+	    "(true/false, yes/no, on/off)",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    consumed_capacity: "
-	    "{disabled: true}\n", "t.yml:3: plan[0].consumed_capacity: "
-	    "expected a single value, got a mapping", NULL);
+		     "{disabled: true}\n",
+	    "t.yml:3: plan[0].consumed_capacity: "
+	    "expected a single value, got a mapping",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    total_segments: "
-	    "4.5\n", "t.yml:3: plan[0].total_segments: '4.5' is not a whole "
-	    "number", NULL);
+		     "4.5\n",
+	    "t.yml:3: plan[0].total_segments: '4.5' is not a whole "
+	    "number",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    max_inflight: -1\n",
 	    "plan[0].max_inflight: '-1' is negative", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    page_size: 0x10\n",
@@ -388,12 +407,14 @@ test_plan_wrong_types(void **state)
 	expect_error("plan:\n  - input: {table: abc}\n    segments: [1, a]\n",
 	    "plan[0].segments[1]: 'a' is not a whole number", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    segments: [1, "
-	    "{a: 1}]\n", "plan[0].segments[1]: expected a segment number",
-	    NULL);
+		     "{a: 1}]\n",
+	    "plan[0].segments[1]: expected a segment number", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    ? [a]\n    : 1\n",
 	    "t.yml:3: plan[0]: keys must be plain words", NULL);
-	expect_error("- a\n- b\n", "t.yml:1: expected a mapping with a 'plan' "
-	    "key, got a list", NULL);
+	expect_error("- a\n- b\n",
+	    "t.yml:1: expected a mapping with a 'plan' "
+	    "key, got a list",
+	    NULL);
 }
 
 static void
@@ -411,12 +432,13 @@ test_plan_empty_values(void **state)
 	expect_error("plan:\n  - input: {table: abc}\n    page_size:\n",
 	    "plan[0].page_size: empty value", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    stream:\n"
-	    "      disabled:\n",
+		     "      disabled:\n",
 	    "plan[0].stream.disabled: expected true or false, got an empty "
-	    "value", NULL);
+	    "value",
+	    NULL);
 	/* The string "null" quoted is a name, not an empty value. */
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abc, region: \"null\"}\n",
+		       "    output: {table: abc, region: \"null\"}\n",
 	    "output region 'null' does not look like an AWS region", NULL);
 }
 
@@ -441,9 +463,9 @@ static void
 test_plan_bool_spellings(void **state)
 {
 	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes",
-	    "on", "ON" };
+		"on", "ON" };
 	static const char *const no[] = { "false", "False", "no", "NO", "off",
-	    "Off" };
+		"Off" };
 	char text[256];
 	struct plan *plan;
 	size_t i;
@@ -451,9 +473,11 @@ test_plan_bool_spellings(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		snprintf(text, sizeof(text), "plan:\n  - input: {table: abc, "
+		snprintf(text, sizeof(text),
+		    "plan:\n  - input: {table: abc, "
 		    "region: us-east-1}\n    output: {table: abd}\n"
-		    "    stream: {disabled: %s}\n", yes[i]);
+		    "    stream: {disabled: %s}\n",
+		    yes[i]);
 		plan = load_ok(text);
 		assert_int_equal(plan->pairs[0].stream, 0);
 		plan_free(plan);
@@ -461,9 +485,11 @@ test_plan_bool_spellings(void **state)
 		assert_int_equal(b, 1);
 	}
 	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
-		snprintf(text, sizeof(text), "plan:\n  - input: {table: abc, "
+		snprintf(text, sizeof(text),
+		    "plan:\n  - input: {table: abc, "
 		    "region: us-east-1}\n    output: {table: abd}\n"
-		    "    stream: {disabled: %s}\n", no[i]);
+		    "    stream: {disabled: %s}\n",
+		    no[i]);
 		plan = load_ok(text);
 		assert_int_equal(plan->pairs[0].stream, 1);
 		plan_free(plan);
@@ -482,7 +508,8 @@ test_plan_duplicate_key(void **state)
 	(void)state;
 	expect_error("plan:\n  - input:\n      table: abc\n      table: abd\n",
 	    "t.yml:4: plan[0].input: key 'table' is repeated (first at line "
-	    "3)", NULL);
+	    "3)",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\nplan: []\n",
 	    "t.yml:3: top level: key 'plan' is repeated", NULL);
 }
@@ -499,8 +526,7 @@ test_plan_anchors_aliases_refused(void **state)
 	expect_error("plan:\n  - input: &src {table: abc}\n    output: *src\n",
 	    "t.yml:2: YAML anchors and aliases are not supported (&src)", NULL);
 	expect_error("plan:\n  - input: &src {table: abc}\n    output: *src\n",
-	    "t.yml:3: YAML anchors and aliases are not supported (*src)",
-	    NULL);
+	    "t.yml:3: YAML anchors and aliases are not supported (*src)", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    <<: *x\n",
 	    "YAML anchors and aliases are not supported", NULL);
 
@@ -512,8 +538,9 @@ test_plan_anchors_aliases_refused(void **state)
 	for (i = 1; i < 10; i++)
 		off += (size_t)snprintf(bomb + off, cap - off,
 		    "a%zu: &a%zu [*a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, "
-		    "*a%zu, *a%zu, *a%zu]\n", i, i, i - 1, i - 1, i - 1, i - 1,
-		    i - 1, i - 1, i - 1, i - 1, i - 1);
+		    "*a%zu, *a%zu, *a%zu]\n",
+		    i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+		    i - 1, i - 1);
 	off += (size_t)snprintf(bomb + off, cap - off, "plan: *a9\n");
 	assert_true(off < cap);
 	plan = load(bomb, &e);
@@ -597,8 +624,11 @@ test_plan_binary_refused(void **state)
 	    "t.yml:2: not a UTF-8 text plan", "byte 0xff");
 	expect_error("plan:\n  - input: {table: caf\xc3}\n",
 	    "t.yml:2: not a UTF-8 text plan", NULL);
-	expect_error("\x7f" "ELF\x02\x01\x01", "t.yml:1: not a UTF-8 text "
-	    "plan: control characters are not allowed", NULL);
+	expect_error("\x7f"
+		     "ELF\x02\x01\x01",
+	    "t.yml:1: not a UTF-8 text "
+	    "plan: control characters are not allowed",
+	    NULL);
 	plan_errors_init(&e);
 	assert_null(plan_load_buffer("t.yml", nul, sizeof(nul) - 1, &e));
 	assert_msg(&e, "t.yml:2: not a UTF-8 text plan", NULL);
@@ -613,8 +643,8 @@ test_plan_binary_refused(void **state)
 		x = x * 1103515245 + 12345;
 		junk[i] = (unsigned char)(x >> 16);
 	}
-	assert_null(plan_load_buffer("junk", (const char *)junk, sizeof(junk),
-	    &e));
+	assert_null(
+	    plan_load_buffer("junk", (const char *)junk, sizeof(junk), &e));
 	assert_true(e.n >= 1);
 	plan_errors_clear(&e);
 }
@@ -675,20 +705,19 @@ test_plan_segments_checked(void **state)
 {
 	(void)state;
 	expect_error("plan:\n  - input: {table: abc}\n    total_segments: 4\n"
-	    "    segments: [1, 2, 1]\n",
+		     "    segments: [1, 2, 1]\n",
 	    "t.yml:4: plan[0].segments: segment 1 is listed twice", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    segments: []\n",
 	    "plan[0].segments: empty list of segments", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n"
-	    "    segments: [1000000]\n",
-	    "plan[0].segments[0]: 1000000 is out of range (0 to 999999)",
-	    NULL);
+		     "    segments: [1000000]\n",
+	    "plan[0].segments[0]: 1000000 is out of range (0 to 999999)", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd}\n    segments: [1]\n",
+		       "    output: {table: abd}\n    segments: [1]\n",
 	    "t.yml:2: plan[0] (abc): 'segments' needs 'total_segments'", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd}\n    total_segments: 4\n"
-	    "    segments: [0, 4]\n",
+		       "    output: {table: abd}\n    total_segments: 4\n"
+		       "    segments: [0, 4]\n",
 	    "plan[0] (abc): segment 4 is out of range: total_segments is 4",
 	    NULL);
 }
@@ -699,29 +728,34 @@ test_plan_numeric_ranges(void **state)
 	(void)state;
 	expect_error("plan:\n  - input: {table: abc}\n    total_segments: 0\n",
 	    "t.yml:3: plan[0].total_segments: 0 is out of range (1 to "
-	    "1000000)", NULL);
+	    "1000000)",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    total_segments: "
-	    "1000001\n", "1000001 is out of range (1 to 1000000)", NULL);
+		     "1000001\n",
+	    "1000001 is out of range (1 to 1000000)", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    page_size: 10001\n",
 	    "plan[0].page_size: 10001 is out of range (1 to 10000)", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    max_inflight: 1025\n",
 	    "plan[0].max_inflight: 1025 is out of range (1 to 1024)", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    max_inflight: "
-	    "99999999999999999999\n", "is out of range (1 to 1024)", NULL);
+		     "99999999999999999999\n",
+	    "is out of range (1 to 1024)", NULL);
 	/* The edges are fine. */
+	plan_free(
+	    load_ok("plan:\n  - input: {table: abc, region: us-east-1}\n"
+		    "    output: {table: abd}\n    total_segments: 1000000\n"
+		    "    segments: [999999]\n    page_size: 10000\n"
+		    "    max_inflight: 1024\n"));
 	plan_free(load_ok("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd}\n    total_segments: 1000000\n"
-	    "    segments: [999999]\n    page_size: 10000\n"
-	    "    max_inflight: 1024\n"));
-	plan_free(load_ok("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd}\n    total_segments: 1\n"
-	    "    page_size: 1\n    max_inflight: \"1\"\n"));
+			  "    output: {table: abd}\n    total_segments: 1\n"
+			  "    page_size: 1\n    max_inflight: \"1\"\n"));
 }
 
 static void
 test_plan_defaults_regions_from_env(void **state)
 {
-	static const char text[] = "plan:\n  - input: {table: abc}\n"
+	static const char text[] =
+	    "plan:\n  - input: {table: abc}\n"
 	    "    output: {table: abd}\n  - input: {table: xyz, region: "
 	    "eu-west-1}\n    output: {region: eu-west-2}\n";
 	struct plan_errors e;
@@ -773,12 +807,12 @@ test_plan_default_names_unique(void **state)
 	(void)state;
 	/* Same source into two tables: "<input>-<output>". */
 	plan = load_ok("plan:\n"
-	    "  - input: {table: src, region: us-east-1}\n"
-	    "    output: {table: dst1}\n"
-	    "  - input: {table: src, region: us-east-1}\n"
-	    "    output: {table: dst2}\n"
-	    "  - input: {table: other, region: us-east-1}\n"
-	    "    output: {table: dst3}\n");
+		       "  - input: {table: src, region: us-east-1}\n"
+		       "    output: {table: dst1}\n"
+		       "  - input: {table: src, region: us-east-1}\n"
+		       "    output: {table: dst2}\n"
+		       "  - input: {table: other, region: us-east-1}\n"
+		       "    output: {table: dst3}\n");
 	assert_string_equal(plan->pairs[0].name, "src-dst1");
 	assert_string_equal(plan->pairs[1].name, "src-dst2");
 	assert_string_equal(plan->pairs[2].name, "other");
@@ -787,16 +821,17 @@ test_plan_default_names_unique(void **state)
 
 	/* One table into many regions: the output region is added. */
 	plan = load_ok("plan:\n"
-	    "  - input: {table: t1x, region: us-east-1}\n"
-	    "    output: {region: eu-west-1}\n"
-	    "  - input: {table: t1x, region: us-east-1}\n"
-	    "    output: {region: ap-south-1}\n");
+		       "  - input: {table: t1x, region: us-east-1}\n"
+		       "    output: {region: eu-west-1}\n"
+		       "  - input: {table: t1x, region: us-east-1}\n"
+		       "    output: {region: ap-south-1}\n");
 	assert_string_equal(plan->pairs[0].name, "t1x-t1x-eu-west-1");
 	assert_string_equal(plan->pairs[1].name, "t1x-t1x-ap-south-1");
 	plan_free(plan);
 
 	/* Alike but for the role: numbered in plan order. */
-	plan = load_ok("plan:\n"
+	plan = load_ok(
+	    "plan:\n"
 	    "  - input: {table: t1x, region: us-east-1}\n"
 	    "    output: {role_arn: 'arn:aws:iam::111111111111:role/a'}\n"
 	    "  - input: {table: t1x, region: us-east-1}\n"
@@ -807,11 +842,11 @@ test_plan_default_names_unique(void **state)
 
 	/* An explicit name is kept; the default steps aside. */
 	plan = load_ok("plan:\n"
-	    "  - name: abc\n"
-	    "    input: {table: xyz, region: us-east-1}\n"
-	    "    output: {table: xyw}\n"
-	    "  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd}\n");
+		       "  - name: abc\n"
+		       "    input: {table: xyz, region: us-east-1}\n"
+		       "    output: {table: xyw}\n"
+		       "  - input: {table: abc, region: us-east-1}\n"
+		       "    output: {table: abd}\n");
 	assert_string_equal(plan->pairs[0].name, "abc");
 	assert_string_equal(plan->pairs[1].name, "abc-abd");
 	plan_free(plan);
@@ -824,27 +859,30 @@ test_plan_validate_names(void **state)
 
 	(void)state;
 	expect_invalid("plan:\n  - input: {table: ab, region: us-east-1}\n"
-	    "    output: {table: abd}\n",
+		       "    output: {table: abd}\n",
 	    "t.yml:2: plan[0] (ab): input table 'ab' is not a valid DynamoDB "
-	    "table name", NULL);
+	    "table name",
+	    NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: 'a b c'}\n",
+		       "    output: {table: 'a b c'}\n",
 	    "t.yml:3: plan[0] (abc): output table 'a b c' is not a valid",
 	    NULL);
 	expect_invalid("plan:\n  - name: ..\n    input: {table: abc, region: "
-	    "us-east-1}\n    output: {table: abd}\n",
+		       "us-east-1}\n    output: {table: abd}\n",
 	    "plan[0] (..): pair name '..' is not allowed", NULL);
 	expect_invalid("plan:\n  - name: a/b\n    input: {table: abc, region: "
-	    "us-east-1}\n    output: {table: abd}\n",
+		       "us-east-1}\n    output: {table: abd}\n",
 	    "pair name 'a/b' is not usable", "state directory");
 	/* A 255-character table is valid but too long as a default name. */
 	memset(longname, 'x', 255);
 	longname[255] = '\0';
-	snprintf(text, sizeof(text), "plan:\n  - input: {table: %s, region: "
-	    "us-east-1}\n    output: {table: abc}\n", longname);
+	snprintf(text, sizeof(text),
+	    "plan:\n  - input: {table: %s, region: "
+	    "us-east-1}\n    output: {table: abc}\n",
+	    longname);
 	expect_invalid(text, "the default pair name", "set 'name'");
 	plan_free(load_ok("plan:\n  - name: a\n    input: {table: abc, region: "
-	    "us-east-1}\n    output: {table: abd}\n"));
+			  "us-east-1}\n    output: {table: abd}\n"));
 }
 
 /* A bad table is reported once, not again as a bad default name. */
@@ -856,7 +894,8 @@ test_plan_validate_bad_table_once(void **state)
 
 	(void)state;
 	plan = load("plan:\n  - input: {table: a/b, region: us-east-1}\n"
-	    "    output: {table: abd}\n", &e);
+		    "    output: {table: abd}\n",
+	    &e);
 	assert_non_null(plan);
 	plan_resolve_defaults(plan);
 	assert_string_equal(plan->pairs[0].name, "a/b");
@@ -871,45 +910,54 @@ test_plan_validate_regions_arns_urls(void **state)
 {
 	(void)state;
 	expect_invalid("plan:\n  - input: {table: abc, region: us_east_1}\n"
-	    "    output: {table: abd}\n",
+		       "    output: {table: abd}\n",
 	    "input region 'us_east_1' does not look like an AWS region", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: US-EAST-1}\n"
-	    "    output: {table: abd}\n", "input region 'US-EAST-1'", NULL);
+		       "    output: {table: abd}\n",
+	    "input region 'US-EAST-1'", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east}\n"
-	    "    output: {table: abd}\n", "input region 'us-east'", NULL);
+		       "    output: {table: abd}\n",
+	    "input region 'us-east'", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: local}\n"
-	    "    output: {table: abd}\n", "input region 'local'", NULL);
+		       "    output: {table: abd}\n",
+	    "input region 'local'", NULL);
 	/* With an endpoint (DynamoDB Local) any short word will do. */
-	plan_free(load_ok("plan:\n  - input: {table: abc, region: local, "
+	plan_free(load_ok(
+	    "plan:\n  - input: {table: abc, region: local, "
 	    "endpoint_url: 'http://127.0.0.1:8000'}\n    output: {table: abd, "
 	    "endpoint_url: 'http://127.0.0.1:8000'}\n"));
-	plan_free(load_ok("plan:\n  - input: {table: abc, region: "
+	plan_free(load_ok(
+	    "plan:\n  - input: {table: abc, region: "
 	    "us-gov-west-1}\n    output: {table: abd, region: cn-north-1}\n"));
 
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1, "
-	    "role_arn: 'arn:aws:iam::12345:role/x'}\n"
-	    "    output: {table: abd}\n",
+		       "role_arn: 'arn:aws:iam::12345:role/x'}\n"
+		       "    output: {table: abd}\n",
 	    "t.yml:2: plan[0] (abc): input role ARN "
-	    "'arn:aws:iam::12345:role/x' is not an IAM role ARN", NULL);
+	    "'arn:aws:iam::12345:role/x' is not an IAM role ARN",
+	    NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd, role_arn: "
-	    "'arn:aws:iam::123456789012:user/x'}\n",
+		       "    output: {table: abd, role_arn: "
+		       "'arn:aws:iam::123456789012:user/x'}\n",
 	    "output role ARN", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd, role_arn: "
-	    "'arn:aws:iam::123456789012:role/'}\n", "output role ARN", NULL);
+		       "    output: {table: abd, role_arn: "
+		       "'arn:aws:iam::123456789012:role/'}\n",
+	    "output role ARN", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1, "
-	    "endpoint_url: 'ftp://x'}\n    output: {table: abd}\n",
+		       "endpoint_url: 'ftp://x'}\n    output: {table: abd}\n",
 	    "input endpoint URL 'ftp://x' is not an http:// or https:// URL",
 	    NULL);
-	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1, "
+	expect_invalid(
+	    "plan:\n  - input: {table: abc, region: us-east-1, "
 	    "streams_endpoint_url: 'http://'}\n    output: {table: abd}\n",
 	    "input Streams endpoint URL", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd, sts_endpoint_url: "
-	    "'https://user:pw@sts'}\n", "output STS endpoint URL", NULL);
+		       "    output: {table: abd, sts_endpoint_url: "
+		       "'https://user:pw@sts'}\n",
+	    "output STS endpoint URL", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: abd, endpoint_url: 'http://a b'}\n",
+		       "    output: {table: abd, endpoint_url: 'http://a b'}\n",
 	    "output endpoint URL", NULL);
 }
 
@@ -917,37 +965,45 @@ static void
 test_plan_validate_pairs(void **state)
 {
 	(void)state;
-	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
+	expect_invalid(
+	    "plan:\n  - input: {table: abc, region: us-east-1}\n"
 	    "    output: {table: abd}\n    stream: {disabled: true}\n"
 	    "    backfill: {disabled: true}\n",
 	    "t.yml:2: plan[0] (abc): both backfill and stream are disabled: "
-	    "nothing to do", NULL);
+	    "nothing to do",
+	    NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n",
 	    "plan[0] (abc): input and output are the same table", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {region: us-east-1}\n", "the same table", NULL);
+		       "    output: {region: us-east-1}\n",
+	    "the same table", NULL);
 	/* Differ by region, by role (account) or by endpoint: fine. */
 	plan_free(load_ok("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {region: us-east-2}\n"));
-	plan_free(load_ok("plan:\n  - input: {table: abc, region: us-east-1}\n"
+			  "    output: {region: us-east-2}\n"));
+	plan_free(load_ok(
+	    "plan:\n  - input: {table: abc, region: us-east-1}\n"
 	    "    output: {role_arn: 'arn:aws:iam::123456789012:role/w'}\n"));
-	plan_free(load_ok("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {endpoint_url: 'http://localhost:8000'}\n"));
+	plan_free(
+	    load_ok("plan:\n  - input: {table: abc, region: us-east-1}\n"
+		    "    output: {endpoint_url: 'http://localhost:8000'}\n"));
 
-	expect_invalid("plan:\n"
+	expect_invalid(
+	    "plan:\n"
 	    "  - name: one\n    input: {table: abc, region: us-east-1}\n"
 	    "    output: {table: abd}\n"
 	    "  - name: two\n    input: {table: abc, region: us-east-1}\n"
 	    "    output: {table: abd}\n",
 	    "t.yml:5: plan[1] (two): same input and output as plan[0] (line 2)",
 	    NULL);
-	expect_invalid("plan:\n"
+	expect_invalid(
+	    "plan:\n"
 	    "  - name: one\n    input: {table: abc, region: us-east-1}\n"
 	    "    output: {table: abd}\n"
 	    "  - name: one\n    input: {table: xyz, region: us-east-1}\n"
 	    "    output: {table: abd}\n",
 	    "t.yml:5: plan[1] (one): the pair name is also used by plan[0] "
-	    "(line 2)", NULL);
+	    "(line 2)",
+	    NULL);
 }
 
 static void
@@ -958,11 +1014,12 @@ test_plan_validate_reports_all(void **state)
 
 	(void)state;
 	plan = load("plan:\n"
-	    "  - input: {table: a, region: nowhere}\n"
-	    "    output: {table: b!}\n"
-	    "    stream: {disabled: true}\n"
-	    "    backfill: {disabled: true}\n"
-	    "  - input: {table: abc, region: us-east-1}\n", &e);
+		    "  - input: {table: a, region: nowhere}\n"
+		    "    output: {table: b!}\n"
+		    "    stream: {disabled: true}\n"
+		    "    backfill: {disabled: true}\n"
+		    "  - input: {table: abc, region: us-east-1}\n",
+	    &e);
 	assert_non_null(plan);
 	plan_resolve_defaults(plan);
 	if (plan_validate(plan, &e) != 5) {
@@ -990,12 +1047,15 @@ test_plan_validate_without_file(void **state)
 	(void)state;
 	plan_errors_init(&e);
 	assert_int_equal(plan_pair_set_flag(p, "input-table", "abc", err,
-	    sizeof(err)), 1);
+			     sizeof(err)),
+	    1);
 	assert_int_equal(plan_pair_set_flag(p, "input-region", "us-east-1", err,
-	    sizeof(err)), 1);
+			     sizeof(err)),
+	    1);
 	plan_resolve_defaults(plan);
 	assert_int_equal(plan_validate(plan, &e), 1);
-	assert_string_equal(e.msgs[0], "pair 'abc': input and output are the "
+	assert_string_equal(e.msgs[0],
+	    "pair 'abc': input and output are the "
 	    "same table (same name, region, role ARN and endpoint)");
 	plan_errors_clear(&e);
 	/* Programmatic values out of range are caught too. */
@@ -1016,61 +1076,81 @@ test_plan_set_flag(void **state)
 
 	(void)state;
 	plan_pair_init(&p);
-	assert_int_equal(plan_pair_set_flag(&p, "input-table", "t1",
-	    err, sizeof(err)), 1);
+	assert_int_equal(plan_pair_set_flag(&p, "input-table", "t1", err,
+			     sizeof(err)),
+	    1);
 	assert_string_equal(p.input.table, "t1");
-	assert_int_equal(plan_pair_set_flag(&p, "input-table", "t2",
-	    err, sizeof(err)), 1);
+	assert_int_equal(plan_pair_set_flag(&p, "input-table", "t2", err,
+			     sizeof(err)),
+	    1);
 	assert_string_equal(p.input.table, "t2");
-	assert_int_equal(plan_pair_set_flag(&p, "input-table", "",
-	    err, sizeof(err)), -1);
+	assert_int_equal(plan_pair_set_flag(&p, "input-table", "", err,
+			     sizeof(err)),
+	    -1);
 	assert_string_equal(err, "empty value");
-	assert_int_equal(plan_pair_set_flag(&p, "input-table", NULL,
-	    err, sizeof(err)), -1);
-	assert_int_equal(plan_pair_set_flag(&p, "input-table", "a\nb",
-	    err, sizeof(err)), -1);
+	assert_int_equal(plan_pair_set_flag(&p, "input-table", NULL, err,
+			     sizeof(err)),
+	    -1);
+	assert_int_equal(plan_pair_set_flag(&p, "input-table", "a\nb", err,
+			     sizeof(err)),
+	    -1);
 	assert_string_equal(err, "value contains a control character");
-	assert_int_equal(plan_pair_set_flag(&p, "config-file", "x",
-	    err, sizeof(err)), 0);
-	assert_int_equal(plan_pair_set_flag(&p, "input_table", "x",
-	    err, sizeof(err)), 0);
+	assert_int_equal(plan_pair_set_flag(&p, "config-file", "x", err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(plan_pair_set_flag(&p, "input_table", "x", err,
+			     sizeof(err)),
+	    0);
 
-	assert_int_equal(plan_pair_set_flag(&p, "no-stream", NULL,
-	    err, sizeof(err)), 1);
+	assert_int_equal(plan_pair_set_flag(&p, "no-stream", NULL, err,
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.stream, 0);
-	assert_int_equal(plan_pair_set_flag(&p, "stream", NULL,
-	    err, sizeof(err)), 1);
+	assert_int_equal(plan_pair_set_flag(&p, "stream", NULL, err,
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.stream, 1);
-	assert_int_equal(plan_pair_set_flag(&p, "stream", "off",
-	    err, sizeof(err)), 1);
+	assert_int_equal(plan_pair_set_flag(&p, "stream", "off", err,
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.stream, 0);
-	assert_int_equal(plan_pair_set_flag(&p, "backfill", "maybe",
-	    err, sizeof(err)), -1);
-	assert_string_equal(err, "'maybe' is not a boolean (true/false, "
+	assert_int_equal(plan_pair_set_flag(&p, "backfill", "maybe", err,
+			     sizeof(err)),
+	    -1);
+	assert_string_equal(err,
+	    "'maybe' is not a boolean (true/false, "
 	    "yes/no, on/off)");
-	assert_int_equal(plan_pair_set_flag(&p, "no-backfill", "true",
-	    err, sizeof(err)), -1);
+	assert_int_equal(plan_pair_set_flag(&p, "no-backfill", "true", err,
+			     sizeof(err)),
+	    -1);
 	assert_string_equal(err, "takes no value");
 	assert_int_equal(p.backfill, 1);
 
-	assert_int_equal(plan_pair_set_flag(&p, "total-segments", "16",
-	    err, sizeof(err)), 1);
+	assert_int_equal(plan_pair_set_flag(&p, "total-segments", "16", err,
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.total_segments, 16);
-	assert_int_equal(plan_pair_set_flag(&p, "total-segments", "0",
-	    err, sizeof(err)), -1);
-	assert_int_equal(plan_pair_set_flag(&p, "page-size", " 5",
-	    err, sizeof(err)), -1);
-	assert_int_equal(plan_pair_set_flag(&p, "segments", "3,1,2",
-	    err, sizeof(err)), 1);
+	assert_int_equal(plan_pair_set_flag(&p, "total-segments", "0", err,
+			     sizeof(err)),
+	    -1);
+	assert_int_equal(plan_pair_set_flag(&p, "page-size", " 5", err,
+			     sizeof(err)),
+	    -1);
+	assert_int_equal(plan_pair_set_flag(&p, "segments", "3,1,2", err,
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.nsegments, 3);
 	assert_int_equal(p.segments[0], 1);
 	assert_int_equal(p.segments[2], 3);
-	assert_int_equal(plan_pair_set_flag(&p, "segments", "1,,2",
-	    err, sizeof(err)), -1);
-	assert_int_equal(plan_pair_set_flag(&p, "segments", "1,2,",
-	    err, sizeof(err)), -1);
-	assert_int_equal(plan_pair_set_flag(&p, "segments", "2,2",
-	    err, sizeof(err)), -1);
+	assert_int_equal(plan_pair_set_flag(&p, "segments", "1,,2", err,
+			     sizeof(err)),
+	    -1);
+	assert_int_equal(plan_pair_set_flag(&p, "segments", "1,2,", err,
+			     sizeof(err)),
+	    -1);
+	assert_int_equal(plan_pair_set_flag(&p, "segments", "2,2", err,
+			     sizeof(err)),
+	    -1);
 	assert_string_equal(err, "segment 2 is listed twice");
 	assert_int_equal(p.nsegments, 3);
 
@@ -1080,7 +1160,8 @@ test_plan_set_flag(void **state)
 	assert_int_equal(plan_pair_flag_needs_value("stream"), 0);
 	assert_int_equal(plan_pair_flag_needs_value("no-backfill"), 0);
 	assert_int_equal(plan_pair_flag_needs_value("output-streams-endpoint-"
-	    "url"), -1);
+						    "url"),
+	    -1);
 	assert_int_equal(plan_pair_flag_needs_value("state-dir"), -1);
 	plan_pair_clear(&p);
 }
@@ -1114,7 +1195,8 @@ test_plan_argv_round_trip(void **state)
 	size_t argc, i;
 
 	(void)state;
-	plan = load_ok("plan:\n"
+	plan = load_ok(
+	    "plan:\n"
 	    "  - name: orders.v2\n"
 	    "    input:\n"
 	    "      table: orders\n"
@@ -1138,7 +1220,7 @@ test_plan_argv_round_trip(void **state)
 	    "    stream: {disabled: true}\n");
 	a = &plan->pairs[0];
 	argv = plan_pair_to_argv(a, &argc);
-	assert_int_equal(argc, 22);	/* with --spool=true */
+	assert_int_equal(argc, 22); /* with --spool=true */
 	assert_null(argv[argc]);
 	assert_string_equal(argv[0], "--pair-name=orders.v2");
 	for (i = 0; i < argc; i++)
@@ -1204,7 +1286,8 @@ test_plan_create_ttl(void **state)
 	size_t argc;
 
 	(void)state;
-	plan = load_ok("plan:\n"
+	plan = load_ok(
+	    "plan:\n"
 	    "  - input: {table: orders, region: us-east-1}\n"
 	    "    output:\n"
 	    "      table: orders-copy\n"
@@ -1260,23 +1343,30 @@ test_plan_create_ttl(void **state)
 	assert_int_equal(b.ttl_skip_expired, -1);
 	assert_int_equal(b.ttl_apply_deletes, 1);
 	assert_int_equal(plan_pair_set_flag(&b, "output-index-capacity",
-	    "gi1:1:2,gee:3:4", err, sizeof(err)), 1);
+			     "gi1:1:2,gee:3:4", err, sizeof(err)),
+	    1);
 	assert_int_equal(b.nindex_caps, 2);
 	assert_int_equal(plan_pair_set_flag(&b, "output-index-capacity",
-	    "gi1:1", err, sizeof(err)), -1);
+			     "gi1:1", err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "INDEX:READ:WRITE"));
 	assert_int_equal(b.nindex_caps, 0);
 	assert_int_equal(plan_pair_set_flag(&b, "output-index-capacity",
-	    "gix:1:2,gix:1:2", err, sizeof(err)), -1);
+			     "gix:1:2,gix:1:2", err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "listed twice"));
-	assert_int_equal(plan_pair_set_flag(&b, "output-provisioned-read-capacity",
-	    "-3", err, sizeof(err)), -1);
+	assert_int_equal(plan_pair_set_flag(&b,
+			     "output-provisioned-read-capacity", "-3", err,
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "negative"));
 	assert_int_equal(plan_pair_set_flag(&b, "output-billing-mode",
-	    "ON_DEMAND", err, sizeof(err)), -1);
+			     "ON_DEMAND", err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "PROVISIONED, PAY_PER_REQUEST"));
 	assert_int_equal(plan_pair_set_flag(&b, "ttl-skip-expired", NULL, err,
-	    sizeof(err)), 1);
+			     sizeof(err)),
+	    1);
 	assert_int_equal(b.ttl_skip_expired, 1);
 	assert_int_equal(plan_pair_flag_needs_value("ttl-skip-expired"), 0);
 	assert_int_equal(plan_pair_flag_needs_value("output-sse"), 1);
@@ -1284,48 +1374,54 @@ test_plan_create_ttl(void **state)
 
 	/* Bad values name the key and the line. */
 	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
-	    "      create: true\n      billing_mode: ON_DEMAND\n",
+		     "      create: true\n      billing_mode: ON_DEMAND\n",
 	    "t.yml:5: plan[0].output.billing_mode: 'ON_DEMAND' is not one of "
-	    "PROVISIONED, PAY_PER_REQUEST", NULL);
-	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
+	    "PROVISIONED, PAY_PER_REQUEST",
+	    NULL);
+	expect_error(
+	    "plan:\n  - input: {table: abc}\n    output:\n"
 	    "      create: true\n      provisioned_read_capacity: -5\n",
 	    "t.yml:5: plan[0].output.provisioned_read_capacity: '-5' is "
-	    "negative", NULL);
+	    "negative",
+	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
-	    "      create: true\n      index_capacity:\n"
-	    "        gix: {read_capacity: 0, write_capacity: 1}\n",
+		     "      create: true\n      index_capacity:\n"
+		     "        gix: {read_capacity: 0, write_capacity: 1}\n",
 	    "t.yml:6: plan[0].output.index_capacity.gix.read_capacity", "0");
 	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
-	    "      create: true\n      index_capacity:\n"
-	    "        gix: {read_capacity: 1}\n",
+		     "      create: true\n      index_capacity:\n"
+		     "        gix: {read_capacity: 1}\n",
 	    "plan[0].output.index_capacity.gix: missing 'write_capacity'",
 	    NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
-	    "      create: true\n      index_capacity: [gix]\n",
+		     "      create: true\n      index_capacity: [gix]\n",
 	    "plan[0].output.index_capacity: expected a mapping", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n    output:\n"
-	    "      create: maybe\n", "plan[0].output.create: 'maybe'", NULL);
+		     "      create: maybe\n",
+	    "plan[0].output.create: 'maybe'", NULL);
 	expect_error("plan:\n  - input: {table: abc}\n"
-	    "    ttl: {skip_expird: true}\n", "unknown key 'skip_expird'",
-	    "skip_expired");
+		     "    ttl: {skip_expird: true}\n",
+	    "unknown key 'skip_expird'", "skip_expired");
 	expect_error("plan:\n  - input: {table: abc}\n    ttl: true\n",
 	    "plan[0].ttl: expected a mapping", NULL);
 	/* Combinations. */
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: dst, billing_mode: PROVISIONED}\n",
+		       "    output: {table: dst, billing_mode: PROVISIONED}\n",
 	    "billing_mode", "only applies with output.create: true");
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: dst, create: true,\n"
-	    "      provisioned_read_capacity: 5}\n",
+		       "    output: {table: dst, create: true,\n"
+		       "      provisioned_read_capacity: 5}\n",
 	    "read_capacity and output.provisioned_write_capacity go together",
 	    NULL);
-	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
+	expect_invalid(
+	    "plan:\n  - input: {table: abc, region: us-east-1}\n"
 	    "    output: {table: dst, create: true, provisioned_read_capacity: 5,\n"
 	    "      provisioned_write_capacity: 5, billing_mode: PAY_PER_REQUEST}\n",
 	    "needs billing_mode PROVISIONED", NULL);
 	expect_invalid("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {table: dst, create: true, sse: default,\n"
-	    "      sse_kms_key: alias/x}\n", "sse_kms_key contradicts", NULL);
+		       "    output: {table: dst, create: true, sse: default,\n"
+		       "      sse_kms_key: alias/x}\n",
+	    "sse_kms_key contradicts", NULL);
 }
 
 static void
@@ -1344,7 +1440,7 @@ test_plan_label(void **state)
 	plan_free(plan);
 
 	plan = load_ok("plan:\n  - input: {table: abc, region: us-east-1}\n"
-	    "    output: {region: eu-west-1}\n");
+		       "    output: {region: eu-west-1}\n");
 	assert_string_equal(plan_pair_label(&plan->pairs[0], buf, sizeof(buf)),
 	    "[abc@us-east-1] \xe2\x87\xa8 [abc@eu-west-1]");
 	plan_free(plan);
@@ -1366,9 +1462,15 @@ test_plan_quote(void **state)
 
 	(void)state;
 	assert_string_equal(plan_quote(q, "plain"), "plain");
-	assert_string_equal(plan_quote(q, "a\x1b[0m\x7f" "b"), "a?[0m?b");
+	assert_string_equal(plan_quote(q,
+				"a\x1b[0m\x7f"
+				"b"),
+	    "a?[0m?b");
 	assert_string_equal(plan_quote(q, "caf\xc3\xa9"), "caf\xc3\xa9");
-	assert_string_equal(plan_quote(q, "\xc2\x9b" "x\xff"), "?x?");
+	assert_string_equal(plan_quote(q,
+				"\xc2\x9b"
+				"x\xff"),
+	    "?x?");
 	memset(in, 'a', sizeof(in) - 1);
 	in[sizeof(in) - 1] = '\0';
 	plan_quote(q, in);
@@ -1449,11 +1551,12 @@ test_plan_load_and_check_errors_together(void **state)
 	struct plan *p;
 
 	p = load("plan:\n"
-	    "  - input: {table: src, region: us-east-1}\n"
-	    "    output: {table: dst, colour: blue}\n"
-	    "  - input: {table: xx1, region: us-east-1}\n"
-	    "    output: {table: yy1}\n"
-	    "    segments: [1]\n", &e);
+		 "  - input: {table: src, region: us-east-1}\n"
+		 "    output: {table: dst, colour: blue}\n"
+		 "  - input: {table: xx1, region: us-east-1}\n"
+		 "    output: {table: yy1}\n"
+		 "    segments: [1]\n",
+	    &e);
 	assert_null(p);
 	assert_msg(&e, "t.yml:3:", "colour");
 	assert_msg(&e, "segments", NULL);
@@ -1462,15 +1565,14 @@ test_plan_load_and_check_errors_together(void **state)
 	plan_errors_clear(&e);
 }
 
-
 /* The plan-level coordination block (docs/fleet.md). */
 static void
 test_plan_coordination(void **state)
 {
 	struct plan *plan;
 	const char *pair = "plan:\n"
-	    "  - input: {table: src, region: us-east-1}\n"
-	    "    output: {table: dst}\n";
+			   "  - input: {table: src, region: us-east-1}\n"
+			   "    output: {table: dst}\n";
 	char text[1024];
 
 	(void)state;
@@ -1478,12 +1580,14 @@ test_plan_coordination(void **state)
 	assert_null(plan->coord);
 	plan_free(plan);
 
-	snprintf(text, sizeof(text), "coordination:\n"
+	snprintf(text, sizeof(text),
+	    "coordination:\n"
 	    "  table: ddb-sync-leases\n"
 	    "  region: eu-west-1\n"
 	    "  role_arn: arn:aws:iam::123456789012:role/leases\n"
 	    "  endpoint_url: http://127.0.0.1:8000\n"
-	    "  allow_insecure_http: yes\n%s", pair);
+	    "  allow_insecure_http: yes\n%s",
+	    pair);
 	plan = load_ok(text);
 	assert_non_null(plan->coord);
 	assert_string_equal(plan->coord->table, "ddb-sync-leases");
@@ -1496,8 +1600,10 @@ test_plan_coordination(void **state)
 	plan_free(plan);
 
 	/* After the pairs, in flow style: the same. */
-	snprintf(text, sizeof(text), "%scoordination: {table: leases, "
-	    "region: us-east-1}\n", pair);
+	snprintf(text, sizeof(text),
+	    "%scoordination: {table: leases, "
+	    "region: us-east-1}\n",
+	    pair);
 	plan = load_ok(text);
 	assert_string_equal(plan->coord->table, "leases");
 	assert_null(plan->coord->role_arn);
@@ -1511,24 +1617,31 @@ test_plan_coordination(void **state)
 	expect_error(text, "t.yml:1:", "coordination: missing 'table'");
 	/* No region from AWS_REGION: every host must name the same. */
 	setenv("AWS_REGION", "us-east-1", 1);
-	snprintf(text, sizeof(text), "coordination: {table: leases}\n%s",
-	    pair);
+	snprintf(text, sizeof(text), "coordination: {table: leases}\n%s", pair);
 	expect_error(text, "coordination: missing 'region'", "no default");
 	clear_env();
-	snprintf(text, sizeof(text), "coordination:\n  table: leases\n"
-	    "  region: us-east-1\n  tabel: x\n%s", pair);
-	expect_error(text, "t.yml:4:", "unknown key 'tabel' (did you mean "
+	snprintf(text, sizeof(text),
+	    "coordination:\n  table: leases\n"
+	    "  region: us-east-1\n  tabel: x\n%s",
+	    pair);
+	expect_error(text, "t.yml:4:",
+	    "unknown key 'tabel' (did you mean "
 	    "'table'?)");
 	snprintf(text, sizeof(text), "coordination: leases\n%s", pair);
-	expect_error(text, "coordination: expected a mapping", "a single value");
-	snprintf(text, sizeof(text), "coordination: {table: [a], region: "
-	    "us-east-1}\n%s", pair);
-	expect_error(text, "coordination.table: expected a single value",
-	    NULL);
-	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
-	    "us-east-1, allow_insecure_http: maybe}\n%s", pair);
+	expect_error(text, "coordination: expected a mapping",
+	    "a single value");
+	snprintf(text, sizeof(text),
+	    "coordination: {table: [a], region: "
+	    "us-east-1}\n%s",
+	    pair);
+	expect_error(text, "coordination.table: expected a single value", NULL);
+	snprintf(text, sizeof(text),
+	    "coordination: {table: leases, region: "
+	    "us-east-1, allow_insecure_http: maybe}\n%s",
+	    pair);
 	expect_error(text, "coordination.allow_insecure_http", "not a boolean");
-	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
+	snprintf(text, sizeof(text),
+	    "coordination: {table: leases, region: "
 	    "us-east-1}\ncoordination: {table: l2, region: us-east-1}\n%s",
 	    pair);
 	expect_error(text, "t.yml:2:", "'coordination' is repeated");
@@ -1537,29 +1650,41 @@ test_plan_coordination(void **state)
 	    "missing 'plan'", NULL);
 
 	/* Validation: each field checked, with the block's line. */
-	snprintf(text, sizeof(text), "coordination: {table: 'a b', region: "
-	    "us-east-1}\n%s", pair);
+	snprintf(text, sizeof(text),
+	    "coordination: {table: 'a b', region: "
+	    "us-east-1}\n%s",
+	    pair);
 	expect_invalid(text, "t.yml:1: coordination: table 'a b'",
 	    "not a valid DynamoDB table name");
-	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
-	    "nowhere}\n%s", pair);
+	snprintf(text, sizeof(text),
+	    "coordination: {table: leases, region: "
+	    "nowhere}\n%s",
+	    pair);
 	expect_invalid(text, "coordination: region 'nowhere'",
 	    "does not look like an AWS region");
-	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
-	    "us-east-1, role_arn: leases-role}\n%s", pair);
+	snprintf(text, sizeof(text),
+	    "coordination: {table: leases, region: "
+	    "us-east-1, role_arn: leases-role}\n%s",
+	    pair);
 	expect_invalid(text, "coordination: role ARN 'leases-role'",
 	    "not an IAM role ARN");
-	snprintf(text, sizeof(text), "coordination: {table: leases, region: "
-	    "us-east-1, endpoint_url: 'ftp://x'}\n%s", pair);
+	snprintf(text, sizeof(text),
+	    "coordination: {table: leases, region: "
+	    "us-east-1, endpoint_url: 'ftp://x'}\n%s",
+	    pair);
 	expect_invalid(text, "coordination: endpoint URL 'ftp://x'", NULL);
 	/* Not a table the plan copies. */
-	snprintf(text, sizeof(text), "coordination: {table: dst, region: "
-	    "us-east-1}\n%s", pair);
+	snprintf(text, sizeof(text),
+	    "coordination: {table: dst, region: "
+	    "us-east-1}\n%s",
+	    pair);
 	expect_invalid(text, "coordination: table 'dst' is plan[0]'s output",
 	    "a table of its own");
 	/* Another region's table of that name is another table. */
-	snprintf(text, sizeof(text), "coordination: {table: dst, region: "
-	    "eu-west-1}\n%s", pair);
+	snprintf(text, sizeof(text),
+	    "coordination: {table: dst, region: "
+	    "eu-west-1}\n%s",
+	    pair);
 	plan = load_ok(text);
 	plan_free(plan);
 }

@@ -11,8 +11,8 @@
 
 #include "profile.h"
 
-#define AKID	"AKIAIOSFODNN7EXAMPLE"
-#define SECRET	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+#define AKID   "AKIAIOSFODNN7EXAMPLE"
+#define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 static int
 parse(struct profile_file *pf, const char *text, enum profile_kind kind,
@@ -43,11 +43,13 @@ test_profile_credentials_file(void **state)
 	char err[128];
 
 	assert_int_equal(parse(&pf, text, PROFILE_CREDENTIALS, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(profile_get(&pf, "default", "aws_access_key_id"),
 	    AKID);
 	assert_string_equal(profile_get(&pf, "default",
-	    "aws_secret_access_key"), SECRET);
+				"aws_secret_access_key"),
+	    SECRET);
 	assert_string_equal(profile_get(&pf, "work", "aws_access_key_id"),
 	    "AKIDEXAMPLE");
 	assert_null(profile_get(&pf, "default", "aws_session_token"));
@@ -87,10 +89,8 @@ test_profile_config_sections(void **state)
 	struct profile_file pf;
 	char err[128];
 
-	assert_int_equal(parse(&pf, text, PROFILE_CONFIG, err, sizeof(err)),
-	    0);
-	assert_string_equal(profile_get(&pf, "default", "region"),
-	    "us-west-2");
+	assert_int_equal(parse(&pf, text, PROFILE_CONFIG, err, sizeof(err)), 0);
+	assert_string_equal(profile_get(&pf, "default", "region"), "us-west-2");
 	assert_string_equal(profile_get(&pf, "default", "output"), "json");
 	assert_string_equal(profile_get(&pf, "dev", "role_arn"),
 	    "arn:aws:iam::123456789012:role/dev");
@@ -101,21 +101,22 @@ test_profile_config_sections(void **state)
 	assert_string_equal(profile_get(&pf, "dev", "region"), "eu-central-1");
 	assert_false(profile_exists(&pf, "sso-session corp"));
 	assert_false(profile_exists(&pf, "corp"));
-	assert_string_equal(profile_get(&pf, "spaced", "region"),
-	    "ap-south-1");
+	assert_string_equal(profile_get(&pf, "spaced", "region"), "ap-south-1");
 	profile_clear(&pf);
 }
 
 static void
 test_profile_later_key_wins(void **state)
 {
-	static const char text[] = "[a]\nregion = one\n[b]\nregion = x\n"
+	static const char text[] =
+	    "[a]\nregion = one\n[b]\nregion = x\n"
 	    "[a]\nregion = two\nname = v # not a comment\n";
 	struct profile_file pf;
 	char err[128];
 
 	assert_int_equal(parse(&pf, text, PROFILE_CREDENTIALS, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(profile_get(&pf, "a", "region"), "two");
 	assert_string_equal(profile_get(&pf, "b", "region"), "x");
 	/* Inline comments are part of the value, as in botocore. */
@@ -130,25 +131,31 @@ test_profile_errors_name_line_not_text(void **state)
 	struct profile_file pf;
 	char err[128];
 
-	assert_int_equal(parse(&pf, "key = v\n[a]\n", PROFILE_CREDENTIALS,
-	    err, sizeof(err)), -1);
+	assert_int_equal(parse(&pf, "key = v\n[a]\n", PROFILE_CREDENTIALS, err,
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "line 1"));
 	profile_clear(&pf);
 	assert_int_equal(parse(&pf, "[a]\n# c\n" SECRET "\n",
-	    PROFILE_CREDENTIALS, err, sizeof(err)), -1);
+			     PROFILE_CREDENTIALS, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "line 3"));
 	assert_null(strstr(err, SECRET));
 	profile_clear(&pf);
 	assert_int_equal(parse(&pf, "[a\nx=1\n", PROFILE_CONFIG, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "line 1"));
 	profile_clear(&pf);
 	assert_int_equal(parse(&pf, "[a]\n= v\n", PROFILE_CREDENTIALS, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "line 2"));
-	profile_clear(&pf);	/* A profile name with a terminal control in it (found by fuzzing). */
+	profile_clear(
+	    &pf); /* A profile name with a terminal control in it (found by fuzzing). */
 	assert_int_equal(parse(&pf, "[a]\nx = 1\n[\001none]\nx = y\n",
-	    PROFILE_CONFIG, err, sizeof(err)), -1);
+			     PROFILE_CONFIG, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "line 3: control character"));
 	assert_null(profile_get(&pf, "\001none", "x"));
 	profile_clear(&pf);

@@ -138,7 +138,8 @@ test_proto_roundtrip_phase(void **state)
 static void
 test_proto_phase_from_checkpoint(void **state)
 {
-	static const char old[] = "{\"v\":2,\"type\":\"phase\",\"phase\":"
+	static const char old[] =
+	    "{\"v\":2,\"type\":\"phase\",\"phase\":"
 	    "\"backfill\",\"state\":\"complete\",\"items\":3,"
 	    "\"duration_ms\":4,\"detail\":\"\"}";
 	struct proto_msg a, b;
@@ -150,7 +151,8 @@ test_proto_phase_from_checkpoint(void **state)
 	a.u.phase.items = 3;
 	a.u.phase.duration_ms = 4;
 	roundtrip(&a, &b);
-	assert_string_equal(line, "{\"v\":2,\"type\":\"phase\",\"phase\":"
+	assert_string_equal(line,
+	    "{\"v\":2,\"type\":\"phase\",\"phase\":"
 	    "\"backfill\",\"state\":\"complete\",\"items\":3,"
 	    "\"duration_ms\":4,\"detail\":\"\"}\n");
 	a.u.phase.from_checkpoint = 1;
@@ -161,12 +163,15 @@ test_proto_phase_from_checkpoint(void **state)
 	assert_int_equal(proto_decode(old, strlen(old), &b, err, sizeof(err)),
 	    0);
 	assert_false(b.u.phase.from_checkpoint);
-	strlcpy(line, "{\"v\":2,\"type\":\"phase\",\"phase\":\"stream\","
+	strlcpy(line,
+	    "{\"v\":2,\"type\":\"phase\",\"phase\":\"stream\","
 	    "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
-	    "\"detail\":\"\",\"from_checkpoint\":1}", sizeof(line));
-	assert_int_equal(proto_decode(line, strlen(line), &b, err,
-	    sizeof(err)), -1);
-	assert_string_equal(err, "phase: field \"from_checkpoint\" must be "
+	    "\"detail\":\"\",\"from_checkpoint\":1}",
+	    sizeof(line));
+	assert_int_equal(proto_decode(line, strlen(line), &b, err, sizeof(err)),
+	    -1);
+	assert_string_equal(err,
+	    "phase: field \"from_checkpoint\" must be "
 	    "true or false");
 }
 
@@ -228,8 +233,8 @@ test_proto_progress_ttl_optional(void **state)
 	assert_non_null(strstr(line, "\"ttl_expired_skipped\":12"));
 	assert_non_null(cut = strstr(line, ",\"ttl_expired_skipped\""));
 	strcpy(cut, "}");
-	assert_int_equal(proto_decode(line, strlen(line), &b, err,
-	    sizeof(err)), 0);
+	assert_int_equal(proto_decode(line, strlen(line), &b, err, sizeof(err)),
+	    0);
 	assert_int_equal(b.u.progress.ttl_expired_skipped, 0);
 	assert_int_equal(b.u.progress.ttl_deletes_skipped, 0);
 	assert_int_equal(b.u.progress.shards_total, 6);
@@ -250,13 +255,12 @@ test_proto_progress_metrics_optional(void **state)
 	a.u.progress.writes_limit = 16;
 	roundtrip(&a, &b);
 	assert_memory_equal(&a, &b, sizeof(a));
-	assert_non_null(strstr(line,
-	    "\"bytes_written\":18446744073709551615"));
+	assert_non_null(strstr(line, "\"bytes_written\":18446744073709551615"));
 	assert_non_null(strstr(line, "\"writes_limit\":16"));
 	assert_non_null(cut = strstr(line, ",\"bytes_written\""));
 	strcpy(cut, "}");
-	assert_int_equal(proto_decode(line, strlen(line), &b, err,
-	    sizeof(err)), 0);
+	assert_int_equal(proto_decode(line, strlen(line), &b, err, sizeof(err)),
+	    0);
 	assert_int_equal(b.u.progress.bytes_written, 0);
 	assert_int_equal(b.u.progress.stream_skipped, 0);
 	assert_int_equal(b.u.progress.transient_errors, 0);
@@ -429,18 +433,21 @@ static void
 test_proto_invalid_utf8_replaced(void **state)
 {
 	static const struct {
-		const char	*in;
-		const char	*out;
+		const char *in;
+		const char *out;
 	} cases[] = {
-		{ "a\xff" "b", "a\xef\xbf\xbd" "b" },
-		{ "\xc0\x80", "\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong */
-		{ "\x80", "\xef\xbf\xbd" },			/* stray */
+		{ "a\xff"
+		  "b",
+		    "a\xef\xbf\xbd"
+		    "b" },
+		{ "\xc0\x80", "\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong */
+		{ "\x80", "\xef\xbf\xbd" },		    /* stray */
 		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
-		{ "x\xe2\x82", "x\xef\xbf\xbd\xef\xbf\xbd" },	/* cut */
+		{ "x\xe2\x82", "x\xef\xbf\xbd\xef\xbf\xbd" }, /* cut */
 		{ "\xf5\x80\x80\x80",
-		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
-		{ "\xf4\x90\x80\x80",				/* > U+10FFFF */
-		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x90\x80\x80", /* > U+10FFFF */
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
 		{ "ok\xe2\x82\xac", "ok\xe2\x82\xac" },
 	};
 	struct proto_msg a, b;
@@ -518,7 +525,7 @@ static void
 test_proto_encode_small_buffer(void **state)
 {
 	static const char done[] = "{\"v\":2,\"type\":\"done\","
-	    "\"status\":\"complete\"}\n";
+				   "\"status\":\"complete\"}\n";
 	struct proto_msg a, b;
 	char small[80], err[128];
 	int n;
@@ -534,8 +541,9 @@ test_proto_encode_small_buffer(void **state)
 	assert_int_equal(proto_decode(small, (size_t)n, &b, err, sizeof(err)),
 	    0);
 	assert_int_equal(strlen(b.u.log.msg),
-	    sizeof(small) - 1 - strlen("{\"v\":2,\"type\":\"log\","
-	    "\"level\":\"info\",\"msg\":\"\"}\n"));
+	    sizeof(small) - 1 -
+		strlen("{\"v\":2,\"type\":\"log\","
+		       "\"level\":\"info\",\"msg\":\"\"}\n"));
 
 	/* Too small for the message without its text. */
 	errno = 0;
@@ -622,7 +630,7 @@ test_proto_encode_rejects_invalid(void **state)
 
 	memset(&a, 0, sizeof(a));
 	a.type = PROTO_LOG;
-	a.u.log.level = (enum proto_level)-1;
+	a.u.log.level = (enum proto_level) - 1;
 	assert_int_equal(proto_encode(&a, line, sizeof(line)), -1);
 }
 
@@ -630,8 +638,8 @@ static void
 test_proto_decode_rejects(void **state)
 {
 	static const struct {
-		const char	*line;
-		const char	*why;
+		const char *line;
+		const char *why;
 	} cases[] = {
 		{ "", "empty line" },
 		{ "\n", "empty line" },
@@ -660,7 +668,8 @@ test_proto_decode_rejects(void **state)
 		{ "{\"v\":2,\"type\":\"Done\",\"status\":\"complete\"}",
 		    "unknown message type" },
 		{ "{\"v\":2,\"type\":\"done\",\"type\":\"done\","
-		    "\"status\":\"complete\"}", "duplicate field \"type\"" },
+		  "\"status\":\"complete\"}",
+		    "duplicate field \"type\"" },
 		{ "{\"v\":2,\"type\":\"done\"}",
 		    "done: missing field \"status\"" },
 		{ "{\"v\":2,\"type\":\"done\",\"status\":\"bogus\"}",
@@ -670,80 +679,91 @@ test_proto_decode_rejects(void **state)
 		{ "{\"v\":2,\"type\":\"done\",\"status\":7}",
 		    "done: field \"status\" must be a string" },
 		{ "{\"v\":2,\"type\":\"done\",\"status\":\"complete\","
-		    "\"status\":\"failed\"}", "done: duplicate field \"status\"" },
+		  "\"status\":\"failed\"}",
+		    "done: duplicate field \"status\"" },
 		{ "{\"v\":2,\"type\":\"done\",\"status\":\"complete\"} x",
 		    "trailing data after the JSON object at byte 42" },
 		{ "{\"v\":2,\"type\":\"done\",\"status\":\"complete\"}{}",
 		    "trailing data" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"items\":\"5\",\"done\":false}",
+		  "\"items\":\"5\",\"done\":false}",
 		    "checkpoint: field \"items\" must be an integer" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"items\":-1,\"done\":false}",
+		  "\"items\":-1,\"done\":false}",
 		    "checkpoint: field \"items\" must not be negative" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"items\":18446744073709551616,\"done\":false}",
+		  "\"items\":18446744073709551616,\"done\":false}",
 		    "checkpoint: field \"items\" is out of range" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"items\":1.5,\"done\":false}",
+		  "\"items\":1.5,\"done\":false}",
 		    "checkpoint: field \"items\" must be an integer" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"items\":1e3,\"done\":false}",
+		  "\"items\":1e3,\"done\":false}",
 		    "checkpoint: field \"items\" must be an integer" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"items\":01,\"done\":false}",
+		  "\"items\":01,\"done\":false}",
 		    "checkpoint: field \"items\" must be an integer" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"items\":1,\"done\":1}",
+		  "\"items\":1,\"done\":1}",
 		    "checkpoint: field \"done\" must be true or false" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"items\":1,\"done\":null}",
+		  "\"items\":1,\"done\":null}",
 		    "checkpoint: field \"done\" must be true or false" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"page\",\"id\":\"s\","
-		    "\"items\":1,\"done\":true}",
+		  "\"items\":1,\"done\":true}",
 		    "checkpoint: field \"kind\" must be" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"segment\","
-		    "\"id\":\"s\",\"items\":1,\"done\":true}",
+		  "\"id\":\"s\",\"items\":1,\"done\":true}",
 		    "checkpoint: a segment id must be a decimal number" },
 		{ "{\"v\":2,\"type\":\"checkpoint\",\"kind\":\"shard\",\"id\":\"s\","
-		    "\"done\":true}", "checkpoint: missing field \"items\"" },
+		  "\"done\":true}",
+		    "checkpoint: missing field \"items\"" },
 		{ "{\"v\":2,\"type\":\"phase\",\"phase\":\"sideways\","
-		    "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
-		    "\"detail\":\"\"}",
+		  "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
+		  "\"detail\":\"\"}",
 		    "phase: field \"phase\" has an unknown value \"sideways\"" },
 		{ "{\"v\":2,\"type\":\"phase\",\"phase\":\"stream\","
-		    "\"state\":\"RUNNING\",\"items\":0,\"duration_ms\":0,"
-		    "\"detail\":\"\"}",
+		  "\"state\":\"RUNNING\",\"items\":0,\"duration_ms\":0,"
+		  "\"detail\":\"\"}",
 		    "phase: field \"state\" has an unknown value" },
 		{ "{\"v\":2,\"type\":\"phase\",\"phase\":1,"
-		    "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
-		    "\"detail\":\"\"}", "phase: field \"phase\" must be a string" },
+		  "\"state\":\"running\",\"items\":0,\"duration_ms\":0,"
+		  "\"detail\":\"\"}",
+		    "phase: field \"phase\" must be a string" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"loud\",\"msg\":\"\"}",
 		    "log: field \"level\" has an unknown value" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\",\"msg\":null}",
 		    "log: field \"msg\" must be a string" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
-		    "\"msg\":\"a\\u0000b\"}", "log: field \"msg\" contains a NUL" },
+		  "\"msg\":\"a\\u0000b\"}",
+		    "log: field \"msg\" contains a NUL" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
-		    "\"msg\":\"\\ud800\"}", "unpaired UTF-16 surrogate" },
+		  "\"msg\":\"\\ud800\"}",
+		    "unpaired UTF-16 surrogate" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
-		    "\"msg\":\"\\udc00\\ud800\"}", "unpaired UTF-16 surrogate" },
+		  "\"msg\":\"\\udc00\\ud800\"}",
+		    "unpaired UTF-16 surrogate" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
-		    "\"msg\":\"\\ud800\\u0041\"}", "unpaired UTF-16 surrogate" },
+		  "\"msg\":\"\\ud800\\u0041\"}",
+		    "unpaired UTF-16 surrogate" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
-		    "\"msg\":\"a\xff\"}", "log: field \"msg\" is not valid UTF-8" },
+		  "\"msg\":\"a\xff\"}",
+		    "log: field \"msg\" is not valid UTF-8" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
-		    "\"msg\":\"a\xc0\x80\"}", "is not valid UTF-8" },
+		  "\"msg\":\"a\xc0\x80\"}",
+		    "is not valid UTF-8" },
 		{ "{\"v\":2,\"type\":\"log\",\"level\":\"info\","
-		    "\"msg\":\"a\tb\"}", "not valid JSON" },
+		  "\"msg\":\"a\tb\"}",
+		    "not valid JSON" },
 		{ "{\"v\":2,\"type\":\"hello\",\"pid\":1,\"pair\":\"p\","
-		    "\"version\":\"0123456789012345678901234567890123456789\"}",
+		  "\"version\":\"0123456789012345678901234567890123456789\"}",
 		    "hello: field \"version\" is longer than 31 bytes" },
 		{ "{\"v\":2,\"type\":\"hello\",\"pid\":0,\"pair\":\"p\","
-		    "\"version\":\"1\"}", "hello: field \"pid\" is 0, must be "
+		  "\"version\":\"1\"}",
+		    "hello: field \"pid\" is 0, must be "
 		    "at least 1" },
 		{ "{\"v\":2,\"type\":\"hello\",\"pid\":9223372036854775808,"
-		    "\"pair\":\"p\",\"version\":\"1\"}",
+		  "\"pair\":\"p\",\"version\":\"1\"}",
 		    "hello: field \"pid\" is out of range" },
 		{ "{\"v\":2,\"type\":\"progress\"}",
 		    "progress: missing field \"phase\"" },
@@ -755,7 +775,7 @@ test_proto_decode_rejects(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
 		if (proto_decode(cases[i].line, strlen(cases[i].line), &m, err,
-		    sizeof(err)) != -1)
+			sizeof(err)) != -1)
 			fail_msg("accepted: %s", cases[i].line);
 		if (strstr(err, cases[i].why) == NULL)
 			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].line,
@@ -793,26 +813,33 @@ static void
 test_proto_decode_rejects_progress_ranges(void **state)
 {
 	static const struct {
-		const char	*field;
-		const char	*value;
-		const char	*why;
+		const char *field;
+		const char *value;
+		const char *why;
 	} cases[] = {
-		{ "\"buffer_pct\":", "101", "\"buffer_pct\" is 101, out of "
+		{ "\"buffer_pct\":", "101",
+		    "\"buffer_pct\" is 101, out of "
 		    "range 0..100" },
 		{ "\"segments_total\":", "4294967296",
 		    "\"segments_total\" is out of range" },
-		{ "\"segments_total\":", "15", "segments_done (16) > "
+		{ "\"segments_total\":", "15",
+		    "segments_done (16) > "
 		    "segments_total (15)" },
-		{ "\"shards_total\":", "1", "shards_done (2) > shards_total (1)" },
-		{ "\"stream_latency_ms\":", "-2", "\"stream_latency_ms\" is -2, "
+		{ "\"shards_total\":", "1",
+		    "shards_done (2) > shards_total (1)" },
+		{ "\"stream_latency_ms\":", "-2",
+		    "\"stream_latency_ms\" is -2, "
 		    "must be at least -1" },
 		{ "\"rcu\":", "-1", "\"rcu\" must be a finite number >= 0" },
 		{ "\"rcu\":", "1e400", "\"rcu\" is not a finite number" },
 		{ "\"wcu\":", "\"1\"", "\"wcu\" must be a number" },
 		{ "\"gap\":", "\"true\"", "\"gap\" must be true or false" },
-		{ "\"est_items\":", "-0", "\"est_items\" must not be negative" },
-		{ "\"items_read\":", "[]", "\"items_read\" must be an integer" },
-		{ "\"items_read\":", "{}", "\"items_read\" must be an integer" },
+		{ "\"est_items\":", "-0",
+		    "\"est_items\" must not be negative" },
+		{ "\"items_read\":", "[]",
+		    "\"items_read\" must be an integer" },
+		{ "\"items_read\":", "{}",
+		    "\"items_read\" must be an integer" },
 	};
 	struct proto_msg m;
 	char buf[PROTO_MAX_LINE + 64], err[256];
@@ -841,7 +868,7 @@ static void
 test_proto_decode_nul_and_length(void **state)
 {
 	static const char ok[] = "{\"v\":2,\"type\":\"done\","
-	    "\"status\":\"complete\"}";
+				 "\"status\":\"complete\"}";
 	char buf[PROTO_MAX_LINE + 2], err[128];
 	struct proto_msg m;
 	size_t n;
@@ -849,7 +876,8 @@ test_proto_decode_nul_and_length(void **state)
 	memcpy(buf, ok, sizeof(ok));
 	buf[10] = '\0';
 	assert_int_equal(proto_decode(buf, sizeof(ok) - 1, &m, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "NUL byte"));
 
 	/* Longest accepted line: padded with an unknown field. */
@@ -874,11 +902,13 @@ test_proto_decode_nul_and_length(void **state)
 static void
 test_proto_decode_lenient_where_allowed(void **state)
 {
-	static const char l1[] = " { \"status\" : \"stopped\" , \"x\":{\"y\":"
+	static const char l1[] =
+	    " { \"status\" : \"stopped\" , \"x\":{\"y\":"
 	    "[1,{\"z\":null}]}, \"type\":\"done\",\"v\":2,\"x\":2 } \r\n";
 	static const char l2[] = "{\"\\u0076\":2,\"typ\\u0065\":\"done\","
-	    "\"status\":\"fail\\u0065d\"}";
-	static const char l3[] = "{\"v\":2,\"type\":\"hello\",\"pid\":7,"
+				 "\"status\":\"fail\\u0065d\"}";
+	static const char l3[] =
+	    "{\"v\":2,\"type\":\"hello\",\"pid\":7,"
 	    "\"pair\":\"\\u00e9\\ud83d\\ude00\",\"version\":\"1\"}";
 	struct proto_msg m;
 	char err[128];
@@ -926,7 +956,7 @@ test_proto_names(void **state)
 	assert_string_equal(proto_type_name(PROTO_HELLO), "hello");
 	assert_string_equal(proto_type_name(PROTO_WARNING), "warning");
 	assert_string_equal(proto_type_name(PROTO_TYPE_MAX), "unknown");
-	assert_string_equal(proto_type_name((enum proto_type)-1), "unknown");
+	assert_string_equal(proto_type_name((enum proto_type) - 1), "unknown");
 	assert_string_equal(proto_phase_name(PROTO_PHASE_STREAM), "stream");
 	assert_string_equal(proto_phase_name(PROTO_PHASE_MAX), "unknown");
 	assert_string_equal(proto_phase_state_name(PROTO_PS_STOPPED),
@@ -953,7 +983,8 @@ three_lines(char *out, size_t outsz, size_t *lens)
 			memset(&a, 0, sizeof(a));
 			a.type = PROTO_LOG;
 			a.u.log.level = PROTO_LVL_INFO;
-			snprintf(a.u.log.msg, sizeof(a.u.log.msg), "line %d", i);
+			snprintf(a.u.log.msg, sizeof(a.u.log.msg), "line %d",
+			    i);
 		}
 		n = proto_encode(&a, out + off, outsz - off);
 		assert_true(n > 0);

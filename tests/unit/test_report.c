@@ -168,7 +168,7 @@ decode_all(struct proto_msg *msgs, size_t max)
 
 	while (n < max && (nl = strchr(line, '\n')) != NULL) {
 		if (proto_decode(line, (size_t)(nl - line), &msgs[n], err,
-		    sizeof(err)) == -1)
+			sizeof(err)) == -1)
 			fail_msg("bad line from the worker: %s (%.*s)", err,
 			    (int)(nl - line), line);
 		n++;
@@ -233,8 +233,10 @@ test_report_channel_stalled(void **state)
 	/* Nobody reads: the must-deliver lines fill the queue, the worker
 	 * waits 300 ms (DDB_SYNC_REPORT_STALL_MS), then gives up and stops. */
 	for (int i = 0; i < 20000 && report_active(); i++)
-		report_error("Thing", "a line that has to reach the "
-		    "supervisor, never dropped", 0);
+		report_error("Thing",
+		    "a line that has to reach the "
+		    "supervisor, never dropped",
+		    0);
 	assert_false(report_active());
 	assert_int_equal(worker_stop, 1);
 	assert_int_equal(report_send(&m), -1);
@@ -261,7 +263,7 @@ test_report_checkpoints(void **state)
 	report_init(p[1], "orders", "");
 	checkpoint_init(&ck);
 	for (uint32_t i = 0; i < 100; i++)
-		checkpoint_add_segment(&ck, i)->items = i;	/* 0 unchanged */
+		checkpoint_add_segment(&ck, i)->items = i; /* 0 unchanged */
 	sh = checkpoint_add_shard(&ck, "shardId-1", NULL);
 	sh->items = 5;
 	sh->done = 1;
@@ -328,7 +330,8 @@ test_report_resume_text(void **state)
 	checkpoint_add_shard(&ck, "s2", "s1");
 	ck.stream_items = 400;
 	report_resume_text(&ck, buf, sizeof(buf));
-	assert_string_equal(buf, "stream: 2 shards, 1 done, 400 changes "
+	assert_string_equal(buf,
+	    "stream: 2 shards, 1 done, 400 changes "
 	    "applied (backfill complete, 120 items)");
 	checkpoint_clear(&ck);
 }

@@ -20,7 +20,8 @@ test_retry_classify_codes(void **state)
 		enum aws_status want;
 	} cases[] = {
 		{ 200, "", AWS_OK },
-		{ 400, "ProvisionedThroughputExceededException", AWS_THROTTLED },
+		{ 400, "ProvisionedThroughputExceededException",
+		    AWS_THROTTLED },
 		{ 400, "ThrottlingException", AWS_THROTTLED },
 		{ 400, "RequestLimitExceeded", AWS_THROTTLED },
 		{ 400, "LimitExceededException", AWS_THROTTLED },
@@ -72,9 +73,9 @@ test_retry_classify_tls(void **state)
 	(void)state;
 	/* An untrusted certificate is not an outage: fail at once. */
 	assert_int_equal(retry_classify_transport(
-	    CURLE_PEER_FAILED_VERIFICATION), AWS_FATAL);
-	assert_int_equal(retry_classify_transport(CURLE_SSL_CACERT),
+			     CURLE_PEER_FAILED_VERIFICATION),
 	    AWS_FATAL);
+	assert_int_equal(retry_classify_transport(CURLE_SSL_CACERT), AWS_FATAL);
 	assert_int_equal(retry_classify_transport(CURLE_SSL_ISSUER_ERROR),
 	    AWS_FATAL);
 	assert_int_equal(retry_classify_transport(CURLE_SSL_CACERT_BADFILE),
@@ -84,8 +85,8 @@ test_retry_classify_tls(void **state)
 	/* Outages heal: refused, DNS, timeouts, resets, a cut handshake. */
 	assert_int_equal(retry_classify_transport(CURLE_COULDNT_CONNECT),
 	    AWS_TRANSIENT);
-	assert_int_equal(retry_classify_transport(
-	    CURLE_COULDNT_RESOLVE_HOST), AWS_TRANSIENT);
+	assert_int_equal(retry_classify_transport(CURLE_COULDNT_RESOLVE_HOST),
+	    AWS_TRANSIENT);
 	assert_int_equal(retry_classify_transport(CURLE_OPERATION_TIMEDOUT),
 	    AWS_TRANSIENT);
 	assert_int_equal(retry_classify_transport(CURLE_RECV_ERROR),
@@ -98,11 +99,12 @@ test_retry_classify_tls(void **state)
 	/* The hint follows OpenSSL's verify result. */
 	assert_non_null(strstr(retry_tls_hint(X509_V_ERR_CERT_HAS_EXPIRED),
 	    "validity period"));
-	assert_non_null(strstr(retry_tls_hint(
-	    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY), "AWS_CA_BUNDLE"));
+	assert_non_null(
+	    strstr(retry_tls_hint(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
+		"AWS_CA_BUNDLE"));
 	assert_non_null(strstr(retry_tls_hint(X509_V_OK), "host name"));
-	assert_non_null(strstr(retry_tls_hint(X509_V_ERR_UNSPECIFIED),
-	    "host name"));
+	assert_non_null(
+	    strstr(retry_tls_hint(X509_V_ERR_UNSPECIFIED), "host name"));
 }
 
 static void

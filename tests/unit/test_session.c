@@ -12,8 +12,8 @@
 #include "exitcode.h"
 #include "session.h"
 
-#define PID	4242
-#define T0	1000000		/* a monotonic clock's ms */
+#define PID	 4242
+#define T0	 1000000 /* a monotonic clock's ms */
 #define HELLO_MS 10000
 
 static struct proto_msg
@@ -73,7 +73,8 @@ test_session_good(void **state)
 	assert_int_equal(proto_session_eof(&s, 0, why, sizeof(why)),
 	    PROTO_VERDICT_OK);
 	assert_int_equal(proto_session_exit(&s, WORKER_EXIT_OK, why,
-	    sizeof(why)), PROTO_VERDICT_OK);
+			     sizeof(why)),
+	    PROTO_VERDICT_OK);
 	assert_true(proto_session_deadline(&s) == INT64_MAX);
 }
 
@@ -101,15 +102,18 @@ test_session_hello_rules(void **state)
 	m = msg(PROTO_HELLO);
 	m.u.hello.pid = 1;
 	assert_int_equal(proto_session_message(&s, PROTO_DIR_WORKER, &m, why,
-	    sizeof(why)), PROTO_VERDICT_ERROR);
-	assert_string_equal(why, "hello from pid 1, but the worker started "
+			     sizeof(why)),
+	    PROTO_VERDICT_ERROR);
+	assert_string_equal(why,
+	    "hello from pid 1, but the worker started "
 	    "is pid 4242");
 
 	start(&s);
 	m = msg(PROTO_HELLO);
 	strcpy(m.u.hello.pair, "other\x1b[2J");
 	assert_int_equal(proto_session_message(&s, PROTO_DIR_WORKER, &m, why,
-	    sizeof(why)), PROTO_VERDICT_ERROR);
+			     sizeof(why)),
+	    PROTO_VERDICT_ERROR);
 	assert_string_equal(why, "hello for another pair (other?[2J)");
 }
 
@@ -142,15 +146,17 @@ test_session_eof_and_lines(void **state)
 	send(&s, PROTO_HELLO, why);
 	assert_int_equal(proto_session_eof(&s, 17, why, sizeof(why)),
 	    PROTO_VERDICT_ERROR);
-	assert_string_equal(why, "the channel closed in the middle of a "
+	assert_string_equal(why,
+	    "the channel closed in the middle of a "
 	    "line (17 bytes without a newline)");
 
 	start(&s);
-	assert_int_equal(proto_session_bad_line(&s, "not valid JSON: x",
-	    why, sizeof(why)), PROTO_VERDICT_ERROR);
+	assert_int_equal(proto_session_bad_line(&s, "not valid JSON: x", why,
+			     sizeof(why)),
+	    PROTO_VERDICT_ERROR);
 	assert_string_equal(why, "not valid JSON: x");
-	assert_int_equal(proto_session_bad_line(&s, "again", why,
-	    sizeof(why)), PROTO_VERDICT_OK);
+	assert_int_equal(proto_session_bad_line(&s, "again", why, sizeof(why)),
+	    PROTO_VERDICT_OK);
 
 	/* A worker that never spoke and ended is a crash, not an error. */
 	start(&s);
@@ -170,24 +176,27 @@ test_session_exit_rules(void **state)
 	start(&s);
 	send(&s, PROTO_HELLO, why);
 	assert_int_equal(proto_session_exit(&s, WORKER_EXIT_OK, why,
-	    sizeof(why)), PROTO_VERDICT_ERROR);
+			     sizeof(why)),
+	    PROTO_VERDICT_ERROR);
 	assert_string_equal(why, "exited with status 0 without sending done");
 
 	for (int st = WORKER_EXIT_CONFIG; st <= WORKER_EXIT_PERMANENT; st++) {
 		start(&s);
 		send(&s, PROTO_HELLO, why);
-		send(&s, PROTO_ERROR, why);	/* not fatal */
+		send(&s, PROTO_ERROR, why); /* not fatal */
 		assert_int_equal(proto_session_exit(&s, st, why, sizeof(why)),
 		    PROTO_VERDICT_ERROR);
-		assert_non_null(strstr(why, "without reporting a fatal "
+		assert_non_null(strstr(why,
+		    "without reporting a fatal "
 		    "error"));
 
 		start(&s);
 		send(&s, PROTO_HELLO, why);
 		m = msg(PROTO_ERROR);
 		m.u.error.fatal = 1;
-		assert_int_equal(proto_session_message(&s, PROTO_DIR_WORKER,
-		    &m, why, sizeof(why)), PROTO_VERDICT_OK);
+		assert_int_equal(proto_session_message(&s, PROTO_DIR_WORKER, &m,
+				     why, sizeof(why)),
+		    PROTO_VERDICT_OK);
 		assert_int_equal(proto_session_exit(&s, st, why, sizeof(why)),
 		    PROTO_VERDICT_OK);
 	}
@@ -195,7 +204,8 @@ test_session_exit_rules(void **state)
 	start(&s);
 	send(&s, PROTO_HELLO, why);
 	assert_int_equal(proto_session_exit(&s, WORKER_EXIT_CRASH, why,
-	    sizeof(why)), PROTO_VERDICT_OK);
+			     sizeof(why)),
+	    PROTO_VERDICT_OK);
 	start(&s);
 	send(&s, PROTO_HELLO, why);
 	assert_int_equal(proto_session_exit(&s, -1, why, sizeof(why)),
@@ -211,9 +221,11 @@ test_session_hello_timeout(void **state)
 	start(&s);
 	assert_true(proto_session_deadline(&s) == T0 + HELLO_MS);
 	assert_int_equal(proto_session_tick(&s, T0 + HELLO_MS - 1, why,
-	    sizeof(why)), PROTO_VERDICT_OK);
+			     sizeof(why)),
+	    PROTO_VERDICT_OK);
 	assert_int_equal(proto_session_tick(&s, T0 + HELLO_MS, why,
-	    sizeof(why)), PROTO_VERDICT_ERROR);
+			     sizeof(why)),
+	    PROTO_VERDICT_ERROR);
 	assert_string_equal(why, "sent no hello within 10s of its start");
 	assert_true(proto_session_deadline(&s) == INT64_MAX);
 
@@ -222,7 +234,8 @@ test_session_hello_timeout(void **state)
 	send(&s, PROTO_HELLO, why);
 	assert_true(proto_session_deadline(&s) == INT64_MAX);
 	assert_int_equal(proto_session_tick(&s, T0 + 2 * HELLO_MS, why,
-	    sizeof(why)), PROTO_VERDICT_OK);
+			     sizeof(why)),
+	    PROTO_VERDICT_OK);
 }
 
 static void
@@ -281,39 +294,48 @@ test_session_directions(void **state)
 	/* Version 2: limits go from the supervisor, and only from it. */
 	m = msg(PROTO_LIMITS);
 	assert_int_equal(proto_session_message(&s, PROTO_DIR_SUPERVISOR, &m,
-	    why, sizeof(why)), PROTO_VERDICT_OK);
-	assert_int_equal(proto_session_message(&s, PROTO_DIR_WORKER, &m,
-	    why, sizeof(why)), PROTO_VERDICT_ERROR);
-	assert_string_equal(why, "the worker sent a limits message, which "
+			     why, sizeof(why)),
+	    PROTO_VERDICT_OK);
+	assert_int_equal(proto_session_message(&s, PROTO_DIR_WORKER, &m, why,
+			     sizeof(why)),
+	    PROTO_VERDICT_ERROR);
+	assert_string_equal(why,
+	    "the worker sent a limits message, which "
 	    "only the supervisor sends");
 
 	start(&s);
 	send(&s, PROTO_HELLO, why);
 	m = msg(PROTO_LOG);
 	assert_int_equal(proto_session_message(&s, PROTO_DIR_SUPERVISOR, &m,
-	    why, sizeof(why)), PROTO_VERDICT_ERROR);
-	assert_string_equal(why, "the supervisor sent a log message, which "
+			     why, sizeof(why)),
+	    PROTO_VERDICT_ERROR);
+	assert_string_equal(why,
+	    "the supervisor sent a log message, which "
 	    "only the worker sends");
 
 	/* Not before the worker's hello, not after its done. */
 	start(&s);
 	m = msg(PROTO_LIMITS);
 	assert_int_equal(proto_session_message(&s, PROTO_DIR_SUPERVISOR, &m,
-	    why, sizeof(why)), PROTO_VERDICT_ERROR);
-	assert_string_equal(why, "the supervisor sent limits before the "
+			     why, sizeof(why)),
+	    PROTO_VERDICT_ERROR);
+	assert_string_equal(why,
+	    "the supervisor sent limits before the "
 	    "worker's hello");
 	start(&s);
 	send(&s, PROTO_HELLO, why);
 	send(&s, PROTO_DONE, why);
 	assert_int_equal(proto_session_message(&s, PROTO_DIR_SUPERVISOR, &m,
-	    why, sizeof(why)), PROTO_VERDICT_ERROR);
+			     why, sizeof(why)),
+	    PROTO_VERDICT_ERROR);
 	assert_string_equal(why, "limits after done");
 
 	start(&s);
 	m = msg(PROTO_HELLO);
 	m.type = PROTO_TYPE_MAX;
 	assert_int_equal(proto_session_message(&s, PROTO_DIR_WORKER, &m, why,
-	    sizeof(why)), PROTO_VERDICT_ERROR);
+			     sizeof(why)),
+	    PROTO_VERDICT_ERROR);
 }
 
 int

@@ -122,7 +122,7 @@ test_settings_values(void **state)
 	setenv("DDB_SYNC_POLL_MS", "250", 1);
 	setenv("DDB_SYNC_MAX_INFLIGHT", "1024", 1);
 	setenv("DDB_SYNC_STATE_DIR", "/srv/state", 1);
-	setenv("DDB_SYNC_CRASH_AT", "", 1);	/* empty: unset */
+	setenv("DDB_SYNC_CRASH_AT", "", 1); /* empty: unset */
 	setenv("DDB_SYNC_RETRY_BASE_MS", "0", 1);
 	assert_int_equal(settings_init(err, sizeof(err)), 0);
 	assert_int_equal(settings_int(SETTING_POLL_MS), 250);
@@ -145,9 +145,9 @@ static void
 test_settings_bad_values(void **state)
 {
 	static const struct {
-		const char	*name;
-		const char	*value;
-		const char	*says;
+		const char *name;
+		const char *value;
+		const char *says;
 	} c[] = {
 		{ "DDB_SYNC_POLL_MS", "abc", "not a whole number of ms" },
 		{ "DDB_SYNC_POLL_MS", "5s", "not a whole number of ms" },
@@ -155,10 +155,13 @@ test_settings_bad_values(void **state)
 		{ "DDB_SYNC_POLL_MS", " 5", "not a whole number of ms" },
 		{ "DDB_SYNC_POLL_MS", "1.5", "not a whole number of ms" },
 		{ "DDB_SYNC_POLL_MS", "31622400001", "out of range" },
-		{ "DDB_SYNC_POLL_MS", "99999999999999999999999", "out of range" },
-		{ "DDB_SYNC_MAX_INFLIGHT", "0", "out of range (1 to 1024 count)" },
+		{ "DDB_SYNC_POLL_MS", "99999999999999999999999",
+		    "out of range" },
+		{ "DDB_SYNC_MAX_INFLIGHT", "0",
+		    "out of range (1 to 1024 count)" },
 		{ "DDB_SYNC_MAX_INFLIGHT", "1025", "out of range" },
-		{ "DDB_SYNC_BUFFER_BYTES", "32M", "not a whole number of bytes" },
+		{ "DDB_SYNC_BUFFER_BYTES", "32M",
+		    "not a whole number of bytes" },
 		{ "DDB_SYNC_CRASH_AFTER", "0", "out of range" },
 	};
 	char err[256], want[128];
@@ -244,13 +247,14 @@ test_settings_usage(void **state)
 		snprintf(want, sizeof(want), "  %s", s->name);
 		if (s->audience == SETTING_OPERATOR) {
 			assert_non_null(strstr(text, want));
-			assert_true(strchr(" \n", strstr(text, want)[strlen(want)])
-			    != NULL);
+			assert_true(
+			    strchr(" \n", strstr(text, want)[strlen(want)]) !=
+			    NULL);
 		} else
 			assert_null(strstr(text, s->name));
 	}
 	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save))
 		assert_true(strlen(line) <= 80);
 	free(text);
 }
@@ -267,14 +271,16 @@ test_settings_list(void **state)
 	assert_non_null(strstr(text,
 	    "DDB_SYNC_PREFLIGHT_GIVE_UP_MS\toperator\tms\t120000\t"));
 	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save), n++) {
+	     line = strtok_r(NULL, "\n", &save), n++) {
 		tabs = 0;
 		for (char *p = line; *p != '\0'; p++)
 			tabs += *p == '\t';
 		assert_int_equal(tabs, 4);
 		assert_int_equal(strncmp(line,
-		    settings_get((enum setting_id)n)->name,
-		    strlen(settings_get((enum setting_id)n)->name)), 0);
+				     settings_get((enum setting_id)n)->name,
+				     strlen(settings_get((enum setting_id)n)
+						->name)),
+		    0);
 	}
 	assert_int_equal(n, SETTING_COUNT);
 	free(text);

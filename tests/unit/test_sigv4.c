@@ -23,65 +23,65 @@
 #include "sigv4.h"
 
 /* Paths are relative to the repository root, where tests run. */
-#define DATA_AWS	"tests/data/sigv4"
-#define DATA_DDB	"tests/data/sigv4-dynamodb"
+#define DATA_AWS "tests/data/sigv4"
+#define DATA_DDB "tests/data/sigv4-dynamodb"
 
 /*
  * What the vendored folders hold (see their READMEs: 38 C header + 38 C query
  * + 34 L = the 110 triples; 4 DynamoDB-shaped cases). Counting protects
  * against a folder or file set silently disappearing.
  */
-#define AWS_C_HEADER_CASES	38
-#define AWS_C_QUERY_CASES	38
-#define AWS_L_CASES		34
-#define DDB_C_HEADER_CASES	4
-#define AWS_SUMS_LINES		553
-#define DDB_SUMS_LINES		28
+#define AWS_C_HEADER_CASES 38
+#define AWS_C_QUERY_CASES  38
+#define AWS_L_CASES	   34
+#define DDB_C_HEADER_CASES 4
+#define AWS_SUMS_LINES	   553
+#define DDB_SUMS_LINES	   28
 
-#define MAX_FILE		(1024 * 1024)
-#define MAX_REQ_HEADERS		32
-#define MAX_PATH		1024
+#define MAX_FILE	(1024 * 1024)
+#define MAX_REQ_HEADERS 32
+#define MAX_PATH	1024
 
 /* The suite's published example inputs (not secrets). */
-#define EX_AKID		"AKIDEXAMPLE"
-#define EX_SECRET	"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define EX_DATE		"20150830T123600Z"
-#define EX_REGION	"us-east-1"
-#define EX_SERVICE	"service"
+#define EX_AKID	   "AKIDEXAMPLE"
+#define EX_SECRET  "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define EX_DATE	   "20150830T123600Z"
+#define EX_REGION  "us-east-1"
+#define EX_SERVICE "service"
 
 /* A parsed request.txt or .req; pointers go into text. */
 struct vreq {
-	char	*text;
+	char *text;
 	const char *method;
 	const char *path;
-	const char *query;	/* NULL without '?' */
+	const char *query; /* NULL without '?' */
 	const char *version;
 	struct sigv4_header h[MAX_REQ_HEADERS + 4];
-	size_t	 nh;
+	size_t nh;
 	const char *body;
-	size_t	 bodylen;
+	size_t bodylen;
 };
 
 /* A parsed context.json. */
 struct vctx {
-	cJSON	*json;
+	cJSON *json;
 	const char *akid;
 	const char *secret;
-	const char *token;	/* NULL if none */
+	const char *token; /* NULL if none */
 	const char *region;
 	const char *service;
-	char	 amz_date[17];
+	char amz_date[17];
 	unsigned int expires;
-	int	 normalize;
-	int	 sign_body;
-	int	 omit_token;
+	int normalize;
+	int sign_body;
+	int omit_token;
 };
 
 struct vcount {
-	int	 c_header;
-	int	 c_query;
-	int	 l;
-	int	 failed;
+	int c_header;
+	int c_query;
+	int l;
+	int failed;
 };
 
 static int pathf(char *, size_t, const char *, ...)
@@ -252,12 +252,12 @@ vctx_load(struct vctx *c, const char *dir)
 	c->token = json_str(cr, "token");
 	c->region = json_str(c->json, "region");
 	c->service = json_str(c->json, "service");
-	c->normalize = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->json,
-	    "normalize"));
-	c->sign_body = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->json,
-	    "sign_body"));
-	c->omit_token = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->json,
-	    "omit_session_token"));
+	c->normalize = cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(c->json, "normalize"));
+	c->sign_body = cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(c->json, "sign_body"));
+	c->omit_token = cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(c->json, "omit_session_token"));
 	ex = cJSON_GetObjectItemCaseSensitive(c->json, "expiration_in_seconds");
 	if (cJSON_IsNumber(ex) && ex->valuedouble >= 0 &&
 	    ex->valuedouble <= SIGV4_MAX_EXPIRES)
@@ -339,8 +339,7 @@ check_line(struct buf *fails, const char *dir, const char *file,
 }
 
 static void
-report(struct vcount *n, struct buf *fails, const char *dir,
-    const char *kind)
+report(struct vcount *n, struct buf *fails, const char *dir, const char *kind)
 {
 	if (fails->len == 0)
 		return;
@@ -367,8 +366,7 @@ load_request(const char *dir, const char *file, struct vreq *r)
 }
 
 static void
-c_header_case(const char *dir, struct vctx *c, struct vreq *r,
-    struct vcount *n)
+c_header_case(const char *dir, struct vctx *c, struct vreq *r, struct vcount *n)
 {
 	struct buf fails, creq, sts;
 	struct sigv4_debug dbg;
@@ -404,7 +402,7 @@ c_header_case(const char *dir, struct vctx *c, struct vreq *r,
 	dbg.string_to_sign = &sts;
 
 	if (sigv4_sign(&sr, &sc, c->region, c->service, c->amz_date, authz,
-	    sizeof(authz), &dbg) == -1) {
+		sizeof(authz), &dbg) == -1) {
 		buf_adds(&fails, " sign-failed");
 	} else {
 		check_file(&fails, dir, "header-canonical-request.txt",
@@ -416,7 +414,8 @@ c_header_case(const char *dir, struct vctx *c, struct vreq *r,
 		check_line(&fails, dir, "header-signed-request.txt",
 		    "Authorization:", "authorization", authz);
 		if (pathf(path, sizeof(path), "%s/authorization.txt", dir) ==
-		    0 && file_exists(path))
+			0 &&
+		    file_exists(path))
 			check_file(&fails, dir, "authorization.txt",
 			    "authorization.txt", authz, strlen(authz));
 	}
@@ -444,8 +443,7 @@ strip_token_param(struct buf *b)
 }
 
 static void
-c_query_case(const char *dir, struct vctx *c, struct vreq *r,
-    struct vcount *n)
+c_query_case(const char *dir, struct vctx *c, struct vreq *r, struct vcount *n)
 {
 	struct buf fails, creq, sts, q, line, want;
 	struct sigv4_debug dbg;
@@ -476,7 +474,7 @@ c_query_case(const char *dir, struct vctx *c, struct vreq *r,
 	dbg.string_to_sign = &sts;
 
 	if (sigv4_presign(&sr, &sc, c->region, c->service, c->amz_date,
-	    c->expires, &q, &dbg) == -1) {
+		c->expires, &q, &dbg) == -1) {
 		buf_adds(&fails, " presign-failed");
 		goto done;
 	}
@@ -493,7 +491,8 @@ c_query_case(const char *dir, struct vctx *c, struct vreq *r,
 	    r->query != NULL && r->query[0] != '\0' ? "&" : "", q.data,
 	    r->version);
 	if (pathf(path, sizeof(path), "%s/query-signed-request.txt", dir) ==
-	    -1 || read_file(path, &want) == -1) {
+		-1 ||
+	    read_file(path, &want) == -1) {
 		buf_adds(&fails, " query-request-line(cannot read)");
 		goto done;
 	}
@@ -503,8 +502,7 @@ c_query_case(const char *dir, struct vctx *c, struct vreq *r,
 	}
 	if (c->omit_token)
 		strip_token_param(&want);
-	if (want.len != line.len || memcmp(want.data, line.data, line.len) !=
-	    0)
+	if (want.len != line.len || memcmp(want.data, line.data, line.len) != 0)
 		buf_adds(&fails, " query-request-line");
 	buf_free(&want);
 done:
@@ -528,13 +526,15 @@ c_case(const char *dir, struct vcount *n)
 	if (vctx_load(&c, dir) == -1 ||
 	    load_request(dir, "request.txt", &r) == -1) {
 		print_error("sigv4 vector %s [C]: cannot load context.json "
-		    "or request.txt\n", dir);
+			    "or request.txt\n",
+		    dir);
 		n->failed++;
 		goto done;
 	}
 	c_header_case(dir, &c, &r, n);
-	if (pathf(path, sizeof(path), "%s/query-canonical-request.txt",
-	    dir) == 0 && file_exists(path))
+	if (pathf(path, sizeof(path), "%s/query-canonical-request.txt", dir) ==
+		0 &&
+	    file_exists(path))
 		c_query_case(dir, &c, &r, n);
 done:
 	vreq_free(&r);
@@ -594,7 +594,7 @@ l_case(const char *dir, const char *stem, struct vcount *n)
 	dbg.canonical_request = &creq;
 	dbg.string_to_sign = &sts;
 	if (sigv4_sign(&sr, &sc, EX_REGION, EX_SERVICE, date, authz,
-	    sizeof(authz), &dbg) == -1) {
+		sizeof(authz), &dbg) == -1) {
 		buf_adds(&fails, " sign-failed");
 		goto done;
 	}
@@ -610,8 +610,8 @@ l_case(const char *dir, const char *stem, struct vcount *n)
 	 * 07ec16..., so only that .sreq line is skipped. */
 	if (strcmp(stem, "get-vanilla-with-session-token") != 0 &&
 	    pathf(file, sizeof(file), "%s.sreq", stem) == 0)
-		check_line(&fails, dir, file, "Authorization: ",
-		    "sreq-authorization", authz);
+		check_line(&fails, dir, file,
+		    "Authorization: ", "sreq-authorization", authz);
 done:
 	n->l++;
 	if (pathf(path, sizeof(path), "L %s", stem) == 0)
@@ -651,8 +651,10 @@ run_dir(const char *base, struct vcount *n)
 	if (ne == -1)
 		fail_msg("cannot list %s: %s", base, strerror(errno));
 	for (i = 0; i < ne; i++) {
-		if (ents[i]->d_name[0] == '.' || pathf(dir, sizeof(dir),
-		    "%s/%s", base, ents[i]->d_name) == -1 || !is_dir(dir))
+		if (ents[i]->d_name[0] == '.' ||
+		    pathf(dir, sizeof(dir), "%s/%s", base, ents[i]->d_name) ==
+			-1 ||
+		    !is_dir(dir))
 			goto next;
 		found = 0;
 		if (pathf(path, sizeof(path), "%s/context.json", dir) == 0 &&
@@ -663,8 +665,8 @@ run_dir(const char *base, struct vcount *n)
 		nr = scandir(dir, &reqs, has_req_suffix, alphasort);
 		for (j = 0; j < nr; j++) {
 			if (pathf(stem, sizeof(stem), "%.*s",
-			    (int)(strlen(reqs[j]->d_name) - 4),
-			    reqs[j]->d_name) == 0)
+				(int)(strlen(reqs[j]->d_name) - 4),
+				reqs[j]->d_name) == 0)
 				l_case(dir, stem, n);
 			found = 1;
 			free(reqs[j]);
@@ -688,7 +690,8 @@ test_sigv4_aws_suite(void **state)
 
 	run_dir(DATA_AWS, &n);
 	print_message("sigv4: %s: %d C header, %d C query, %d L cases, "
-	    "%d failed\n", DATA_AWS, n.c_header, n.c_query, n.l, n.failed);
+		      "%d failed\n",
+	    DATA_AWS, n.c_header, n.c_query, n.l, n.failed);
 	assert_int_equal(n.failed, 0);
 	assert_int_equal(n.c_header, AWS_C_HEADER_CASES);
 	assert_int_equal(n.c_query, AWS_C_QUERY_CASES);
@@ -785,7 +788,8 @@ test_sigv4_signing_key(void **state)
 
 	/* AWS documentation's worked example (service iam). */
 	assert_int_equal(sigv4_signing_key(EX_SECRET, "20150830", EX_REGION,
-	    "iam", key), 0);
+			     "iam", key),
+	    0);
 	hex32(key, hex);
 	assert_string_equal(hex,
 	    "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
@@ -796,7 +800,8 @@ test_sigv4_signing_key(void **state)
 	hmac(b, 32, EX_SERVICE, a);
 	hmac(a, 32, "aws4_request", b);
 	assert_int_equal(sigv4_signing_key(EX_SECRET, "20150830", EX_REGION,
-	    EX_SERVICE, key), 0);
+			     EX_SERVICE, key),
+	    0);
 	assert_memory_equal(key, b, 32);
 	hex32(key, hex);
 	assert_string_equal(hex,
@@ -804,9 +809,12 @@ test_sigv4_signing_key(void **state)
 
 	/* That key signs get-vanilla's string to sign into its signature. */
 	assert_int_equal(read_file(DATA_AWS
-	    "/get-vanilla/header-string-to-sign.txt", &sts), 0);
+			     "/get-vanilla/header-string-to-sign.txt",
+			     &sts),
+	    0);
 	assert_int_equal(read_file(DATA_AWS "/get-vanilla/header-signature.txt",
-	    &sig), 0);
+			     &sig),
+	    0);
 	hmac(key, 32, sts.data, a);
 	hex32(a, hex);
 	assert_int_equal(sig.len, 64);
@@ -815,14 +823,17 @@ test_sigv4_signing_key(void **state)
 	buf_free(&sig);
 
 	assert_int_equal(sigv4_signing_key("", "20150830", EX_REGION,
-	    EX_SERVICE, key), -1);
+			     EX_SERVICE, key),
+	    -1);
 	memset(big, 'k', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(sigv4_signing_key(big, "20150830", EX_REGION,
-	    EX_SERVICE, key), -1);
+			     EX_SERVICE, key),
+	    -1);
 	big[SIGV4_MAX_SECRET] = '\0';
 	assert_int_equal(sigv4_signing_key(big, "20150830", EX_REGION,
-	    EX_SERVICE, key), 0);
+			     EX_SERVICE, key),
+	    0);
 }
 
 static void
@@ -835,9 +846,10 @@ test_sigv4_uri_encode(void **state)
 		const char *want;
 	} cases[] = {
 		{ "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
-		  "tuvwxyz", 66, 1,
-		  "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
-		  "tuvwxyz" },
+		  "tuvwxyz",
+		    66, 1,
+		    "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+		    "tuvwxyz" },
 		{ "\xe1\x88\xb4", 3, 0, "%E1%88%B4" },
 		{ "/a b/c", 6, 0, "/a%20b/c" },
 		{ "/a b/c", 6, 1, "%2Fa%20b%2Fc" },
@@ -852,7 +864,8 @@ test_sigv4_uri_encode(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		buf_init(&b, 0);
 		assert_int_equal(sigv4_uri_encode(&b, cases[i].in, cases[i].len,
-		    cases[i].slash), 0);
+				     cases[i].slash),
+		    0);
 		assert_int_equal(b.len, strlen(cases[i].want));
 		if (b.len > 0)
 			assert_string_equal(b.data, cases[i].want);
@@ -929,7 +942,7 @@ test_sigv4_path_normalize(void **state)
 	static const struct {
 		const char *path;
 		int normalize;
-		const char *want;	/* NULL: rejected */
+		const char *want; /* NULL: rejected */
 	} cases[] = {
 		{ "/a/b/..", 1, "/a/" },
 		{ "/a/./b/../c", 1, "/a/c" },
@@ -1086,14 +1099,14 @@ test_sigv4_dynamodb_request_shape(void **state)
 {
 	static const struct {
 		const char *dir;
-		const char *prefix;	/* NULL: STS form request */
+		const char *prefix; /* NULL: STS form request */
 		const char *op;
 	} cases[] = {
 		{ "dynamodb-scan", "DynamoDB_20120810", "Scan" },
 		{ "dynamodb-batchwriteitem-session-token", "DynamoDB_20120810",
-		  "BatchWriteItem" },
+		    "BatchWriteItem" },
 		{ "streams-getrecords", "DynamoDBStreams_20120810",
-		  "GetRecords" },
+		    "GetRecords" },
 		{ "sts-assumerole", NULL, NULL },
 	};
 	struct sigv4_header h[5];
@@ -1108,7 +1121,8 @@ test_sigv4_dynamodb_request_shape(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(pathf(dir, sizeof(dir), "%s/%s", DATA_DDB,
-		    cases[i].dir), 0);
+				     cases[i].dir),
+		    0);
 		assert_int_equal(vctx_load(&c, dir), 0);
 		assert_int_equal(load_request(dir, "request.txt", &r), 0);
 		host = vreq_find(&r, "Host");
@@ -1125,14 +1139,15 @@ test_sigv4_dynamodb_request_shape(void **state)
 		h[nh++] = (struct sigv4_header){ "x-amz-date", c.amz_date };
 		if (c.token != NULL)
 			h[nh++] = (struct sigv4_header){ "x-amz-security-token",
-			    c.token };
+				c.token };
 		if (cases[i].prefix != NULL) {
 			assert_int_equal(pathf(target, sizeof(target), "%s.%s",
-			    cases[i].prefix, cases[i].op), 0);
+					     cases[i].prefix, cases[i].op),
+			    0);
 			assert_string_equal(vreq_find(&r, "X-Amz-Target"),
 			    target);
 			h[nh++] = (struct sigv4_header){ "x-amz-target",
-			    target };
+				target };
 		} else
 			assert_null(vreq_find(&r, "X-Amz-Target"));
 		assert_int_equal(r.nh + 1 + (c.token != NULL), nh);
@@ -1149,9 +1164,11 @@ test_sigv4_dynamodb_request_shape(void **state)
 		sc.secret_access_key = c.secret;
 		sc.session_token = c.token;
 		assert_int_equal(sigv4_sign(&sr, &sc, c.region, c.service,
-		    c.amz_date, authz, sizeof(authz), NULL), 0);
+				     c.amz_date, authz, sizeof(authz), NULL),
+		    0);
 		assert_int_equal(pathf(path, sizeof(path),
-		    "%s/authorization.txt", dir), 0);
+				     "%s/authorization.txt", dir),
+		    0);
 		assert_int_equal(read_file(path, &want), 0);
 		assert_string_equal(authz, want.data);
 		buf_free(&want);
@@ -1177,8 +1194,8 @@ static void
 test_sigv4_rejects_bad_input(void **state)
 {
 	static const char *dates[] = { "2015-08-30", "20150830T123600",
-		"20150830X123600Z", "20150830T12360aZ", "20150830T123600ZZ",
-		"", NULL };
+		"20150830X123600Z", "20150830T12360aZ", "20150830T123600ZZ", "",
+		NULL };
 	static const char *names[] = { "us/east-1", "us east", "", "a,b",
 		NULL };
 	struct sigv4_header h[2];
@@ -1195,36 +1212,47 @@ test_sigv4_rejects_bad_input(void **state)
 	for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
 		strlcpy(authz, "junk", sizeof(authz));
 		assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, EX_SERVICE,
-		    dates[i], authz, sizeof(authz), NULL), -1);
+				     dates[i], authz, sizeof(authz), NULL),
+		    -1);
 		assert_string_equal(authz, "");
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		assert_int_equal(sigv4_sign(&req, &sc, names[i], EX_SERVICE,
-		    EX_DATE, authz, sizeof(authz), NULL), -1);
+				     EX_DATE, authz, sizeof(authz), NULL),
+		    -1);
 		assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, names[i],
-		    EX_DATE, authz, sizeof(authz), NULL), -1);
+				     EX_DATE, authz, sizeof(authz), NULL),
+		    -1);
 	}
 	assert_int_equal(sigv4_sign(&req, NULL, EX_REGION, EX_SERVICE, EX_DATE,
-	    authz, sizeof(authz), NULL), -1);
+			     authz, sizeof(authz), NULL),
+	    -1);
 	assert_int_equal(sigv4_sign(&req, &nosecret, EX_REGION, EX_SERVICE,
-	    EX_DATE, authz, sizeof(authz), NULL), -1);
+			     EX_DATE, authz, sizeof(authz), NULL),
+	    -1);
 	assert_int_equal(sigv4_sign(&req, &badakid, EX_REGION, EX_SERVICE,
-	    EX_DATE, authz, sizeof(authz), NULL), -1);
+			     EX_DATE, authz, sizeof(authz), NULL),
+	    -1);
 	assert_int_equal(sigv4_sign(NULL, &sc, EX_REGION, EX_SERVICE, EX_DATE,
-	    authz, sizeof(authz), NULL), -1);
+			     authz, sizeof(authz), NULL),
+	    -1);
 	assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, EX_SERVICE, EX_DATE,
-	    NULL, 0, NULL), -1);
+			     NULL, 0, NULL),
+	    -1);
 
 	req.method = "GE T";
 	assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, EX_SERVICE, EX_DATE,
-	    authz, sizeof(authz), NULL), -1);
+			     authz, sizeof(authz), NULL),
+	    -1);
 	req.method = "";
 	assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, EX_SERVICE, EX_DATE,
-	    authz, sizeof(authz), NULL), -1);
+			     authz, sizeof(authz), NULL),
+	    -1);
 	vanilla(&req, h);
 	req.bodylen = 5;
 	assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, EX_SERVICE, EX_DATE,
-	    authz, sizeof(authz), NULL), -1);
+			     authz, sizeof(authz), NULL),
+	    -1);
 
 	/* Presign: bad expiry or token leaves the caller's query alone. */
 	vanilla(&req, h);
@@ -1232,23 +1260,29 @@ test_sigv4_rejects_bad_input(void **state)
 	buf_init(&q, 0);
 	buf_adds(&q, "keep");
 	assert_int_equal(sigv4_presign(&req, &sc, EX_REGION, EX_SERVICE,
-	    EX_DATE, 0, &q, NULL), -1);
+			     EX_DATE, 0, &q, NULL),
+	    -1);
 	assert_int_equal(sigv4_presign(&req, &sc, EX_REGION, EX_SERVICE,
-	    EX_DATE, SIGV4_MAX_EXPIRES + 1, &q, NULL), -1);
+			     EX_DATE, SIGV4_MAX_EXPIRES + 1, &q, NULL),
+	    -1);
 	assert_int_equal(sigv4_presign(&req, &emptytok, EX_REGION, EX_SERVICE,
-	    EX_DATE, 60, &q, NULL), -1);
-	assert_int_equal(sigv4_presign(&req, &sc, EX_REGION, EX_SERVICE,
-	    "bad", 60, &q, NULL), -1);
+			     EX_DATE, 60, &q, NULL),
+	    -1);
+	assert_int_equal(sigv4_presign(&req, &sc, EX_REGION, EX_SERVICE, "bad",
+			     60, &q, NULL),
+	    -1);
 	assert_string_equal(q.data, "keep");
 	assert_int_equal(q.len, 4);
 	/* A full output buffer also restores it. */
 	q.max = 64;
 	assert_int_equal(sigv4_presign(&req, &sc, EX_REGION, EX_SERVICE,
-	    EX_DATE, 60, &q, NULL), -1);
+			     EX_DATE, 60, &q, NULL),
+	    -1);
 	assert_string_equal(q.data, "keep");
 	q.max = 0;
 	assert_int_equal(sigv4_presign(&req, &sc, EX_REGION, EX_SERVICE,
-	    EX_DATE, SIGV4_MAX_EXPIRES, &q, NULL), 0);
+			     EX_DATE, SIGV4_MAX_EXPIRES, &q, NULL),
+	    0);
 	assert_true(strncmp(q.data, "keepX-Amz-Algorithm=", 20) == 0);
 	buf_free(&q);
 }
@@ -1256,7 +1290,8 @@ test_sigv4_rejects_bad_input(void **state)
 static void
 test_sigv4_authz_buffer_exact_fit(void **state)
 {
-	static const char want[] = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
+	static const char want[] =
+	    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
 	    "20150830/us-east-1/service/aws4_request, SignedHeaders=host;"
 	    "x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2"
 	    "260956d9b8aae1d763fbf31";
@@ -1267,10 +1302,12 @@ test_sigv4_authz_buffer_exact_fit(void **state)
 
 	vanilla(&req, h);
 	assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, EX_SERVICE, EX_DATE,
-	    authz, sizeof(authz), NULL), 0);
+			     authz, sizeof(authz), NULL),
+	    0);
 	assert_string_equal(authz, want);
 	assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, EX_SERVICE, EX_DATE,
-	    authz, sizeof(authz) - 1, NULL), -1);
+			     authz, sizeof(authz) - 1, NULL),
+	    -1);
 	assert_string_equal(authz, "");
 }
 
@@ -1293,14 +1330,16 @@ test_sigv4_secret_not_in_outputs(void **state)
 	dbg.canonical_request = &creq;
 	dbg.string_to_sign = &sts;
 	assert_int_equal(sigv4_sign(&req, &sc, EX_REGION, EX_SERVICE, EX_DATE,
-	    authz, sizeof(authz), &dbg), 0);
+			     authz, sizeof(authz), &dbg),
+	    0);
 	assert_null(strstr(creq.data, "wJalr"));
 	assert_null(strstr(sts.data, "wJalr"));
 	assert_null(strstr(authz, "wJalr"));
 	assert_null(strstr(authz, "TOKEN"));
 	req.nheaders = 1;
 	assert_int_equal(sigv4_presign(&req, &sc, EX_REGION, EX_SERVICE,
-	    EX_DATE, 60, &q, &dbg), 0);
+			     EX_DATE, 60, &q, &dbg),
+	    0);
 	assert_null(strstr(q.data, "wJalr"));
 	assert_null(strstr(creq.data, "wJalr"));
 	assert_non_null(strstr(q.data, "&X-Amz-Security-Token=TOKEN&"));

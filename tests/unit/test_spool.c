@@ -19,8 +19,8 @@
 #include "spool.h"
 
 struct t {
-	char	*root;		/* temp dir */
-	char	 dir[512];	/* root/spool */
+	char *root;    /* temp dir */
+	char dir[512]; /* root/spool */
 };
 
 static int
@@ -31,8 +31,8 @@ setup(void **state)
 
 	if (tmp == NULL || *tmp == '\0')
 		tmp = "/tmp";
-	if (t == NULL || asprintf(&t->root, "%s/ddb-sync-spool.XXXXXX",
-	    tmp) == -1)
+	if (t == NULL ||
+	    asprintf(&t->root, "%s/ddb-sync-spool.XXXXXX", tmp) == -1)
 		return -1;
 	if (mkdtemp(t->root) == NULL)
 		return -1;
@@ -62,12 +62,14 @@ teardown(void **state)
 static size_t
 rec_json(char *buf, size_t len, const char *k, unsigned long long seq)
 {
-	int n = snprintf(buf, len, "{\"eventID\":\"e%llu\",\"eventName\":"
+	int n = snprintf(buf, len,
+	    "{\"eventID\":\"e%llu\",\"eventName\":"
 	    "\"MODIFY\",\"dynamodb\":{\"ApproximateCreationDateTime\":"
 	    "1700000000,\"Keys\":{\"pk\":{\"S\":\"%s\"}},\"NewImage\":{\"pk\":"
 	    "{\"S\":\"%s\"},\"v\":{\"N\":\"%llu\"}},\"SequenceNumber\":"
 	    "\"%llu\",\"SizeBytes\":20,\"StreamViewType\":"
-	    "\"NEW_AND_OLD_IMAGES\"}}", seq, k, k, seq, seq);
+	    "\"NEW_AND_OLD_IMAGES\"}}",
+	    seq, k, k, seq, seq);
 
 	assert_true(n > 0 && (size_t)n < len);
 	return (size_t)n;
@@ -82,8 +84,8 @@ append(struct spool *sp, const char *shard, unsigned long long seq)
 	snprintf(s, sizeof(s), "%llu", seq);
 	snprintf(k, sizeof(k), "k%llu", seq % 7);
 	n = rec_json(json, sizeof(json), k, seq);
-	return spool_append(sp, shard, s, strlen(s), 1700000000000LL +
-	    (long long)seq, json, n);
+	return spool_append(sp, shard, s, strlen(s),
+	    1700000000000LL + (long long)seq, json, n);
 }
 
 static struct spool *
@@ -99,9 +101,9 @@ sopen(struct t *t, uint64_t max, struct spool_recovery *rec)
 }
 
 struct seen {
-	char	 shard[8][64];
-	char	 seq[8][65];
-	int	 n;
+	char shard[8][64];
+	char seq[8][65];
+	int n;
 };
 
 static void
@@ -189,7 +191,7 @@ test_spool_round_trip(void **state)
 	assert_int_equal(recs[1].event, DDB_EV_MODIFY);
 	assert_ptr_equal(recs[1].raw.p, b.recs[1].json);
 	assert_true(recs[1].keys.p > b.buf && recs[1].keys.p < b.buf + b.len);
-	assert_int_equal(recs[2].seq.len, 6);	/* "1000", quoted */
+	assert_int_equal(recs[2].seq.len, 6); /* "1000", quoted */
 	assert_int_equal(spool_read(sp, 10, 1 << 20, &b), 0);
 	spool_batch_free(&b);
 	spool_close(sp);
@@ -294,7 +296,8 @@ test_spool_bad_input(void **state)
 	memset(big, ' ', SPOOL_RECORD_MAX + 1);
 	big[0] = '{';
 	assert_int_equal(spool_append(sp, "A", "6", 1, 0, big,
-	    SPOOL_RECORD_MAX + 1), -1);
+			     SPOOL_RECORD_MAX + 1),
+	    -1);
 	assert_int_equal(errno, EFBIG);
 	free(big);
 	spool_stats(sp, &st);
@@ -368,19 +371,20 @@ test_spool_torn_tail_every_offset(void **state)
 		/* A whole commit mark stays (it vouches for what was
 		 * durable before it); a torn one goes with the record. */
 		size_t keep = cut >= (size_t)first + 20 ? (size_t)first + 20 :
-		    (size_t)first;
+							  (size_t)first;
 
 		spit(path, orig, cut);
 		sp = sopen(t, 0, &rec);
 		assert_int_equal(rec.cut_bytes, cut - keep);
 		if (cut > keep) {
 			assert_int_equal(rec.cut_offset, keep);
-			assert_string_equal(rec.cut_file, "0000000000000001.seg");
+			assert_string_equal(rec.cut_file,
+			    "0000000000000001.seg");
 		}
 		assert_int_equal(fsize(path), keep);
 		assert_int_equal(read_all(sp, seqs, 8, NULL), 3);
 		assert_int_equal(seqs[2], 103);
-		assert_null(spool_last_seq(sp, "B"));	/* read again */
+		assert_null(spool_last_seq(sp, "B")); /* read again */
 		assert_string_equal(spool_last_seq(sp, "A"), "103");
 		spool_close(sp);
 	}
@@ -412,7 +416,7 @@ test_spool_bad_crc_tail(void **state)
 	struct spool *sp;
 
 	orig = slurp(path, &len);
-	orig[len - 5] ^= 0x20;		/* inside the last record's JSON */
+	orig[len - 5] ^= 0x20; /* inside the last record's JSON */
 	spit(path, orig, len);
 	sp = sopen(t, 0, &rec);
 	assert_string_equal(rec.cut_why, "bad CRC");
@@ -581,7 +585,7 @@ test_spool_release_gc(void **state)
 	for (i = 1; i <= 100; i++)
 		assert_int_equal(append(sp, "C", i), 1);
 	assert_int_equal(spool_commit(sp, NULL, NULL), 0);
-	assert_int_equal(append(sp, "C", 101), 1);	/* a new segment */
+	assert_int_equal(append(sp, "C", 101), 1); /* a new segment */
 	assert_int_equal(spool_commit(sp, NULL, NULL), 0);
 	spool_close(sp);
 	sp = sopen(t, 0, NULL);
@@ -709,7 +713,7 @@ test_spool_restart_continues(void **state)
 	assert_string_equal(spool_last_seq(sp, "A"), "1");
 	assert_string_equal(spool_durable_seq(sp, "B"), "1");
 	assert_int_equal(spool_last_created_ms(sp, "A"), 1700000000001LL);
-	assert_int_equal(append(sp, "B", 1), 0);	/* a re-read */
+	assert_int_equal(append(sp, "B", 1), 0); /* a re-read */
 	assert_int_equal(append(sp, "A", 2), 1);
 	assert_int_equal(append(sp, "B", 2), 1);
 	assert_int_equal(spool_commit(sp, NULL, NULL), 0);
@@ -770,9 +774,11 @@ test_spool_pure(void **state)
 	assert_true(spool_default_max_bytes("/") >= SPOOL_MAX_BYTES_MIN);
 	/* 24 h retention, 5 min margin. */
 	assert_int_equal(spool_wait_left_ms(20LL * 3600000, 24LL * 3600000,
-	    300000), 4LL * 3600000 - 300000);
+			     300000),
+	    4LL * 3600000 - 300000);
 	assert_int_equal(spool_wait_left_ms(24LL * 3600000, 24LL * 3600000,
-	    300000), 0);
+			     300000),
+	    0);
 	assert_int_equal(spool_wait_left_ms(-5, 1000, 0), 1000);
 }
 
@@ -780,11 +786,12 @@ test_spool_pure(void **state)
 static void
 test_spool_plan_settings(void **state)
 {
-	static const char yml[] = "plan:\n  - input: {table: a, region: "
+	static const char yml[] =
+	    "plan:\n  - input: {table: a, region: "
 	    "us-east-1}\n    spool: false\n    spool_max_bytes: 512M\n"
 	    "  - input: {table: b, region: us-east-1}\n";
 	static const char bad[] = "plan:\n  - input: {table: a, region: "
-	    "us-east-1}\n    spool_max_bytes: 20 GB\n";
+				  "us-east-1}\n    spool_max_bytes: 20 GB\n";
 	struct plan_errors e;
 	struct plan_pair p;
 	struct plan *pl;
@@ -796,33 +803,43 @@ test_spool_plan_settings(void **state)
 	assert_int_equal(p.spool, 1);
 	assert_int_equal(p.spool_max_bytes, 0);
 	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "20G", err,
-	    sizeof(err)), 1);
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.spool_max_bytes, 20ULL << 30);
 	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "3MiB", err,
-	    sizeof(err)), 1);
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.spool_max_bytes, 3ULL << 20);
 	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "65536", err,
-	    sizeof(err)), 1);
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.spool_max_bytes, 65536);
 	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "1K", err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "out of range"));
-	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "2000T",
-	    err, sizeof(err)), -1);
+	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "2000T", err,
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "out of range"));
 	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes",
-	    "99999999999999999999999", err, sizeof(err)), -1);
+			     "99999999999999999999999", err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "out of range"));
 	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "20GB", err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "is not a size"));
 	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", "-1", err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_int_equal(plan_pair_set_flag(&p, "spool-max-bytes", NULL, err,
-	    sizeof(err)), -1);
-	assert_int_equal(p.spool_max_bytes, 65536);	/* unchanged */
+			     sizeof(err)),
+	    -1);
+	assert_int_equal(p.spool_max_bytes, 65536); /* unchanged */
 	assert_int_equal(plan_pair_set_flag(&p, "no-spool", NULL, err,
-	    sizeof(err)), 1);
+			     sizeof(err)),
+	    1);
 	assert_int_equal(p.spool, 0);
 	assert_int_equal(plan_pair_flag_needs_value("spool"), 0);
 	assert_int_equal(plan_pair_flag_needs_value("spool-max-bytes"), 1);
@@ -888,7 +905,8 @@ test_spool_property_damage(void **state)
 		if (it % 2 == 0)
 			mlen = (seed >> 8) % len;
 		else
-			mut[(seed >> 8) % len] ^= (char)(1u << ((seed >> 4) & 7));
+			mut[(seed >> 8) % len] ^= (char)(1u
+			    << ((seed >> 4) & 7));
 		spit(path, mut, mlen);
 		sp = spool_open(t->dir, 0, &rec, err, sizeof(err));
 		if (sp == NULL) {

@@ -16,7 +16,8 @@
 #include "status.h"
 #include "sup.h"
 
-#define LONG_ERROR "AccessDeniedException: BatchWriteItem on orders-copy: " \
+#define LONG_ERROR \
+	"AccessDeniedException: BatchWriteItem on orders-copy: " \
 	"not authorized to perform dynamodb:BatchWriteItem on resource " \
 	"arn:aws:dynamodb:us-east-1:123456789012:table/orders-copy with an " \
 	"explicit deny"
@@ -97,40 +98,50 @@ test_status_backfill_states(void **state)
 	r.backfill = PROTO_PS_RUNNING;
 	r.bf_written = 267164;
 	r.bf_target = 460000;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "267164 written (58%)  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* No estimate: no percentage. */
 	r.bf_target = 0;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "267164 written  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* Past a stale estimate: 99% until the phase says complete. */
 	r.bf_target = 46000;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "267164 written (99%)  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.bf_written = 45999;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "45999 written (99%)  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.bf_written = 0;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "0 written (0%)  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* Stopped mid-way: how far it got. */
 	r.backfill = PROTO_PS_STOPPED;
 	r.bf_written = 23000;
 	r.proc = STATUS_PROC_STOPPED;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "23000 written (50%)  -PENDING-  stopped");
 	r = row();
 	r.backfill = PROTO_PS_COMPLETE;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-COMPLETE-  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.backfill = PROTO_PS_SKIPPED;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-SKIPPED-  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.backfill = PROTO_PS_FAILED;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-FAILED-  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.backfill = (enum proto_phase_state)99;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "?         -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 }
 
@@ -146,14 +157,16 @@ test_status_ttl(void **state)
 	r.st_written = 2019;
 	r.caught_up = 1;
 	r.ttl_deletes = 3;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-COMPLETE-, 12 expired skipped  2019 written (caught up), 3 TTL "
 	    "deletes skipped  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	assert_null(strstr(one(r, 80), "skipped"));
 	r.backfill = PROTO_PS_RUNNING;
 	r.bf_written = 100;
 	r.ttl_deletes = 0;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "100 written, 12 expired skipped  2019 written (caught up)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 }
@@ -167,37 +180,45 @@ test_status_stream_states(void **state)
 	r.stream = PROTO_PS_RUNNING;
 	r.st_written = 2019;
 	r.st_latency_ms = 68220000;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-COMPLETE-  2019 written (~18h57m latent)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.st_latency_ms = 850;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-COMPLETE-  2019 written (~850ms latent)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.caught_up = 1;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-COMPLETE-  2019 written (caught up)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* Nothing applied yet: no latency to show. */
 	r.caught_up = 0;
 	r.st_latency_ms = -1;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-COMPLETE-  2019 written  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.gap = 1;
 	r.st_latency_ms = 60000;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-COMPLETE-  GAP! 2019 written (~1m latent)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* A gap is shown even when the phase failed because of it. */
 	r.stream = PROTO_PS_FAILED;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-COMPLETE-  GAP! -FAILED-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r = row();
 	r.stream = PROTO_PS_SKIPPED;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-PENDING-  -SKIPPED-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.stream = PROTO_PS_COMPLETE;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-PENDING-  -COMPLETE-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 }
 
@@ -211,20 +232,24 @@ test_status_retention_risk(void **state)
 	r.bf_written = 5000000;
 	r.bf_target = 9000000;
 	r.retention_risk = 1;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "5.0M written (55%)  -PENDING- RETENTION RISK  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* Kept in the shortest form. */
-	assert_string_equal(one(r, 50), "⇨ dst ~46K    55%      -PENDING- "
+	assert_string_equal(one(r, 50),
+	    "⇨ dst ~46K    55%      -PENDING- "
 	    "RISK 49/s ○ 50 W…");
 	/* A stream that is not wanted cannot lose records. */
 	r.stream = PROTO_PS_SKIPPED;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "5.0M written (55%)  -SKIPPED-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* Once records are lost, the gap is what matters. */
 	r.stream = PROTO_PS_RUNNING;
 	r.gap = 1;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "5.0M written (55%)  GAP! 0 written  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 }
 
@@ -245,26 +270,32 @@ test_status_worker_states(void **state)
 	r.bf_written = 1000;
 	/* Rounded up: 3.2 s to go is "in 4s", never "in 0s". */
 	r.restart_in_ms = 3200;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "1000 written  -PENDING-  restarting in 4s (restart 3)");
 	r.restart_in_ms = 1;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "1000 written  -PENDING-  restarting in 1s (restart 3)");
 	r.restart_in_ms = 90000;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "1000 written  -PENDING-  restarting in 1m30s (restart 3)");
 	r.restart_in_ms = -5;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "1000 written  -PENDING-  restarting now (restart 3)");
 	r = row();
 	r.proc = STATUS_PROC_STOPPED;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-PENDING-  -PENDING-  stopped");
 	r.proc = STATUS_PROC_DONE;
 	r.backfill = PROTO_PS_COMPLETE;
 	r.stream = PROTO_PS_SKIPPED;
 	r.items_exact = 1;
-	assert_string_equal(one(r, 0), "⇨ dst  46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  46K items (~26MiB)  "
 	    "-COMPLETE-  -SKIPPED-  done");
 }
 
@@ -285,24 +316,29 @@ test_status_failed(void **state)
 	    "BatchWriteItem on or…\n");
 	assert_int_equal(status_width(line_of(t, 1)), 80);
 	t = table(r, 1, 200);
-	assert_string_equal(line_of(t, 1), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(line_of(t, 1),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "FAILED: AccessDeniedException: BatchWriteItem on orders-copy: "
 	    "not authorized to perform dynamodb:BatchWriteItem on resource "
 	    "arn:aws:dynamodb:us-east-1:123456789012:table/o…");
 	assert_int_equal(status_width(line_of(t, 1)), 200);
 	/* Without a width (a log file), all of it. */
-	assert_string_equal(one(r[0], 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r[0], 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "FAILED: " LONG_ERROR);
 	/* Its length does not widen the other rows' columns. */
 	r[1].table = "other";
 	t = table(r, 2, 0);
-	assert_string_equal(line_of(t, 2), "⇨ other  ~46K items (~26MiB)  "
+	assert_string_equal(line_of(t, 2),
+	    "⇨ other  ~46K items (~26MiB)  "
 	    "-PENDING-  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r[0].error = "";
-	assert_string_equal(one(r[0], 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r[0], 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "FAILED");
 	r[0].error = NULL;
-	assert_string_equal(one(r[0], 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r[0], 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "FAILED");
 }
 
@@ -315,13 +351,15 @@ test_status_sanitizes(void **state)
 
 	r.proc = STATUS_PROC_FAILED;
 	r.error = "bad\033[2J\033]0;title\007x\ny\tz\x7f\xc2\x9b"
-	    "\xe2\x80\xae" "evil\xff\xc0\xaf end";
+		  "\xe2\x80\xae"
+		  "evil\xff\xc0\xaf end";
 	r.table = "t\033[31m";
 	t = table(&r, 1, 0);
 	assert_null(strchr(t, '\033'));
 	assert_null(strchr(t, '\007'));
 	/* The error is escaped where it is readable (fmt_printable). */
-	assert_string_equal(line_of(t, 1), "⇨ t?[31m  ~46K items (~26MiB)  "
+	assert_string_equal(line_of(t, 1),
+	    "⇨ t?[31m  ~46K items (~26MiB)  "
 	    "FAILED: bad\\x1b[2J\\x1b]0;title\\x07x\\ny\\tz\\x7f\\u009b"
 	    "\\u202eevil\\xff\\xc0\\xaf end");
 }
@@ -334,8 +372,9 @@ test_status_retrying(void **state)
 
 	r.proc = STATUS_PROC_STARTING;
 	r.retrying = "source DescribeTable at http://127.0.0.1:1 failing for "
-	    "5s, still retrying: NetworkError: refused\r\nforged";
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+		     "5s, still retrying: NetworkError: refused\r\nforged";
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "RETRYING: source DescribeTable at http://127.0.0.1:1 failing for "
 	    "5s, still retrying: NetworkError: refused\\r\\nforged");
 	r.retrying = "";
@@ -355,28 +394,33 @@ test_status_huge_and_tiny(void **state)
 	r.read_rate = 123456;
 	r.wcu_rate = 2500000;
 	r.buffer_pct = 100;
-	assert_string_equal(one(r, 0), "⇨ dst  ~3.4B items (~9.5TiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~3.4B items (~9.5TiB)  "
 	    "1.2B written (36%)  -PENDING-  123K items/s ⇨ ● ⇨ 2.5M WCU/s");
 	r = row();
 	r.backfill = PROTO_PS_COMPLETE;
 	r.stream = PROTO_PS_RUNNING;
 	r.items = r.bytes = r.st_written = UINT64_MAX;
 	r.st_latency_ms = 3 * 86400000LL + 5 * 3600000LL + 59000;
-	assert_string_equal(one(r, 0), "⇨ dst  ~18446Q items (~15EiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~18446Q items (~15EiB)  "
 	    "-COMPLETE-  18446Q written (~3d5h latent)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.st_latency_ms = INT64_MAX;
-	assert_string_equal(one(r, 0), "⇨ dst  ~18446Q items (~15EiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~18446Q items (~15EiB)  "
 	    "-COMPLETE-  18446Q written (~106751991167d7h latent)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* Exact up to a million, then compact. */
 	r.st_written = 999999;
 	r.st_latency_ms = 0;
-	assert_string_equal(one(r, 0), "⇨ dst  ~18446Q items (~15EiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~18446Q items (~15EiB)  "
 	    "-COMPLETE-  999999 written (~0s latent)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r.st_written = 1000000;
-	assert_string_equal(one(r, 0), "⇨ dst  ~18446Q items (~15EiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~18446Q items (~15EiB)  "
 	    "-COMPLETE-  1.0M written (~0s latent)  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	r = row();
@@ -384,7 +428,8 @@ test_status_huge_and_tiny(void **state)
 	r.backfill = PROTO_PS_RUNNING;
 	r.read_rate = 0;
 	r.wcu_rate = 0.4;
-	assert_string_equal(one(r, 0), "⇨ dst  ~0 items (~0B)  0 written  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~0 items (~0B)  0 written  "
 	    "-PENDING-  0 items/s ⇨ ○ ⇨ <1 WCU/s");
 }
 
@@ -395,10 +440,19 @@ test_status_rate_format(void **state)
 		double r;
 		const char *want;
 	} c[] = {
-		{ 0, "0" }, { 0.01, "<1" }, { 0.99, "<1" }, { 1, "1" },
-		{ 1.5, "2" }, { 12.4, "12" }, { 9999.4, "9999" },
-		{ 9999.6, "10K" }, { 12345, "12K" }, { 1.5e6, "1.5M" },
-		{ 7e9, "7.0B" }, { 1e30, "1000Q" }, { -1, "-" },
+		{ 0, "0" },
+		{ 0.01, "<1" },
+		{ 0.99, "<1" },
+		{ 1, "1" },
+		{ 1.5, "2" },
+		{ 12.4, "12" },
+		{ 9999.4, "9999" },
+		{ 9999.6, "10K" },
+		{ 12345, "12K" },
+		{ 1.5e6, "1.5M" },
+		{ 7e9, "7.0B" },
+		{ 1e30, "1000Q" },
+		{ -1, "-" },
 	};
 	struct status_row r = row();
 	char want[128];
@@ -406,14 +460,16 @@ test_status_rate_format(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		r.read_rate = c[i].r;
 		r.wcu_rate = 0;
-		snprintf(want, sizeof(want), "⇨ dst  ~46K items (~26MiB)  "
+		snprintf(want, sizeof(want),
+		    "⇨ dst  ~46K items (~26MiB)  "
 		    "-PENDING-  -PENDING-  %s items/s ⇨ ○ ⇨ 0 WCU/s",
 		    c[i].want);
 		assert_string_equal(one(r, 0), want);
 	}
 	/* Not enough samples yet: unknown, not zero. */
 	r.have_rates = 0;
-	assert_string_equal(one(r, 0), "⇨ dst  ~46K items (~26MiB)  "
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
 	    "-PENDING-  -PENDING-  - items/s ⇨ ○ ⇨ - WCU/s");
 }
 
@@ -424,10 +480,20 @@ test_status_glyph_thresholds(void **state)
 		uint32_t pct;
 		const char *want;
 	} c[] = {
-		{ 0, "○" }, { 12, "○" }, { 13, "◔" }, { 25, "◔" },
-		{ 37, "◔" }, { 38, "◑" }, { 50, "◑" }, { 62, "◑" },
-		{ 63, "◕" }, { 75, "◕" }, { 87, "◕" }, { 88, "●" },
-		{ 100, "●" }, { 1000, "●" },
+		{ 0, "○" },
+		{ 12, "○" },
+		{ 13, "◔" },
+		{ 25, "◔" },
+		{ 37, "◔" },
+		{ 38, "◑" },
+		{ 50, "◑" },
+		{ 62, "◑" },
+		{ 63, "◕" },
+		{ 75, "◕" },
+		{ 87, "◕" },
+		{ 88, "●" },
+		{ 100, "●" },
+		{ 1000, "●" },
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
@@ -525,18 +591,20 @@ test_status_long_table_names(void **state)
 	r[1].table = "short";
 	/* Very long names are capped first, the cells keep their words. */
 	t = table(r, 2, 119);
-	assert_string_equal(line_of(t, 1), "⇨ nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+	assert_string_equal(line_of(t, 1),
+	    "⇨ nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
 	    "nnnnnn…  ~46K items (~26MiB)  -PENDING-  -PENDING-  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	/* 40 columns for the name, then two spaces. */
-	assert_string_equal(line_of(t, 2), "⇨ short                        "
+	assert_string_equal(line_of(t, 2),
+	    "⇨ short                        "
 	    "           ~46K items (~26MiB)  -PENDING-  -PENDING-  "
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 	assert_int_equal(status_width(line_of(t, 1)), 110);
 	/* With room, the whole name. */
 	t = table(r, 2, 0);
-	assert_int_equal(status_width(line_of(t, 1)), 2 + 255 + 2 + 19 + 2 +
-	    9 + 2 + 9 + 2 + 25);
+	assert_int_equal(status_width(line_of(t, 1)),
+	    2 + 255 + 2 + 19 + 2 + 9 + 2 + 9 + 2 + 25);
 }
 
 /* Wide and multi-byte names are cut on character boundaries. */
@@ -551,11 +619,23 @@ test_status_utf8_cut(void **state)
 	l = line_of(table(&r, 1, 20), 1);
 	assert_string_equal(l, "⇨ 表表表…  ~46K    …");
 	assert_int_equal(status_width(l), 20);
-	r.table = "e\xcc\x81" "e\xcc\x81" "e\xcc\x81" "e\xcc\x81"
-	    "e\xcc\x81" "e\xcc\x81" "e\xcc\x81" "e\xcc\x81" "e\xcc\x81"
-	    "e\xcc\x81" "e\xcc\x81" "e\xcc\x81" "e\xcc\x81" "e\xcc\x81";
+	r.table = "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81"
+		  "e\xcc\x81";
 	l = line_of(table(&r, 1, 20), 1);
-	assert_string_equal(l, "⇨ \x65\xcc\x81\x65\xcc\x81\x65\xcc\x81"
+	assert_string_equal(l,
+	    "⇨ \x65\xcc\x81\x65\xcc\x81\x65\xcc\x81"
 	    "\x65\xcc\x81\x65\xcc\x81\x65\xcc\x81\x65\xcc\x81… ~46K    …");
 }
 
@@ -596,14 +676,14 @@ test_status_never_exceeds_width(void **state)
 	r[3].table = "表の名前-テーブル-ünïcödé-e\xcc\x81-\xf0\x9f\x98\x80-x";
 	r[3].proc = STATUS_PROC_FAILED;
 	r[3].error = "Ошибка: 表が見つかりません \xf0\x9f\x98\x80 "
-	    "e\xcc\x81\xcc\x81 " LONG_ERROR;
+		     "e\xcc\x81\xcc\x81 " LONG_ERROR;
 	r[4] = row();
 	r[4].proc = STATUS_PROC_RESTARTING;
 	r[4].restarts = 12;
 	r[4].restart_in_ms = 59000;
 	r[5] = row();
 	r[5].table = "orders-2024-archive-eu-west-1-replica-copy-for-"
-	    "migration-to-new-account";
+		     "migration-to-new-account";
 	r[5].backfill = PROTO_PS_COMPLETE;
 	r[5].stream = PROTO_PS_RUNNING;
 	r[5].gap = 1;
@@ -736,17 +816,20 @@ test_status_stopped_text(void **state)
 	c.backfill = PROTO_PS_STOPPED;
 	c.prog.items_written = 12;
 	output_progress_text(&c, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "Stopped during the backfill: 12 items "
+	assert_string_equal(buf,
+	    "Stopped during the backfill: 12 items "
 	    "written");
 	c.backfill = PROTO_PS_COMPLETE;
 	c.backfill_items = 40;
 	output_progress_text(&c, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "Stopped after the backfill: 40 items "
+	assert_string_equal(buf,
+	    "Stopped after the backfill: 40 items "
 	    "written");
 	c.stream = PROTO_PS_STOPPED;
 	c.prog.stream_written = 7;
 	output_progress_text(&c, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "Stopped while streaming: 7 changes "
+	assert_string_equal(buf,
+	    "Stopped while streaming: 7 changes "
 	    "applied");
 }
 
@@ -794,15 +877,12 @@ test_status_row_from_child(void **state)
 	assert_true(r.bytes == 27262976 && !r.bytes_exact);
 	assert_true(r.bf_written == 1000 && r.bf_target == 46000);
 	assert_int_equal(r.buffer_pct, 40);
-	assert_true(r.st_latency_ms == 5 && r.caught_up &&
-	    r.retention_risk);
-	assert_true(r.have_rates && r.read_rate == 100.0 &&
-	    r.wcu_rate == 20.0);
+	assert_true(r.st_latency_ms == 5 && r.caught_up && r.retention_risk);
+	assert_true(r.have_rates && r.read_rate == 100.0 && r.wcu_rate == 20.0);
 	/* Capacity not asked for: the WCU rate is unknown ("-"), not 0. */
 	pp.consumed_capacity = 0;
 	status_row_from_child(&r, &c, &rate, 1, 0);
-	assert_true(r.have_rates && r.read_rate == 100.0 &&
-	    r.wcu_rate < 0);
+	assert_true(r.have_rates && r.read_rate == 100.0 && r.wcu_rate < 0);
 	assert_non_null(strstr(one(r, 0), "100 items/s ⇨ ◑ ⇨ - WCU/s"));
 	pp.consumed_capacity = 1;
 	/* A complete backfill counted the items; the size stays estimated. */
@@ -870,7 +950,8 @@ test_status_frame(void **state)
 	assert_string_equal(b.data, "\r\033[1A\033[2K");
 	buf_reset(&b);
 	assert_int_equal(status_erase(&b, 3), 0);
-	assert_string_equal(b.data, "\r\033[3A\033[2K\033[B\033[2K\033[B"
+	assert_string_equal(b.data,
+	    "\r\033[3A\033[2K\033[B\033[2K\033[B"
 	    "\033[2K\033[2A");
 	/* Never erase-below: tmux moves a screen cleared that way from the
 	 * top-left corner into its history. */

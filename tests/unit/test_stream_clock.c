@@ -20,36 +20,39 @@ test_http_date(void **state)
 {
 	int64_t ms;
 
-	assert_int_equal(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT",
-	    &ms), 0);
+	assert_int_equal(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", &ms),
+	    0);
 	assert_int_equal(ms, 784111777000LL);
-	assert_int_equal(http_date_parse("Fri, 04 Dec 2026 11:26:28 GMT",
-	    &ms), 0);
+	assert_int_equal(http_date_parse("Fri, 04 Dec 2026 11:26:28 GMT", &ms),
+	    0);
 	assert_int_equal(ms, 1796383588000LL);
-	assert_int_equal(http_date_parse("Thu, 01 Jan 1970 00:00:00 GMT",
-	    &ms), 0);
+	assert_int_equal(http_date_parse("Thu, 01 Jan 1970 00:00:00 GMT", &ms),
+	    0);
 	assert_int_equal(ms, 0);
 	/* Not IMF-fixdate: refused, never guessed. */
 	assert_int_equal(http_date_parse("", &ms), -1);
-	assert_int_equal(http_date_parse("Sun, 06 Nov 1994 08:49:37 UTC",
-	    &ms), -1);
-	assert_int_equal(http_date_parse("Sun, 06 Xyz 1994 08:49:37 GMT",
-	    &ms), -1);
-	assert_int_equal(http_date_parse("Sun, 06 Nov 1994 25:49:37 GMT",
-	    &ms), -1);
-	assert_int_equal(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT",
-	    &ms), -1);
+	assert_int_equal(http_date_parse("Sun, 06 Nov 1994 08:49:37 UTC", &ms),
+	    -1);
+	assert_int_equal(http_date_parse("Sun, 06 Xyz 1994 08:49:37 GMT", &ms),
+	    -1);
+	assert_int_equal(http_date_parse("Sun, 06 Nov 1994 25:49:37 GMT", &ms),
+	    -1);
+	assert_int_equal(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT", &ms),
+	    -1);
 	assert_int_equal(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT x",
-	    &ms), -1);
-	assert_int_equal(http_date_parse("Sun, 06 ov 1994 08:49:37 GMT",
-	    &ms), -1);
+			     &ms),
+	    -1);
+	assert_int_equal(http_date_parse("Sun, 06 ov 1994 08:49:37 GMT", &ms),
+	    -1);
 }
 
 static void
 test_hmap(void **state)
 {
-	enum { N = 20000 };
-	char (*k)[24] = xcalloc(N, sizeof(*k));
+	enum {
+		N = 20000
+	};
+	char(*k)[24] = xcalloc(N, sizeof(*k));
 	struct hmap m;
 	size_t i;
 
@@ -61,7 +64,7 @@ test_hmap(void **state)
 		hmap_put(&m, k[i], &k[i]);
 	}
 	assert_int_equal(m.n, N);
-	hmap_put(&m, k[5], &k[6]);	/* replaced, not added */
+	hmap_put(&m, k[5], &k[6]); /* replaced, not added */
 	assert_int_equal(m.n, N);
 	assert_ptr_equal(hmap_get(&m, "shardId-5"), &k[6]);
 	hmap_put(&m, k[5], &k[5]);
@@ -119,7 +122,8 @@ test_checkpoint_shard_index(void **state)
 	assert_int_equal(checkpoint_encode(&ck, &out), 0);
 	checkpoint_init(&back);
 	assert_int_equal(checkpoint_decode(out.data, out.len, &back, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(back.nshards, 501);
 	assert_non_null(checkpoint_shard(&back, "shardId-7"));
 	assert_non_null(checkpoint_shard(&back, "shardId-0"));

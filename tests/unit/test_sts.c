@@ -14,9 +14,9 @@
 #include "sts.h"
 
 /* AWS's documented example keys. */
-#define AKID	"AKIDEXAMPLE"
-#define SECRET	"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define TOKEN	"AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4"
+#define AKID   "AKIDEXAMPLE"
+#define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define TOKEN  "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4"
 
 static const char assume_ok[] =
     "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"
@@ -46,8 +46,7 @@ test_sts_time_utc(void **state)
 
 	assert_int_equal(sts_parse_time("2019-11-09T13:34:41Z", &t), 0);
 	assert_int_equal(t, 1573306481);
-	assert_int_equal(sts_parse_time("2019-11-09T13:34:41.123456Z", &t),
-	    0);
+	assert_int_equal(sts_parse_time("2019-11-09T13:34:41.123456Z", &t), 0);
 	assert_int_equal(t, 1573306481);
 	assert_int_equal(sts_parse_time("2019-11-09t13:34:41z", &t), 0);
 	assert_int_equal(t, 1573306481);
@@ -76,14 +75,13 @@ test_sts_time_offsets(void **state)
 static void
 test_sts_time_invalid(void **state)
 {
-	static const char *const bad[] = { "", "2019-11-09",
-	    "2019-11-09T13:34", "2019-13-09T13:34:41Z",
-	    "2023-02-29T00:00:00Z", "2019-11-31T00:00:00Z",
-	    "2019-11-09T24:00:00Z", "2019-11-09T13:60:00Z",
-	    "2019-11-09T13:34:41Zjunk", "2019-11-09T13:34:41.Z",
-	    "2019-11-09T13:34:41+2", "2019-11-09T13:34:41+24:00",
-	    "19-11-09T13:34:41Z", "2019/11/09T13:34:41Z", "tomorrow",
-	    NULL };
+	static const char *const bad[] = { "", "2019-11-09", "2019-11-09T13:34",
+		"2019-13-09T13:34:41Z", "2023-02-29T00:00:00Z",
+		"2019-11-31T00:00:00Z", "2019-11-09T24:00:00Z",
+		"2019-11-09T13:60:00Z", "2019-11-09T13:34:41Zjunk",
+		"2019-11-09T13:34:41.Z", "2019-11-09T13:34:41+2",
+		"2019-11-09T13:34:41+24:00", "19-11-09T13:34:41Z",
+		"2019/11/09T13:34:41Z", "tomorrow", NULL };
 	int64_t t = 42;
 
 	for (int i = 0; bad[i] != NULL; i++) {
@@ -98,20 +96,19 @@ test_sts_unescape_entities(void **state)
 {
 	struct buf b;
 	const char in[] = "a&amp;b&lt;c&gt;&quot;&apos;&#65;&#x42;&#xe9;"
-	    "&#x1F600;z";
+			  "&#x1F600;z";
 
 	buf_init(&b, 1024);
 	assert_int_equal(sts_xml_unescape(&b, in, strlen(in)), 0);
-	assert_string_equal(b.data,
-	    "a&b<c>\"'AB\xc3\xa9\xf0\x9f\x98\x80z");
+	assert_string_equal(b.data, "a&b<c>\"'AB\xc3\xa9\xf0\x9f\x98\x80z");
 	buf_free(&b);
 }
 
 static void
 test_sts_unescape_rejects_bad_entities(void **state)
 {
-	static const char *const bad[] = { "&bogus;", "&amp", "x&#;",
-	    "&#0;", "&#xD800;", "&#x110000;", "&#12a;", "&;", NULL };
+	static const char *const bad[] = { "&bogus;", "&amp", "x&#;", "&#0;",
+		"&#xD800;", "&#x110000;", "&#12a;", "&;", NULL };
 	struct buf b;
 
 	for (int i = 0; bad[i] != NULL; i++) {
@@ -134,7 +131,8 @@ test_sts_assume_role_response(void **state)
 
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(sts_parse_response(assume_ok, strlen(assume_ok),
-	    "AssumeRole", &c, err, sizeof(err)), 0);
+			     "AssumeRole", &c, err, sizeof(err)),
+	    0);
 	assert_string_equal(c.access_key_id, AKID);
 	assert_string_equal(c.secret_access_key, SECRET);
 	assert_string_equal(c.session_token, TOKEN);
@@ -162,8 +160,9 @@ test_sts_assume_role_reordered_entities(void **state)
 	char err[256] = "";
 
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole",
-	    &c, err, sizeof(err)), 0);
+	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole", &c,
+			     err, sizeof(err)),
+	    0);
 	assert_string_equal(c.access_key_id, AKID);
 	assert_string_equal(c.secret_access_key, SECRET);
 	assert_string_equal(c.session_token, "tok&en+1<>");
@@ -180,8 +179,8 @@ test_sts_web_identity_response(void **state)
 	    "<SubjectFromWebIdentityToken>system:serviceaccount:a:b"
 	    "</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com"
 	    "</Audience><Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId>"
-	    "<SecretAccessKey>" SECRET "</SecretAccessKey><SessionToken>"
-	    TOKEN "</SessionToken><Expiration>2030-01-01T00:00:00Z"
+	    "<SecretAccessKey>" SECRET "</SecretAccessKey><SessionToken>" TOKEN
+	    "</SessionToken><Expiration>2030-01-01T00:00:00Z"
 	    "</Expiration></Credentials><Provider>oidc</Provider>"
 	    "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentity"
 	    "Response>";
@@ -190,13 +189,15 @@ test_sts_web_identity_response(void **state)
 
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(sts_parse_response(xml, strlen(xml),
-	    "AssumeRoleWithWebIdentity", &c, err, sizeof(err)), 0);
+			     "AssumeRoleWithWebIdentity", &c, err, sizeof(err)),
+	    0);
 	assert_string_equal(c.access_key_id, "ASIAEXAMPLE");
 	assert_int_equal(c.expiration, 1893456000);
 	creds_clear(&c);
 	/* The same document is not an AssumeRole answer. */
-	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole",
-	    &c, err, sizeof(err)), -1);
+	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole", &c,
+			     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "AssumeRoleResponse"));
 	assert_null(c.access_key_id);
 }
@@ -214,30 +215,33 @@ test_sts_error_response(void **state)
 	struct creds c;
 
 	assert_int_equal(sts_parse_error(xml, strlen(xml), code, sizeof(code),
-	    msg, sizeof(msg)), 0);
+			     msg, sizeof(msg)),
+	    0);
 	assert_string_equal(code, "AccessDenied");
-	assert_string_equal(msg, "User: arn:aws:iam::123456789012:user/x is "
+	assert_string_equal(msg,
+	    "User: arn:aws:iam::123456789012:user/x is "
 	    "not authorized to perform: sts:AssumeRole on \"r\"");
 	/* A small buffer truncates. */
-	assert_int_equal(sts_parse_error(xml, strlen(xml), code, 7, msg, 5),
-	    0);
+	assert_int_equal(sts_parse_error(xml, strlen(xml), code, 7, msg, 5), 0);
 	assert_string_equal(code, "Access");
 	assert_string_equal(msg, "User");
 	/* The response parser reports it. */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole",
-	    &c, err, sizeof(err)), -1);
+	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole", &c,
+			     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "AccessDenied: User: arn:aws"));
 	/* Not an error document. */
 	assert_int_equal(sts_parse_error(assume_ok, strlen(assume_ok), code,
-	    sizeof(code), msg, sizeof(msg)), -1);
+			     sizeof(code), msg, sizeof(msg)),
+	    -1);
 }
 
 static void
 test_sts_missing_fields(void **state)
 {
-	static const char *const missing[] = { "AccessKeyId",
-	    "SecretAccessKey", "SessionToken", "Expiration" };
+	static const char *const missing[] = { "AccessKeyId", "SecretAccessKey",
+		"SessionToken", "Expiration" };
 	char xml[2048], err[256];
 	struct creds c;
 
@@ -251,29 +255,34 @@ test_sts_missing_fields(void **state)
 		memmove(s, e, strlen(e) + 1);
 		memset(&c, 0, sizeof(c));
 		assert_int_equal(sts_parse_response(xml, strlen(xml),
-		    "AssumeRole", &c, err, sizeof(err)), -1);
+				     "AssumeRole", &c, err, sizeof(err)),
+		    -1);
 		assert_non_null(strstr(err, missing[i]));
 		assert_null(strstr(err, SECRET));
 		assert_null(strstr(err, TOKEN));
 		assert_null(c.access_key_id);
 	}
 	/* Empty value. */
-	snprintf(xml, sizeof(xml), "<AssumeRoleResponse><AssumeRoleResult>"
+	snprintf(xml, sizeof(xml),
+	    "<AssumeRoleResponse><AssumeRoleResult>"
 	    "<Credentials><AccessKeyId/><SecretAccessKey>s</SecretAccessKey>"
 	    "<SessionToken>t</SessionToken><Expiration>2030-01-01T00:00:00Z"
 	    "</Expiration></Credentials></AssumeRoleResult>"
 	    "</AssumeRoleResponse>");
-	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole",
-	    &c, err, sizeof(err)), -1);
+	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole", &c,
+			     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "AccessKeyId"));
 	/* Bad time. */
-	snprintf(xml, sizeof(xml), "<AssumeRoleResponse><AssumeRoleResult>"
-	    "<Credentials><AccessKeyId>a</AccessKeyId><SecretAccessKey>"
-	    SECRET "</SecretAccessKey><SessionToken>t</SessionToken>"
+	snprintf(xml, sizeof(xml),
+	    "<AssumeRoleResponse><AssumeRoleResult>"
+	    "<Credentials><AccessKeyId>a</AccessKeyId><SecretAccessKey>" SECRET
+	    "</SecretAccessKey><SessionToken>t</SessionToken>"
 	    "<Expiration>soon</Expiration></Credentials></AssumeRoleResult>"
 	    "</AssumeRoleResponse>");
-	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole",
-	    &c, err, sizeof(err)), -1);
+	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole", &c,
+			     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "Expiration"));
 	assert_null(strstr(err, SECRET));
 	assert_null(c.access_key_id);
@@ -294,7 +303,7 @@ test_sts_truncated_response(void **state)
 		memcpy(cut, assume_ok, i);
 		cut[i] = '\0';
 		if (sts_parse_response(cut, i, "AssumeRole", &c, err,
-		    sizeof(err)) != -1)
+			sizeof(err)) != -1)
 			fail_msg("accepted a prefix of %zu bytes", i);
 		assert_null(c.access_key_id);
 		assert_null(strstr(err, SECRET));
@@ -306,7 +315,8 @@ test_sts_truncated_response(void **state)
 static void
 test_sts_markup_in_value(void **state)
 {
-	static const char xml[] = "<AssumeRoleResponse><AssumeRoleResult>"
+	static const char xml[] =
+	    "<AssumeRoleResponse><AssumeRoleResult>"
 	    "<Credentials><AccessKeyId><b>x</b></AccessKeyId>"
 	    "<SecretAccessKey>s</SecretAccessKey><SessionToken>t"
 	    "</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration>"
@@ -315,15 +325,17 @@ test_sts_markup_in_value(void **state)
 	struct creds c;
 
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole",
-	    &c, err, sizeof(err)), -1);
+	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole", &c,
+			     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "malformed Credentials/AccessKeyId"));
 }
 
 static void
 test_sts_comments_and_cdata_skipped(void **state)
 {
-	static const char xml[] = "<AssumeRoleResponse><AssumeRoleResult>"
+	static const char xml[] =
+	    "<AssumeRoleResponse><AssumeRoleResult>"
 	    "<!-- <Credentials><AccessKeyId>INCOMMENT</AccessKeyId> -->"
 	    "<Note><![CDATA[<Credentials><AccessKeyId>INCDATA</AccessKeyId>"
 	    "]]></Note><Empty/><Credentials><AccessKeyId>" AKID
@@ -332,17 +344,19 @@ test_sts_comments_and_cdata_skipped(void **state)
 	    "</Expiration></Credentials></AssumeRoleResult>"
 	    "</AssumeRoleResponse>";
 	static const char open_comment[] = "<AssumeRoleResponse><!-- x "
-	    "</AssumeRoleResponse>";
+					   "</AssumeRoleResponse>";
 	char err[256];
 	struct creds c;
 
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole",
-	    &c, err, sizeof(err)), 0);
+	assert_int_equal(sts_parse_response(xml, strlen(xml), "AssumeRole", &c,
+			     err, sizeof(err)),
+	    0);
 	assert_string_equal(c.access_key_id, AKID);
 	creds_clear(&c);
-	assert_int_equal(sts_parse_response(open_comment,
-	    strlen(open_comment), "AssumeRole", &c, err, sizeof(err)), -1);
+	assert_int_equal(sts_parse_response(open_comment, strlen(open_comment),
+			     "AssumeRole", &c, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "malformed or truncated"));
 }
 
@@ -350,14 +364,17 @@ static void
 test_sts_json_container(void **state)
 {
 	static const char js[] = "{\"RoleArn\":\"arn:aws:iam::1:role/r\","
-	    "\"AccessKeyId\":\"" AKID "\",\"SecretAccessKey\":\"" SECRET "\","
-	    "\"Token\":\"" TOKEN "\",\"Expiration\":\"2019-11-09T13:34:41Z\"}";
+				 "\"AccessKeyId\":\"" AKID
+				 "\",\"SecretAccessKey\":\"" SECRET "\","
+				 "\"Token\":\"" TOKEN
+				 "\",\"Expiration\":\"2019-11-09T13:34:41Z\"}";
 	struct creds c;
 	char err[256];
 
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(sts_parse_creds_json(js, strlen(js), &c, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(c.access_key_id, AKID);
 	assert_string_equal(c.secret_access_key, SECRET);
 	assert_string_equal(c.session_token, TOKEN);
@@ -368,7 +385,8 @@ test_sts_json_container(void **state)
 static void
 test_sts_json_imds_success(void **state)
 {
-	static const char js[] = "{\n  \"Code\" : \"Success\",\n"
+	static const char js[] =
+	    "{\n  \"Code\" : \"Success\",\n"
 	    "  \"LastUpdated\" : \"2019-11-09T12:00:00Z\",\n"
 	    "  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"" AKID "\",\n"
 	    "  \"SecretAccessKey\" : \"" SECRET "\"\n}";
@@ -377,7 +395,8 @@ test_sts_json_imds_success(void **state)
 
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(sts_parse_creds_json(js, strlen(js), &c, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(c.access_key_id, AKID);
 	assert_null(c.session_token);
 	assert_int_equal(c.expiration, 0);
@@ -394,13 +413,14 @@ test_sts_json_errors(void **state)
 		{ "{\"Code\":\"AssumeRoleUnauthorizedAccess\",\"Message\":"
 		  "\"EC2 cannot assume the role\",\"AccessKeyId\":\"" AKID "\","
 		  "\"SecretAccessKey\":\"" SECRET "\"}",
-		  "Code AssumeRoleUnauthorizedAccess: EC2 cannot assume" },
+		    "Code AssumeRoleUnauthorizedAccess: EC2 cannot assume" },
 		{ "{\"AccessKeyId\":\"" AKID "\"}", "SecretAccessKey" },
 		{ "{\"SecretAccessKey\":\"" SECRET "\"}", "AccessKeyId" },
 		{ "{\"AccessKeyId\":\"\",\"SecretAccessKey\":\"" SECRET "\"}",
-		  "AccessKeyId" },
+		    "AccessKeyId" },
 		{ "{\"AccessKeyId\":\"" AKID "\",\"SecretAccessKey\":\"" SECRET
-		  "\",\"Expiration\":\"later\"}", "Expiration" },
+		  "\",\"Expiration\":\"later\"}",
+		    "Expiration" },
 		{ "[1,2]", "not a JSON object" },
 		{ "{\"AccessKeyId\":\"" AKID "\",\"SecretAcc", "not a JSON" },
 	};
@@ -411,7 +431,9 @@ test_sts_json_errors(void **state)
 		memset(&c, 0, sizeof(c));
 		err[0] = '\0';
 		assert_int_equal(sts_parse_creds_json(cases[i].json,
-		    strlen(cases[i].json), &c, err, sizeof(err)), -1);
+				     strlen(cases[i].json), &c, err,
+				     sizeof(err)),
+		    -1);
 		if (strstr(err, cases[i].want) == NULL)
 			fail_msg("case %zu: '%s' lacks '%s'", i, err,
 			    cases[i].want);
@@ -446,9 +468,11 @@ test_sts_form_encoding(void **state)
 
 	buf_init(&b, 4096);
 	assert_int_equal(sts_form_add(&b, "RoleArn",
-	    "arn:aws:iam::123456789012:role/name"), 0);
+			     "arn:aws:iam::123456789012:role/name"),
+	    0);
 	assert_int_equal(sts_form_add(&b, "X", "a b+c&d=e~f-g.h_i%"), 0);
-	assert_string_equal(b.data, "RoleArn=arn%3Aaws%3Aiam%3A%3A"
+	assert_string_equal(b.data,
+	    "RoleArn=arn%3Aaws%3Aiam%3A%3A"
 	    "123456789012%3Arole%2Fname&X=a%20b%2Bc%26d%3De~f-g.h_i%25");
 	buf_free(&b);
 	/* The maximum holds. */
@@ -464,21 +488,26 @@ test_sts_bodies(void **state)
 
 	buf_init(&b, 4096);
 	assert_int_equal(sts_assume_role_body(&b,
-	    "arn:aws:iam::123456789012:role/name", "replicator-1", 3600,
-	    NULL), 0);
-	assert_string_equal(b.data, "Action=AssumeRole&Version=2011-06-15&"
+			     "arn:aws:iam::123456789012:role/name",
+			     "replicator-1", 3600, NULL),
+	    0);
+	assert_string_equal(b.data,
+	    "Action=AssumeRole&Version=2011-06-15&"
 	    "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fname&"
 	    "RoleSessionName=replicator-1&DurationSeconds=3600");
 	buf_reset(&b);
-	assert_int_equal(sts_assume_role_body(&b, "arn:r", "s1", 900,
-	    "ext id"), 0);
-	assert_string_equal(b.data, "Action=AssumeRole&Version=2011-06-15&"
+	assert_int_equal(sts_assume_role_body(&b, "arn:r", "s1", 900, "ext id"),
+	    0);
+	assert_string_equal(b.data,
+	    "Action=AssumeRole&Version=2011-06-15&"
 	    "RoleArn=arn%3Ar&RoleSessionName=s1&DurationSeconds=900&"
 	    "ExternalId=ext%20id");
 	buf_reset(&b);
 	assert_int_equal(sts_web_identity_body(&b, "arn:r", "s1",
-	    "eyJ.a-b_c.d="), 0);
-	assert_string_equal(b.data, "Action=AssumeRoleWithWebIdentity&"
+			     "eyJ.a-b_c.d="),
+	    0);
+	assert_string_equal(b.data,
+	    "Action=AssumeRoleWithWebIdentity&"
 	    "Version=2011-06-15&RoleArn=arn%3Ar&RoleSessionName=s1&"
 	    "WebIdentityToken=eyJ.a-b_c.d%3D");
 	buf_free(&b);

@@ -10,7 +10,7 @@
 
 #include "ttl.h"
 
-#define NOW	1700000000
+#define NOW 1700000000
 
 static int
 expired(const char *item)
@@ -26,7 +26,7 @@ test_ttl_item_expired(void **state)
 	(void)state;
 	/* A Number of epoch seconds in the past: expired. */
 	assert_true(expired("{\"pk\":{\"S\":\"a\"},"
-	    "\"exp\":{\"N\":\"1699999999\"}}"));
+			    "\"exp\":{\"N\":\"1699999999\"}}"));
 	assert_true(expired("{\"exp\":{\"N\":\"1\"}}"));
 	assert_true(expired("{\"exp\":{\"N\":\"-5\"}}"));
 	assert_true(expired("{\"exp\":{\"N\":\"1.6E9\"}}"));
@@ -37,7 +37,7 @@ test_ttl_item_expired(void **state)
 	assert_false(expired("{\"exp\":{\"N\":\"1700000000.5\"}}"));
 	assert_false(expired("{\"exp\":{\"N\":\"1800000000\"}}"));
 	assert_false(expired("{\"exp\":{\"N\":"
-	    "\"12345678901234567890123456789012345678\"}}"));
+			     "\"12345678901234567890123456789012345678\"}}"));
 	assert_false(expired("{\"exp\":{\"N\":\"9.9E125\"}}"));
 	/* Any other type, missing, or not a number: never. */
 	assert_false(expired("{\"exp\":{\"S\":\"1\"}}"));
@@ -57,10 +57,11 @@ test_ttl_item_expired(void **state)
 	assert_false(expired("{\"exp\":{\"N\":\"-inf\"}}"));
 	assert_false(expired("{\"exp\":{\"N\":1}}"));
 	assert_false(expired("{\"exp\":{\"N\":\"1\",\"S\":\"x\"}}"));
-	assert_false(expired("{\"exp\":{\"N\":\""
-	    "11111111111111111111111111111111111111111111111111"
-	    "11111111111111111"
-	    "\"}}"));
+	assert_false(
+	    expired("{\"exp\":{\"N\":\""
+		    "11111111111111111111111111111111111111111111111111"
+		    "11111111111111111"
+		    "\"}}"));
 	/* Malformed items are not judged expired: they are copied and
 	 * DynamoDB says what is wrong with them. */
 	assert_false(expired("{\"exp\":{\"N\":\"1\"}"));
@@ -112,9 +113,9 @@ test_ttl_partition_deletes(void **state)
 
 	(void)state;
 	rec(&r[0], DDB_EV_INSERT, 0, "0");
-	rec(&r[1], DDB_EV_REMOVE, 1, "1");	/* the TTL service's */
-	rec(&r[2], DDB_EV_REMOVE, 0, "2");	/* a user's delete */
-	rec(&r[3], DDB_EV_MODIFY, 1, "3");	/* not a delete: kept */
+	rec(&r[1], DDB_EV_REMOVE, 1, "1"); /* the TTL service's */
+	rec(&r[2], DDB_EV_REMOVE, 0, "2"); /* a user's delete */
+	rec(&r[3], DDB_EV_MODIFY, 1, "3"); /* not a delete: kept */
 	rec(&r[4], DDB_EV_INSERT, 0, "4");
 	rec(&r[5], DDB_EV_REMOVE, 1, "5");
 	rec(&r[6], DDB_EV_REMOVE, 1, "6");

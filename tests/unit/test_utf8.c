@@ -13,32 +13,28 @@ static void
 test_utf8_seqlen(void **state)
 {
 	static const struct {
-		const char	*s;
-		size_t		 len;	/* 0: invalid */
-		uint32_t	 cp;
+		const char *s;
+		size_t len; /* 0: invalid */
+		uint32_t cp;
 	} c[] = {
-		{ "a", 1, 'a' },
-		{ "\x7f", 1, 0x7f },
-		{ "\xc2\x80", 2, 0x80 },
-		{ "\xc3\xa9", 2, 0xe9 },
-		{ "\xe2\x87\xa8", 3, 0x21e8 },
+		{ "a", 1, 'a' }, { "\x7f", 1, 0x7f }, { "\xc2\x80", 2, 0x80 },
+		{ "\xc3\xa9", 2, 0xe9 }, { "\xe2\x87\xa8", 3, 0x21e8 },
 		{ "\xef\xbf\xbd", 3, 0xfffd },
 		{ "\xf0\x9f\x98\x80", 4, 0x1f600 },
 		{ "\xf4\x8f\xbf\xbf", 4, 0x10ffff },
-		{ "\x80", 0, 0 },		/* a lone continuation */
-		{ "\xc0\xaf", 0, 0 },		/* overlong '/' */
+		{ "\x80", 0, 0 },     /* a lone continuation */
+		{ "\xc0\xaf", 0, 0 }, /* overlong '/' */
 		{ "\xc1\xbf", 0, 0 },
-		{ "\xe0\x80\x80", 0, 0 },	/* overlong NUL */
+		{ "\xe0\x80\x80", 0, 0 }, /* overlong NUL */
 		{ "\xe0\x9f\xbf", 0, 0 },
-		{ "\xed\xa0\x80", 0, 0 },	/* surrogate U+D800 */
+		{ "\xed\xa0\x80", 0, 0 }, /* surrogate U+D800 */
 		{ "\xed\xbf\xbf", 0, 0 },
-		{ "\xf0\x8f\xbf\xbf", 0, 0 },	/* overlong */
-		{ "\xf4\x90\x80\x80", 0, 0 },	/* above U+10FFFF */
-		{ "\xf5\x80\x80\x80", 0, 0 },
-		{ "\xff", 0, 0 },
-		{ "\xc3", 0, 0 },		/* cut short */
+		{ "\xf0\x8f\xbf\xbf", 0, 0 }, /* overlong */
+		{ "\xf4\x90\x80\x80", 0, 0 }, /* above U+10FFFF */
+		{ "\xf5\x80\x80\x80", 0, 0 }, { "\xff", 0, 0 },
+		{ "\xc3", 0, 0 }, /* cut short */
 		{ "\xe2\x87", 0, 0 },
-		{ "\xe2\x28\xa1", 0, 0 },	/* bad continuation */
+		{ "\xe2\x28\xa1", 0, 0 }, /* bad continuation */
 	};
 	uint32_t cp;
 
@@ -61,8 +57,17 @@ static void
 test_utf8_encode_roundtrip(void **state)
 {
 	static const uint32_t cps[] = {
-		0x1, 0x7f, 0x80, 0x7ff, 0x800, 0xd7ff, 0xe000, 0xfffd, 0xffff,
-		0x10000, 0x10ffff,
+		0x1,
+		0x7f,
+		0x80,
+		0x7ff,
+		0x800,
+		0xd7ff,
+		0xe000,
+		0xfffd,
+		0xffff,
+		0x10000,
+		0x10ffff,
 	};
 	uint32_t back;
 	char u[4];
@@ -78,7 +83,8 @@ test_utf8_encode_roundtrip(void **state)
 static void
 test_utf8_cut_and_trim(void **state)
 {
-	const char *s = "ab\xe2\x87\xa8" "c";	/* a b ⇨ c: 6 bytes */
+	const char *s = "ab\xe2\x87\xa8"
+			"c"; /* a b ⇨ c: 6 bytes */
 
 	assert_int_equal(utf8_cut(s, 6, 10), 6);
 	assert_int_equal(utf8_cut(s, 6, 6), 6);
@@ -91,7 +97,7 @@ test_utf8_cut_and_trim(void **state)
 
 	assert_int_equal(utf8_trim(s, 6), 6);
 	assert_int_equal(utf8_trim(s, 5), 5);
-	assert_int_equal(utf8_trim(s, 4), 2);	/* "ab" + two of three */
+	assert_int_equal(utf8_trim(s, 4), 2); /* "ab" + two of three */
 	assert_int_equal(utf8_trim(s, 3), 2);
 	assert_int_equal(utf8_trim(s, 2), 2);
 	assert_int_equal(utf8_trim("\xf0\x9f\x98", 3), 0);

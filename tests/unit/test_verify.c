@@ -106,7 +106,8 @@ test_verify_ckpt_rejects(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&c, 0, sizeof(c));
 		assert_int_equal(verify_ckpt_decode(bad[i], strlen(bad[i]), &c,
-		    err, sizeof(err)), -1);
+				     err, sizeof(err)),
+		    -1);
 		verify_ckpt_clear(&c);
 	}
 }
@@ -119,7 +120,8 @@ test_verify_sampled(void **state)
 
 	assert_int_equal(verify_sampled("x", 1, 0, VERIFY_SAMPLE_ALL), 1);
 	for (int i = 0; i < 20000; i++) {
-		int len = snprintf(key, sizeof(key), "{\"pk\":{\"N\":\"%d\"}}", i);
+		int len = snprintf(key, sizeof(key), "{\"pk\":{\"N\":\"%d\"}}",
+		    i);
 		int s = verify_sampled(key, (size_t)len, 42, 100000);
 
 		n += s;

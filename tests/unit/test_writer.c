@@ -19,57 +19,57 @@
 #include "writer.h"
 #include "xtime.h"
 
-#define TW_MAX_UNITS	8
-#define TW_MAX_SERVED	64
+#define TW_MAX_UNITS  8
+#define TW_MAX_SERVED 64
 
 enum fake_mode {
-	FAKE_OK = 0,		/* everything written */
-	FAKE_UNPROCESSED,	/* the scripted unprocessed counts, then 0 */
-	FAKE_MALFORMED,		/* malformed answers first, then written */
+	FAKE_OK = 0,	  /* everything written */
+	FAKE_UNPROCESSED, /* the scripted unprocessed counts, then 0 */
+	FAKE_MALFORMED,	  /* malformed answers first, then written */
 };
 
 struct tw;
 
 struct tw_lane {
-	struct tw	*t;
-	int		 id;
+	struct tw *t;
+	int id;
 	struct writer_lane *lane;
 };
 
 struct tw {
-	struct fakehttp	*fk;
+	struct fakehttp *fk;
 	struct plan_pair pair;
-	struct worker	 w;
-	struct writer	*wr;
-	size_t		 body_max;	/* 0: the engine's own */
+	struct worker w;
+	struct writer *wr;
+	size_t body_max; /* 0: the engine's own */
 
 	/* The items, their spans and how often each was acknowledged. */
-	char		**text;
-	struct jspan	*spans;
-	unsigned	*acked;
-	size_t		 nitems;
+	char **text;
+	struct jspan *spans;
+	unsigned *acked;
+	size_t nitems;
 	struct writer_unit units[TW_MAX_UNITS];
-	size_t		 base[TW_MAX_UNITS];	/* first item of each unit */
-	size_t		 nunits;
-	struct tw_lane	 lanes[2];
-	unsigned	 ack_calls;
-	int		 ack_lane[TW_MAX_SERVED];
+	size_t base[TW_MAX_UNITS]; /* first item of each unit */
+	size_t nunits;
+	struct tw_lane lanes[2];
+	unsigned ack_calls;
+	int ack_lane[TW_MAX_SERVED];
 
 	/* What the answer hook saw. */
-	unsigned	 answers;
-	unsigned	 max_inflight;
-	unsigned	 rounds[TW_MAX_SERVED];
-	int		 watch_limit;	/* inflight seen <= 1 since lowered */
-	int		 over_limit;
+	unsigned answers;
+	unsigned max_inflight;
+	unsigned rounds[TW_MAX_SERVED];
+	int watch_limit; /* inflight seen <= 1 since lowered */
+	int over_limit;
 
 	/* The fake's side (server thread). */
-	pthread_mutex_t	 mu;
-	enum fake_mode	 mode;
-	int		 delay_ms;
-	long		 unprocessed[TW_MAX_SERVED];	/* per answer */
-	int		 malformed;	/* answers to spoil first */
-	unsigned	 served;
-	char		*un_json[TW_MAX_SERVED];	/* maps returned */
+	pthread_mutex_t mu;
+	enum fake_mode mode;
+	int delay_ms;
+	long unprocessed[TW_MAX_SERVED]; /* per answer */
+	int malformed;			 /* answers to spoil first */
+	unsigned served;
+	char *un_json[TW_MAX_SERVED]; /* maps returned */
 };
 
 /* Writes in a request body (items hold neither marker). */
@@ -83,8 +83,8 @@ count_writes(const char *body, size_t len)
 		const char *p = body, *end = body + len;
 		size_t ml = strlen(marks[m]);
 
-		while ((p = memmem(p, (size_t)(end - p), marks[m], ml)) !=
-		    NULL) {
+		while (
+		    (p = memmem(p, (size_t)(end - p), marks[m], ml)) != NULL) {
 			n++;
 			p += ml;
 		}
@@ -139,10 +139,11 @@ fake_cb(const struct fakehttp_req *r, struct fakehttp_reply *rep, void *arg)
 		t->un_json[k] = strdup(map);
 	}
 	pthread_mutex_unlock(&t->mu);
-	if (asprintf(&rep->body, "{\"UnprocessedItems\":%s,"
-	    "\"ConsumedCapacity\":[{\"TableName\":\"dst\","
-	    "\"CapacityUnits\":%ld}]}", map != NULL ? map : "{}",
-	    n - un) == -1)
+	if (asprintf(&rep->body,
+		"{\"UnprocessedItems\":%s,"
+		"\"ConsumedCapacity\":[{\"TableName\":\"dst\","
+		"\"CapacityUnits\":%ld}]}",
+		map != NULL ? map : "{}", n - un) == -1)
 		abort();
 	free(map);
 	return 1;
@@ -181,7 +182,7 @@ ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 		assert_true(parts[i].n > 0);
 		assert_true(parts[i].off + parts[i].n <= t->units[u].n);
 		for (size_t k = parts[i].off; k < parts[i].off + parts[i].n;
-		    k++)
+		     k++)
 			t->acked[t->base[u] + k]++;
 	}
 	if (t->ack_calls < TW_MAX_SERVED)
@@ -207,8 +208,10 @@ setup(void **state)
 	t->w.http = http_new();
 	t->w.base_creds = creds_chain_new();
 	assert_int_equal(aws_client_init(&t->w.dst, t->w.http,
-	    ENDPOINT_DYNAMODB, "us-east-1", fakehttp_url(t->fk),
-	    t->w.base_creds, &t->w.stats, err, sizeof(err)), 0);
+			     ENDPOINT_DYNAMODB, "us-east-1",
+			     fakehttp_url(t->fk), t->w.base_creds, &t->w.stats,
+			     err, sizeof(err)),
+	    0);
 	strlcpy(t->w.dst_tab.hash.name, "pk", sizeof(t->w.dst_tab.hash.name));
 	*state = t;
 	return 0;
@@ -307,8 +310,7 @@ start(struct tw *t, int lanes)
 	for (int i = 0; i < lanes; i++) {
 		t->lanes[i].t = t;
 		t->lanes[i].id = i;
-		t->lanes[i].lane = writer_lane_new(t->wr, ack_cb,
-		    &t->lanes[i]);
+		t->lanes[i].lane = writer_lane_new(t->wr, ack_cb, &t->lanes[i]);
 	}
 	for (size_t u = 0; u < t->nunits; u++)
 		writer_submit(t->lanes[u % (size_t)lanes].lane, &t->units[u]);
@@ -389,15 +391,15 @@ test_writer_batches_of_25(void **state)
 		const struct fakehttp_req *r = fakehttp_req(t->fk, i);
 
 		assert_non_null(strstr(r->body, "\"RequestItems\":{\"dst\":["));
-		assert_non_null(strstr(r->body,
-		    "\"ReturnConsumedCapacity\":\"TOTAL\""));
+		assert_non_null(
+		    strstr(r->body, "\"ReturnConsumedCapacity\":\"TOTAL\""));
 	}
 	for (size_t i = 0; i < 60; i++) {
 		int found = 0;
 
 		for (size_t k = 0; k < 3; k++)
 			found += strstr(fakehttp_req(t->fk, k)->body,
-			    t->text[i]) != NULL;
+				     t->text[i]) != NULL;
 		assert_int_equal(found, 1);
 	}
 	assert_true(t->w.prog.wcu > 59.9 && t->w.prog.wcu < 60.1);
@@ -423,7 +425,7 @@ test_writer_packs_by_bytes(void **state)
 	per = ddb_batch_op_len(0, t->spans[0].len) + 1;
 	fit = (body_max - empty + 1) / per;
 	assert_true(fit >= 2 && fit < 20);
-	t->pair.max_inflight = 1;	/* requests in packing order */
+	t->pair.max_inflight = 1; /* requests in packing order */
 	t->body_max = body_max;
 	start(t, 1);
 	run(t);
@@ -504,7 +506,7 @@ test_writer_unfit_item_fails(void **state)
 	assert_non_null(strstr(t->w.error, "pk={\"S\":\"hhhh"));
 	assert_non_null(strstr(t->w.error, "... (208 bytes)"));
 	assert_non_null(strstr(t->w.error, "pk2=?"));
-	assert_null(strstr(t->w.error, key));	/* shortened */
+	assert_null(strstr(t->w.error, key)); /* shortened */
 	assert_non_null(strstr(t->w.error, "never be written"));
 	run_for(t, 300);
 	assert_int_equal(fakehttp_count(t->fk), 1);
@@ -529,8 +531,8 @@ test_writer_unprocessed_resent(void **state)
 	settings_init(NULL, 0);
 	t->mode = FAKE_UNPROCESSED;
 	t->unprocessed[0] = 20;
-	t->unprocessed[1] = 20;		/* no progress */
-	t->unprocessed[2] = 10;		/* progress */
+	t->unprocessed[1] = 20; /* no progress */
+	t->unprocessed[2] = 10; /* progress */
 	make_items(t, 25, "u", 30);
 	make_units(t, NULL, 0);
 	aws_policy_default(&t->w.dst.policy);
@@ -609,7 +611,8 @@ test_writer_validation_fails(void **state)
 	struct tw *t = *state;
 
 	fakehttp_set_handler(t->fk, NULL, NULL);
-	fakehttp_add(t->fk, "POST", "/", 400, "{\"__type\":\"com.amazon.coral."
+	fakehttp_add(t->fk, "POST", "/", 400,
+	    "{\"__type\":\"com.amazon.coral."
 	    "validate#ValidationException\",\"message\":\"Item size has "
 	    "exceeded the maximum allowed size\"}");
 	make_items(t, 100, "v", 10);
@@ -742,8 +745,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_validation_fails,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_writer_stop_drains,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_stop_drains, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_stop_abandons,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_concurrency_limit,

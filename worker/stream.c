@@ -332,6 +332,26 @@ shard_probe(struct st_shard *sh)
 	shard_start(sh);
 }
 
+/*
+ * TrimmedDataAccessException from op. After a record read or checkpointed,
+ * changes were lost: the gap (lost says how). On a never-read shard, the
+ * trimmed start: the probe. On the probe itself, the horizon moved between
+ * the iterator and the read: a new iterator, a little later.
+ */
+static void
+shard_trimmed(struct st_shard *sh, const char *op, int after_read,
+    const char *lost)
+{
+	if (after_read)
+		gap(sh->st, "shard %s: %s", sh->id, lost);
+	else if (!sh->probe)
+		shard_probe(sh);
+	else
+		shard_again(sh, op,
+		    "the trim horizon moved (TrimmedDataAccessException)",
+		    iter_retry_cb);
+}
+
 static void
 iter_done_cb(struct aws_call *c, void *arg)
 {
@@ -345,22 +365,9 @@ iter_done_cb(struct aws_call *c, void *arg)
 	}
 	if (c->status == AWS_STATE &&
 	    strcmp(c->code, "TrimmedDataAccessException") == 0) {
-		if (sh->resumed) {
-			gap(st,
-			    "shard %s: its checkpoint is older than the "
-			    "stream's 24-hour retention",
-			    sh->id);
-			return;
-		}
-		if (!sh->probe) {
-			shard_probe(sh);
-			return;
-		}
-		/* TRIM_HORIZON itself refused: the horizon moved under us. */
-		shard_again(sh, "GetShardIterator",
-		    "the trim horizon moved "
-		    "(TrimmedDataAccessException)",
-		    iter_retry_cb);
+		shard_trimmed(sh, "GetShardIterator", sh->resumed,
+		    "its checkpoint is older than the stream's 24-hour "
+		    "retention");
 		return;
 	}
 	if (shard_call_failed(sh, c))
@@ -610,26 +617,13 @@ records_done_cb(struct aws_call *c, void *arg)
 			shard_start(sh);
 			return;
 		}
-		if (sh->resumed || sh->read_seq != NULL ||
-		    shard_ck(sh)->seq != NULL) {
-			gap(st,
-			    "shard %s: records after the checkpoint were "
-			    "trimmed (TrimmedDataAccessException)",
-			    sh->id);
-			return;
-		}
-		if (!sh->probe) {
-			/* The iterator AT the shard's start was handed out
-			 * (DynamoDB Local does so) but its records are gone:
-			 * the trimmed start, found one call later. */
-			shard_probe(sh);
-			return;
-		}
-		/* TRIM_HORIZON raced the trim horizon: a new one, later. */
-		shard_again(sh, "GetRecords",
-		    "the trim horizon moved "
-		    "(TrimmedDataAccessException)",
-		    iter_retry_cb);
+		/* On a never-read shard: DynamoDB Local hands out the
+		 * iterator AT the start, then refuses it here. */
+		shard_trimmed(sh, "GetRecords",
+		    sh->resumed || sh->read_seq != NULL ||
+			shard_ck(sh)->seq != NULL,
+		    "records after the checkpoint were trimmed "
+		    "(TrimmedDataAccessException)");
 		return;
 	}
 	if (shard_call_failed(sh, c))

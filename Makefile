@@ -149,11 +149,11 @@ fuzz:
 FMT_SRC := $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
 
 format:
-	clang-format -i $(FMT_SRC)
+	@clang-format -i $(FMT_SRC)
 
 # What CI runs: fails, naming the lines, if any file is not formatted.
 format-check:
-	clang-format --dry-run -Werror $(FMT_SRC)
+	@clang-format --dry-run -Werror $(FMT_SRC)
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -208,7 +208,7 @@ size_t
 fmt_printable(char *dst, size_t dstlen, const char *src, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)src;
-	size_t i = 0, off = 0, k, keep, val;
+	size_t i = 0, off = 0, k, keep, val, hide_at = SIZE_MAX, hide = 0;
 	char esc[16];
 	int32_t cp;
 	int r;
@@ -216,15 +216,22 @@ fmt_printable(char *dst, size_t dstlen, const char *src, size_t n)
 	if (dstlen == 0)
 		return 0;
 	while (i < n) {
-		if (fmt_named_secret(src, n, i, &keep, &val)) {
-			if (fmt_put(dst, dstlen, &off, src + i, keep) == -1 ||
-			    fmt_put(dst, dstlen, &off, FMT_REDACTED,
+		if (hide_at != SIZE_MAX && i >= hide_at) {
+			if (fmt_put(dst, dstlen, &off, FMT_REDACTED,
 				sizeof(FMT_REDACTED) - 1) == -1)
 				break;
-			i += keep + val;
+			i = hide_at + hide;
+			hide_at = SIZE_MAX;
 			continue;
 		}
-		if ((k = fmt_b64_secret(src, n, i)) > 0) {
+		/* A named secret: its name and separator are shown, escaped
+		 * like the rest (they may hold tabs), then the value hidden. */
+		if (hide_at == SIZE_MAX &&
+		    fmt_named_secret(src, n, i, &keep, &val)) {
+			hide_at = i + keep;
+			hide = val;
+		} else if (hide_at == SIZE_MAX &&
+		    (k = fmt_b64_secret(src, n, i)) > 0) {
 			if (fmt_put(dst, dstlen, &off, FMT_REDACTED,
 				sizeof(FMT_REDACTED) - 1) == -1)
 				break;

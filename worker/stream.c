@@ -287,7 +287,7 @@ shard_again(struct st_shard *sh, const char *op, const char *why,
 		    sh->malformed);
 		return;
 	}
-	log_warnx("%s on shard %s: %s; asking again", op, sh->id, why);
+	log_warnx("%s on shard %s: %s, asking again", op, sh->id, why);
 	http_timer_set(st->w->http, &sh->timer, 200 * (int64_t)sh->malformed,
 	    again, sh);
 }

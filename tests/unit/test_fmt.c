@@ -159,6 +159,9 @@ test_fmt_printable_redacts(void **state)
 	assert_string_equal(out,
 	    "Credential=AKIDEXAMPLE/20150830/"
 	    "us-east-1/dynamodb/aws4_request, Signature=[redacted]");
+	/* The name and separator are escaped too (found by fuzz_sts). */
+	fmt_printable_str(out, sizeof(out), "x-amz-signature\t\t:\x7f\x04 abc");
+	assert_string_equal(out, "x-amz-signature\\t\\t:[redacted] abc");
 	/* A bare secret key (has '/' or '+') and a bare session token. */
 	fmt_printable_str(out, sizeof(out),
 	    "key wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY end");

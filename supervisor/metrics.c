@@ -135,6 +135,14 @@ metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 	m->est_exact = p->est_exact;
 	m->writes_inflight = m->worker_up ? p->writes_inflight : 0;
 	m->writes_limit = p->writes_limit;
+	m->read_limit = c->lim_sent.read > 0 ? c->lim_sent.read : -1;
+	m->read_limit_ratio = c->lim_sent.read_pct > 0 ?
+	    c->lim_sent.read_pct / 100 :
+	    -1;
+	m->write_limit = c->lim_sent.write > 0 ? c->lim_sent.write : -1;
+	m->write_limit_ratio = c->lim_sent.write_pct > 0 ?
+	    c->lim_sent.write_pct / 100 :
+	    -1;
 	m->gap = p->gap;
 	m->caught_up = p->caught_up && c->stream == PROTO_PS_RUNNING;
 
@@ -315,6 +323,20 @@ static const struct mdef {
 	    "BatchWriteItem requests in flight." },
 	{ "ddb_sync_writes_inflight_limit", "gauge", MK_U32, F(writes_limit),
 	    "The most BatchWriteItem requests in flight at once." },
+	{ "ddb_sync_read_capacity_limit", "gauge", MK_OPT, F(read_limit),
+	    "The pair's share of its source's read capacity limit, units "
+	    "per second (absent: no such limit)." },
+	{ "ddb_sync_read_capacity_limit_ratio", "gauge", MK_OPT,
+	    F(read_limit_ratio),
+	    "The pair's share of its source's read capacity limit, as a "
+	    "share of the table's capacity (absent: no such limit)." },
+	{ "ddb_sync_write_capacity_limit", "gauge", MK_OPT, F(write_limit),
+	    "The pair's share of its destination's write capacity limit, "
+	    "units per second (absent: no such limit)." },
+	{ "ddb_sync_write_capacity_limit_ratio", "gauge", MK_OPT,
+	    F(write_limit_ratio),
+	    "The pair's share of its destination's write capacity limit, "
+	    "as a share of the table's capacity (absent: no such limit)." },
 #undef F
 };
 
@@ -557,6 +579,10 @@ json_pair(struct buf *b, const struct metrics_pair *p)
 	rc |= jopt(b, "backfill_eta_seconds", p->backfill_eta_s);
 	rc |= jopt(b, "stream_latency_seconds", p->stream_latency_s);
 	rc |= jopt(b, "stream_retention_used_ratio", p->retention_used);
+	rc |= jopt(b, "read_capacity_limit", p->read_limit);
+	rc |= jopt(b, "read_capacity_limit_ratio", p->read_limit_ratio);
+	rc |= jopt(b, "write_capacity_limit", p->write_limit);
+	rc |= jopt(b, "write_capacity_limit_ratio", p->write_limit_ratio);
 	rc |= buf_printf(b,
 	    ",\"stream_caught_up\":%s,\"stream_gap\":%s"
 	    ",\"writes_inflight\":%" PRIu32

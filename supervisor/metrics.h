@@ -100,6 +100,13 @@ struct metrics_pair {
 	int gap;
 	uint32_t writes_inflight;
 	uint32_t writes_limit; /* 0: not reported yet */
+	/* The pair's share of its tables' capacity limits (budget.c), in
+	 * units per second or as a share of the table's capacity; < 0:
+	 * no such limit. */
+	double read_limit;
+	double read_limit_ratio;
+	double write_limit;
+	double write_limit_ratio;
 };
 
 /* The supervisor itself. */

@@ -4,7 +4,7 @@
 # set to 150; from 5 s after the command on, the table takes 135-165 WCU/s
 # (10 s windows; the proxy counts what DynamoDB Local reports), and never
 # above 440 before it. The pair's worker is not restarted; ctl list and the
-# reply show the new limit; a bad value is refused (exit 1) with a clear
+# reply show the new limit, and so does ctl status; a bad value is refused (exit 1) with a clear
 # message and changes nothing. A percentage of a provisioned table works
 # the same way: --write 25% of 1000 WCU is 250.
 . "$(dirname "$0")/../lib/harness.sh"
@@ -61,6 +61,12 @@ expect_eq "listed limit" "$(json "$T/list.json" 'j.pairs[0].write_limit')" 150
 expect_eq "listed share" "$(json "$T/list.json" 'j.pairs[0].write_share')" 150
 grep -q "Capacity limits changed by the operator: read none, write 150" \
     "$T/out.log" || fail "the change is not in the log"
+# ctl status (as /metrics) shows the share in force, and no read limit.
+ctl status >"$T/status.json" || fail "ctl status"
+expect_eq "status: write limit" \
+    "$(json "$T/status.json" 'j.status.pairs[0].write_capacity_limit')" 150
+expect_eq "status: read limit" \
+    "$(json "$T/status.json" 'j.status.pairs[0].read_capacity_limit')" null
 
 # A percentage of the provisioned 1000 WCU.
 ctl limit p --write 25% >"$T/o" 2>"$T/e" || fail "ctl limit 25%: $(cat "$T/e")"

@@ -39,6 +39,9 @@ mpair(const char *name)
 	p.retention_used = -1;
 	p.writes_inflight = 3;
 	p.writes_limit = 16;
+	p.read_limit = p.write_limit_ratio = -1;
+	p.read_limit_ratio = 0.4;
+	p.write_limit = 250;
 	return p;
 }
 
@@ -115,6 +118,16 @@ test_metrics_format(void **state)
 	    ",source_table=\"orders\",destination_table=\"orders-copy\"} "
 	    "4096\n"));
 	assert_non_null(strstr(t, "destination_table=\"orders-copy\"} 12.5\n"));
+	/* The governor's limits: those set, and only those. */
+	assert_non_null(strstr(t,
+	    "\nddb_sync_write_capacity_limit{pair=\"orders\",source_table="
+	    "\"orders\",destination_table=\"orders-copy\"} 250\n"));
+	assert_non_null(strstr(t,
+	    "\nddb_sync_read_capacity_limit_ratio{pair=\"orders\","
+	    "source_table=\"orders\",destination_table=\"orders-copy\"} "
+	    "0.4\n"));
+	assert_null(strstr(t, "\nddb_sync_read_capacity_limit{"));
+	assert_null(strstr(t, "\nddb_sync_write_capacity_limit_ratio{"));
 	assert_non_null(strstr(t,
 	    "ddb_sync_worker_restarts_total{pair="
 	    "\"orders\",source_table=\"orders\",destination_table="
@@ -291,6 +304,14 @@ test_metrics_from_child(void **state)
 	assert_true(m.stream_latency_s < 0);
 	/* The backfill has run 10 s of the stream's 24 h. */
 	assert_true(m.retention_used > 0 && m.retention_used < 0.001);
+	/* No capacity limit sent: none shown. */
+	assert_true(m.read_limit < 0 && m.read_limit_ratio < 0);
+	assert_true(m.write_limit < 0 && m.write_limit_ratio < 0);
+	c.lim_sent.write = 250;
+	c.lim_sent.read_pct = 40;
+	metrics_pair_from_child(&c, &m);
+	assert_true(m.write_limit == 250 && m.write_limit_ratio < 0);
+	assert_true(m.read_limit < 0 && m.read_limit_ratio == 0.4);
 
 	/* Stream: zeroed backfill counters do not lower items written;
 	 * caught up is no lag. */

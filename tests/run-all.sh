@@ -48,7 +48,8 @@ done
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 rdir=$(mktemp -d "${TMPDIR:-/tmp}/ddb-sync-runs.XXXXXX")
 # The longest first, so that the pool ends together.
-first="stream_rollover stream_long_lived fuzz governor_shared governor_limit"
+first="governor_shared crash_points control backfill_kill_worker tls_reuse
+    supervisor_stdout_stall fuzz backfill_kill_supervisor governor_write_limit"
 ordered=""
 for f in $first; do
 	case " $(echo $list) " in

@@ -465,6 +465,10 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 		return -1;
 	if (ck->stream_started_ms < 0)
 		return json_err(err, errlen, "stream.started_ms is negative");
+	if (ck->stream_lag_at_ms < 0 ||
+	    (ck->stream_lag_at_ms > 0 && ck->stream_lag_ms < 0))
+		return json_err(err, errlen,
+		    "stream.lag_ms or lag_at_ms is negative");
 	if (ck->nshards > 0 && ck->shards == NULL)
 		return json_err(err, errlen, "stream.shards is missing");
 	if (ck->nshards > 0 && ck->stream_arn == NULL)
@@ -583,8 +587,14 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 	rc |= add_str(out, ck->stream_arn);
 	rc |= buf_printf(out,
 	    ",\n    \"started_ms\": %" PRId64 ",\n"
-	    "    \"items\": %" PRIu64 ",\n    \"shards\": [",
+	    "    \"items\": %" PRIu64 ",\n",
 	    ck->stream_started_ms, ck->stream_items);
+	if (ck->stream_lag_at_ms > 0)
+		rc |= buf_printf(out,
+		    "    \"lag_ms\": %" PRId64 ",\n"
+		    "    \"lag_at_ms\": %" PRId64 ",\n",
+		    ck->stream_lag_ms, ck->stream_lag_at_ms);
+	rc |= buf_adds(out, "    \"shards\": [");
 	for (i = 0; i < ck->nshards; i++) {
 		sh = &ck->shards[i];
 		rc |= buf_printf(out,
@@ -943,7 +953,14 @@ decode_stream(const struct jspan *obj, struct checkpoint *ck, char *err,
 		MEMBER("items"),
 		MEMBER("shards"),
 	};
+	/* The lag, optional: files written before it, or before the
+	 * stream measured one, have neither. */
+	struct json_field l[] = {
+		MEMBER("lag_ms"),
+		MEMBER("lag_at_ms"),
+	};
 	const char *path = "stream";
+	size_t dup;
 
 	if (get_members(obj, path, m, nitems(m), err, errlen) == -1 ||
 	    get_str(&m[0].v, path, m[0].name, 1, &ck->stream_arn, err,
@@ -954,6 +971,22 @@ decode_stream(const struct jspan *obj, struct checkpoint *ck, char *err,
 	    decode_array(&m[3].v, "stream.shards", CHECKPOINT_SHARDS_MAX, ck, 1,
 		err, errlen))
 		return -1;
+	if (json_fields(obj, l, nitems(l), &dup) == JSON_FIELDS_DUP)
+		return json_err(err, errlen, "%s: duplicate field \"%s\"", path,
+		    l[dup].name);
+	if (l[0].seen != l[1].seen)
+		return json_err(err, errlen,
+		    "%s: lag_ms and lag_at_ms go "
+		    "together",
+		    path);
+	if (l[0].seen &&
+	    (get_ms(&l[0].v, path, l[0].name, &ck->stream_lag_ms, err,
+		 errlen) ||
+		get_ms(&l[1].v, path, l[1].name, &ck->stream_lag_at_ms, err,
+		    errlen)))
+		return -1;
+	if (l[0].seen && ck->stream_lag_at_ms == 0)
+		return json_err(err, errlen, "%s.lag_at_ms is 0", path);
 	return 0;
 }
 

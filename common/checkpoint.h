@@ -74,6 +74,11 @@ struct checkpoint {
 	size_t nshards;
 	size_t shards_cap;
 	uint64_t stream_items;
+	/* The stream's lag when last measured (0: caught up), and when (wall
+	 * clock, epoch ms; 0: never, and the file has neither). ddb-sync
+	 * verify waits it out before rechecking a difference. */
+	int64_t stream_lag_ms;
+	int64_t stream_lag_at_ms;
 
 	/* Not in the file: shard id -> index + 1 into shards, rebuilt by
 	 * checkpoint_shard() when it no longer covers them all. */

@@ -1094,6 +1094,17 @@ update_progress(struct stream *st)
 	    -1;
 	if (w->prog.stream_latency_ms < -1)
 		w->prog.stream_latency_ms = 0;
+	/* The lag goes into the checkpoint for ddb-sync verify (it waits it
+	 * out before a recheck); reaching the tip is saved soon, not only
+	 * with the next change. */
+	if (tip || w->prog.stream_latency_ms >= 0) {
+		int64_t lag = tip ? 0 : w->prog.stream_latency_ms;
+
+		if (tip && w->ckpt.stream_lag_ms > 0)
+			w->ckpt_dirty = 1;
+		w->ckpt.stream_lag_ms = lag;
+		w->ckpt.stream_lag_at_ms = wall_ms();
+	}
 	w->prog.buffer_pct = writer_busy_pct(st->wr);
 	w->prog.elapsed_ms = (uint64_t)(st_now(st) - w->ckpt.stream_started_ms);
 }

@@ -43,6 +43,8 @@
 #define VFY_BACKOFF_MAX_MS 5000
 /* Rechecks of one difference while either side keeps changing. */
 #define VFY_RECHECK_ROUNDS 5
+/* How often the copy's checkpoint is read for its stream lag. */
+#define VFY_LAG_READ_MS 5000
 
 enum vstate {
 	VS_UNKNOWN = 0,
@@ -116,6 +118,7 @@ struct verify {
 	struct verify_opts *o;
 	struct verify_ckpt ck;
 	char *ckpt_path;
+	char *copy_ckpt_path; /* the copy's checkpoint.json */
 	int ckpt_dirty;
 	int64_t ckpt_saved_ms;
 	int report_fd;
@@ -124,7 +127,11 @@ struct verify {
 	struct writer *wr;
 	struct writer_lane *lane;
 	uint32_t page_size;
-	int64_t recheck_ms;
+	int64_t recheck_ms; /* the margin; 0: no rechecks */
+	/* The copy's stream lag, from its checkpoint (read again at most
+	 * every VFY_LAG_READ_MS). */
+	int64_t lag_ms, lag_at_ms, lag_read_ms;
+	int lag_said;
 	const char *hash, *range;
 	int stopping;
 	int failed;
@@ -644,6 +651,44 @@ span_changed(const struct jspan *a, const struct jspan *b)
 static void recheck_cb(void *);
 
 /*
+ * The wait before a recheck: the margin, plus the lag of the copy's stream
+ * if one runs beside this verify (its checkpoint says how far behind it
+ * is), so that a change still on its way is not reported as a difference.
+ */
+static int64_t
+recheck_wait(struct verify *v)
+{
+	struct checkpoint ck;
+	int64_t now = clock_ms(), wait;
+	char err[256], dur[32], lag[32];
+
+	if (v->lag_read_ms == 0 || now - v->lag_read_ms >= VFY_LAG_READ_MS) {
+		v->lag_read_ms = now;
+		checkpoint_init(&ck);
+		/* No checkpoint, or one that does not load: no copy to wait
+		 * for (the copy itself says what is wrong with its file). */
+		if (checkpoint_load(v->copy_ckpt_path, &ck, err, sizeof(err)) ==
+		    0) {
+			v->lag_ms = ck.stream_lag_ms;
+			v->lag_at_ms = ck.stream_lag_at_ms;
+		}
+		checkpoint_clear(&ck);
+	}
+	wait = verify_recheck_wait(v->recheck_ms, v->lag_ms, v->lag_at_ms,
+	    wall_ms());
+	if (wait > v->recheck_ms && !v->lag_said) {
+		v->lag_said = 1;
+		fmt_duration((uint64_t)(wait - v->recheck_ms), lag,
+		    sizeof(lag));
+		fmt_duration((uint64_t)wait, dur, sizeof(dur));
+		log_info("The copy's stream is %s behind: differences are "
+			 "read again after %s",
+		    lag, dur);
+	}
+	return wait;
+}
+
+/*
  * A difference that is still there is final unless a side changed since
  * it was last read: then a change is still travelling (the source is
  * being written, or the stream is catching up), and it is read again.
@@ -670,7 +715,7 @@ recheck_done(struct vseg *s)
 			it->suspect = 0;
 	}
 	if (again) {
-		http_timer_set(s->v->w->http, &s->timer, s->v->recheck_ms,
+		http_timer_set(s->v->w->http, &s->timer, recheck_wait(s->v),
 		    recheck_cb, s);
 		return;
 	}
@@ -715,8 +760,8 @@ page_looked_up(struct vseg *s)
 	if (suspects > 0 && v->recheck_ms > 0) {
 		s->rechecked = 1;
 		s->n.rechecked = suspects;
-		http_timer_set(v->w->http, &s->timer, v->recheck_ms, recheck_cb,
-		    s);
+		http_timer_set(v->w->http, &s->timer, recheck_wait(v),
+		    recheck_cb, s);
 		return;
 	}
 	page_repair(s);
@@ -1028,6 +1073,7 @@ verify_run(struct worker *w, struct verify_opts *o)
 	v.range = w->src_tab.range.name;
 	v.page_size = p->page_size ? p->page_size : 1000;
 	xasprintf(&v.ckpt_path, "%s/%s", w->pair_dir, VERIFY_CKPT_NAME);
+	xasprintf(&v.copy_ckpt_path, "%s/checkpoint.json", w->pair_dir);
 	v.recheck_ms = o->recheck_ms >= 0 ? o->recheck_ms :
 	    p->stream ? settings_int(SETTING_VERIFY_RECHECK_MS) :
 			0;
@@ -1138,5 +1184,6 @@ out:
 	free(v.segs);
 	verify_ckpt_clear(&v.ck);
 	free(v.ckpt_path);
+	free(v.copy_ckpt_path);
 	return rc;
 }

@@ -84,6 +84,18 @@ int verify_ckpt_same(const struct verify_ckpt *, const struct verify_ckpt *,
 int verify_sampled(const char *key, size_t len, uint64_t seed, uint32_t ppm);
 
 /*
+ * How long to wait before reading a difference again: margin_ms, plus the
+ * copy's stream lag as its checkpoint last said (lag_ms measured at
+ * lag_at_ms, wall clock; 0: never), grown by the time since when it was
+ * not caught up, at most VERIFY_LAG_WAIT_MAX_MS. A lag measured over
+ * VERIFY_LAG_FRESH_MS ago is of a copy that is not running: not counted.
+ */
+#define VERIFY_LAG_FRESH_MS    (2 * 60 * 1000)
+#define VERIFY_LAG_WAIT_MAX_MS (15 * 60 * 1000)
+int64_t verify_recheck_wait(int64_t margin_ms, int64_t lag_ms,
+    int64_t lag_at_ms, int64_t now_ms);
+
+/*
  * Check what verify needs before anything is scanned (the report can be
  * written): 0, or -1 after worker_fail (exit 2).
  */

@@ -1,4 +1,5 @@
-/* verifyck.c: the verify checkpoint's codec and the sample rule (pure). */
+/* verifyck.c: the verify checkpoint's codec, the sample rule and the
+ * recheck delay (pure). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,4 +309,20 @@ verify_sampled(const char *key, size_t len, uint64_t seed, uint32_t ppm)
 	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 31;
 	return h % VERIFY_SAMPLE_ALL < ppm;
+}
+
+int64_t
+verify_recheck_wait(int64_t margin_ms, int64_t lag_ms, int64_t lag_at_ms,
+    int64_t now_ms)
+{
+	int64_t age = now_ms - lag_at_ms, lag;
+
+	if (lag_at_ms <= 0 || lag_ms < 0 || age > VERIFY_LAG_FRESH_MS)
+		return margin_ms;
+	/* Not caught up then: the lag has grown since, unless changes were
+	 * applied meanwhile (the next checkpoint says so). */
+	lag = lag_ms > 0 && age > 0 ? lag_ms + age : lag_ms;
+	if (lag > VERIFY_LAG_WAIT_MAX_MS)
+		lag = VERIFY_LAG_WAIT_MAX_MS;
+	return margin_ms + lag;
 }

@@ -63,6 +63,8 @@ full_checkpoint(struct checkpoint *ck)
 				 "table/orders/stream/2026-11-23T11:05:27.000");
 	ck->stream_started_ms = INT64_MAX;
 	ck->stream_items = UINT64_MAX - 1;
+	ck->stream_lag_ms = 4500;
+	ck->stream_lag_at_ms = 1764000000123;
 	sh = checkpoint_add_shard(ck, "shardId-00000001700000000000-aaaa",
 	    NULL);
 	sh->seq = xstrdup("9999999999999999999999999999999999999999");
@@ -107,6 +109,8 @@ assert_same(const struct checkpoint *a, const struct checkpoint *b)
 	SAME_STR(a->stream_arn, b->stream_arn);
 	assert_int_equal(a->stream_started_ms, b->stream_started_ms);
 	assert_int_equal(a->stream_items, b->stream_items);
+	assert_int_equal(a->stream_lag_ms, b->stream_lag_ms);
+	assert_int_equal(a->stream_lag_at_ms, b->stream_lag_at_ms);
 	assert_int_equal(a->nshards, b->nshards);
 	for (i = 0; i < a->nshards; i++) {
 		SAME_STR(a->shards[i].shard_id, b->shards[i].shard_id);
@@ -428,6 +432,16 @@ test_checkpoint_decode_rejects(void **state)
 		    "stream.shards are listed but stream.arn is null" },
 		{ "\"stream\":{", "\"stream\":{\"items\":1,",
 		    "stream: duplicate field \"items\"" },
+		{ "\"stream\":{", "\"stream\":{\"lag_ms\":1,",
+		    "stream: lag_ms and lag_at_ms go together" },
+		{ "\"stream\":{", "\"stream\":{\"lag_ms\":1,\"lag_at_ms\":0,",
+		    "stream.lag_at_ms is 0" },
+		{ "\"stream\":{", "\"stream\":{\"lag_ms\":-1,\"lag_at_ms\":5,",
+		    "stream.lag_ms: must not be negative" },
+		{ "\"stream\":{",
+		    "\"stream\":{\"lag_ms\":1,\"lag_at_ms\":5,"
+		    "\"lag_ms\":2,",
+		    "stream: duplicate field \"lag_ms\"" },
 		{ "\"identity\":{", "\"identity\":{},\"identity\":{",
 		    "checkpoint: duplicate field \"identity\"" },
 		{ "\"stream\":{\"arn\"", "\"streams\":{\"arn\"",

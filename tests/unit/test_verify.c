@@ -134,6 +134,36 @@ test_verify_sampled(void **state)
 	assert_in_range(n, 2000 - 212, 2000 + 212);
 }
 
+/* The margin, plus a running copy's stream lag (grown since it was
+ * measured, when it was not caught up), never an old copy's lag. */
+static void
+test_verify_recheck_wait(void **state)
+{
+	const int64_t now = 1764000000000;
+
+	(void)state;
+	/* No copy, or never measured. */
+	assert_int_equal(verify_recheck_wait(30000, 0, 0, now), 30000);
+	assert_int_equal(verify_recheck_wait(30000, 9000, 0, now), 30000);
+	/* Caught up 10 s ago: the margin. */
+	assert_int_equal(verify_recheck_wait(30000, 0, now - 10000, now),
+	    30000);
+	/* 20 s behind, measured 3 s ago: 23 s more. */
+	assert_int_equal(verify_recheck_wait(5000, 20000, now - 3000, now),
+	    28000);
+	/* A lag measured over two minutes ago: that copy is not running. */
+	assert_int_equal(verify_recheck_wait(5000, 20000,
+			     now - VERIFY_LAG_FRESH_MS - 1, now),
+	    5000);
+	/* Hours behind: at most the cap. */
+	assert_int_equal(verify_recheck_wait(5000, 5 * 3600 * 1000, now - 1000,
+			     now),
+	    5000 + VERIFY_LAG_WAIT_MAX_MS);
+	/* A clock that went back: the lag as measured. */
+	assert_int_equal(verify_recheck_wait(5000, 20000, now + 3000, now),
+	    25000);
+}
+
 int
 main(void)
 {
@@ -141,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_verify_ckpt_roundtrip),
 		cmocka_unit_test(test_verify_ckpt_rejects),
 		cmocka_unit_test(test_verify_sampled),
+		cmocka_unit_test(test_verify_recheck_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

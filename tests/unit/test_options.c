@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "options.h"
+#include "planmsg.h"
 #include "plan.h"
 #include "settings.h"
 
@@ -33,36 +34,6 @@ setup(void **state)
 	clear_env();
 	return 0;
 }
-
-static void
-dump(const struct plan_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		print_message("  msg[%zu]: %s\n", i, e->msgs[i]);
-}
-
-static int
-has_msg(const struct plan_errors *e, const char *a, const char *b)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		if (strstr(e->msgs[i], a) != NULL &&
-		    (b == NULL || strstr(e->msgs[i], b) != NULL))
-			return 1;
-	return 0;
-}
-
-#define assert_msg(e, a, b) \
-	do { \
-		if (!has_msg((e), (a), (b))) { \
-			dump(e); \
-			fail_msg("no message with '%s' and '%s'", (a), \
-			    (b) != NULL ? (const char *)(b) : ""); \
-		} \
-	} while (0)
 
 /* Parse a NULL-terminated list of arguments (argv[0] is added). */
 static int
@@ -90,7 +61,7 @@ static void
 assert_run(int rc, const struct plan_errors *e)
 {
 	if (rc != OPTIONS_RUN) {
-		dump(e);
+		planmsg_dump(e);
 		fail_msg("options_parse returned %d, not OPTIONS_RUN", rc);
 	}
 	assert_int_equal(e->n, 0);

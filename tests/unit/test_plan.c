@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "plan.h"
+#include "planmsg.h"
 
 /* README.md's example plan, with backfill.disabled spelled out. */
 static const char spec_plan[] =
@@ -52,37 +53,6 @@ load(const char *text, struct plan_errors *e)
 	return plan_load_buffer("t.yml", text, strlen(text), e);
 }
 
-static void
-dump(const struct plan_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		print_message("  msg[%zu]: %s\n", i, e->msgs[i]);
-}
-
-/* Whether one message holds both substrings (b may be NULL). */
-static int
-has_msg(const struct plan_errors *e, const char *a, const char *b)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		if (strstr(e->msgs[i], a) != NULL &&
-		    (b == NULL || strstr(e->msgs[i], b) != NULL))
-			return 1;
-	return 0;
-}
-
-#define assert_msg(e, a, b) \
-	do { \
-		if (!has_msg((e), (a), (b))) { \
-			dump(e); \
-			fail_msg("no message with '%s' and '%s'", (a), \
-			    (b) != NULL ? (const char *)(b) : ""); \
-		} \
-	} while (0)
-
 /* Load text, expect failure with a message holding a and b. */
 static void
 expect_error(const char *text, const char *a, const char *b)
@@ -108,12 +78,12 @@ load_ok(const char *text)
 
 	plan = load(text, &e);
 	if (plan == NULL) {
-		dump(&e);
+		planmsg_dump(&e);
 		fail_msg("plan did not load");
 	}
 	plan_resolve_defaults(plan);
 	if (plan_validate(plan, &e) != 0) {
-		dump(&e);
+		planmsg_dump(&e);
 		fail_msg("plan did not validate");
 	}
 	plan_errors_clear(&e);
@@ -129,7 +99,7 @@ expect_invalid(const char *text, const char *a, const char *b)
 
 	plan = load(text, &e);
 	if (plan == NULL) {
-		dump(&e);
+		planmsg_dump(&e);
 		fail_msg("plan did not load");
 	}
 	plan_resolve_defaults(plan);
@@ -192,7 +162,7 @@ test_plan_config_files(void **state)
 	plan_errors_init(&e);
 	plan = plan_load_file("configs/example.yml", &e);
 	if (plan == NULL)
-		dump(&e);
+		planmsg_dump(&e);
 	assert_non_null(plan);
 	assert_int_equal(plan->npairs, 2);
 	assert_string_equal(plan->path, "configs/example.yml");
@@ -203,7 +173,7 @@ test_plan_config_files(void **state)
 
 	plan = plan_load_file("configs/local.yml", &e);
 	if (plan == NULL)
-		dump(&e);
+		planmsg_dump(&e);
 	assert_non_null(plan);
 	assert_true(plan->npairs >= 2);
 	assert_string_equal(plan->pairs[0].input.endpoint,
@@ -1023,7 +993,7 @@ test_plan_validate_reports_all(void **state)
 	assert_non_null(plan);
 	plan_resolve_defaults(plan);
 	if (plan_validate(plan, &e) != 5) {
-		dump(&e);
+		planmsg_dump(&e);
 		fail();
 	}
 	assert_msg(&e, "t.yml:2: plan[0] (a): input table 'a'", NULL);
@@ -1561,7 +1531,7 @@ test_plan_load_and_check_errors_together(void **state)
 	assert_msg(&e, "t.yml:3:", "colour");
 	assert_msg(&e, "segments", NULL);
 	/* The pair with the key error is not reported twice. */
-	assert_false(has_msg(&e, "plan[0]", "missing"));
+	assert_false(planmsg_has(&e, "plan[0]", "missing"));
 	plan_errors_clear(&e);
 }
 

@@ -140,6 +140,18 @@ lineage_trim_gap(int64_t oldest_ms, int64_t server_now_ms, int64_t retention_ms,
 	return lost_before > handoff_ms;
 }
 
+int64_t
+lineage_created_max_ms(double created_s)
+{
+	return (int64_t)(created_s * 1000.0) + 1000;
+}
+
+int
+lineage_before_handoff(double created_s, int64_t handoff_ms)
+{
+	return lineage_created_max_ms(created_s) <= handoff_ms;
+}
+
 void
 lineage_counts(const struct checkpoint *ck, unsigned *done, unsigned *total)
 {

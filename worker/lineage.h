@@ -65,6 +65,15 @@ int lineage_check(const struct checkpoint *, const struct lineage_shard *,
 int lineage_trim_gap(int64_t oldest_ms, int64_t server_now_ms,
     int64_t retention_ms, int64_t handoff_ms);
 
+/*
+ * ApproximateCreationDateTime is rounded down to the second: a record
+ * stamped created_s was made before handoff_ms (and is in the scan) only if
+ * its whole second is: created_s * 1000 + 1000 <= handoff_ms. Its latest
+ * possible time, for the trimmed-start rule: lineage_created_max_ms().
+ */
+int lineage_before_handoff(double created_s, int64_t handoff_ms);
+int64_t lineage_created_max_ms(double created_s);
+
 /* Counts for progress: shards done and known. */
 void lineage_counts(const struct checkpoint *, unsigned *done, unsigned *total);
 

@@ -477,7 +477,8 @@ unit_start(struct st_shard *sh)
 	/* Handoff: changes older than the backfill's start are in it (a
 	 * shard's records are in time order, so they are a prefix). */
 	for (i = 0; i < n; i++)
-		if (sh->urecs[i].created * 1000.0 >= (double)st->skip_before_ms)
+		if (!lineage_before_handoff(sh->urecs[i].created,
+			st->skip_before_ms))
 			break;
 	sh->skipped = i;
 	st->w->prog.stream_skipped += i;
@@ -561,7 +562,7 @@ trim_check(struct st_shard *sh, const struct ddb_records *recs)
 
 	sh->probe = 0;
 	if (recs->n > 0)
-		oldest = (int64_t)(recs->recs[0].created * 1000.0);
+		oldest = lineage_created_max_ms(recs->recs[0].created);
 	if (lineage_trim_gap(oldest, now, st->retention_ms, st->handoff_ms)) {
 		fmt_duration((uint64_t)(now - st->handoff_ms), dur,
 		    sizeof(dur));

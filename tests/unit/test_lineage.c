@@ -572,6 +572,28 @@ test_lineage_big_listing(void **state)
 	free(ids);
 }
 
+/* ApproximateCreationDateTime is rounded down to the second: a record in
+ * the handoff's own second may be after it, and is applied (found by
+ * stream_sim_trim under load, with no handoff margin). */
+static void
+test_lineage_before_handoff(void **state)
+{
+	const int64_t h = 1800000000500LL; /* handoff at .500 */
+
+	(void)state;
+	assert_true(lineage_before_handoff(1799999999.0, h));
+	assert_true(lineage_before_handoff(1799999998.0, h));
+	/* Stamped in the handoff's second: may be at .900, after it. */
+	assert_false(lineage_before_handoff(1800000000.0, h));
+	assert_false(lineage_before_handoff(1800000001.0, h));
+	/* A handoff on a whole second: the second before is all before. */
+	assert_true(lineage_before_handoff(1799999999.0, 1800000000000LL));
+	assert_false(lineage_before_handoff(1800000000.0, 1800000000000LL));
+	/* No handoff (no backfill): nothing is before it. */
+	assert_false(lineage_before_handoff(1.0, 0));
+	assert_int_equal(lineage_created_max_ms(1800000000.0), 1800000001000LL);
+}
+
 int
 main(void)
 {
@@ -585,6 +607,7 @@ main(void)
 		cmocka_unit_test(test_lineage_records_reject),
 		cmocka_unit_test(test_lineage_shard_iterator),
 		cmocka_unit_test(test_lineage_trim_gap),
+		cmocka_unit_test(test_lineage_before_handoff),
 		cmocka_unit_test(test_lineage_check),
 		cmocka_unit_test(test_lineage_read_all_not_lost),
 		cmocka_unit_test(test_lineage_big_listing),

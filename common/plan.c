@@ -38,7 +38,7 @@ plan_errors_full(const struct plan_errors *e)
 	return e->n >= PLAN_MAX_ERRORS;
 }
 
-static void
+void
 plan_errors_vadd(struct plan_errors *e, const char *fmt, va_list ap)
 {
 	char *msg;

@@ -2,6 +2,7 @@
 #ifndef PLAN_H
 #define PLAN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -128,6 +129,8 @@ struct plan_errors {
 void plan_errors_init(struct plan_errors *);
 void plan_errors_add(struct plan_errors *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void plan_errors_vadd(struct plan_errors *, const char *fmt, va_list)
+    __attribute__((format(printf, 2, 0)));
 void plan_errors_clear(struct plan_errors *);
 /* 1 once PLAN_MAX_ERRORS messages are kept (callers may stop looking). */
 int plan_errors_full(const struct plan_errors *);

@@ -388,14 +388,10 @@ static void
 options_err(struct options_state *st, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatal("vasprintf");
+	plan_errors_vadd(st->errs, fmt, ap);
 	va_end(ap);
-	plan_errors_add(st->errs, "%s", msg);
-	free(msg);
 	st->nerr++;
 }
 

@@ -125,6 +125,24 @@ plan_ynode_what(const struct plan_ynode *n)
 	}
 }
 
+/*
+ * A node that must be a mapping: 1 if it is; else 0, after an error that
+ * says what shape was expected (a node that failed to parse was said).
+ */
+static int
+plan_need_map(struct plan_load *ld, const struct plan_ynode *v, const char *ctx,
+    const char *shape)
+{
+	if (v->type == PY_BAD)
+		return 0;
+	if (v->type != PY_MAP) {
+		plan_lerr(ld, v->line, "%s: expected a mapping %s, got %s", ctx,
+		    shape, plan_ynode_what(v));
+		return 0;
+	}
+	return 1;
+}
+
 static void
 plan_yaml_error(struct plan_load *ld, const yaml_parser_t *parser)
 {
@@ -640,15 +658,8 @@ plan_walk_side(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 	side = strcmp(sec, "input") == 0 ? &p->input : &p->output;
 	side->line = keyline;
 	(void)snprintf(ctx, sizeof(ctx), "%s.%s", pctx, sec);
-	if (v->type == PY_BAD)
+	if (!plan_need_map(ld, v, ctx, "with 'table' and 'region'"))
 		return;
-	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line,
-		    "%s: expected a mapping with 'table' "
-		    "and 'region', got %s",
-		    ctx, plan_ynode_what(v));
-		return;
-	}
 	plan_walk_fields(ld, p, ctx, sec, v, &k);
 	if (strcmp(sec, "input") == 0 &&
 	    plan_keys_get(&k, "table", NULL) == NULL)
@@ -664,15 +675,9 @@ plan_walk_ttl(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 	char ctx[64];
 
 	(void)snprintf(ctx, sizeof(ctx), "%s.ttl", pctx);
-	if (v->type == PY_BAD)
+	if (!plan_need_map(ld, v, ctx,
+		"such as {skip_expired: true, apply_deletes: true}"))
 		return;
-	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line,
-		    "%s: expected a mapping such as "
-		    "{skip_expired: true, apply_deletes: true}, got %s",
-		    ctx, plan_ynode_what(v));
-		return;
-	}
 	plan_walk_fields(ld, p, ctx, "ttl", v, &k);
 }
 
@@ -688,15 +693,8 @@ plan_walk_phase(struct plan_load *ld, struct plan_pair *p, const char *pctx,
 	int b;
 
 	(void)snprintf(ctx, sizeof(ctx), "%s.%s", pctx, sec);
-	if (v->type == PY_BAD)
+	if (!plan_need_map(ld, v, ctx, "such as {disabled: true}"))
 		return;
-	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line,
-		    "%s: expected a mapping such as "
-		    "{disabled: true}, got %s",
-		    ctx, plan_ynode_what(v));
-		return;
-	}
 	k.n = 0;
 	plan_keys_add(&k, "disabled");
 	plan_map_keys(ld, v, ctx, &k);
@@ -734,15 +732,8 @@ plan_walk_pair(struct plan_load *ld, const struct plan_ynode *v, size_t idx)
 
 	/* Contexts cannot truncate: idx < PLAN_MAX_PAIRS, fixed key names. */
 	(void)snprintf(ctx, sizeof(ctx), "plan[%zu]", idx);
-	if (v->type == PY_BAD)
+	if (!plan_need_map(ld, v, ctx, "with 'input' and 'output'"))
 		return;
-	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line,
-		    "%s: expected a mapping with 'input' "
-		    "and 'output', got %s",
-		    ctx, plan_ynode_what(v));
-		return;
-	}
 	p = plan_add_pair(ld->plan);
 	p->line = v->line;
 	k.n = 0;
@@ -786,15 +777,9 @@ plan_walk_metrics(struct plan_load *ld, const struct plan_ynode *v)
 	const struct plan_ynode *l;
 	struct plan_keys k;
 
-	if (v->type == PY_BAD)
+	if (!plan_need_map(ld, v, "metrics",
+		"such as {listen: 127.0.0.1:9464}"))
 		return;
-	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line,
-		    "metrics: expected a mapping such as "
-		    "{listen: 127.0.0.1:9464}, got %s",
-		    plan_ynode_what(v));
-		return;
-	}
 	k.n = 0;
 	plan_keys_add(&k, "listen");
 	plan_map_keys(ld, v, "metrics", &k);
@@ -832,15 +817,8 @@ plan_walk_coord(struct plan_load *ld, const struct plan_ynode *v, int line)
 
 	co = ld->plan->coord = xcalloc(1, sizeof(*co));
 	co->line = line;
-	if (v->type == PY_BAD)
+	if (!plan_need_map(ld, v, ctx, "with 'table' and 'region'"))
 		return;
-	if (v->type != PY_MAP) {
-		plan_lerr(ld, v->line,
-		    "%s: expected a mapping with 'table' "
-		    "and 'region', got %s",
-		    ctx, plan_ynode_what(v));
-		return;
-	}
 	k.n = 0;
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		plan_keys_add(&k, keys[i]);

@@ -82,6 +82,7 @@ struct st_shard {
 	int probe;		 /* first records trimmed: the first
 					   page from TRIM_HORIZON decides */
 	unsigned malformed;	 /* unreadable answers in a row */
+	unsigned unread;	 /* retries since the last read */
 	char *read_seq;		 /* last sequence number read */
 	unsigned limit;		 /* GetRecords' Limit, lowered when an
 					   answer is over the cap */
@@ -276,26 +277,28 @@ iter_retry_cb(void *arg)
  */
 static void
 shard_again(struct st_shard *sh, const char *op, const char *why,
-    void (*again)(void *))
+    unsigned *count, void (*again)(void *))
 {
 	struct stream *st = sh->st;
 
-	if (++sh->malformed > ST_MALFORMED_RETRIES) {
+	if (++*count > ST_MALFORMED_RETRIES) {
 		st->failed = 1;
-		worker_fail(st->w, WORKER_EXIT_CRASH, "MalformedResponse",
+		worker_fail(st->w, WORKER_EXIT_CRASH,
+		    count == &sh->malformed ? "MalformedResponse" :
+					      "StreamRetriesExhausted",
 		    "%s on shard %s: %s, %u times in a row", op, sh->id, why,
-		    sh->malformed);
+		    *count);
 		return;
 	}
 	log_warnx("%s on shard %s: %s, asking again", op, sh->id, why);
-	http_timer_set(st->w->http, &sh->timer, 200 * (int64_t)sh->malformed,
-	    again, sh);
+	http_timer_set(st->w->http, &sh->timer, 200 * (int64_t)*count, again,
+	    sh);
 }
 
 static void
 shard_malformed(struct st_shard *sh, const char *op, void (*again)(void *))
 {
-	shard_again(sh, op, "malformed response", again);
+	shard_again(sh, op, "malformed response", &sh->malformed, again);
 }
 
 /* A shard's read that failed for good: a vanished shard is a gap, any
@@ -349,7 +352,7 @@ shard_trimmed(struct st_shard *sh, const char *op, int after_read,
 	else
 		shard_again(sh, op,
 		    "the trim horizon moved (TrimmedDataAccessException)",
-		    iter_retry_cb);
+		    &sh->unread, iter_retry_cb);
 }
 
 static void
@@ -612,10 +615,19 @@ records_done_cb(struct aws_call *c, void *arg)
 			return;
 		}
 		if (strcmp(c->code, "ExpiredIteratorException") == 0) {
-			/* Not data loss: on from the last record read. */
-			log_info("shard %s: iterator expired, re-acquiring",
-			    sh->id);
-			shard_start(sh);
+			/* Not data loss: on from the last record read. At
+			 * once the first time; an endpoint that expires every
+			 * new iterator gets pauses, then a restart. */
+			if (sh->unread == 0) {
+				sh->unread = 1;
+				log_info("shard %s: iterator expired, "
+					 "re-acquiring",
+				    sh->id);
+				shard_start(sh);
+			} else
+				shard_again(sh, "GetRecords",
+				    "a new iterator expired before any read",
+				    &sh->unread, iter_retry_cb);
 			return;
 		}
 		/* On a never-read shard: DynamoDB Local hands out the
@@ -643,6 +655,7 @@ records_done_cb(struct aws_call *c, void *arg)
 		return;
 	}
 	sh->malformed = 0;
+	sh->unread = 0;
 	if (sh->probe && trim_check(sh, &pg->recs) == -1) {
 		free(next);
 		free(pg->body);

@@ -3,7 +3,9 @@
 # batches are being written (each BatchWriteItem answer held 300 ms, pages
 # read ahead meanwhile). Reading resumes after the last record read and
 # held (AFTER_SEQUENCE_NUMBER), never from TRIM_HORIZON or LATEST, and
-# nothing is lost.
+# nothing is lost. An endpoint whose every new iterator expires before it
+# is used gets warnings with pauses, not a silent spin; reading goes on
+# once it heals.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/streamsim.sh"
 
@@ -31,6 +33,14 @@ for i in 1 2 3 4; do
 done
 wait $mut || fail "writer"
 sim_converge src dst 180
+# An endpoint whose iterators expire before they can be used: no spin in
+# silence; warnings with pauses (then a restart), and on once it heals.
+sim_post /__config '{"iterator_ttl_ms": 1}' >/dev/null || fail "config"
+wait_for 30 "the expiry warnings" grep -q \
+    "a new iterator expired before any read, asking again" "$T/out.log"
+sim_post /__config '{"iterator_ttl_ms": 900000}' >/dev/null || fail "config"
+ddbtool mutate src 50 --keys 20 --prefix e --seed 9 >/dev/null || fail "writer"
+sim_converge src dst 120
 stop_ok $sup "$T/out.log"
 ddbtool compare src dst || fail "destination differs"
 log "iterators: $(sim_stat 'JSON.stringify(j.iterators)')"

@@ -214,6 +214,7 @@ checkpoint_clear(struct checkpoint *ck)
 		free(ck->shards[i].shard_id);
 		free(ck->shards[i].parent_id);
 		free(ck->shards[i].seq);
+		free(ck->shards[i].spooled);
 	}
 	free(ck->shards);
 	hmap_clear(&ck->shard_idx);
@@ -267,6 +268,7 @@ checkpoint_drop_shards(struct checkpoint *ck,
 			free(s->shard_id);
 			free(s->parent_id);
 			free(s->seq);
+			free(s->spooled);
 			continue;
 		}
 		if (j != i)
@@ -499,6 +501,17 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 			    "stream.shards[%zu].seq is not "
 			    "a sequence number (1 to %d decimal digits)",
 			    i, CHECKPOINT_SEQ_MAX);
+		if (sh->spooled != NULL && !checkpoint_seq_valid(sh->spooled))
+			return json_err(err, errlen,
+			    "stream.shards[%zu].spooled is not "
+			    "a sequence number (1 to %d decimal digits)",
+			    i, CHECKPOINT_SEQ_MAX);
+		if ((sh->spooled != NULL || sh->spooled_all) &&
+		    !ck->stream_spool)
+			return json_err(err, errlen,
+			    "stream.shards[%zu]: spooled without "
+			    "stream.spool",
+			    i);
 	}
 	return check_unique(ck, err, errlen);
 }
@@ -594,6 +607,8 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 		    "    \"lag_ms\": %" PRId64 ",\n"
 		    "    \"lag_at_ms\": %" PRId64 ",\n",
 		    ck->stream_lag_ms, ck->stream_lag_at_ms);
+	if (ck->stream_spool)
+		rc |= buf_adds(out, "    \"spool\": true,\n");
 	rc |= buf_adds(out, "    \"shards\": [");
 	for (i = 0; i < ck->nshards; i++) {
 		sh = &ck->shards[i];
@@ -604,8 +619,16 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 		rc |= add_str(out, sh->parent_id);
 		rc |= buf_adds(out, ", \"seq\": ");
 		rc |= add_str(out, sh->seq);
-		rc |= buf_printf(out, ", \"done\": %s, \"items\": %" PRIu64 "}",
+		rc |= buf_printf(out, ", \"done\": %s, \"items\": %" PRIu64,
 		    sh->done ? "true" : "false", sh->items);
+		/* Only with the spool, and only what is set. */
+		if (sh->spooled != NULL) {
+			rc |= buf_adds(out, ", \"spooled\": ");
+			rc |= add_str(out, sh->spooled);
+		}
+		if (sh->spooled_all)
+			rc |= buf_adds(out, ", \"spooled_all\": true");
+		rc |= buf_addc(out, '}');
 	}
 	rc |= buf_printf(out, "%s]\n  }\n}\n", ck->nshards > 0 ? "\n    " : "");
 	if (rc != 0) {
@@ -871,8 +894,14 @@ decode_shard(const struct jspan *obj, size_t idx, struct checkpoint *ck,
 		MEMBER("done"),
 		MEMBER("items"),
 	};
+	/* Optional: the spool's (issue 13). */
+	struct json_field o[] = {
+		MEMBER("spooled"),
+		MEMBER("spooled_all"),
+	};
 	struct ckpt_shard *sh;
 	char path[64];
+	size_t dup;
 
 	(void)snprintf(path, sizeof(path), "stream.shards[%zu]", idx);
 	/* Owned by ck at once: its strings are freed on any error. */
@@ -884,6 +913,16 @@ decode_shard(const struct jspan *obj, size_t idx, struct checkpoint *ck,
 	    get_str(&m[2].v, path, m[2].name, 1, &sh->seq, err, errlen) ||
 	    get_bool(&m[3].v, path, m[3].name, &sh->done, err, errlen) ||
 	    get_u64(&m[4].v, path, m[4].name, &sh->items, err, errlen))
+		return -1;
+	if (json_fields(obj, o, nitems(o), &dup) == JSON_FIELDS_DUP)
+		return json_err(err, errlen, "%s: duplicate field \"%s\"", path,
+		    o[dup].name);
+	if ((o[0].seen &&
+		get_str(&o[0].v, path, o[0].name, 1, &sh->spooled, err,
+		    errlen)) ||
+	    (o[1].seen &&
+		get_bool(&o[1].v, path, o[1].name, &sh->spooled_all, err,
+		    errlen)))
 		return -1;
 	return 0;
 }
@@ -958,6 +997,7 @@ decode_stream(const struct jspan *obj, struct checkpoint *ck, char *err,
 	struct json_field l[] = {
 		MEMBER("lag_ms"),
 		MEMBER("lag_at_ms"),
+		MEMBER("spool"),
 	};
 	const char *path = "stream";
 	size_t dup;
@@ -987,6 +1027,9 @@ decode_stream(const struct jspan *obj, struct checkpoint *ck, char *err,
 		return -1;
 	if (l[0].seen && ck->stream_lag_at_ms == 0)
 		return json_err(err, errlen, "%s.lag_at_ms is 0", path);
+	if (l[2].seen &&
+	    get_bool(&l[2].v, path, l[2].name, &ck->stream_spool, err, errlen))
+		return -1;
 	return 0;
 }
 

@@ -49,6 +49,12 @@ struct ckpt_shard {
 	/* Not in the file: read to its end, in memory until applied (a
 	 * shard that leaves the stream then has lost nothing). */
 	int read_all;
+	/* Optional, with the spool (issue 13): the last sequence number
+	 * durable in the spool (NULL: none past seq), and whether the shard
+	 * is read to its end with every record durable there. Never ahead
+	 * of what the spool holds: set only after its commit. */
+	char *spooled;
+	int spooled_all;
 };
 
 struct checkpoint {
@@ -79,6 +85,10 @@ struct checkpoint {
 	 * verify waits it out before rechecking a difference. */
 	int64_t stream_lag_ms;
 	int64_t stream_lag_at_ms;
+	/* The stream is read through the spool (pairs/<name>/spool/): set
+	 * when the stream starts, kept for its life whatever the plan says
+	 * later, so that spooled records are never left behind. */
+	int stream_spool;
 
 	/* Not in the file: shard id -> index + 1 into shards, rebuilt by
 	 * checkpoint_shard() when it no longer covers them all. */

@@ -109,6 +109,8 @@ static const struct setting settings_table[SETTING_COUNT] = {
 	    "time between DescribeStream calls"),
 	NUM(STREAM_AHEAD_RECORDS, SETTING_NUMBER, TST, WRK, 8000, 1, 1000000,
 	    "stream records read ahead per shard"),
+	NUM(SPOOL_APPLY_RECORDS, SETTING_NUMBER, TST, WRK, 20000, 1, 1000000,
+	    "spooled records applied per batch"),
 	MS(STREAM_RETENTION_MS, TST, WRK, 24 * S_HOUR, 0,
 	    "how long the stream keeps records"),
 	MS(HANDOFF_MARGIN_MS, TST, WRK, 5 * S_MIN, 0,

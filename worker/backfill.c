@@ -536,7 +536,8 @@ backfill_run(struct worker *w)
 	bf.wr = writer_new(w);
 	bf.lane = writer_lane_new(bf.wr, batch_ack_cb, &bf);
 
-	if (setup_segments(&bf) == -1) {
+	/* With the spool, the stream is read from now on (stream.c). */
+	if (setup_segments(&bf) == -1 || stream_spool_start(w) == -1) {
 		writer_free(bf.wr);
 		return -1;
 	}
@@ -587,10 +588,16 @@ backfill_run(struct worker *w)
 				bf.segs[i].scanning = 0;
 			}
 		}
+		if (stream_spool_tick(w) == -1) {
+			bf.failed = 1;
+			break;
+		}
 		if (bf.stopping && writer_drained(bf.wr))
 			break;
 		update_buffer(&bf);
-		retention_check(&bf, warn_ms);
+		/* With the spool, the reader's lag is what counts. */
+		if (w->stream == NULL)
+			retention_check(&bf, warn_ms);
 		if (worker_ckpt_flush(w, 0) == -1) {
 			bf.failed = 1;
 			break;

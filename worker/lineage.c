@@ -19,6 +19,19 @@ lineage_ready(struct checkpoint *ck, const struct ckpt_shard *s)
 	return p == NULL || p->done;
 }
 
+int
+lineage_ready_read(struct checkpoint *ck, const struct ckpt_shard *s)
+{
+	struct ckpt_shard *p;
+
+	if (s->done || s->read_all)
+		return 0;
+	if (s->parent_id == NULL)
+		return 1;
+	p = checkpoint_shard(ck, s->parent_id);
+	return p == NULL || p->done || p->read_all;
+}
+
 /* The listing by id; the id listed twice if any. */
 static const char *
 index_listing(struct hmap *m, const struct lineage_shard *l, size_t n)

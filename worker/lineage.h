@@ -20,6 +20,12 @@ struct lineage_shard {
  * read only after its parent so changes to one item stay in order.
  */
 int lineage_ready(struct checkpoint *, const struct ckpt_shard *);
+/*
+ * The same for reading into the spool (issue 13): not read to its end
+ * yet, and its parent is unknown, applied, or read to its end. The spool
+ * keeps file order, so a child's records follow all of its parent's.
+ */
+int lineage_ready_read(struct checkpoint *, const struct ckpt_shard *);
 
 /*
  * Merge a complete DescribeStream listing (all pages) into the checkpoint.

@@ -20,7 +20,6 @@
 #include "log.h"
 #include "report.h"
 #include "settings.h"
-#include "spool.h"
 #include "testhook.h"
 #include "ttl.h"
 #include "verify.h"
@@ -493,6 +492,7 @@ check_state_dirs(struct worker *w)
 static void
 teardown(struct worker *w)
 {
+	stream_free(w);
 	shares_free(w);
 	aws_client_clear(&w->src);
 	aws_client_clear(&w->dst);
@@ -565,17 +565,6 @@ run(struct worker *w)
 		return 0;
 	}
 	worker_progress(w, 1);
-	/* Issue 13, first part: the settings exist, the spool is not wired
-	 * into the stream yet; say so rather than let the user count on it. */
-	if (p->spool && p->backfill && p->stream &&
-	    w->ckpt.backfill_completed_ms == 0)
-		log_info(
-		    "Spool: not used by this build yet (bound %llu bytes): "
-		    "the stream is read after the backfill, which must end "
-		    "within the stream's retention",
-		    (unsigned long long)(p->spool_max_bytes ?
-			    p->spool_max_bytes :
-			    spool_default_max_bytes(w->state_dir)));
 	if (!p->backfill)
 		report_phase(PROTO_PHASE_BACKFILL, PROTO_PS_SKIPPED, 0, 0,
 		    NULL);

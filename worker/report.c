@@ -439,7 +439,9 @@ report_resume_text(const struct checkpoint *ck, char *buf, size_t len)
 	}
 	for (i = 0; i < ck->nshards; i++)
 		shards_done += ck->shards[i].done ? 1 : 0;
-	if (ck->stream_arn != NULL)
+	/* With the spool the stream starts with the backfill. */
+	if (ck->stream_arn != NULL &&
+	    (ck->backfill_completed_ms != 0 || ck->total_segments == 0))
 		(void)snprintf(buf, len,
 		    "stream: %zu shard%s, %zu done, "
 		    "%" PRIu64 " change%s applied (backfill %s, %" PRIu64
@@ -454,8 +456,9 @@ report_resume_text(const struct checkpoint *ck, char *buf, size_t len)
 	else if (ck->total_segments != 0)
 		(void)snprintf(buf, len,
 		    "backfill: %" PRIu32 "/%" PRIu32 " segments done, %" PRIu64
-		    " items",
-		    done, ck->total_segments, items);
+		    " items%s",
+		    done, ck->total_segments, items,
+		    ck->stream_arn != NULL ? "; stream spooled" : "");
 }
 
 void

@@ -92,7 +92,8 @@ struct spool {
 	size_t nsegs;
 	size_t segcap;
 
-	int wfd;       /* the last segment, for writing */
+	uint64_t next_no; /* after the last segment deleted, 0: 1 */
+	int wfd;	  /* the last segment, for writing */
 	int in_commit; /* records appended, not committed */
 	int new_file;  /* created in this commit */
 	char *wbuf;
@@ -762,6 +763,10 @@ spool_open(const char *dir, uint64_t max_bytes, struct spool_recovery *rec,
 		goto fail;
 	}
 	sp->max_bytes = max_bytes ? max_bytes : spool_default_max_bytes(dir);
+	/* Segments go whole: small ones under a small bound, so that what
+	 * is applied frees room well before the bound is all released. */
+	if (sp->max_bytes / 8 < sp->seg_bytes)
+		spool_set_segment_bytes(sp, sp->max_bytes / 8);
 	if (list_segs(sp, &nos, &n) == -1)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -886,7 +891,9 @@ commit_begin(struct spool *sp)
 		if (sp->wfd != -1)
 			(void)close(sp->wfd);
 		sp->wfd = -1;
-		g = seg_push(sp, g != NULL ? g->no + 1 : 1);
+		g = seg_push(sp, g != NULL ? g->no + 1 :
+			sp->next_no != 0    ? sp->next_no :
+					      1);
 		wbuf_reserve(sp, SP_HDR);
 		p = (unsigned char *)sp->wbuf + sp->wlen;
 		memset(p, 0, SP_HDR);
@@ -1321,8 +1328,17 @@ spool_gc(struct spool *sp)
 		errno = EIO;
 		return -1;
 	}
-	/* Never the last: it is (or will be) written to. */
-	while (k + 1 < sp->nsegs && seg_released(sp, &sp->segs[k])) {
+	/* The last only when nothing is buffered for it: else it is being
+	 * written to. The next record then starts a new segment. */
+	while ((k + 1 < sp->nsegs ||
+		   (k + 1 == sp->nsegs && !sp->in_commit && sp->wlen == 0)) &&
+	    seg_released(sp, &sp->segs[k])) {
+		if (k + 1 == sp->nsegs) {
+			if (sp->wfd != -1)
+				(void)close(sp->wfd);
+			sp->wfd = -1;
+			sp->next_no = sp->segs[k].no + 1;
+		}
 		seg_name(sp->segs[k].no, name, sizeof(name));
 		if (unlinkat(sp->dirfd, name, 0) == -1 && errno != ENOENT) {
 			sp_err(sp, "spool %s/%s: cannot delete it: %s", sp->dir,
@@ -1358,6 +1374,18 @@ spool_gc(struct spool *sp)
 	sp->st.deleted += k;
 	sp->st.segments = (unsigned)sp->nsegs;
 	return (int)k;
+}
+
+void
+spool_release_unknown(struct spool *sp,
+    int (*known)(const char *shard, void *), void *arg)
+{
+	for (size_t i = 0; i < sp->nshards; i++) {
+		struct sp_shard *s = &sp->shards[i];
+
+		if (s->last[0] != '\0' && !known(s->id, arg))
+			strlcpy(s->released, s->last, sizeof(s->released));
+	}
 }
 
 int

@@ -201,8 +201,17 @@ void spool_batch_free(struct spool_batch *);
  * (EINVAL: bad seq). Lower than an earlier release: no change.
  */
 int spool_release(struct spool *, const char *shard, const char *seq);
-/* Delete the oldest segments all of whose records are released (never
- * one that is being written). Returns how many, or -1. */
+/*
+ * After a restart: every record of a shard for which known(shard, arg) is
+ * 0 is released. The stream passes "is in the checkpoint": a shard leaves
+ * the checkpoint only once it is done (applied), and enters it (saved)
+ * before its first record is spooled.
+ */
+void spool_release_unknown(struct spool *,
+    int (*known)(const char *shard, void *), void *arg);
+/* Delete the oldest segments all of whose records are released (the last
+ * one too when nothing is buffered for it: the next record starts a new
+ * one). Returns how many, or -1. */
 int spool_gc(struct spool *);
 
 /* Back-pressure: the spool holds max_bytes or more. */

@@ -1,4 +1,5 @@
 /* stream.c: tail the source's DynamoDB Stream and apply it to the destination. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "log.h"
 #include "report.h"
 #include "settings.h"
+#include "spool.h"
 #include "testhook.h"
 #include "ttl.h"
 #include "worker.h"
@@ -31,6 +33,18 @@
  * the pauses between them cost little; at the tip they are single pages.
  * Each shard is a lane of the write engine (writer.c): shards share its
  * requests in flight round robin.
+ *
+ * With the spool (issue 13), the same readers start with the backfill and
+ * append what they read to the spool (spool.h) instead of applying it; a
+ * child shard is read once its parent is read to its end, so the spool's
+ * file order keeps every key's changes in order. After the backfill one
+ * applier takes durable records in file order, batch by batch, whatever
+ * their shard: each batch collapses to one write per key and is applied
+ * whole before the next; then every shard's applied position moves in the
+ * checkpoint, and once that is saved the spool releases and deletes what
+ * it covers. Live records keep going through the spool: one path, one
+ * crash story, and the reader never has to hand its shards over
+ * (docs/architecture.md, "Spool").
  */
 
 #define ST_RECORDS_LIMIT     1000
@@ -41,6 +55,11 @@
 #define ST_LISTING_MAX	     100000
 #define ST_LISTING_PAGES_MAX (ST_LISTING_MAX / 10)
 #define ST_RELIST_MS	     1000 /* a shard done: list again after */
+/* The applier's batch from the spool: bytes at most (records: the
+ * setting spool_apply_records, 20,000 by default). */
+#define ST_APPLY_BYTES (16u * 1024 * 1024)
+/* Applied positions are saved, then released in the spool, this often. */
+#define ST_RELEASE_MS 1000
 
 enum sh_state {
 	SH_WAIT = 0, /* parent not applied yet, or stopped */
@@ -86,6 +105,10 @@ struct st_shard {
 	char *read_seq;		 /* last sequence number read */
 	unsigned limit;		 /* GetRecords' Limit, lowered when an
 					   answer is over the cap */
+	/* Spool: how old the next unread record can be (st_now() ms). */
+	int64_t last_created_ms; /* the last record read */
+	int64_t tip_ms;		 /* the last read that found none */
+	int saved;		 /* its checkpoint entry is on disk */
 
 	/* Read, not yet applied. */
 	struct st_page *pend, *pend_tail;
@@ -105,6 +128,14 @@ struct st_shard {
 	struct st_lane *lane;
 	struct writer_unit wunit; /* ops, handed to the writer */
 	int applying;
+};
+
+/* A shard's last record in the applier's batch. */
+struct st_pos {
+	const char *shard; /* the spool's */
+	const char *seq;   /* into the batch */
+	size_t seqlen;
+	uint64_t applied; /* records not skipped */
 };
 
 struct stream {
@@ -139,6 +170,31 @@ struct stream {
 	int64_t poll_ms;
 	int64_t refresh_ms;
 	double newest_applied;	     /* epoch s of newest change */
+
+	/* The spool (issue 13); NULL when changes are applied directly. */
+	struct spool *sp;
+	int spool_apply;		 /* the applier runs (backfill done) */
+	struct http_timer commit_timer;
+	unsigned read_all_new;		 /* shards read to their end since
+					   the last commit */
+	int paused;			 /* full: reading waits */
+	int64_t paused_ms;		 /* st_now() when it filled */
+	int64_t full_warned_ms;
+	int reader_warned;		 /* retention risk said */
+	struct spool_batch sb;		 /* the applier's batch */
+	struct ddb_record *brecs;
+	size_t brecs_cap;
+	struct ddb_op *bops;
+	struct st_pos *bpos; /* the batch's shards */
+	size_t nbpos;
+	size_t bpos_cap;
+	struct writer_lane *alane;
+	struct writer_unit aunit;
+	size_t a_nops, a_acked;
+	int a_busy;	      /* a batch is being written */
+	int a_idle;	      /* the last read found nothing */
+	int unreleased;	      /* applied, not released yet */
+	int64_t applied_ms;   /* clock_ms() of the first unreleased */
 	int64_t caught_up_logged_ms; /* st_now(): last "Caught up" */
 	int stopping;
 	int failed;
@@ -160,6 +216,9 @@ st_now(const struct stream *st)
 static void shard_read(struct st_shard *);
 static void advance(struct st_shard *);
 static void describe_cb(void *);
+static int st_commit(struct stream *);
+static void apply_next(struct stream *);
+static void sweep(struct stream *);
 
 /* A read or the writer has failed: the run ends. */
 static int
@@ -224,6 +283,21 @@ pages_free(struct stream *st, struct st_page *pg)
 	}
 }
 
+/* A shard is finished: its children may be listed by now, and those
+ * already listed start at once (pump). At most one listing a second on
+ * this account: a long chain of finished shards must not cost a listing
+ * each. */
+static void
+relist_soon(struct stream *st)
+{
+	int64_t due = st->listed_ms + ST_RELIST_MS;
+
+	if (st->describing || st->stopping)
+		return;
+	if (!st->describe_timer.armed || st->describe_timer.due > due)
+		describe_soon(st, due > clock_ms() ? due - clock_ms() : 0);
+}
+
 static void
 shard_done_cb(struct st_shard *sh)
 {
@@ -243,16 +317,27 @@ shard_done_cb(struct st_shard *sh)
 	st->counts_stale = 1;
 	testhook("shard-done");
 	log_debug("shard %s finished", sh->id);
-	/* Its children may be listed by now; those already listed start at
-	 * once (pump). At most one listing a second on this account: a
-	 * long chain of finished shards must not cost a listing each. */
-	if (!st->describing && !st->stopping) {
-		int64_t due = st->listed_ms + ST_RELIST_MS;
+	relist_soon(st);
+}
 
-		if (!st->describe_timer.armed || st->describe_timer.due > due)
-			describe_soon(st,
-			    due > clock_ms() ? due - clock_ms() : 0);
-	}
+/* Spool: a shard read to its end. It is done once the applier has
+ * applied its last record (spool_done_check); its children may be read
+ * now, after its records in the spool. */
+static void
+shard_read_done(struct st_shard *sh)
+{
+	struct stream *st = sh->st;
+
+	sh->state = SH_DONE;
+	shard_ck(sh)->read_all = 1;
+	st->read_all_new++;
+	st->sweep = 1;
+	st->counts_stale = 1;
+	log_debug("shard %s read to its end into the spool", sh->id);
+	/* Durable soon: the commit saves "spooled_all". */
+	if (!st->commit_timer.armed)
+		st_commit(st);
+	relist_soon(st);
 }
 
 static void shard_start(struct st_shard *);
@@ -524,6 +609,29 @@ advance(struct st_shard *sh)
 
 	if (st_failed(st) || sh->state != SH_ACTIVE)
 		return;
+	if (st->sp != NULL) {
+		/* Spool: read on while there is room; the applier is apart. */
+		if (sh->finished) {
+			if (!sh->reading)
+				shard_read_done(sh);
+			return;
+		}
+		if (sh->reading || sh->timer.armed || st->stopping)
+			return;
+		if (spool_full(st->sp)) {
+			if (!st->paused) {
+				st->paused = 1;
+				st->paused_ms = st_now(st);
+			}
+			return;
+		}
+		if (sh->at_tip)
+			http_timer_set(st->w->http, &sh->timer, st->poll_ms,
+			    poll_cb, sh);
+		else
+			shard_read(sh);
+		return;
+	}
 	if (!sh->applying && sh->pend != NULL && !st->stopping) {
 		if (unit_start(sh) == -1)
 			return;
@@ -579,6 +687,64 @@ trim_check(struct st_shard *sh, const struct ddb_records *recs)
 	log_info("shard %s: the trimmed records are older than the handoff: "
 		 "the backfill has them",
 	    sh->id);
+	return 0;
+}
+
+/* The spool failed (a write or fdatasync): the worker restarts and
+ * recovers from what is on disk. */
+static void
+spool_failed(struct stream *st)
+{
+	st->failed = 1;
+	worker_fail(st->w, WORKER_EXIT_CRASH, "SpoolError",
+	    "%s; the pair restarts from what the spool holds on disk",
+	    spool_error(st->sp));
+}
+
+static void
+commit_cb(void *arg)
+{
+	struct stream *st = arg;
+
+	if (!st_failed(st))
+		st_commit(st);
+}
+
+/*
+ * A page read into the spool. The shard's checkpoint entry is saved
+ * before its first record is spooled: after a restart, records of a
+ * shard the checkpoint does not know are records of one that was done
+ * and dropped (spool_release_unknown). 0, or -1 (the page is not taken:
+ * asked again, or the stream failed).
+ */
+static int
+spool_take(struct st_shard *sh, const struct ddb_records *recs)
+{
+	struct stream *st = sh->st;
+	struct worker *w = st->w;
+
+	if (!sh->saved) {
+		if (worker_ckpt_flush(w, 1) == -1) {
+			st->failed = 1;
+			return -1;
+		}
+		sh->saved = 1;
+	}
+	if (spool_append_records(st->sp, sh->id, recs->recs, recs->n) == -1) {
+		if (errno == EIO)
+			spool_failed(st);
+		else
+			/* A record the spool cannot frame (bad sequence
+			 * number, over 4 MB): read again, then give up.
+			 * What was appended is not appended twice. */
+			shard_malformed(sh, "GetRecords", poll_cb);
+		return -1;
+	}
+	if (spool_commit_due(st->sp, clock_ms()))
+		return st_commit(st);
+	if (!st->commit_timer.armed)
+		http_timer_set(w->http, &st->commit_timer, SPOOL_COMMIT_MS,
+		    commit_cb, st);
 	return 0;
 }
 
@@ -654,15 +820,16 @@ records_done_cb(struct aws_call *c, void *arg)
 		shard_malformed(sh, "GetRecords", poll_cb);
 		return;
 	}
-	sh->malformed = 0;
-	sh->unread = 0;
-	if (sh->probe && trim_check(sh, &pg->recs) == -1) {
+	if ((sh->probe && trim_check(sh, &pg->recs) == -1) ||
+	    (st->sp != NULL && pg->recs.n > 0 && spool_take(sh, &pg->recs))) {
 		free(next);
 		free(pg->body);
 		ddb_records_free(&pg->recs);
 		free(pg);
 		return;
 	}
+	sh->malformed = 0;
+	sh->unread = 0;
 	free(sh->iter);
 	sh->iter = next;
 	sh->finished = next == NULL;
@@ -671,11 +838,24 @@ records_done_cb(struct aws_call *c, void *arg)
 		log_info("shard %s: closed and read to its end", sh->id);
 	}
 	w->prog.stream_read += pg->recs.n;
-	if (pg->recs.n == 0) {
+	if (pg->recs.n == 0 || st->sp != NULL) {
+		/* Nothing to hold: none read, or the spool has them. */
+		if (pg->recs.n == 0) {
+			sh->at_tip = !sh->finished;
+			sh->tip_ms = st_now(st);
+		} else {
+			sh->at_tip = 0;
+			free(sh->read_seq);
+			sh->read_seq = jscan_strdup(
+			    &pg->recs.recs[pg->recs.n - 1].seq);
+			sh->last_created_ms = (int64_t)(pg->recs
+				.recs[pg->recs.n - 1]
+				.created *
+			    1000.0);
+		}
 		free(pg->body);
 		ddb_records_free(&pg->recs);
 		free(pg);
-		sh->at_tip = !sh->finished;
 	} else {
 		sh->at_tip = 0;
 		free(sh->read_seq);
@@ -708,6 +888,424 @@ shard_read(struct st_shard *sh)
 	sh->call.op = "GetRecords";
 	sh->call.overflow_to_caller = 1;
 	aws_call_start(&sh->call, records_done_cb, sh);
+}
+
+/* ------------------------------------------------------------------------
+ * The spool's commit, applier and bound (issue 13)
+ */
+
+/* A shard's records are durable up to seq: its read position may go
+ * into the checkpoint (never before: spool.h's ordering contract). */
+static void
+durable_cb(const char *shard, const char *seq, void *arg)
+{
+	struct stream *st = arg;
+	struct ckpt_shard *c = checkpoint_shard(&st->w->ckpt, shard);
+
+	if (c == NULL || c->done)
+		return;
+	free(c->spooled);
+	c->spooled = xstrdup(seq);
+	st->w->ckpt_dirty = 1;
+}
+
+/*
+ * Shards read to their end whose every record is applied are done. The
+ * applied position stays ("seq"): after a restart it releases the
+ * shard's records still in the spool, so that none is applied twice out
+ * of order.
+ */
+static void
+spool_done_check(struct stream *st)
+{
+	struct checkpoint *ck = &st->w->ckpt;
+
+	for (size_t i = 0; i < ck->nshards; i++) {
+		struct ckpt_shard *c = &ck->shards[i];
+		const char *last;
+
+		if (c->done || !c->spooled_all)
+			continue;
+		last = spool_last_seq(st->sp, c->shard_id);
+		if (last != NULL &&
+		    (c->seq == NULL || checkpoint_seq_cmp(c->seq, last) < 0))
+			continue;
+		c->done = 1;
+		c->spooled_all = 0;
+		free(c->spooled);
+		c->spooled = NULL;
+		st->w->ckpt_dirty = 1;
+		st->counts_stale = 1;
+		testhook("shard-done");
+		log_debug("shard %s finished", c->shard_id);
+	}
+}
+
+/* Make what was read durable, then say so in the checkpoint (in memory:
+ * it is saved as usual). 0, or -1 (failed). */
+static int
+st_commit(struct stream *st)
+{
+	struct checkpoint *ck = &st->w->ckpt;
+
+	http_timer_cancel(st->w->http, &st->commit_timer);
+	if (spool_commit(st->sp, durable_cb, st) == -1) {
+		spool_failed(st);
+		return -1;
+	}
+	testhook("spool-committed");
+	if (st->read_all_new > 0) {
+		st->read_all_new = 0;
+		for (size_t i = 0; i < ck->nshards; i++) {
+			struct ckpt_shard *c = &ck->shards[i];
+
+			if (c->read_all && !c->spooled_all && !c->done) {
+				c->spooled_all = 1;
+				st->w->ckpt_dirty = 1;
+			}
+		}
+		spool_done_check(st);
+	}
+	apply_next(st);
+	return 0;
+}
+
+/*
+ * Applied positions are released in the spool (and whole segments
+ * deleted) only once the checkpoint that holds them is saved: saved at
+ * most every ST_RELEASE_MS for that, at once when the spool is full.
+ */
+static void
+release_step(struct stream *st)
+{
+	struct worker *w = st->w;
+	struct checkpoint *ck = &w->ckpt;
+
+	if (!st->unreleased)
+		return;
+	if (w->ckpt_dirty) {
+		if (clock_ms() - st->applied_ms < ST_RELEASE_MS &&
+		    !spool_full(st->sp))
+			return;
+		if (worker_ckpt_flush(w, 1) == -1) {
+			st->failed = 1;
+			return;
+		}
+	}
+	st->unreleased = 0;
+	for (size_t i = 0; i < ck->nshards; i++)
+		if (ck->shards[i].seq != NULL)
+			(void)spool_release(st->sp, ck->shards[i].shard_id,
+			    ck->shards[i].seq);
+	if (spool_gc(st->sp) == -1)
+		spool_failed(st);
+}
+
+/* The batch is written: every shard in it moves to its last record. */
+static void
+batch_applied(struct stream *st)
+{
+	struct worker *w = st->w;
+	uint64_t applied = 0;
+
+	for (size_t i = 0; i < st->nbpos; i++) {
+		struct st_pos *pos = &st->bpos[i];
+		struct ckpt_shard *c = checkpoint_shard(&w->ckpt, pos->shard);
+
+		if (c == NULL)
+			fatalx("spool: shard %s is not in the checkpoint",
+			    pos->shard);
+		free(c->seq);
+		c->seq = xstrndup(pos->seq, pos->seqlen);
+		c->items += pos->applied;
+		applied += pos->applied;
+	}
+	w->ckpt.stream_items += applied;
+	w->prog.stream_written += applied;
+	w->ckpt_dirty = 1;
+	if (!st->unreleased) {
+		st->unreleased = 1;
+		st->applied_ms = clock_ms();
+	}
+	st->a_busy = 0;
+	testhook("spool-applied");
+	spool_done_check(st);
+	release_step(st);
+}
+
+static struct st_pos *
+batch_pos(struct stream *st, const char *shard)
+{
+	struct st_pos *pos;
+
+	/* Shards are interned by the spool, and a batch has few. */
+	for (size_t i = st->nbpos; i > 0; i--)
+		if (st->bpos[i - 1].shard == shard)
+			return &st->bpos[i - 1];
+	if (st->nbpos == st->bpos_cap) {
+		st->bpos_cap = st->bpos_cap ? st->bpos_cap * 2 : 16;
+		st->bpos = xrealloc(st->bpos, st->bpos_cap * sizeof(*st->bpos));
+	}
+	pos = &st->bpos[st->nbpos++];
+	memset(pos, 0, sizeof(*pos));
+	pos->shard = shard;
+	return pos;
+}
+
+/*
+ * The next batch of durable records, in the spool's order whatever their
+ * shard: changes older than the handoff are skipped (the backfill has
+ * them), TTL deletes too unless applied, and the rest collapse to one
+ * write per key (the spool's order keeps each key's changes in order).
+ */
+static void
+apply_next(struct stream *st)
+{
+	struct worker *w = st->w;
+	size_t n, keep = 0, nttl = 0, bad;
+	long nops;
+	int r;
+
+	if (st->sp == NULL || !st->spool_apply || st->a_busy || st->stopping ||
+	    st_failed(st))
+		return;
+	if ((r = spool_read(st->sp,
+		 (size_t)settings_int(SETTING_SPOOL_APPLY_RECORDS),
+		 ST_APPLY_BYTES, &st->sb)) == -1) {
+		spool_failed(st);
+		return;
+	}
+	st->a_idle = r == 0;
+	if (r == 0)
+		return;
+	n = (size_t)r;
+	if (n > st->brecs_cap) {
+		st->brecs_cap = n;
+		st->brecs = xrealloc(st->brecs, n * sizeof(*st->brecs));
+		st->bops = xrealloc(st->bops, n * sizeof(*st->bops));
+	}
+	if (spool_batch_parse(&st->sb, st->brecs, &bad) == -1) {
+		st->failed = 1;
+		worker_fail(w, WORKER_EXIT_PERMANENT, "BadStreamRecord",
+		    "the spool's record %.*s of shard %s is not a stream "
+		    "record",
+		    (int)st->sb.recs[bad].seqlen, st->sb.recs[bad].seq,
+		    st->sb.recs[bad].shard);
+		return;
+	}
+	st->nbpos = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct spool_rec *sr = &st->sb.recs[i];
+		struct st_pos *pos = batch_pos(st, sr->shard);
+
+		pos->seq = sr->seq;
+		pos->seqlen = sr->seqlen;
+		if (lineage_before_handoff(st->brecs[i].created,
+			st->skip_before_ms)) {
+			w->prog.stream_skipped++;
+			continue;
+		}
+		pos->applied++;
+		if (st->brecs[i].created > st->newest_applied)
+			st->newest_applied = st->brecs[i].created;
+		st->brecs[keep++] = st->brecs[i];
+	}
+	if (!w->pair->ttl_apply_deletes) {
+		nttl = ttl_partition_deletes(st->brecs, 0, keep);
+		w->prog.ttl_deletes_skipped += nttl;
+	}
+	nops = ddb_collapse(st->brecs, nttl, keep, st->keyname[0],
+	    st->keyname[1], st->bops);
+	if (nops < 0) {
+		st->failed = 1;
+		worker_fail(w, WORKER_EXIT_PERMANENT, "BadStreamRecord",
+		    "a spooled record's Keys lack the table's key attributes");
+		return;
+	}
+	st->a_busy = 1;
+	st->a_nops = (size_t)nops;
+	st->a_acked = 0;
+	if (nops == 0) {
+		batch_applied(st); /* all skipped */
+		apply_next(st);
+		return;
+	}
+	st->aunit.ops = st->bops;
+	st->aunit.items = NULL;
+	st->aunit.n = st->a_nops;
+	writer_submit(st->alane, &st->aunit);
+}
+
+static void
+apply_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
+{
+	struct stream *st = arg;
+
+	for (unsigned i = 0; i < nparts; i++)
+		st->a_acked += parts[i].n;
+	if (st->a_busy && st->a_acked == st->a_nops)
+		batch_applied(st);
+	pump(st);
+}
+
+/* How old the oldest record the stream alone holds can be: the last one
+ * read of the shard furthest behind (the next is newer), at least as old
+ * as the pause. */
+static int64_t
+reader_age(const struct stream *st, int64_t now)
+{
+	int64_t age = st->paused ? now - st->paused_ms : 0;
+
+	for (size_t i = 0; i < st->nshards; i++) {
+		const struct st_shard *sh = st->shards[i];
+		int64_t t = sh->last_created_ms > sh->tip_ms ?
+		    sh->last_created_ms :
+		    sh->tip_ms;
+
+		if (sh->state != SH_DONE && t > 0 && now - t > age)
+			age = now - t;
+	}
+	return age;
+}
+
+/* Room to restart before the retention runs out: a tenth of it, at most
+ * ten minutes. */
+static int64_t
+spool_margin_ms(const struct stream *st)
+{
+	int64_t m = st->retention_ms / 10;
+
+	return m < 600000 ? m : 600000;
+}
+
+/*
+ * Back-pressure: reading waits while the spool is full, saying so with
+ * how long the stream can still wait; before unread changes would age
+ * out, the pair stops (nothing is dropped silently).
+ */
+static void
+spool_bound(struct stream *st, int64_t now)
+{
+	struct worker *w = st->w;
+	struct spool_stats ss;
+	char used[32], max[32], left[32], ret[32], age_s[32];
+	int64_t age, wait;
+
+	if (st->paused && !spool_full(st->sp)) {
+		st->paused = 0;
+		log_info("Spool: room again; reading the stream goes on");
+		for (size_t i = 0; i < st->nshards; i++)
+			advance(st->shards[i]);
+		return;
+	}
+	if (!st->paused)
+		return;
+	spool_stats(st->sp, &ss);
+	age = reader_age(st, now);
+	wait = spool_wait_left_ms(age, st->retention_ms, spool_margin_ms(st));
+	fmt_bytes(ss.bytes, used, sizeof(used));
+	fmt_bytes(ss.max_bytes, max, sizeof(max));
+	fmt_duration((uint64_t)st->retention_ms, ret, sizeof(ret));
+	fmt_duration((uint64_t)age, age_s, sizeof(age_s));
+	if (wait == 0) {
+		st->failed = 1;
+		w->prog.retention_risk = 1;
+		worker_fail(w, WORKER_EXIT_PERMANENT, "SpoolFull",
+		    "The spool is full (%s of spool_max_bytes %s) and the "
+		    "stream's unread changes are up to %s old: they would "
+		    "age out of its %s retention before reading could go on. "
+		    "Stopped before anything is lost: give the spool more "
+		    "room (spool_max_bytes, or free disk) and restart the "
+		    "pair at once",
+		    used, max, age_s, ret);
+		return;
+	}
+	if (st->full_warned_ms != 0 && now - st->full_warned_ms < 60000)
+		return;
+	st->full_warned_ms = now;
+	w->prog.retention_risk = 1;
+	fmt_duration((uint64_t)wait, left, sizeof(left));
+	report_warning("spool_full",
+	    "Spool full: %s of spool_max_bytes %s. Reading the stream waits "
+	    "for the applier%s; it can wait %s more before unread changes "
+	    "age out of the stream's %s retention",
+	    used, max, st->spool_apply ? "" : " (after the backfill)", left,
+	    ret);
+	worker_progress(w, 1);
+}
+
+/* The retention warning with the spool: how far the reader is behind,
+ * not how long the backfill has run. */
+static void
+reader_lag_check(struct stream *st, int64_t now)
+{
+	struct worker *w = st->w;
+	int64_t age = 0;
+	char dur[32], ret[32];
+
+	if (st->reader_warned || st->paused)
+		return;
+	for (size_t i = 0; i < st->nshards; i++) {
+		const struct st_shard *sh = st->shards[i];
+
+		if (sh->state == SH_ACTIVE && !sh->at_tip &&
+		    sh->last_created_ms > 0 && now - sh->last_created_ms > age)
+			age = now - sh->last_created_ms;
+	}
+	/* 20 hours of 24 by default; a shorter retention (tests) is
+	 * warned about at 5/6 of it. */
+	if (age < settings_int(SETTING_RETENTION_WARN_MS) &&
+	    age < st->retention_ms / 6 * 5)
+		return;
+	st->reader_warned = 1;
+	w->prog.retention_risk = 1;
+	fmt_duration((uint64_t)age, dur, sizeof(dur));
+	fmt_duration((uint64_t)st->retention_ms, ret, sizeof(ret));
+	report_warning("retention_risk",
+	    "Retention risk: reading the stream into the spool is %s behind "
+	    "and the stream keeps changes for %s; changes are lost if it "
+	    "falls further behind (check the Streams endpoint's errors and "
+	    "throttling)",
+	    dur, ret);
+	worker_progress(w, 1);
+}
+
+/* The spool's share of the progress message. */
+static void
+spool_progress(struct stream *st)
+{
+	struct worker *w = st->w;
+	struct spool_stats ss;
+
+	spool_stats(st->sp, &ss);
+	w->prog.spool_bytes = ss.bytes;
+	w->prog.spool_oldest_ms = ss.oldest_ms > 0 ?
+	    (st_now(st) - ss.oldest_ms > 0 ? st_now(st) - ss.oldest_ms : 0) :
+	    -1;
+	w->prog.spool_paused = st->paused;
+}
+
+/* Once per turn of the loop, in either phase. */
+static void
+st_tick(struct stream *st)
+{
+	int64_t now;
+
+	if (st->sweep)
+		sweep(st);
+	if (st->sp == NULL || st_failed(st))
+		return;
+	now = st_now(st);
+	if (spool_commit_due(st->sp, clock_ms()) && st_commit(st) == -1)
+		return;
+	release_step(st);
+	if (st_failed(st))
+		return;
+	spool_bound(st, now);
+	if (st_failed(st))
+		return;
+	reader_lag_check(st, now);
+	spool_progress(st);
 }
 
 /* A request is written: the shard's batch is applied when all are. */
@@ -783,7 +1381,18 @@ shard_new(struct stream *st, const char *id, const char *start)
 	sh->start_seq = xstrdup(start);
 	sh->state = SH_WAIT;
 	aws_call_init(&sh->call, &st->w->streams, "GetRecords");
-	sh->lane = lane_get(st, sh);
+	if (st->sp != NULL) {
+		/* Spool: on from its last record there, else from the last
+		 * applied one (the checkpoint's "seq", via shard_start). */
+		const char *last = spool_last_seq(st->sp, id);
+
+		if (last != NULL) {
+			sh->read_seq = xstrdup(last);
+			sh->last_created_ms = spool_last_created_ms(st->sp,
+			    id);
+		}
+	} else
+		sh->lane = lane_get(st, sh);
 	if (st->nshards == st->shards_cap) {
 		st->shards_cap = st->shards_cap ? st->shards_cap * 2 : 16;
 		st->shards = xrealloc(st->shards,
@@ -898,7 +1507,8 @@ listing_done(struct stream *st)
 		struct ckpt_shard *c;
 
 		if (hmap_get(&st->live, l->id) != NULL ||
-		    (c = checkpoint_shard(&w->ckpt, l->id)) == NULL || c->done)
+		    (c = checkpoint_shard(&w->ckpt, l->id)) == NULL ||
+		    c->done || (st->sp != NULL && c->read_all))
 			continue;
 		shard_new(st, l->id, l->start);
 	}
@@ -1054,13 +1664,16 @@ pump(struct stream *st)
 			continue;
 		if ((c = shard_ck(sh)) == NULL)
 			continue; /* pruned */
-		if (lineage_ready(&st->w->ckpt, c)) {
+		if (st->sp != NULL ? lineage_ready_read(&st->w->ckpt, c) :
+				     lineage_ready(&st->w->ckpt, c)) {
 			transition_hook(st, c);
 			shard_start(sh);
 		}
 	}
+	apply_next(st);
 	/* Shards with ops waiting share the write slots round robin. */
-	writer_pump(st->wr);
+	if (st->wr != NULL)
+		writer_pump(st->wr);
 }
 
 static void
@@ -1087,6 +1700,9 @@ update_progress(struct stream *st)
 		if (!sh->at_tip || sh->applying || sh->pend != NULL)
 			tip = 0;
 	}
+	/* Spool: and the applier has applied every durable record. */
+	if (st->sp != NULL && (st->a_busy || !st->a_idle))
+		tip = 0;
 	w->prog.phase = PROTO_PHASE_STREAM;
 	w->prog.shards_done = done;
 	w->prog.shards_total = total;
@@ -1119,7 +1735,7 @@ update_progress(struct stream *st)
 		w->ckpt.stream_lag_ms = lag;
 		w->ckpt.stream_lag_at_ms = wall_ms();
 	}
-	w->prog.buffer_pct = writer_busy_pct(st->wr);
+	w->prog.buffer_pct = st->wr != NULL ? writer_busy_pct(st->wr) : 0;
 	w->prog.elapsed_ms = (uint64_t)(st_now(st) - w->ckpt.stream_started_ms);
 }
 
@@ -1183,6 +1799,7 @@ stream_setup(struct stream *st)
 		}
 		ck->stream_arn = xstrdup(w->src_tab.stream_arn);
 		ck->stream_started_ms = now; /* the server's clock */
+		ck->stream_spool = stream_wants_spool(w);
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)
 			return -1;
@@ -1200,109 +1817,311 @@ stream_setup(struct stream *st)
 	return 0;
 }
 
+static int
+ckpt_knows(const char *shard, void *arg)
+{
+	return checkpoint_shard(arg, shard) != NULL;
+}
+
+/*
+ * Open the spool and line it up with the checkpoint: the torn tail cut
+ * at open is read again from the stream; records of applied shards are
+ * released; a shard the checkpoint says was spooled further than the
+ * spool holds lost records (the files were removed): read again when
+ * the spool is empty, else a clear error. 0, or -1 (failed).
+ */
+static int
+spool_setup(struct stream *st)
+{
+	struct worker *w = st->w;
+	struct checkpoint *ck = &w->ckpt;
+	struct spool_recovery rec;
+	const char *lost = NULL, *lost_seq = NULL, *held = NULL;
+	char *dir, err[1024], b1[32], b2[32];
+	uint64_t max = w->pair->spool_max_bytes;
+
+	xasprintf(&dir, "%s/%s", w->pair_dir, SPOOL_DIR);
+	st->sp = spool_open(dir, max, &rec, err, sizeof(err));
+	if (st->sp == NULL) {
+		worker_fail(w, WORKER_EXIT_PERMANENT, "SpoolCorrupt",
+		    "%s. The checkpoint and the spool are kept: nothing was "
+		    "applied past them",
+		    err);
+		free(dir);
+		return -1;
+	}
+	if (!w->pair->spool)
+		log_info("Spool: the plan says spool: false, but this pair's "
+			 "stream started with the spool; it keeps using it "
+			 "until the copy is started over");
+	if (rec.cut_bytes > 0)
+		log_warnx("Spool: cut a torn tail of %llu bytes off %s at "
+			  "offset %llu (%s): those records are read again from "
+			  "the stream",
+		    (unsigned long long)rec.cut_bytes, rec.cut_file,
+		    (unsigned long long)rec.cut_offset, rec.cut_why);
+	spool_release_unknown(st->sp, ckpt_knows, ck);
+	for (size_t i = 0; i < ck->nshards; i++) {
+		struct ckpt_shard *c = &ck->shards[i];
+		const char *last = spool_last_seq(st->sp, c->shard_id);
+		const char *have = last != NULL ? last : c->seq;
+
+		if (c->seq != NULL)
+			(void)spool_release(st->sp, c->shard_id, c->seq);
+		if (c->done)
+			continue;
+		if (c->spooled != NULL && lost == NULL &&
+		    (have == NULL || checkpoint_seq_cmp(c->spooled, have) > 0)) {
+			lost = c->shard_id;
+			lost_seq = c->spooled;
+			held = have;
+		}
+		c->read_all = c->spooled_all;
+	}
+	if (lost != NULL && rec.records > 0) {
+		worker_fail(w, WORKER_EXIT_PERMANENT, "SpoolLost",
+		    "the spool %s lacks records of shard %s that the "
+		    "checkpoint says are durable there (up to %s; it holds up "
+		    "to %s): segment files were removed or replaced. Restore "
+		    "them, or remove %s to start the copy over",
+		    dir, lost, lost_seq, held != NULL ? held : "none",
+		    w->pair_dir);
+		free(dir);
+		return -1;
+	}
+	if (lost != NULL) {
+		log_warnx("Spool: %s holds none of the records the checkpoint "
+			  "says were spooled (shard %s up to %s): they are read "
+			  "again from the stream",
+		    dir, lost, lost_seq);
+		for (size_t i = 0; i < ck->nshards; i++) {
+			struct ckpt_shard *c = &ck->shards[i];
+
+			free(c->spooled);
+			c->spooled = NULL;
+			c->spooled_all = c->read_all = 0;
+		}
+		w->ckpt_dirty = 1;
+	}
+	if (rec.records > 0)
+		log_info("Spool: %llu records (%s) kept from the last run, in %u "
+			 "segments",
+		    (unsigned long long)rec.records,
+		    fmt_bytes(rec.bytes, b1, sizeof(b1)), rec.segments);
+	else {
+		struct spool_stats ss;
+
+		spool_stats(st->sp, &ss);
+		log_info("Spool: %s, bound %s", dir,
+		    fmt_bytes(ss.max_bytes, b2, sizeof(b2)));
+	}
+	free(dir);
+	return 0;
+}
+
+int
+stream_wants_spool(const struct worker *w)
+{
+	const struct checkpoint *ck = &w->ckpt;
+
+	if (ck->stream_arn != NULL)
+		return ck->stream_spool;
+	return w->pair->spool && w->pair->backfill && w->pair->stream &&
+	    ck->backfill_completed_ms == 0;
+}
+
+static struct stream *
+stream_new(struct worker *w)
+{
+	struct stream *st = xcalloc(1, sizeof(*st));
+
+	st->w = w;
+	strlcpy(st->keyname[0], w->src_tab.hash.name, sizeof(st->keyname[0]));
+	strlcpy(st->keyname[1], w->src_tab.range.name, sizeof(st->keyname[1]));
+	st->poll_ms = settings_int(SETTING_POLL_MS);
+	st->refresh_ms = settings_int(SETTING_SHARD_REFRESH_MS);
+	st->ahead_records = (size_t)settings_int(SETTING_STREAM_AHEAD_RECORDS);
+	hmap_init(&st->live);
+	st->counts_stale = 1;
+	aws_call_init(&st->describe, &w->streams, "DescribeStream");
+	w->stream = st;
+	if (stream_setup(st) == -1 ||
+	    (w->ckpt.stream_spool && spool_setup(st) == -1)) {
+		stream_free(w);
+		return NULL;
+	}
+	return st;
+}
+
+void
+stream_free(struct worker *w)
+{
+	struct stream *st = w->stream;
+
+	if (st == NULL)
+		return;
+	/* Writes still in flight are abandoned: their batches are not
+	 * checkpointed, so a restart applies them again. */
+	writer_free(st->wr);
+	st->wr = NULL;
+	aws_call_cleanup(&st->describe);
+	http_timer_cancel(w->http, &st->describe_timer);
+	http_timer_cancel(w->http, &st->commit_timer);
+	for (size_t i = 0; i < st->nshards; i++)
+		shard_free(st, st->shards[i]);
+	while (st->lane_pool != NULL) {
+		struct st_lane *ln = st->lane_pool;
+
+		st->lane_pool = ln->next_free;
+		free(ln);
+	}
+	free(st->shards);
+	hmap_clear(&st->live);
+	listing_free(st);
+	free(st->listing);
+	spool_close(st->sp);
+	spool_batch_free(&st->sb);
+	free(st->brecs);
+	free(st->bops);
+	free(st->bpos);
+	free(st);
+	w->stream = NULL;
+}
+
+/* SIGINT/SIGTERM: reads stop, a batch being written finishes, what was
+ * read into the spool is made durable. */
+static void
+st_stop(struct stream *st)
+{
+	struct worker *w = st->w;
+
+	st->stopping = 1;
+	if (st->wr != NULL) {
+		writer_stop(st->wr);
+		log_info("Stopping: finishing %u writes in flight",
+		    writer_inflight(st->wr));
+	}
+	http_timer_cancel(w->http, &st->describe_timer);
+	aws_call_abort(&st->describe);
+	for (size_t i = 0; i < st->nshards; i++) {
+		struct st_shard *sh = st->shards[i];
+
+		/* Pages read ahead are dropped: they lie after the
+		 * checkpoint and are read again. */
+		http_timer_cancel(w->http, &sh->timer);
+		if (sh->reading || sh->state == SH_ITER) {
+			aws_call_abort(&sh->call);
+			sh->reading = 0;
+		}
+		if (sh->state == SH_ITER)
+			sh->state = SH_WAIT;
+	}
+	if (st->sp != NULL && !st_failed(st))
+		(void)st_commit(st);
+}
+
+int
+stream_spool_start(struct worker *w)
+{
+	struct stream *st;
+
+	if (!w->pair->stream || !stream_wants_spool(w))
+		return 0;
+	if ((st = stream_new(w)) == NULL)
+		return -1;
+	log_info("Spool: reading the stream while the backfill runs; its "
+		 "changes are applied after it");
+	stream_clock_check(w);
+	describe_cb(st);
+	return 0;
+}
+
+int
+stream_spool_tick(struct worker *w)
+{
+	struct stream *st = w->stream;
+
+	if (st == NULL)
+		return 0;
+	if (worker_stop && !st->stopping)
+		st_stop(st);
+	st_tick(st);
+	return st_failed(st) ? -1 : 0;
+}
+
 int
 stream_run(struct worker *w)
 {
-	struct stream st;
+	struct stream *st = w->stream;
 	unsigned done, total;
-	uint64_t expired;
-	int rc;
+	uint64_t expired, read = w->prog.stream_read;
+	int rc, spooling = st != NULL;
 
-	memset(&st, 0, sizeof(st));
-	st.w = w;
-	strlcpy(st.keyname[0], w->src_tab.hash.name, sizeof(st.keyname[0]));
-	strlcpy(st.keyname[1], w->src_tab.range.name, sizeof(st.keyname[1]));
-	st.poll_ms = settings_int(SETTING_POLL_MS);
-	st.refresh_ms = settings_int(SETTING_SHARD_REFRESH_MS);
-	st.ahead_records = (size_t)settings_int(SETTING_STREAM_AHEAD_RECORDS);
-	hmap_init(&st.live);
-	st.counts_stale = 1;
-	if (stream_setup(&st) == -1)
+	if (st == NULL && (st = stream_new(w)) == NULL)
 		return -1;
 	stream_clock_check(w);
-	st.wr = writer_new(w);
-	aws_call_init(&st.describe, &w->streams, "DescribeStream");
+	st->wr = writer_new(w);
+	if (st->sp != NULL) {
+		st->alane = writer_lane_new(st->wr, apply_ack_cb, st);
+		st->spool_apply = 1;
+	}
 
 	expired = w->prog.ttl_expired_skipped;
 	memset(&w->prog, 0, sizeof(w->prog));
 	w->prog.ttl_expired_skipped = expired; /* for the summary */
 	w->prog.phase = PROTO_PHASE_STREAM;
 	w->prog.stream_written = w->ckpt.stream_items;
+	w->prog.stream_read = read;
 	w->prog.stream_latency_ms = -1;
+	w->prog.spool_oldest_ms = -1;
 	lineage_counts(&w->ckpt, &done, &total);
-	if (total > 0)
+	if (st->sp != NULL) {
+		struct spool_stats ss;
+		char b[32];
+
+		spool_stats(st->sp, &ss);
+		log_info("Applying the spool (%s), then following the stream "
+			 "live through it",
+		    fmt_bytes(ss.bytes, b, sizeof(b)));
+	} else if (total > 0)
 		log_info("Resuming stream from checkpoint: %u shards known, %u "
 			 "done, %llu changes applied so far",
 		    total, done, (unsigned long long)w->ckpt.stream_items);
 	else
 		log_info("Stream starting from each shard's start%s",
-		    st.skip_before_ms > 0 ? "; changes older than the "
-					    "backfill's start are skipped" :
-					    "");
+		    st->skip_before_ms > 0 ? "; changes older than the "
+					     "backfill's start are skipped" :
+					     "");
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_RUNNING, w->ckpt.stream_items,
 	    (uint64_t)(aws_server_ms(&w->src) - w->ckpt.stream_started_ms),
 	    NULL);
 
-	describe_cb(&st);
-	while (!st_failed(&st)) {
+	if (!spooling)
+		describe_cb(st);
+	pump(st);
+	while (!st_failed(st)) {
 		http_run(w->http, 250);
-		if (worker_stop && !st.stopping) {
-			st.stopping = 1;
-			writer_stop(st.wr);
-			log_info("Stopping: finishing %u writes in flight",
-			    writer_inflight(st.wr));
-			http_timer_cancel(w->http, &st.describe_timer);
-			aws_call_abort(&st.describe);
-			for (size_t i = 0; i < st.nshards; i++) {
-				struct st_shard *sh = st.shards[i];
-
-				/* Reads stop; a batch being written finishes.
-				 * Pages read ahead are dropped: they lie after
-				 * the checkpoint and are read again. */
-				http_timer_cancel(w->http, &sh->timer);
-				if (sh->reading || sh->state == SH_ITER) {
-					aws_call_abort(&sh->call);
-					sh->reading = 0;
-				}
-				if (sh->state == SH_ITER)
-					sh->state = SH_WAIT;
-			}
-		}
-		if (st.stopping && writer_drained(st.wr))
+		if (worker_stop && !st->stopping)
+			st_stop(st);
+		if (st->stopping && writer_drained(st->wr))
 			break;
-		if (st.sweep)
-			sweep(&st);
+		st_tick(st);
 		stream_clock_check(w);
-		update_progress(&st);
+		update_progress(st);
 		if (worker_ckpt_flush(w, 0) == -1)
 			break;
 		worker_progress(w, 0);
 	}
 
-	update_progress(&st);
-	if (writer_failed(st.wr))
-		st.failed = 1;
-	/* Writes still in flight are abandoned: their batches are not
-	 * checkpointed, so a restart applies them again. */
-	writer_free(st.wr);
-	st.wr = NULL;
-	aws_call_cleanup(&st.describe);
-	http_timer_cancel(w->http, &st.describe_timer);
-	for (size_t i = 0; i < st.nshards; i++)
-		shard_free(&st, st.shards[i]);
-	while (st.lane_pool != NULL) {
-		struct st_lane *ln = st.lane_pool;
-
-		st.lane_pool = ln->next_free;
-		free(ln);
-	}
-	free(st.shards);
-	hmap_clear(&st.live);
-	listing_free(&st);
-	free(st.listing);
-	rc = worker_ckpt_flush(w, 1);
+	update_progress(st);
+	if (writer_failed(st->wr))
+		st->failed = 1;
+	rc = st->failed;
+	stream_free(w);
+	if (worker_ckpt_flush(w, 1) == -1)
+		rc = 1;
 	worker_progress(w, 1);
-	if (st.failed || rc == -1 || w->exit_code != 0)
+	if (rc || w->exit_code != 0)
 		return -1;
 	log_info("Stream stopped: %llu changes applied in all",
 	    (unsigned long long)w->ckpt.stream_items);

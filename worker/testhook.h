@@ -9,7 +9,9 @@
  * so a restarted worker does not crash again). Points: scan-page,
  * batch-acked, before-rename (inside a checkpoint write), stream-applied,
  * shard-done, shard-transition (a parent done and saved, its child about
- * to start). Unset: a cheap no-op.
+ * to start), spool-committed (records durable in the spool, the
+ * checkpoint not told yet), spool-applied (a batch from the spool written,
+ * its positions not saved yet). Unset: a cheap no-op.
  */
 void testhook_init(void);
 void testhook(const char *point);

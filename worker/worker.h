@@ -76,6 +76,10 @@ struct worker {
 	unsigned thr_next;
 	int64_t thr_warned_ms;
 
+	/* The stream (stream.c): from the backfill's start when it reads
+	 * into the spool, else from the stream phase's. */
+	struct stream *stream;
+
 	/* ddb-sync verify (verify.c): the report, opened by the preflight,
 	 * and whether anything differed. */
 	int verify_report_fd;
@@ -111,6 +115,18 @@ int worker_scan_answer(struct worker *, struct aws_call *, const char *table,
 /* Phases: 0 complete, 1 stopped, -1 failed (worker_fail was called). */
 int backfill_run(struct worker *);
 int stream_run(struct worker *);
+/*
+ * The spool (issue 13). Whether this pair's stream goes through it: as
+ * its checkpoint says once started, else the plan's spool with a backfill
+ * still to run. stream_spool_start: at the backfill's start, begin
+ * reading into the spool (a no-op without it); 0, or -1 (failed).
+ * stream_spool_tick: once per turn of the backfill's loop; -1 when the
+ * stream failed (worker_fail was called). stream_free: NULL-safe.
+ */
+int stream_wants_spool(const struct worker *);
+int stream_spool_start(struct worker *);
+int stream_spool_tick(struct worker *);
+void stream_free(struct worker *);
 
 /* Warn once (clock_skew) if the host's clock is a minute or more away
  * from the server's (stream.c). */

@@ -134,6 +134,12 @@ struct proto_progress {
 	 * force, units per second (issue 16). */
 	double read_limit;
 	double write_limit;
+	/* Optional: the stream spool (issue 13). A pair that spools
+	 * nothing sends the defaults, which the encoder leaves out. */
+	uint64_t spool_bytes;	 /* on disk now; absent = 0 */
+	int64_t spool_oldest_ms; /* age of the oldest record kept;
+				    absent = -1: none, or no spool */
+	int spool_paused;	 /* reading paused: the spool is full */
 };
 
 struct proto_checkpoint {

@@ -232,6 +232,12 @@ proto_level_name(enum proto_level l)
 	return level_names[l];
 }
 
+int
+proto_spool_shown(const struct proto_progress *p)
+{
+	return p->spool_bytes > 0 || p->spool_paused;
+}
+
 /* C-locale numbers whatever setlocale() the supervisor made. */
 static locale_t
 c_locale(void)

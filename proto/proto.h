@@ -216,6 +216,12 @@ const char *proto_type_name(enum proto_type);
 const char *proto_phase_name(enum proto_phase);
 const char *proto_phase_state_name(enum proto_phase_state);
 const char *proto_level_name(enum proto_level);
+/*
+ * Whether a progress shows a spool (PROTOCOL.md 4.4): bytes on disk, or
+ * reading paused. An age without either means nothing: a worker that
+ * never set spool_oldest_ms to -1 sends 0.
+ */
+int proto_spool_shown(const struct proto_progress *);
 
 /*
  * Line framing for a non-blocking reader: feed bytes, get complete lines.

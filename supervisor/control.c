@@ -310,6 +310,15 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 		c->pair->consumed_capacity ?
 	    (int64_t)(c->wcu_rate + 0.5) :
 	    -1;
+	p->spool_bytes = p->spool_oldest_age_s = -1;
+	if (c->pid > 0 && proto_spool_shown(&c->prog)) {
+		p->spool_bytes = c->prog.spool_bytes > INT64_MAX ?
+		    INT64_MAX :
+		    (int64_t)c->prog.spool_bytes;
+		if (c->prog.spool_oldest_ms >= 0)
+			p->spool_oldest_age_s = c->prog.spool_oldest_ms / 1000;
+		p->spool_paused = c->prog.spool_paused;
+	}
 }
 
 static int
@@ -357,6 +366,18 @@ pair_encode(struct buf *b, const struct control_pair *p)
 		    (long long)p->wcu_per_s);
 	else
 		rc |= buf_adds(b, ",\"wcu_per_s\":null");
+	if (p->spool_bytes >= 0)
+		rc |= buf_printf(b, ",\"spool_bytes\":%lld",
+		    (long long)p->spool_bytes);
+	else
+		rc |= buf_adds(b, ",\"spool_bytes\":null");
+	if (p->spool_oldest_age_s >= 0)
+		rc |= buf_printf(b, ",\"spool_oldest_age_s\":%lld",
+		    (long long)p->spool_oldest_age_s);
+	else
+		rc |= buf_adds(b, ",\"spool_oldest_age_s\":null");
+	rc |= buf_printf(b, ",\"spool_paused\":%s",
+	    p->spool_paused ? "true" : "false");
 	rc |= buf_addc(b, '}');
 	return rc;
 }
@@ -454,6 +475,9 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		PF_WSHARE,
 		PF_RCU,
 		PF_WCU,
+		PF_SPBYTES,
+		PF_SPAGE,
+		PF_SPPAUSED,
 		PF_N
 	};
 	struct json_field f[PF_N] = {
@@ -474,6 +498,9 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		{ .name = "write_share" },
 		{ .name = "rcu_per_s" },
 		{ .name = "wcu_per_s" },
+		{ .name = "spool_bytes" },
+		{ .name = "spool_oldest_age_s" },
+		{ .name = "spool_paused" },
 	};
 	const char *what = "pair";
 	uint64_t pid;
@@ -523,7 +550,14 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 	    cget_opt(&f[PF_WSHARE], 0, &p->write_share, what, err, errlen) ==
 		-1 ||
 	    cget_opt(&f[PF_RCU], -1, &p->rcu_per_s, what, err, errlen) == -1 ||
-	    cget_opt(&f[PF_WCU], -1, &p->wcu_per_s, what, err, errlen) == -1)
+	    cget_opt(&f[PF_WCU], -1, &p->wcu_per_s, what, err, errlen) == -1 ||
+	    cget_opt(&f[PF_SPBYTES], -1, &p->spool_bytes, what, err, errlen) ==
+		-1 ||
+	    cget_opt(&f[PF_SPAGE], -1, &p->spool_oldest_age_s, what, err,
+		errlen) == -1 ||
+	    (f[PF_SPPAUSED].seen &&
+		cget_bool(&f[PF_SPPAUSED], &p->spool_paused, what, err,
+		    errlen) == -1))
 		return -1;
 	if (p->read_limit[0] == '\0')
 		strlcpy(p->read_limit, "none", sizeof(p->read_limit));

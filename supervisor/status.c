@@ -389,26 +389,34 @@ cell_stream(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 }
 
 const char *
-status_spool_cell(const struct status_row *r, int level, char *b, size_t len)
+status_spool_str(uint64_t bytes, int64_t oldest_ms, int paused, int level,
+    char *b, size_t len)
 {
 	char size[32], age[32];
-	const char *full = r->spool_paused ? " FULL" : "";
+	const char *full = paused ? " FULL" : "";
 
-	if (!r->spool) {
-		snprintf(b, len, "-");
-		return b;
-	}
-	fmt_bytes(r->spool_bytes, size, sizeof(size));
+	fmt_bytes(bytes, size, sizeof(size));
 	if (level >= 2)
-		snprintf(b, len, "%s", r->spool_paused ? "FULL" : size);
-	else if (r->spool_oldest_ms >= 0) {
+		snprintf(b, len, "%s", paused ? "FULL" : size);
+	else if (oldest_ms >= 0) {
 		/* Whole seconds: "350ms" would only flicker. */
-		fmt_duration((uint64_t)r->spool_oldest_ms / 1000 * 1000, age,
+		fmt_duration((uint64_t)oldest_ms / 1000 * 1000, age,
 		    sizeof(age));
 		snprintf(b, len, "%s/%s%s", size, age, full);
 	} else
 		snprintf(b, len, "%s%s", size, full);
 	return b;
+}
+
+const char *
+status_spool_cell(const struct status_row *r, int level, char *b, size_t len)
+{
+	if (!r->spool) {
+		snprintf(b, len, "-");
+		return b;
+	}
+	return status_spool_str(r->spool_bytes, r->spool_oldest_ms,
+	    r->spool_paused, level, b, len);
 }
 
 const char *

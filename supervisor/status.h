@@ -147,10 +147,14 @@ int status_erase(struct buf *out, size_t rows);
 size_t status_rows_used(const size_t *widths, size_t n, int cols);
 
 /*
- * The SPOOL cell at level 0..2 (widest first): "12MiB/45s" (bytes on
- * disk / age of the oldest record), " FULL" after it while reading is
- * paused; level 2 keeps "12MiB" or "FULL"; "-" without a spool.
+ * A spool's figures at level 0..2 (widest first): "12MiB/45s" (bytes on
+ * disk / age of the oldest record, none if oldest_ms < 0), " FULL" after
+ * it while reading is paused; level 2 keeps "12MiB" or "FULL". Also for
+ * ctl list.
  */
+const char *status_spool_str(uint64_t bytes, int64_t oldest_ms, int paused,
+    int level, char *, size_t);
+/* The SPOOL cell: the above, or "-" without a spool. */
 const char *status_spool_cell(const struct status_row *, int level, char *,
     size_t);
 

@@ -321,6 +321,15 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 	}
 }
 
+/* An optional integer of a pair: null when < 0 (see cget_opt). */
+static int
+put_opt(struct buf *b, const char *key, int64_t v)
+{
+	if (v < 0)
+		return buf_printf(b, ",\"%s\":null", key);
+	return buf_printf(b, ",\"%s\":%lld", key, (long long)v);
+}
+
 static int
 pair_encode(struct buf *b, const struct control_pair *p)
 {
@@ -356,26 +365,10 @@ pair_encode(struct buf *b, const struct control_pair *p)
 	    p->write_limit[0] != '\0' ? p->write_limit : "none");
 	rc |= buf_printf(b, ",\"read_share\":%lld,\"write_share\":%lld",
 	    (long long)p->read_share, (long long)p->write_share);
-	if (p->rcu_per_s >= 0)
-		rc |= buf_printf(b, ",\"rcu_per_s\":%lld",
-		    (long long)p->rcu_per_s);
-	else
-		rc |= buf_adds(b, ",\"rcu_per_s\":null");
-	if (p->wcu_per_s >= 0)
-		rc |= buf_printf(b, ",\"wcu_per_s\":%lld",
-		    (long long)p->wcu_per_s);
-	else
-		rc |= buf_adds(b, ",\"wcu_per_s\":null");
-	if (p->spool_bytes >= 0)
-		rc |= buf_printf(b, ",\"spool_bytes\":%lld",
-		    (long long)p->spool_bytes);
-	else
-		rc |= buf_adds(b, ",\"spool_bytes\":null");
-	if (p->spool_oldest_age_s >= 0)
-		rc |= buf_printf(b, ",\"spool_oldest_age_s\":%lld",
-		    (long long)p->spool_oldest_age_s);
-	else
-		rc |= buf_adds(b, ",\"spool_oldest_age_s\":null");
+	rc |= put_opt(b, "rcu_per_s", p->rcu_per_s);
+	rc |= put_opt(b, "wcu_per_s", p->wcu_per_s);
+	rc |= put_opt(b, "spool_bytes", p->spool_bytes);
+	rc |= put_opt(b, "spool_oldest_age_s", p->spool_oldest_age_s);
 	rc |= buf_printf(b, ",\"spool_paused\":%s",
 	    p->spool_paused ? "true" : "false");
 	rc |= buf_addc(b, '}');

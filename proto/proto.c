@@ -38,6 +38,9 @@ enum pf_kind {
 
 #define PF_OPTIONAL 0x1 /* may be absent: 0 or "" */
 #define PF_NONEMPTY 0x2 /* strings: not "" */
+/* PF_I64, with PF_OPTIONAL: absent = -1 (unknown, none), and -1 is left
+ * out, as an optional flag at false is. */
+#define PF_ABSENT_NEG 0x4
 
 struct pf {
 	const char *name;
@@ -116,6 +119,10 @@ static const struct pf pf_progress[] = {
 	FLD(progress, writes_limit, PF_U32, PF_OPTIONAL, 0, 0),
 	FLD(progress, read_limit, PF_DBL, PF_OPTIONAL, 0, 0),
 	FLD(progress, write_limit, PF_DBL, PF_OPTIONAL, 0, 0),
+	FLD(progress, spool_bytes, PF_U64, PF_OPTIONAL, 0, 0),
+	FLD(progress, spool_oldest_ms, PF_I64, PF_OPTIONAL | PF_ABSENT_NEG, -1,
+	    0),
+	FLD(progress, spool_paused, PF_BOOL, PF_OPTIONAL, 0, 0),
 };
 
 static const struct pf pf_limits[] = {
@@ -223,6 +230,12 @@ proto_level_name(enum proto_level l)
 	if ((unsigned)l >= PROTO_LVL_MAX)
 		return "unknown";
 	return level_names[l];
+}
+
+int
+proto_spool_shown(const struct proto_progress *p)
+{
+	return p->spool_bytes > 0 || p->spool_paused;
 }
 
 /* C-locale numbers whatever setlocale() the supervisor made. */
@@ -553,6 +566,11 @@ encode_field(struct pw *w, const struct pf *f, const struct proto_msg *m)
 	if (f->kind == PF_BOOL && (f->flags & PF_OPTIONAL) &&
 	    !get_int(m, f->off))
 		return 0;
+	if (f->flags & PF_ABSENT_NEG) {
+		memcpy(&i, p, sizeof(i));
+		if (i == -1)
+			return 0;
+	}
 	pw_printf(w, ",\"%s\":", f->name);
 	switch (f->kind) {
 	case PF_STR:
@@ -874,6 +892,12 @@ proto_decode(const char *line, size_t len, struct proto_msg *m, char *err,
 				    "%s: missing "
 				    "field \"%s\"",
 				    t->name, f[i].name);
+			if (t->fields[i].flags & PF_ABSENT_NEG) {
+				int64_t neg1 = -1;
+
+				memcpy((char *)m + t->fields[i].off, &neg1,
+				    sizeof(neg1));
+			}
 			continue;
 		}
 		if (decode_field(t, &t->fields[i], &f[i].v, m, err, errlen) ==

@@ -134,6 +134,12 @@ struct proto_progress {
 	 * force, units per second (issue 16). */
 	double read_limit;
 	double write_limit;
+	/* Optional: the stream spool (issue 13). A pair that spools
+	 * nothing sends the defaults, which the encoder leaves out. */
+	uint64_t spool_bytes;	 /* on disk now; absent = 0 */
+	int64_t spool_oldest_ms; /* age of the oldest record kept;
+				    absent = -1: none, or no spool */
+	int spool_paused;	 /* reading paused: the spool is full */
 };
 
 struct proto_checkpoint {
@@ -210,6 +216,12 @@ const char *proto_type_name(enum proto_type);
 const char *proto_phase_name(enum proto_phase);
 const char *proto_phase_state_name(enum proto_phase_state);
 const char *proto_level_name(enum proto_level);
+/*
+ * Whether a progress shows a spool (PROTOCOL.md 4.4): bytes on disk, or
+ * reading paused. An age without either means nothing: a worker that
+ * never set spool_oldest_ms to -1 sends 0.
+ */
+int proto_spool_shown(const struct proto_progress *);
 
 /*
  * Line framing for a non-blocking reader: feed bytes, get complete lines.

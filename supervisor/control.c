@@ -310,6 +310,24 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 		c->pair->consumed_capacity ?
 	    (int64_t)(c->wcu_rate + 0.5) :
 	    -1;
+	p->spool_bytes = p->spool_oldest_age_s = -1;
+	if (c->pid > 0 && proto_spool_shown(&c->prog)) {
+		p->spool_bytes = c->prog.spool_bytes > INT64_MAX ?
+		    INT64_MAX :
+		    (int64_t)c->prog.spool_bytes;
+		if (c->prog.spool_oldest_ms >= 0)
+			p->spool_oldest_age_s = c->prog.spool_oldest_ms / 1000;
+		p->spool_paused = c->prog.spool_paused;
+	}
+}
+
+/* An optional integer of a pair: null when < 0 (see cget_opt). */
+static int
+put_opt(struct buf *b, const char *key, int64_t v)
+{
+	if (v < 0)
+		return buf_printf(b, ",\"%s\":null", key);
+	return buf_printf(b, ",\"%s\":%lld", key, (long long)v);
 }
 
 static int
@@ -347,16 +365,12 @@ pair_encode(struct buf *b, const struct control_pair *p)
 	    p->write_limit[0] != '\0' ? p->write_limit : "none");
 	rc |= buf_printf(b, ",\"read_share\":%lld,\"write_share\":%lld",
 	    (long long)p->read_share, (long long)p->write_share);
-	if (p->rcu_per_s >= 0)
-		rc |= buf_printf(b, ",\"rcu_per_s\":%lld",
-		    (long long)p->rcu_per_s);
-	else
-		rc |= buf_adds(b, ",\"rcu_per_s\":null");
-	if (p->wcu_per_s >= 0)
-		rc |= buf_printf(b, ",\"wcu_per_s\":%lld",
-		    (long long)p->wcu_per_s);
-	else
-		rc |= buf_adds(b, ",\"wcu_per_s\":null");
+	rc |= put_opt(b, "rcu_per_s", p->rcu_per_s);
+	rc |= put_opt(b, "wcu_per_s", p->wcu_per_s);
+	rc |= put_opt(b, "spool_bytes", p->spool_bytes);
+	rc |= put_opt(b, "spool_oldest_age_s", p->spool_oldest_age_s);
+	rc |= buf_printf(b, ",\"spool_paused\":%s",
+	    p->spool_paused ? "true" : "false");
 	rc |= buf_addc(b, '}');
 	return rc;
 }
@@ -454,6 +468,9 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		PF_WSHARE,
 		PF_RCU,
 		PF_WCU,
+		PF_SPBYTES,
+		PF_SPAGE,
+		PF_SPPAUSED,
 		PF_N
 	};
 	struct json_field f[PF_N] = {
@@ -474,6 +491,9 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		{ .name = "write_share" },
 		{ .name = "rcu_per_s" },
 		{ .name = "wcu_per_s" },
+		{ .name = "spool_bytes" },
+		{ .name = "spool_oldest_age_s" },
+		{ .name = "spool_paused" },
 	};
 	const char *what = "pair";
 	uint64_t pid;
@@ -523,7 +543,14 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 	    cget_opt(&f[PF_WSHARE], 0, &p->write_share, what, err, errlen) ==
 		-1 ||
 	    cget_opt(&f[PF_RCU], -1, &p->rcu_per_s, what, err, errlen) == -1 ||
-	    cget_opt(&f[PF_WCU], -1, &p->wcu_per_s, what, err, errlen) == -1)
+	    cget_opt(&f[PF_WCU], -1, &p->wcu_per_s, what, err, errlen) == -1 ||
+	    cget_opt(&f[PF_SPBYTES], -1, &p->spool_bytes, what, err, errlen) ==
+		-1 ||
+	    cget_opt(&f[PF_SPAGE], -1, &p->spool_oldest_age_s, what, err,
+		errlen) == -1 ||
+	    (f[PF_SPPAUSED].seen &&
+		cget_bool(&f[PF_SPPAUSED], &p->spool_paused, what, err,
+		    errlen) == -1))
 		return -1;
 	if (p->read_limit[0] == '\0')
 		strlcpy(p->read_limit, "none", sizeof(p->read_limit));

@@ -75,6 +75,13 @@ struct control_pair {
 	int64_t write_share;
 	int64_t rcu_per_s;
 	int64_t wcu_per_s;
+	/* The stream spool (issue 13), while a worker runs: bytes on disk
+	 * and the age of its oldest record in seconds (-1: no spool; the
+	 * age also when no record is kept), reading paused (spool full).
+	 * Optional on the wire (absent or null: -1; false). */
+	int64_t spool_bytes;
+	int64_t spool_oldest_age_s;
+	int spool_paused;
 };
 
 struct control_response {

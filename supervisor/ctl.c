@@ -16,6 +16,7 @@
 #include "control.h"
 #include "ctl.h"
 #include "options.h"
+#include "status.h"
 #include "xmalloc.h"
 
 void
@@ -227,6 +228,7 @@ enum {
 	COL_BACKFILL,
 	COL_STREAM,
 	COL_WRITTEN,
+	COL_SPOOL, /* only while some pair has a spool */
 	COL_RCU,
 	COL_WCU,
 	COL_RESTARTS,
@@ -241,6 +243,7 @@ static const char *const ctl_headers[COL_N] = {
 	"BACKFILL",
 	"STREAM",
 	"WRITTEN",
+	"SPOOL",
 	"RCU/S",
 	"WCU/S",
 	"RESTARTS",
@@ -293,6 +296,7 @@ static void
 ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
 {
 	uint64_t w;
+	int64_t age;
 
 	switch (col) {
 	case COL_NAME:
@@ -320,6 +324,18 @@ ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
 			w = UINT64_MAX;
 		snprintf(buf, len, "%llu", (unsigned long long)w);
 		break;
+	case COL_SPOOL:
+		/* As in the status table: "12MiB/45s", "FULL" when paused. */
+		age = p->spool_oldest_age_s;
+		if (age > INT64_MAX / 1000)
+			age = INT64_MAX / 1000;
+		if (p->spool_bytes >= 0)
+			status_spool_str((uint64_t)p->spool_bytes,
+			    age >= 0 ? age * 1000 : -1, p->spool_paused, 0, buf,
+			    len);
+		else
+			strlcpy(buf, "-", len);
+		break;
 	case COL_RCU:
 		ctl_capacity(p->rcu_per_s, p->read_share, p->read_limit, buf,
 		    len);
@@ -340,11 +356,13 @@ ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
 }
 
 static int
-ctl_row(struct buf *b, const char *const *cells, const size_t *width)
+ctl_row(struct buf *b, const char *const *cells, const size_t *width, int spool)
 {
 	int rc = 0;
 
 	for (int col = 0; col < COL_N; col++) {
+		if (col == COL_SPOOL && !spool)
+			continue;
 		rc |= buf_adds(b, cells[col]);
 		if (col == COL_N - 1)
 			break;
@@ -361,24 +379,26 @@ ctl_format_list(const struct control_pair *p, size_t n, struct buf *b)
 	char cell[COL_N][CONTROL_TEXT_MAX];
 	const char *cells[COL_N];
 	size_t width[COL_N], i, w;
-	int col, rc;
+	int col, rc, spool = 0;
 
 	for (col = 0; col < COL_N; col++) {
 		width[col] = ctl_width(ctl_headers[col]);
 		cells[col] = cell[col];
 	}
 	for (i = 0; i < n; i++) {
+		if (p[i].spool_bytes >= 0)
+			spool = 1;
 		for (col = 0; col < COL_N; col++) {
 			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
 			if ((w = ctl_width(cell[col])) > width[col])
 				width[col] = w;
 		}
 	}
-	rc = ctl_row(b, ctl_headers, width);
+	rc = ctl_row(b, ctl_headers, width, spool);
 	for (i = 0; i < n && rc == 0; i++) {
 		for (col = 0; col < COL_N; col++)
 			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
-		rc |= ctl_row(b, cells, width);
+		rc |= ctl_row(b, cells, width, spool);
 	}
 	return rc;
 }

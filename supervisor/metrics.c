@@ -145,6 +145,14 @@ metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 	    -1;
 	m->gap = p->gap;
 	m->caught_up = p->caught_up && c->stream == PROTO_PS_RUNNING;
+	m->spool_bytes = m->spool_oldest_age_s = -1;
+	if (m->worker_up && proto_spool_shown(p)) {
+		m->spool_bytes = (double)p->spool_bytes;
+		if (p->spool_oldest_ms >= 0)
+			m->spool_oldest_age_s = (double)p->spool_oldest_ms /
+			    1000.0;
+		m->spool_paused = p->spool_paused != 0;
+	}
 
 	/* Backfill: the share of the estimate written, and the time left
 	 * at the phase's average pace so far. The estimate may be hours
@@ -337,6 +345,16 @@ static const struct mdef {
 	    F(write_limit_ratio),
 	    "The pair's share of its destination's write capacity limit, "
 	    "as a share of the table's capacity (absent: no such limit)." },
+	{ "ddb_sync_spool_bytes", "gauge", MK_OPT, F(spool_bytes),
+	    "Bytes the pair's stream spool holds on disk (absent: no "
+	    "spool)." },
+	{ "ddb_sync_spool_oldest_age_seconds", "gauge", MK_OPT,
+	    F(spool_oldest_age_s),
+	    "Age of the oldest record the stream spool keeps (absent: no "
+	    "spool, or no record in it)." },
+	{ "ddb_sync_spool_paused", "gauge", MK_U32, F(spool_paused),
+	    "1 while reading the stream into the spool is paused because "
+	    "the spool is full." },
 #undef F
 };
 
@@ -583,6 +601,10 @@ json_pair(struct buf *b, const struct metrics_pair *p)
 	rc |= jopt(b, "read_capacity_limit_ratio", p->read_limit_ratio);
 	rc |= jopt(b, "write_capacity_limit", p->write_limit);
 	rc |= jopt(b, "write_capacity_limit_ratio", p->write_limit_ratio);
+	rc |= jopt(b, "spool_bytes", p->spool_bytes);
+	rc |= jopt(b, "spool_oldest_age_seconds", p->spool_oldest_age_s);
+	rc |= buf_printf(b, ",\"spool_paused\":%s",
+	    p->spool_paused ? "true" : "false");
 	rc |= buf_printf(b,
 	    ",\"stream_caught_up\":%s,\"stream_gap\":%s"
 	    ",\"writes_inflight\":%" PRIu32

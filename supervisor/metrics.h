@@ -107,6 +107,12 @@ struct metrics_pair {
 	double read_limit_ratio;
 	double write_limit;
 	double write_limit_ratio;
+	/* The stream spool (issue 13) of a running worker: bytes on disk
+	 * and the age of its oldest record (< 0: no spool; the age also
+	 * when no record is kept), and reading paused (the spool is full). */
+	double spool_bytes;
+	double spool_oldest_age_s;
+	uint32_t spool_paused;
 };
 
 /* The supervisor itself. */

@@ -426,7 +426,7 @@ ttl_note(const struct child *c, char *buf, size_t len)
 void
 output_progress_block(struct sup *s)
 {
-	char ts[32], text[PROTO_TEXT_MAX + 256], ttl[128];
+	char ts[32], text[PROTO_TEXT_MAX + 256], ttl[128], spool[128];
 	struct buf b;
 	int64_t now = wall_ms();
 
@@ -440,8 +440,11 @@ output_progress_block(struct sup *s)
 		struct child *c = &s->children[i];
 
 		output_progress_text(c, now, text, sizeof(text));
-		buf_printf(&b, "%s: %s%s\n", c->label, text,
-		    ttl_note(c, ttl, sizeof(ttl)));
+		buf_printf(&b, "%s: %s%s%s\n", c->label, text,
+		    ttl_note(c, ttl, sizeof(ttl)),
+		    c->state == CHILD_RUNNING ?
+			status_spool_note(&c->prog, spool, sizeof(spool)) :
+			"");
 	}
 	buf_adds(&b, "====================================================\n");
 	emit(b.data);

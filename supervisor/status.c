@@ -181,6 +181,7 @@ enum {
 	COL_DETAILS,
 	COL_BACKFILL,
 	COL_STREAM,
+	COL_SPOOL, /* only while some row has a spool */
 	COL_RATES,
 	NCOLS
 };
@@ -195,6 +196,7 @@ static const char *col_header[NCOLS] = {
 	"DETAILS",
 	"BACKFILL",
 	"STREAM",
+	"SPOOL",
 	"RATES & BUFFER",
 };
 
@@ -386,6 +388,63 @@ cell_stream(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 	}
 }
 
+const char *
+status_spool_str(uint64_t bytes, int64_t oldest_ms, int paused, int level,
+    char *b, size_t len)
+{
+	char size[32], age[32];
+	const char *full = paused ? " FULL" : "";
+
+	fmt_bytes(bytes, size, sizeof(size));
+	if (level >= 2)
+		snprintf(b, len, "%s", paused ? "FULL" : size);
+	else if (oldest_ms >= 0) {
+		/* Whole seconds: "350ms" would only flicker. */
+		fmt_duration((uint64_t)oldest_ms / 1000 * 1000, age,
+		    sizeof(age));
+		snprintf(b, len, "%s/%s%s", size, age, full);
+	} else
+		snprintf(b, len, "%s%s", size, full);
+	return b;
+}
+
+const char *
+status_spool_cell(const struct status_row *r, int level, char *b, size_t len)
+{
+	if (!r->spool) {
+		snprintf(b, len, "-");
+		return b;
+	}
+	return status_spool_str(r->spool_bytes, r->spool_oldest_ms,
+	    r->spool_paused, level, b, len);
+}
+
+const char *
+status_spool_note(const struct proto_progress *p, char *b, size_t len)
+{
+	char size[32], age[32];
+
+	b[0] = '\0';
+	if (!proto_spool_shown(p))
+		return b;
+	fmt_bytes(p->spool_bytes, size, sizeof(size));
+	if (p->spool_oldest_ms >= 0)
+		fmt_duration((uint64_t)p->spool_oldest_ms / 1000 * 1000, age,
+		    sizeof(age));
+	snprintf(b, len, " (spool %s%s%s%s)", size,
+	    p->spool_oldest_ms >= 0 ? ", oldest record " : "",
+	    p->spool_oldest_ms >= 0 ? age : "",
+	    p->spool_paused ? ", FULL: reading paused" : "");
+	return b;
+}
+
+static void
+cell_spool(char v[NLEVELS][CELL_MAX], const struct status_row *r)
+{
+	for (int l = 0; l < NLEVELS; l++)
+		status_spool_cell(r, l, v[l], CELL_MAX);
+}
+
 static void
 cell_rates(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 {
@@ -460,6 +519,7 @@ build_row(struct frow *f, const struct status_row *r)
 	cell_ttl(f->v[COL_BACKFILL], r->ttl_expired, "expired skipped");
 	cell_stream(f->v[COL_STREAM], r);
 	cell_ttl(f->v[COL_STREAM], r->ttl_deletes, "TTL deletes skipped");
+	cell_spool(f->v[COL_SPOOL], r);
 	cell_rates(f->v[COL_RATES], r);
 	f->span = NULL;
 	if (r->proc == STATUS_PROC_FAILED) {
@@ -489,6 +549,7 @@ build_row(struct frow *f, const struct status_row *r)
 
 struct layout {
 	int level[NCOLS];
+	int shown[NCOLS]; /* SPOOL: only while a row has a spool */
 	size_t table_cap; /* TABLE cells are cut to this */
 	size_t gap;	  /* spaces between columns */
 	size_t w[NCOLS];
@@ -502,6 +563,9 @@ measure(const struct frow *f, size_t n, struct layout *lo)
 
 	lo->total = 0;
 	for (c = 0; c < NCOLS; c++) {
+		lo->w[c] = 0;
+		if (!lo->shown[c])
+			continue;
 		lo->w[c] = strlen(col_header[c]);
 		for (i = 0; i < n; i++) {
 			/* A failed row's text spans these columns and is cut
@@ -514,16 +578,15 @@ measure(const struct frow *f, size_t n, struct layout *lo)
 			if (cw > lo->w[c])
 				lo->w[c] = cw;
 		}
-		lo->total += lo->w[c];
+		lo->total += lo->w[c] + (c > 0 ? lo->gap : 0);
 	}
-	lo->total += lo->gap * (NCOLS - 1);
 }
 
 /*
  * What gives way, in order, while the table is too wide: very long table
  * names, then the words ("items", "written", "latent"), then whole figures
- * (counts before latency, bytes, the percentage), then the gaps, then the
- * table name down to TABLE_MIN; a line still too wide is cut at the end.
+ * (counts before latency, bytes, the percentage, the spool's age), then
+ * the gaps, then the table name down to TABLE_MIN; a line still too wide is cut at the end.
  */
 static const struct {
 	int col; /* COL_TABLE: cap the names at arg columns */
@@ -536,17 +599,24 @@ static const struct {
 	{ COL_DETAILS, 1 },
 	{ COL_RATES, 2 },
 	{ COL_TABLE, 24 },
+	{ COL_SPOOL, 2 },
 	{ COL_STREAM, 2 },
 	{ COL_DETAILS, 2 },
 	{ COL_BACKFILL, 2 },
 };
 
 static void
-layout(const struct frow *f, size_t n, size_t limit, struct layout *lo)
+layout(const struct status_row *rows, const struct frow *f, size_t n,
+    size_t limit, struct layout *lo)
 {
 	size_t k, excess, cap;
 
 	memset(lo, 0, sizeof(*lo));
+	for (k = 0; k < NCOLS; k++)
+		lo->shown[k] = k != COL_SPOOL;
+	for (k = 0; k < n; k++)
+		if (rows[k].spool)
+			lo->shown[COL_SPOOL] = 1;
 	lo->table_cap = SIZE_MAX;
 	lo->gap = 2;
 	measure(f, n, lo);
@@ -594,6 +664,8 @@ render_line(const struct frow *f, const struct layout *lo, struct buf *line)
 	for (c = 0; c < NCOLS; c++) {
 		if (f != NULL && f->span != NULL && c == COL_BACKFILL)
 			return buf_adds(line, f->span);
+		if (!lo->shown[c])
+			continue;
 		text = f == NULL ? col_header[c] : f->v[c][lo->level[c]];
 		cw = f == NULL ? strlen(text) : f->w[c][lo->level[c]];
 		if (c == COL_TABLE && cw > lo->table_cap) {
@@ -632,7 +704,7 @@ status_format(const struct status_row *rows, size_t n, int width,
 	f = xcalloc(n > 0 ? n : 1, sizeof(*f));
 	for (i = 0; i < n; i++)
 		build_row(&f[i], &rows[i]);
-	layout(f, n, limit, &lo);
+	layout(rows, f, n, limit, &lo);
 	buf_init(&line, 0);
 	if (render_line(NULL, &lo, &line) == -1 ||
 	    emit_line(out, &line, limit) == -1)
@@ -787,6 +859,12 @@ status_row_from_child(struct status_row *r, const struct child *c,
 	r->retention_risk = p->retention_risk;
 	r->gap = p->gap;
 	r->buffer_pct = p->buffer_pct > 100 ? 100 : p->buffer_pct;
+	r->spool = proto_spool_shown(p);
+	if (r->spool) {
+		r->spool_bytes = p->spool_bytes;
+		r->spool_oldest_ms = p->spool_oldest_ms;
+		r->spool_paused = p->spool_paused;
+	}
 	if (rate != NULL &&
 	    status_rate_get(rate, &r->read_rate, &r->wcu_rate) == 0)
 		r->have_rates = 1;

@@ -86,6 +86,11 @@ struct status_row {
 	double read_limit;
 	double write_limit;
 	double rcu_rate;
+	/* The stream spool (issue 13); spool = 0: none shown. */
+	int spool;
+	uint64_t spool_bytes;
+	int64_t spool_oldest_ms; /* -1: no record kept */
+	int spool_paused;	 /* full: reading paused */
 };
 
 /*
@@ -140,6 +145,22 @@ int status_erase(struct buf *out, size_t rows);
 /* Rows that lines of these display widths occupy on a cols-wide terminal
  * that re-wraps long lines (after a resize). */
 size_t status_rows_used(const size_t *widths, size_t n, int cols);
+
+/*
+ * A spool's figures at level 0..2 (widest first): "12MiB/45s" (bytes on
+ * disk / age of the oldest record, none if oldest_ms < 0), " FULL" after
+ * it while reading is paused; level 2 keeps "12MiB" or "FULL". Also for
+ * ctl list.
+ */
+const char *status_spool_str(uint64_t bytes, int64_t oldest_ms, int paused,
+    int level, char *, size_t);
+/* The SPOOL cell: the above, or "-" without a spool. */
+const char *status_spool_cell(const struct status_row *, int level, char *,
+    size_t);
+
+/* The same for the progress block on stdout: " (spool 12MiB, oldest
+ * record 45s, FULL: reading paused)", or "" without a spool. */
+const char *status_spool_note(const struct proto_progress *, char *, size_t);
 
 /* Columns s takes on a terminal (invalid bytes and controls count 1). */
 size_t status_width(const char *s);

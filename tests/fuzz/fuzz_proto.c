@@ -85,6 +85,9 @@ check_same(const struct proto_msg *a, const struct proto_msg *b, int full)
 		FUZZ_CHECK(p->shards_total == q->shards_total);
 		FUZZ_CHECK(p->retention_risk == q->retention_risk);
 		FUZZ_CHECK(p->gap == q->gap);
+		FUZZ_CHECK(p->spool_bytes == q->spool_bytes);
+		FUZZ_CHECK(p->spool_oldest_ms == q->spool_oldest_ms);
+		FUZZ_CHECK(p->spool_paused == q->spool_paused);
 		break;
 	case PROTO_CHECKPOINT:
 		FUZZ_CHECK(

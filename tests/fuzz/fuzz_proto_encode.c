@@ -113,6 +113,13 @@ build(struct in *in, struct proto_msg *m)
 		p->shards_total = (uint32_t)take(in, 4);
 		p->retention_risk = (int)take(in, 1);
 		p->gap = (int)take(in, 1);
+		/* The spool's optional fields; -1 (no record) is left out of
+		 * the line and must still come back as -1. */
+		p->spool_bytes = take(in, 8);
+		p->spool_oldest_ms = (int64_t)take(in, 8);
+		if (take(in, 1) & 1)
+			p->spool_oldest_ms = -1;
+		p->spool_paused = (int)take(in, 1);
 		break;
 	case PROTO_CHECKPOINT:
 		take_str(in, m->u.checkpoint.kind,
@@ -213,6 +220,9 @@ check_same(const struct proto_msg *a, const struct proto_msg *b)
 		FUZZ_CHECK(p->shards_total == q->shards_total);
 		FUZZ_CHECK(!p->retention_risk == !q->retention_risk);
 		FUZZ_CHECK(!p->gap == !q->gap);
+		FUZZ_CHECK(p->spool_bytes == q->spool_bytes);
+		FUZZ_CHECK(p->spool_oldest_ms == q->spool_oldest_ms);
+		FUZZ_CHECK(!p->spool_paused == !q->spool_paused);
 		break;
 	case PROTO_CHECKPOINT:
 		check_ident(a->u.checkpoint.kind, b->u.checkpoint.kind);

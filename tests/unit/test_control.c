@@ -293,6 +293,9 @@ sample_pairs(struct control_pair p[2])
 	strlcpy(p[1].stream, "pending", sizeof(p[1].stream));
 	strlcpy(p[1].last_error, "AccessDeniedException: no\nway\t\\ \"x\"",
 	    sizeof(p[1].last_error));
+	/* No spool. */
+	p[0].spool_bytes = p[1].spool_bytes = -1;
+	p[0].spool_oldest_age_s = p[1].spool_oldest_age_s = -1;
 }
 
 static void
@@ -309,6 +312,87 @@ assert_pair_equal(const struct control_pair *a, const struct control_pair *b)
 	assert_true(a->stream_written == b->stream_written);
 	assert_true(a->restarts == b->restarts);
 	assert_string_equal(a->last_error, b->last_error);
+	assert_int_equal(a->spool_bytes, b->spool_bytes);
+	assert_int_equal(a->spool_oldest_age_s, b->spool_oldest_age_s);
+	assert_int_equal(a->spool_paused, b->spool_paused);
+}
+
+/* The spool's figures (issue 13): null without a spool, absent from an
+ * older supervisor's answer; the list's SPOOL column only when one has. */
+static void
+test_control_spool(void **state)
+{
+	struct control_pair p[2];
+	struct control_response r;
+	struct buf b;
+	char err[256], *cut;
+
+	sample_pairs(p);
+	buf_init(&b, CONTROL_RESPONSE_MAX);
+	assert_int_equal(control_response_list(&b, p, 2), 0);
+	assert_non_null(strstr(b.data,
+	    ",\"spool_bytes\":null,\"spool_oldest_age_s\":null,"
+	    "\"spool_paused\":false}"));
+	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	assert_null(strstr(b.data, "SPOOL"));
+
+	p[0].spool_bytes = 9007199254740993LL;
+	p[0].spool_oldest_age_s = 86399;
+	p[0].spool_paused = 1;
+	p[1].spool_bytes = 4096; /* a spool with no record kept */
+	buf_reset(&b);
+	assert_int_equal(control_response_list(&b, p, 2), 0);
+	assert_non_null(strstr(b.data,
+	    ",\"spool_bytes\":9007199254740993,\"spool_oldest_age_s\":86399,"
+	    "\"spool_paused\":true}"));
+	assert_non_null(strstr(b.data,
+	    ",\"spool_bytes\":4096,\"spool_oldest_age_s\":null,"
+	    "\"spool_paused\":false}"));
+	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(r.npairs, 2);
+	assert_pair_equal(&r.pairs[0], &p[0]);
+	assert_pair_equal(&r.pairs[1], &p[1]);
+	control_response_free(&r);
+
+	/* An older supervisor says nothing of a spool. */
+	buf_reset(&b);
+	assert_int_equal(control_response_pair(&b, &p[0]), 0);
+	assert_non_null(cut = strstr(b.data, ",\"spool_bytes\""));
+	strcpy(cut, "}}");
+	assert_int_equal(control_response_decode(b.data, strlen(b.data), &r,
+			     err, sizeof(err)),
+	    0);
+	assert_int_equal(r.pairs[0].spool_bytes, -1);
+	assert_int_equal(r.pairs[0].spool_oldest_age_s, -1);
+	assert_int_equal(r.pairs[0].spool_paused, 0);
+	control_response_free(&r);
+	/* ...and a wrong type is refused. */
+	buf_reset(&b);
+	assert_int_equal(control_response_pair(&b, &p[0]), 0);
+	assert_non_null(cut = strstr(b.data, "\"spool_paused\":true"));
+	memcpy(cut + strlen("\"spool_paused\":"), "1234", 4);
+	assert_int_equal(control_response_decode(b.data, strlen(b.data), &r,
+			     err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "\"spool_paused\" must be true or false"));
+	control_response_free(&r);
+
+	buf_reset(&b);
+	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	assert_non_null(
+	    strstr(b.data, "  SPOOL               RCU/S  WCU/S  RESTARTS"));
+	assert_non_null(strstr(b.data, "  8.0PiB/23h59m FULL  "));
+	assert_non_null(
+	    strstr(b.data, " 4.0KiB              0      0      0 "));
+	p[0].spool_bytes = -1;
+	buf_reset(&b);
+	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	assert_non_null(strstr(b.data, "  SPOOL   RCU/S"));
+	assert_non_null(strstr(b.data, "  -       0 "));
+	assert_non_null(strstr(b.data, "  4.0KiB  0 "));
+	buf_free(&b);
 }
 
 static void
@@ -658,6 +742,20 @@ test_control_pair_from_child(void **state)
 	assert_true(p.restarts == 2);
 	assert_int_equal(strlen(p.last_error), CONTROL_TEXT_MAX - 2);
 
+	assert_int_equal(p.spool_bytes, -1);
+	assert_int_equal(p.spool_oldest_age_s, -1);
+	/* A spool while the worker runs; an age alone is none. */
+	c.prog.spool_oldest_ms = 0;
+	control_pair_from_child(&c, &p);
+	assert_int_equal(p.spool_bytes, -1);
+	c.prog.spool_bytes = 5u << 20;
+	c.prog.spool_oldest_ms = 61999;
+	c.prog.spool_paused = 1;
+	control_pair_from_child(&c, &p);
+	assert_int_equal(p.spool_bytes, 5 << 20);
+	assert_int_equal(p.spool_oldest_age_s, 61);
+	assert_int_equal(p.spool_paused, 1);
+
 	/* A stop request without a process left is not "stopping". */
 	c.state = CHILD_STOPPED;
 	c.pid = -1;
@@ -665,6 +763,8 @@ test_control_pair_from_child(void **state)
 	assert_string_equal(p.state, "stopped");
 	assert_int_equal(p.stopping, 0);
 	assert_int_equal(p.pid, -1);
+	assert_int_equal(p.spool_bytes, -1);
+	assert_int_equal(p.spool_paused, 0);
 	plan_pair_clear(&pp);
 }
 
@@ -1338,6 +1438,7 @@ main(void)
 		cmocka_unit_test(test_control_response_pair_and_error),
 		cmocka_unit_test(test_control_response_status),
 		cmocka_unit_test(test_control_response_decode_rejects),
+		cmocka_unit_test(test_control_spool),
 		cmocka_unit_test(test_control_response_bounds),
 		cmocka_unit_test(test_control_response_largest_list),
 		cmocka_unit_test(test_control_pair_from_child),

@@ -42,6 +42,7 @@ mpair(const char *name)
 	p.read_limit = p.write_limit_ratio = -1;
 	p.read_limit_ratio = 0.4;
 	p.write_limit = 250;
+	p.spool_bytes = p.spool_oldest_age_s = -1; /* no spool */
 	return p;
 }
 
@@ -213,6 +214,58 @@ test_metrics_two_pairs(void **state)
 	free(t);
 }
 
+/* The spool's gauges (issue 13): bytes and age absent without a spool,
+ * paused always there. */
+static void
+test_metrics_spool(void **state)
+{
+	struct metrics_pair p[2] = { mpair("one"), mpair("two") };
+	struct metrics_global g = mglobal();
+	struct buf b;
+	char *t;
+
+	t = render(p, 2);
+	assert_non_null(strstr(t, "# TYPE ddb_sync_spool_bytes gauge\n"));
+	assert_null(strstr(t, "\nddb_sync_spool_bytes{"));
+	assert_null(strstr(t, "\nddb_sync_spool_oldest_age_seconds{"));
+	assert_non_null(strstr(t,
+	    "\nddb_sync_spool_paused{pair=\"one\",source_table=\"orders\","
+	    "destination_table=\"orders-copy\"} 0\n"));
+	free(t);
+
+	p[1].spool_bytes = 12582912;
+	p[1].spool_oldest_age_s = 45.5;
+	p[1].spool_paused = 1;
+	t = render(p, 2);
+	assert_null(strstr(t, "\nddb_sync_spool_bytes{pair=\"one\""));
+	assert_non_null(strstr(t,
+	    "\nddb_sync_spool_bytes{pair=\"two\",source_table=\"orders\","
+	    "destination_table=\"orders-copy\"} 12582912\n"));
+	assert_non_null(strstr(t,
+	    "\nddb_sync_spool_oldest_age_seconds{pair=\"two\",source_table="
+	    "\"orders\",destination_table=\"orders-copy\"} 45.5\n"));
+	assert_non_null(strstr(t,
+	    "\nddb_sync_spool_paused{pair=\"two\",source_table=\"orders\","
+	    "destination_table=\"orders-copy\"} 1\n"));
+	free(t);
+	/* A spool that keeps no record: its size, no age. */
+	p[1].spool_oldest_age_s = -1;
+	t = render(p, 2);
+	assert_non_null(strstr(t, "\nddb_sync_spool_bytes{pair=\"two\""));
+	assert_null(strstr(t, "\nddb_sync_spool_oldest_age_seconds{"));
+	free(t);
+
+	buf_init(&b, 0);
+	assert_int_equal(metrics_render_json(p, 2, &g, &b), 0);
+	assert_non_null(strstr(b.data,
+	    ",\"spool_bytes\":null,\"spool_oldest_age_seconds\":null,"
+	    "\"spool_paused\":false,"));
+	assert_non_null(strstr(b.data,
+	    ",\"spool_bytes\":12582912,\"spool_oldest_age_seconds\":null,"
+	    "\"spool_paused\":true,"));
+	buf_free(&b);
+}
+
 static void
 test_metrics_json(void **state)
 {
@@ -333,6 +386,28 @@ test_metrics_from_child(void **state)
 	c.prog.gap = 1;
 	metrics_pair_from_child(&c, &m);
 	assert_true(m.retention_used == 1);
+
+	/* The spool: none until it holds bytes or pauses (an age alone, a
+	 * worker's 0 left there, is none); only while a worker runs. */
+	assert_true(m.spool_bytes < 0 && m.spool_oldest_age_s < 0);
+	assert_int_equal(m.spool_paused, 0);
+	c.prog.spool_oldest_ms = 0;
+	metrics_pair_from_child(&c, &m);
+	assert_true(m.spool_bytes < 0 && m.spool_oldest_age_s < 0);
+	c.prog.spool_bytes = 1 << 20;
+	c.prog.spool_oldest_ms = 2500;
+	c.prog.spool_paused = 1;
+	metrics_pair_from_child(&c, &m);
+	assert_true(m.spool_bytes == 1 << 20);
+	assert_true(m.spool_oldest_age_s == 2.5);
+	assert_int_equal(m.spool_paused, 1);
+	c.prog.spool_oldest_ms = -1;
+	metrics_pair_from_child(&c, &m);
+	assert_true(m.spool_bytes == 1 << 20 && m.spool_oldest_age_s < 0);
+	c.pid = -1;
+	metrics_pair_from_child(&c, &m);
+	assert_true(m.spool_bytes < 0 && m.spool_oldest_age_s < 0);
+	assert_int_equal(m.spool_paused, 0);
 }
 
 static void
@@ -398,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_metrics_format),
 		cmocka_unit_test(test_metrics_label_escape),
 		cmocka_unit_test(test_metrics_two_pairs),
+		cmocka_unit_test(test_metrics_spool),
 		cmocka_unit_test(test_metrics_json),
 		cmocka_unit_test(test_metrics_acc),
 		cmocka_unit_test(test_metrics_from_child),

@@ -784,6 +784,56 @@ test_proto_decode_rejects(void **state)
 }
 
 /* A valid progress line with one field's value replaced. */
+/*
+ * The spool's figures (issue 13) are optional; spool_oldest_ms is absent
+ * at -1 (none), not 0, and left out of the line at -1.
+ */
+static void
+test_proto_progress_spool_optional(void **state)
+{
+	struct proto_msg a, b;
+	char err[256], *cut;
+
+	fill_progress(&a);
+	a.u.progress.spool_oldest_ms = -1;
+	roundtrip(&a, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_non_null(strstr(line, ",\"spool_bytes\":0"));
+	assert_null(strstr(line, "spool_oldest_ms"));
+	assert_null(strstr(line, "spool_paused"));
+
+	a.u.progress.spool_bytes = 12u << 20;
+	a.u.progress.spool_oldest_ms = 45000;
+	a.u.progress.spool_paused = 1;
+	roundtrip(&a, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_non_null(strstr(line, "\"spool_bytes\":12582912"));
+	assert_non_null(strstr(line, "\"spool_oldest_ms\":45000"));
+	assert_non_null(strstr(line, "\"spool_paused\":true"));
+
+	/* 0 is an age like any other: sent, and read back as 0. */
+	a.u.progress.spool_oldest_ms = 0;
+	roundtrip(&a, &b);
+	assert_non_null(strstr(line, "\"spool_oldest_ms\":0"));
+	assert_int_equal(b.u.progress.spool_oldest_ms, 0);
+
+	/* An older worker's line: none of the three. */
+	assert_non_null(cut = strstr(line, ",\"spool_bytes\""));
+	strcpy(cut, "}");
+	assert_int_equal(proto_decode(line, strlen(line), &b, err, sizeof(err)),
+	    0);
+	assert_int_equal(b.u.progress.spool_bytes, 0);
+	assert_int_equal(b.u.progress.spool_oldest_ms, -1);
+	assert_int_equal(b.u.progress.spool_paused, 0);
+	assert_int_equal(b.u.progress.shards_total, 6);
+
+	/* Below -1 is refused (decoding: ..._rejects_progress_ranges). */
+	a.u.progress.spool_oldest_ms = -2;
+	errno = 0;
+	assert_int_equal(proto_encode(&a, line, sizeof(line)), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
 static void
 progress_with(const char *field, const char *value, char *out, size_t outsz)
 {
@@ -829,6 +879,9 @@ test_proto_decode_rejects_progress_ranges(void **state)
 		    "shards_done (2) > shards_total (1)" },
 		{ "\"stream_latency_ms\":", "-2",
 		    "\"stream_latency_ms\" is -2, "
+		    "must be at least -1" },
+		{ "\"spool_oldest_ms\":", "-2",
+		    "\"spool_oldest_ms\" is -2, "
 		    "must be at least -1" },
 		{ "\"rcu\":", "-1", "\"rcu\" must be a finite number >= 0" },
 		{ "\"rcu\":", "1e400", "\"rcu\" is not a finite number" },
@@ -1192,6 +1245,7 @@ main(void)
 		cmocka_unit_test(test_proto_roundtrip_progress),
 		cmocka_unit_test(test_proto_progress_ttl_optional),
 		cmocka_unit_test(test_proto_progress_metrics_optional),
+		cmocka_unit_test(test_proto_progress_spool_optional),
 		cmocka_unit_test(test_proto_roundtrip_checkpoint),
 		cmocka_unit_test(test_proto_roundtrip_error),
 		cmocka_unit_test(test_proto_roundtrip_done),

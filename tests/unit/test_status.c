@@ -695,6 +695,10 @@ test_status_never_exceeds_width(void **state)
 	r[6].bf_written = 1ULL << 40;
 	r[6].bf_target = 1ULL << 41;
 	r[6].items = UINT64_MAX;
+	r[6].spool = 1;
+	r[6].spool_bytes = UINT64_MAX;
+	r[6].spool_oldest_ms = INT64_MAX;
+	r[6].spool_paused = 1;
 	r[7] = row();
 	r[7].proc = STATUS_PROC_STOPPED;
 	r[7].table = "bad\xff\xfe-utf8\xe2\x87";
@@ -727,6 +731,80 @@ test_status_never_exceeds_width(void **state)
 		buf_free(&b);
 	}
 	setlocale(LC_CTYPE, "C");
+}
+
+/* The SPOOL cell, and its column only while some row has a spool. */
+static void
+test_status_spool(void **state)
+{
+	struct status_row r[3], x = row();
+	struct proto_progress pg;
+	char b[128];
+	const char *t;
+
+	assert_string_equal(status_spool_cell(&x, 0, b, sizeof(b)), "-");
+	x.spool = 1;
+	x.spool_bytes = 12u << 20;
+	x.spool_oldest_ms = 45999;
+	assert_string_equal(status_spool_cell(&x, 0, b, sizeof(b)),
+	    "12MiB/45s");
+	assert_string_equal(status_spool_cell(&x, 1, b, sizeof(b)),
+	    "12MiB/45s");
+	assert_string_equal(status_spool_cell(&x, 2, b, sizeof(b)), "12MiB");
+	x.spool_paused = 1;
+	x.spool_oldest_ms = 7384000;
+	assert_string_equal(status_spool_cell(&x, 0, b, sizeof(b)),
+	    "12MiB/2h3m FULL");
+	assert_string_equal(status_spool_cell(&x, 2, b, sizeof(b)), "FULL");
+	/* Under a second: whole seconds, no flicker of "ms". */
+	x.spool_paused = 0;
+	x.spool_oldest_ms = 350;
+	assert_string_equal(status_spool_cell(&x, 0, b, sizeof(b)), "12MiB/0s");
+	/* No record kept (its age unknown): the size alone. */
+	x.spool_oldest_ms = -1;
+	assert_string_equal(status_spool_cell(&x, 0, b, sizeof(b)), "12MiB");
+
+	spec_rows(r);
+	r[2].spool = 1;
+	r[2].spool_bytes = 3u << 30;
+	r[2].spool_oldest_ms = 95000;
+	r[2].spool_paused = 1;
+	assert_string_equal(table(r, 3, 200),
+	    "TABLE              DETAILS              BACKFILL              "
+	    "STREAM                         SPOOL              "
+	    "RATES & BUFFER\n"
+	    "⇨ ddb-sync-dest    47K items (29MiB)    -COMPLETE-            "
+	    "2019 written (~18h57m latent)  -                  "
+	    "12 items/s ⇨ ◕ ⇨ 32 WCU/s\n"
+	    "⇨ ddb-sync-dest-2  ~46K items (~26MiB)  -SKIPPED-             "
+	    "789 written (~46m35s latent)   -                  "
+	    "9 items/s ⇨ ◑ ⇨ 17 WCU/s\n"
+	    "⇨ ddb-sync-dest-3  ~46K items (~26MiB)  267164 written (58%)  "
+	    "-PENDING-                      3.0GiB/1m35s FULL  "
+	    "49 items/s ⇨ ○ ⇨ 50 WCU/s\n");
+	/* 80 columns: the age goes, FULL stays. */
+	t = table(r, 3, 79);
+	assert_non_null(strstr(line_of(t, 0), "SPOOL"));
+	assert_non_null(strstr(line_of(t, 1), "⇨ ddb-sync-dest "));
+	assert_non_null(strstr(line_of(t, 3), " FULL "));
+	assert_null(strstr(t, "1m35s"));
+	assert_true(status_width(line_of(t, 3)) <= 79);
+	/* The plain (unlimited) form has it too. */
+	assert_non_null(strstr(table(r, 3, 0), "3.0GiB/1m35s FULL"));
+	/* The progress block's note. */
+	memset(&pg, 0, sizeof(pg));
+	pg.spool_oldest_ms = -1;
+	assert_string_equal(status_spool_note(&pg, b, sizeof(b)), "");
+	pg.spool_bytes = 12u << 20;
+	assert_string_equal(status_spool_note(&pg, b, sizeof(b)),
+	    " (spool 12MiB)");
+	pg.spool_oldest_ms = 45999;
+	pg.spool_paused = 1;
+	assert_string_equal(status_spool_note(&pg, b, sizeof(b)),
+	    " (spool 12MiB, oldest record 45s, FULL: reading paused)");
+	/* No spool anywhere: no column. */
+	r[2].spool = 0;
+	assert_null(strstr(table(r, 3, 0), "SPOOL"));
 }
 
 static void
@@ -879,6 +957,23 @@ test_status_row_from_child(void **state)
 	assert_int_equal(r.buffer_pct, 40);
 	assert_true(r.st_latency_ms == 5 && r.caught_up && r.retention_risk);
 	assert_true(r.have_rates && r.read_rate == 100.0 && r.wcu_rate == 20.0);
+	assert_int_equal(r.spool, 0);
+	/* A spool: its figures; an age alone (a worker that left 0 there)
+	 * is no spool. */
+	c.prog.spool_oldest_ms = 0;
+	status_row_from_child(&r, &c, &rate, 1, 0);
+	assert_int_equal(r.spool, 0);
+	c.prog.spool_bytes = 4096;
+	c.prog.spool_oldest_ms = 1500;
+	status_row_from_child(&r, &c, &rate, 1, 0);
+	assert_true(r.spool && r.spool_bytes == 4096 &&
+	    r.spool_oldest_ms == 1500 && !r.spool_paused);
+	c.prog.spool_bytes = 0;
+	c.prog.spool_oldest_ms = -1;
+	c.prog.spool_paused = 1;
+	status_row_from_child(&r, &c, &rate, 1, 0);
+	assert_true(r.spool && r.spool_paused);
+	c.prog.spool_paused = 0;
 	/* Capacity not asked for: the WCU rate is unknown ("-"), not 0. */
 	pp.consumed_capacity = 0;
 	status_row_from_child(&r, &c, &rate, 1, 0);
@@ -1004,6 +1099,7 @@ main(void)
 		cmocka_unit_test(test_status_long_table_names),
 		cmocka_unit_test(test_status_utf8_cut),
 		cmocka_unit_test(test_status_never_exceeds_width),
+		cmocka_unit_test(test_status_spool),
 		cmocka_unit_test(test_status_width_fn),
 		cmocka_unit_test(test_status_rate_window),
 		cmocka_unit_test(test_status_row_from_child),

@@ -8,6 +8,8 @@
 #   BENCH_RUNS=3 BENCH_ITEMS=100000 BENCH_STREAM_ITEMS=50000
 #   BENCH_SCALE_ITEMS=1000000 (0 skips the 1M memory run)
 #   BENCH_SKIP_CDT=1 (skip copy-dynamodb-table)
+#   BENCH_SPOOL_ITEMS=200000 (the stream applied from a full spool; 0 skips)
+#   BENCH_ONLY=spool (only that)
 # The backfill and the fake answering at once are also measured over https,
 # through a TLS front (tests/lib/tlsfront.sh: stunnel4, a CA made here).
 set -eu
@@ -17,6 +19,13 @@ RUNS=${BENCH_RUNS:-3}
 ITEMS=${BENCH_ITEMS:-100000}
 STREAM_ITEMS=${BENCH_STREAM_ITEMS:-50000}
 SCALE_ITEMS=${BENCH_SCALE_ITEMS:-1000000}
+SPOOL_ITEMS=${BENCH_SPOOL_ITEMS:-200000}
+MAIN_RUNS=$RUNS
+if [ "${BENCH_ONLY:-}" = spool ]; then
+	MAIN_RUNS=0
+	SCALE_ITEMS=0
+	BENCH_SKIP_CDT=1
+fi
 CACHE=${DDB_SYNC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ddb-sync}
 CDT_VERSION=2.2.1
 
@@ -198,7 +207,52 @@ fake_run() {
 	lrate=$(echo "600000 / $SYNC_SECS" | bc -l)
 }
 
-for r in $(seq 1 "$RUNS"); do
+# The stream applied from a full spool (issue 13): SPOOL_ITEMS changes
+# waiting in the stream (the inserts of a load, all newer than the
+# handoff: its margin is an hour), a copy with the backfill, whose reader
+# spools all of them while the backfill runs; the time from "Applying the
+# spool" to "Caught up". Compared with W measured on the same server.
+spool_apply_run() {
+	say "run $r/$RUNS: stream apply of $SPOOL_ITEMS changes from the spool"
+	ddbl 4g
+	tool create-table psrc --hash pk:S --stream NEW_AND_OLD_IMAGES
+	tool create-table pdst --hash pk:S
+	tool create-table ceiling --hash pk:S
+	build/ddb-sync-load --endpoint-url "$URL" --table psrc \
+	    --count "$SPOOL_ITEMS" --size 1000 2>/dev/null
+	W3=$(ceiling_w ceiling)
+	rec spool "$r" W "$W3"
+	log=$OUT/spool$r.log
+	DDB_SYNC_HANDOFF_MARGIN_MS=3600000 build/ddb-sync --input-table psrc \
+	    --output-table pdst --input-endpoint-url "$URL" \
+	    --output-endpoint-url "$URL" --state-dir "$OUT/spool-state$r" \
+	    --status=off >"$log" 2>&1 &
+	sp=$!
+	PIDS="$PIDS $sp"
+	while ! grep -q "Applying the spool" "$log" 2>/dev/null; do
+		kill -0 $sp 2>/dev/null || { cat "$log" >&2; exit 1; }
+		sleep 0.05
+	done
+	t0=$(now)
+	while ! grep -q "Caught up" "$log" 2>/dev/null; do
+		kill -0 $sp 2>/dev/null || { cat "$log" >&2; exit 1; }
+		sleep 0.05
+	done
+	t1=$(now)
+	kill -INT $sp
+	wait $sp || true
+	applied=$(sed -n 's/.*Caught up: every shard is at its tip (\([0-9]*\) changes applied).*/\1/p' "$log" | head -n 1)
+	[ "${applied:-0}" -ge "$SPOOL_ITEMS" ] ||
+	    say "only ${applied:-0} of $SPOOL_ITEMS changes applied from the spool"
+	prate=$(echo "${applied:-0} / $(secs "$t0" "$t1")" | bc -l)
+	rec spool "$r" changes_per_s "$prate"
+	rec spool "$r" ratio_to_W "$(echo "$prate / $W3" | bc -l)"
+	tool compare psrc pdst >/dev/null && rec spool "$r" equal 1 || rec spool "$r" equal 0
+	say "spool: $prate changes/s applied from the spool, write ceiling $W3"
+	scripts/ddblocal.sh stop "$DDBL_DIR"
+}
+
+for r in $(seq 1 "$MAIN_RUNS"); do
 	say "run $r/$RUNS: backfill of $ITEMS items of about 1 KB"
 	ddbl 4g
 	for t in src dst dst-nocap dst-https dst-cdt ceiling; do tool create-table $t --hash pk:S; done
@@ -307,6 +361,10 @@ if [ "$SCALE_ITEMS" -gt 0 ]; then
 	rec scale 1 items_per_s "$(echo "$SCALE_ITEMS / $SYNC_SECS" | bc -l)"
 	say "1M: worker peak $WORKER_RSS KiB"
 	scripts/ddblocal.sh stop "$DDBL_DIR"
+fi
+
+if [ "$SPOOL_ITEMS" -gt 0 ]; then
+	for r in $(seq 1 "$RUNS"); do spool_apply_run; done
 fi
 
 node bench/lib/report.js "$RES" | tee "$OUT/report.md"

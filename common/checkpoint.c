@@ -482,6 +482,9 @@ checkpoint_validate(const struct checkpoint *ck, char *err, size_t errlen)
 		    "stream.shards has more than %d "
 		    "entries",
 		    CHECKPOINT_SHARDS_MAX);
+	if (ck->stream_spool_segment > 0 && !ck->stream_spool)
+		return json_err(err, errlen,
+		    "stream.spool_segment without stream.spool");
 	for (i = 0; i < ck->nshards; i++) {
 		sh = &ck->shards[i];
 		(void)snprintf(f, sizeof(f), "stream.shards[%zu].shard_id", i);
@@ -609,6 +612,9 @@ checkpoint_encode(const struct checkpoint *ck, struct buf *out)
 		    ck->stream_lag_ms, ck->stream_lag_at_ms);
 	if (ck->stream_spool)
 		rc |= buf_adds(out, "    \"spool\": true,\n");
+	if (ck->stream_spool_segment > 0)
+		rc |= buf_printf(out, "    \"spool_segment\": %" PRIu64 ",\n",
+		    ck->stream_spool_segment);
 	rc |= buf_adds(out, "    \"shards\": [");
 	for (i = 0; i < ck->nshards; i++) {
 		sh = &ck->shards[i];
@@ -998,6 +1004,7 @@ decode_stream(const struct jspan *obj, struct checkpoint *ck, char *err,
 		MEMBER("lag_ms"),
 		MEMBER("lag_at_ms"),
 		MEMBER("spool"),
+		MEMBER("spool_segment"),
 	};
 	const char *path = "stream";
 	size_t dup;
@@ -1029,6 +1036,10 @@ decode_stream(const struct jspan *obj, struct checkpoint *ck, char *err,
 		return json_err(err, errlen, "%s.lag_at_ms is 0", path);
 	if (l[2].seen &&
 	    get_bool(&l[2].v, path, l[2].name, &ck->stream_spool, err, errlen))
+		return -1;
+	if (l[3].seen &&
+	    get_u64(&l[3].v, path, l[3].name, &ck->stream_spool_segment, err,
+		errlen))
 		return -1;
 	return 0;
 }

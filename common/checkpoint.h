@@ -89,6 +89,9 @@ struct checkpoint {
 	 * when the stream starts, kept for its life whatever the plan says
 	 * later, so that spooled records are never left behind. */
 	int stream_spool;
+	/* With the spool: the oldest segment it must still have (every
+	 * older one is applied and may be gone); 0 = none deleted yet. */
+	uint64_t stream_spool_segment;
 
 	/* Not in the file: shard id -> index + 1 into shards, rebuilt by
 	 * checkpoint_shard() when it no longer covers them all. */

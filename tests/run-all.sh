@@ -48,8 +48,9 @@ done
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 rdir=$(mktemp -d "${TMPDIR:-/tmp}/ddb-sync-runs.XXXXXX")
 # The longest first, so that the pool ends together.
-first="governor_shared crash_points control backfill_kill_worker tls_reuse
-    supervisor_stdout_stall fuzz backfill_kill_supervisor governor_write_limit"
+first="governor_shared crash_points spool_long_backfill spool_full control
+    backfill_kill_worker tls_reuse supervisor_stdout_stall fuzz
+    backfill_kill_supervisor governor_write_limit spool_kill"
 ordered=""
 for f in $first; do
 	case " $(echo $list) " in

@@ -614,6 +614,7 @@ main(int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	w.lock_fd = -1;
 	w.verify_report_fd = -1;
+	w.prog.spool_oldest_ms = -1; /* no spool (yet) */
 	plan = plan_new();
 	p = plan_add_pair(plan);
 	parse_args(argc, argv, &w, p);

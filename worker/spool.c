@@ -94,8 +94,8 @@ struct spool {
 
 	uint64_t next_no; /* after the last segment deleted, 0: 1 */
 	int wfd;	  /* the last segment, for writing */
-	int in_commit; /* records appended, not committed */
-	int new_file;  /* created in this commit */
+	int in_commit;	  /* records appended, not committed */
+	int new_file;	  /* created in this commit */
 	char *wbuf;
 	size_t wlen;
 	size_t wcap;
@@ -891,9 +891,10 @@ commit_begin(struct spool *sp)
 		if (sp->wfd != -1)
 			(void)close(sp->wfd);
 		sp->wfd = -1;
-		g = seg_push(sp, g != NULL ? g->no + 1 :
-			sp->next_no != 0    ? sp->next_no :
-					      1);
+		g = seg_push(sp,
+		    g != NULL		 ? g->no + 1 :
+			sp->next_no != 0 ? sp->next_no :
+					   1);
 		wbuf_reserve(sp, SP_HDR);
 		p = (unsigned char *)sp->wbuf + sp->wlen;
 		memset(p, 0, SP_HDR);
@@ -1318,21 +1319,41 @@ seg_released(const struct spool *sp, const struct sp_seg *g)
 	return 1;
 }
 
-int
-spool_gc(struct spool *sp)
+/* How many of the oldest segments can go: all of whose records are
+ * released; the last only when nothing is buffered for it (else it is
+ * being written to; the next record then starts a new segment). */
+static size_t
+gc_count(const struct spool *sp)
 {
-	char name[32];
 	size_t k = 0;
 
-	if (sp->failed) {
-		errno = EIO;
-		return -1;
-	}
-	/* The last only when nothing is buffered for it: else it is being
-	 * written to. The next record then starts a new segment. */
 	while ((k + 1 < sp->nsegs ||
 		   (k + 1 == sp->nsegs && !sp->in_commit && sp->wlen == 0)) &&
-	    seg_released(sp, &sp->segs[k])) {
+	    seg_released(sp, &sp->segs[k]))
+		k++;
+	return k;
+}
+
+uint64_t
+spool_gc_first(const struct spool *sp)
+{
+	size_t k = gc_count(sp);
+
+	if (k < sp->nsegs)
+		return sp->segs[k].no;
+	if (sp->nsegs > 0)
+		return sp->segs[sp->nsegs - 1].no + 1;
+	return sp->next_no != 0 ? sp->next_no : 1;
+}
+
+/* Delete segs[0, n): 0, or -1 (the spool is failed, err says why). */
+static int
+segs_delete(struct spool *sp, size_t n)
+{
+	char name[32];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
 		if (k + 1 == sp->nsegs) {
 			if (sp->wfd != -1)
 				(void)close(sp->wfd);
@@ -1351,7 +1372,6 @@ spool_gc(struct spool *sp)
 		}
 		sp->bytes -= sp->segs[k].size;
 		free(sp->segs[k].sum);
-		k++;
 	}
 	if (k == 0)
 		return 0;
@@ -1376,9 +1396,52 @@ spool_gc(struct spool *sp)
 	return (int)k;
 }
 
+int
+spool_gc(struct spool *sp)
+{
+	if (sp->failed) {
+		errno = EIO;
+		return -1;
+	}
+	return segs_delete(sp, gc_count(sp));
+}
+
+int
+spool_set_first(struct spool *sp, uint64_t first, char *err, size_t errlen)
+{
+	size_t k = 0;
+	char a[32], b[32];
+
+	if (first == 0)
+		return 0;
+	while (k < sp->nsegs && sp->segs[k].no < first)
+		k++;
+	if (k == 0 && sp->nsegs > 0 && sp->segs[0].no > first) {
+		seg_name(first, a, sizeof(a));
+		seg_name(sp->segs[0].no - 1, b, sizeof(b));
+		snprintf(err, errlen,
+		    "spool %s: %s to %s are missing: they hold records not "
+		    "applied yet (the checkpoint needs every segment from %s "
+		    "on). Restore them, or remove the spool directory to read "
+		    "those changes again from the stream while it still has "
+		    "them",
+		    sp->dir, a, b, a);
+		return -1;
+	}
+	/* Wholly applied: the checkpoint said so before they were to be
+	 * deleted, and a crash came first. */
+	if (k > 0 && segs_delete(sp, k) == -1) {
+		snprintf(err, errlen, "%s", sp->err);
+		return -1;
+	}
+	if (sp->nsegs == 0 && sp->next_no < first)
+		sp->next_no = first;
+	return 0;
+}
+
 void
-spool_release_unknown(struct spool *sp,
-    int (*known)(const char *shard, void *), void *arg)
+spool_release_unknown(struct spool *sp, int (*known)(const char *shard, void *),
+    void *arg)
 {
 	for (size_t i = 0; i < sp->nshards; i++) {
 		struct sp_shard *s = &sp->shards[i];

@@ -214,6 +214,20 @@ void spool_release_unknown(struct spool *,
  * one). Returns how many, or -1. */
 int spool_gc(struct spool *);
 
+/*
+ * Deleting segments is told to the checkpoint first, so that a segment
+ * removed by hand is caught: spool_gc_first() is the number of the oldest
+ * segment spool_gc() would keep (the next new one if it would delete them
+ * all); the stream saves it in the checkpoint, then calls spool_gc().
+ * After spool_open, spool_set_first(first) with the checkpoint's number
+ * deletes the segments below it (applied: a crash came between the save
+ * and the deletion), numbers a new segment at least first, and fails
+ * (err says which are missing) when the oldest segment left is above it.
+ * first 0: nothing is checked.
+ */
+uint64_t spool_gc_first(const struct spool *);
+int spool_set_first(struct spool *, uint64_t first, char *err, size_t errlen);
+
 /* Back-pressure: the spool holds max_bytes or more. */
 int spool_full(const struct spool *);
 void spool_stats(const struct spool *, struct spool_stats *);

@@ -169,19 +169,19 @@ struct stream {
 	int64_t retention_ms;
 	int64_t poll_ms;
 	int64_t refresh_ms;
-	double newest_applied;	     /* epoch s of newest change */
+	double newest_applied; /* epoch s of newest change */
 
 	/* The spool (issue 13); NULL when changes are applied directly. */
 	struct spool *sp;
-	int spool_apply;		 /* the applier runs (backfill done) */
+	int spool_apply; /* the applier runs (backfill done) */
 	struct http_timer commit_timer;
-	unsigned read_all_new;		 /* shards read to their end since
+	unsigned read_all_new; /* shards read to their end since
 					   the last commit */
-	int paused;			 /* full: reading waits */
-	int64_t paused_ms;		 /* st_now() when it filled */
+	int paused;	       /* full: reading waits */
+	int64_t paused_ms;     /* st_now() when it filled */
 	int64_t full_warned_ms;
-	int reader_warned;		 /* retention risk said */
-	struct spool_batch sb;		 /* the applier's batch */
+	int reader_warned;     /* retention risk said */
+	struct spool_batch sb; /* the applier's batch */
 	struct ddb_record *brecs;
 	size_t brecs_cap;
 	struct ddb_op *bops;
@@ -191,10 +191,10 @@ struct stream {
 	struct writer_lane *alane;
 	struct writer_unit aunit;
 	size_t a_nops, a_acked;
-	int a_busy;	      /* a batch is being written */
-	int a_idle;	      /* the last read found nothing */
-	int unreleased;	      /* applied, not released yet */
-	int64_t applied_ms;   /* clock_ms() of the first unreleased */
+	int a_busy;		     /* a batch is being written */
+	int a_idle;		     /* the last read found nothing */
+	int unreleased;		     /* applied, not released yet */
+	int64_t applied_ms;	     /* clock_ms() of the first unreleased */
 	int64_t caught_up_logged_ms; /* st_now(): last "Caught up" */
 	int stopping;
 	int failed;
@@ -722,6 +722,7 @@ spool_take(struct st_shard *sh, const struct ddb_records *recs)
 {
 	struct stream *st = sh->st;
 	struct worker *w = st->w;
+	size_t skip = 0;
 
 	if (!sh->saved) {
 		if (worker_ckpt_flush(w, 1) == -1) {
@@ -730,7 +731,18 @@ spool_take(struct st_shard *sh, const struct ddb_records *recs)
 		}
 		sh->saved = 1;
 	}
-	if (spool_append_records(st->sp, sh->id, recs->recs, recs->n) == -1) {
+	/* Changes older than the handoff are in the backfill: not spooled
+	 * (a shard's first pages may hold up to a day of them). A shard's
+	 * records are in time order, so they are a prefix; the applier
+	 * skips any other all the same. */
+	while (skip < recs->n &&
+	    lineage_before_handoff(recs->recs[skip].created,
+		st->skip_before_ms))
+		skip++;
+	w->prog.stream_skipped += skip;
+	if (skip < recs->n &&
+	    spool_append_records(st->sp, sh->id, recs->recs + skip,
+		recs->n - skip) == -1) {
 		if (errno == EIO)
 			spool_failed(st);
 		else
@@ -848,10 +860,9 @@ records_done_cb(struct aws_call *c, void *arg)
 			free(sh->read_seq);
 			sh->read_seq = jscan_strdup(
 			    &pg->recs.recs[pg->recs.n - 1].seq);
-			sh->last_created_ms = (int64_t)(pg->recs
-				.recs[pg->recs.n - 1]
-				.created *
-			    1000.0);
+			sh->last_created_ms =
+			    (int64_t)(pg->recs.recs[pg->recs.n - 1].created *
+				1000.0);
 		}
 		free(pg->body);
 		ddb_records_free(&pg->recs);
@@ -893,6 +904,12 @@ shard_read(struct st_shard *sh)
 /* ------------------------------------------------------------------------
  * The spool's commit, applier and bound (issue 13)
  */
+
+static int
+ckpt_knows(const char *shard, void *arg)
+{
+	return checkpoint_shard(arg, shard) != NULL;
+}
 
 /* A shard's records are durable up to seq: its read position may go
  * into the checkpoint (never before: spool.h's ordering contract). */
@@ -980,6 +997,7 @@ release_step(struct stream *st)
 {
 	struct worker *w = st->w;
 	struct checkpoint *ck = &w->ckpt;
+	uint64_t first;
 
 	if (!st->unreleased)
 		return;
@@ -997,6 +1015,19 @@ release_step(struct stream *st)
 		if (ck->shards[i].seq != NULL)
 			(void)spool_release(st->sp, ck->shards[i].shard_id,
 			    ck->shards[i].seq);
+	/* Shards dropped from the checkpoint were done: all applied. */
+	spool_release_unknown(st->sp, ckpt_knows, ck);
+	/* The checkpoint learns which segments go before they go, so that
+	 * one removed by hand is caught at restart (spool_set_first). */
+	first = spool_gc_first(st->sp);
+	if (first > ck->stream_spool_segment) {
+		ck->stream_spool_segment = first;
+		w->ckpt_dirty = 1;
+		if (worker_ckpt_flush(w, 1) == -1) {
+			st->failed = 1;
+			return;
+		}
+	}
 	if (spool_gc(st->sp) == -1)
 		spool_failed(st);
 }
@@ -1148,6 +1179,20 @@ apply_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 	pump(st);
 }
 
+/* Where a shard's reader is in time: its last record read, or the last
+ * read that found none; never before the handoff (older changes are in
+ * the backfill, and a reader going through them is not behind). */
+static int64_t
+reader_time(const struct stream *st, const struct st_shard *sh)
+{
+	int64_t t = sh->last_created_ms > sh->tip_ms ? sh->last_created_ms :
+						       sh->tip_ms;
+
+	if (t > 0 && t < st->skip_before_ms)
+		t = st->skip_before_ms;
+	return t;
+}
+
 /* How old the oldest record the stream alone holds can be: the last one
  * read of the shard furthest behind (the next is newer), at least as old
  * as the pause. */
@@ -1158,9 +1203,7 @@ reader_age(const struct stream *st, int64_t now)
 
 	for (size_t i = 0; i < st->nshards; i++) {
 		const struct st_shard *sh = st->shards[i];
-		int64_t t = sh->last_created_ms > sh->tip_ms ?
-		    sh->last_created_ms :
-		    sh->tip_ms;
+		int64_t t = reader_time(st, sh);
 
 		if (sh->state != SH_DONE && t > 0 && now - t > age)
 			age = now - t;
@@ -1240,22 +1283,28 @@ static void
 reader_lag_check(struct stream *st, int64_t now)
 {
 	struct worker *w = st->w;
-	int64_t age = 0;
+	int64_t age = 0, warn;
 	char dur[32], ret[32];
 
-	if (st->reader_warned || st->paused)
+	if (st->paused)
 		return;
 	for (size_t i = 0; i < st->nshards; i++) {
 		const struct st_shard *sh = st->shards[i];
+		int64_t t = reader_time(st, sh);
 
-		if (sh->state == SH_ACTIVE && !sh->at_tip &&
-		    sh->last_created_ms > 0 && now - sh->last_created_ms > age)
-			age = now - sh->last_created_ms;
+		if (sh->state == SH_ACTIVE && !sh->at_tip && t > 0 &&
+		    now - t > age)
+			age = now - t;
 	}
 	/* 20 hours of 24 by default; a shorter retention (tests) is
-	 * warned about at 5/6 of it. */
-	if (age < settings_int(SETTING_RETENTION_WARN_MS) &&
-	    age < st->retention_ms / 6 * 5)
+	 * warned about at 5/6 of it. Said again after the reader has come
+	 * back to half of that. */
+	warn = settings_int(SETTING_RETENTION_WARN_MS);
+	if (warn > st->retention_ms / 6 * 5)
+		warn = st->retention_ms / 6 * 5;
+	if (age < warn / 2)
+		st->reader_warned = 0;
+	if (st->reader_warned || age < warn)
 		return;
 	st->reader_warned = 1;
 	w->prog.retention_risk = 1;
@@ -1388,8 +1437,7 @@ shard_new(struct stream *st, const char *id, const char *start)
 
 		if (last != NULL) {
 			sh->read_seq = xstrdup(last);
-			sh->last_created_ms = spool_last_created_ms(st->sp,
-			    id);
+			sh->last_created_ms = spool_last_created_ms(st->sp, id);
 		}
 	} else
 		sh->lane = lane_get(st, sh);
@@ -1797,9 +1845,9 @@ stream_setup(struct stream *st)
 			    dur);
 			return -1;
 		}
+		ck->stream_spool = stream_wants_spool(w); /* before the ARN */
 		ck->stream_arn = xstrdup(w->src_tab.stream_arn);
 		ck->stream_started_ms = now; /* the server's clock */
-		ck->stream_spool = stream_wants_spool(w);
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)
 			return -1;
@@ -1815,12 +1863,6 @@ stream_setup(struct stream *st)
 	    margin;
 	st->retention_ms = retention;
 	return 0;
-}
-
-static int
-ckpt_knows(const char *shard, void *arg)
-{
-	return checkpoint_shard(arg, shard) != NULL;
 }
 
 /*
@@ -1860,6 +1902,12 @@ spool_setup(struct stream *st)
 			  "the stream",
 		    (unsigned long long)rec.cut_bytes, rec.cut_file,
 		    (unsigned long long)rec.cut_offset, rec.cut_why);
+	if (spool_set_first(st->sp, ck->stream_spool_segment, err,
+		sizeof(err)) == -1) {
+		worker_fail(w, WORKER_EXIT_PERMANENT, "SpoolLost", "%s", err);
+		free(dir);
+		return -1;
+	}
 	spool_release_unknown(st->sp, ckpt_knows, ck);
 	for (size_t i = 0; i < ck->nshards; i++) {
 		struct ckpt_shard *c = &ck->shards[i];
@@ -1871,7 +1919,8 @@ spool_setup(struct stream *st)
 		if (c->done)
 			continue;
 		if (c->spooled != NULL && lost == NULL &&
-		    (have == NULL || checkpoint_seq_cmp(c->spooled, have) > 0)) {
+		    (have == NULL ||
+			checkpoint_seq_cmp(c->spooled, have) > 0)) {
 			lost = c->shard_id;
 			lost_seq = c->spooled;
 			held = have;
@@ -1883,16 +1932,17 @@ spool_setup(struct stream *st)
 		    "the spool %s lacks records of shard %s that the "
 		    "checkpoint says are durable there (up to %s; it holds up "
 		    "to %s): segment files were removed or replaced. Restore "
-		    "them, or remove %s to start the copy over",
-		    dir, lost, lost_seq, held != NULL ? held : "none",
-		    w->pair_dir);
+		    "them, or remove the spool directory to read those changes "
+		    "again from the stream while it still has them",
+		    dir, lost, lost_seq, held != NULL ? held : "none");
 		free(dir);
 		return -1;
 	}
 	if (lost != NULL) {
-		log_warnx("Spool: %s holds none of the records the checkpoint "
-			  "says were spooled (shard %s up to %s): they are read "
-			  "again from the stream",
+		log_warnx(
+		    "Spool: %s holds none of the records the checkpoint "
+		    "says were spooled (shard %s up to %s): they are read "
+		    "again from the stream",
 		    dir, lost, lost_seq);
 		for (size_t i = 0; i < ck->nshards; i++) {
 			struct ckpt_shard *c = &ck->shards[i];
@@ -1904,8 +1954,9 @@ spool_setup(struct stream *st)
 		w->ckpt_dirty = 1;
 	}
 	if (rec.records > 0)
-		log_info("Spool: %llu records (%s) kept from the last run, in %u "
-			 "segments",
+		log_info(
+		    "Spool: %llu records (%s) kept from the last run, in %u "
+		    "segments",
 		    (unsigned long long)rec.records,
 		    fmt_bytes(rec.bytes, b1, sizeof(b1)), rec.segments);
 	else {

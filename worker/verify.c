@@ -1097,6 +1097,7 @@ verify_run(struct worker *w, struct verify_opts *o)
 	memset(&w->prog, 0, sizeof(w->prog));
 	w->prog.phase = PROTO_PHASE_BACKFILL;
 	w->prog.stream_latency_ms = -1;
+	w->prog.spool_oldest_ms = -1;
 	w->prog.est_items = (uint64_t)(w->src_tab.item_count > 0 ?
 				    w->src_tab.item_count :
 				    0) *

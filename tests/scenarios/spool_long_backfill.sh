@@ -1,8 +1,8 @@
 #!/bin/sh
 # spool_long_backfill: a backfill longer than the stream's retention, with
 # the spool (issue 13). The simulator keeps 30 s of changes (told to the
-# worker); Scan answers are held 3 s, so the backfill of 30 pages takes at
-# least 90 s, three times the retention. A writer changes the source all
+# worker); Scan answers are held 3.5 s, so the backfill of 30 pages takes
+# at least 90 s, three times the retention. A writer changes the source all
 # through the backfill, keys already scanned included. The stream is read
 # into the spool from the backfill's start, so the changes the stream
 # trims meanwhile are on disk: the destination converges to the source as
@@ -18,10 +18,10 @@ ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
 ddbtool create-table dst --hash pk:S
 "$BIN/ddb-sync-load" --endpoint-url "$ENDPOINT" --table src --count 3000 \
     --size 100 --prefix k 2>/dev/null || fail "load"
-sim_start --retention-ms 30000 --scan-delay-ms 3000 --rollover-ms 10000 \
+sim_start --retention-ms 30000 --scan-delay-ms 3500 --rollover-ms 10000 \
     --seed 12
 export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=1000
-export DDB_SYNC_STREAM_RETENTION_MS=30000
+export DDB_SYNC_STREAM_RETENTION_MS=30000 DDB_SYNC_HANDOFF_MARGIN_MS=0
 "$BIN/ddb-sync" --input-table src --output-table dst \
     --input-endpoint-url "$SIM" --output-endpoint-url "$ENDPOINT" \
     --page-size 100 --total-segments 1 --state-dir "$T/state" \
@@ -46,11 +46,13 @@ mut=$!
 track $mut
 
 spooled() {
-	"$BIN/ddb-sync" ctl list --state-dir "$T/state" >"$T/list" 2>&1 &&
-	    n=$(sed -n 's/.*spool \([0-9][0-9]*\) bytes.*/\1/p' "$T/list") &&
-	    [ -n "$n" ] && [ "$n" -gt 0 ]
+	"$BIN/ddb-sync" ctl status --state-dir "$T/state" >"$T/status" 2>&1 &&
+	    grep -Eq '"spool_bytes": ?[1-9]' "$T/status" &&
+	    "$BIN/ddb-sync" ctl list --state-dir "$T/state" >"$T/list" 2>&1 &&
+	    grep -q "SPOOL" "$T/list" &&
+	    grep -Eq "[0-9.]+[KMG]?i?B/[0-9hms]+" "$T/list"
 }
-wait_for 60 "ctl list to show the spool" spooled
+wait_for 60 "ctl status and ctl list to show the spool" spooled
 cat "$T/list"
 wait_for 300 "the backfill to end" grep -q "Backfill complete" "$T/out.log"
 wait $mut || fail "writer failed"

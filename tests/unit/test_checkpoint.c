@@ -75,6 +75,11 @@ full_checkpoint(struct checkpoint *ck)
 	sh = checkpoint_add_shard(ck, "shardId-00000001700000000002-cccc",
 	    "gone-parent");
 	sh->seq = xstrdup("1");
+	/* The spool's (issue 13). */
+	ck->stream_spool = 1;
+	ck->stream_spool_segment = 42;
+	sh->spooled = xstrdup("77");
+	sh->spooled_all = 1;
 }
 
 #define SAME_STR(x, y) \
@@ -118,7 +123,12 @@ assert_same(const struct checkpoint *a, const struct checkpoint *b)
 		SAME_STR(a->shards[i].seq, b->shards[i].seq);
 		assert_int_equal(a->shards[i].done, b->shards[i].done);
 		assert_int_equal(a->shards[i].items, b->shards[i].items);
+		SAME_STR(a->shards[i].spooled, b->shards[i].spooled);
+		assert_int_equal(a->shards[i].spooled_all,
+		    b->shards[i].spooled_all);
 	}
+	assert_int_equal(a->stream_spool, b->stream_spool);
+	assert_int_equal(a->stream_spool_segment, b->stream_spool_segment);
 }
 
 static char *
@@ -442,6 +452,25 @@ test_checkpoint_decode_rejects(void **state)
 		    "\"stream\":{\"lag_ms\":1,\"lag_at_ms\":5,"
 		    "\"lag_ms\":2,",
 		    "stream: duplicate field \"lag_ms\"" },
+		{ "\"done\":false,\"items\":0}]}}",
+		    "\"done\":false,\"items\":0,\"spooled\":\"5\"}]}}",
+		    "stream.shards[1]: spooled without stream.spool" },
+		{ "\"done\":false,\"items\":0}]}}",
+		    "\"done\":false,\"items\":0,\"spooled_all\":true}]}}",
+		    "stream.shards[1]: spooled without stream.spool" },
+		{ "\"stream\":{", "\"stream\":{\"spool_segment\":3,",
+		    "stream.spool_segment without stream.spool" },
+		{ "\"stream\":{", "\"stream\":{\"spool\":1,",
+		    "stream.spool: expected true or false" },
+		{ "\"stream\":{", "\"stream\":{\"spool\":true,\"spool\":true,",
+		    "stream: duplicate field \"spool\"" },
+		{ "\"done\":false,\"items\":0}]}}",
+		    "\"done\":false,\"items\":0,\"spooled\":\"x\"}]}}",
+		    "stream.shards[1].spooled is not a sequence number" },
+		{ "\"done\":false,\"items\":0}]}}",
+		    "\"done\":false,\"items\":0,\"spooled\":1,"
+		    "\"spooled\":2}]}}",
+		    "stream.shards[1]: duplicate field \"spooled\"" },
 		{ "\"identity\":{", "\"identity\":{},\"identity\":{",
 		    "checkpoint: duplicate field \"identity\"" },
 		{ "\"stream\":{\"arn\"", "\"streams\":{\"arn\"",

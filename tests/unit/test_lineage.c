@@ -69,6 +69,47 @@ test_lineage_split_tree(void **state)
 	checkpoint_clear(&ck);
 }
 
+/* With the spool a child is read once its parent is read to its end,
+ * before the parent is applied; nothing read to its end is read again. */
+static void
+test_lineage_ready_read(void **state)
+{
+	struct lineage_shard l[] = {
+		{ "shardId-root", NULL, NULL, 0 },
+		{ "shardId-a", "shardId-root", NULL, 0 },
+		{ "shardId-a1", "shardId-a", NULL, 0 },
+		{ "shardId-x", "shardId-gone", NULL, 0 },
+	};
+	struct checkpoint ck;
+	size_t added, pruned;
+	const char *lost;
+
+	checkpoint_init(&ck);
+	assert_int_equal(lineage_merge(&ck, l, 4, &added, &pruned, &lost), 0);
+	assert_true(
+	    lineage_ready_read(&ck, checkpoint_shard(&ck, "shardId-root")));
+	assert_false(
+	    lineage_ready_read(&ck, checkpoint_shard(&ck, "shardId-a")));
+	/* A parent that aged out long ago: readable. */
+	assert_true(
+	    lineage_ready_read(&ck, checkpoint_shard(&ck, "shardId-x")));
+	checkpoint_shard(&ck, "shardId-root")->read_all = 1;
+	assert_false(
+	    lineage_ready_read(&ck, checkpoint_shard(&ck, "shardId-root")));
+	assert_true(
+	    lineage_ready_read(&ck, checkpoint_shard(&ck, "shardId-a")));
+	/* Not for applying directly: the parent is not applied yet. */
+	assert_false(ready(&ck, "shardId-a"));
+	assert_false(
+	    lineage_ready_read(&ck, checkpoint_shard(&ck, "shardId-a1")));
+	set_done(&ck, "shardId-a");
+	assert_true(
+	    lineage_ready_read(&ck, checkpoint_shard(&ck, "shardId-a1")));
+	assert_false(
+	    lineage_ready_read(&ck, checkpoint_shard(&ck, "shardId-a")));
+	checkpoint_clear(&ck);
+}
+
 /* A child whose parent aged out of the stream long ago is readable. */
 static void
 test_lineage_unknown_parent(void **state)
@@ -599,6 +640,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lineage_split_tree),
+		cmocka_unit_test(test_lineage_ready_read),
 		cmocka_unit_test(test_lineage_unknown_parent),
 		cmocka_unit_test(test_lineage_prune_and_lost),
 		cmocka_unit_test(test_lineage_many_shards),

@@ -621,6 +621,68 @@ test_spool_release_gc(void **state)
 	spool_close(sp);
 }
 
+/* The checkpoint's oldest needed segment: what spool_gc would keep,
+ * the deletions a crash interrupted, and segments removed by hand. */
+static void
+test_spool_first_segment(void **state)
+{
+	struct t *t = *state;
+	char path[600], err[512];
+	struct spool *sp;
+	unsigned i;
+
+	sp = sopen(t, 0, NULL);
+	assert_int_equal(spool_gc_first(sp), 1); /* nothing yet */
+	spool_set_segment_bytes(sp, 4096);
+	for (i = 1; i <= 200; i++) {
+		assert_int_equal(append(sp, "A", i), 1);
+		if (i % 10 == 0)
+			assert_int_equal(spool_commit(sp, NULL, NULL), 0);
+	}
+	assert_true(spool_gc_first(sp) == 1);
+	/* A part released: the segments wholly below go. */
+	assert_int_equal(spool_release(sp, "A", "100"), 0);
+	assert_true(spool_gc_first(sp) > 1);
+	spool_close(sp);
+
+	/* A crash between the checkpoint's save (first 3) and the deletion:
+	 * segments 1 and 2 go at open, the next ones stay. */
+	sp = sopen(t, 0, NULL);
+	assert_int_equal(spool_set_first(sp, 3, err, sizeof(err)), 0);
+	seg_path(t, 1, path, sizeof(path));
+	assert_int_equal(fsize(path), -1);
+	seg_path(t, 3, path, sizeof(path));
+	assert_true(fsize(path) > 0);
+	spool_close(sp);
+
+	/* Segment 3 removed by hand: refused, naming it. */
+	assert_int_equal(unlink(path), 0);
+	sp = sopen(t, 0, NULL);
+	assert_int_equal(spool_set_first(sp, 3, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "0000000000000003.seg to "));
+	assert_non_null(strstr(err, "are missing"));
+	/* Without the checkpoint's number nothing is checked. */
+	assert_int_equal(spool_set_first(sp, 0, err, sizeof(err)), 0);
+	spool_close(sp);
+
+	/* Everything applied and deleted, then a restart: new segments
+	 * are numbered from the checkpoint's, never below. */
+	(void)nftw(t->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	sp = sopen(t, 0, NULL);
+	assert_int_equal(spool_set_first(sp, 57, err, sizeof(err)), 0);
+	assert_int_equal(spool_gc_first(sp), 57);
+	assert_int_equal(append(sp, "B", 1), 1);
+	assert_int_equal(spool_commit(sp, NULL, NULL), 0);
+	seg_path(t, 57, path, sizeof(path));
+	assert_true(fsize(path) > 0);
+	assert_int_equal(spool_gc_first(sp), 57);
+	assert_int_equal(spool_release(sp, "B", "1"), 0);
+	assert_int_equal(spool_gc_first(sp), 58);
+	assert_int_equal(spool_gc(sp), 1);
+	assert_int_equal(spool_gc_first(sp), 58);
+	spool_close(sp);
+}
+
 static void
 test_spool_size_full(void **state)
 {
@@ -962,6 +1024,8 @@ main(void)
 		    test_spool_corrupt_older_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_torn_new_segment,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_first_segment, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_spool_release_gc, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_spool_size_full, setup,

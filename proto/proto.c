@@ -123,6 +123,8 @@ static const struct pf pf_progress[] = {
 	FLD(progress, spool_oldest_ms, PF_I64, PF_OPTIONAL | PF_ABSENT_NEG, -1,
 	    0),
 	FLD(progress, spool_paused, PF_BOOL, PF_OPTIONAL, 0, 0),
+	FLD(progress, spool_read_lag_ms, PF_I64, PF_OPTIONAL | PF_ABSENT_NEG,
+	    -1, 0),
 };
 
 static const struct pf pf_limits[] = {

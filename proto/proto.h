@@ -140,6 +140,10 @@ struct proto_progress {
 	int64_t spool_oldest_ms; /* age of the oldest record kept;
 				    absent = -1: none, or no spool */
 	int spool_paused;	 /* reading paused: the spool is full */
+	/* How far reading the stream into the spool is behind: the age
+	 * of the oldest change it may not have read (an estimate); -1 =
+	 * not reading into a spool, absent = -1. */
+	int64_t spool_read_lag_ms;
 };
 
 struct proto_checkpoint {

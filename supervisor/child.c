@@ -106,6 +106,7 @@ child_init(struct child *c, struct sup *s, struct plan_pair *p)
 	plan_pair_label(p, c->label, sizeof(c->label));
 	c->prog.stream_latency_ms = -1;
 	c->prog.spool_oldest_ms = -1;
+	c->prog.spool_read_lag_ms = -1;
 }
 
 int

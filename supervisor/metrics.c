@@ -195,6 +195,11 @@ metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 	    p->phase == PROTO_PHASE_BACKFILL)
 		m->retention_used = (double)p->elapsed_ms /
 		    (double)METRICS_RETENTION_MS;
+	/* With the spool, what the retention threatens is what is not
+	 * read yet: the reader's lag, in either phase. */
+	if (p->spool_read_lag_ms >= 0 && m->worker_up)
+		m->retention_used = (double)p->spool_read_lag_ms /
+		    (double)METRICS_RETENTION_MS;
 	if (m->gap)
 		m->retention_used = 1;
 	if (m->retention_used > 1)

@@ -615,6 +615,7 @@ main(int argc, char **argv)
 	w.lock_fd = -1;
 	w.verify_report_fd = -1;
 	w.prog.spool_oldest_ms = -1; /* no spool (yet) */
+	w.prog.spool_read_lag_ms = -1;
 	plan = plan_new();
 	p = plan_add_pair(plan);
 	parse_args(argc, argv, &w, p);

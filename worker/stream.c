@@ -413,8 +413,8 @@ shard_call_failed(struct st_shard *sh, struct aws_call *c)
 static void
 shard_probe(struct st_shard *sh)
 {
-	log_info("shard %s: its first records were trimmed before it was "
-		 "read; checking that the backfill covers them",
+	log_info("shard %s: records were trimmed before they were read; "
+		 "checking that the backfill covers them",
 	    sh->id);
 	sh->probe = 1;
 	shard_start(sh);
@@ -430,6 +430,14 @@ static void
 shard_trimmed(struct st_shard *sh, const char *op, int after_read,
     const char *lost)
 {
+	/* A reader still going through changes older than the handoff (a
+	 * shard's first hours) that meets the trim horizon: the trimmed
+	 * ones follow its last record in time, and may all be older than
+	 * the handoff too. The probe tells, as for a never-read shard. */
+	if (after_read && sh->last_created_ms > 0 &&
+	    lineage_before_handoff((double)sh->last_created_ms / 1000.0,
+		sh->st->handoff_ms))
+		after_read = 0;
 	if (after_read)
 		gap(sh->st, "shard %s: %s", sh->id, lost);
 	else if (!sh->probe)
@@ -500,9 +508,10 @@ shard_start(struct st_shard *sh)
 
 	sh->state = SH_ITER;
 	sh->resumed = seq != NULL;
-	if (seq == NULL && sh->probe)
-		type = "TRIM_HORIZON";
-	else if (seq == NULL) {
+	if (sh->probe) {
+		type = "TRIM_HORIZON"; /* past what was trimmed */
+		seq = NULL;
+	} else if (seq == NULL) {
 		type = "AT_SEQUENCE_NUMBER";
 		seq = sh->start_seq;
 	}
@@ -871,6 +880,8 @@ records_done_cb(struct aws_call *c, void *arg)
 		sh->at_tip = 0;
 		free(sh->read_seq);
 		sh->read_seq = jscan_strdup(&pg->recs.recs[pg->recs.n - 1].seq);
+		sh->last_created_ms =
+		    (int64_t)(pg->recs.recs[pg->recs.n - 1].created * 1000.0);
 		st->ahead_bytes += pg->len;
 		sh->pend_bytes += pg->len;
 		sh->pend_recs += pg->recs.n;
@@ -1332,6 +1343,7 @@ spool_progress(struct stream *st)
 	    (st_now(st) - ss.oldest_ms > 0 ? st_now(st) - ss.oldest_ms : 0) :
 	    -1;
 	w->prog.spool_paused = st->paused;
+	w->prog.spool_read_lag_ms = reader_age(st, st_now(st));
 }
 
 /* Once per turn of the loop, in either phase. */
@@ -2125,7 +2137,18 @@ stream_run(struct worker *w)
 	w->prog.stream_read = read;
 	w->prog.stream_latency_ms = -1;
 	w->prog.spool_oldest_ms = -1;
+	w->prog.spool_read_lag_ms = -1;
 	lineage_counts(&w->ckpt, &done, &total);
+	/* A spool read during this run's backfill is not a resumption. */
+	if (total > 0 && !spooling)
+		log_info("Resuming stream from checkpoint: %u shards known, %u "
+			 "done, %llu changes applied so far",
+		    total, done, (unsigned long long)w->ckpt.stream_items);
+	else if (st->sp == NULL)
+		log_info("Stream starting from each shard's start%s",
+		    st->skip_before_ms > 0 ? "; changes older than the "
+					     "backfill's start are skipped" :
+					     "");
 	if (st->sp != NULL) {
 		struct spool_stats ss;
 		char b[32];
@@ -2134,15 +2157,7 @@ stream_run(struct worker *w)
 		log_info("Applying the spool (%s), then following the stream "
 			 "live through it",
 		    fmt_bytes(ss.bytes, b, sizeof(b)));
-	} else if (total > 0)
-		log_info("Resuming stream from checkpoint: %u shards known, %u "
-			 "done, %llu changes applied so far",
-		    total, done, (unsigned long long)w->ckpt.stream_items);
-	else
-		log_info("Stream starting from each shard's start%s",
-		    st->skip_before_ms > 0 ? "; changes older than the "
-					     "backfill's start are skipped" :
-					     "");
+	}
 	report_phase(PROTO_PHASE_STREAM, PROTO_PS_RUNNING, w->ckpt.stream_items,
 	    (uint64_t)(aws_server_ms(&w->src) - w->ckpt.stream_started_ms),
 	    NULL);

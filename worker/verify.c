@@ -1098,6 +1098,7 @@ verify_run(struct worker *w, struct verify_opts *o)
 	w->prog.phase = PROTO_PHASE_BACKFILL;
 	w->prog.stream_latency_ms = -1;
 	w->prog.spool_oldest_ms = -1;
+	w->prog.spool_read_lag_ms = -1;
 	w->prog.est_items = (uint64_t)(w->src_tab.item_count > 0 ?
 				    w->src_tab.item_count :
 				    0) *

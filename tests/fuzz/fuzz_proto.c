@@ -88,6 +88,7 @@ check_same(const struct proto_msg *a, const struct proto_msg *b, int full)
 		FUZZ_CHECK(p->spool_bytes == q->spool_bytes);
 		FUZZ_CHECK(p->spool_oldest_ms == q->spool_oldest_ms);
 		FUZZ_CHECK(p->spool_paused == q->spool_paused);
+		FUZZ_CHECK(p->spool_read_lag_ms == q->spool_read_lag_ms);
 		break;
 	case PROTO_CHECKPOINT:
 		FUZZ_CHECK(

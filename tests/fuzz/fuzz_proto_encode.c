@@ -120,6 +120,9 @@ build(struct in *in, struct proto_msg *m)
 		if (take(in, 1) & 1)
 			p->spool_oldest_ms = -1;
 		p->spool_paused = (int)take(in, 1);
+		p->spool_read_lag_ms = (int64_t)take(in, 8);
+		if (take(in, 1) & 1)
+			p->spool_read_lag_ms = -1;
 		break;
 	case PROTO_CHECKPOINT:
 		take_str(in, m->u.checkpoint.kind,
@@ -223,6 +226,7 @@ check_same(const struct proto_msg *a, const struct proto_msg *b)
 		FUZZ_CHECK(p->spool_bytes == q->spool_bytes);
 		FUZZ_CHECK(p->spool_oldest_ms == q->spool_oldest_ms);
 		FUZZ_CHECK(!p->spool_paused == !q->spool_paused);
+		FUZZ_CHECK(p->spool_read_lag_ms == q->spool_read_lag_ms);
 		break;
 	case PROTO_CHECKPOINT:
 		check_ident(a->u.checkpoint.kind, b->u.checkpoint.kind);

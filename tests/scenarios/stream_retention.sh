@@ -2,7 +2,9 @@
 # stream_retention: a backfill that runs close to the stream's retention
 # warns (log and status); one that outlives it is reported as a gap, an
 # error that stops the pair, never a silent "complete". Time is shrunk
-# through the retention knobs.
+# through the retention knobs. Without the spool (--no-spool): with it the
+# stream is read from the backfill's start and the same run converges
+# (spool_long_backfill).
 . "$(dirname "$0")/../lib/harness.sh"
 
 ddbl_start
@@ -18,7 +20,7 @@ proxy_start "$T/rules.json"
 export DDB_SYNC_RETENTION_WARN_MS=1000 DDB_SYNC_STREAM_RETENTION_MS=2500
 timeout 120 "$BIN/ddb-sync" --input-table src --output-table dst \
     --input-endpoint-url "$PROXY" --output-endpoint-url "$ENDPOINT" \
-    --page-size 100 --max-inflight 1 --total-segments 1 \
+    --page-size 100 --max-inflight 1 --total-segments 1 --no-spool \
     --state-dir "$T/state" --status=off >"$T/out.log" 2>"$T/err.log"
 rc=$?
 cat "$T/out.log"

@@ -345,6 +345,7 @@ test_metrics_from_child(void **state)
 	c.prog.items_written = 250;
 	c.prog.elapsed_ms = 10000;
 	c.prog.stream_latency_ms = -1;
+	c.prog.spool_read_lag_ms = -1;
 	c.prog.bytes_written = 7;
 	c.acc.bytes_written = 3;
 	metrics_pair_from_child(&c, &m);
@@ -357,6 +358,11 @@ test_metrics_from_child(void **state)
 	assert_true(m.stream_latency_s < 0);
 	/* The backfill has run 10 s of the stream's 24 h. */
 	assert_true(m.retention_used > 0 && m.retention_used < 0.001);
+	/* With the spool it is the reader's lag that counts: 12 h. */
+	c.prog.spool_read_lag_ms = 12 * 3600 * 1000LL;
+	metrics_pair_from_child(&c, &m);
+	assert_true(m.retention_used == 0.5);
+	c.prog.spool_read_lag_ms = -1;
 	/* No capacity limit sent: none shown. */
 	assert_true(m.read_limit < 0 && m.read_limit_ratio < 0);
 	assert_true(m.write_limit < 0 && m.write_limit_ratio < 0);

@@ -796,10 +796,12 @@ test_proto_progress_spool_optional(void **state)
 
 	fill_progress(&a);
 	a.u.progress.spool_oldest_ms = -1;
+	a.u.progress.spool_read_lag_ms = -1;
 	roundtrip(&a, &b);
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_non_null(strstr(line, ",\"spool_bytes\":0"));
 	assert_null(strstr(line, "spool_oldest_ms"));
+	assert_null(strstr(line, "spool_read_lag_ms"));
 	assert_null(strstr(line, "spool_paused"));
 
 	a.u.progress.spool_bytes = 12u << 20;
@@ -810,6 +812,10 @@ test_proto_progress_spool_optional(void **state)
 	assert_non_null(strstr(line, "\"spool_bytes\":12582912"));
 	assert_non_null(strstr(line, "\"spool_oldest_ms\":45000"));
 	assert_non_null(strstr(line, "\"spool_paused\":true"));
+	a.u.progress.spool_read_lag_ms = 7000;
+	roundtrip(&a, &b);
+	assert_int_equal(b.u.progress.spool_read_lag_ms, 7000);
+	assert_non_null(strstr(line, "\"spool_read_lag_ms\":7000"));
 
 	/* 0 is an age like any other: sent, and read back as 0. */
 	a.u.progress.spool_oldest_ms = 0;
@@ -824,6 +830,7 @@ test_proto_progress_spool_optional(void **state)
 	    0);
 	assert_int_equal(b.u.progress.spool_bytes, 0);
 	assert_int_equal(b.u.progress.spool_oldest_ms, -1);
+	assert_int_equal(b.u.progress.spool_read_lag_ms, -1);
 	assert_int_equal(b.u.progress.spool_paused, 0);
 	assert_int_equal(b.u.progress.shards_total, 6);
 

@@ -1250,6 +1250,7 @@ spool_bound(struct stream *st, int64_t now)
 		log_info("Spool: room again; reading the stream goes on");
 		for (size_t i = 0; i < st->nshards; i++)
 			advance(st->shards[i]);
+		pump(st);
 		return;
 	}
 	if (!st->paused)

@@ -1,8 +1,10 @@
 #!/bin/sh
 # crash_points: the worker kills itself (SIGKILL) at each interesting moment
 # (mid-page, between a write and its checkpoint, inside a checkpoint write
-# before the rename, after a stream page is applied but not checkpointed,
-# at several depths; every run ends with the
+# before the rename, after a stream page is applied but not checkpointed;
+# with the spool, after records are durable in it but before the
+# checkpoint says so, and after a batch from it is applied but not
+# checkpointed), at several depths; every run ends with the
 # destination equal to the source, and the checkpoint on disk is always
 # whole (it is read back after every crash).
 . "$(dirname "$0")/../lib/harness.sh"
@@ -21,11 +23,16 @@ crashes=0
 # The shard-transition point (shard-done) exists too, but DynamoDB Local
 # does not close shards within a test's time; lineage order is covered by
 # the unit tests (test_lineage).
+# stream-applied is the direct path's (--no-spool); spool-committed and
+# spool-applied the spool's (the default).
 for spec in scan-page:1 scan-page:5 batch-acked:1 batch-acked:6 \
     before-rename:1 before-rename:3 before-rename:6 stream-applied:1 \
-    stream-applied:2; do
+    stream-applied:2 spool-committed:1 spool-committed:3 spool-applied:1 \
+    spool-applied:2; do
 	point=${spec%:*}
 	after=${spec#*:}
+	spool=--spool
+	[ "$point" = stream-applied ] && spool=--no-spool
 	{
 		runs=$((runs + 1))
 		dst=dst$runs
@@ -35,7 +42,7 @@ for spec in scan-page:1 scan-page:5 batch-acked:1 batch-acked:6 \
 		"$BIN/ddb-sync" --input-table src --output-table $dst \
 		    --input-endpoint-url "$ENDPOINT" \
 		    --output-endpoint-url "$ENDPOINT" --page-size 200 \
-		    --max-inflight 4 --state-dir "$T/state$runs" --status=off \
+		    --max-inflight 4 --state-dir "$T/state$runs" --status=off $spool \
 		    >"$T/out$runs.log" 2>&1 &
 		sup=$!
 		track $sup

@@ -211,22 +211,19 @@ fake_run() {
 # waiting in the stream (the inserts of a load, all newer than the
 # handoff: its margin is an hour), a copy with the backfill, whose reader
 # spools all of them while the backfill runs; the time from "Applying the
-# spool" to "Caught up". Compared with W measured on the same server.
-spool_apply_run() {
-	say "run $r/$RUNS: stream apply of $SPOOL_ITEMS changes from the spool"
-	ddbl 4g
-	tool create-table psrc --hash pk:S --stream NEW_AND_OLD_IMAGES
-	tool create-table pdst --hash pk:S
-	tool create-table ceiling --hash pk:S
-	build/ddb-sync-load --endpoint-url "$URL" --table psrc \
-	    --count "$SPOOL_ITEMS" --size 1000 2>/dev/null
-	W3=$(ceiling_w ceiling)
-	rec spool "$r" W "$W3"
-	log=$OUT/spool$r.log
+# spool" to "Caught up". Once as is and once without consumed capacity,
+# each into its own destination; compared with W measured on the same
+# server. spool_copy NAME DST [FLAGS]; needs r, W3.
+spool_copy() {
+	b=$1
+	dst=$2
+	shift 2
+	tool create-table "$dst" --hash pk:S
+	log=$OUT/$b$r.log
 	DDB_SYNC_HANDOFF_MARGIN_MS=3600000 build/ddb-sync --input-table psrc \
-	    --output-table pdst --input-endpoint-url "$URL" \
-	    --output-endpoint-url "$URL" --state-dir "$OUT/spool-state$r" \
-	    --status=off >"$log" 2>&1 &
+	    --output-table "$dst" --input-endpoint-url "$URL" \
+	    --output-endpoint-url "$URL" --state-dir "$OUT/$b-state$r" \
+	    --status=off "$@" >"$log" 2>&1 &
 	sp=$!
 	PIDS="$PIDS $sp"
 	while ! grep -q "Applying the spool" "$log" 2>/dev/null; do
@@ -245,10 +242,28 @@ spool_apply_run() {
 	[ "${applied:-0}" -ge "$SPOOL_ITEMS" ] ||
 	    say "only ${applied:-0} of $SPOOL_ITEMS changes applied from the spool"
 	prate=$(echo "${applied:-0} / $(secs "$t0" "$t1")" | bc -l)
-	rec spool "$r" changes_per_s "$prate"
-	rec spool "$r" ratio_to_W "$(echo "$prate / $W3" | bc -l)"
-	tool compare psrc pdst >/dev/null && rec spool "$r" equal 1 || rec spool "$r" equal 0
-	say "spool: $prate changes/s applied from the spool, write ceiling $W3"
+	rec "$b" "$r" changes_per_s "$prate"
+	rec "$b" "$r" ratio_to_W "$(echo "$prate / $W3" | bc -l)"
+	tool compare psrc "$dst" >/dev/null && rec "$b" "$r" equal 1 || rec "$b" "$r" equal 0
+	say "$b: $prate changes/s applied from the spool, write ceiling $W3"
+}
+
+spool_apply_run() {
+	say "run $r/$RUNS: stream apply of $SPOOL_ITEMS changes from the spool"
+	ddbl 4g
+	tool create-table psrc --hash pk:S --stream NEW_AND_OLD_IMAGES
+	tool create-table ceiling --hash pk:S
+	build/ddb-sync-load --endpoint-url "$URL" --table psrc \
+	    --count "$SPOOL_ITEMS" --size 1000 2>/dev/null
+	W3=$(ceiling_w ceiling)
+	rec spool "$r" W "$W3"
+	if [ $((r % 2)) -eq 1 ]; then
+		spool_copy spool pdst
+		spool_copy spool_nocap pdst-nocap --no-consumed-capacity
+	else
+		spool_copy spool_nocap pdst-nocap --no-consumed-capacity
+		spool_copy spool pdst
+	fi
 	scripts/ddblocal.sh stop "$DDBL_DIR"
 }
 

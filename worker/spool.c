@@ -523,7 +523,8 @@ seg_cut(struct spool *sp, struct sp_seg *g, uint64_t at, uint64_t fsize,
 	return 0;
 fail:
 	sp_err(sp,
-	    "spool %s/%s: cannot cut its torn tail at offset %" PRIu64 ": %s",
+	    "spool %s, segment %s: cannot cut its torn tail at offset %" PRIu64
+	    ": %s",
 	    sp->dir, name, at, strerror(errno));
 	return -1;
 }
@@ -549,24 +550,27 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 	memset(&sc, 0, sizeof(sc));
 	seg_name(g->no, name, sizeof(name));
 	if ((sc.fd = open_seg(sp, g->no, O_RDONLY, 0)) == -1) {
-		sp_err(sp, "spool %s/%s: %s", sp->dir, name, strerror(errno));
+		sp_err(sp, "spool %s, segment %s: %s", sp->dir, name,
+		    strerror(errno));
 		return -1;
 	}
 	if (fstat(sc.fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		sp_err(sp, "spool %s/%s: not a regular file", sp->dir, name);
+		sp_err(sp, "spool %s, segment %s: not a regular file", sp->dir,
+		    name);
 		goto out;
 	}
 	sc.fsize = (uint64_t)st.st_size;
 	h = scan_at(&sc, 0, SP_HDR);
 	if (h == NULL && errno != 0) {
-		sp_err(sp, "spool %s/%s: %s", sp->dir, name, strerror(errno));
+		sp_err(sp, "spool %s, segment %s: %s", sp->dir, name,
+		    strerror(errno));
 		goto out;
 	}
 	if (h != NULL && memcmp(h, SP_MAGIC, 8) == 0 &&
 	    header_crc(h) == le32_get(h + 12) &&
 	    (le32_get(h + 8) != SP_VERSION || le64_get(h + 16) != g->no)) {
 		sp_err(sp,
-		    "spool %s/%s: a segment of version %u numbered %" PRIu64
+		    "spool %s, segment %s: a segment of version %u numbered %" PRIu64
 		    ": not one this ddb-sync can read here",
 		    sp->dir, name, le32_get(h + 8), le64_get(h + 16));
 		goto out;
@@ -580,14 +584,14 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 		 */
 		if (!last || (q = scan_later_mark(&sc, 0)) != 0) {
 			sp_err(sp,
-			    "spool %s/%s: bad segment header: refusing "
+			    "spool %s, segment %s: bad segment header: refusing "
 			    "to guess; move the spool directory away to read "
 			    "the stream again from the checkpoint",
 			    sp->dir, name);
 			goto out;
 		}
 		if (unlinkat(sp->dirfd, name, 0) == -1) {
-			sp_err(sp, "spool %s/%s: %s", sp->dir, name,
+			sp_err(sp, "spool %s, segment %s: %s", sp->dir, name,
 			    strerror(errno));
 			goto out;
 		}
@@ -608,7 +612,8 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 		c = scan_frame(&sc, off, &fr);
 		if (c == FR_IO) {
 			sp_err(sp,
-			    "spool %s/%s: read error at offset %" PRIu64 ": %s",
+			    "spool %s, segment %s: read error at offset %" PRIu64
+			    ": %s",
 			    sp->dir, name, off, strerror(errno));
 			goto out;
 		}
@@ -629,7 +634,7 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 			if (s->last[0] != '\0' &&
 			    seq_le(fr.seq, fr.seqlen, s->last)) {
 				sp_err(sp,
-				    "spool %s/%s: record at offset %" PRIu64
+				    "spool %s, segment %s: record at offset %" PRIu64
 				    " of shard %s is out of order "
 				    "(%.*s after %s)",
 				    sp->dir, name, off, s->id, (int)fr.seqlen,
@@ -649,14 +654,14 @@ seg_recover(struct spool *sp, struct sp_seg *g, int last,
 		    (q = scan_later_mark(&sc, off)) != 0) {
 			if (c != FR_BADBODY && last && off >= marked)
 				sp_err(sp,
-				    "spool %s/%s: corrupt record at "
+				    "spool %s, segment %s: corrupt record at "
 				    "offset %" PRIu64 " (%s), before records "
 				    "committed later (commit mark at offset %" PRIu64
 				    "): refusing to skip it",
 				    sp->dir, name, off, fr_why[c], q);
 			else
 				sp_err(sp,
-				    "spool %s/%s: corrupt record at "
+				    "spool %s, segment %s: corrupt record at "
 				    "offset %" PRIu64 " (%s), not at the tail: "
 				    "refusing to skip it",
 				    sp->dir, name, off, fr_why[c]);
@@ -869,7 +874,8 @@ sp_fail(struct spool *sp, const char *what, uint64_t no)
 
 	seg_name(no, name, sizeof(name));
 	sp->failed = 1;
-	sp_err(sp, "spool %s/%s: %s: %s", sp->dir, name, what, strerror(errno));
+	sp_err(sp, "spool %s, segment %s: %s: %s", sp->dir, name, what,
+	    strerror(errno));
 	errno = EIO;
 	return -1;
 }
@@ -1150,7 +1156,7 @@ read_corrupt(struct spool *sp, const struct sp_seg *g, uint64_t off,
 
 	seg_name(g->no, name, sizeof(name));
 	sp_err(sp,
-	    "spool %s/%s: corrupt record at offset %" PRIu64 " (%s) "
+	    "spool %s, segment %s: corrupt record at offset %" PRIu64 " (%s) "
 	    "found while reading it back: refusing to skip it",
 	    sp->dir, name, off, why);
 	errno = EIO;
@@ -1191,8 +1197,8 @@ spool_read(struct spool *sp, size_t max_recs, size_t max_bytes,
 				char name[32];
 
 				seg_name(g->no, name, sizeof(name));
-				sp_err(sp, "spool %s/%s: %s", sp->dir, name,
-				    strerror(errno));
+				sp_err(sp, "spool %s, segment %s: %s", sp->dir,
+				    name, strerror(errno));
 				return -1;
 			}
 			sp->rfd_no = g->no;
@@ -1362,8 +1368,8 @@ segs_delete(struct spool *sp, size_t n)
 		}
 		seg_name(sp->segs[k].no, name, sizeof(name));
 		if (unlinkat(sp->dirfd, name, 0) == -1 && errno != ENOENT) {
-			sp_err(sp, "spool %s/%s: cannot delete it: %s", sp->dir,
-			    name, strerror(errno));
+			sp_err(sp, "spool %s, segment %s: cannot delete it: %s",
+			    sp->dir, name, strerror(errno));
 			break;
 		}
 		if (sp->rfd != -1 && sp->rfd_no == sp->segs[k].no) {

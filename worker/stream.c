@@ -138,6 +138,20 @@ struct st_pos {
 	uint64_t applied; /* records not skipped */
 };
 
+/* A batch of the applier: the spool's records, parsed, collapsed. */
+struct st_batch {
+	struct spool_batch sb;
+	struct ddb_record *recs;
+	size_t cap;
+	struct ddb_op *ops;
+	struct st_pos *pos; /* the batch's shards */
+	size_t npos;
+	size_t poscap;
+	struct writer_unit unit;
+	double newest; /* epoch s of its newest change */
+	int ready;     /* prepared, not written yet */
+};
+
 struct stream {
 	struct worker *w;
 	char *arn;
@@ -180,17 +194,14 @@ struct stream {
 	int paused;	       /* full: reading waits */
 	int64_t paused_ms;     /* st_now() when it filled */
 	int64_t full_warned_ms;
-	int reader_warned;     /* retention risk said */
-	struct spool_batch sb; /* the applier's batch */
-	struct ddb_record *brecs;
-	size_t brecs_cap;
-	struct ddb_op *bops;
-	struct st_pos *bpos; /* the batch's shards */
-	size_t nbpos;
-	size_t bpos_cap;
+	int reader_warned; /* retention risk said */
+	/* The applier's batches: one written, the next read, parsed and
+	 * collapsed meanwhile (the reading and parsing would otherwise
+	 * leave the writes idle between batches). */
+	struct st_batch ab[2];
+	unsigned acur; /* ab[acur] is written (a_busy) */
 	struct writer_lane *alane;
-	struct writer_unit aunit;
-	size_t a_nops, a_acked;
+	size_t a_acked;
 	int a_busy;		     /* a batch is being written */
 	int a_idle;		     /* the last read found nothing */
 	int unreleased;		     /* applied, not released yet */
@@ -1045,13 +1056,13 @@ release_step(struct stream *st)
 
 /* The batch is written: every shard in it moves to its last record. */
 static void
-batch_applied(struct stream *st)
+batch_applied(struct stream *st, struct st_batch *b)
 {
 	struct worker *w = st->w;
 	uint64_t applied = 0;
 
-	for (size_t i = 0; i < st->nbpos; i++) {
-		struct st_pos *pos = &st->bpos[i];
+	for (size_t i = 0; i < b->npos; i++) {
+		struct st_pos *pos = &b->pos[i];
 		struct ckpt_shard *c = checkpoint_shard(&w->ckpt, pos->shard);
 
 		if (c == NULL)
@@ -1062,6 +1073,8 @@ batch_applied(struct stream *st)
 		c->items += pos->applied;
 		applied += pos->applied;
 	}
+	if (b->newest > st->newest_applied)
+		st->newest_applied = b->newest;
 	w->ckpt.stream_items += applied;
 	w->prog.stream_written += applied;
 	w->ckpt_dirty = 1;
@@ -1069,124 +1082,158 @@ batch_applied(struct stream *st)
 		st->unreleased = 1;
 		st->applied_ms = clock_ms();
 	}
-	st->a_busy = 0;
 	testhook("spool-applied");
 	spool_done_check(st);
 	release_step(st);
 }
 
 static struct st_pos *
-batch_pos(struct stream *st, const char *shard)
+batch_pos(struct st_batch *b, const char *shard)
 {
 	struct st_pos *pos;
 
 	/* Shards are interned by the spool, and a batch has few. */
-	for (size_t i = st->nbpos; i > 0; i--)
-		if (st->bpos[i - 1].shard == shard)
-			return &st->bpos[i - 1];
-	if (st->nbpos == st->bpos_cap) {
-		st->bpos_cap = st->bpos_cap ? st->bpos_cap * 2 : 16;
-		st->bpos = xrealloc(st->bpos, st->bpos_cap * sizeof(*st->bpos));
+	for (size_t i = b->npos; i > 0; i--)
+		if (b->pos[i - 1].shard == shard)
+			return &b->pos[i - 1];
+	if (b->npos == b->poscap) {
+		b->poscap = b->poscap ? b->poscap * 2 : 16;
+		b->pos = xrealloc(b->pos, b->poscap * sizeof(*b->pos));
 	}
-	pos = &st->bpos[st->nbpos++];
+	pos = &b->pos[b->npos++];
 	memset(pos, 0, sizeof(*pos));
 	pos->shard = shard;
 	return pos;
 }
 
 /*
- * The next batch of durable records, in the spool's order whatever their
- * shard: changes older than the handoff are skipped (the backfill has
- * them), TTL deletes too unless applied, and the rest collapse to one
- * write per key (the spool's order keeps each key's changes in order).
+ * Read the next batch of durable records, in the spool's order whatever
+ * their shard: changes older than the handoff are skipped (the backfill
+ * has them), TTL deletes too unless applied, and the rest collapse to one
+ * write per key (the spool's order keeps each key's changes in order, and
+ * batches are written one after the other). 1 prepared, 0 nothing durable
+ * to read, -1 failed.
  */
-static void
-apply_next(struct stream *st)
+static int
+batch_prepare(struct stream *st, struct st_batch *b)
 {
 	struct worker *w = st->w;
 	size_t n, keep = 0, nttl = 0, bad;
 	long nops;
 	int r;
 
-	if (st->sp == NULL || !st->spool_apply || st->a_busy || st->stopping ||
-	    st_failed(st))
-		return;
 	if ((r = spool_read(st->sp,
 		 (size_t)settings_int(SETTING_SPOOL_APPLY_RECORDS),
-		 ST_APPLY_BYTES, &st->sb)) == -1) {
+		 ST_APPLY_BYTES, &b->sb)) == -1) {
 		spool_failed(st);
-		return;
+		return -1;
 	}
-	st->a_idle = r == 0;
 	if (r == 0)
-		return;
+		return 0;
 	n = (size_t)r;
-	if (n > st->brecs_cap) {
-		st->brecs_cap = n;
-		st->brecs = xrealloc(st->brecs, n * sizeof(*st->brecs));
-		st->bops = xrealloc(st->bops, n * sizeof(*st->bops));
+	if (n > b->cap) {
+		b->cap = n;
+		b->recs = xrealloc(b->recs, n * sizeof(*b->recs));
+		b->ops = xrealloc(b->ops, n * sizeof(*b->ops));
 	}
-	if (spool_batch_parse(&st->sb, st->brecs, &bad) == -1) {
+	if (spool_batch_parse(&b->sb, b->recs, &bad) == -1) {
 		st->failed = 1;
 		worker_fail(w, WORKER_EXIT_PERMANENT, "BadStreamRecord",
 		    "the spool's record %.*s of shard %s is not a stream "
 		    "record",
-		    (int)st->sb.recs[bad].seqlen, st->sb.recs[bad].seq,
-		    st->sb.recs[bad].shard);
-		return;
+		    (int)b->sb.recs[bad].seqlen, b->sb.recs[bad].seq,
+		    b->sb.recs[bad].shard);
+		return -1;
 	}
-	st->nbpos = 0;
+	b->npos = 0;
+	b->newest = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct spool_rec *sr = &st->sb.recs[i];
-		struct st_pos *pos = batch_pos(st, sr->shard);
+		const struct spool_rec *sr = &b->sb.recs[i];
+		struct st_pos *pos = batch_pos(b, sr->shard);
 
 		pos->seq = sr->seq;
 		pos->seqlen = sr->seqlen;
-		if (lineage_before_handoff(st->brecs[i].created,
+		if (lineage_before_handoff(b->recs[i].created,
 			st->skip_before_ms)) {
 			w->prog.stream_skipped++;
 			continue;
 		}
 		pos->applied++;
-		if (st->brecs[i].created > st->newest_applied)
-			st->newest_applied = st->brecs[i].created;
-		st->brecs[keep++] = st->brecs[i];
+		if (b->recs[i].created > b->newest)
+			b->newest = b->recs[i].created;
+		b->recs[keep++] = b->recs[i];
 	}
 	if (!w->pair->ttl_apply_deletes) {
-		nttl = ttl_partition_deletes(st->brecs, 0, keep);
+		nttl = ttl_partition_deletes(b->recs, 0, keep);
 		w->prog.ttl_deletes_skipped += nttl;
 	}
-	nops = ddb_collapse(st->brecs, nttl, keep, st->keyname[0],
-	    st->keyname[1], st->bops);
+	nops = ddb_collapse(b->recs, nttl, keep, st->keyname[0], st->keyname[1],
+	    b->ops);
 	if (nops < 0) {
 		st->failed = 1;
 		worker_fail(w, WORKER_EXIT_PERMANENT, "BadStreamRecord",
 		    "a spooled record's Keys lack the table's key attributes");
-		return;
+		return -1;
 	}
-	st->a_busy = 1;
-	st->a_nops = (size_t)nops;
-	st->a_acked = 0;
-	if (nops == 0) {
-		batch_applied(st); /* all skipped */
-		apply_next(st);
+	b->unit.ops = b->ops;
+	b->unit.items = NULL;
+	b->unit.n = (size_t)nops;
+	b->ready = 1;
+	return 1;
+}
+
+/*
+ * The applier's step: write the prepared batch when none is being
+ * written, then prepare the next one while it is. A batch with nothing to
+ * write (all skipped) is applied at once.
+ */
+static void
+apply_next(struct stream *st)
+{
+	struct st_batch *b;
+	int r;
+
+	if (st->sp == NULL || !st->spool_apply || st->stopping || st_failed(st))
 		return;
+	while (!st->a_busy) {
+		b = &st->ab[st->acur];
+		if (!b->ready) {
+			if ((r = batch_prepare(st, b)) == -1)
+				return;
+			st->a_idle = r == 0;
+			if (r == 0)
+				return;
+		}
+		b->ready = 0;
+		if (b->unit.n == 0) {
+			batch_applied(st, b);
+			if (st_failed(st))
+				return;
+			st->acur ^= 1;
+			continue;
+		}
+		st->a_busy = 1;
+		st->a_acked = 0;
+		writer_submit(st->alane, &b->unit);
+		st->acur ^= 1; /* the next one is prepared meanwhile */
 	}
-	st->aunit.ops = st->bops;
-	st->aunit.items = NULL;
-	st->aunit.n = st->a_nops;
-	writer_submit(st->alane, &st->aunit);
+	b = &st->ab[st->acur];
+	if (!b->ready && (r = batch_prepare(st, b)) >= 0)
+		st->a_idle = r == 0;
 }
 
 static void
 apply_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 {
 	struct stream *st = arg;
+	struct st_batch *b = &st->ab[st->acur ^ 1]; /* the one written */
 
 	for (unsigned i = 0; i < nparts; i++)
 		st->a_acked += parts[i].n;
-	if (st->a_busy && st->a_acked == st->a_nops)
-		batch_applied(st);
+	if (st->a_busy && st->a_acked == b->unit.n) {
+		st->a_busy = 0;
+		batch_applied(st, b);
+	}
 	pump(st);
 }
 
@@ -1915,8 +1962,10 @@ spool_setup(struct stream *st)
 			  "the stream",
 		    (unsigned long long)rec.cut_bytes, rec.cut_file,
 		    (unsigned long long)rec.cut_offset, rec.cut_why);
-	if (spool_set_first(st->sp, ck->stream_spool_segment, err,
-		sizeof(err)) == -1) {
+	/* Numbering starts at 1: before any deletion, that is the oldest. */
+	if (spool_set_first(st->sp,
+		ck->stream_spool_segment > 0 ? ck->stream_spool_segment : 1,
+		err, sizeof(err)) == -1) {
 		worker_fail(w, WORKER_EXIT_PERMANENT, "SpoolLost", "%s", err);
 		free(dir);
 		return -1;
@@ -2044,10 +2093,12 @@ stream_free(struct worker *w)
 	listing_free(st);
 	free(st->listing);
 	spool_close(st->sp);
-	spool_batch_free(&st->sb);
-	free(st->brecs);
-	free(st->bops);
-	free(st->bpos);
+	for (unsigned i = 0; i < 2; i++) {
+		spool_batch_free(&st->ab[i].sb);
+		free(st->ab[i].recs);
+		free(st->ab[i].ops);
+		free(st->ab[i].pos);
+	}
 	free(st);
 	w->stream = NULL;
 }

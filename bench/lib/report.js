@@ -75,6 +75,9 @@ const names = {
 	'spool W': 'write ceiling in the spool run (items/s)',
 	'spool ratio_to_W': 'stream apply from a full spool / W',
 	'spool equal': 'spool copy equal to source (1 = yes)',
+	'spool_nocap changes_per_s': 'stream apply from a full spool, no consumed capacity (changes/s)',
+	'spool_nocap ratio_to_W': 'stream apply from a full spool, no consumed capacity / W',
+	'spool_nocap equal': 'spool copy, no consumed capacity, equal to source (1 = yes)',
 	'scale worker_rss_kib': 'worker peak RSS at 1M items (KiB)',
 	'scale items_per_s': 'backfill at 1M items (items/s)',
 };
@@ -100,6 +103,7 @@ const targets = [
 	['stream apply >= 0.8 x write ceiling W', get('stream ratio_to_W'), (x) => x >= 0.8],
 	['stream apply >= 0.8 x write ceiling W, no consumed capacity', get('stream_nocap ratio_to_W'), (x) => x >= 0.8],
 	['stream apply from a full spool >= 0.8 x W', get('spool ratio_to_W'), (x) => x >= 0.8],
+	['stream apply from a full spool >= 0.8 x W, no consumed capacity', get('spool_nocap ratio_to_W'), (x) => x >= 0.8],
 	['stream apply >= 0.8 x read+write ceiling 1/(1/W+1/R)', get('stream ratio_to_CS'), (x) => x >= 0.8],
 	['stream apply >= 0.8 x read+write ceiling, no consumed capacity', get('stream_nocap ratio_to_CS'), (x) => x >= 0.8],
 	['10 ms endpoint: >= 0.9 x (8 x 25 / 10 ms)', get('latency_k8 ratio_to_bound'), (x) => x >= 0.9],

@@ -56,8 +56,8 @@ wait_for 60 "the backfill" grep -q "Backfill starting" "$T/out.log"
 wait_for 60 "the crash after a spool commit" test -e "$T/crash1"
 wait_for 30 "its restart" sh -c "[ \$(grep -c 'Worker crashed' '$T/out.log') -ge 1 ]"
 wait_for 30 "a new worker" sh -c "kill -0 \$(cat $lock) 2>/dev/null"
-grep -q "Spool: .* kept from the last run" "$T/out.log" ||
-    fail "the restarted worker did not find the spool"
+wait_for 30 "the restarted worker to find the spool" \
+    grep -q "Spool: .* kept from the last run" "$T/out.log"
 sleep 3
 grep -q "Backfill complete" "$T/out.log" && fail "the backfill ended too soon"
 pid=$(cat "$lock")

@@ -143,6 +143,15 @@ backfill_run() {
 	eval "RATE_$b=\$rate CPU_$b=\$SYNC_CPU"
 }
 
+# wait_line LOG PID TEXT: until LOG has TEXT; the run's log and an exit if
+# PID ends first.
+wait_line() {
+	while ! grep -q "$3" "$1" 2>/dev/null; do
+		kill -0 "$2" 2>/dev/null || { cat "$1" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
 # One stream apply of the waiting changes: bench NAME, destination table,
 # extra flags. Needs r, W2, CS.
 stream_run() {
@@ -156,10 +165,7 @@ stream_run() {
 	    >"$OUT/$b$r.log" 2>&1 &
 	sp=$!
 	PIDS="$PIDS $sp"
-	while ! grep -q "Caught up" "$OUT/$b$r.log" 2>/dev/null; do
-		kill -0 $sp 2>/dev/null || { cat "$OUT/$b$r.log" >&2; exit 1; }
-		sleep 0.05
-	done
+	wait_line "$OUT/$b$r.log" $sp "Caught up"
 	t1=$(now)
 	kill -INT $sp
 	wait $sp || true
@@ -226,15 +232,9 @@ spool_copy() {
 	    --status=off "$@" >"$log" 2>&1 &
 	sp=$!
 	PIDS="$PIDS $sp"
-	while ! grep -q "Applying the spool" "$log" 2>/dev/null; do
-		kill -0 $sp 2>/dev/null || { cat "$log" >&2; exit 1; }
-		sleep 0.05
-	done
+	wait_line "$log" $sp "Applying the spool"
 	t0=$(now)
-	while ! grep -q "Caught up" "$log" 2>/dev/null; do
-		kill -0 $sp 2>/dev/null || { cat "$log" >&2; exit 1; }
-		sleep 0.05
-	done
+	wait_line "$log" $sp "Caught up"
 	t1=$(now)
 	kill -INT $sp
 	wait $sp || true

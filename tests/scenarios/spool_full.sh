@@ -12,25 +12,8 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/streamsim.sh"
 
-ddbl_start
-ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
-ddbtool create-table dst --hash pk:S
-"$BIN/ddb-sync-load" --endpoint-url "$ENDPOINT" --table src --count 3000 \
-    --size 100 --prefix k 2>/dev/null || fail "load"
+sim_tables
 export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=1000
-writer() {
-	(
-		i=$1
-		while [ ! -e "$T/stop-writer" ]; do
-			i=$((i + 1))
-			ddbtool mutate src 150 --keys 3000 --prefix k \
-			    --seed $i >/dev/null || exit 1
-			sleep 1
-		done
-	) &
-	mut=$!
-	track $mut
-}
 
 sim_start --scan-delay-ms 500 --rollover-ms 5000 --seed 41
 "$BIN/ddb-sync" --input-table src --output-table dst \
@@ -39,7 +22,7 @@ sim_start --scan-delay-ms 500 --rollover-ms 5000 --seed 41
     --spool-max-bytes 64KiB --status=off >"$T/out.log" 2>&1 &
 sup=$!
 track $sup
-writer 200
+sim_writer 200 150 3000
 wait_for 60 "the backfill" grep -q "Backfill starting" "$T/out.log"
 wait_for 60 "the spool-full warning" grep -q "Spool full" "$T/out.log"
 grep "Spool full" "$T/out.log" | head -1 >"$T/warn"
@@ -79,7 +62,7 @@ export DDB_SYNC_STREAM_RETENTION_MS=30000 DDB_SYNC_HANDOFF_MARGIN_MS=0
     --spool-max-bytes 64KiB --status=off >"$T/out2.log" 2>&1 &
 sup=$!
 track $sup
-writer 400
+sim_writer 400 150 3000
 wait $sup
 rc=$?
 touch "$T/stop-writer"

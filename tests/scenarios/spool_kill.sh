@@ -16,11 +16,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/streamsim.sh"
 
-ddbl_start
-ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
-ddbtool create-table dst --hash pk:S
-"$BIN/ddb-sync-load" --endpoint-url "$ENDPOINT" --table src --count 3000 \
-    --size 100 --prefix k 2>/dev/null || fail "load"
+sim_tables
 sim_start --scan-delay-ms 1000 --rollover-ms 4000 --split-p 0.3 \
     --max-open-shards 4 --seed 31
 export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=1000
@@ -34,24 +30,11 @@ run() {
 	sup=$!
 	track $sup
 }
-writer() {
-	(
-		i=$1
-		while [ ! -e "$T/stop-writer" ]; do
-			i=$((i + 1))
-			ddbtool mutate src 150 --keys 3000 --prefix k \
-			    --seed $i >/dev/null || exit 1
-			sleep 1
-		done
-	) &
-	mut=$!
-	track $mut
-}
 crashes() { grep -c 'Worker crashed (killed by signal 9' "$T/out.log"; }
 
 DDB_SYNC_CRASH_AT=spool-committed DDB_SYNC_CRASH_AFTER=15 \
     DDB_SYNC_CRASH_FILE="$T/crash1" run
-writer 100
+sim_writer 100 150 3000
 wait_for 60 "the backfill" grep -q "Backfill starting" "$T/out.log"
 wait_for 60 "the crash after a spool commit" test -e "$T/crash1"
 wait_for 30 "its restart" sh -c "[ \$(grep -c 'Worker crashed' '$T/out.log') -ge 1 ]"

@@ -13,11 +13,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/streamsim.sh"
 
-ddbl_start
-ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
-ddbtool create-table dst --hash pk:S
-"$BIN/ddb-sync-load" --endpoint-url "$ENDPOINT" --table src --count 3000 \
-    --size 100 --prefix k 2>/dev/null || fail "load"
+sim_tables
 sim_start --retention-ms 30000 --scan-delay-ms 3500 --rollover-ms 10000 \
     --seed 12
 export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=1000
@@ -32,18 +28,8 @@ wait_for 60 "the backfill" grep -q "Backfill starting" "$T/out.log"
 grep -q "Spool: reading the stream while the backfill runs" "$T/out.log" ||
     fail "the spool was not started with the backfill"
 
-# Changes all through the backfill, 200 at a time.
-(
-	i=0
-	while ! grep -q "Backfill complete" "$T/out.log"; do
-		i=$((i + 1))
-		ddbtool mutate src 200 --keys 3000 --prefix k --seed $i \
-		    >/dev/null || exit 1
-		sleep 2
-	done
-) &
-mut=$!
-track $mut
+# Changes all through the backfill, 200 every 2 s.
+sim_writer 0 200 3000 2
 
 spooled() {
 	"$BIN/ddb-sync" ctl status --state-dir "$T/state" >"$T/status" 2>&1 &&
@@ -55,6 +41,7 @@ spooled() {
 wait_for 60 "ctl status and ctl list to show the spool" spooled
 cat "$T/list"
 wait_for 300 "the backfill to end" grep -q "Backfill complete" "$T/out.log"
+touch "$T/stop-writer"
 wait $mut || fail "writer failed"
 sim_converge src dst 180
 # Everything is applied and checkpointed: no segment file is left.

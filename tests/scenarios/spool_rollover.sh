@@ -11,11 +11,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/streamsim.sh"
 
-ddbl_start
-ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
-ddbtool create-table dst --hash pk:S
-"$BIN/ddb-sync-load" --endpoint-url "$ENDPOINT" --table src --count 3000 \
-    --size 100 --prefix k 2>/dev/null || fail "load"
+sim_tables
 sim_start --scan-delay-ms 500 --rollover-ms 1500 --split-p 0.5 \
     --max-open-shards 6 --seed 51
 export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=500
@@ -26,22 +22,14 @@ export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=500
 sup=$!
 track $sup
 wait_for 60 "the backfill" grep -q "Backfill starting" "$T/out.log"
-(
-	i=0
-	while ! grep -q "Backfill complete" "$T/out.log"; do
-		i=$((i + 1))
-		ddbtool mutate src 100 --keys 300 --prefix k --seed $i \
-		    >/dev/null || exit 1
-	done
-) &
-mut=$!
-track $mut
+sim_writer 0 100 300 0
 wait_for 120 "the backfill to end" grep -q "Backfill complete" "$T/out.log"
 created=$(sim_stat j.shards.created)
 splits=$(sim_stat j.splits)
 log "during the backfill: $created shards created, $splits splits"
 [ "$created" -ge 8 ] || fail "only $created shards during the backfill"
 [ "$splits" -ge 1 ] || fail "no split during the backfill"
+touch "$T/stop-writer"
 wait $mut || fail "writer failed"
 sim_converge src dst 180
 stop_ok $sup "$T/out.log" 40

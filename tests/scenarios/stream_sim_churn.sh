@@ -8,11 +8,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/streamsim.sh"
 
-ddbl_start
-ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
-ddbtool create-table dst --hash pk:S
-"$BIN/ddb-sync-load" --endpoint-url "$ENDPOINT" --table src --count 3000 \
-    --size 100 --prefix k 2>/dev/null || fail "load"
+sim_tables
 # Scan pages held 150 ms: a backfill of some seconds, long enough to be
 # killed in and to take changes to keys it has already scanned.
 sim_start --rollover-ms 2000 --split-p 0.5 --max-open-shards 6 \

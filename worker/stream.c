@@ -870,29 +870,23 @@ records_done_cb(struct aws_call *c, void *arg)
 		log_info("shard %s: closed and read to its end", sh->id);
 	}
 	w->prog.stream_read += pg->recs.n;
+	if (pg->recs.n == 0) {
+		sh->at_tip = !sh->finished;
+		sh->tip_ms = st_now(st);
+	} else {
+		const struct ddb_record *last = &pg->recs.recs[pg->recs.n - 1];
+
+		sh->at_tip = 0;
+		free(sh->read_seq);
+		sh->read_seq = jscan_strdup(&last->seq);
+		sh->last_created_ms = (int64_t)(last->created * 1000.0);
+	}
 	if (pg->recs.n == 0 || st->sp != NULL) {
 		/* Nothing to hold: none read, or the spool has them. */
-		if (pg->recs.n == 0) {
-			sh->at_tip = !sh->finished;
-			sh->tip_ms = st_now(st);
-		} else {
-			sh->at_tip = 0;
-			free(sh->read_seq);
-			sh->read_seq = jscan_strdup(
-			    &pg->recs.recs[pg->recs.n - 1].seq);
-			sh->last_created_ms =
-			    (int64_t)(pg->recs.recs[pg->recs.n - 1].created *
-				1000.0);
-		}
 		free(pg->body);
 		ddb_records_free(&pg->recs);
 		free(pg);
 	} else {
-		sh->at_tip = 0;
-		free(sh->read_seq);
-		sh->read_seq = jscan_strdup(&pg->recs.recs[pg->recs.n - 1].seq);
-		sh->last_created_ms =
-		    (int64_t)(pg->recs.recs[pg->recs.n - 1].created * 1000.0);
 		st->ahead_bytes += pg->len;
 		sh->pend_bytes += pg->len;
 		sh->pend_recs += pg->recs.n;
@@ -1294,6 +1288,8 @@ spool_bound(struct stream *st, int64_t now)
 
 	if (st->paused && !spool_full(st->sp)) {
 		st->paused = 0;
+		st->full_warned_ms = 0; /* a next pause is said at once */
+		st->w->prog.retention_risk = st->reader_warned;
 		log_info("Spool: room again; reading the stream goes on");
 		for (size_t i = 0; i < st->nshards; i++)
 			advance(st->shards[i]);
@@ -1342,27 +1338,22 @@ static void
 reader_lag_check(struct stream *st, int64_t now)
 {
 	struct worker *w = st->w;
-	int64_t age = 0, warn;
+	int64_t age, warn;
 	char dur[32], ret[32];
 
 	if (st->paused)
 		return;
-	for (size_t i = 0; i < st->nshards; i++) {
-		const struct st_shard *sh = st->shards[i];
-		int64_t t = reader_time(st, sh);
-
-		if (sh->state == SH_ACTIVE && !sh->at_tip && t > 0 &&
-		    now - t > age)
-			age = now - t;
-	}
+	age = reader_age(st, now);
 	/* 20 hours of 24 by default; a shorter retention (tests) is
 	 * warned about at 5/6 of it. Said again after the reader has come
 	 * back to half of that. */
 	warn = settings_int(SETTING_RETENTION_WARN_MS);
 	if (warn > st->retention_ms / 6 * 5)
 		warn = st->retention_ms / 6 * 5;
-	if (age < warn / 2)
+	if (age < warn / 2 && st->reader_warned) {
 		st->reader_warned = 0;
+		w->prog.retention_risk = 0;
+	}
 	if (st->reader_warned || age < warn)
 		return;
 	st->reader_warned = 1;
@@ -1380,18 +1371,18 @@ reader_lag_check(struct stream *st, int64_t now)
 
 /* The spool's share of the progress message. */
 static void
-spool_progress(struct stream *st)
+spool_progress(struct stream *st, int64_t now)
 {
 	struct worker *w = st->w;
 	struct spool_stats ss;
 
 	spool_stats(st->sp, &ss);
 	w->prog.spool_bytes = ss.bytes;
-	w->prog.spool_oldest_ms = ss.oldest_ms > 0 ?
-	    (st_now(st) - ss.oldest_ms > 0 ? st_now(st) - ss.oldest_ms : 0) :
-	    -1;
+	w->prog.spool_oldest_ms = ss.oldest_ms <= 0 ? -1 :
+	    now > ss.oldest_ms			    ? now - ss.oldest_ms :
+						      0;
 	w->prog.spool_paused = st->paused;
-	w->prog.spool_read_lag_ms = reader_age(st, st_now(st));
+	w->prog.spool_read_lag_ms = reader_age(st, now);
 }
 
 /* Once per turn of the loop, in either phase. */
@@ -1414,7 +1405,7 @@ st_tick(struct stream *st)
 	if (st_failed(st))
 		return;
 	reader_lag_check(st, now);
-	spool_progress(st);
+	spool_progress(st, now);
 }
 
 /* A request is written: the shard's batch is applied when all are. */

@@ -1070,49 +1070,43 @@ fl_queued(const struct member *f, const char *unit)
 void
 member_add_shards(struct member *f, const struct lineage_shard *v, size_t n)
 {
-	char *done = xcalloc(n != 0 ? n : 1, 1);
-	size_t left = n, before;
+	const char **ids = xcalloc(n != 0 ? n : 1, sizeof(*ids));
+	const char **parents = xcalloc(n != 0 ? n : 1, sizeof(*parents));
+	size_t *order = xcalloc(n != 0 ? n : 1, sizeof(*order));
 
 	/* Parents first: a child's item never exists without its parent's
 	 * (else another host could take the child as one whose parent aged
-	 * out). A parent not in the listing has aged out. */
-	do {
-		before = left;
-		for (size_t i = 0; i < n; i++) {
-			char unit[160], parent[160];
-			int wait = 0;
+	 * out). */
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = v[i].id;
+		parents[i] = v[i].parent;
+	}
+	lease_parents_first(ids, parents, n, order);
+	for (size_t k = 0; k < n; k++) {
+		const struct lineage_shard *l = &v[order[k]];
+		char unit[160], parent[160];
+		struct fl_new *nw;
 
-			if (done[i])
-				continue;
-			for (size_t k = 0; v[i].parent != NULL && k < n; k++)
-				if (!done[k] && k != i &&
-				    strcmp(v[k].id, v[i].parent) == 0)
-					wait = 1;
-			if (wait)
-				continue;
-			done[i] = 1;
-			left--;
-			lease_unit_shard(unit, sizeof(unit), v[i].id);
-			if (hmap_get(&f->byname, unit) != NULL ||
-			    fl_queued(f, unit))
-				continue;
-			if (f->nnew == f->newcap) {
-				f->newcap = f->newcap ? f->newcap * 2 : 16;
-				f->newq = xrealloc(f->newq,
-				    f->newcap * sizeof(*f->newq));
-			}
-			f->newq[f->nnew].unit = xstrdup(unit);
-			f->newq[f->nnew].shard = xstrdup(v[i].id);
-			f->newq[f->nnew].parent = NULL;
-			if (v[i].parent != NULL) {
-				lease_unit_shard(parent, sizeof(parent),
-				    v[i].parent);
-				f->newq[f->nnew].parent = xstrdup(parent);
-			}
-			f->nnew++;
+		lease_unit_shard(unit, sizeof(unit), l->id);
+		if (hmap_get(&f->byname, unit) != NULL || fl_queued(f, unit))
+			continue;
+		if (f->nnew == f->newcap) {
+			f->newcap = f->newcap ? f->newcap * 2 : 16;
+			f->newq = xrealloc(f->newq,
+			    f->newcap * sizeof(*f->newq));
 		}
-	} while (left > 0 && left < before);
-	free(done);
+		nw = &f->newq[f->nnew++];
+		nw->unit = xstrdup(unit);
+		nw->shard = xstrdup(l->id);
+		nw->parent = NULL;
+		if (l->parent != NULL) {
+			lease_unit_shard(parent, sizeof(parent), l->parent);
+			nw->parent = xstrdup(parent);
+		}
+	}
+	free(ids);
+	free(parents);
+	free(order);
 	fl_create_next(f);
 }
 

@@ -96,6 +96,8 @@ struct member {
 	int xbusy;
 	int64_t round_next_ms;
 	int snapshot; /* a round has completed */
+	int stopped;  /* the pair's fleet-wide stop flag, as last seen */
+	int failed;   /* the table is gone: worker_fail was called */
 	int done;     /* its snapshot: every segment of the pair done */
 	uint64_t lost;
 	uint64_t cond_failed;
@@ -255,6 +257,18 @@ fl_warn(struct member *f, const char *what, const struct aws_call *c)
 {
 	int64_t now = clock_ms();
 
+	/* Deleted while running: no lease can be proven any more. */
+	if (c->status == AWS_NOT_FOUND && !f->failed) {
+		f->failed = 1;
+		worker_fail(f->w, WORKER_EXIT_CONFIG, "CoordinationTableGone",
+		    "coordination table %s: %s: %s: it was deleted or this "
+		    "host may no longer use it; this pair's work stops here "
+		    "(its leases expire for the other hosts)",
+		    f->conf->table, what, c->msg);
+		return;
+	}
+	if (f->failed)
+		return;
 	if (now - f->warned_ms < 5000)
 		return;
 	f->warned_ms = now;
@@ -811,6 +825,20 @@ round_process(struct member *f)
 		if (l->done)
 			done++;
 	}
+	/* The fleet-wide stop flag (ctl fleet stop): said when it changes;
+	 * lease_decide then releases what this host holds and takes none. */
+	{
+		const struct lease *pl = lease_set_find(&f->set, w->pair->name,
+		    LEASE_PAIR_UNIT);
+		int stop = pl != NULL && pl->stop;
+
+		if (stop != f->stopped)
+			log_info(stop ? "Pair stopped across the fleet: its "
+					"leases are released and none is "
+					"taken until it is started again" :
+					"Pair started again across the fleet");
+		f->stopped = stop;
+	}
 	lease_observe(&f->view, &f->set, now);
 	f->done = lease_backfill_done(&f->set, w->pair->name);
 	f->snapshot = 1;
@@ -980,6 +1008,12 @@ member_tick(struct member *f)
 			aws_call_start(&f->hcall, hcall_cb, f);
 		}
 	}
+}
+
+int
+member_failed(const struct member *f)
+{
+	return f != NULL && f->failed;
 }
 
 int
@@ -1171,7 +1205,7 @@ member_release_all(struct member *f)
 	int64_t now;
 	size_t n = 0;
 
-	if (f == NULL)
+	if (f == NULL || f->failed)
 		return;
 	if (f->qbusy) {
 		aws_call_abort(&f->qcall);

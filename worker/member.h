@@ -63,6 +63,8 @@ int member_backfill_setup(struct worker *, uint32_t total_wanted,
 /* Once per turn of the backfill's loop: rounds, claims, renewals,
  * checkpoints, releases. */
 void member_tick(struct member *);
+/* The coordination table is gone (worker_fail was called): stop. */
+int member_failed(const struct member *);
 /* Whether the backfill may read and write segment idx now. */
 int member_seg_workable(const struct member *, size_t idx);
 /* Segment idx's checkpoint entry moved: write it to its lease. */

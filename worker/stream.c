@@ -2327,6 +2327,10 @@ stream_run(struct worker *w)
 		http_run(w->http, 250);
 		if (w->member != NULL && !st->stopping) {
 			member_tick(w->member);
+			if (member_failed(w->member)) {
+				st->failed = 1;
+				break;
+			}
 			pump(st);
 		}
 		if (worker_stop && !st->stopping)

@@ -168,4 +168,36 @@ item '#pair' >"$T/pair"
 grep -q '"backfill_started":{"N":"1700000000001"}' "$T/pair" ||
     fail "backfill start: $(cat "$T/pair")"
 grep -q '"stop":{"BOOL":true}' "$T/pair" || fail "stop flag: $(cat "$T/pair")"
+
+# Deleted while a host copies: no lease can be proven any more, so the
+# pair stops with exit 2 and says why (it does not go on unfenced).
+ddbtool create-table gone --hash pair:S --range unit:S ||
+    fail "cannot create gone"
+http_ctl POST "$PROXY/__rules" '[{"target": "Scan", "fault": "slow", "ms": 300}]' >/dev/null
+cat >"$T/plan-gone.yml" <<P
+coordination:
+  table: gone
+  region: us-east-1
+  endpoint_url: "$ENDPOINT"
+plan:
+  - input: {table: src, region: us-east-1, endpoint_url: "$PROXY"}
+    output: {table: dst, endpoint_url: "$ENDPOINT"}
+    stream: {disabled: true}
+    total_segments: 4
+    page_size: 1
+P
+export DDB_SYNC_LEASE_MS=6000 DDB_SYNC_LEASE_RENEW_MS=1000 \
+    DDB_SYNC_LEASE_MARGIN_MS=2500 DDB_SYNC_LEASE_ROUND_MS=1000
+"$BIN/ddb-sync" --config-file "$T/plan-gone.yml" --state-dir "$T/stategone" \
+    --status=off >"$T/gone.out" 2>&1 &
+pid=$!
+track $pid
+wait_for 60 "a lease claimed" grep -q "Lease claimed: segment#" "$T/gone.out"
+ddbtool delete-table gone || fail "cannot delete gone"
+wait $pid
+rc=$?
+cat "$T/gone.out"
+[ "$rc" -ne 0 ] || fail "ddb-sync went on without its coordination table"
+grep -q "CoordinationTableGone.*coordination table gone:.*deleted or this host may no longer use it" "$T/gone.out" ||
+    fail "no reason given for the stop"
 log "ok"

@@ -24,7 +24,8 @@
  * release go one after the other, never two at once, so a checkpoint can
  * never race its own renewal. Writes are fenced by owner and tenure, and
  * a unit whose writes stop succeeding stops at its deadline (L - M after
- * the send of the last success), before anyone may take it.
+ * the send of the last success), before anyone may take it. Every time
+ * here is CLOCK_BOOTTIME: a suspended machine's deadlines pass too.
  */
 
 #define CCF "ConditionalCheckFailedException"
@@ -255,7 +256,7 @@ member_free(struct worker *w)
 static void
 fl_warn(struct member *f, const char *what, const struct aws_call *c)
 {
-	int64_t now = clock_ms();
+	int64_t now = clock_boot_ms();
 
 	/* Deleted while running: no lease can be proven any more. */
 	if (c->status == AWS_NOT_FOUND && !f->failed) {
@@ -502,7 +503,7 @@ member_backfill_setup(struct worker *w, uint32_t total_wanted,
 	}
 	f->nseg = total;
 	/* Hosts that start together see each other's heartbeats first. */
-	f->round_next_ms = clock_ms() +
+	f->round_next_ms = clock_boot_ms() +
 	    (f->round_ms < 2000 ? f->round_ms : 2000);
 	log_info("Backfill across the fleet: %u segments, started at %lld "
 		 "(server clock, recorded once for every host)",
@@ -575,7 +576,7 @@ unit_send(struct fl_unit *u, enum lease_op_kind kind)
 			op.done = u->op_done = cs->done;
 		}
 		u->dirty = 0;
-		u->ck_sent_ms = clock_ms();
+		u->ck_sent_ms = clock_boot_ms();
 		break;
 	case LEASE_OP_RENEW:
 		op.decline = u->decline;
@@ -594,7 +595,7 @@ unit_send(struct fl_unit *u, enum lease_op_kind kind)
 	u->call.give_up_ms = (uint64_t)(f->lease_ms - f->margin_ms);
 	u->op = kind;
 	u->busy = 1;
-	u->sent_ms = clock_ms();
+	u->sent_ms = clock_boot_ms();
 	aws_call_start(&u->call, unit_done_cb, u);
 }
 
@@ -783,7 +784,7 @@ round_process(struct member *f)
 	struct worker *w = f->w;
 	struct lease_decision d;
 	struct lease_params prm;
-	int64_t now = clock_ms();
+	int64_t now = clock_boot_ms();
 	uint32_t done = 0;
 
 	lease_set_clear(&f->set);
@@ -911,7 +912,7 @@ qcall_cb(struct aws_call *c, void *arg)
 	if (c->status != AWS_OK) {
 		fl_warn(f, "Query", c);
 		lease_set_clear(&f->next);
-		f->round_next_ms = clock_ms() + f->round_ms;
+		f->round_next_ms = clock_boot_ms() + f->round_ms;
 		return;
 	}
 	if (lease_parse_page(&f->next, c->body, c->bodylen, &lek, err,
@@ -919,7 +920,7 @@ qcall_cb(struct aws_call *c, void *arg)
 		log_warnx("coordination table %s: a Query answer: %s",
 		    f->conf->table, err);
 		lease_set_clear(&f->next);
-		f->round_next_ms = clock_ms() + f->round_ms;
+		f->round_next_ms = clock_boot_ms() + f->round_ms;
 		return;
 	}
 	if (lek.len > 0) {
@@ -992,7 +993,7 @@ unit_tick(struct fl_unit *u, int64_t now)
 void
 member_tick(struct member *f)
 {
-	int64_t now = clock_ms();
+	int64_t now = clock_boot_ms();
 
 	for (size_t i = 0; i < f->nu; i++)
 		unit_tick(f->u[i], now);
@@ -1022,7 +1023,7 @@ member_seg_workable(const struct member *f, size_t idx)
 	const struct fl_unit *u = f->u[idx];
 
 	return u->held && !u->releasing &&
-	    clock_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
+	    clock_boot_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
 }
 
 void
@@ -1168,7 +1169,7 @@ member_shard_workable(const struct member *f, const char *id)
 	if ((u = hmap_get(&f->byname, unit)) == NULL)
 		return 0;
 	return u->held && !u->releasing &&
-	    clock_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
+	    clock_boot_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
 }
 
 void
@@ -1186,14 +1187,14 @@ member_shard_changed(struct member *f, const char *id)
 static void
 fl_wait(struct member *f, int64_t limit_ms)
 {
-	int64_t until = clock_ms() + limit_ms;
+	int64_t until = clock_boot_ms() + limit_ms;
 
 	for (;;) {
 		size_t busy = 0;
 
 		for (size_t i = 0; i < f->nu; i++)
 			busy += f->u[i]->busy;
-		if (busy == 0 || clock_ms() >= until)
+		if (busy == 0 || clock_boot_ms() >= until)
 			return;
 		http_run(f->w->http, 100);
 	}
@@ -1212,7 +1213,7 @@ member_release_all(struct member *f)
 		f->qbusy = 0;
 	}
 	fl_wait(f, f->lease_ms - f->margin_ms);
-	now = clock_ms();
+	now = clock_boot_ms();
 	for (size_t i = 0; i < f->nu; i++) {
 		struct fl_unit *u = f->u[i];
 

@@ -221,6 +221,21 @@ call_send(struct aws_call *c)
 	size_t nh = 0;
 	int r;
 
+	/* A fleet's fence: nothing goes for a unit whose lease is lost. */
+	if (c->fence != NULL &&
+	    (r = c->fence(c->fence_arg)) != AWS_FENCE_SEND) {
+		if (r == AWS_FENCE_HOLD) {
+			http_timer_set(cl->http, &c->timer, 100, call_retry_cb,
+			    c);
+			return;
+		}
+		c->status = AWS_STOPPED;
+		strlcpy(c->code, "LeaseLost", sizeof(c->code));
+		snprintf(c->msg, sizeof(c->msg),
+		    "not sent: the lease of its unit was lost");
+		call_finish(c);
+		return;
+	}
 	http_headers_free(c->hdrs);
 	c->hdrs = NULL;
 	http_xfer_cleanup(&c->xfer);

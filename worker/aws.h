@@ -58,6 +58,10 @@ struct aws_client {
 struct aws_call;
 typedef void (*aws_done_fn)(struct aws_call *, void *arg);
 
+#define AWS_FENCE_SEND 0
+#define AWS_FENCE_HOLD 1
+#define AWS_FENCE_DROP 2
+
 struct aws_call {
 	struct aws_client *cl;
 	const char *op; /* "Scan", "BatchWriteItem", ... */
@@ -72,6 +76,14 @@ struct aws_call {
 	 * comes back as AWS_STATE "ResponseTooLarge" instead of being
 	 * retried, for a caller that can ask for less (GetRecords' Limit). */
 	int overflow_to_caller;
+
+	/* Set before aws_call_start(), optional: asked before every
+	 * attempt, retries included. AWS_FENCE_SEND goes; AWS_FENCE_HOLD
+	 * waits and asks again (100 ms); AWS_FENCE_DROP ends the call unsent
+	 * with status AWS_STOPPED and code "LeaseLost" (a fleet's lease on
+	 * the unit was lost: its writes must not land). */
+	int (*fence)(void *arg);
+	void *fence_arg;
 
 	/* Result, valid in the done callback. */
 	enum aws_status status;

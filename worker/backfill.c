@@ -58,6 +58,9 @@ struct bf_seg {
 	/* A fleet: bumped when the lease is claimed or lost, so pages of
 	 * an earlier tenure move no checkpoint when their writes land. */
 	unsigned gen;
+	/* Its pages' lane: the backfill's one, or in a fleet its own, so
+	 * the writer's fence can hold or drop the writes of a lost lease. */
+	struct writer_lane *lane;
 };
 
 struct backfill {
@@ -183,9 +186,7 @@ seg_advance(struct bf_seg *seg)
 			    seg->ck->segment,
 			    (unsigned long long)seg->ck->items);
 		}
-		w->ckpt_dirty = 1;
-		if (w->member != NULL)
-			member_seg_changed(w->member, (size_t)(seg - bf->segs));
+		worker_seg_changed(w, (size_t)(seg - bf->segs));
 		page_free(pg);
 	}
 }
@@ -294,7 +295,7 @@ scan_done_cb(struct aws_call *c, void *arg)
 	if (pg->nitems > 0) {
 		pg->unit.items = pg->items;
 		pg->unit.n = pg->nitems;
-		writer_submit(bf->lane, &pg->unit);
+		writer_submit(seg->lane, &pg->unit);
 	} else
 		seg_advance(seg); /* an empty page still moves the key */
 	testhook("scan-page");
@@ -315,7 +316,9 @@ batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 			offsetof(struct bf_page, unit));
 
 		pg->acked += parts[i].n;
-		n += parts[i].n;
+		/* A lost lease's writes were not all sent (the fence). */
+		if (pg->gen == pg->seg->gen)
+			n += parts[i].n;
 		if (pg->acked >= pg->nitems)
 			seg_advance(pg->seg);
 	}
@@ -390,9 +393,7 @@ pump(struct backfill *bf)
 
 			if (seg->scanning || seg->eof || seg->ck->done ||
 			    seg->timer.armed ||
-			    (bf->w->member != NULL &&
-				!member_seg_workable(bf->w->member,
-				    bf->order[i])) ||
+			    !worker_seg_workable(bf->w, bf->order[i]) ||
 			    seg->npages >= bf->pages_per_seg ||
 			    bf->buffered >= bf->buffer_max)
 				continue;
@@ -467,6 +468,24 @@ retention_check(struct backfill *bf, int64_t warn_ms)
 	    "table across hosts with 'segments')",
 	    dur);
 	worker_progress(w, 1);
+}
+
+/* The writer's fence in a fleet: a page of a lost tenure is dropped; one
+ * of the current tenure waits while the lease's deadline has passed. */
+static int
+seg_fence(const struct writer_unit *u, void *arg)
+{
+	struct bf_seg *seg = arg;
+	const struct bf_page *pg =
+	    (const struct bf_page *)(const void *)((const char *)u -
+		offsetof(struct bf_page, unit));
+
+	if (pg->gen != seg->gen)
+		return AWS_FENCE_DROP;
+	return member_seg_may_write(seg->bf->w->member,
+		   (size_t)(seg - seg->bf->segs)) ?
+	    AWS_FENCE_SEND :
+	    AWS_FENCE_HOLD;
 }
 
 /* The fleet claimed segment idx: it resumes from the lease's checkpoint. */
@@ -637,6 +656,11 @@ backfill_run(struct worker *w)
 
 		seg->bf = &bf;
 		seg->ck = &ck->segments[i];
+		seg->lane = bf.lane;
+		if (w->member != NULL) {
+			seg->lane = writer_lane_new(bf.wr, batch_ack_cb, &bf);
+			writer_lane_fence(seg->lane, seg_fence, seg);
+		}
 		aws_call_init(&seg->scan, &w->src, "Scan");
 		if (seg->ck->last_key != NULL)
 			seg->next_key = xstrdup(seg->ck->last_key);

@@ -1026,6 +1026,33 @@ member_seg_workable(const struct member *f, size_t idx)
 	    clock_boot_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
 }
 
+/* Held and before its deadline: a write for it may be sent (whether or
+ * not it is being handed over, which waits for its writes). */
+static int
+fl_may_write(const struct fl_unit *u)
+{
+	const struct member *f = u->f;
+
+	return u->held &&
+	    clock_boot_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
+}
+
+int
+member_seg_may_write(const struct member *f, size_t idx)
+{
+	return idx < f->nseg && fl_may_write(f->u[idx]);
+}
+
+int
+member_shard_may_write(const struct member *f, const char *id)
+{
+	char unit[160];
+	const struct fl_unit *u;
+
+	lease_unit_shard(unit, sizeof(unit), id);
+	return (u = hmap_get(&f->byname, unit)) != NULL && fl_may_write(u);
+}
+
 void
 member_seg_changed(struct member *f, size_t idx)
 {

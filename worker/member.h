@@ -67,6 +67,10 @@ void member_tick(struct member *);
 int member_failed(const struct member *);
 /* Whether the backfill may read and write segment idx now. */
 int member_seg_workable(const struct member *, size_t idx);
+/* Whether a destination write for segment idx / shard id may be sent now
+ * (held, before its deadline): the writer's fence. */
+int member_seg_may_write(const struct member *, size_t idx);
+int member_shard_may_write(const struct member *, const char *id);
 /* Segment idx's checkpoint entry moved: write it to its lease. */
 void member_seg_changed(struct member *, size_t idx);
 /* 1 when every segment of the pair is done (on any host) and this host

@@ -326,10 +326,8 @@ shard_done_cb(struct st_shard *sh)
 		 * until it ages out of the listing and is dropped. */
 		free(c->seq);
 		c->seq = NULL;
-		st->w->ckpt_dirty = 1;
 		/* A fleet: its lease says done, and its children may go. */
-		if (st->w->member != NULL)
-			member_shard_changed(st->w->member, sh->id);
+		worker_shard_changed(st->w, sh->id);
 	}
 	st->sweep = 1;
 	st->counts_stale = 1;
@@ -573,9 +571,7 @@ unit_applied(struct st_shard *sh)
 	c->items += applied;
 	w->ckpt.stream_items += applied;
 	w->prog.stream_written += applied;
-	w->ckpt_dirty = 1;
-	if (w->member != NULL)
-		member_shard_changed(w->member, sh->id);
+	worker_shard_changed(w, sh->id);
 	for (size_t i = sh->skipped; i < sh->nurecs; i++)
 		if (sh->urecs[i].created > st->newest_applied)
 			st->newest_applied = sh->urecs[i].created;
@@ -1479,6 +1475,21 @@ describe_bad(struct stream *st, int64_t *next_ms, const char *fmt, ...)
 	return 0;
 }
 
+/* The writer's fence in a fleet: the batch of a lost tenure is dropped;
+ * one of the current tenure waits while the lease's deadline has passed. */
+static int
+st_fence(const struct writer_unit *u, void *arg)
+{
+	struct st_shard *sh = ((struct st_lane *)arg)->sh;
+
+	(void)u;
+	if (sh == NULL || sh->ugen != sh->gen)
+		return AWS_FENCE_DROP;
+	return member_shard_may_write(sh->st->w->member, sh->id) ?
+	    AWS_FENCE_SEND :
+	    AWS_FENCE_HOLD;
+}
+
 static struct st_lane *
 lane_get(struct stream *st, struct st_shard *sh)
 {
@@ -1489,6 +1500,8 @@ lane_get(struct stream *st, struct st_shard *sh)
 	else {
 		ln = xcalloc(1, sizeof(*ln));
 		ln->wl = writer_lane_new(st->wr, batch_ack_cb, ln);
+		if (st->w->member != NULL)
+			writer_lane_fence(ln->wl, st_fence, ln);
 	}
 	ln->sh = sh;
 	ln->next_free = NULL;
@@ -1790,12 +1803,9 @@ pump(struct stream *st)
 			continue;
 		if ((c = shard_ck(sh)) == NULL)
 			continue; /* pruned */
-		/* A fleet: the lease says so (a child's only once its
-		 * parent's says done, on whichever host). */
-		if (st->w->member != NULL ?
-			member_shard_workable(st->w->member, sh->id) :
-			st->sp != NULL ? lineage_ready_read(&st->w->ckpt, c) :
-					 lineage_ready(&st->w->ckpt, c)) {
+		/* A child after its parent: applied here, or in a fleet
+		 * its lease taken once the parent's says done. */
+		if (worker_shard_workable(st->w, c, st->sp != NULL)) {
 			transition_hook(st, c);
 			shard_start(sh);
 		}

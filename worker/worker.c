@@ -7,6 +7,7 @@
 #include "log.h"
 #include "report.h"
 #include "settings.h"
+#include "lineage.h"
 #include "worker.h"
 #include "xtime.h"
 
@@ -40,6 +41,37 @@ worker_ckpt_flush(struct worker *w, int force)
 	w->ckpt_saved_ms = now;
 	report_checkpoints(&w->ckpt, force);
 	return 0;
+}
+
+void
+worker_seg_changed(struct worker *w, size_t idx)
+{
+	w->ckpt_dirty = 1;
+	if (w->member != NULL)
+		member_seg_changed(w->member, idx);
+}
+
+void
+worker_shard_changed(struct worker *w, const char *id)
+{
+	w->ckpt_dirty = 1;
+	if (w->member != NULL)
+		member_shard_changed(w->member, id);
+}
+
+int
+worker_seg_workable(const struct worker *w, size_t idx)
+{
+	return w->member == NULL || member_seg_workable(w->member, idx);
+}
+
+int
+worker_shard_workable(struct worker *w, const struct ckpt_shard *c, int spool)
+{
+	if (w->member != NULL)
+		return member_shard_workable(w->member, c->shard_id);
+	return spool ? lineage_ready_read(&w->ckpt, c) :
+		       lineage_ready(&w->ckpt, c);
 }
 
 /*

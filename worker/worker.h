@@ -99,6 +99,22 @@ extern volatile sig_atomic_t worker_stop; /* SIGTERM/SIGINT seen */
 
 /* Save the checkpoint if dirty and due (or force). 0 or -1 (fatal). */
 int worker_ckpt_flush(struct worker *, int force);
+/*
+ * Where a unit's progress goes (docs/fleet.md, "The checkpoint
+ * interface"): the state directory's checkpoint file, or in a fleet each
+ * unit's lease (member.c). The backfill and the stream say what moved and
+ * ask what they may work on through these, whichever it is.
+ * worker_seg_changed / worker_shard_changed: the checkpoint entry moved.
+ * worker_seg_workable: the directory, always; a fleet, while this host
+ * holds the segment. worker_shard_workable: the directory, once its parent
+ * is applied (read, with the spool); a fleet, while this host holds the
+ * shard (a child's lease is taken only once its parent's says done).
+ */
+void worker_seg_changed(struct worker *, size_t idx);
+void worker_shard_changed(struct worker *, const char *id);
+int worker_seg_workable(const struct worker *, size_t idx);
+int worker_shard_workable(struct worker *, const struct ckpt_shard *,
+    int spool);
 /* Send progress if its interval has passed (or force). */
 void worker_progress(struct worker *, int force);
 /* Record a fatal error: message for log + supervisor, exit code. */

@@ -32,6 +32,8 @@ struct writer_lane {
 	struct writer_unit *head, *tail; /* units with writes unsent */
 	writer_ack_fn ack;
 	void *arg;
+	writer_fence_fn fence; /* a fleet's, or NULL */
+	void *fence_arg;
 };
 
 struct writer {
@@ -428,6 +430,17 @@ req_done_cb(struct aws_call *c, void *arg)
 		req_release(rq);
 		return;
 	}
+	if (c->status == AWS_STOPPED && strcmp(c->code, "LeaseLost") == 0) {
+		/* Fenced: not written, acknowledged for the producer to
+		 * drop (its generation is stale). */
+		answer_note(rq, 0, 0);
+		nparts = rq->nparts;
+		memcpy(parts, rq->parts, nparts * sizeof(parts[0]));
+		req_release(rq);
+		ln->ack(parts, nparts, ln->arg);
+		writer_pump(wr);
+		return;
+	}
 	if (c->status != AWS_OK) {
 		answer_note(rq, 0, 0);
 		req_release(rq);
@@ -484,18 +497,69 @@ req_done_cb(struct aws_call *c, void *arg)
 	    rq);
 }
 
+/*
+ * A fenced lane whose lease is lost: its unsent writes are acknowledged
+ * unsent (the producer ignores them: docs/fleet.md), nothing goes.
+ */
+static void
+lane_drop_fenced(struct writer_lane *ln)
+{
+	struct writer_part parts[WRITER_BATCH_MAX];
+	struct writer_unit *u;
+	unsigned n = 0;
+
+	while ((u = ln->head) != NULL) {
+		ln->head = u->next;
+		u->next = NULL;
+		if (u->sent < u->n) {
+			parts[n].unit = u;
+			parts[n].off = u->sent;
+			parts[n].n = u->n - u->sent;
+			u->sent = u->n;
+			n++;
+		}
+		if (n == WRITER_BATCH_MAX || ln->head == NULL) {
+			ln->tail = ln->head == NULL ? NULL : ln->tail;
+			if (n > 0)
+				ln->ack(parts, n, ln->arg);
+			n = 0;
+		}
+	}
+	ln->tail = NULL;
+}
+
 static struct writer_lane *
 lane_next(struct writer *wr)
 {
 	for (size_t i = 1; i <= wr->nlanes; i++) {
 		size_t k = (wr->rr + i) % wr->nlanes;
+		struct writer_lane *ln = wr->lanes[k];
 
-		if (wr->lanes[k]->head != NULL) {
-			wr->rr = k;
-			return wr->lanes[k];
+		if (ln->head == NULL)
+			continue;
+		if (ln->fence != NULL) {
+			int f = ln->fence(ln->head, ln->fence_arg);
+
+			if (f == AWS_FENCE_DROP)
+				lane_drop_fenced(ln);
+			if (f != AWS_FENCE_SEND)
+				continue;
 		}
+		wr->rr = k;
+		return ln;
 	}
 	return NULL;
+}
+
+/* The fence of a request in flight: its lane's, for its first unit (a
+ * lane's units are of one tenure). */
+static int
+req_fence(void *arg)
+{
+	struct writer_req *rq = arg;
+	struct writer_lane *ln = rq->lane;
+
+	return ln->fence(rq->parts[0].unit, ln->fence_arg);
 }
 
 static struct writer_req *
@@ -527,6 +591,8 @@ writer_pump(struct writer *wr)
 		req_build(rq);
 		rq->rounds = rq->malformed = 0;
 		rq->unprocessed = WRITER_BATCH_MAX + 1;
+		rq->call.fence = ln->fence != NULL ? req_fence : NULL;
+		rq->call.fence_arg = rq;
 		rq->busy = 1;
 		wr->inflight++;
 		rq->est = req_estimate(rq);
@@ -594,6 +660,13 @@ writer_lane_new(struct writer *wr, writer_ack_fn ack, void *arg)
 	wr->lanes = xrealloc(wr->lanes, (wr->nlanes + 1) * sizeof(*wr->lanes));
 	wr->lanes[wr->nlanes++] = ln;
 	return ln;
+}
+
+void
+writer_lane_fence(struct writer_lane *ln, writer_fence_fn fn, void *arg)
+{
+	ln->fence = fn;
+	ln->fence_arg = arg;
 }
 
 void

@@ -129,6 +129,18 @@ void writer_free(struct writer *);
 /* A producer's lane (freed by writer_free). */
 struct writer_lane *writer_lane_new(struct writer *, writer_ack_fn, void *arg);
 /*
+ * A fleet's fence on a lane (none by default): asked for the unit at the
+ * lane's head before a request is packed, and for a request's unit before
+ * every attempt, resends and retries included. AWS_FENCE_SEND: go;
+ * AWS_FENCE_HOLD: not now (the lease's deadline passed; the unit will be
+ * lost or renewed); AWS_FENCE_DROP: its lease is lost: its writes are not
+ * sent and are acknowledged as if written, which the producer knows to
+ * ignore (a stale generation moves no checkpoint). A lane's units must
+ * all be of one lease tenure: one lane per segment or shard.
+ */
+typedef int (*writer_fence_fn)(const struct writer_unit *, void *arg);
+void writer_lane_fence(struct writer_lane *, writer_fence_fn, void *arg);
+/*
  * Send nothing more of the lane's units (a fleet's lease was lost): writes
  * already in requests still complete and are acknowledged, so the
  * producer keeps its units until every write handed to a request (their

@@ -319,6 +319,13 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 			p->spool_oldest_age_s = c->prog.spool_oldest_ms / 1000;
 		p->spool_paused = c->prog.spool_paused;
 	}
+	p->leases_held = p->leases_lost = -1;
+	if (c->sup != NULL && c->sup->host_id != NULL) {
+		uint64_t lost = c->acc.leases_lost + c->prog.leases_lost;
+
+		p->leases_held = c->pid > 0 ? (int64_t)c->prog.leases_held : 0;
+		p->leases_lost = lost > INT64_MAX ? INT64_MAX : (int64_t)lost;
+	}
 }
 
 /* An optional integer of a pair: null when < 0 (see cget_opt). */
@@ -371,6 +378,8 @@ pair_encode(struct buf *b, const struct control_pair *p)
 	rc |= put_opt(b, "spool_oldest_age_s", p->spool_oldest_age_s);
 	rc |= buf_printf(b, ",\"spool_paused\":%s",
 	    p->spool_paused ? "true" : "false");
+	rc |= put_opt(b, "leases_held", p->leases_held);
+	rc |= put_opt(b, "leases_lost", p->leases_lost);
 	rc |= buf_addc(b, '}');
 	return rc;
 }
@@ -471,6 +480,8 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		PF_SPBYTES,
 		PF_SPAGE,
 		PF_SPPAUSED,
+		PF_LHELD,
+		PF_LLOST,
 		PF_N
 	};
 	struct json_field f[PF_N] = {
@@ -494,6 +505,8 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		{ .name = "spool_bytes" },
 		{ .name = "spool_oldest_age_s" },
 		{ .name = "spool_paused" },
+		{ .name = "leases_held" },
+		{ .name = "leases_lost" },
 	};
 	const char *what = "pair";
 	uint64_t pid;
@@ -550,7 +563,11 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		errlen) == -1 ||
 	    (f[PF_SPPAUSED].seen &&
 		cget_bool(&f[PF_SPPAUSED], &p->spool_paused, what, err,
-		    errlen) == -1))
+		    errlen) == -1) ||
+	    cget_opt(&f[PF_LHELD], -1, &p->leases_held, what, err, errlen) ==
+		-1 ||
+	    cget_opt(&f[PF_LLOST], -1, &p->leases_lost, what, err, errlen) ==
+		-1)
 		return -1;
 	if (p->read_limit[0] == '\0')
 		strlcpy(p->read_limit, "none", sizeof(p->read_limit));

@@ -82,6 +82,11 @@ struct control_pair {
 	int64_t spool_bytes;
 	int64_t spool_oldest_age_s;
 	int spool_paused;
+	/* A fleet (docs/fleet.md): this host's leases of the pair now and
+	 * those it lost; -1 when the plan has no coordination block.
+	 * Optional on the wire (absent or null: -1). */
+	int64_t leases_held;
+	int64_t leases_lost;
 };
 
 struct control_response {

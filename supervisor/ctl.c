@@ -228,7 +228,8 @@ enum {
 	COL_BACKFILL,
 	COL_STREAM,
 	COL_WRITTEN,
-	COL_SPOOL, /* only while some pair has a spool */
+	COL_SPOOL,  /* only while some pair has a spool */
+	COL_LEASES, /* only in a fleet */
 	COL_RCU,
 	COL_WCU,
 	COL_RESTARTS,
@@ -244,6 +245,7 @@ static const char *const ctl_headers[COL_N] = {
 	"STREAM",
 	"WRITTEN",
 	"SPOOL",
+	"LEASES",
 	"RCU/S",
 	"WCU/S",
 	"RESTARTS",
@@ -336,6 +338,17 @@ ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
 		else
 			strlcpy(buf, "-", len);
 		break;
+	case COL_LEASES:
+		/* This host's leases of the pair: "3", "3 (lost 1)". */
+		if (p->leases_held < 0)
+			strlcpy(buf, "-", len);
+		else if (p->leases_lost > 0)
+			snprintf(buf, len, "%lld (lost %lld)",
+			    (long long)p->leases_held,
+			    (long long)p->leases_lost);
+		else
+			snprintf(buf, len, "%lld", (long long)p->leases_held);
+		break;
 	case COL_RCU:
 		ctl_capacity(p->rcu_per_s, p->read_share, p->read_limit, buf,
 		    len);
@@ -356,12 +369,14 @@ ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
 }
 
 static int
-ctl_row(struct buf *b, const char *const *cells, const size_t *width, int spool)
+ctl_row(struct buf *b, const char *const *cells, const size_t *width, int spool,
+    int fleet)
 {
 	int rc = 0;
 
 	for (int col = 0; col < COL_N; col++) {
-		if (col == COL_SPOOL && !spool)
+		if ((col == COL_SPOOL && !spool) ||
+		    (col == COL_LEASES && !fleet))
 			continue;
 		rc |= buf_adds(b, cells[col]);
 		if (col == COL_N - 1)
@@ -379,7 +394,7 @@ ctl_format_list(const struct control_pair *p, size_t n, struct buf *b)
 	char cell[COL_N][CONTROL_TEXT_MAX];
 	const char *cells[COL_N];
 	size_t width[COL_N], i, w;
-	int col, rc, spool = 0;
+	int col, rc, spool = 0, fleet = 0;
 
 	for (col = 0; col < COL_N; col++) {
 		width[col] = ctl_width(ctl_headers[col]);
@@ -388,17 +403,19 @@ ctl_format_list(const struct control_pair *p, size_t n, struct buf *b)
 	for (i = 0; i < n; i++) {
 		if (p[i].spool_bytes >= 0)
 			spool = 1;
+		if (p[i].leases_held >= 0)
+			fleet = 1;
 		for (col = 0; col < COL_N; col++) {
 			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
 			if ((w = ctl_width(cell[col])) > width[col])
 				width[col] = w;
 		}
 	}
-	rc = ctl_row(b, ctl_headers, width, spool);
+	rc = ctl_row(b, ctl_headers, width, spool, fleet);
 	for (i = 0; i < n && rc == 0; i++) {
 		for (col = 0; col < COL_N; col++)
 			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
-		rc |= ctl_row(b, cells, width, spool);
+		rc |= ctl_row(b, cells, width, spool, fleet);
 	}
 	return rc;
 }

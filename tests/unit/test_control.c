@@ -293,9 +293,11 @@ sample_pairs(struct control_pair p[2])
 	strlcpy(p[1].stream, "pending", sizeof(p[1].stream));
 	strlcpy(p[1].last_error, "AccessDeniedException: no\nway\t\\ \"x\"",
 	    sizeof(p[1].last_error));
-	/* No spool. */
+	/* No spool, no fleet. */
 	p[0].spool_bytes = p[1].spool_bytes = -1;
 	p[0].spool_oldest_age_s = p[1].spool_oldest_age_s = -1;
+	p[0].leases_held = p[1].leases_held = -1;
+	p[0].leases_lost = p[1].leases_lost = -1;
 }
 
 static void
@@ -315,6 +317,60 @@ assert_pair_equal(const struct control_pair *a, const struct control_pair *b)
 	assert_int_equal(a->spool_bytes, b->spool_bytes);
 	assert_int_equal(a->spool_oldest_age_s, b->spool_oldest_age_s);
 	assert_int_equal(a->spool_paused, b->spool_paused);
+	assert_int_equal(a->leases_held, b->leases_held);
+	assert_int_equal(a->leases_lost, b->leases_lost);
+}
+
+/* A fleet's leases (issue 20): null without coordination, absent from an
+ * older supervisor's answer; the list's LEASES column only in a fleet. */
+static void
+test_control_leases(void **state)
+{
+	struct control_pair p[2];
+	struct control_response r;
+	struct buf b;
+	char err[256], *cut;
+
+	sample_pairs(p);
+	buf_init(&b, CONTROL_RESPONSE_MAX);
+	assert_int_equal(control_response_list(&b, p, 2), 0);
+	assert_non_null(
+	    strstr(b.data, ",\"leases_held\":null,\"leases_lost\":null}"));
+	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	assert_null(strstr(b.data, "LEASES"));
+
+	p[0].leases_held = 3;
+	p[0].leases_lost = 1;
+	p[1].leases_held = 0;
+	p[1].leases_lost = 0;
+	buf_reset(&b);
+	assert_int_equal(control_response_list(&b, p, 2), 0);
+	assert_non_null(
+	    strstr(b.data, ",\"leases_held\":3,\"leases_lost\":1}"));
+	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
+			     sizeof(err)),
+	    0);
+	assert_pair_equal(&r.pairs[0], &p[0]);
+	assert_pair_equal(&r.pairs[1], &p[1]);
+	control_response_free(&r);
+	/* An older supervisor says nothing of leases. */
+	buf_reset(&b);
+	assert_int_equal(control_response_pair(&b, &p[0]), 0);
+	assert_non_null(cut = strstr(b.data, ",\"leases_held\""));
+	strcpy(cut, "}}");
+	assert_int_equal(control_response_decode(b.data, strlen(b.data), &r,
+			     err, sizeof(err)),
+	    0);
+	assert_int_equal(r.pairs[0].leases_held, -1);
+	assert_int_equal(r.pairs[0].leases_lost, -1);
+	control_response_free(&r);
+
+	buf_reset(&b);
+	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	assert_non_null(strstr(b.data, "  LEASES      RCU/S  WCU/S  RESTARTS"));
+	assert_non_null(strstr(b.data, "  3 (lost 1)  0 "));
+	assert_non_null(strstr(b.data, "  0           0 "));
+	buf_free(&b);
 }
 
 /* The spool's figures (issue 13): null without a spool, absent from an
@@ -332,7 +388,7 @@ test_control_spool(void **state)
 	assert_int_equal(control_response_list(&b, p, 2), 0);
 	assert_non_null(strstr(b.data,
 	    ",\"spool_bytes\":null,\"spool_oldest_age_s\":null,"
-	    "\"spool_paused\":false}"));
+	    "\"spool_paused\":false,"));
 	assert_int_equal(ctl_format_list(p, 2, &b), 0);
 	assert_null(strstr(b.data, "SPOOL"));
 
@@ -344,10 +400,10 @@ test_control_spool(void **state)
 	assert_int_equal(control_response_list(&b, p, 2), 0);
 	assert_non_null(strstr(b.data,
 	    ",\"spool_bytes\":9007199254740993,\"spool_oldest_age_s\":86399,"
-	    "\"spool_paused\":true}"));
+	    "\"spool_paused\":true,"));
 	assert_non_null(strstr(b.data,
 	    ",\"spool_bytes\":4096,\"spool_oldest_age_s\":null,"
-	    "\"spool_paused\":false}"));
+	    "\"spool_paused\":false,"));
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
 			     sizeof(err)),
 	    0);
@@ -680,6 +736,8 @@ test_control_response_largest_list(void **state)
 		p[i].pid = INT64_MAX;
 		p[i].items_written = p[i].stream_written = UINT64_MAX;
 		p[i].restarts = UINT64_MAX;
+		p[i].leases_held = p[i].leases_lost = INT64_MAX;
+		p[i].spool_bytes = p[i].spool_oldest_age_s = INT64_MAX;
 	}
 	buf_init(&b, CONTROL_RESPONSE_MAX - 1);
 	assert_int_equal(control_response_list(&b, p, PLAN_MAX_PAIRS), 0);
@@ -700,6 +758,7 @@ test_control_pair_from_child(void **state)
 	struct child c;
 	struct sup s;
 	struct control_pair p;
+	char hid[] = "host:1:abcd0123";
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
@@ -765,6 +824,20 @@ test_control_pair_from_child(void **state)
 	assert_int_equal(p.pid, -1);
 	assert_int_equal(p.spool_bytes, -1);
 	assert_int_equal(p.spool_paused, 0);
+	/* Leases: none outside a fleet; in one (a host id), held only with
+	 * a worker, lost summed over its workers. */
+	assert_int_equal(p.leases_held, -1);
+	assert_int_equal(p.leases_lost, -1);
+	s.host_id = hid;
+	c.prog.leases_held = 5;
+	c.prog.leases_lost = 2;
+	c.acc.leases_lost = 1;
+	control_pair_from_child(&c, &p);
+	assert_int_equal(p.leases_held, 0);
+	assert_int_equal(p.leases_lost, 3);
+	c.pid = 77;
+	control_pair_from_child(&c, &p);
+	assert_int_equal(p.leases_held, 5);
 	plan_pair_clear(&pp);
 }
 
@@ -1446,6 +1519,7 @@ main(void)
 		cmocka_unit_test(test_ctl_parse_args),
 		cmocka_unit_test(test_ctl_parse_args_errors),
 		cmocka_unit_test(test_ctl_format_list),
+		cmocka_unit_test(test_control_leases),
 		cmocka_unit_test(test_ctl_format_result),
 		cmocka_unit_test(test_control_server_commands),
 		cmocka_unit_test(test_control_server_framing),

@@ -125,7 +125,8 @@ coord_args(int argc, char **argv, struct coord *co)
 			strcmp(a, "--start-pair") == 0) &&
 		    co->mode == COORD_CHECK && i + 1 < argc &&
 		    *argv[i + 1] != '\0') {
-			co->mode = a[3] == 't' ? COORD_STOP : COORD_START;
+			co->mode = strcmp(a, "--stop-pair") == 0 ? COORD_STOP :
+								   COORD_START;
 			co->pair = xstrdup(argv[++i]);
 			continue;
 		}
@@ -789,6 +790,15 @@ coord_stop_flag(struct coord *co, int stop)
 	return 0;
 }
 
+/* ctl fleet's output is the listing or one line: the notes of the check
+ * ("credentials from environment") only with -v. */
+static void
+coord_quiet_sink(int level, const char *msg, void *arg)
+{
+	if (level <= LOG_LVL_WARN || log_get_verbose() > 0)
+		fprintf(stderr, "ddb-sync: %s\n", msg);
+}
+
 int
 coord_main(int argc, char **argv)
 {
@@ -806,6 +816,8 @@ coord_main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	http_set_interrupt(&worker_stop);
 	log_init("ddb-sync", log_get_verbose());
+	if (co.mode != COORD_CHECK)
+		log_set_sink(coord_quiet_sink, NULL);
 	co.give_up_ms = settings_int(SETTING_PREFLIGHT_GIVE_UP_MS);
 
 	co.http = http_new();

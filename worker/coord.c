@@ -42,6 +42,7 @@ struct coord {
 	enum coord_mode mode;
 	char *pair; /* COORD_STOP, COORD_START */
 	int json;   /* COORD_LIST: one JSON object */
+	long limit; /* COORD_LIST: items per Scan page (tests); 0: DynamoDB's */
 	char *table;
 	char *region;
 	char *role_arn;
@@ -74,6 +75,7 @@ coord_usage(int rc)
 	    "[--allow-insecure-http] [-v]\n"
 	    "                       [--create | --list [--json] | "
 	    "--stop-pair NAME | --start-pair NAME]\n"
+	    "                       [--page-limit N (with --list)]\n"
 	    "Checks the fleet's coordination table (docs/fleet.md): it exists "
 	    "(or is created\nwith --create), has the key schema HASH pair (S), "
 	    "RANGE unit (S), and\nthese credentials may use it. --list prints "
@@ -121,6 +123,12 @@ coord_args(int argc, char **argv, struct coord *co)
 			co->json = 1;
 			continue;
 		}
+		if (strcmp(a, "--page-limit") == 0 && i + 1 < argc &&
+		    (co->limit = strtol(argv[i + 1], NULL, 10)) > 0 &&
+		    co->limit <= 1000) {
+			i++;
+			continue;
+		}
 		if ((strcmp(a, "--stop-pair") == 0 ||
 			strcmp(a, "--start-pair") == 0) &&
 		    co->mode == COORD_CHECK && i + 1 < argc &&
@@ -146,7 +154,7 @@ coord_args(int argc, char **argv, struct coord *co)
 	}
 	if (co->table == NULL || co->region == NULL ||
 	    (co->create && co->mode != COORD_CHECK) ||
-	    (co->json && co->mode != COORD_LIST))
+	    ((co->json || co->limit > 0) && co->mode != COORD_LIST))
 		coord_usage(WORKER_EXIT_CONFIG);
 }
 
@@ -385,6 +393,9 @@ coord_scan(struct coord *co, struct lease_set *set)
 		if (buf_adds(&c.req, "{\"TableName\":") == -1 ||
 		    buf_json_str(&c.req, co->table) == -1 ||
 		    buf_adds(&c.req, ",\"ConsistentRead\":true") == -1 ||
+		    (co->limit > 0 &&
+			buf_printf(&c.req, ",\"Limit\":%ld", co->limit) ==
+			    -1) ||
 		    (from != NULL &&
 			buf_printf(&c.req, ",\"ExclusiveStartKey\":%s", from) ==
 			    -1) ||

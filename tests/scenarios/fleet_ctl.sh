@@ -150,10 +150,13 @@ wait $ONE
 expect_eq "one-host supervisor exit" $? 0
 ddbtool compare src dst || fail "dst differs from src"
 ddbtool compare one-src one-dst || fail "one-dst differs from one-src"
-# Every unit done, none owned; no supervisor: ctl says so (exit 1).
+# Every unit done, none owned, read two items a page (the Scan's paging);
+# no supervisor: ctl says so (exit 1).
 "$BIN/ddb-sync-worker" coordination --table fleet --region us-east-1 \
     --endpoint-url "$ENDPOINT" --allow-insecure-http --list --json \
-    >"$T/fleet.json" 2>"$T/e" || fail "coordination --list: $(cat "$T/e")"
+    --page-limit 2 >"$T/fleet.json" 2>"$T/e" ||
+    fail "coordination --list: $(cat "$T/e")"
+expect_eq "hosts read page by page" "$(json "$T/fleet.json" 'j.hosts.length')" 1
 expect_eq "units done, unowned" "$(json "$T/fleet.json" \
     'j.pairs[0].units.length === 6 &&
     j.pairs[0].units.every((u) => u.done && u.owner === null)')" true

@@ -6,6 +6,16 @@
 #include "xtime.h"
 
 int64_t
+clock_boot_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) == -1)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
 clock_ms(void)
 {
 	struct timespec ts;

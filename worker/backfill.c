@@ -660,6 +660,10 @@ backfill_run(struct worker *w)
 		http_run(w->http, 250);
 		if (w->member != NULL && !bf.stopping) {
 			member_tick(w->member);
+			if (member_failed(w->member)) {
+				bf.failed = 1;
+				break;
+			}
 			pump(&bf);
 		}
 		if (worker_stop && !bf.stopping) {

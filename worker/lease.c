@@ -120,6 +120,36 @@ lease_set_clear(struct lease_set *set)
 }
 
 void
+lease_parents_first(const char *const *ids, const char *const *parents,
+    size_t n, size_t *order)
+{
+	char *placed = xcalloc(n != 0 ? n : 1, 1);
+	size_t k = 0, before;
+
+	do {
+		before = k;
+		for (size_t i = 0; i < n; i++) {
+			int wait = 0;
+
+			if (placed[i])
+				continue;
+			for (size_t j = 0; parents[i] != NULL && j < n; j++)
+				if (!placed[j] && j != i &&
+				    strcmp(ids[j], parents[i]) == 0)
+					wait = 1;
+			if (wait)
+				continue;
+			placed[i] = 1;
+			order[k++] = i;
+		}
+	} while (k < n && k > before);
+	for (size_t i = 0; i < n && k < n; i++)
+		if (!placed[i])
+			order[k++] = i;
+	free(placed);
+}
+
+void
 lease_unit_segment(char *buf, size_t len, uint32_t segment)
 {
 	(void)snprintf(buf, len, "segment#%u", segment);
@@ -1057,7 +1087,8 @@ lease_query_body(struct buf *b, const char *table, const char *pair,
 		",\"KeyConditionExpression\":\"#p = :p\","
 		"\"ExpressionAttributeNames\":{\"#p\":\"" LEASE_HASH "\"},"
 		"\"ExpressionAttributeValues\":{\":p\":{\"S\":") == -1 ||
-	    buf_json_str(b, pair) == -1 || buf_adds(b, "}}") == -1)
+	    buf_json_str(b, pair) == -1 ||
+	    buf_adds(b, "}},\"ConsistentRead\":true") == -1)
 		return -1;
 	if (lek != NULL && leklen > 0 &&
 	    (buf_adds(b, ",\"ExclusiveStartKey\":") == -1 ||

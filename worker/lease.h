@@ -120,6 +120,16 @@ int lease_parse_page(struct lease_set *, const char *body, size_t len,
 int lease_parse_get(struct lease_set *, const char *body, size_t len, char *err,
     size_t errlen);
 
+/*
+ * The order in which shard items are created from a listing: a shard
+ * after its parent when the parent is listed too, else in listing order
+ * (a parent that is not listed has aged out). order gets n indexes into
+ * ids/parents (parents[i] NULL: none). A cycle, which no stream has, is
+ * kept in listing order at the end.
+ */
+void lease_parents_first(const char *const *ids, const char *const *parents,
+    size_t n, size_t *order);
+
 /* "segment#7", "shard#<id>". */
 void lease_unit_segment(char *buf, size_t len, uint32_t segment);
 void lease_unit_shard(char *buf, size_t len, const char *shard_id);

@@ -4,9 +4,8 @@
 # host may not use (DynamoDB Local checks no IAM: the fault proxy answers
 # AccessDeniedException as AWS would) exits 2 with a message saying what
 # is wrong, --check-config included; --create-coordination-table creates
-# it on-demand with the documented key schema. Until the lease mode is
-# wired, a pair with a stream phase is refused (exit 2) and nothing is
-# written.
+# it on-demand with the documented key schema. In a fleet, a pair
+# without a backfill phase is refused (exit 2) and nothing is written.
 # Last, the lease writes of worker/lease.c (claim, renew, handoff,
 # checkpoint, release, the backfill start, the stop flag) go to DynamoDB
 # Local through ddb-sync's own client, and their conditions hold there.
@@ -95,15 +94,15 @@ if (ks !== "pair:HASH,unit:RANGE" || ad !== "pair:S,unit:S" ||
 run 0 "coordination table leases (us-east-1): key schema and access OK" \
     --config-file "$f" --create-coordination-table
 
-# Usable: the check passes. A pair with a stream phase is refused (the
-# stream across a fleet is not built yet), checked or run, and nothing
-# is written.
+# Usable: the check passes. A pair without a backfill phase is refused
+# (the hosts agree on the handoff time through it), checked or run, and
+# nothing is written.
 run 0 "configuration OK: 1 pair checked" --config-file "$f" --check-config
-grep -v "stream: {disabled: true}" "$f" >"$T/plan-stream.yml"
-run 2 "pair src: the stream phase cannot run across a fleet yet" \
-    --config-file "$T/plan-stream.yml" --check-config
-run 2 "the stream phase cannot run across a fleet yet" \
-    --config-file "$T/plan-stream.yml"
+sed 's/stream: {disabled: true}/backfill: {disabled: true}/' "$f" \
+    >"$T/plan-nobackfill.yml"
+run 2 "pair src: in a fleet a pair needs its backfill phase" \
+    --config-file "$T/plan-nobackfill.yml" --check-config
+run 2 "needs its backfill phase" --config-file "$T/plan-nobackfill.yml"
 expect_eq "items copied by a refused run" "$(ddbtool count dst)" 0
 
 # No access: each action a host needs is probed, none is written; a
@@ -169,4 +168,36 @@ item '#pair' >"$T/pair"
 grep -q '"backfill_started":{"N":"1700000000001"}' "$T/pair" ||
     fail "backfill start: $(cat "$T/pair")"
 grep -q '"stop":{"BOOL":true}' "$T/pair" || fail "stop flag: $(cat "$T/pair")"
+
+# Deleted while a host copies: no lease can be proven any more, so the
+# pair stops with exit 2 and says why (it does not go on unfenced).
+ddbtool create-table gone --hash pair:S --range unit:S ||
+    fail "cannot create gone"
+http_ctl POST "$PROXY/__rules" '[{"target": "Scan", "fault": "slow", "ms": 300}]' >/dev/null
+cat >"$T/plan-gone.yml" <<P
+coordination:
+  table: gone
+  region: us-east-1
+  endpoint_url: "$ENDPOINT"
+plan:
+  - input: {table: src, region: us-east-1, endpoint_url: "$PROXY"}
+    output: {table: dst, endpoint_url: "$ENDPOINT"}
+    stream: {disabled: true}
+    total_segments: 4
+    page_size: 1
+P
+export DDB_SYNC_LEASE_MS=6000 DDB_SYNC_LEASE_RENEW_MS=1000 \
+    DDB_SYNC_LEASE_MARGIN_MS=2500 DDB_SYNC_LEASE_ROUND_MS=1000
+"$BIN/ddb-sync" --config-file "$T/plan-gone.yml" --state-dir "$T/stategone" \
+    --status=off >"$T/gone.out" 2>&1 &
+pid=$!
+track $pid
+wait_for 60 "a lease claimed" grep -q "Lease claimed: segment#" "$T/gone.out"
+ddbtool delete-table gone || fail "cannot delete gone"
+wait $pid
+rc=$?
+cat "$T/gone.out"
+[ "$rc" -ne 0 ] || fail "ddb-sync went on without its coordination table"
+grep -q "CoordinationTableGone.*coordination table gone:.*deleted or this host may no longer use it" "$T/gone.out" ||
+    fail "no reason given for the stop"
 log "ok"

@@ -1050,6 +1050,7 @@ test_lease_bodies(void **state)
 {
 	struct buf b;
 	struct lease_op op;
+	const char *lek = "{\"pair\":{\"S\":\"p\"}}";
 	static const struct {
 		enum lease_op_kind kind;
 		const char *cond; /* what sim_apply implements */
@@ -1179,12 +1180,136 @@ test_lease_bodies(void **state)
 	    "{\"AttributeName\":\"pair\",\"KeyType\":\"HASH\"},"
 	    "{\"AttributeName\":\"unit\",\"KeyType\":\"RANGE\"}],"
 	    "\"BillingMode\":\"PAY_PER_REQUEST\"}");
+	/* A segment's checkpoint carries the backfill's tally. */
+	memset(&op, 0, sizeof(op));
+	op.kind = LEASE_OP_CHECKPOINT;
+	op.pair = "p";
+	op.unit = "segment#1";
+	op.me = "h";
+	op.tenure = 3;
+	op.items = 10;
+	op.tally = 1;
+	op.scanned = 12;
+	op.expired = 2;
+	buf_reset(&b);
+	assert_int_equal(lease_op_body(&b, "t", &op), 0);
+	check_json(b.data);
+	expect_placeholders_used(b.data);
+	expect_member(b.data, "UpdateExpression",
+	    "SET #c = #c + :one, "
+	    "#w = :wall, #i = :items, #a = :scanned, #e = :expired");
+	assert_non_null(strstr(b.data, "\":scanned\":{\"N\":\"12\"}"));
+	assert_non_null(strstr(b.data, "\":expired\":{\"N\":\"2\"}"));
+	/* Reading the table: a pair's items page by page, one item. */
+	buf_reset(&b);
+	assert_int_equal(lease_query_body(&b, "t", "p\"q", NULL, 0), 0);
+	check_json(b.data);
+	assert_string_equal(b.data,
+	    "{\"TableName\":\"t\",\"KeyConditionExpression\":\"#p = :p\","
+	    "\"ExpressionAttributeNames\":{\"#p\":\"pair\"},"
+	    "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"p\\\"q\"}},"
+	    "\"ConsistentRead\":true}");
+	buf_reset(&b);
+	assert_int_equal(lease_query_body(&b, "t", "p", lek, strlen(lek)), 0);
+	check_json(b.data);
+	assert_non_null(
+	    strstr(b.data, ",\"ExclusiveStartKey\":{\"pair\":{\"S\":\"p\"}}}"));
+	buf_reset(&b);
+	assert_int_equal(lease_get_body(&b, "t", "p", "#pair"), 0);
+	check_json(b.data);
+	assert_non_null(strstr(b.data, "\"ConsistentRead\":true"));
+	/* A host's heartbeat: no condition, the counter moves. */
+	buf_reset(&b);
+	assert_int_equal(lease_host_body(&b, "t", "vm:12:abcd0123", "vm",
+			     1700000000000, 40000),
+	    0);
+	check_json(b.data);
+	assert_non_null(strstr(b.data,
+	    "\"Key\":{\"pair\":{\"S\":\"#hosts\"},"
+	    "\"unit\":{\"S\":\"vm:12:abcd0123\"}}"));
+	assert_non_null(strstr(b.data, "ADD #c :one"));
+	assert_null(strstr(b.data, "ConditionExpression"));
+
 	/* A maximum is honoured. */
 	buf_free(&b);
 	buf_init(&b, 40);
 	op.kind = LEASE_OP_CLAIM;
 	assert_int_equal(lease_op_body(&b, "t", &op), -1);
 	buf_free(&b);
+}
+
+/* GetItem answers: the item, none, or something else. */
+static void
+test_lease_parse_get(void **state)
+{
+	struct lease_set set;
+	char err[256];
+	const char *item =
+	    "{\"Item\":{\"pair\":{\"S\":\"p\"},\"unit\":"
+	    "{\"S\":\"#pair\"},\"kind\":{\"S\":\"pair\"},"
+	    "\"counter\":{\"N\":\"0\"},\"src\":{\"S\":\"a@r\"},"
+	    "\"dst\":{\"S\":\"b@r\"},\"total_segments\":"
+	    "{\"N\":\"8\"},\"backfill_started\":{\"N\":\"17\"}}}";
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	assert_int_equal(lease_parse_get(&set, item, strlen(item), err,
+			     sizeof(err)),
+	    1);
+	assert_int_equal(set.n, 1);
+	assert_string_equal(set.v[0].src, "a@r");
+	assert_string_equal(set.v[0].dst, "b@r");
+	assert_int_equal(set.v[0].total_segments, 8);
+	assert_int_equal(set.v[0].backfill_started, 17);
+	lease_set_clear(&set);
+	assert_int_equal(lease_parse_get(&set, "{}", 2, err, sizeof(err)), 0);
+	assert_int_equal(set.n, 0);
+	assert_int_equal(lease_parse_get(&set, "{\"Item\":[]}", 11, err,
+			     sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "malformed Item"));
+	assert_int_equal(lease_parse_get(&set, "[1]", 3, err, sizeof(err)), -1);
+	lease_set_clear(&set);
+}
+
+/* Shard items are created parents first. */
+static void
+test_lease_parents_first(void **state)
+{
+	/* C's parent B, B's parent A; D and E split from C; F's parent
+	 * aged out (not listed); A listed last. */
+	const char *ids[] = { "D", "C", "F", "B", "E", "A" };
+	const char *parents[] = { "C", "B", "Z", "A", "C", NULL };
+	size_t order[6], pos[6];
+
+	(void)state;
+	lease_parents_first(ids, parents, 6, order);
+	for (size_t k = 0; k < 6; k++)
+		pos[order[k]] = k;
+	for (size_t i = 0; i < 6; i++) {
+		assert_true(order[i] < 6);
+		for (size_t j = 0; j < 6; j++)
+			if (parents[i] != NULL &&
+			    strcmp(parents[i], ids[j]) == 0)
+				assert_true(pos[j] < pos[i]);
+	}
+	/* No parent listed: the listing's order. */
+	{
+		const char *ids2[] = { "x", "y" };
+		const char *par2[] = { "q", NULL };
+
+		lease_parents_first(ids2, par2, 2, order);
+		assert_int_equal(order[0], 0);
+		assert_int_equal(order[1], 1);
+	}
+	/* A cycle (no stream has one) still places everything once. */
+	{
+		const char *ids3[] = { "a", "b" };
+		const char *par3[] = { "b", "a" };
+
+		lease_parents_first(ids3, par3, 2, order);
+		assert_true(order[0] != order[1]);
+	}
 }
 
 static void
@@ -1384,6 +1509,8 @@ main(void)
 		cmocka_unit_test(test_lease_stop_flag),
 		cmocka_unit_test(test_lease_never_two_owners),
 		cmocka_unit_test(test_lease_bodies),
+		cmocka_unit_test(test_lease_parse_get),
+		cmocka_unit_test(test_lease_parents_first),
 		cmocka_unit_test(test_lease_schema),
 	};
 

@@ -1,0 +1,68 @@
+#!/bin/sh
+# fleet_stream_loss: two hosts share a pair (docs/fleet.md); the backfill
+# is split between them, then the stream's shard is a lease one of them
+# holds. That host is killed whole (kill -9 of its supervisor and worker)
+# while changes keep coming: its shard lease expires, the other host takes
+# it over from the checkpoint in the lease and the destination converges
+# to the source (the independent reader). The host left stops on SIGINT,
+# releasing its leases.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/fleet.sh"
+
+ddbl_start
+ddbtool create-table src --hash pk:S --stream NEW_AND_OLD_IMAGES
+ddbtool create-table dst --hash pk:S
+"$BIN/ddb-sync-load" --endpoint-url "$ENDPOINT" --table src --count 2000 \
+    2>/dev/null || fail "load"
+export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=1000 \
+    DDB_SYNC_CHECKPOINT_INTERVAL_MS=0
+cat >"$T/plan.yml" <<P
+coordination:
+  table: leases
+  region: us-east-1
+  endpoint_url: "$ENDPOINT"
+plan:
+  - input: {table: src, region: us-east-1, endpoint_url: "$ENDPOINT"}
+    output: {table: dst, endpoint_url: "$ENDPOINT"}
+    total_segments: 4
+    page_size: 50
+P
+fleet_table "$T/plan.yml"
+fleet_host 1 "$T/plan.yml"
+fleet_host 2 "$T/plan.yml"
+claimed() { grep -l "Lease claimed: shard#" "$T/h1.out" "$T/h2.out"; }
+wait_for 90 "a host to take the stream's shard" claimed
+ddbtool mutate src 1500 --keys 1000 --prefix k --seed 11 &
+mut=$!
+track $mut
+# Some changes applied by the shard's first owner, then it dies.
+sleep 2
+if grep -q "Lease claimed: shard#" "$T/h1.out"; then
+	lost=1 left=2
+else
+	lost=2 left=1
+fi
+eval "lostpid=\$host$lost leftpid=\$host$left"
+fleet_kill "$lostpid"
+log "host $lost killed"
+wait_for 90 "host $left to take the shard over" \
+    grep -q "Lease claimed: shard#.*(expired), resuming from its checkpoint" \
+    "$T/h$left.out"
+wait $mut || fail "mutator failed"
+converged() { ddbtool compare src dst >"$T/cmp.log" 2>&1; }
+wait_for 120 "the destination to converge" converged
+kill -INT "$leftpid"
+wait "$leftpid"
+rc=$?
+cat "$T/h$left.out"
+expect_eq "exit status of host $left after SIGINT" "$rc" 0
+ddbtool compare src dst || fail "destination differs"
+grep -q "Lease released: shard#" "$T/h$left.out" ||
+    fail "host $left did not release its shard when stopped"
+# Both hosts did part of the backfill's segments.
+for h in 1 2; do
+	n=$(grep -c "Lease claimed: segment#" "$T/h$h.out")
+	log "host $h claimed $n segments"
+done
+grep -q "FAILED\|Changes were lost" "$T/h$left.out" && fail "host $left failed"
+exit 0

@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "control.h"
 #include "ctl.h"
+#include "fmt.h"
 #include "options.h"
 #include "status.h"
 #include "xmalloc.h"
@@ -325,18 +326,6 @@ ctl_capacity(int64_t rate, int64_t share, const char *limit, char *buf,
 		strlcpy(buf, r, len);
 }
 
-/* Characters on screen: UTF-8 continuation bytes take no column. */
-static size_t
-ctl_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 /* Nothing from the wire reaches the terminal as a control character. */
 static void
 ctl_clean(char *s)
@@ -433,7 +422,8 @@ ctl_row(struct buf *b, const char *const *cells, const size_t *width, int spool,
 		rc |= buf_adds(b, cells[col]);
 		if (col == COL_N - 1)
 			break;
-		for (size_t w = ctl_width(cells[col]); w < width[col] + 2; w++)
+		for (size_t w = fmt_columns(cells[col]); w < width[col] + 2;
+		     w++)
 			rc |= buf_addc(b, ' ');
 	}
 	rc |= buf_addc(b, '\n');
@@ -449,7 +439,7 @@ ctl_format_list(const struct control_pair *p, size_t n, struct buf *b)
 	int col, rc, spool = 0, fleet = 0;
 
 	for (col = 0; col < COL_N; col++) {
-		width[col] = ctl_width(ctl_headers[col]);
+		width[col] = fmt_columns(ctl_headers[col]);
 		cells[col] = cell[col];
 	}
 	for (i = 0; i < n; i++) {
@@ -459,7 +449,7 @@ ctl_format_list(const struct control_pair *p, size_t n, struct buf *b)
 			fleet = 1;
 		for (col = 0; col < COL_N; col++) {
 			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
-			if ((w = ctl_width(cell[col])) > width[col])
+			if ((w = fmt_columns(cell[col])) > width[col])
 				width[col] = w;
 		}
 	}

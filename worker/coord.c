@@ -469,18 +469,6 @@ coord_tab_add(struct coord_tab *t, const char *fmt, ...)
 	t->n++;
 }
 
-/* Columns on screen: UTF-8 continuation bytes take none. */
-static size_t
-coord_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 static void
 coord_tab_print(struct coord_tab *t, const char *indent)
 {
@@ -488,7 +476,7 @@ coord_tab_print(struct coord_tab *t, const char *indent)
 
 	for (i = 0; i < t->n; i++) {
 		c = i % t->ncols;
-		if ((k = coord_width(t->cell[i])) > w[c])
+		if ((k = fmt_columns(t->cell[i])) > w[c])
 			w[c] = k;
 	}
 	for (i = 0; i < t->n; i++) {
@@ -499,7 +487,7 @@ coord_tab_print(struct coord_tab *t, const char *indent)
 		if (c + 1 == t->ncols)
 			putchar('\n');
 		else
-			for (k = coord_width(t->cell[i]); k < w[c] + 2; k++)
+			for (k = fmt_columns(t->cell[i]); k < w[c] + 2; k++)
 				putchar(' ');
 		free(t->cell[i]);
 	}
@@ -522,6 +510,17 @@ coord_holds(const struct lease_set *set, const char *owner)
 			n++;
 	}
 	return n;
+}
+
+/* The end of the run of items of set->v[i]'s pair (the set is sorted). */
+static size_t
+coord_pair_end(const struct lease_set *set, size_t i)
+{
+	size_t j = i;
+
+	while (j < set->n && strcmp(set->v[j].pair, set->v[i].pair) == 0)
+		j++;
+	return j;
 }
 
 /* Whether id is a host with a heartbeat item. */
@@ -593,10 +592,7 @@ coord_print_text(struct coord *co, const struct lease_set *set)
 	coord_tab_print(&t, "");
 
 	for (i = 0; i < set->n; i = j) {
-		for (j = i;
-		     j < set->n && strcmp(set->v[j].pair, set->v[i].pair) == 0;
-		     j++)
-			;
+		j = coord_pair_end(set, i);
 		if (set->v[i].kind == LEASE_HOST)
 			continue;
 		pi = lease_set_find(set, set->v[i].pair, LEASE_PAIR_UNIT);
@@ -690,10 +686,7 @@ coord_print_json(struct coord *co, const struct lease_set *set)
 	rc |= buf_adds(&b, "],\"pairs\":[");
 	first = 1;
 	for (i = 0; i < set->n; i = j) {
-		for (j = i;
-		     j < set->n && strcmp(set->v[j].pair, set->v[i].pair) == 0;
-		     j++)
-			;
+		j = coord_pair_end(set, i);
 		if (set->v[i].kind == LEASE_HOST)
 			continue;
 		pi = lease_set_find(set, set->v[i].pair, LEASE_PAIR_UNIT);

@@ -35,8 +35,13 @@ wait_for 90 "a host to take the stream's shard" claimed
 ddbtool mutate src 1500 --keys 1000 --prefix k --seed 11 &
 mut=$!
 track $mut
-# Some changes applied by the shard's first owner, then it dies.
-sleep 2
+# Some changes applied and checkpointed in the shard's lease by its
+# first owner (the table, read by the independent client), then it dies.
+checkpointed() {
+	ddbtool dump leases 2>/dev/null | grep '"kind":{"S":"shard"}' |
+	    grep -q '"seq":{"S"'
+}
+wait_for 90 "the shard's lease to hold a checkpoint" checkpointed
 if grep -q "Lease claimed: shard#" "$T/h1.out"; then
 	lost=1 left=2
 else

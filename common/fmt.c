@@ -290,3 +290,14 @@ fmt_withhold_secrets(char *msg, size_t msglen, const char *const *secrets,
 		    msglen);
 	return found;
 }
+
+size_t
+fmt_columns(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}

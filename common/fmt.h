@@ -49,6 +49,10 @@ size_t fmt_printable(char *dst, size_t dstlen, const char *src, size_t n);
 /* fmt_printable() of a NUL-terminated string; returns dst. */
 const char *fmt_printable_str(char *dst, size_t dstlen, const char *src);
 
+/* Columns s takes on a terminal when each character takes one (aligned
+ * tables of names and figures): UTF-8 continuation bytes take none. */
+size_t fmt_columns(const char *s);
+
 /*
  * A message that quotes one of the secrets (its first 16 bytes; secrets
  * shorter than 8 bytes and NULL entries are ignored), as a server echoing a

@@ -41,6 +41,9 @@ enum pf_kind {
 /* PF_I64, with PF_OPTIONAL: absent = -1 (unknown, none), and -1 is left
  * out, as an optional flag at false is. */
 #define PF_ABSENT_NEG 0x4
+/* PF_U32/PF_U64, with PF_OPTIONAL: 0 is left out (the fleet's lease
+ * counts: a one-host pair never sends them). */
+#define PF_ABSENT_ZERO 0x8
 
 struct pf {
 	const char *name;
@@ -125,6 +128,10 @@ static const struct pf pf_progress[] = {
 	FLD(progress, spool_paused, PF_BOOL, PF_OPTIONAL, 0, 0),
 	FLD(progress, spool_read_lag_ms, PF_I64, PF_OPTIONAL | PF_ABSENT_NEG,
 	    -1, 0),
+	FLD(progress, leases_held, PF_U32, PF_OPTIONAL | PF_ABSENT_ZERO, 0, 0),
+	FLD(progress, leases_lost, PF_U64, PF_OPTIONAL | PF_ABSENT_ZERO, 0, 0),
+	FLD(progress, lease_conflicts, PF_U64, PF_OPTIONAL | PF_ABSENT_ZERO, 0,
+	    0),
 };
 
 static const struct pf pf_limits[] = {
@@ -571,6 +578,14 @@ encode_field(struct pw *w, const struct pf *f, const struct proto_msg *m)
 	if (f->flags & PF_ABSENT_NEG) {
 		memcpy(&i, p, sizeof(i));
 		if (i == -1)
+			return 0;
+	}
+	if (f->flags & PF_ABSENT_ZERO) {
+		if (f->kind == PF_U32)
+			memcpy(&u32, p, sizeof(u32));
+		else
+			memcpy(&u, p, sizeof(u));
+		if (f->kind == PF_U32 ? u32 == 0 : u == 0)
 			return 0;
 	}
 	pw_printf(w, ",\"%s\":", f->name);

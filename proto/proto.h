@@ -144,6 +144,13 @@ struct proto_progress {
 	 * of the oldest change it may not have read (an estimate); -1 =
 	 * not reading into a spool, absent = -1. */
 	int64_t spool_read_lag_ms;
+	/* Optional (absent = 0): a fleet's leases (issue 20, docs/fleet.md),
+	 * this host's worker of the pair. */
+	uint32_t leases_held;	  /* segment/shard leases held now */
+	uint64_t leases_lost;	  /* lost: taken by another host or
+				     expired, cumulative */
+	uint64_t lease_conflicts; /* lease writes refused by a failed
+				     condition, cumulative */
 };
 
 struct proto_checkpoint {

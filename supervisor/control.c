@@ -37,6 +37,7 @@ static const char *const control_cmd_names[CONTROL_CMD_MAX] = {
 	[CONTROL_RESTART] = "restart",
 	[CONTROL_STATUS] = "status",
 	[CONTROL_LIMIT] = "limit",
+	[CONTROL_FLEET] = "fleet",
 };
 
 const char *
@@ -185,7 +186,7 @@ control_request_encode(const struct control_request *r, char *out, size_t len)
 
 	if (name == NULL ||
 	    (r->cmd != CONTROL_LIST && r->cmd != CONTROL_STATUS &&
-		(r->pair[0] == '\0' ||
+		((r->pair[0] == '\0' && r->cmd != CONTROL_FLEET) ||
 		    strnlen(r->pair, sizeof(r->pair)) > PLAN_NAME_MAX)) ||
 	    (r->cmd == CONTROL_LIMIT && r->read[0] == '\0' &&
 		r->write[0] == '\0')) {
@@ -194,7 +195,8 @@ control_request_encode(const struct control_request *r, char *out, size_t len)
 	}
 	buf_init(&b, CONTROL_REQUEST_MAX);
 	rc |= buf_printf(&b, "{\"v\":%d,\"cmd\":\"%s\"", CONTROL_VERSION, name);
-	if (r->cmd != CONTROL_LIST && r->cmd != CONTROL_STATUS) {
+	if (r->cmd != CONTROL_LIST && r->cmd != CONTROL_STATUS &&
+	    r->pair[0] != '\0') {
 		rc |= buf_adds(&b, ",\"pair\":");
 		rc |= buf_json_str(&b, r->pair);
 	}
@@ -251,12 +253,16 @@ control_request_decode(const char *line, size_t len, struct control_request *r,
 	if (i == CONTROL_CMD_MAX)
 		return json_err(err, errlen,
 		    "unknown command '%s' (list, status, "
-		    "stop, start, restart, limit)",
+		    "stop, start, restart, limit, fleet)",
 		    plan_quote(q, cmd));
 	r->cmd = (enum control_cmd)i;
 	/* list and status take no pair; one sent anyway is ignored like any
 	 * unknown field, so that a later "list one pair" stays compatible. */
 	if (r->cmd == CONTROL_LIST || r->cmd == CONTROL_STATUS)
+		return 0;
+	/* fleet: a pair is optional (ctl fleet stop|start NAME checks it
+	 * is one of the plan's). */
+	if (!f[2].seen && r->cmd == CONTROL_FLEET)
 		return 0;
 	if (!f[2].seen)
 		return json_err(err, errlen, "%s: missing field \"pair\"", cmd);
@@ -319,6 +325,13 @@ control_pair_from_child(const struct child *c, struct control_pair *p)
 			p->spool_oldest_age_s = c->prog.spool_oldest_ms / 1000;
 		p->spool_paused = c->prog.spool_paused;
 	}
+	p->leases_held = p->leases_lost = -1;
+	if (c->sup != NULL && c->sup->host_id != NULL) {
+		uint64_t lost = c->acc.leases_lost + c->prog.leases_lost;
+
+		p->leases_held = c->pid > 0 ? (int64_t)c->prog.leases_held : 0;
+		p->leases_lost = lost > INT64_MAX ? INT64_MAX : (int64_t)lost;
+	}
 }
 
 /* An optional integer of a pair: null when < 0 (see cget_opt). */
@@ -371,6 +384,8 @@ pair_encode(struct buf *b, const struct control_pair *p)
 	rc |= put_opt(b, "spool_oldest_age_s", p->spool_oldest_age_s);
 	rc |= buf_printf(b, ",\"spool_paused\":%s",
 	    p->spool_paused ? "true" : "false");
+	rc |= put_opt(b, "leases_held", p->leases_held);
+	rc |= put_opt(b, "leases_lost", p->leases_lost);
 	rc |= buf_addc(b, '}');
 	return rc;
 }
@@ -432,6 +447,112 @@ control_response_status(struct buf *b, const struct metrics_pair *p, size_t n,
 }
 
 int
+control_fleet_from_sup(const struct sup *s, struct control_fleet *f)
+{
+	const struct plan_coord *co = s->plan != NULL ? s->plan->coord : NULL;
+
+	memset(f, 0, sizeof(*f));
+	if (co == NULL)
+		return -1;
+	copy_text(f->table, co->table, sizeof(f->table));
+	copy_text(f->region, co->region, sizeof(f->region));
+	if (co->role_arn != NULL)
+		copy_text(f->role_arn, co->role_arn, sizeof(f->role_arn));
+	if (co->endpoint != NULL)
+		copy_text(f->endpoint_url, co->endpoint,
+		    sizeof(f->endpoint_url));
+	f->allow_insecure_http = co->allow_insecure_http;
+	if (s->host_id != NULL)
+		copy_text(f->host_id, s->host_id, sizeof(f->host_id));
+	if (s->worker_path != NULL)
+		copy_text(f->worker, s->worker_path, sizeof(f->worker));
+	return 0;
+}
+
+/* A string member, or null when empty. */
+static int
+put_str_opt(struct buf *b, const char *key, const char *v)
+{
+	if (buf_printf(b, ",\"%s\":", key) == -1)
+		return -1;
+	return *v != '\0' ? buf_json_str(b, v) : buf_adds(b, "null");
+}
+
+int
+control_response_fleet(struct buf *b, const struct control_fleet *f)
+{
+	int rc = 0;
+
+	rc |= buf_printf(b,
+	    "{\"v\":%d,\"ok\":true,\"fleet\":", CONTROL_VERSION);
+	if (f == NULL)
+		return rc | buf_adds(b, "null}\n");
+	rc |= buf_adds(b, "{\"table\":");
+	rc |= buf_json_str(b, f->table);
+	rc |= buf_adds(b, ",\"region\":");
+	rc |= buf_json_str(b, f->region);
+	rc |= put_str_opt(b, "role_arn", f->role_arn);
+	rc |= put_str_opt(b, "endpoint_url", f->endpoint_url);
+	rc |= buf_printf(b, ",\"allow_insecure_http\":%s",
+	    f->allow_insecure_http ? "true" : "false");
+	rc |= put_str_opt(b, "host_id", f->host_id);
+	rc |= buf_adds(b, ",\"worker\":");
+	rc |= buf_json_str(b, f->worker);
+	rc |= buf_adds(b, "}}\n");
+	return rc;
+}
+
+static int
+fleet_decode(const struct jspan *obj, struct control_fleet *f, char *err,
+    size_t errlen)
+{
+	struct json_field fl[] = {
+		{ .name = "table" },
+		{ .name = "region" },
+		{ .name = "role_arn" },
+		{ .name = "endpoint_url" },
+		{ .name = "allow_insecure_http" },
+		{ .name = "host_id" },
+		{ .name = "worker" },
+	};
+	struct {
+		char *dst;
+		size_t len;
+		int required;
+	} str[] = {
+		{ f->table, sizeof(f->table), 1 },
+		{ f->region, sizeof(f->region), 1 },
+		{ f->role_arn, sizeof(f->role_arn), 0 },
+		{ f->endpoint_url, sizeof(f->endpoint_url), 0 },
+		{ NULL, 0, 0 },
+		{ f->host_id, sizeof(f->host_id), 0 },
+		{ f->worker, sizeof(f->worker), 1 },
+	};
+	const char *what = "fleet";
+
+	memset(f, 0, sizeof(*f));
+	if (cobj_scan(obj->p, obj->p + obj->len, fl, nitems(fl), what, err,
+		errlen) == -1)
+		return -1;
+	for (size_t i = 0; i < nitems(fl); i++) {
+		if (str[i].dst == NULL)
+			continue;
+		if (!fl[i].seen && str[i].required)
+			return json_err(err, errlen,
+			    "fleet: missing field \"%s\"", fl[i].name);
+		if (!fl[i].seen || jscan_eq(&fl[i].v, "null"))
+			continue;
+		if (cget_str(&fl[i], str[i].dst, str[i].len, 1, what, err,
+			errlen) == -1)
+			return -1;
+	}
+	if (fl[4].seen &&
+	    cget_bool(&fl[4], &f->allow_insecure_http, what, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+int
 control_response_error(struct buf *b, const char *msg)
 {
 	char text[CONTROL_TEXT_MAX];
@@ -471,6 +592,8 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		PF_SPBYTES,
 		PF_SPAGE,
 		PF_SPPAUSED,
+		PF_LHELD,
+		PF_LLOST,
 		PF_N
 	};
 	struct json_field f[PF_N] = {
@@ -494,6 +617,8 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		{ .name = "spool_bytes" },
 		{ .name = "spool_oldest_age_s" },
 		{ .name = "spool_paused" },
+		{ .name = "leases_held" },
+		{ .name = "leases_lost" },
 	};
 	const char *what = "pair";
 	uint64_t pid;
@@ -550,7 +675,11 @@ pair_decode(const struct jspan *obj, struct control_pair *p, char *err,
 		errlen) == -1 ||
 	    (f[PF_SPPAUSED].seen &&
 		cget_bool(&f[PF_SPPAUSED], &p->spool_paused, what, err,
-		    errlen) == -1))
+		    errlen) == -1) ||
+	    cget_opt(&f[PF_LHELD], -1, &p->leases_held, what, err, errlen) ==
+		-1 ||
+	    cget_opt(&f[PF_LLOST], -1, &p->leases_lost, what, err, errlen) ==
+		-1)
 		return -1;
 	if (p->read_limit[0] == '\0')
 		strlcpy(p->read_limit, "none", sizeof(p->read_limit));
@@ -570,6 +699,7 @@ control_response_decode(const char *line, size_t len,
 		RF_PAIRS,
 		RF_PAIR,
 		RF_STATUS,
+		RF_FLEET,
 		RF_N
 	};
 	struct json_field f[RF_N] = {
@@ -579,6 +709,7 @@ control_response_decode(const char *line, size_t len,
 		{ .name = "pairs" },
 		{ .name = "pair" },
 		{ .name = "status" },
+		{ .name = "fleet" },
 	};
 	const char *what = "response", *p, *end;
 	struct jspan el;
@@ -610,6 +741,17 @@ control_response_decode(const char *line, size_t len,
 			    "response: field "
 			    "\"status\" must be an object");
 		r->has_status = 1;
+	}
+	if (f[RF_FLEET].seen) {
+		r->has_fleet = 1;
+		if (jscan_eq(&f[RF_FLEET].v, "null"))
+			return 0;
+		if (f[RF_FLEET].v.p[0] != '{')
+			return json_err(err, errlen,
+			    "response: field \"fleet\" must be an object or "
+			    "null");
+		r->fleet = xcalloc(1, sizeof(*r->fleet));
+		return fleet_decode(&f[RF_FLEET].v, r->fleet, err, errlen);
 	}
 	if (f[RF_PAIR].seen) {
 		r->pairs = xcalloc(1, sizeof(*r->pairs));
@@ -652,6 +794,8 @@ control_response_free(struct control_response *r)
 	free(r->pairs);
 	r->pairs = NULL;
 	r->npairs = 0;
+	free(r->fleet);
+	r->fleet = NULL;
 }
 
 int
@@ -770,6 +914,21 @@ control_execute(struct sup *s, const struct control_request *r, struct buf *out)
 			    "the protocol's maximum response");
 		}
 		free(pairs);
+		return;
+	}
+	if (r->cmd == CONTROL_FLEET) {
+		struct control_fleet fl;
+
+		if (r->pair[0] != '\0' && sup_find_pair(s, r->pair) == NULL) {
+			snprintf(err, sizeof(err),
+			    "no pair named '%s' ('ddb-sync ctl list' shows the "
+			    "pairs)",
+			    plan_quote(q, r->pair));
+			control_response_error(out, err);
+			return;
+		}
+		control_response_fleet(out,
+		    control_fleet_from_sup(s, &fl) == 0 ? &fl : NULL);
 		return;
 	}
 	if ((c = sup_find_pair(s, r->pair)) == NULL) {

@@ -38,6 +38,7 @@ enum control_cmd {
 	CONTROL_RESTART,
 	CONTROL_STATUS, /* the numbers of /metrics (metrics.c) */
 	CONTROL_LIMIT,	/* new capacity limits for a pair's tables */
+	CONTROL_FLEET,	/* where the fleet's coordination table is */
 	CONTROL_CMD_MAX
 };
 
@@ -82,6 +83,29 @@ struct control_pair {
 	int64_t spool_bytes;
 	int64_t spool_oldest_age_s;
 	int spool_paused;
+	/* A fleet (docs/fleet.md): this host's leases of the pair now and
+	 * those it lost; -1 when the plan has no coordination block.
+	 * Optional on the wire (absent or null: -1). */
+	int64_t leases_held;
+	int64_t leases_lost;
+};
+
+/*
+ * fleet: what "ctl fleet" needs to read the coordination table itself
+ * (the supervisor has no AWS client and never blocks on one): the plan's
+ * coordination block, this host's id and the worker binary. Never
+ * credentials. Empty strings: not set.
+ */
+#define CONTROL_ARN_MAX	 2049 /* an IAM role ARN: 2048 bytes */
+#define CONTROL_PATH_MAX 4096
+struct control_fleet {
+	char table[CONTROL_TEXT_MAX];
+	char region[CONTROL_TEXT_MAX];
+	char role_arn[CONTROL_ARN_MAX];
+	char endpoint_url[CONTROL_TEXT_MAX];
+	int allow_insecure_http;
+	char host_id[CONTROL_TEXT_MAX];
+	char worker[CONTROL_PATH_MAX];
 };
 
 struct control_response {
@@ -91,6 +115,10 @@ struct control_response {
 	struct control_pair *pairs;
 	size_t npairs;
 	int has_status; /* status: a "status" object came */
+	/* fleet: the "fleet" member came (has_fleet); fleet is NULL when
+	 * it was null (the plan has no coordination block). */
+	int has_fleet;
+	struct control_fleet *fleet;
 };
 
 /* Wire names of the commands; NULL out of range. */
@@ -130,6 +158,12 @@ struct metrics_pair;
 struct metrics_global;
 int control_response_status(struct buf *, const struct metrics_pair *, size_t n,
     const struct metrics_global *);
+/* What "fleet" answers of a supervisor: 0, or -1 when its plan has no
+ * coordination block (pure). */
+int control_fleet_from_sup(const struct sup *, struct control_fleet *);
+/* fleet: {"v":1,"ok":true,"fleet":{...}}, or "fleet":null for NULL. */
+int control_response_fleet(struct buf *, const struct control_fleet *);
+
 /*
  * Decode a response line. 0, or -1 with a reason in err. On 0, free with
  * control_response_free() (also safe after -1).

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "compat.h"
 #include "control.h"
 #include "ctl.h"
+#include "fmt.h"
 #include "options.h"
 #include "status.h"
 #include "xmalloc.h"
@@ -28,6 +31,8 @@ ctl_usage(FILE *fp)
 	    "stop|start|restart NAME\n"
 	    "       ddb-sync ctl [--state-dir DIR] [--json] limit NAME "
 	    "[--read N|P%] [--write N|P%]\n"
+	    "       ddb-sync ctl [--state-dir DIR] [--json] fleet "
+	    "[stop|start NAME]\n"
 	    "\n"
 	    "Ask the ddb-sync running on a state directory about its pairs, "
 	    "or stop,\nstart or restart one pair while the others run.\n"
@@ -50,6 +55,19 @@ ctl_usage(FILE *fp)
 	    "                            capacity; shared by every pair on "
 	    "the table),\n"
 	    "                            in force within 5 seconds\n"
+	    "  fleet                     a fleet (a plan with coordination:): "
+	    "every host,\n"
+	    "                            pair and unit of the coordination "
+	    "table, with\n"
+	    "                            owners and progress (read with this "
+	    "user's AWS\n"
+	    "                            credentials, not the supervisor's)\n"
+	    "  fleet stop NAME           set the pair's fleet-wide stop flag: "
+	    "every host\n"
+	    "                            releases its leases of the pair and "
+	    "none claims\n"
+	    "                            them\n"
+	    "  fleet start NAME          clear it\n"
 	    "  --state-dir DIR           the running ddb-sync's state directory\n"
 	    "                            (default: $DDB_SYNC_STATE_DIR, else\n"
 	    "                            $STATE_DIRECTORY, else ./ddb-sync-state)\n"
@@ -57,7 +75,8 @@ ctl_usage(FILE *fp)
 	    "it is\n"
 	    "                            (docs/control-protocol.md)\n"
 	    "Exit status: 0 done, 1 refused or no ddb-sync running there, "
-	    "2 usage error.\n",
+	    "2 usage error\n(also: fleet of a ddb-sync whose plan has no "
+	    "coordination block).\n",
 	    fp);
 }
 
@@ -153,7 +172,7 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 	if (nw == 0) {
 		snprintf(err, errlen,
 		    "no command: give list, status, stop "
-		    "NAME, start NAME, restart NAME or limit NAME");
+		    "NAME, start NAME, restart NAME, limit NAME or fleet");
 		return -1;
 	}
 	for (c = 0; c < CONTROL_CMD_MAX; c++)
@@ -162,12 +181,46 @@ ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err,
 	if (c == CONTROL_CMD_MAX) {
 		snprintf(err, errlen,
 		    "unknown command '%s' (list, status, stop, "
-		    "start, restart, limit)",
+		    "start, restart, limit, fleet)",
 		    plan_quote(q, words[0]));
 		return -1;
 	}
 	cmd = words[0];
 	a->req.cmd = (enum control_cmd)c;
+	if (a->req.cmd == CONTROL_FLEET) {
+		if (a->req.read[0] != '\0' || a->req.write[0] != '\0') {
+			snprintf(err, errlen,
+			    "--read and --write go with limit");
+			return -1;
+		}
+		if (nw > 1 && strcmp(words[1], "stop") == 0)
+			a->fleet = CTL_FLEET_STOP;
+		else if (nw > 1 && strcmp(words[1], "start") == 0)
+			a->fleet = CTL_FLEET_START;
+		else if (nw > 1) {
+			snprintf(err, errlen,
+			    "fleet: unknown action '%s' (fleet, fleet stop "
+			    "NAME, fleet start NAME)",
+			    plan_quote(q, words[1]));
+			return -1;
+		}
+		if (nw > 1 && (nw != 3 || *words[2] == '\0')) {
+			snprintf(err, errlen, "fleet %s needs the pair's NAME",
+			    words[1]);
+			return -1;
+		}
+		if (nw == 3 && strlen(words[2]) > PLAN_NAME_MAX) {
+			snprintf(err, errlen,
+			    "fleet %s: NAME is longer than %d bytes", words[1],
+			    PLAN_NAME_MAX);
+			return -1;
+		}
+		if (nw == 3)
+			strlcpy(a->req.pair, words[2], sizeof(a->req.pair));
+		if (a->state_dir == NULL)
+			a->state_dir = options_state_dir_default();
+		return 0;
+	}
 	if (a->req.cmd == CONTROL_LIMIT && a->req.read[0] == '\0' &&
 	    a->req.write[0] == '\0') {
 		snprintf(err, errlen,
@@ -228,7 +281,8 @@ enum {
 	COL_BACKFILL,
 	COL_STREAM,
 	COL_WRITTEN,
-	COL_SPOOL, /* only while some pair has a spool */
+	COL_SPOOL,  /* only while some pair has a spool */
+	COL_LEASES, /* only in a fleet */
 	COL_RCU,
 	COL_WCU,
 	COL_RESTARTS,
@@ -244,6 +298,7 @@ static const char *const ctl_headers[COL_N] = {
 	"STREAM",
 	"WRITTEN",
 	"SPOOL",
+	"LEASES",
 	"RCU/S",
 	"WCU/S",
 	"RESTARTS",
@@ -269,18 +324,6 @@ ctl_capacity(int64_t rate, int64_t share, const char *limit, char *buf,
 		snprintf(buf, len, "%s/%s", r, limit);
 	else
 		strlcpy(buf, r, len);
-}
-
-/* Characters on screen: UTF-8 continuation bytes take no column. */
-static size_t
-ctl_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
 }
 
 /* Nothing from the wire reaches the terminal as a control character. */
@@ -336,6 +379,17 @@ ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
 		else
 			strlcpy(buf, "-", len);
 		break;
+	case COL_LEASES:
+		/* This host's leases of the pair: "3", "3 (lost 1)". */
+		if (p->leases_held < 0)
+			strlcpy(buf, "-", len);
+		else if (p->leases_lost > 0)
+			snprintf(buf, len, "%lld (lost %lld)",
+			    (long long)p->leases_held,
+			    (long long)p->leases_lost);
+		else
+			snprintf(buf, len, "%lld", (long long)p->leases_held);
+		break;
 	case COL_RCU:
 		ctl_capacity(p->rcu_per_s, p->read_share, p->read_limit, buf,
 		    len);
@@ -356,17 +410,20 @@ ctl_cell(const struct control_pair *p, int col, char *buf, size_t len)
 }
 
 static int
-ctl_row(struct buf *b, const char *const *cells, const size_t *width, int spool)
+ctl_row(struct buf *b, const char *const *cells, const size_t *width, int spool,
+    int fleet)
 {
 	int rc = 0;
 
 	for (int col = 0; col < COL_N; col++) {
-		if (col == COL_SPOOL && !spool)
+		if ((col == COL_SPOOL && !spool) ||
+		    (col == COL_LEASES && !fleet))
 			continue;
 		rc |= buf_adds(b, cells[col]);
 		if (col == COL_N - 1)
 			break;
-		for (size_t w = ctl_width(cells[col]); w < width[col] + 2; w++)
+		for (size_t w = fmt_columns(cells[col]); w < width[col] + 2;
+		     w++)
 			rc |= buf_addc(b, ' ');
 	}
 	rc |= buf_addc(b, '\n');
@@ -379,26 +436,28 @@ ctl_format_list(const struct control_pair *p, size_t n, struct buf *b)
 	char cell[COL_N][CONTROL_TEXT_MAX];
 	const char *cells[COL_N];
 	size_t width[COL_N], i, w;
-	int col, rc, spool = 0;
+	int col, rc, spool = 0, fleet = 0;
 
 	for (col = 0; col < COL_N; col++) {
-		width[col] = ctl_width(ctl_headers[col]);
+		width[col] = fmt_columns(ctl_headers[col]);
 		cells[col] = cell[col];
 	}
 	for (i = 0; i < n; i++) {
 		if (p[i].spool_bytes >= 0)
 			spool = 1;
+		if (p[i].leases_held >= 0)
+			fleet = 1;
 		for (col = 0; col < COL_N; col++) {
 			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
-			if ((w = ctl_width(cell[col])) > width[col])
+			if ((w = fmt_columns(cell[col])) > width[col])
 				width[col] = w;
 		}
 	}
-	rc = ctl_row(b, ctl_headers, width, spool);
+	rc = ctl_row(b, ctl_headers, width, spool, fleet);
 	for (i = 0; i < n && rc == 0; i++) {
 		for (col = 0; col < COL_N; col++)
 			ctl_cell(&p[i], col, cell[col], sizeof(cell[col]));
-		rc |= ctl_row(b, cells, width, spool);
+		rc |= ctl_row(b, cells, width, spool, fleet);
 	}
 	return rc;
 }
@@ -440,6 +499,92 @@ ctl_format_result(enum control_cmd cmd, const struct control_pair *p,
 		return buf_printf(b, "%s: %s (worker %lld)\n", name, state,
 		    (long long)p->pid);
 	return buf_printf(b, "%s: %s\n", name, state);
+}
+
+/* ----------------------------------------------------------------- fleet */
+
+size_t
+ctl_fleet_argv(const struct ctl_args *a, const struct control_fleet *f,
+    const char **argv)
+{
+	size_t n = 0;
+
+	argv[n++] = f->worker;
+	argv[n++] = "coordination";
+	argv[n++] = "--table";
+	argv[n++] = f->table;
+	argv[n++] = "--region";
+	argv[n++] = f->region;
+	if (f->role_arn[0] != '\0') {
+		argv[n++] = "--role-arn";
+		argv[n++] = f->role_arn;
+	}
+	if (f->endpoint_url[0] != '\0') {
+		argv[n++] = "--endpoint-url";
+		argv[n++] = f->endpoint_url;
+	}
+	if (f->allow_insecure_http)
+		argv[n++] = "--allow-insecure-http";
+	switch (a->fleet) {
+	case CTL_FLEET_STOP:
+		argv[n++] = "--stop-pair";
+		argv[n++] = a->req.pair;
+		break;
+	case CTL_FLEET_START:
+		argv[n++] = "--start-pair";
+		argv[n++] = a->req.pair;
+		break;
+	default:
+		argv[n++] = "--list";
+		if (a->json)
+			argv[n++] = "--json";
+		break;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/*
+ * The supervisor has no AWS client and never blocks on one: ctl reads and
+ * writes the coordination table itself, with the worker binary the
+ * supervisor runs and this process's credentials. The worker says what
+ * went wrong on stderr. Returns ctl's exit status.
+ */
+static int
+ctl_fleet_run(const struct ctl_args *a, const struct control_fleet *f)
+{
+	const char *argv[CTL_FLEET_ARGV_MAX + 1];
+	pid_t pid;
+	int status;
+
+	ctl_fleet_argv(a, f, argv);
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		fprintf(stderr, "ddb-sync ctl: fork: %s\n", strerror(errno));
+		return CTL_EXIT_FAILURE;
+	}
+	if (pid == 0) {
+		execv(f->worker, (char *const *)(uintptr_t)argv);
+		fprintf(stderr, "ddb-sync ctl: cannot run %s: %s\n", f->worker,
+		    strerror(errno));
+		_exit(127);
+	}
+	/* A terminal's Ctrl-C reaches the worker too (same process group):
+	 * it stops, then so does ctl. */
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			fprintf(stderr, "ddb-sync ctl: waitpid: %s\n",
+			    strerror(errno));
+			return CTL_EXIT_FAILURE;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return CTL_EXIT_OK;
+	if (WIFSIGNALED(status))
+		fprintf(stderr,
+		    "ddb-sync ctl: %s coordination was killed by signal %d\n",
+		    f->worker, WTERMSIG(status));
+	return CTL_EXIT_FAILURE;
 }
 
 /* ------------------------------------------------------------------- I/O */
@@ -587,7 +732,8 @@ ctl_main(int argc, char **argv)
 		fprintf(stderr, "ddb-sync ctl: %s\n", err);
 		fputs("usage: ddb-sync ctl [--state-dir DIR] [--json] "
 		      "list|status|stop NAME|start NAME|restart NAME|\n"
-		      "       limit NAME [--read N|P%] [--write N|P%]\n"
+		      "       limit NAME [--read N|P%] [--write N|P%]|"
+		      "fleet [stop|start NAME]\n"
 		      "Try 'ddb-sync ctl --help' for more information.\n",
 		    stderr);
 		rc = CTL_EXIT_USAGE;
@@ -611,11 +757,35 @@ ctl_main(int argc, char **argv)
 		fprintf(stderr, "ddb-sync ctl: %s\n", err);
 		goto done;
 	}
-	if (a.json)
+	if (a.json && a.req.cmd != CONTROL_FLEET)
 		printf("%s\n", resp.data);
 	if (!r.ok) {
 		ctl_clean(r.error);
 		fprintf(stderr, "ddb-sync ctl: %s\n", r.error);
+		goto done;
+	}
+	if (a.req.cmd == CONTROL_FLEET) {
+		close(fd);
+		fd = -1;
+		if (!r.has_fleet) {
+			fprintf(stderr,
+			    "ddb-sync ctl: the ddb-sync running with state "
+			    "directory %s does not know 'fleet' (an older "
+			    "version)\n",
+			    a.state_dir);
+			goto done;
+		}
+		if (r.fleet == NULL) {
+			fprintf(stderr,
+			    "ddb-sync ctl: fleet: the plan of the ddb-sync "
+			    "running with state directory %s has no "
+			    "coordination block: it copies from this host "
+			    "alone (docs/fleet.md)\n",
+			    a.state_dir);
+			rc = CTL_EXIT_USAGE;
+			goto done;
+		}
+		rc = ctl_fleet_run(&a, r.fleet);
 		goto done;
 	}
 	rc = CTL_EXIT_OK;

@@ -67,6 +67,9 @@ metrics_acc_progress(struct metrics_acc *a, const struct proto_progress *o,
 	    new_worker);
 	acc_u64(&a->ttl_deletes, o->ttl_deletes_skipped, c->ttl_deletes_skipped,
 	    new_worker);
+	acc_u64(&a->leases_lost, o->leases_lost, c->leases_lost, new_worker);
+	acc_u64(&a->lease_conflicts, o->lease_conflicts, c->lease_conflicts,
+	    new_worker);
 	if (new_worker || c->rcu < o->rcu)
 		a->rcu += o->rcu;
 	if (new_worker || c->wcu < o->wcu)
@@ -143,6 +146,12 @@ metrics_pair_from_child(const struct child *c, struct metrics_pair *m)
 	m->write_limit_ratio = c->lim_sent.write_pct > 0 ?
 	    c->lim_sent.write_pct / 100 :
 	    -1;
+	/* A fleet: only its workers send lease counts (verify has no
+	 * host id: it takes no lease). */
+	m->fleet = c->sup != NULL && c->sup->host_id != NULL;
+	m->leases_held = m->worker_up ? p->leases_held : 0;
+	m->leases_lost = a->leases_lost + p->leases_lost;
+	m->lease_conflicts = a->lease_conflicts + p->lease_conflicts;
 	m->gap = p->gap;
 	m->caught_up = p->caught_up && c->stream == PROTO_PS_RUNNING;
 	m->spool_bytes = m->spool_oldest_age_s = -1;
@@ -404,6 +413,46 @@ static const char *const pair_states[] = {
 	"failed",
 };
 
+/* A fleet's lease counts: only pairs in a fleet, no family without one. */
+static int
+render_fleet(const struct metrics_pair *p, size_t n, struct buf *b)
+{
+	static const struct {
+		const char *name;
+		const char *type;
+		const char *help;
+	} fams[] = {
+		{ "ddb_sync_fleet_leases_held", "gauge",
+		    "Segment and shard leases of the pair this host holds "
+		    "now (a fleet)." },
+		{ "ddb_sync_fleet_leases_lost_total", "counter",
+		    "Leases of the pair this host lost: taken by another host, "
+		    "or expired before a renewal succeeded (a fleet)." },
+		{ "ddb_sync_fleet_lease_conflicts_total", "counter",
+		    "Lease writes of this host refused by their condition "
+		    "(ConditionalCheckFailed; a fleet)." },
+	};
+	size_t i, k;
+	int any = 0, rc = 0;
+
+	for (i = 0; i < n; i++)
+		any |= p[i].fleet;
+	for (k = 0; any && k < nitems(fams) && rc == 0; k++) {
+		rc |= family(b, fams[k].name, fams[k].type, fams[k].help);
+		for (i = 0; i < n && rc == 0; i++) {
+			if (!p[i].fleet)
+				continue;
+			rc |= series(b, fams[k].name, &p[i], NULL, NULL, NULL,
+			    NULL);
+			rc |= u64(b,
+			    k == 0     ? p[i].leases_held :
+				k == 1 ? p[i].leases_lost :
+					 p[i].lease_conflicts);
+		}
+	}
+	return rc;
+}
+
 static int
 render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 {
@@ -456,6 +505,7 @@ render_pairs(const struct metrics_pair *p, size_t n, struct buf *b)
 		    NULL);
 		rc |= u64(b, p[i].errors_protocol);
 	}
+	rc |= render_fleet(p, n, b);
 	rc |= family(b, "ddb_sync_worker_restarts_total", "counter",
 	    "Times the supervisor restarted the pair's worker after a crash.");
 	for (i = 0; i < n && rc == 0; i++) {
@@ -617,6 +667,17 @@ json_pair(struct buf *b, const struct metrics_pair *p)
 	    p->caught_up ? "true" : "false", p->gap ? "true" : "false",
 	    p->writes_inflight, p->writes_limit);
 	rc |= buf_json_str(b, p->last_error);
+	/* A fleet's lease counts; null for a pair copied by this host
+	 * alone. */
+	if (p->fleet)
+		rc |= buf_printf(b,
+		    ",\"leases_held\":%" PRIu32 ",\"leases_lost\":%" PRIu64
+		    ",\"lease_conflicts\":%" PRIu64,
+		    p->leases_held, p->leases_lost, p->lease_conflicts);
+	else
+		rc |= buf_adds(b,
+		    ",\"leases_held\":null,\"leases_lost\":null,"
+		    "\"lease_conflicts\":null");
 	rc |= buf_addc(b, '}');
 	return rc;
 }

@@ -45,6 +45,8 @@ struct metrics_acc {
 	uint64_t stream_skipped;
 	uint64_t ttl_expired;
 	uint64_t ttl_deletes;
+	uint64_t leases_lost;	  /* a fleet's */
+	uint64_t lease_conflicts; /* ...likewise */
 	/* *pair* counters: the highest seen. */
 	uint64_t items_read;
 	uint64_t items_written;
@@ -113,6 +115,13 @@ struct metrics_pair {
 	double spool_bytes;
 	double spool_oldest_age_s;
 	uint32_t spool_paused;
+	/* A fleet (a plan with coordination:, docs/fleet.md): this host's
+	 * leases of the pair now, those lost and the lease writes refused by
+	 * their condition, over its workers. Shown only when fleet is set. */
+	int fleet;
+	uint32_t leases_held;
+	uint64_t leases_lost;
+	uint64_t lease_conflicts;
 };
 
 /* The supervisor itself. */

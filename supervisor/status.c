@@ -323,6 +323,23 @@ cell_ttl(char v[NLEVELS][CELL_MAX], uint64_t n, const char *what)
 	cellf(v[0], "%s, %s %s", s, c, what);
 }
 
+/* A fleet's leases after the running phase's figures: ", leases 3 (lost
+ * 1)", shorter at level 1, none at level 2 (the widest forms only, as the
+ * TTL skips). */
+static void
+cell_leases(char v[NLEVELS][CELL_MAX], const struct status_row *r)
+{
+	char s[CELL_MAX], lost[48] = "";
+
+	if (r->leases_lost > 0)
+		snprintf(lost, sizeof(lost), " (lost %" PRIu64 ")",
+		    r->leases_lost);
+	snprintf(s, sizeof(s), "%s", v[0]);
+	cellf(v[0], "%s, leases %" PRIu32 "%s", s, r->leases_held, lost);
+	snprintf(s, sizeof(s), "%s", v[1]);
+	cellf(v[1], "%s L%" PRIu32 "%s", s, r->leases_held, lost);
+}
+
 static void
 cell_backfill(char v[NLEVELS][CELL_MAX], const struct status_row *r)
 {
@@ -519,6 +536,17 @@ build_row(struct frow *f, const struct status_row *r)
 	cell_ttl(f->v[COL_BACKFILL], r->ttl_expired, "expired skipped");
 	cell_stream(f->v[COL_STREAM], r);
 	cell_ttl(f->v[COL_STREAM], r->ttl_deletes, "TTL deletes skipped");
+	/* The leases go with the phase that has them: the stream's once it
+	 * runs, else the backfill's (a word such as -COMPLETE- only when
+	 * something is held or was lost). */
+	if (r->fleet) {
+		int st = r->stream == PROTO_PS_RUNNING;
+		enum proto_phase_state ps = st ? r->stream : r->backfill;
+
+		if (phase_word(ps) == NULL || r->leases_held > 0 ||
+		    r->leases_lost > 0)
+			cell_leases(f->v[st ? COL_STREAM : COL_BACKFILL], r);
+	}
 	cell_spool(f->v[COL_SPOOL], r);
 	cell_rates(f->v[COL_RATES], r);
 	f->span = NULL;
@@ -864,6 +892,11 @@ status_row_from_child(struct status_row *r, const struct child *c,
 		r->spool_bytes = p->spool_bytes;
 		r->spool_oldest_ms = p->spool_oldest_ms;
 		r->spool_paused = p->spool_paused;
+	}
+	r->fleet = c->sup != NULL && c->sup->host_id != NULL;
+	if (r->fleet) {
+		r->leases_held = c->pid != -1 ? p->leases_held : 0;
+		r->leases_lost = c->acc.leases_lost + p->leases_lost;
 	}
 	if (rate != NULL &&
 	    status_rate_get(rate, &r->read_rate, &r->wcu_rate) == 0)

@@ -91,6 +91,11 @@ struct status_row {
 	uint64_t spool_bytes;
 	int64_t spool_oldest_ms; /* -1: no record kept */
 	int spool_paused;	 /* full: reading paused */
+	/* A fleet (docs/fleet.md): this host's leases of the pair now, and
+	 * those it lost; fleet = 0: none shown. */
+	int fleet;
+	uint32_t leases_held;
+	uint64_t leases_lost;
 };
 
 /*

@@ -113,6 +113,7 @@ lease_set_clear(struct lease_set *set)
 		free(l->seq);
 		free(l->src);
 		free(l->dst);
+		free(l->hostname);
 	}
 	free(set->v);
 	memset(set, 0, sizeof(*set));
@@ -274,6 +275,18 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 			bad = lease_av_str(&val, &tmp.src);
 		else if (jscan_eq(&key, "dst"))
 			bad = lease_av_str(&val, &tmp.dst);
+		/* Shown only ("ctl fleet"): one that is not what this
+		 * version writes is left out, never a reason to refuse the
+		 * item. */
+		else if (jscan_eq(&key, "hostname"))
+			(void)lease_av_str(&val, &tmp.hostname);
+		else if (jscan_eq(&key, "renewed"))
+			tmp.renewed = lease_av_u64(&val, &u) == 0 ? (int64_t)u :
+								    0;
+		else if (jscan_eq(&key, "lease_ms"))
+			tmp.lease_ms = lease_av_u64(&val, &u) == 0 ?
+			    (int64_t)u :
+			    0;
 		else if (jscan_eq(&key, "counter")) {
 			bad = lease_av_u64(&val, &tmp.counter);
 			seen_counter = 1;
@@ -330,6 +343,7 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 		free(tmp.seq);
 		free(tmp.src);
 		free(tmp.dst);
+		free(tmp.hostname);
 		free(kind);
 		return -1;
 	}

@@ -60,6 +60,12 @@ struct lease {
 	uint64_t scanned;  /* segment: items the Scans returned */
 	uint64_t expired;  /* segment: of those, expired ones skipped */
 	uint64_t switches; /* claims so far */
+	/* Shown by "ctl fleet", never compared: the writer's wall clock at
+	 * its last write (epoch ms, 0: none), the duration it renews for,
+	 * and a host item's hostname. */
+	int64_t renewed;
+	int64_t lease_ms;
+	char *hostname;
 	/* Pair item. */
 	char *src; /* "table@region" of each side */
 	char *dst;

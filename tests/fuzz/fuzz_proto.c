@@ -89,6 +89,9 @@ check_same(const struct proto_msg *a, const struct proto_msg *b, int full)
 		FUZZ_CHECK(p->spool_oldest_ms == q->spool_oldest_ms);
 		FUZZ_CHECK(p->spool_paused == q->spool_paused);
 		FUZZ_CHECK(p->spool_read_lag_ms == q->spool_read_lag_ms);
+		FUZZ_CHECK(p->leases_held == q->leases_held);
+		FUZZ_CHECK(p->leases_lost == q->leases_lost);
+		FUZZ_CHECK(p->lease_conflicts == q->lease_conflicts);
 		break;
 	case PROTO_CHECKPOINT:
 		FUZZ_CHECK(

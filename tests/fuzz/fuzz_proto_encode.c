@@ -123,6 +123,10 @@ build(struct in *in, struct proto_msg *m)
 		p->spool_read_lag_ms = (int64_t)take(in, 8);
 		if (take(in, 1) & 1)
 			p->spool_read_lag_ms = -1;
+		/* A fleet's lease counts: 0 is left out of the line. */
+		p->leases_held = (uint32_t)take(in, 1);
+		p->leases_lost = take(in, 8);
+		p->lease_conflicts = take(in, 1);
 		break;
 	case PROTO_CHECKPOINT:
 		take_str(in, m->u.checkpoint.kind,
@@ -227,6 +231,9 @@ check_same(const struct proto_msg *a, const struct proto_msg *b)
 		FUZZ_CHECK(p->spool_oldest_ms == q->spool_oldest_ms);
 		FUZZ_CHECK(!p->spool_paused == !q->spool_paused);
 		FUZZ_CHECK(p->spool_read_lag_ms == q->spool_read_lag_ms);
+		FUZZ_CHECK(p->leases_held == q->leases_held);
+		FUZZ_CHECK(p->leases_lost == q->leases_lost);
+		FUZZ_CHECK(p->lease_conflicts == q->lease_conflicts);
 		break;
 	case PROTO_CHECKPOINT:
 		check_ident(a->u.checkpoint.kind, b->u.checkpoint.kind);

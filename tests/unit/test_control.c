@@ -44,6 +44,7 @@ test_control_request_roundtrip(void **state)
 		"{\"v\":1,\"cmd\":\"status\"}\n",
 		"{\"v\":1,\"cmd\":\"limit\",\"pair\":\"orders \\\"eu\\\"\","
 		"\"read\":\"40%\",\"write\":\"300\"}\n",
+		"{\"v\":1,\"cmd\":\"fleet\",\"pair\":\"orders \\\"eu\\\"\"}\n",
 	};
 	struct control_request r, d;
 	char err[256];
@@ -168,11 +169,11 @@ test_control_request_decode_rejects(void **state)
 		    "request: field \"cmd\" must be a string" },
 		{ "{\"v\":1,\"cmd\":\"\"}", "request: field \"cmd\" is empty" },
 		{ "{\"v\":1,\"cmd\":\"kill\",\"pair\":\"a\"}",
-		    "unknown command 'kill' (list, status, stop, start, restart, limit)" },
+		    "unknown command 'kill' (list, status, stop, start, restart, limit, fleet)" },
 		{ "{\"v\":1,\"cmd\":\"LIST\"}",
-		    "unknown command 'LIST' (list, status, stop, start, restart, limit)" },
+		    "unknown command 'LIST' (list, status, stop, start, restart, limit, fleet)" },
 		{ "{\"v\":1,\"cmd\":\"\\u001b[2J\"}",
-		    "unknown command '?[2J' (list, status, stop, start, restart, limit)" },
+		    "unknown command '?[2J' (list, status, stop, start, restart, limit, fleet)" },
 		{ "{\"v\":1,\"cmd\":\"stop\"}",
 		    "stop: missing field \"pair\"" },
 		{ "{\"v\":1,\"cmd\":\"start\"}",
@@ -293,9 +294,11 @@ sample_pairs(struct control_pair p[2])
 	strlcpy(p[1].stream, "pending", sizeof(p[1].stream));
 	strlcpy(p[1].last_error, "AccessDeniedException: no\nway\t\\ \"x\"",
 	    sizeof(p[1].last_error));
-	/* No spool. */
+	/* No spool, no fleet. */
 	p[0].spool_bytes = p[1].spool_bytes = -1;
 	p[0].spool_oldest_age_s = p[1].spool_oldest_age_s = -1;
+	p[0].leases_held = p[1].leases_held = -1;
+	p[0].leases_lost = p[1].leases_lost = -1;
 }
 
 static void
@@ -315,6 +318,60 @@ assert_pair_equal(const struct control_pair *a, const struct control_pair *b)
 	assert_int_equal(a->spool_bytes, b->spool_bytes);
 	assert_int_equal(a->spool_oldest_age_s, b->spool_oldest_age_s);
 	assert_int_equal(a->spool_paused, b->spool_paused);
+	assert_int_equal(a->leases_held, b->leases_held);
+	assert_int_equal(a->leases_lost, b->leases_lost);
+}
+
+/* A fleet's leases (issue 20): null without coordination, absent from an
+ * older supervisor's answer; the list's LEASES column only in a fleet. */
+static void
+test_control_leases(void **state)
+{
+	struct control_pair p[2];
+	struct control_response r;
+	struct buf b;
+	char err[256], *cut;
+
+	sample_pairs(p);
+	buf_init(&b, CONTROL_RESPONSE_MAX);
+	assert_int_equal(control_response_list(&b, p, 2), 0);
+	assert_non_null(
+	    strstr(b.data, ",\"leases_held\":null,\"leases_lost\":null}"));
+	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	assert_null(strstr(b.data, "LEASES"));
+
+	p[0].leases_held = 3;
+	p[0].leases_lost = 1;
+	p[1].leases_held = 0;
+	p[1].leases_lost = 0;
+	buf_reset(&b);
+	assert_int_equal(control_response_list(&b, p, 2), 0);
+	assert_non_null(
+	    strstr(b.data, ",\"leases_held\":3,\"leases_lost\":1}"));
+	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
+			     sizeof(err)),
+	    0);
+	assert_pair_equal(&r.pairs[0], &p[0]);
+	assert_pair_equal(&r.pairs[1], &p[1]);
+	control_response_free(&r);
+	/* An older supervisor says nothing of leases. */
+	buf_reset(&b);
+	assert_int_equal(control_response_pair(&b, &p[0]), 0);
+	assert_non_null(cut = strstr(b.data, ",\"leases_held\""));
+	strcpy(cut, "}}");
+	assert_int_equal(control_response_decode(b.data, strlen(b.data), &r,
+			     err, sizeof(err)),
+	    0);
+	assert_int_equal(r.pairs[0].leases_held, -1);
+	assert_int_equal(r.pairs[0].leases_lost, -1);
+	control_response_free(&r);
+
+	buf_reset(&b);
+	assert_int_equal(ctl_format_list(p, 2, &b), 0);
+	assert_non_null(strstr(b.data, "  LEASES      RCU/S  WCU/S  RESTARTS"));
+	assert_non_null(strstr(b.data, "  3 (lost 1)  0 "));
+	assert_non_null(strstr(b.data, "  0           0 "));
+	buf_free(&b);
 }
 
 /* The spool's figures (issue 13): null without a spool, absent from an
@@ -332,7 +389,7 @@ test_control_spool(void **state)
 	assert_int_equal(control_response_list(&b, p, 2), 0);
 	assert_non_null(strstr(b.data,
 	    ",\"spool_bytes\":null,\"spool_oldest_age_s\":null,"
-	    "\"spool_paused\":false}"));
+	    "\"spool_paused\":false,"));
 	assert_int_equal(ctl_format_list(p, 2, &b), 0);
 	assert_null(strstr(b.data, "SPOOL"));
 
@@ -344,10 +401,10 @@ test_control_spool(void **state)
 	assert_int_equal(control_response_list(&b, p, 2), 0);
 	assert_non_null(strstr(b.data,
 	    ",\"spool_bytes\":9007199254740993,\"spool_oldest_age_s\":86399,"
-	    "\"spool_paused\":true}"));
+	    "\"spool_paused\":true,"));
 	assert_non_null(strstr(b.data,
 	    ",\"spool_bytes\":4096,\"spool_oldest_age_s\":null,"
-	    "\"spool_paused\":false}"));
+	    "\"spool_paused\":false,"));
 	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
 			     sizeof(err)),
 	    0);
@@ -680,6 +737,8 @@ test_control_response_largest_list(void **state)
 		p[i].pid = INT64_MAX;
 		p[i].items_written = p[i].stream_written = UINT64_MAX;
 		p[i].restarts = UINT64_MAX;
+		p[i].leases_held = p[i].leases_lost = INT64_MAX;
+		p[i].spool_bytes = p[i].spool_oldest_age_s = INT64_MAX;
 	}
 	buf_init(&b, CONTROL_RESPONSE_MAX - 1);
 	assert_int_equal(control_response_list(&b, p, PLAN_MAX_PAIRS), 0);
@@ -700,6 +759,7 @@ test_control_pair_from_child(void **state)
 	struct child c;
 	struct sup s;
 	struct control_pair p;
+	char hid[] = "host:1:abcd0123";
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
@@ -765,6 +825,20 @@ test_control_pair_from_child(void **state)
 	assert_int_equal(p.pid, -1);
 	assert_int_equal(p.spool_bytes, -1);
 	assert_int_equal(p.spool_paused, 0);
+	/* Leases: none outside a fleet; in one (a host id), held only with
+	 * a worker, lost summed over its workers. */
+	assert_int_equal(p.leases_held, -1);
+	assert_int_equal(p.leases_lost, -1);
+	s.host_id = hid;
+	c.prog.leases_held = 5;
+	c.prog.leases_lost = 2;
+	c.acc.leases_lost = 1;
+	control_pair_from_child(&c, &p);
+	assert_int_equal(p.leases_held, 0);
+	assert_int_equal(p.leases_lost, 3);
+	c.pid = 77;
+	control_pair_from_child(&c, &p);
+	assert_int_equal(p.leases_held, 5);
 	plan_pair_clear(&pp);
 }
 
@@ -871,6 +945,158 @@ test_ctl_parse_args(void **state)
 	ctl_args_free(&a);
 }
 
+/* ctl fleet: its words, its request, and the worker it runs. */
+static void
+test_ctl_fleet(void **state)
+{
+	struct ctl_args a;
+	struct control_fleet f;
+	struct control_request d;
+	const char *argv[CTL_FLEET_ARGV_MAX + 1];
+	char err[256];
+	size_t n;
+	int len;
+
+	unsetenv("DDB_SYNC_STATE_DIR");
+	unsetenv("STATE_DIRECTORY");
+	settings_init(NULL, 0);
+	memset(&f, 0, sizeof(f));
+	strlcpy(f.table, "fleet-locks", sizeof(f.table));
+	strlcpy(f.region, "eu-west-1", sizeof(f.region));
+	strlcpy(f.worker, "/usr/libexec/ddb-sync-worker", sizeof(f.worker));
+
+	assert_int_equal(parse(&a, err, sizeof(err), ARGS("fleet", "--json")),
+	    0);
+	assert_int_equal(a.req.cmd, CONTROL_FLEET);
+	assert_int_equal(a.fleet, CTL_FLEET_LIST);
+	assert_string_equal(a.req.pair, "");
+	len = control_request_encode(&a.req, line, sizeof(line));
+	assert_string_equal(line, "{\"v\":1,\"cmd\":\"fleet\"}\n");
+	assert_int_equal(control_request_decode(line, (size_t)len, &d, err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(d.cmd, CONTROL_FLEET);
+	assert_string_equal(d.pair, "");
+	n = ctl_fleet_argv(&a, &f, argv);
+	assert_int_equal(n, 8);
+	assert_string_equal(argv[0], "/usr/libexec/ddb-sync-worker");
+	assert_string_equal(argv[1], "coordination");
+	assert_string_equal(argv[2], "--table");
+	assert_string_equal(argv[3], "fleet-locks");
+	assert_string_equal(argv[5], "eu-west-1");
+	assert_string_equal(argv[6], "--list");
+	assert_string_equal(argv[7], "--json");
+	assert_null(argv[8]);
+	ctl_args_free(&a);
+
+	assert_int_equal(parse(&a, err, sizeof(err),
+			     ARGS("--state-dir", "/s", "fleet", "stop",
+				 "orders")),
+	    0);
+	assert_int_equal(a.fleet, CTL_FLEET_STOP);
+	assert_string_equal(a.req.pair, "orders");
+	assert_string_equal(a.state_dir, "/s");
+	/* Every coordination parameter goes on; never a credential. */
+	strlcpy(f.role_arn, "arn:aws:iam::123456789012:role/fleet",
+	    sizeof(f.role_arn));
+	strlcpy(f.endpoint_url, "http://127.0.0.1:8000",
+	    sizeof(f.endpoint_url));
+	f.allow_insecure_http = 1;
+	n = ctl_fleet_argv(&a, &f, argv);
+	assert_int_equal(n, 13);
+	assert_string_equal(argv[6], "--role-arn");
+	assert_string_equal(argv[8], "--endpoint-url");
+	assert_string_equal(argv[9], "http://127.0.0.1:8000");
+	assert_string_equal(argv[10], "--allow-insecure-http");
+	assert_string_equal(argv[11], "--stop-pair");
+	assert_string_equal(argv[12], "orders");
+	ctl_args_free(&a);
+	assert_int_equal(parse(&a, err, sizeof(err),
+			     ARGS("fleet", "start", "orders")),
+	    0);
+	assert_int_equal(a.fleet, CTL_FLEET_START);
+	len = control_request_encode(&a.req, line, sizeof(line));
+	assert_string_equal(line,
+	    "{\"v\":1,\"cmd\":\"fleet\",\"pair\":\"orders\"}\n");
+	n = ctl_fleet_argv(&a, &f, argv);
+	assert_string_equal(argv[n - 2], "--start-pair");
+	ctl_args_free(&a);
+}
+
+/* The fleet answer: the coordination block, or null without one. */
+static void
+test_control_fleet_response(void **state)
+{
+	struct control_fleet f;
+	struct control_response r;
+	struct plan plan;
+	struct plan_coord co;
+	struct sup s;
+	struct buf b;
+	char err[256], *cut;
+
+	memset(&s, 0, sizeof(s));
+	memset(&plan, 0, sizeof(plan));
+	s.plan = &plan;
+	assert_int_equal(control_fleet_from_sup(&s, &f), -1);
+	buf_init(&b, CONTROL_RESPONSE_MAX);
+	assert_int_equal(control_response_fleet(&b, NULL), 0);
+	assert_string_equal(b.data, "{\"v\":1,\"ok\":true,\"fleet\":null}\n");
+	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
+			     sizeof(err)),
+	    0);
+	assert_true(r.ok && r.has_fleet && r.fleet == NULL);
+	control_response_free(&r);
+
+	memset(&co, 0, sizeof(co));
+	co.table = (char *)"fleet \"locks\"";
+	co.region = (char *)"eu-west-1";
+	plan.coord = &co;
+	s.worker_path = (char *)"/opt/ddb-sync/ddb-sync-worker";
+	s.host_id = (char *)"web-1:42:0a0b0c0d";
+	assert_int_equal(control_fleet_from_sup(&s, &f), 0);
+	buf_reset(&b);
+	assert_int_equal(control_response_fleet(&b, &f), 0);
+	assert_string_equal(b.data,
+	    "{\"v\":1,\"ok\":true,\"fleet\":{\"table\":\"fleet \\\"locks\\\"\","
+	    "\"region\":\"eu-west-1\",\"role_arn\":null,\"endpoint_url\":null,"
+	    "\"allow_insecure_http\":false,\"host_id\":\"web-1:42:0a0b0c0d\","
+	    "\"worker\":\"/opt/ddb-sync/ddb-sync-worker\"}}\n");
+	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
+			     sizeof(err)),
+	    0);
+	assert_non_null(r.fleet);
+	assert_string_equal(r.fleet->table, "fleet \"locks\"");
+	assert_string_equal(r.fleet->role_arn, "");
+	assert_string_equal(r.fleet->endpoint_url, "");
+	assert_string_equal(r.fleet->worker, "/opt/ddb-sync/ddb-sync-worker");
+	control_response_free(&r);
+
+	co.role_arn = (char *)"arn:aws:iam::123456789012:role/fleet";
+	co.endpoint = (char *)"http://127.0.0.1:8000";
+	co.allow_insecure_http = 1;
+	assert_int_equal(control_fleet_from_sup(&s, &f), 0);
+	buf_reset(&b);
+	assert_int_equal(control_response_fleet(&b, &f), 0);
+	assert_int_equal(control_response_decode(b.data, b.len, &r, err,
+			     sizeof(err)),
+	    0);
+	assert_string_equal(r.fleet->role_arn,
+	    "arn:aws:iam::123456789012:role/fleet");
+	assert_string_equal(r.fleet->endpoint_url, "http://127.0.0.1:8000");
+	assert_int_equal(r.fleet->allow_insecure_http, 1);
+	control_response_free(&r);
+	/* A fleet object without its worker is refused. */
+	assert_non_null(cut = strstr(b.data, ",\"worker\""));
+	strcpy(cut, "}}");
+	assert_int_equal(control_response_decode(b.data, strlen(b.data), &r,
+			     err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "fleet: missing field \"worker\"");
+	control_response_free(&r);
+	buf_free(&b);
+}
+
 static void
 test_ctl_parse_args_errors(void **state)
 {
@@ -880,10 +1106,21 @@ test_ctl_parse_args_errors(void **state)
 	} bad[] = {
 		{ { NULL },
 		    "no command: give list, status, stop NAME, start "
-		    "NAME, restart NAME or limit NAME" },
+		    "NAME, restart NAME, limit NAME or fleet" },
 		{ { "--json", NULL },
 		    "no command: give list, status, stop NAME, "
-		    "start NAME, restart NAME or limit NAME" },
+		    "start NAME, restart NAME, limit NAME or fleet" },
+		{ { "fleet", "halt", "a", NULL },
+		    "fleet: unknown action 'halt' (fleet, fleet stop NAME, "
+		    "fleet start NAME)" },
+		{ { "fleet", "stop", NULL },
+		    "fleet stop needs the pair's NAME" },
+		{ { "fleet", "start", "", NULL },
+		    "fleet start needs the pair's NAME" },
+		{ { "fleet", "stop", "a", "b", NULL },
+		    "unexpected argument 'b'" },
+		{ { "fleet", "--read", "5", NULL },
+		    "--read and --write go with limit" },
 		{ { "status", "a", NULL }, "status takes no argument ('a')" },
 		{ { "limit", "a", NULL },
 		    "limit needs --read N|P% or --write "
@@ -894,7 +1131,7 @@ test_ctl_parse_args_errors(void **state)
 		{ { "limit", "a", "--write", NULL }, "--write needs a value" },
 		{ { "kill", "a", NULL },
 		    "unknown command 'kill' (list, status, stop, start, restart, "
-		    "limit)" },
+		    "limit, fleet)" },
 		{ { "stop", NULL }, "stop needs the pair's NAME" },
 		{ { "start", "", NULL }, "start needs the pair's NAME" },
 		{ { "restart", "a", "b", NULL }, "restart takes one NAME" },
@@ -1166,6 +1403,16 @@ test_control_server_commands(void **state)
 	assert_string_equal(r.error,
 	    "no pair named 'nosuch' ('ddb-sync ctl "
 	    "list' shows the pairs)");
+	control_response_free(&r);
+	/* fleet: null without a coordination block; a pair it names must
+	 * be one of the plan's. */
+	ask(&f, "{\"v\":1,\"cmd\":\"fleet\"}\n", &r);
+	assert_true(r.ok && r.has_fleet && r.fleet == NULL);
+	control_response_free(&r);
+	ask(&f, "{\"v\":1,\"cmd\":\"fleet\",\"pair\":\"nosuch\"}\n", &r);
+	assert_int_equal(r.ok, 0);
+	assert_string_equal(r.error,
+	    "no pair named 'nosuch' ('ddb-sync ctl list' shows the pairs)");
 	control_response_free(&r);
 	f.s.shutting_down = 1;
 	ask(&f, "{\"v\":1,\"cmd\":\"start\",\"pair\":\"A\"}\n", &r);
@@ -1446,6 +1693,9 @@ main(void)
 		cmocka_unit_test(test_ctl_parse_args),
 		cmocka_unit_test(test_ctl_parse_args_errors),
 		cmocka_unit_test(test_ctl_format_list),
+		cmocka_unit_test(test_control_leases),
+		cmocka_unit_test(test_ctl_fleet),
+		cmocka_unit_test(test_control_fleet_response),
 		cmocka_unit_test(test_ctl_format_result),
 		cmocka_unit_test(test_control_server_commands),
 		cmocka_unit_test(test_control_server_framing),

@@ -1385,6 +1385,13 @@ test_lease_parse(void **state)
 	    "\"done\":{\"BOOL\":true}}],"
 	    "\"Count\":3,\"ScannedCount\":3,\"LastEvaluatedKey\":"
 	    "{\"pair\":{\"S\":\"p0\"},\"unit\":{\"S\":\"shard#B\"}}}";
+	static const char host[] =
+	    "{\"Items\":[{\"pair\":{\"S\":\"#hosts\"},\"unit\":"
+	    "{\"S\":\"web-1:42:0a0b0c0d\"},\"kind\":{\"S\":\"host\"},"
+	    "\"counter\":{\"N\":\"12\"},\"owner\":{\"S\":"
+	    "\"web-1:42:0a0b0c0d\"},\"hostname\":{\"S\":\"web-1\"},"
+	    "\"renewed\":{\"N\":\"1796400000123\"},\"lease_ms\":"
+	    "{\"N\":\"40000\"}}]}";
 	static const struct {
 		const char *body;
 		const char *why;
@@ -1447,12 +1454,27 @@ test_lease_parse(void **state)
 	assert_string_equal(l->last_key, "{\"pk\":{\"S\":\"a\"}}");
 	assert_int_equal(l->done, 0);
 	assert_int_equal(l->backfill, 1);
+	/* Shown only: a renewed time that is not a whole number is left
+	 * out, the item still read. */
+	assert_true(l->renewed == 0);
 	l = lease_set_find(&set, "p0", "shard#B");
 	assert_non_null(l);
 	assert_string_equal(l->parent, "shard#A");
 	assert_string_equal(l->seq, "000123");
 	assert_int_equal(l->done, 1);
 	assert_null(l->owner);
+	lease_set_clear(&set);
+
+	/* A host's heartbeat, for ctl fleet. */
+	assert_int_equal(lease_parse_page(&set, host, strlen(host), &lek, err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(set.n, 1);
+	l = &set.v[0];
+	assert_int_equal(l->kind, LEASE_HOST);
+	assert_string_equal(l->hostname, "web-1");
+	assert_true(l->renewed == 1796400000123LL);
+	assert_true(l->lease_ms == 40000);
 	lease_set_clear(&set);
 
 	/* The last page: no LastEvaluatedKey. */

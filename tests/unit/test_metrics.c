@@ -286,6 +286,53 @@ test_metrics_json(void **state)
 	buf_free(&b);
 }
 
+/* A fleet's lease counts (issue 20): only for pairs in a fleet, and no
+ * family at all without one; null in the JSON. */
+static void
+test_metrics_fleet(void **state)
+{
+	struct metrics_pair p[2] = { mpair("one"), mpair("two") };
+	struct metrics_global g = mglobal();
+	struct buf b;
+	char *t;
+
+	t = render(p, 2);
+	assert_null(strstr(t, "ddb_sync_fleet_"));
+	free(t);
+	buf_init(&b, 0);
+	assert_int_equal(metrics_render_json(p, 2, &g, &b), 0);
+	assert_non_null(strstr(b.data,
+	    ",\"leases_held\":null,\"leases_lost\":null,"
+	    "\"lease_conflicts\":null}"));
+	buf_free(&b);
+
+	p[1].fleet = 1;
+	p[1].leases_held = 3;
+	p[1].leases_lost = 1;
+	p[1].lease_conflicts = 18446744073709551615ULL;
+	t = render(p, 2);
+	assert_non_null(strstr(t,
+	    "# TYPE ddb_sync_fleet_leases_held gauge\n"
+	    "ddb_sync_fleet_leases_held{pair=\"two\",source_table=\"orders\","
+	    "destination_table=\"orders-copy\"} 3\n"));
+	assert_non_null(strstr(t,
+	    "# TYPE ddb_sync_fleet_leases_lost_total counter\n"
+	    "ddb_sync_fleet_leases_lost_total{pair=\"two\",source_table="
+	    "\"orders\",destination_table=\"orders-copy\"} 1\n"));
+	assert_non_null(strstr(t,
+	    "ddb_sync_fleet_lease_conflicts_total{pair=\"two\",source_table="
+	    "\"orders\",destination_table=\"orders-copy\"} "
+	    "18446744073709551615\n"));
+	assert_null(strstr(t, "ddb_sync_fleet_leases_held{pair=\"one\""));
+	free(t);
+	buf_init(&b, 0);
+	assert_int_equal(metrics_render_json(p, 2, &g, &b), 0);
+	assert_non_null(strstr(b.data,
+	    ",\"leases_held\":3,\"leases_lost\":1,"
+	    "\"lease_conflicts\":18446744073709551615}"));
+	buf_free(&b);
+}
+
 /* Run counters survive a new worker and a phase that starts from zero;
  * pair counters keep their highest value. */
 static void
@@ -320,6 +367,23 @@ test_metrics_acc(void **state)
 	c.bytes_written = 30;
 	metrics_acc_progress(&a, &o, &c, 1);
 	assert_int_equal(a.bytes_written + c.bytes_written, 200);
+
+	/* Lost leases and conflicts count one worker's run: summed. */
+	memset(&a, 0, sizeof(a));
+	memset(&o, 0, sizeof(o));
+	c = o;
+	c.leases_lost = 2;
+	c.lease_conflicts = 5;
+	metrics_acc_progress(&a, &o, &c, 1);
+	o = c;
+	c.leases_lost = 3;
+	metrics_acc_progress(&a, &o, &c, 0);
+	o = c;
+	c.leases_lost = 1;
+	c.lease_conflicts = 1;
+	metrics_acc_progress(&a, &o, &c, 1);
+	assert_int_equal(a.leases_lost + c.leases_lost, 4);
+	assert_int_equal(a.lease_conflicts + c.lease_conflicts, 6);
 }
 
 static void
@@ -328,6 +392,8 @@ test_metrics_from_child(void **state)
 	struct plan_pair pp;
 	struct child c;
 	struct metrics_pair m;
+	struct sup s;
+	char hid[] = "host:1:abcd0123";
 
 	memset(&pp, 0, sizeof(pp));
 	pp.name = "p";
@@ -414,6 +480,27 @@ test_metrics_from_child(void **state)
 	metrics_pair_from_child(&c, &m);
 	assert_true(m.spool_bytes < 0 && m.spool_oldest_age_s < 0);
 	assert_int_equal(m.spool_paused, 0);
+
+	/* A fleet: the host id says so; leases held only with a worker,
+	 * the lost ones summed over workers. */
+	assert_int_equal(m.fleet, 0);
+	memset(&s, 0, sizeof(s));
+	c.sup = &s;
+	metrics_pair_from_child(&c, &m);
+	assert_int_equal(m.fleet, 0);
+	s.host_id = hid;
+	c.prog.leases_held = 4;
+	c.prog.leases_lost = 1;
+	c.prog.lease_conflicts = 2;
+	c.acc.leases_lost = 2;
+	metrics_pair_from_child(&c, &m);
+	assert_int_equal(m.fleet, 1);
+	assert_int_equal(m.leases_held, 0);
+	assert_int_equal(m.leases_lost, 3);
+	assert_int_equal(m.lease_conflicts, 2);
+	c.pid = 42;
+	metrics_pair_from_child(&c, &m);
+	assert_int_equal(m.leases_held, 4);
 }
 
 static void
@@ -481,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_metrics_two_pairs),
 		cmocka_unit_test(test_metrics_spool),
 		cmocka_unit_test(test_metrics_json),
+		cmocka_unit_test(test_metrics_fleet),
 		cmocka_unit_test(test_metrics_acc),
 		cmocka_unit_test(test_metrics_from_child),
 		cmocka_unit_test(test_metrics_parse_listen),

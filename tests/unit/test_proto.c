@@ -268,6 +268,46 @@ test_proto_progress_metrics_optional(void **state)
 	assert_int_equal(b.u.progress.writes_limit, 0);
 }
 
+/* A fleet's lease counts (issue 20): optional, left out when 0. */
+static void
+test_proto_progress_leases_optional(void **state)
+{
+	struct proto_msg a, b;
+	char err[256], *cut;
+
+	fill_progress(&a);
+	roundtrip(&a, &b);
+	assert_null(strstr(line, "lease"));
+	a.u.progress.leases_held = 4294967295U;
+	a.u.progress.leases_lost = 2;
+	a.u.progress.lease_conflicts = 18446744073709551615ULL;
+	roundtrip(&a, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_non_null(strstr(line, "\"leases_held\":4294967295"));
+	assert_non_null(strstr(line, "\"leases_lost\":2"));
+	assert_non_null(
+	    strstr(line, "\"lease_conflicts\":18446744073709551615"));
+	assert_non_null(cut = strstr(line, ",\"leases_held\""));
+	strcpy(cut, "}");
+	assert_int_equal(proto_decode(line, strlen(line), &b, err, sizeof(err)),
+	    0);
+	assert_int_equal(b.u.progress.leases_held, 0);
+	assert_int_equal(b.u.progress.leases_lost, 0);
+	assert_int_equal(b.u.progress.lease_conflicts, 0);
+	/* Out of range: a u32 of 2^32. */
+	a.u.progress.leases_held = 7;
+	roundtrip(&a, &b);
+	assert_non_null(cut = strstr(line, "\"leases_held\":7"));
+	memmove(cut + strlen("\"leases_held\":4294967296"),
+	    cut + strlen("\"leases_held\":7"),
+	    strlen(cut + strlen("\"leases_held\":7")) + 1);
+	memcpy(cut, "\"leases_held\":4294967296",
+	    strlen("\"leases_held\":4294967296"));
+	assert_int_equal(proto_decode(line, strlen(line), &b, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "leases_held"));
+}
+
 static void
 test_proto_roundtrip_checkpoint(void **state)
 {
@@ -1252,6 +1292,7 @@ main(void)
 		cmocka_unit_test(test_proto_roundtrip_progress),
 		cmocka_unit_test(test_proto_progress_ttl_optional),
 		cmocka_unit_test(test_proto_progress_metrics_optional),
+		cmocka_unit_test(test_proto_progress_leases_optional),
 		cmocka_unit_test(test_proto_progress_spool_optional),
 		cmocka_unit_test(test_proto_roundtrip_checkpoint),
 		cmocka_unit_test(test_proto_roundtrip_error),

@@ -171,6 +171,47 @@ test_status_ttl(void **state)
 	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
 }
 
+/* A fleet's leases go with the running phase, in the wider forms only. */
+static void
+test_status_fleet(void **state)
+{
+	struct status_row r = row();
+
+	r.backfill = PROTO_PS_RUNNING;
+	r.bf_written = 100;
+	r.fleet = 1;
+	r.leases_held = 3;
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
+	    "100 written, leases 3  -PENDING-  49 items/s ⇨ ○ ⇨ 50 WCU/s");
+	r.leases_lost = 1;
+	assert_string_equal(one(r, 0),
+	    "⇨ dst  ~46K items (~26MiB)  "
+	    "100 written, leases 3 (lost 1)  -PENDING-  "
+	    "49 items/s ⇨ ○ ⇨ 50 WCU/s");
+	/* Narrower: the short form, then none. */
+	assert_non_null(strstr(one(r, 70), "  100 L3 (lost 1)  "));
+	assert_null(strstr(one(r, 54), "L3"));
+	/* A pair held by other hosts: 0 leases, said. */
+	r.leases_held = 0;
+	r.leases_lost = 0;
+	assert_non_null(strstr(one(r, 0), "100 written, leases 0  "));
+	/* A phase in words: only when something is held or lost. */
+	r.backfill = PROTO_PS_COMPLETE;
+	assert_null(strstr(one(r, 0), "leases"));
+	r.leases_lost = 2;
+	assert_non_null(strstr(one(r, 0), "-COMPLETE-, leases 0 (lost 2)  "));
+	/* The stream's, once it runs. */
+	r.leases_lost = 0;
+	r.leases_held = 2;
+	r.stream = PROTO_PS_RUNNING;
+	r.st_written = 5;
+	assert_non_null(strstr(one(r, 0), "-COMPLETE-  5 written, leases 2  "));
+	/* Not in a fleet: nothing. */
+	r.fleet = 0;
+	assert_null(strstr(one(r, 0), "leases"));
+}
+
 static void
 test_status_stream_states(void **state)
 {
@@ -919,6 +960,8 @@ test_status_row_from_child(void **state)
 	struct status_row r;
 	struct status_rate rate;
 	uint32_t segs[1] = { 0 };
+	struct sup s;
+	char hid[] = "host:1:abcd0123";
 
 	memset(&pp, 0, sizeof(pp));
 	pp.output.table = "dst";
@@ -996,6 +1039,22 @@ test_status_row_from_child(void **state)
 	c.prog.est_items = 47000;
 	status_row_from_child(&r, &c, NULL, 1, 0);
 	assert_true(r.items == 47000 && r.items_exact && r.bytes_exact);
+	/* A fleet (a host id): the leases held while a worker runs, the
+	 * lost ones over its workers. */
+	assert_int_equal(r.fleet, 0);
+	memset(&s, 0, sizeof(s));
+	s.host_id = hid;
+	c.sup = &s;
+	c.pid = 42;
+	c.prog.leases_held = 3;
+	c.prog.leases_lost = 1;
+	c.acc.leases_lost = 1;
+	status_row_from_child(&r, &c, NULL, 1, 0);
+	assert_true(r.fleet && r.leases_held == 3 && r.leases_lost == 2);
+	c.pid = -1;
+	status_row_from_child(&r, &c, NULL, 1, 0);
+	assert_true(r.fleet && r.leases_held == 0 && r.leases_lost == 2);
+	c.sup = NULL;
 	/* Restarting: the time left on the monotonic clock. */
 	c.state = CHILD_BACKOFF;
 	c.restarts = 3;
@@ -1086,6 +1145,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_backfill_states),
 		cmocka_unit_test(test_status_ttl),
+		cmocka_unit_test(test_status_fleet),
 		cmocka_unit_test(test_status_stream_states),
 		cmocka_unit_test(test_status_retention_risk),
 		cmocka_unit_test(test_status_worker_states),

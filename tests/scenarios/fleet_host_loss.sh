@@ -1,0 +1,67 @@
+#!/bin/sh
+# fleet_host_loss: three hosts copy one pair through a coordination table
+# (docs/fleet.md); in the middle of the backfill one whole host (its
+# supervisor, lease keeper and worker) is killed with SIGKILL while it owns
+# segments with progress checkpointed. Its leases expire and the two
+# survivors take them over ("Lease claimed: segment#N (expired)"), going on
+# from the checkpoints: both exit 0, the independent reader finds the copy
+# equal, and every segment item is done with items adding up to the
+# source's (a segment redone from its start would count its items twice).
+. "$(dirname "$0")/../lib/harness.sh"
+. "$ROOT/tests/lib/fleet.sh"
+
+N=9000
+SEGS=12
+FLEET_PAIRS="orders"
+
+ddbl_start
+# Every Scan page takes a while: a segment lasts several seconds, longer
+# than a lease, so the killed host's segments are not done when it dies.
+echo '[{"target": "Scan", "fault": "slow", "ms": 400}]' >"$T/rules.json"
+proxy_start "$T/rules.json"
+fleet_tables orders $N
+fleet_plan "$T/plan.yml" "$PROXY" $SEGS 50 orders
+fleet_create "$T/plan.yml"
+
+for h in 1 2 3; do
+	fleet_start $h "$T/plan.yml"
+done
+
+# Host 1 owns a segment that is under way: its owner in the table is host
+# 1's id (<hostname>:<supervisor pid>:<random>) and it has progress, but
+# less than half of a segment's (N / SEGS) items.
+pid1=$(fleet_pid 1)
+owned() {
+	fleet_units "$T/units.json" &&
+	    fleet_owned "$T/units.json" "$pid1" 1 $((N / SEGS / 2)) \
+	    >"$T/owned" && [ -s "$T/owned" ]
+}
+wait_for 240 "host 1 to own a segment with progress" owned
+wait_for 60 "host 1's claim line" fleet_has 1 "Lease claimed: segment#"
+fleet_kill 1
+log "host 1 killed; it owned: $(tr '\n' ' ' <"$T/owned")"
+# The killed host's segments, not done (else the test is void).
+fleet_units "$T/units.json"
+fleet_owned "$T/units.json" "$pid1" 0 $((N + 1)) >"$T/owned"
+[ -s "$T/owned" ] || fail "host 1's segments were done before it died"
+
+fleet_wait 2
+fleet_wait 3
+ddbtool compare orders-src orders-dst || fail "orders-dst differs"
+fleet_units "$T/units.json"
+fleet_check_done "$T/units.json" orders $SEGS $N >/dev/null ||
+    fail "coordination table: see above"
+
+# Each unit host 1 owned at its death was taken as expired by a survivor.
+fleet_leases "$T"/host1.out "$T"/host2.out "$T"/host3.out >"$T/leases.txt"
+while read -r p u; do
+	s=${u#segment#}
+	grep -q "^host[23] claimed $p $s  *(expired)" "$T/leases.txt" ||
+	    fail "$p $u of the dead host was not taken as expired: $(grep " $p $s " "$T/leases.txt")"
+done <"$T/owned"
+# A survivor never loses a lease here: the dead host writes nothing.
+if grep -q "^host[23] lost " "$T/leases.txt"; then
+	fail "a survivor lost a lease: $(grep "^host[23] lost " "$T/leases.txt")"
+fi
+log "taken over: $(grep -c "^host[23] claimed .*(expired)" "$T/leases.txt") expired leases"
+log "ok"

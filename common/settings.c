@@ -125,6 +125,14 @@ static const struct setting settings_table[SETTING_COUNT] = {
 	    "one container credentials attempt's time limit"),
 	MS(CONTAINER_RETRY_DELAY_MS, TST, WRK, 1000, 0,
 	    "delay between container credentials attempts"),
+	/* The fleet's lease timers (lease.h, docs/fleet.md "Timeouts"). */
+	MS(LEASE_MS, TST, WRK, 40000, 100, "fleet: a lease expires unrenewed"),
+	MS(LEASE_RENEW_MS, TST, WRK, 5000, 10,
+	    "fleet: a held lease is renewed"),
+	MS(LEASE_MARGIN_MS, TST, WRK, 15000, 10,
+	    "fleet: owner stops writing before expiry"),
+	MS(LEASE_ROUND_MS, TST, WRK, 10000, 10,
+	    "fleet: time between balancing rounds"),
 
 	TEXT(CRASH_AT, HOOK, WRK, "unset: no crash",
 	    "the crash point where the worker kills itself"),

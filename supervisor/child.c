@@ -543,7 +543,7 @@ worker_argv(struct child *c)
 	int v;
 
 	pa = plan_pair_to_argv(c->pair, &n);
-	argv = xcalloc(n + 12 + (size_t)(s->verbose > 0 ? s->verbose : 0),
+	argv = xcalloc(n + 18 + (size_t)(s->verbose > 0 ? s->verbose : 0),
 	    sizeof(*argv));
 	argv[i++] = xstrdup(s->worker_path);
 	for (k = 0; k < n; k++)
@@ -553,6 +553,22 @@ worker_argv(struct child *c)
 	argv[i++] = xstrdup("--supervised");
 	if (s->check_config)
 		argv[i++] = xstrdup("--check-config");
+	/* A fleet: the coordination table and this host (docs/fleet.md). */
+	if (s->host_id != NULL) {
+		const struct plan_coord *co = s->plan->coord;
+
+		xasprintf(&argv[i++], "--coord-table=%s", co->table);
+		xasprintf(&argv[i++], "--coord-region=%s", co->region);
+		if (co->role_arn != NULL)
+			xasprintf(&argv[i++], "--coord-role-arn=%s",
+			    co->role_arn);
+		if (co->endpoint != NULL)
+			xasprintf(&argv[i++], "--coord-endpoint-url=%s",
+			    co->endpoint);
+		if (co->allow_insecure_http)
+			argv[i++] = xstrdup("--coord-allow-insecure-http");
+		xasprintf(&argv[i++], "--host-id=%s", s->host_id);
+	}
 	if (s->verify.on) {
 		argv[i++] = xstrdup("--verify");
 		if (s->verify.sample_ppm != 0)

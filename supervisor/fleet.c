@@ -2,6 +2,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <sys/random.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "exitcode.h"
 #include "fleet.h"
 #include "log.h"
+#include "xmalloc.h"
 
 int
 fleet_preflight(const char *worker_path, const struct plan_coord *co,
@@ -73,4 +76,41 @@ fleet_preflight(const char *worker_path, const struct plan_coord *co,
 		log_warnx("the coordination check failed (exit status %d)",
 		    WEXITSTATUS(status));
 	return SUP_EXIT_FAILURE;
+}
+
+int
+fleet_check_plan(const struct plan *plan)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < plan->npairs; i++) {
+		const struct plan_pair *p = &plan->pairs[i];
+
+		if (!p->stream)
+			continue;
+		fprintf(stderr,
+		    "ddb-sync: pair %s: the stream phase cannot run across "
+		    "a fleet yet (docs/fleet.md, \"Status\"): set stream: "
+		    "{disabled: true} for it, or remove 'coordination' to copy "
+		    "from this host alone\n",
+		    p->name);
+		rc = -1;
+	}
+	return rc;
+}
+
+char *
+fleet_host_id(void)
+{
+	char host[256], *id;
+	unsigned char r[4];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		(void)snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		fatal("getrandom");
+	xasprintf(&id, "%s:%ld:%02x%02x%02x%02x", host, (long)getpid(), r[0],
+	    r[1], r[2], r[3]);
+	return id;
 }

@@ -14,4 +14,14 @@
 int fleet_preflight(const char *worker_path, const struct plan_coord *,
     int create, int verbose);
 
+/*
+ * What a fleet cannot run yet, said on stderr before anything starts: a
+ * pair with a stream phase (docs/fleet.md, "Status"). 0, or -1.
+ */
+int fleet_check_plan(const struct plan *);
+
+/* A new host id, "<hostname>:<pid>:<8 random hex>": never reused, so a
+ * paused old process and its restarted self are two owners. */
+char *fleet_host_id(void);
+
 #endif

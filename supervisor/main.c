@@ -157,22 +157,17 @@ main(int argc, char **argv)
 	if (o.plan->coord != NULL) {
 		r = fleet_preflight(s.worker_path, o.plan->coord,
 		    o.create_coord, o.verbose);
-		if (r == SUP_EXIT_OK && !o.check_config && !o.create_coord) {
-			fprintf(stderr,
-			    "ddb-sync: the plan has a coordination "
-			    "block, but the fleet mode cannot copy yet "
-			    "(docs/fleet.md, \"Status\"): remove "
-			    "'coordination' to copy from this host alone, with "
-			    "its state directory; --check-config and "
-			    "--create-coordination-table work\n");
+		if (r == SUP_EXIT_OK && !o.create_coord &&
+		    fleet_check_plan(o.plan) == -1)
 			r = SUP_EXIT_USAGE;
-		}
 		/* Only the table was asked for: nothing to copy. */
-		if (r != SUP_EXIT_OK || !o.check_config) {
+		if (r != SUP_EXIT_OK || o.create_coord) {
 			free(s.worker_path);
 			options_free(&o);
 			return r;
 		}
+		if (!o.verify.on)
+			s.host_id = fleet_host_id();
 	}
 	s.plan = o.plan;
 	s.state_dir = o.state_dir;
@@ -211,6 +206,7 @@ main(int argc, char **argv)
 done:
 	status_shutdown();
 	sup_free(&s);
+	free(s.host_id);
 	free(s.worker_path);
 	options_free(&o);
 	return r;

@@ -131,6 +131,7 @@ struct sup {
 	char *metrics_listen;	   /* ADDR:PORT, or NULL: off */
 	struct metrics *metrics;   /* its HTTP server (metrics.c) */
 	int64_t started_wall_ms;
+	char *host_id; /* a fleet: this host's id; NULL: one host */
 };
 
 /* child.c */

@@ -39,6 +39,7 @@ struct bf_page {
 	size_t nscanned; /* items the Scan returned */
 	size_t nexpired; /* of those, expired ones skipped */
 	char *lek;	 /* NULL on the segment's last page */
+	unsigned gen;	 /* the segment's gen when it was read */
 };
 
 struct bf_seg {
@@ -54,6 +55,9 @@ struct bf_seg {
 	struct bf_page *head, *tail;
 	unsigned npages;
 	double est; /* RCU taken from the bucket */
+	/* A fleet: bumped when the lease is claimed or lost, so pages of
+	 * an earlier tenure move no checkpoint when their writes land. */
+	unsigned gen;
 };
 
 struct backfill {
@@ -156,6 +160,13 @@ seg_advance(struct bf_seg *seg)
 		if (seg->head == NULL)
 			seg->tail = NULL;
 		seg->npages--;
+		bf->buffered -= pg->bodylen;
+		if (pg->gen != seg->gen) {
+			/* Read under a lease since lost: the new owner
+			 * writes it again from its own checkpoint. */
+			page_free(pg);
+			continue;
+		}
 		/* The tally: counted apart, compared at the end. */
 		seg->ck->items += pg->acked;
 		seg->ck->scanned += pg->nscanned;
@@ -172,8 +183,9 @@ seg_advance(struct bf_seg *seg)
 			    seg->ck->segment,
 			    (unsigned long long)seg->ck->items);
 		}
-		bf->buffered -= pg->bodylen;
 		w->ckpt_dirty = 1;
+		if (w->member != NULL)
+			member_seg_changed(w->member, (size_t)(seg - bf->segs));
 		page_free(pg);
 	}
 }
@@ -235,6 +247,7 @@ scan_done_cb(struct aws_call *c, void *arg)
 
 	pg = xcalloc(1, sizeof(*pg));
 	pg->seg = seg;
+	pg->gen = seg->gen;
 	pg->body = body;
 	pg->bodylen = len;
 	pg->items = seg->parsed.items;
@@ -328,6 +341,13 @@ backfill_tally(const struct checkpoint *ck, uint64_t *scanned,
 static void
 finish(struct backfill *bf)
 {
+	/* A fleet's backfill is done when every segment is, on any host. */
+	if (bf->w->member != NULL) {
+		if (writer_inflight(bf->wr) == 0 &&
+		    member_backfill_done(bf->w->member))
+			bf->complete = 1;
+		return;
+	}
 	for (size_t i = 0; i < bf->nsegs; i++)
 		if (!bf->segs[i].ck->done)
 			return;
@@ -370,6 +390,9 @@ pump(struct backfill *bf)
 
 			if (seg->scanning || seg->eof || seg->ck->done ||
 			    seg->timer.armed ||
+			    (bf->w->member != NULL &&
+				!member_seg_workable(bf->w->member,
+				    bf->order[i])) ||
 			    seg->npages >= bf->pages_per_seg ||
 			    bf->buffered >= bf->buffer_max)
 				continue;
@@ -446,6 +469,50 @@ retention_check(struct backfill *bf, int64_t warn_ms)
 	worker_progress(w, 1);
 }
 
+/* The fleet claimed segment idx: it resumes from the lease's checkpoint. */
+static void
+member_claimed_cb(void *arg, size_t idx)
+{
+	struct backfill *bf = arg;
+	struct bf_seg *seg = &bf->segs[idx];
+
+	seg->gen++;
+	seg->eof = 0;
+	seg->malformed = 0;
+	free(seg->next_key);
+	seg->next_key = seg->ck->last_key != NULL ? xstrdup(seg->ck->last_key) :
+						    NULL;
+	pump(bf);
+}
+
+/* The fleet lost segment idx: no more reads; what is in flight counts for
+ * nothing (its gen is past). */
+static void
+member_lost_cb(void *arg, size_t idx)
+{
+	struct backfill *bf = arg;
+	struct bf_seg *seg = &bf->segs[idx];
+
+	seg->gen++;
+	if (seg->scanning) {
+		aws_call_abort(&seg->scan);
+		gov_bucket_take(&bf->w->lim.rb, -seg->est, clock_ms());
+		seg->est = 0;
+		seg->scanning = 0;
+	}
+	http_timer_cancel(bf->w->http, &seg->timer);
+	seg->eof = 0;
+}
+
+static int
+member_drained_cb(void *arg, size_t idx)
+{
+	struct backfill *bf = arg;
+	struct bf_seg *seg = &bf->segs[idx];
+
+	return !seg->scanning && seg->npages == 0;
+}
+
 /* Create (fresh run) or check (resume) the segment entries. */
 static int
 setup_segments(struct backfill *bf)
@@ -455,6 +522,20 @@ setup_segments(struct backfill *bf)
 	struct checkpoint *ck = &w->ckpt;
 	size_t n;
 
+	if (w->member != NULL) {
+		struct member_hooks h = { member_claimed_cb, member_lost_cb,
+			member_drained_cb, bf };
+		uint32_t total = p->total_segments;
+
+		if (total == 0)
+			total = backfill_auto_segments(w->src_tab.item_count,
+			    w->src_tab.size_bytes, bf->page_size);
+		/* Every segment of the pair, worked on as leases allow. */
+		if (member_backfill_setup(w, total, &h) != 0)
+			return -1;
+		stream_clock_check(w);
+		return 0;
+	}
 	if (ck->nsegments == 0) {
 		uint32_t total = p->total_segments;
 
@@ -537,9 +618,9 @@ backfill_run(struct worker *w)
 	bf.lane = writer_lane_new(bf.wr, batch_ack_cb, &bf);
 
 	/* With the spool, the stream is read from now on (stream.c). */
-	if (setup_segments(&bf) == -1 || stream_spool_start(w) == -1) {
+	if ((rc = setup_segments(&bf)) != 0 || stream_spool_start(w) == -1) {
 		writer_free(bf.wr);
-		return -1;
+		return rc == 1 ? 1 : -1;
 	}
 	bf.nsegs = ck->nsegments;
 	bf.segs = xcalloc(bf.nsegs, sizeof(*bf.segs));
@@ -577,6 +658,10 @@ backfill_run(struct worker *w)
 	pump(&bf);
 	while (!bf.complete && !bf_failed(&bf)) {
 		http_run(w->http, 250);
+		if (w->member != NULL && !bf.stopping) {
+			member_tick(w->member);
+			pump(&bf);
+		}
 		if (worker_stop && !bf.stopping) {
 			bf.stopping = 1;
 			writer_stop(bf.wr);
@@ -678,6 +763,8 @@ backfill_run(struct worker *w)
 		return 0;
 	}
 	rc = worker_ckpt_flush(w, 1);
+	/* The others take this host's segments over at once. */
+	member_release_all(w->member);
 	if (bf.failed || rc == -1)
 		return -1;
 	base = 0;

@@ -111,6 +111,8 @@ lease_set_clear(struct lease_set *set)
 		free(l->parent);
 		free(l->last_key);
 		free(l->seq);
+		free(l->src);
+		free(l->dst);
 	}
 	free(set->v);
 	memset(set, 0, sizeof(*set));
@@ -238,6 +240,10 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 			bad = lease_av_str(&val, &tmp.last_key);
 		else if (jscan_eq(&key, "seq"))
 			bad = lease_av_str(&val, &tmp.seq);
+		else if (jscan_eq(&key, "src"))
+			bad = lease_av_str(&val, &tmp.src);
+		else if (jscan_eq(&key, "dst"))
+			bad = lease_av_str(&val, &tmp.dst);
 		else if (jscan_eq(&key, "counter")) {
 			bad = lease_av_u64(&val, &tmp.counter);
 			seen_counter = 1;
@@ -245,6 +251,12 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 			bad = lease_av_u64(&val, &tmp.tenure);
 		else if (jscan_eq(&key, "items"))
 			bad = lease_av_u64(&val, &tmp.items);
+		else if (jscan_eq(&key, "scanned"))
+			bad = lease_av_u64(&val, &tmp.scanned);
+		else if (jscan_eq(&key, "expired"))
+			bad = lease_av_u64(&val, &tmp.expired);
+		else if (jscan_eq(&key, "switches"))
+			bad = lease_av_u64(&val, &tmp.switches);
 		else if (jscan_eq(&key, "backfill_started")) {
 			bad = lease_av_u64(&val, &u);
 			tmp.backfill_started = (int64_t)u;
@@ -286,6 +298,8 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 		free(tmp.parent);
 		free(tmp.last_key);
 		free(tmp.seq);
+		free(tmp.src);
+		free(tmp.dst);
 		free(kind);
 		return -1;
 	}
@@ -298,6 +312,29 @@ lease_parse_item(struct lease_set *set, const struct jspan *item, char *err,
 	*l = tmp;
 	free(kind);
 	return 0;
+}
+
+int
+lease_parse_get(struct lease_set *set, const char *body, size_t len, char *err,
+    size_t errlen)
+{
+	struct jspan doc, item;
+	const char *p = body, *end = body + len;
+	int r;
+
+	if (jscan_value(&p, end, &doc) == -1 || jscan_end(p, end) == -1 ||
+	    doc.len == 0 || doc.p[0] != '{') {
+		(void)snprintf(err, errlen, "the answer is not a JSON object");
+		return -1;
+	}
+	if ((r = jscan_find(&doc, "Item", &item)) == -1 ||
+	    (r == 1 && item.p[0] != '{')) {
+		(void)snprintf(err, errlen, "malformed Item");
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	return lease_parse_item(set, &item, err, errlen) == -1 ? -1 : 1;
 }
 
 int
@@ -778,6 +815,8 @@ static const struct {
 	{ "#q", "seq" },
 	{ "#i", "items" },
 	{ "#d", "done" },
+	{ "#a", "scanned" },
+	{ "#e", "expired" },
 };
 
 /* Whether placeholder tok appears in s as a whole word. */
@@ -844,7 +883,8 @@ lease_op_body(struct buf *b, const char *table, const struct lease_op *op)
 	case LEASE_OP_CHECKPOINT:
 		(void)snprintf(u, sizeof(u),
 		    "SET #c = #c + :one, #w = :wall, "
-		    "#i = :items%s%s%s",
+		    "#i = :items%s%s%s%s",
+		    op->tally ? ", #a = :scanned, #e = :expired" : "",
 		    op->last_key != NULL ? ", #k = :key" : "",
 		    op->seq != NULL ? ", #q = :seq" : "",
 		    op->done ? ", #d = :true REMOVE #o, #t, #n" : "");
@@ -901,6 +941,10 @@ lease_op_body(struct buf *b, const char *table, const struct lease_op *op)
 		(uint64_t)op->lease_ms) == -1 ||
 	    lease_val(b, upd, cond, &first, ":items", 'N', NULL, op->items) ==
 		-1 ||
+	    lease_val(b, upd, cond, &first, ":scanned", 'N', NULL,
+		op->scanned) == -1 ||
+	    lease_val(b, upd, cond, &first, ":expired", 'N', NULL,
+		op->expired) == -1 ||
 	    lease_val(b, upd, cond, &first, ":key", 'S', op->last_key, 0) ==
 		-1 ||
 	    lease_val(b, upd, cond, &first, ":seq", 'S', op->seq, 0) == -1 ||
@@ -987,6 +1031,58 @@ lease_backfill_start_body(struct buf *b, const char *table, const char *pair,
 	return buf_adds(b,
 	    ",\"ReturnValuesOnConditionCheckFailure\":"
 	    "\"ALL_OLD\"}");
+}
+
+int
+lease_query_body(struct buf *b, const char *table, const char *pair,
+    const char *lek, size_t leklen)
+{
+	if (buf_adds(b, "{\"TableName\":") == -1 ||
+	    buf_json_str(b, table) == -1 ||
+	    buf_adds(b,
+		",\"KeyConditionExpression\":\"#p = :p\","
+		"\"ExpressionAttributeNames\":{\"#p\":\"" LEASE_HASH "\"},"
+		"\"ExpressionAttributeValues\":{\":p\":{\"S\":") == -1 ||
+	    buf_json_str(b, pair) == -1 || buf_adds(b, "}}") == -1)
+		return -1;
+	if (lek != NULL && leklen > 0 &&
+	    (buf_adds(b, ",\"ExclusiveStartKey\":") == -1 ||
+		buf_add(b, lek, leklen) == -1))
+		return -1;
+	return buf_addc(b, '}');
+}
+
+int
+lease_get_body(struct buf *b, const char *table, const char *pair,
+    const char *unit)
+{
+	if (lease_key(b, table, pair, unit, "Key") == -1)
+		return -1;
+	return buf_adds(b, ",\"ConsistentRead\":true}");
+}
+
+int
+lease_host_body(struct buf *b, const char *table, const char *host_id,
+    const char *hostname, int64_t wall_ms, int64_t lease_ms)
+{
+	if (lease_key(b, table, LEASE_HOSTS, host_id, "Key") == -1 ||
+	    buf_adds(b,
+		",\"UpdateExpression\":\"SET #o = :me, #k = :host, "
+		"#h = :name, #w = :wall, #l = :lms ADD #c :one\","
+		"\"ExpressionAttributeNames\":{\"#o\":\"owner\","
+		"\"#k\":\"kind\",\"#h\":\"hostname\",\"#w\":\"renewed\","
+		"\"#l\":\"lease_ms\",\"#c\":\"counter\"},"
+		"\"ExpressionAttributeValues\":{\":me\":{\"S\":") == -1 ||
+	    buf_json_str(b, host_id) == -1 ||
+	    buf_adds(b, "},\":host\":{\"S\":\"host\"},\":name\":{\"S\":") ==
+		-1 ||
+	    buf_json_str(b, hostname) == -1 ||
+	    buf_printf(b,
+		"},\":wall\":{\"N\":\"%lld\"},\":lms\":{\"N\":\"%lld\"},"
+		"\":one\":{\"N\":\"1\"}}}",
+		(long long)wall_ms, (long long)lease_ms) == -1)
+		return -1;
+	return 0;
 }
 
 int

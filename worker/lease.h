@@ -57,7 +57,12 @@ struct lease {
 	char *last_key; /* segment: LastEvaluatedKey JSON, or NULL */
 	char *seq;	/* shard: last applied sequence number */
 	uint64_t items;
+	uint64_t scanned;  /* segment: items the Scans returned */
+	uint64_t expired;  /* segment: of those, expired ones skipped */
+	uint64_t switches; /* claims so far */
 	/* Pair item. */
+	char *src; /* "table@region" of each side */
+	char *dst;
 	uint32_t total_segments;
 	int backfill;		  /* the pair has a backfill phase */
 	int stop;		  /* fleet-wide stop of the pair */
@@ -101,6 +106,13 @@ int lease_parse_item(struct lease_set *, const struct jspan *item, char *err,
  */
 int lease_parse_page(struct lease_set *, const char *body, size_t len,
     struct jspan *lek, char *err, size_t errlen);
+
+/*
+ * A GetItem answer: 1 and the item added to the set, 0 when there is no
+ * such item, -1 with err.
+ */
+int lease_parse_get(struct lease_set *, const char *body, size_t len, char *err,
+    size_t errlen);
 
 /* "segment#7", "shard#<id>". */
 void lease_unit_segment(char *buf, size_t len, uint32_t segment);
@@ -247,6 +259,9 @@ struct lease_op {
 	const char *last_key; /* segment: LastEvaluatedKey JSON, or NULL */
 	const char *seq;      /* shard: last applied sequence number */
 	uint64_t items;
+	int tally;	  /* CHECKPOINT of a segment: scanned and expired too */
+	uint64_t scanned; /* the backfill's tally (backfill_tally) */
+	uint64_t expired;
 	int done;
 	int decline; /* RENEW: remove another host's request */
 };
@@ -278,9 +293,23 @@ int lease_put_pair_body(struct buf *, const char *table, const char *pair,
  */
 int lease_backfill_start_body(struct buf *, const char *table, const char *pair,
     int64_t server_ms);
+/*
+ * A host's heartbeat (pair LEASE_HOSTS, unit host_id): counter bumped,
+ * owner and hostname set, no condition. Every worker of the host sends it,
+ * so balancing counts hosts that hold nothing yet.
+ */
+int lease_host_body(struct buf *, const char *table, const char *host_id,
+    const char *hostname, int64_t wall_ms, int64_t lease_ms);
 /* The fleet-wide stop flag of a pair (set 1, or clear 0). */
 int lease_stop_body(struct buf *, const char *table, const char *pair,
     int stop);
+/* A Query of one pair's items (or LEASE_HOSTS'), from the page after lek
+ * (a LastEvaluatedKey object; NULL or empty: the first page). */
+int lease_query_body(struct buf *, const char *table, const char *pair,
+    const char *lek, size_t leklen);
+/* A GetItem of (pair, unit), strongly consistent. */
+int lease_get_body(struct buf *, const char *table, const char *pair,
+    const char *unit);
 /* CreateTable: the key schema above, on-demand. */
 int lease_create_table_body(struct buf *, const char *table);
 

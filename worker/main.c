@@ -175,6 +175,9 @@ parse_args(int argc, char **argv, struct worker *w, struct plan_pair *p)
 			}
 			free(w->state_dir);
 			w->state_dir = xstrdup(val);
+		} else if ((r = member_conf_flag(&w->mconf, name, val)) != 0) {
+			if (r == -1)
+				exit(WORKER_EXIT_CONFIG);
 		} else if ((r = verify_flag(name, val)) != 0) {
 			if (r == -1)
 				exit(WORKER_EXIT_CONFIG);
@@ -493,6 +496,8 @@ static void
 teardown(struct worker *w)
 {
 	stream_free(w);
+	member_free(w);
+	member_conf_clear(&w->mconf);
 	shares_free(w);
 	aws_client_clear(&w->src);
 	aws_client_clear(&w->dst);
@@ -553,7 +558,24 @@ run(struct worker *w)
 		worker_progress(w, 1);
 		return verify_run(w, &vopts);
 	}
-	if (load_checkpoint(w) == -1)
+	if (w->mconf.table != NULL) {
+		/* A fleet: the progress is in the coordination table. */
+		if (p->stream) {
+			worker_fail(w, WORKER_EXIT_CONFIG, "BadFleet",
+			    "pair %s: the stream phase cannot run across a "
+			    "fleet yet (docs/fleet.md): set stream: {disabled: "
+			    "true} for it, or remove 'coordination'",
+			    p->name);
+			return -1;
+		}
+		if (member_open(w) == -1)
+			return -1;
+		w->ckpt.pair = xstrdup(p->name);
+		w->ckpt.src_table = xstrdup(p->input.table);
+		w->ckpt.src_region = xstrdup(p->input.region);
+		w->ckpt.dst_table = xstrdup(p->output.table);
+		w->ckpt.dst_region = xstrdup(p->output.region);
+	} else if (load_checkpoint(w) == -1)
 		return -1;
 	if (shares_init(w) == -1)
 		return -1;

@@ -22,6 +22,13 @@ worker_ckpt_flush(struct worker *w, int force)
 		return 0;
 	if (!force && now - w->ckpt_saved_ms < w->ckpt_interval_ms)
 		return 0;
+	/* A fleet keeps progress in the leases (fleet.c writes them). */
+	if (w->member != NULL) {
+		w->ckpt_dirty = 0;
+		w->ckpt_saved_ms = now;
+		report_checkpoints(&w->ckpt, force);
+		return 0;
+	}
 	if (checkpoint_save(w->ckpt_path, &w->ckpt, err, sizeof(err)) == -1) {
 		/* A checkpoint that cannot be written would make a restart
 		 * redo unbounded work: stop and let the supervisor retry. */

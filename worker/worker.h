@@ -9,6 +9,7 @@
 #include "checkpoint.h"
 #include "ddb.h"
 #include "exitcode.h"
+#include "member.h"
 #include "http.h"
 #include "shares.h"
 #include "plan.h"
@@ -84,6 +85,11 @@ struct worker {
 	 * and whether anything differed. */
 	int verify_report_fd;
 	int verify_differs;
+
+	/* A fleet (member.c): the coordination table's flags, and the
+	 * member once open; NULL: one host, the state directory. */
+	struct member_conf mconf;
+	struct member *member;
 
 	int exit_code; /* set on failure */
 	char error[1024];

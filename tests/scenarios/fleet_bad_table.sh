@@ -5,7 +5,8 @@
 # AccessDeniedException as AWS would) exits 2 with a message saying what
 # is wrong, --check-config included; --create-coordination-table creates
 # it on-demand with the documented key schema. Until the lease mode is
-# wired, a run of such a plan refuses to copy (exit 2) and writes nothing.
+# wired, a pair with a stream phase is refused (exit 2) and nothing is
+# written.
 # Last, the lease writes of worker/lease.c (claim, renew, handoff,
 # checkpoint, release, the backfill start, the stop flag) go to DynamoDB
 # Local through ddb-sync's own client, and their conditions hold there.
@@ -94,10 +95,15 @@ if (ks !== "pair:HASH,unit:RANGE" || ad !== "pair:S,unit:S" ||
 run 0 "coordination table leases (us-east-1): key schema and access OK" \
     --config-file "$f" --create-coordination-table
 
-# Usable: the check passes; a run refuses to copy until the fleet mode
-# is complete, and writes nothing.
+# Usable: the check passes. A pair with a stream phase is refused (the
+# stream across a fleet is not built yet), checked or run, and nothing
+# is written.
 run 0 "configuration OK: 1 pair checked" --config-file "$f" --check-config
-run 2 "the fleet mode cannot copy yet" --config-file "$f"
+grep -v "stream: {disabled: true}" "$f" >"$T/plan-stream.yml"
+run 2 "pair src: the stream phase cannot run across a fleet yet" \
+    --config-file "$T/plan-stream.yml" --check-config
+run 2 "the stream phase cannot run across a fleet yet" \
+    --config-file "$T/plan-stream.yml"
 expect_eq "items copied by a refused run" "$(ddbtool count dst)" 0
 
 # No access: each action a host needs is probed, none is written; a

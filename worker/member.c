@@ -1,0 +1,963 @@
+/* member.c: a pair's worker as one member of a fleet (docs/fleet.md). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "creds.h"
+#include "member.h"
+#include "lease.h"
+#include "log.h"
+#include "settings.h"
+#include "worker.h"
+#include "xmalloc.h"
+#include "xtime.h"
+
+/*
+ * Each pair's worker claims, renews, checkpoints and releases the leases
+ * of its own pair's segments, with the conditional writes of lease.c; the
+ * host id is the supervisor's, so every worker of one host is the same
+ * member. A unit has one call slot: its claim, renewals, checkpoints and
+ * release go one after the other, never two at once, so a checkpoint can
+ * never race its own renewal. Writes are fenced by owner and tenure, and
+ * a unit whose writes stop succeeding stops at its deadline (L - M after
+ * the send of the last success), before anyone may take it.
+ */
+
+#define CCF "ConditionalCheckFailedException"
+
+struct fl_unit {
+	struct member *f;
+	size_t idx; /* in w->ckpt.segments, = the segment number */
+	char name[32];
+	int held;
+	int releasing; /* hand it back once its writes are in */
+	int decline;   /* the next renewal removes another's request */
+	char *release_to;
+	uint64_t tenure;
+	int64_t ok_sent_ms; /* send time of the last write that succeeded */
+	int64_t ck_sent_ms;
+	int dirty; /* progress not yet in the lease */
+	struct aws_call call;
+	int busy;
+	enum lease_op_kind op;
+	int op_done; /* the checkpoint in flight says done */
+	int64_t sent_ms;
+	/* A claim in flight: the lease's progress when it was read (the
+	 * claim's condition proves it unchanged). */
+	enum lease_why why;
+	uint64_t seen;
+	char *c_key;
+	uint64_t c_items, c_scanned, c_expired;
+};
+
+struct member {
+	struct worker *w;
+	struct member_conf *conf;
+	struct aws_client cl;
+	struct creds_provider *creds; /* owned when a role is assumed */
+	struct member_hooks hooks;
+	char hostname[256];
+	struct fl_unit *u;
+	size_t nu;
+	int64_t lease_ms, renew_ms, margin_ms, round_ms;
+
+	struct lease_set set;  /* the last snapshot, sorted */
+	struct lease_set next; /* the one being read */
+	struct lease_view view;
+	struct aws_call qcall; /* the round's Query pages */
+	int qbusy;
+	int qhosts;	       /* reading LEASE_HOSTS' items */
+	struct aws_call hcall; /* heartbeat */
+	int hbusy;
+	struct aws_call xcall; /* a handoff request */
+	int xbusy;
+	int64_t round_next_ms;
+	int snapshot; /* a round has completed */
+	int done;     /* its snapshot: every segment of the pair done */
+	uint64_t lost;
+	uint64_t cond_failed;
+	int64_t warned_ms;
+};
+
+int
+member_conf_flag(struct member_conf *c, const char *name, const char *val)
+{
+	char **slot = NULL;
+
+	if (strcmp(name, "coord-allow-insecure-http") == 0) {
+		c->allow_insecure_http = 1;
+		return 1;
+	}
+	if (strcmp(name, "coord-table") == 0)
+		slot = &c->table;
+	else if (strcmp(name, "coord-region") == 0)
+		slot = &c->region;
+	else if (strcmp(name, "coord-role-arn") == 0)
+		slot = &c->role_arn;
+	else if (strcmp(name, "coord-endpoint-url") == 0)
+		slot = &c->endpoint;
+	else if (strcmp(name, "host-id") == 0)
+		slot = &c->host_id;
+	if (slot == NULL)
+		return 0;
+	if (val == NULL || *val == '\0') {
+		fprintf(stderr, "ddb-sync-worker: --%s needs a value\n", name);
+		return -1;
+	}
+	free(*slot);
+	*slot = xstrdup(val);
+	return 1;
+}
+
+void
+member_conf_clear(struct member_conf *c)
+{
+	free(c->table);
+	free(c->region);
+	free(c->role_arn);
+	free(c->endpoint);
+	free(c->host_id);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+member_open(struct worker *w)
+{
+	struct member_conf *c = &w->mconf;
+	struct member *f;
+	char err[512];
+
+	if (c->region == NULL || c->host_id == NULL) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "BadFleet",
+		    "--coord-table needs --coord-region and --host-id");
+		return -1;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->w = w;
+	f->conf = c;
+	w->member = f;
+	f->creds = w->base_creds;
+	if (c->role_arn != NULL) {
+		f->creds = creds_assume_role_new(w->base_creds, c->role_arn,
+		    c->region, NULL, NULL);
+		creds_allow_insecure_http(f->creds, c->allow_insecure_http);
+	}
+	if (aws_client_init(&f->cl, w->http, ENDPOINT_DYNAMODB, c->region,
+		c->endpoint, f->creds, &w->stats, err, sizeof(err)) == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "BadEndpoint",
+		    "coordination table: %s", err);
+		return -1;
+	}
+	if (endpoint_check_secure(&f->cl.eu, f->cl.url, "coordination table",
+		c->allow_insecure_http, err, sizeof(err)) == -1) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "InsecureEndpoint", "%s",
+		    err);
+		return -1;
+	}
+	strlcpy(f->cl.label, "coordination table", sizeof(f->cl.label));
+	f->lease_ms = settings_int(SETTING_LEASE_MS);
+	f->renew_ms = settings_int(SETTING_LEASE_RENEW_MS);
+	f->margin_ms = settings_int(SETTING_LEASE_MARGIN_MS);
+	f->round_ms = settings_int(SETTING_LEASE_ROUND_MS);
+	if (f->margin_ms >= f->lease_ms ||
+	    f->renew_ms >= f->lease_ms - f->margin_ms) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "BadFleet",
+		    "lease timers: DDB_SYNC_LEASE_RENEW_MS (%lld) must be less "
+		    "than DDB_SYNC_LEASE_MS (%lld) minus "
+		    "DDB_SYNC_LEASE_MARGIN_MS (%lld)",
+		    (long long)f->renew_ms, (long long)f->lease_ms,
+		    (long long)f->margin_ms);
+		return -1;
+	}
+	/* A lease write that hangs must give up before the deadline. */
+	if (f->cl.policy.timeout_ms > f->margin_ms)
+		f->cl.policy.timeout_ms = (long)f->margin_ms;
+	/* A destination write sent before the deadline must land before
+	 * anyone may take the lease (docs/fleet.md, "Timeouts"). */
+	if (w->dst.policy.timeout_ms > f->margin_ms * 2 / 3)
+		w->dst.policy.timeout_ms = (long)(f->margin_ms * 2 / 3);
+	if (gethostname(f->hostname, sizeof(f->hostname)) == -1)
+		strlcpy(f->hostname, "unknown", sizeof(f->hostname));
+	f->hostname[sizeof(f->hostname) - 1] = '\0';
+	aws_call_init(&f->qcall, &f->cl, "Query");
+	aws_call_init(&f->hcall, &f->cl, "UpdateItem");
+	aws_call_init(&f->xcall, &f->cl, "UpdateItem");
+	log_info("Fleet member %s: coordination table %s (%s)", c->host_id,
+	    c->table, c->region);
+	return 0;
+}
+
+void
+member_free(struct worker *w)
+{
+	struct member *f = w->member;
+
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->nu; i++) {
+		aws_call_cleanup(&f->u[i].call);
+		free(f->u[i].release_to);
+		free(f->u[i].c_key);
+	}
+	free(f->u);
+	aws_call_cleanup(&f->qcall);
+	aws_call_cleanup(&f->hcall);
+	aws_call_cleanup(&f->xcall);
+	lease_set_clear(&f->set);
+	lease_set_clear(&f->next);
+	lease_view_clear(&f->view);
+	aws_client_clear(&f->cl);
+	if (f->creds != w->base_creds)
+		creds_provider_free(f->creds);
+	free(f);
+	w->member = NULL;
+}
+
+/* Trouble with the table, said at most every few seconds. */
+static void
+fl_warn(struct member *f, const char *what, const struct aws_call *c)
+{
+	int64_t now = clock_ms();
+
+	if (now - f->warned_ms < 5000)
+		return;
+	f->warned_ms = now;
+	log_warnx("coordination table %s: %s failed: %s: %s; retrying",
+	    f->conf->table, what, c->code, c->msg);
+}
+
+/* A synchronous call at setup. AWS_OK, or the status (said). */
+static enum aws_status
+fl_sync(struct member *f, struct aws_call *c, const char *what, int ccf_ok)
+{
+	enum aws_status st;
+
+	c->give_up_ms = (uint64_t)f->w->preflight_ms;
+	st = aws_call_sync(c);
+	if (st == AWS_OK || st == AWS_STOPPED)
+		return st;
+	if (ccf_ok && strcmp(c->code, CCF) == 0)
+		return AWS_OK;
+	worker_fail(f->w,
+	    st == AWS_NOT_FOUND || st == AWS_DENIED ? WORKER_EXIT_CONFIG :
+						      worker_exit_for(st),
+	    "CoordinationError", "coordination table %s: %s failed: %s: %s",
+	    f->conf->table, what, c->code, c->msg);
+	return st;
+}
+
+/* Every item of pair (all pages) added to set. 0, 1 stopped, -1. */
+static int
+fl_query_sync(struct member *f, const char *pair, struct lease_set *set)
+{
+	struct aws_call c;
+	struct jspan lek = { NULL, 0 };
+	char *lekc = NULL, err[256];
+	enum aws_status st;
+	int rc = 0;
+
+	do {
+		aws_call_init(&c, &f->cl, "Query");
+		if (lease_query_body(&c.req, f->conf->table, pair, lekc,
+			lekc != NULL ? strlen(lekc) : 0) == -1)
+			fatalx("Query body");
+		free(lekc);
+		lekc = NULL;
+		if ((st = fl_sync(f, &c, "Query", 0)) != AWS_OK) {
+			rc = st == AWS_STOPPED ? 1 : -1;
+		} else if (lease_parse_page(set, c.body, c.bodylen, &lek, err,
+			       sizeof(err)) == -1) {
+			worker_fail(f->w, WORKER_EXIT_CONFIG,
+			    "CoordinationError", "coordination table %s: %s",
+			    f->conf->table, err);
+			rc = -1;
+		} else if (lek.len > 0)
+			lekc = xstrndup(lek.p, lek.len);
+		aws_call_cleanup(&c);
+	} while (rc == 0 && lekc != NULL);
+	free(lekc);
+	return rc;
+}
+
+/* The pair item, read strongly consistent into set (none: set->n is 0,
+ * unless must). 0, 1 stopped, -1. */
+static int
+fl_get_pair(struct member *f, struct lease_set *set, int must)
+{
+	struct aws_call c;
+	char err[256];
+	int rc = 0, r;
+
+	lease_set_clear(set);
+	aws_call_init(&c, &f->cl, "GetItem");
+	if (lease_get_body(&c.req, f->conf->table, f->w->pair->name,
+		LEASE_PAIR_UNIT) == -1)
+		fatalx("GetItem body");
+	enum aws_status st = fl_sync(f, &c, "GetItem", 0);
+	if (st != AWS_OK)
+		rc = st == AWS_STOPPED ? 1 : -1;
+	else if ((r = lease_parse_get(set, c.body, c.bodylen, err,
+		      sizeof(err))) == -1 ||
+	    (r == 0 && must)) {
+		worker_fail(f->w, WORKER_EXIT_CONFIG, "CoordinationError",
+		    "coordination table %s: the item of pair %s: %s",
+		    f->conf->table, f->w->pair->name,
+		    r == 0 ? "missing after it was written" : err);
+		rc = -1;
+	}
+	aws_call_cleanup(&c);
+	return rc;
+}
+
+static void
+fl_heartbeat_body(struct member *f, struct buf *b)
+{
+	if (lease_host_body(b, f->conf->table, f->conf->host_id, f->hostname,
+		wall_ms(), f->lease_ms) == -1)
+		fatalx("heartbeat body");
+}
+
+int
+member_backfill_setup(struct worker *w, uint32_t total_wanted,
+    const struct member_hooks *hooks)
+{
+	struct member *f = w->member;
+	struct plan_pair *p = w->pair;
+	struct lease_set set, got;
+	struct lease *pl;
+	struct aws_call c;
+	char src[600], dst[600], unit[32];
+	uint32_t total;
+	int rc;
+
+	memset(&set, 0, sizeof(set));
+	memset(&got, 0, sizeof(got));
+	f->hooks = *hooks;
+	if (p->nsegments > 0) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "BadFleet",
+		    "pair %s: 'segments' splits a table by hand; with a "
+		    "coordination table the hosts share the segments "
+		    "themselves: remove it",
+		    p->name);
+		return -1;
+	}
+	(void)snprintf(src, sizeof(src), "%s@%s", p->input.table,
+	    p->input.region);
+	(void)snprintf(dst, sizeof(dst), "%s@%s", p->output.table,
+	    p->output.region);
+
+	/* This host, so the others count it before it holds anything. */
+	aws_call_init(&c, &f->cl, "UpdateItem");
+	fl_heartbeat_body(f, &c.req);
+	rc = fl_sync(f, &c, "UpdateItem (heartbeat)", 0) == AWS_OK ? 0 : -1;
+	aws_call_cleanup(&c);
+	if (rc == -1 || (rc = fl_get_pair(f, &got, 0)) == -1)
+		goto done;
+	if (rc == 1)
+		goto done;
+	if (got.n == 0) {
+		/* Created once: the first host's segment count wins. */
+		aws_call_init(&c, &f->cl, "PutItem");
+		if (lease_put_pair_body(&c.req, f->conf->table, p->name,
+			total_wanted, p->backfill, p->stream, src, dst) == -1)
+			fatalx("PutItem body");
+		rc = fl_sync(f, &c, "PutItem (pair)", 1) == AWS_OK ? 0 : -1;
+		aws_call_cleanup(&c);
+		if (rc == -1 || (rc = fl_get_pair(f, &got, 1)) != 0)
+			goto done;
+	}
+	pl = &got.v[0];
+	if (pl->src == NULL || pl->dst == NULL || strcmp(pl->src, src) != 0 ||
+	    strcmp(pl->dst, dst) != 0 ||
+	    (p->total_segments != 0 &&
+		p->total_segments != pl->total_segments) ||
+	    pl->total_segments == 0) {
+		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
+		    "coordination table %s: pair %s was started as %s -> %s "
+		    "with %u segments; this host's plan says %s -> %s%s: "
+		    "every host must run the same plan",
+		    f->conf->table, p->name, pl->src ? pl->src : "?",
+		    pl->dst ? pl->dst : "?", pl->total_segments, src, dst,
+		    p->total_segments ? " with another segment count" : "");
+		rc = -1;
+		goto done;
+	}
+	total = pl->total_segments;
+	if (pl->backfill_started == 0) {
+		/* The handoff time, recorded once for every host. */
+		aws_call_init(&c, &f->cl, "UpdateItem");
+		if (lease_backfill_start_body(&c.req, f->conf->table, p->name,
+			aws_server_ms(&w->src)) == -1)
+			fatalx("backfill start body");
+		rc = fl_sync(f, &c, "UpdateItem (backfill start)", 1) ==
+			AWS_OK ?
+		    0 :
+		    -1;
+		aws_call_cleanup(&c);
+		if (rc == -1 || (rc = fl_get_pair(f, &got, 1)) != 0)
+			goto done;
+		pl = &got.v[0];
+	}
+	w->ckpt.total_segments = total;
+	w->ckpt.backfill_started_ms = pl->backfill_started;
+
+	/* The segments' items, created free by whoever comes first. */
+	if ((rc = fl_query_sync(f, p->name, &set)) != 0)
+		goto done;
+	lease_set_sort(&set);
+	for (uint32_t i = 0; i < total; i++) {
+		lease_unit_segment(unit, sizeof(unit), i);
+		if (lease_set_find(&set, p->name, unit) != NULL)
+			continue;
+		aws_call_init(&c, &f->cl, "PutItem");
+		if (lease_put_unit_body(&c.req, f->conf->table, p->name, unit,
+			LEASE_SEGMENT, i, NULL, NULL) == -1)
+			fatalx("PutItem body");
+		rc = fl_sync(f, &c, "PutItem (segment)", 1) == AWS_OK ? 0 : -1;
+		aws_call_cleanup(&c);
+		if (rc == -1)
+			goto done;
+	}
+	f->nu = total;
+	f->u = xcalloc(total, sizeof(*f->u));
+	for (uint32_t i = 0; i < total; i++) {
+		struct fl_unit *u = &f->u[i];
+		struct lease *l;
+
+		u->f = f;
+		u->idx = i;
+		lease_unit_segment(u->name, sizeof(u->name), i);
+		aws_call_init(&u->call, &f->cl, "UpdateItem");
+		checkpoint_add_segment(&w->ckpt, i);
+		l = lease_set_find(&set, p->name, u->name);
+		if (l != NULL && l->done)
+			w->ckpt.segments[i].done = 1;
+	}
+	/* Hosts that start together see each other's heartbeats first. */
+	f->round_next_ms = clock_ms() +
+	    (f->round_ms < 2000 ? f->round_ms : 2000);
+	log_info("Backfill across the fleet: %u segments, started at %lld "
+		 "(server clock, recorded once for every host)",
+	    total, (long long)w->ckpt.backfill_started_ms);
+done:
+	lease_set_clear(&set);
+	lease_set_clear(&got);
+	return rc;
+}
+
+static void unit_done_cb(struct aws_call *, void *);
+
+static void
+unit_send(struct fl_unit *u, enum lease_op_kind kind)
+{
+	struct member *f = u->f;
+	struct ckpt_segment *ck = &f->w->ckpt.segments[u->idx];
+	struct lease_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.kind = kind;
+	op.pair = f->w->pair->name;
+	op.unit = u->name;
+	op.me = f->conf->host_id;
+	op.tenure = u->tenure;
+	op.seen = u->seen;
+	op.wall_ms = wall_ms();
+	op.lease_ms = f->lease_ms;
+	u->op_done = 0;
+	switch (kind) {
+	case LEASE_OP_CHECKPOINT:
+		op.items = ck->items;
+		op.tally = 1;
+		op.scanned = ck->scanned;
+		op.expired = ck->expired;
+		op.last_key = ck->last_key;
+		op.done = u->op_done = ck->done;
+		u->dirty = 0;
+		u->ck_sent_ms = clock_ms();
+		break;
+	case LEASE_OP_RENEW:
+		op.decline = u->decline;
+		break;
+	case LEASE_OP_RELEASE:
+		op.next = u->release_to;
+		break;
+	default:
+		break;
+	}
+	aws_call_cleanup(&u->call);
+	aws_call_init(&u->call, &f->cl, "UpdateItem");
+	if (lease_op_body(&u->call.req, f->conf->table, &op) == -1)
+		fatalx("lease write body");
+	/* Past the deadline a retry is useless: the unit is lost anyway. */
+	u->call.give_up_ms = (uint64_t)(f->lease_ms - f->margin_ms);
+	u->op = kind;
+	u->busy = 1;
+	u->sent_ms = clock_ms();
+	aws_call_start(&u->call, unit_done_cb, u);
+}
+
+/* The lease is gone: stop at once, write nothing more for it. */
+static void
+unit_lost(struct fl_unit *u, const char *why)
+{
+	struct member *f = u->f;
+
+	if (u->busy) {
+		aws_call_abort(&u->call);
+		u->busy = 0;
+	}
+	u->held = 0;
+	u->releasing = 0;
+	u->decline = 0;
+	u->dirty = 0;
+	free(u->release_to);
+	u->release_to = NULL;
+	f->lost++;
+	log_warnx("Lease lost: %s: %s; stopped without a checkpoint (%llu "
+		  "lost so far)",
+	    u->name, why, (unsigned long long)f->lost);
+	f->hooks.lost(f->hooks.arg, u->idx);
+}
+
+static void
+unit_done_cb(struct aws_call *c, void *arg)
+{
+	struct fl_unit *u = arg;
+	struct member *f = u->f;
+	struct ckpt_segment *ck = &f->w->ckpt.segments[u->idx];
+	static const char *const whys[] = { "free", "orphan", "expired" };
+
+	u->busy = 0;
+	if (c->status == AWS_OK) {
+		switch (u->op) {
+		case LEASE_OP_CLAIM:
+			u->held = 1;
+			u->tenure = u->seen + 1;
+			u->ok_sent_ms = u->sent_ms;
+			u->ck_sent_ms = u->sent_ms;
+			/* Resume from the lease's checkpoint. */
+			ck->items = u->c_items;
+			ck->scanned = u->c_scanned;
+			ck->expired = u->c_expired;
+			free(ck->last_key);
+			ck->last_key = u->c_key;
+			u->c_key = NULL;
+			ck->done = 0;
+			log_info("Lease claimed: %s (%s)%s", u->name,
+			    whys[u->why],
+			    ck->last_key != NULL ?
+				", resuming from its checkpoint" :
+				"");
+			f->hooks.claimed(f->hooks.arg, u->idx);
+			break;
+		case LEASE_OP_CHECKPOINT:
+			u->ok_sent_ms = u->sent_ms;
+			if (u->op_done) {
+				u->held = 0;
+				u->releasing = 0;
+				log_info("Lease done: %s (%llu items)", u->name,
+				    (unsigned long long)ck->items);
+			}
+			break;
+		case LEASE_OP_RENEW:
+			u->ok_sent_ms = u->sent_ms;
+			u->decline = 0;
+			break;
+		case LEASE_OP_RELEASE:
+			u->held = 0;
+			u->releasing = 0;
+			if (u->release_to != NULL)
+				log_info("Lease released: %s to %s", u->name,
+				    u->release_to);
+			else
+				log_info("Lease released: %s", u->name);
+			free(u->release_to);
+			u->release_to = NULL;
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	if (strcmp(c->code, CCF) == 0) {
+		if (u->op == LEASE_OP_CLAIM) {
+			/* Another host was quicker: as it should be. */
+			log_debug("claim of %s: taken by another host",
+			    u->name);
+			free(u->c_key);
+			u->c_key = NULL;
+			return;
+		}
+		f->cond_failed++;
+		unit_lost(u, CCF ": another host holds it now");
+		return;
+	}
+	if (u->op == LEASE_OP_CHECKPOINT)
+		u->dirty = 1;
+	if (u->op == LEASE_OP_CLAIM) {
+		free(u->c_key);
+		u->c_key = NULL;
+	}
+	fl_warn(f, u->name, c);
+}
+
+static void round_query(struct member *);
+
+static void
+fl_claim(struct member *f, const struct lease_claim *cl)
+{
+	const struct lease *l = &f->set.v[cl->idx];
+	struct fl_unit *u;
+	unsigned long n;
+	char *end;
+
+	if (l->kind != LEASE_SEGMENT || strncmp(l->unit, "segment#", 8) != 0)
+		return;
+	n = strtoul(l->unit + 8, &end, 10);
+	if (*end != '\0' || n >= f->nu)
+		return;
+	u = &f->u[n];
+	if (u->busy || u->held)
+		return;
+	u->why = cl->why;
+	u->seen = cl->seen;
+	free(u->c_key);
+	u->c_key = l->last_key != NULL ? xstrdup(l->last_key) : NULL;
+	u->c_items = l->items;
+	u->c_scanned = l->scanned;
+	u->c_expired = l->expired;
+	unit_send(u, LEASE_OP_CLAIM);
+}
+
+static struct fl_unit *
+fl_unit_of(struct member *f, const struct lease *l)
+{
+	unsigned long n;
+	char *end;
+
+	if (l->kind != LEASE_SEGMENT || strncmp(l->unit, "segment#", 8) != 0)
+		return NULL;
+	n = strtoul(l->unit + 8, &end, 10);
+	return *end == '\0' && n < f->nu ? &f->u[n] : NULL;
+}
+
+static void
+xcall_cb(struct aws_call *c, void *arg)
+{
+	struct member *f = arg;
+
+	f->xbusy = 0;
+	if (c->status != AWS_OK && strcmp(c->code, CCF) != 0)
+		fl_warn(f, "a handoff request", c);
+}
+
+static void
+hcall_cb(struct aws_call *c, void *arg)
+{
+	struct member *f = arg;
+
+	f->hbusy = 0;
+	if (c->status != AWS_OK)
+		fl_warn(f, "the heartbeat", c);
+}
+
+/* A round's snapshot is complete: observe, decide, act. */
+static void
+round_process(struct member *f)
+{
+	struct worker *w = f->w;
+	struct lease_decision d;
+	struct lease_params prm;
+	int64_t now = clock_ms();
+	uint32_t done = 0;
+
+	lease_set_clear(&f->set);
+	f->set = f->next;
+	memset(&f->next, 0, sizeof(f->next));
+	lease_set_sort(&f->set);
+	for (size_t i = 0; i < f->set.n; i++) {
+		struct lease *l = &f->set.v[i];
+		struct fl_unit *u = fl_unit_of(f, l);
+
+		if (u == NULL)
+			continue;
+		if (u->held && l->owner != NULL &&
+		    strcmp(l->owner, f->conf->host_id) == 0 &&
+		    l->tenure == u->tenure)
+			l->held = 1;
+		/* A claim in flight is not an orphan. */
+		if (u->busy && u->op == LEASE_OP_CLAIM)
+			l->held = 1;
+		if (l->done)
+			done++;
+	}
+	lease_observe(&f->view, &f->set, now);
+	f->done = lease_backfill_done(&f->set, w->pair->name);
+	f->snapshot = 1;
+	w->prog.segments_total = (uint32_t)f->nu;
+	w->prog.segments_done = done;
+
+	memset(&d, 0, sizeof(d));
+	memset(&prm, 0, sizeof(prm));
+	prm.me = f->conf->host_id;
+	prm.now_ms = now;
+	prm.lease_ms = f->lease_ms;
+	prm.max_take = LEASE_MAX_TAKE;
+	lease_decide(&f->set, &f->view, &prm, &d);
+	if (!worker_stop) {
+		for (size_t i = 0; i < d.nclaims; i++)
+			fl_claim(f, &d.claims[i]);
+		if (d.handoff != SIZE_MAX && !f->xbusy) {
+			const struct lease *l = &f->set.v[d.handoff];
+			struct lease_op op;
+
+			memset(&op, 0, sizeof(op));
+			op.kind = LEASE_OP_HANDOFF;
+			op.pair = l->pair;
+			op.unit = l->unit;
+			op.me = f->conf->host_id;
+			op.owner = l->owner;
+			op.tenure = l->tenure;
+			aws_call_cleanup(&f->xcall);
+			aws_call_init(&f->xcall, &f->cl, "UpdateItem");
+			if (lease_op_body(&f->xcall.req, f->conf->table, &op) ==
+			    -1)
+				fatalx("handoff body");
+			f->xbusy = 1;
+			log_debug("asking %s for %s", l->owner, l->unit);
+			aws_call_start(&f->xcall, xcall_cb, f);
+		}
+	}
+	for (size_t i = 0; i < d.nrelease; i++) {
+		const struct lease *l = &f->set.v[d.release[i]];
+		struct fl_unit *u = fl_unit_of(f, l);
+
+		if (u == NULL || !u->held || u->releasing)
+			continue;
+		u->releasing = 1;
+		free(u->release_to);
+		u->release_to = l->next != NULL ? xstrdup(l->next) : NULL;
+		log_info("Lease %s: handing it over%s%s once its writes are "
+			 "in",
+		    u->name, u->release_to ? " to " : " (pair stopped)",
+		    u->release_to ? u->release_to : "");
+	}
+	for (size_t i = 0; i < d.ndecline; i++) {
+		struct fl_unit *u = fl_unit_of(f, &f->set.v[d.decline[i]]);
+
+		if (u != NULL && u->held)
+			u->decline = 1;
+	}
+	lease_decision_clear(&d);
+	f->round_next_ms = now + f->round_ms;
+}
+
+static void
+qcall_cb(struct aws_call *c, void *arg)
+{
+	struct member *f = arg;
+	struct jspan lek;
+	char err[256], *lekc;
+
+	f->qbusy = 0;
+	if (c->status != AWS_OK) {
+		fl_warn(f, "Query", c);
+		lease_set_clear(&f->next);
+		f->round_next_ms = clock_ms() + f->round_ms;
+		return;
+	}
+	if (lease_parse_page(&f->next, c->body, c->bodylen, &lek, err,
+		sizeof(err)) == -1) {
+		log_warnx("coordination table %s: a Query answer: %s",
+		    f->conf->table, err);
+		lease_set_clear(&f->next);
+		f->round_next_ms = clock_ms() + f->round_ms;
+		return;
+	}
+	if (lek.len > 0) {
+		lekc = xstrndup(lek.p, lek.len);
+		aws_call_cleanup(&f->qcall);
+		aws_call_init(&f->qcall, &f->cl, "Query");
+		if (lease_query_body(&f->qcall.req, f->conf->table,
+			f->qhosts ? LEASE_HOSTS : f->w->pair->name, lekc,
+			strlen(lekc)) == -1)
+			fatalx("Query body");
+		free(lekc);
+		f->qbusy = 1;
+		aws_call_start(&f->qcall, qcall_cb, f);
+		return;
+	}
+	if (!f->qhosts) {
+		f->qhosts = 1;
+		round_query(f);
+		return;
+	}
+	round_process(f);
+}
+
+/* A round starts with the pair's items, then the hosts' heartbeats. */
+static void
+round_query(struct member *f)
+{
+	if (!f->qhosts)
+		lease_set_clear(&f->next);
+	aws_call_cleanup(&f->qcall);
+	aws_call_init(&f->qcall, &f->cl, "Query");
+	if (lease_query_body(&f->qcall.req, f->conf->table,
+		f->qhosts ? LEASE_HOSTS : f->w->pair->name, NULL, 0) == -1)
+		fatalx("Query body");
+	f->qbusy = 1;
+	f->qcall.give_up_ms = (uint64_t)f->round_ms * 3;
+	aws_call_start(&f->qcall, qcall_cb, f);
+}
+
+static void
+unit_tick(struct fl_unit *u, int64_t now)
+{
+	struct member *f = u->f;
+	struct ckpt_segment *ck = &f->w->ckpt.segments[u->idx];
+
+	if (!u->held)
+		return;
+	if (now - u->ok_sent_ms >= f->lease_ms - f->margin_ms) {
+		unit_lost(u, "deadline: no lease write succeeded in time");
+		return;
+	}
+	if (u->busy)
+		return;
+	if (u->releasing && f->hooks.drained(f->hooks.arg, u->idx)) {
+		unit_send(u, u->dirty ? LEASE_OP_CHECKPOINT : LEASE_OP_RELEASE);
+		return;
+	}
+	if (u->dirty &&
+	    (ck->done || now - u->ck_sent_ms >= f->w->ckpt_interval_ms)) {
+		unit_send(u, LEASE_OP_CHECKPOINT);
+		return;
+	}
+	if (now - u->ok_sent_ms >= f->renew_ms)
+		unit_send(u, LEASE_OP_RENEW);
+}
+
+void
+member_tick(struct member *f)
+{
+	int64_t now = clock_ms();
+
+	for (size_t i = 0; i < f->nu; i++)
+		unit_tick(&f->u[i], now);
+	if (!f->qbusy && now >= f->round_next_ms && !worker_stop) {
+		f->qhosts = 0;
+		round_query(f);
+		if (!f->hbusy) {
+			aws_call_cleanup(&f->hcall);
+			aws_call_init(&f->hcall, &f->cl, "UpdateItem");
+			fl_heartbeat_body(f, &f->hcall.req);
+			f->hbusy = 1;
+			aws_call_start(&f->hcall, hcall_cb, f);
+		}
+	}
+}
+
+int
+member_seg_workable(const struct member *f, size_t idx)
+{
+	const struct fl_unit *u = &f->u[idx];
+
+	return u->held && !u->releasing &&
+	    clock_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
+}
+
+void
+member_seg_changed(struct member *f, size_t idx)
+{
+	if (f->u[idx].held)
+		f->u[idx].dirty = 1;
+}
+
+int
+member_backfill_done(struct member *f)
+{
+	struct ckpt_segment *ck;
+	const struct lease *l;
+
+	if (!f->snapshot || !f->done)
+		return 0;
+	for (size_t i = 0; i < f->nu; i++)
+		if (f->u[i].held || f->u[i].busy)
+			return 0;
+	/* The fleet's tally, for backfill_tally. */
+	for (size_t i = 0; i < f->nu; i++) {
+		ck = &f->w->ckpt.segments[i];
+		if ((l = lease_set_find(&f->set, f->w->pair->name,
+			 f->u[i].name)) == NULL)
+			return 0;
+		ck->items = l->items;
+		ck->scanned = l->scanned;
+		ck->expired = l->expired;
+		ck->done = 1;
+	}
+	return 1;
+}
+
+/* Run the loop until no unit has a call in flight (or limit passes). */
+static void
+fl_wait(struct member *f, int64_t limit_ms)
+{
+	int64_t until = clock_ms() + limit_ms;
+
+	for (;;) {
+		size_t busy = 0;
+
+		for (size_t i = 0; i < f->nu; i++)
+			busy += f->u[i].busy;
+		if (busy == 0 || clock_ms() >= until)
+			return;
+		http_run(f->w->http, 100);
+	}
+}
+
+void
+member_release_all(struct member *f)
+{
+	int64_t now;
+	size_t n = 0;
+
+	if (f == NULL)
+		return;
+	if (f->qbusy) {
+		aws_call_abort(&f->qcall);
+		f->qbusy = 0;
+	}
+	fl_wait(f, f->lease_ms - f->margin_ms);
+	now = clock_ms();
+	for (size_t i = 0; i < f->nu; i++) {
+		struct fl_unit *u = &f->u[i];
+
+		if (!u->held)
+			continue;
+		if (now - u->ok_sent_ms >= f->lease_ms - f->margin_ms) {
+			unit_lost(u,
+			    "deadline: no lease write succeeded in "
+			    "time");
+			continue;
+		}
+		if (u->dirty)
+			unit_send(u, LEASE_OP_CHECKPOINT);
+	}
+	fl_wait(f, f->lease_ms - f->margin_ms);
+	for (size_t i = 0; i < f->nu; i++) {
+		struct fl_unit *u = &f->u[i];
+
+		if (!u->held || u->busy)
+			continue;
+		free(u->release_to);
+		u->release_to = NULL;
+		unit_send(u, LEASE_OP_RELEASE);
+		n++;
+	}
+	fl_wait(f, f->lease_ms - f->margin_ms);
+	if (n > 0)
+		log_info("Released %zu leases for the other hosts", n);
+}

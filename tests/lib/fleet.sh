@@ -4,12 +4,15 @@
 # HOSTN_PID. Several supervisors on one machine are several hosts: a host
 # id is <hostname>:<supervisor pid>:<random>.
 
-# Small lease timers, so that an expiry is seconds away: lease L, renew H,
-# margin M, balancing round, and one AWS request's time limit (which must
-# stay below M for a write in flight to land before the lease can expire).
-export DDB_SYNC_LEASE_MS=6000 DDB_SYNC_LEASE_RENEW_MS=1000
-export DDB_SYNC_LEASE_MARGIN_MS=2500 DDB_SYNC_LEASE_ROUND_MS=1000
-export DDB_SYNC_REQUEST_TIMEOUT_MS=2000
+# Short lease timers, so that an expiry is seconds away: lease L, renew H,
+# margin M, balancing round, and one AWS request's time limit (below M, so
+# that a write in flight lands before the lease can expire). Not shorter:
+# DynamoDB Local on a busy 2-core machine (or under ASan) answers nothing
+# for seconds at times, and with L - M = 3.5 s healthy hosts lost every
+# lease to their deadline in fleet_spread.
+export DDB_SYNC_LEASE_MS=20000 DDB_SYNC_LEASE_RENEW_MS=2000
+export DDB_SYNC_LEASE_MARGIN_MS=8000 DDB_SYNC_LEASE_ROUND_MS=1000
+export DDB_SYNC_REQUEST_TIMEOUT_MS=5000
 
 FLEET_TABLE=leases
 FLEET_STOPPED=""
@@ -28,7 +31,8 @@ trap fleet_cleanup EXIT
 # coordination table $FLEET_TABLE (on $ENDPOINT, straight) and one pair per
 # PAIR: input table PAIR-src, output PAIR-dst, both through DATA_ENDPOINT
 # (the fault proxy, to slow the copy down), no stream (the fleet copies
-# the backfill only so far). The pair's name is PAIR.
+# the backfill only so far), few writes in flight (DynamoDB Local serves
+# the data and the leases). The pair's name is PAIR.
 fleet_plan() {
 	_f=$1 _data=$2 _segs=$3 _page=$4
 	shift 4
@@ -47,6 +51,7 @@ P
     stream: {disabled: true}
     total_segments: $_segs
     page_size: $_page
+    max_inflight: 4
 P
 	done
 }
@@ -135,19 +140,19 @@ fleet_cont() {
 # fleet_has N TEXT: host N's output has a line with TEXT (grep -E).
 fleet_has() { grep -Eq -- "$2" "$T/host$1.out"; }
 
-# fleet_leases FILE...: the "Lease claimed/lost/released" lines of those
-# hosts' outputs as "HOST EVENT PAIR SEGMENT REST", HOST being the file's
-# name (host1, ...), EVENT claimed, lost, released or handed (released to
-# another host). The pair is the one whose name (or input table PAIR-src)
+# fleet_leases FILE...: the "Lease claimed/lost/released/done" lines of
+# those hosts' outputs as "HOST EVENT PAIR SEGMENT REST", HOST being the
+# file's name (host1, ...), EVENT claimed, lost, done, released or handed
+# (released to another host). The pair is the one whose name (or input table PAIR-src)
 # the line names; lines naming no pair of $FLEET_PAIRS are kept as pair "?".
 fleet_leases() {
 	awk -v pairs="$FLEET_PAIRS" '
 	BEGIN { np = split(pairs, pv, " ") }
-	/Lease (claimed|lost|released): segment#[0-9]+/ {
+	/Lease (claimed|lost|released|done): segment#[0-9]+/ {
 		h = FILENAME
 		sub(/.*\//, "", h)
 		sub(/\.out$/, "", h)
-		match($0, /Lease (claimed|lost|released): segment#[0-9]+/)
+		match($0, /Lease (claimed|lost|released|done): segment#[0-9]+/)
 		m = substr($0, RSTART, RLENGTH)
 		ev = m
 		sub(/^Lease /, "", ev)
@@ -165,6 +170,18 @@ fleet_leases() {
 				p = pv[i]
 		print h, ev, p, seg, rest
 	}' "$@"
+}
+
+# fleet_once LEASES PAIR SEGMENTS: each segment of PAIR was done once, on
+# one host ("Lease done" lines of fleet_leases' output).
+fleet_once() {
+	_s=0
+	while [ $_s -lt "$3" ]; do
+		_n=$(grep -c "^[^ ]* done $2 $_s " "$1")
+		[ "$_n" -eq 1 ] ||
+		    fail "$2 segment#$_s done $_n times: $(grep " $2 $_s " "$1")"
+		_s=$((_s + 1))
+	done
 }
 
 # fleet_units FILE: the coordination table, as the independent client

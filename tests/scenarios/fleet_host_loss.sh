@@ -6,7 +6,8 @@
 # survivors take them over ("Lease claimed: segment#N (expired)"), going on
 # from the checkpoints: both exit 0, the independent reader finds the copy
 # equal, and every segment item is done with items adding up to the
-# source's (a segment redone from its start would count its items twice).
+# source's (a segment redone from its start would count its items twice);
+# those it had progress in were resumed from their checkpoints.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$ROOT/tests/lib/fleet.sh"
 
@@ -15,8 +16,8 @@ SEGS=12
 FLEET_PAIRS="orders"
 
 ddbl_start
-# Every Scan page takes a while: a segment lasts several seconds, longer
-# than a lease, so the killed host's segments are not done when it dies.
+# Every Scan page takes a while: a segment lasts several seconds, so
+# the killed host's segments are not done when it dies.
 echo '[{"target": "Scan", "fault": "slow", "ms": 400}]' >"$T/rules.json"
 proxy_start "$T/rules.json"
 fleet_tables orders $N
@@ -39,7 +40,8 @@ owned() {
 wait_for 240 "host 1 to own a segment with progress" owned
 wait_for 60 "host 1's claim line" fleet_has 1 "Lease claimed: segment#"
 fleet_kill 1
-log "host 1 killed; it owned: $(tr '\n' ' ' <"$T/owned")"
+mv "$T/owned" "$T/progressed"
+log "host 1 killed; it had progress in: $(tr '\n' ' ' <"$T/progressed")"
 # The killed host's segments, not done (else the test is void).
 fleet_units "$T/units.json"
 fleet_owned "$T/units.json" "$pid1" 0 $((N + 1)) >"$T/owned"
@@ -59,6 +61,14 @@ while read -r p u; do
 	grep -q "^host[23] claimed $p $s  *(expired)" "$T/leases.txt" ||
 	    fail "$p $u of the dead host was not taken as expired: $(grep " $p $s " "$T/leases.txt")"
 done <"$T/owned"
+# Those with progress went on from their checkpoints.
+while read -r p u; do
+	s=${u#segment#}
+	grep -q "^host[23] claimed $p $s  *(expired), resuming from its checkpoint" \
+	    "$T/leases.txt" ||
+	    fail "$p $u was not resumed from its checkpoint: $(grep " $p $s " "$T/leases.txt")"
+done <"$T/progressed"
+fleet_once "$T/leases.txt" orders $SEGS
 # A survivor never loses a lease here: the dead host writes nothing.
 if grep -q "^host[23] lost " "$T/leases.txt"; then
 	fail "a survivor lost a lease: $(grep "^host[23] lost " "$T/leases.txt")"

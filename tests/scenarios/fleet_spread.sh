@@ -5,7 +5,8 @@
 # pair equal and every segment item done, owned by nobody, with items
 # adding up to the source's; each host claimed segments; with no host
 # lost, each segment was claimed once, plus once for each time a host
-# handed it to another (balancing), and never taken as expired or lost.
+# handed it to another (balancing), never taken as expired or lost, and
+# done once.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$ROOT/tests/lib/fleet.sh"
 
@@ -81,6 +82,7 @@ for p in $FLEET_PAIRS; do
 		claims=$((claims + c))
 		s=$((s + 1))
 	done
+	fleet_once "$T/leases.txt" "$p" $SEGS
 	sw=$(cat "$T/switches.$p")
 	log "$p: $claims claims logged, switches $sw"
 	[ "$sw" -ge "$claims" ] ||

@@ -186,8 +186,16 @@ fleet_once() {
 
 # fleet_units FILE: the coordination table, as the independent client
 # reads it (a full Scan), into FILE: one JSON item a line.
-fleet_units() {
-	ddbtool dump "$FLEET_TABLE" >"$1" || fail "cannot read $FLEET_TABLE"
+fleet_units() { ddbtool dump "$FLEET_TABLE" >"$1"; }
+
+# fleet_equal PAIR SEGMENTS ITEMS: the independent reader finds PAIR-dst
+# equal to PAIR-src, and the coordination table passes fleet_check_done;
+# prints the pair's switches (claims) as the table counts them.
+fleet_equal() {
+	ddbtool compare "$1-src" "$1-dst" >&2 || fail "$1-dst differs"
+	fleet_units "$T/units.json" || fail "cannot read $FLEET_TABLE"
+	fleet_check_done "$T/units.json" "$1" "$2" "$3" ||
+	    fail "coordination table for $1: see above"
 }
 
 # fleet_check_done DUMP PAIR SEGMENTS ITEMS: the pair item says SEGMENTS
@@ -250,4 +258,26 @@ for (const l of require("fs").readFileSync(file, "utf8").split("\n")) {
 	    items < Number(max))
 		console.log(r.pair.S + " " + r.unit.S);
 }' "$@"
+}
+
+# fleet_held N FILE: the segments host N owns and has not done, from the
+# table now, into FILE ("PAIR segment#K" lines).
+fleet_held() {
+	fleet_units "$T/units.json" &&
+	    fleet_owned "$T/units.json" "$(fleet_pid "$1")" 0 999999999 >"$2"
+}
+
+# fleet_under_way N MAX: wait until host N owns a segment under way (its
+# id holds the supervisor's pid) with 1 <= items < MAX checkpointed, and
+# has logged its claim; those segments into $T/owned.
+fleet_under_way() {
+	_fleet_pid=$(fleet_pid "$1") _fleet_max=$2
+	wait_for 240 "host $1 to own a segment under way" _fleet_under_way
+	wait_for 60 "host $1's claim line" fleet_has "$1" \
+	    "Lease claimed: segment#"
+}
+_fleet_under_way() {
+	fleet_units "$T/units.json" &&
+	    fleet_owned "$T/units.json" "$_fleet_pid" 1 "$_fleet_max" \
+	    >"$T/owned" && [ -s "$T/owned" ]
 }

@@ -86,13 +86,13 @@ fleet_check_plan(const struct plan *plan)
 	for (size_t i = 0; i < plan->npairs; i++) {
 		const struct plan_pair *p = &plan->pairs[i];
 
-		if (!p->stream)
+		if (p->backfill)
 			continue;
 		fprintf(stderr,
-		    "ddb-sync: pair %s: the stream phase cannot run across "
-		    "a fleet yet (docs/fleet.md, \"Status\"): set stream: "
-		    "{disabled: true} for it, or remove 'coordination' to copy "
-		    "from this host alone\n",
+		    "ddb-sync: pair %s: in a fleet a pair needs its backfill "
+		    "phase: the hosts agree on the stream's handoff time "
+		    "through it (docs/fleet.md); remove 'coordination' to "
+		    "follow only the stream from this host alone\n",
 		    p->name);
 		rc = -1;
 	}

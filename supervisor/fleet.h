@@ -15,8 +15,8 @@ int fleet_preflight(const char *worker_path, const struct plan_coord *,
     int create, int verbose);
 
 /*
- * What a fleet cannot run yet, said on stderr before anything starts: a
- * pair with a stream phase (docs/fleet.md, "Status"). 0, or -1.
+ * What a fleet cannot run, said on stderr before anything starts: a pair
+ * without a backfill phase (docs/fleet.md). 0, or -1.
  */
 int fleet_check_plan(const struct plan *);
 

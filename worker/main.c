@@ -560,11 +560,11 @@ run(struct worker *w)
 	}
 	if (w->mconf.table != NULL) {
 		/* A fleet: the progress is in the coordination table. */
-		if (p->stream) {
+		if (!p->backfill) {
 			worker_fail(w, WORKER_EXIT_CONFIG, "BadFleet",
-			    "pair %s: the stream phase cannot run across a "
-			    "fleet yet (docs/fleet.md): set stream: {disabled: "
-			    "true} for it, or remove 'coordination'",
+			    "pair %s: in a fleet a pair needs its backfill "
+			    "phase (the hosts agree on the handoff time "
+			    "through it; docs/fleet.md)",
 			    p->name);
 			return -1;
 		}

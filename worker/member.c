@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include "creds.h"
-#include "member.h"
+#include "hmap.h"
 #include "lease.h"
+#include "lineage.h"
+#include "member.h"
 #include "log.h"
 #include "settings.h"
 #include "worker.h"
@@ -29,8 +31,10 @@
 
 struct fl_unit {
 	struct member *f;
-	size_t idx; /* in w->ckpt.segments, = the segment number */
-	char name[32];
+	enum lease_kind kind;
+	size_t idx;  /* segment: in w->ckpt.segments, = its number */
+	char *shard; /* shard: its id */
+	char *name;  /* the lease's unit */
 	int held;
 	int releasing; /* hand it back once its writes are in */
 	int decline;   /* the next renewal removes another's request */
@@ -48,8 +52,15 @@ struct fl_unit {
 	 * claim's condition proves it unchanged). */
 	enum lease_why why;
 	uint64_t seen;
-	char *c_key;
+	char *c_key; /* segment: last_key; shard: seq */
 	uint64_t c_items, c_scanned, c_expired;
+};
+
+/* A shard item to create (parents first), from a listing. */
+struct fl_new {
+	char *unit;
+	char *shard;
+	char *parent; /* the parent's unit, or NULL */
 };
 
 struct member {
@@ -59,8 +70,18 @@ struct member {
 	struct creds_provider *creds; /* owned when a role is assumed */
 	struct member_hooks hooks;
 	char hostname[256];
-	struct fl_unit *u;
+	struct fl_unit **u; /* segments first, in order, then shards */
 	size_t nu;
+	size_t ucap;
+	size_t nseg;
+	struct hmap byname; /* unit -> fl_unit */
+	struct member_shard_hooks sh;
+	int sh_on;
+	struct fl_new *newq; /* shard items to create */
+	size_t nnew;
+	size_t newcap;
+	struct aws_call ccall;
+	int cbusy;
 	int64_t lease_ms, renew_ms, margin_ms, round_ms;
 
 	struct lease_set set;  /* the last snapshot, sorted */
@@ -184,6 +205,8 @@ member_open(struct worker *w)
 	aws_call_init(&f->qcall, &f->cl, "Query");
 	aws_call_init(&f->hcall, &f->cl, "UpdateItem");
 	aws_call_init(&f->xcall, &f->cl, "UpdateItem");
+	aws_call_init(&f->ccall, &f->cl, "PutItem");
+	hmap_init(&f->byname);
 	log_info("Fleet member %s: coordination table %s (%s)", c->host_id,
 	    c->table, c->region);
 	return 0;
@@ -197,11 +220,22 @@ member_free(struct worker *w)
 	if (f == NULL)
 		return;
 	for (size_t i = 0; i < f->nu; i++) {
-		aws_call_cleanup(&f->u[i].call);
-		free(f->u[i].release_to);
-		free(f->u[i].c_key);
+		aws_call_cleanup(&f->u[i]->call);
+		free(f->u[i]->release_to);
+		free(f->u[i]->c_key);
+		free(f->u[i]->name);
+		free(f->u[i]->shard);
+		free(f->u[i]);
 	}
 	free(f->u);
+	hmap_clear(&f->byname);
+	for (size_t i = 0; i < f->nnew; i++) {
+		free(f->newq[i].unit);
+		free(f->newq[i].shard);
+		free(f->newq[i].parent);
+	}
+	free(f->newq);
+	aws_call_cleanup(&f->ccall);
 	aws_call_cleanup(&f->qcall);
 	aws_call_cleanup(&f->hcall);
 	aws_call_cleanup(&f->xcall);
@@ -319,6 +353,28 @@ fl_heartbeat_body(struct member *f, struct buf *b)
 		fatalx("heartbeat body");
 }
 
+/* A unit of the pair, known from now on (its name in the map). */
+static struct fl_unit *
+fl_unit_add(struct member *f, enum lease_kind kind, const char *name,
+    size_t idx, const char *shard)
+{
+	struct fl_unit *u = xcalloc(1, sizeof(*u));
+
+	u->f = f;
+	u->kind = kind;
+	u->idx = idx;
+	u->name = xstrdup(name);
+	u->shard = shard != NULL ? xstrdup(shard) : NULL;
+	aws_call_init(&u->call, &f->cl, "UpdateItem");
+	if (f->nu == f->ucap) {
+		f->ucap = f->ucap ? f->ucap * 2 : 64;
+		f->u = xrealloc(f->u, f->ucap * sizeof(*f->u));
+	}
+	f->u[f->nu++] = u;
+	hmap_put(&f->byname, u->name, u);
+	return u;
+}
+
 int
 member_backfill_setup(struct worker *w, uint32_t total_wanted,
     const struct member_hooks *hooks)
@@ -420,21 +476,17 @@ member_backfill_setup(struct worker *w, uint32_t total_wanted,
 		if (rc == -1)
 			goto done;
 	}
-	f->nu = total;
-	f->u = xcalloc(total, sizeof(*f->u));
 	for (uint32_t i = 0; i < total; i++) {
-		struct fl_unit *u = &f->u[i];
 		struct lease *l;
 
-		u->f = f;
-		u->idx = i;
-		lease_unit_segment(u->name, sizeof(u->name), i);
-		aws_call_init(&u->call, &f->cl, "UpdateItem");
+		lease_unit_segment(unit, sizeof(unit), i);
+		fl_unit_add(f, LEASE_SEGMENT, unit, i, NULL);
 		checkpoint_add_segment(&w->ckpt, i);
-		l = lease_set_find(&set, p->name, u->name);
+		l = lease_set_find(&set, p->name, unit);
 		if (l != NULL && l->done)
 			w->ckpt.segments[i].done = 1;
 	}
+	f->nseg = total;
 	/* Hosts that start together see each other's heartbeats first. */
 	f->round_next_ms = clock_ms() +
 	    (f->round_ms < 2000 ? f->round_ms : 2000);
@@ -448,12 +500,40 @@ done:
 }
 
 static void unit_done_cb(struct aws_call *, void *);
+static void fl_create_next(struct member *);
+
+/* The checkpoint entries of a unit (NULL: not that kind, or pruned). */
+static struct ckpt_segment *
+fl_seg(struct fl_unit *u)
+{
+	return u->kind == LEASE_SEGMENT ? &u->f->w->ckpt.segments[u->idx] :
+					  NULL;
+}
+
+static struct ckpt_shard *
+fl_shard(struct fl_unit *u)
+{
+	return u->kind == LEASE_SHARD ?
+	    checkpoint_shard(&u->f->w->ckpt, u->shard) :
+	    NULL;
+}
+
+static int
+fl_drained(struct fl_unit *u)
+{
+	struct member *f = u->f;
+
+	if (u->kind == LEASE_SEGMENT)
+		return f->hooks.drained(f->hooks.arg, u->idx);
+	return f->sh_on && f->sh.drained(f->sh.arg, u->shard);
+}
 
 static void
 unit_send(struct fl_unit *u, enum lease_op_kind kind)
 {
 	struct member *f = u->f;
-	struct ckpt_segment *ck = &f->w->ckpt.segments[u->idx];
+	struct ckpt_segment *ck = fl_seg(u);
+	struct ckpt_shard *cs = fl_shard(u);
 	struct lease_op op;
 
 	memset(&op, 0, sizeof(op));
@@ -468,12 +548,18 @@ unit_send(struct fl_unit *u, enum lease_op_kind kind)
 	u->op_done = 0;
 	switch (kind) {
 	case LEASE_OP_CHECKPOINT:
-		op.items = ck->items;
-		op.tally = 1;
-		op.scanned = ck->scanned;
-		op.expired = ck->expired;
-		op.last_key = ck->last_key;
-		op.done = u->op_done = ck->done;
+		if (ck != NULL) {
+			op.items = ck->items;
+			op.tally = 1;
+			op.scanned = ck->scanned;
+			op.expired = ck->expired;
+			op.last_key = ck->last_key;
+			op.done = u->op_done = ck->done;
+		} else if (cs != NULL) {
+			op.items = cs->items;
+			op.seq = cs->seq;
+			op.done = u->op_done = cs->done;
+		}
 		u->dirty = 0;
 		u->ck_sent_ms = clock_ms();
 		break;
@@ -518,7 +604,10 @@ unit_lost(struct fl_unit *u, const char *why)
 	log_warnx("Lease lost: %s: %s; stopped without a checkpoint (%llu "
 		  "lost so far)",
 	    u->name, why, (unsigned long long)f->lost);
-	f->hooks.lost(f->hooks.arg, u->idx);
+	if (u->kind == LEASE_SEGMENT)
+		f->hooks.lost(f->hooks.arg, u->idx);
+	else if (f->sh_on)
+		f->sh.lost(f->sh.arg, u->shard);
 }
 
 static void
@@ -526,7 +615,8 @@ unit_done_cb(struct aws_call *c, void *arg)
 {
 	struct fl_unit *u = arg;
 	struct member *f = u->f;
-	struct ckpt_segment *ck = &f->w->ckpt.segments[u->idx];
+	struct ckpt_segment *ck = fl_seg(u);
+	struct ckpt_shard *cs = fl_shard(u);
 	static const char *const whys[] = { "free", "orphan", "expired" };
 
 	u->busy = 0;
@@ -537,28 +627,44 @@ unit_done_cb(struct aws_call *c, void *arg)
 			u->tenure = u->seen + 1;
 			u->ok_sent_ms = u->sent_ms;
 			u->ck_sent_ms = u->sent_ms;
-			/* Resume from the lease's checkpoint. */
-			ck->items = u->c_items;
-			ck->scanned = u->c_scanned;
-			ck->expired = u->c_expired;
-			free(ck->last_key);
-			ck->last_key = u->c_key;
-			u->c_key = NULL;
-			ck->done = 0;
 			log_info("Lease claimed: %s (%s)%s", u->name,
 			    whys[u->why],
-			    ck->last_key != NULL ?
+			    u->c_key != NULL ?
 				", resuming from its checkpoint" :
 				"");
-			f->hooks.claimed(f->hooks.arg, u->idx);
+			/* Resume from the lease's checkpoint. */
+			if (ck != NULL) {
+				ck->items = u->c_items;
+				ck->scanned = u->c_scanned;
+				ck->expired = u->c_expired;
+				free(ck->last_key);
+				ck->last_key = u->c_key;
+				u->c_key = NULL;
+				ck->done = 0;
+				f->hooks.claimed(f->hooks.arg, u->idx);
+			} else if (cs != NULL && f->sh_on) {
+				cs->items = u->c_items;
+				free(cs->seq);
+				cs->seq = u->c_key;
+				u->c_key = NULL;
+				cs->done = 0;
+				f->sh.claimed(f->sh.arg, u->shard);
+			} else {
+				/* The stream ended meanwhile: give it back. */
+				u->releasing = 1;
+			}
 			break;
 		case LEASE_OP_CHECKPOINT:
 			u->ok_sent_ms = u->sent_ms;
 			if (u->op_done) {
 				u->held = 0;
 				u->releasing = 0;
-				log_info("Lease done: %s (%llu items)", u->name,
-				    (unsigned long long)ck->items);
+				log_info("Lease done: %s (%llu %s)", u->name,
+				    (unsigned long long)(ck != NULL ?
+					    ck->items :
+					    cs != NULL ? cs->items :
+							 0),
+				    ck != NULL ? "items" : "changes");
 			}
 			break;
 		case LEASE_OP_RENEW:
@@ -605,42 +711,35 @@ unit_done_cb(struct aws_call *c, void *arg)
 
 static void round_query(struct member *);
 
+static struct fl_unit *
+fl_unit_of(struct member *f, const struct lease *l)
+{
+	return hmap_get(&f->byname, l->unit);
+}
+
 static void
 fl_claim(struct member *f, const struct lease_claim *cl)
 {
 	const struct lease *l = &f->set.v[cl->idx];
-	struct fl_unit *u;
-	unsigned long n;
-	char *end;
+	struct fl_unit *u = fl_unit_of(f, l);
 
-	if (l->kind != LEASE_SEGMENT || strncmp(l->unit, "segment#", 8) != 0)
+	if (u == NULL || u->busy || u->held)
 		return;
-	n = strtoul(l->unit + 8, &end, 10);
-	if (*end != '\0' || n >= f->nu)
-		return;
-	u = &f->u[n];
-	if (u->busy || u->held)
+	/* A shard only while the stream runs, has a reader for it, and
+	 * nothing of an earlier tenure is in flight. */
+	if (u->kind == LEASE_SHARD &&
+	    (!f->sh_on || fl_shard(u) == NULL || !fl_drained(u)))
 		return;
 	u->why = cl->why;
 	u->seen = cl->seen;
 	free(u->c_key);
-	u->c_key = l->last_key != NULL ? xstrdup(l->last_key) : NULL;
+	u->c_key = u->kind == LEASE_SEGMENT ?
+	    (l->last_key != NULL ? xstrdup(l->last_key) : NULL) :
+	    (l->seq != NULL ? xstrdup(l->seq) : NULL);
 	u->c_items = l->items;
 	u->c_scanned = l->scanned;
 	u->c_expired = l->expired;
 	unit_send(u, LEASE_OP_CLAIM);
-}
-
-static struct fl_unit *
-fl_unit_of(struct member *f, const struct lease *l)
-{
-	unsigned long n;
-	char *end;
-
-	if (l->kind != LEASE_SEGMENT || strncmp(l->unit, "segment#", 8) != 0)
-		return NULL;
-	n = strtoul(l->unit + 8, &end, 10);
-	return *end == '\0' && n < f->nu ? &f->u[n] : NULL;
 }
 
 static void
@@ -681,8 +780,27 @@ round_process(struct member *f)
 		struct lease *l = &f->set.v[i];
 		struct fl_unit *u = fl_unit_of(f, l);
 
+		if (u == NULL && l->kind == LEASE_SHARD &&
+		    strcmp(l->pair, w->pair->name) == 0 &&
+		    strncmp(l->unit, "shard#", 6) == 0)
+			u = fl_unit_add(f, LEASE_SHARD, l->unit, 0,
+			    l->unit + 6);
 		if (u == NULL)
 			continue;
+		if (u->kind == LEASE_SHARD && l->done && !u->held) {
+			struct ckpt_shard *cs = fl_shard(u);
+
+			/* Done on some host: its children may go, and a
+			 * listing without it is no gap. */
+			if (cs != NULL && !cs->done) {
+				cs->done = 1;
+				free(cs->seq);
+				cs->seq = NULL;
+				if (f->sh_on)
+					f->sh.done(f->sh.arg, u->shard);
+			}
+			continue;
+		}
 		if (u->held && l->owner != NULL &&
 		    strcmp(l->owner, f->conf->host_id) == 0 &&
 		    l->tenure == u->tenure)
@@ -696,7 +814,7 @@ round_process(struct member *f)
 	lease_observe(&f->view, &f->set, now);
 	f->done = lease_backfill_done(&f->set, w->pair->name);
 	f->snapshot = 1;
-	w->prog.segments_total = (uint32_t)f->nu;
+	w->prog.segments_total = (uint32_t)f->nseg;
 	w->prog.segments_done = done;
 
 	memset(&d, 0, sizeof(d));
@@ -817,7 +935,9 @@ static void
 unit_tick(struct fl_unit *u, int64_t now)
 {
 	struct member *f = u->f;
-	struct ckpt_segment *ck = &f->w->ckpt.segments[u->idx];
+	struct ckpt_segment *ck = fl_seg(u);
+	struct ckpt_shard *cs = fl_shard(u);
+	int done = ck != NULL ? ck->done : cs != NULL ? cs->done : 0;
 
 	if (!u->held)
 		return;
@@ -827,12 +947,13 @@ unit_tick(struct fl_unit *u, int64_t now)
 	}
 	if (u->busy)
 		return;
-	if (u->releasing && f->hooks.drained(f->hooks.arg, u->idx)) {
+	if (u->releasing &&
+	    (fl_drained(u) || (u->kind == LEASE_SHARD && !f->sh_on))) {
 		unit_send(u, u->dirty ? LEASE_OP_CHECKPOINT : LEASE_OP_RELEASE);
 		return;
 	}
 	if (u->dirty &&
-	    (ck->done || now - u->ck_sent_ms >= f->w->ckpt_interval_ms)) {
+	    (done || now - u->ck_sent_ms >= f->w->ckpt_interval_ms)) {
 		unit_send(u, LEASE_OP_CHECKPOINT);
 		return;
 	}
@@ -846,7 +967,8 @@ member_tick(struct member *f)
 	int64_t now = clock_ms();
 
 	for (size_t i = 0; i < f->nu; i++)
-		unit_tick(&f->u[i], now);
+		unit_tick(f->u[i], now);
+	fl_create_next(f);
 	if (!f->qbusy && now >= f->round_next_ms && !worker_stop) {
 		f->qhosts = 0;
 		round_query(f);
@@ -863,7 +985,7 @@ member_tick(struct member *f)
 int
 member_seg_workable(const struct member *f, size_t idx)
 {
-	const struct fl_unit *u = &f->u[idx];
+	const struct fl_unit *u = f->u[idx];
 
 	return u->held && !u->releasing &&
 	    clock_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
@@ -872,8 +994,8 @@ member_seg_workable(const struct member *f, size_t idx)
 void
 member_seg_changed(struct member *f, size_t idx)
 {
-	if (f->u[idx].held)
-		f->u[idx].dirty = 1;
+	if (f->u[idx]->held)
+		f->u[idx]->dirty = 1;
 }
 
 int
@@ -884,14 +1006,14 @@ member_backfill_done(struct member *f)
 
 	if (!f->snapshot || !f->done)
 		return 0;
-	for (size_t i = 0; i < f->nu; i++)
-		if (f->u[i].held || f->u[i].busy)
+	for (size_t i = 0; i < f->nseg; i++)
+		if (f->u[i]->held || f->u[i]->busy)
 			return 0;
 	/* The fleet's tally, for backfill_tally. */
-	for (size_t i = 0; i < f->nu; i++) {
+	for (size_t i = 0; i < f->nseg; i++) {
 		ck = &f->w->ckpt.segments[i];
 		if ((l = lease_set_find(&f->set, f->w->pair->name,
-			 f->u[i].name)) == NULL)
+			 f->u[i]->name)) == NULL)
 			return 0;
 		ck->items = l->items;
 		ck->scanned = l->scanned;
@@ -899,6 +1021,137 @@ member_backfill_done(struct member *f)
 		ck->done = 1;
 	}
 	return 1;
+}
+
+static void
+ccall_cb(struct aws_call *c, void *arg)
+{
+	struct member *f = arg;
+
+	f->cbusy = 0;
+	if (c->status != AWS_OK && strcmp(c->code, CCF) != 0) {
+		fl_warn(f, "PutItem (shard)", c);
+		return; /* again at the next tick */
+	}
+	free(f->newq[0].unit);
+	free(f->newq[0].shard);
+	free(f->newq[0].parent);
+	memmove(&f->newq[0], &f->newq[1], (f->nnew - 1) * sizeof(*f->newq));
+	f->nnew--;
+}
+
+/* One shard item at a time, in the queue's order (parents first). */
+static void
+fl_create_next(struct member *f)
+{
+	struct fl_new *nw;
+
+	if (f->cbusy || f->nnew == 0 || worker_stop)
+		return;
+	nw = &f->newq[0];
+	aws_call_cleanup(&f->ccall);
+	aws_call_init(&f->ccall, &f->cl, "PutItem");
+	if (lease_put_unit_body(&f->ccall.req, f->conf->table, f->w->pair->name,
+		nw->unit, LEASE_SHARD, 0, nw->shard, nw->parent) == -1)
+		fatalx("PutItem body");
+	f->cbusy = 1;
+	aws_call_start(&f->ccall, ccall_cb, f);
+}
+
+static int
+fl_queued(const struct member *f, const char *unit)
+{
+	for (size_t i = 0; i < f->nnew; i++)
+		if (strcmp(f->newq[i].unit, unit) == 0)
+			return 1;
+	return 0;
+}
+
+void
+member_add_shards(struct member *f, const struct lineage_shard *v, size_t n)
+{
+	char *done = xcalloc(n != 0 ? n : 1, 1);
+	size_t left = n, before;
+
+	/* Parents first: a child's item never exists without its parent's
+	 * (else another host could take the child as one whose parent aged
+	 * out). A parent not in the listing has aged out. */
+	do {
+		before = left;
+		for (size_t i = 0; i < n; i++) {
+			char unit[160], parent[160];
+			int wait = 0;
+
+			if (done[i])
+				continue;
+			for (size_t k = 0; v[i].parent != NULL && k < n; k++)
+				if (!done[k] && k != i &&
+				    strcmp(v[k].id, v[i].parent) == 0)
+					wait = 1;
+			if (wait)
+				continue;
+			done[i] = 1;
+			left--;
+			lease_unit_shard(unit, sizeof(unit), v[i].id);
+			if (hmap_get(&f->byname, unit) != NULL ||
+			    fl_queued(f, unit))
+				continue;
+			if (f->nnew == f->newcap) {
+				f->newcap = f->newcap ? f->newcap * 2 : 16;
+				f->newq = xrealloc(f->newq,
+				    f->newcap * sizeof(*f->newq));
+			}
+			f->newq[f->nnew].unit = xstrdup(unit);
+			f->newq[f->nnew].shard = xstrdup(v[i].id);
+			f->newq[f->nnew].parent = NULL;
+			if (v[i].parent != NULL) {
+				lease_unit_shard(parent, sizeof(parent),
+				    v[i].parent);
+				f->newq[f->nnew].parent = xstrdup(parent);
+			}
+			f->nnew++;
+		}
+	} while (left > 0 && left < before);
+	free(done);
+	fl_create_next(f);
+}
+
+void
+member_stream_hooks(struct member *f, const struct member_shard_hooks *h)
+{
+	if (f == NULL)
+		return;
+	if (h != NULL) {
+		f->sh = *h;
+		f->sh_on = 1;
+	} else {
+		memset(&f->sh, 0, sizeof(f->sh));
+		f->sh_on = 0;
+	}
+}
+
+int
+member_shard_workable(const struct member *f, const char *id)
+{
+	char unit[160];
+	const struct fl_unit *u;
+
+	lease_unit_shard(unit, sizeof(unit), id);
+	if ((u = hmap_get(&f->byname, unit)) == NULL)
+		return 0;
+	return u->held && !u->releasing &&
+	    clock_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
+}
+
+void
+member_shard_changed(struct member *f, const char *id)
+{
+	char unit[160];
+	struct fl_unit *u;
+
+	lease_unit_shard(unit, sizeof(unit), id);
+	if ((u = hmap_get(&f->byname, unit)) != NULL && u->held)
+		u->dirty = 1;
 }
 
 /* Run the loop until no unit has a call in flight (or limit passes). */
@@ -911,7 +1164,7 @@ fl_wait(struct member *f, int64_t limit_ms)
 		size_t busy = 0;
 
 		for (size_t i = 0; i < f->nu; i++)
-			busy += f->u[i].busy;
+			busy += f->u[i]->busy;
 		if (busy == 0 || clock_ms() >= until)
 			return;
 		http_run(f->w->http, 100);
@@ -933,7 +1186,7 @@ member_release_all(struct member *f)
 	fl_wait(f, f->lease_ms - f->margin_ms);
 	now = clock_ms();
 	for (size_t i = 0; i < f->nu; i++) {
-		struct fl_unit *u = &f->u[i];
+		struct fl_unit *u = f->u[i];
 
 		if (!u->held)
 			continue;
@@ -948,7 +1201,7 @@ member_release_all(struct member *f)
 	}
 	fl_wait(f, f->lease_ms - f->margin_ms);
 	for (size_t i = 0; i < f->nu; i++) {
-		struct fl_unit *u = &f->u[i];
+		struct fl_unit *u = f->u[i];
 
 		if (!u->held || u->busy)
 			continue;

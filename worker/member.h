@@ -18,16 +18,26 @@ struct member_conf {
 };
 
 /*
- * What the backfill does when the fleet changes a segment's lease
- * (indexes into the checkpoint's segments, which hold all of the pair's):
- * claimed: its checkpoint entry was loaded from the lease, start it;
- * lost: stop it at once, its unwritten pages count for nothing;
- * drained: 1 when nothing of it is being read or written.
+ * What the backfill and the stream do when the fleet changes a lease.
+ * Segments are indexes into the checkpoint's segments (which hold all of
+ * the pair's), shards their ids. claimed: its checkpoint entry was loaded
+ * from the lease, start it; lost: stop it at once, what is in flight
+ * counts for nothing; drained: 1 when nothing of it is being read or
+ * written (a shard: also that the stream has a reader for it, so it may
+ * be claimed); shard_done: another host finished it.
  */
 struct member_hooks {
 	void (*claimed)(void *arg, size_t idx);
 	void (*lost)(void *arg, size_t idx);
 	int (*drained)(void *arg, size_t idx);
+	void *arg;
+};
+
+struct member_shard_hooks {
+	void (*claimed)(void *arg, const char *id);
+	void (*lost)(void *arg, const char *id);
+	int (*drained)(void *arg, const char *id);
+	void (*done)(void *arg, const char *id);
 	void *arg;
 };
 
@@ -60,6 +70,18 @@ void member_seg_changed(struct member *, size_t idx);
 /* 1 when every segment of the pair is done (on any host) and this host
  * holds none: the checkpoint's segments then hold the fleet's tally. */
 int member_backfill_done(struct member *);
+/*
+ * The stream phase (hooks NULL: it ended). Shards are claimed only while
+ * hooks are set, and only those the stream has a reader for.
+ */
+void member_stream_hooks(struct member *, const struct member_shard_hooks *);
+/* New shards of a complete listing get their items, parents first. */
+struct lineage_shard;
+void member_add_shards(struct member *, const struct lineage_shard *, size_t n);
+/* Whether the stream may read and apply shard id now. */
+int member_shard_workable(const struct member *, const char *id);
+/* Shard id's checkpoint entry moved (seq, done): write it to its lease. */
+void member_shard_changed(struct member *, const char *id);
 /* Stopping: the last checkpoint of every held lease, then release them
  * all (others take them over at once). */
 void member_release_all(struct member *);

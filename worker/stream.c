@@ -128,6 +128,10 @@ struct st_shard {
 	struct st_lane *lane;
 	struct writer_unit wunit; /* ops, handed to the writer */
 	int applying;
+	/* A fleet: bumped when the shard's lease is lost, so the batch of
+	 * that tenure (ugen) moves no checkpoint when its writes land. */
+	unsigned gen;
+	unsigned ugen;
 };
 
 /* A shard's last record in the applier's batch. */
@@ -323,6 +327,9 @@ shard_done_cb(struct st_shard *sh)
 		free(c->seq);
 		c->seq = NULL;
 		st->w->ckpt_dirty = 1;
+		/* A fleet: its lease says done, and its children may go. */
+		if (st->w->member != NULL)
+			member_shard_changed(st->w->member, sh->id);
 	}
 	st->sweep = 1;
 	st->counts_stale = 1;
@@ -533,6 +540,20 @@ shard_start(struct st_shard *sh)
 	aws_call_start(&sh->call, iter_done_cb, sh);
 }
 
+/* Free the batch being applied. */
+static void
+batch_drop(struct st_shard *sh)
+{
+	pages_free(sh->st, sh->unit);
+	sh->unit = NULL;
+	free(sh->urecs);
+	sh->urecs = NULL;
+	free(sh->ops);
+	sh->ops = NULL;
+	sh->nurecs = sh->nops = sh->acked_ops = 0;
+	sh->applying = 0;
+}
+
 /* The whole batch is written: move the checkpoint. */
 static void
 unit_applied(struct st_shard *sh)
@@ -542,23 +563,23 @@ unit_applied(struct st_shard *sh)
 	struct ckpt_shard *c = shard_ck(sh);
 	size_t applied = sh->nurecs - sh->skipped;
 
+	if (sh->ugen != sh->gen) {
+		/* Its lease was lost: the new owner applies it again. */
+		batch_drop(sh);
+		return;
+	}
 	free(c->seq);
 	c->seq = jscan_strdup(&sh->last_seq);
 	c->items += applied;
 	w->ckpt.stream_items += applied;
 	w->prog.stream_written += applied;
 	w->ckpt_dirty = 1;
+	if (w->member != NULL)
+		member_shard_changed(w->member, sh->id);
 	for (size_t i = sh->skipped; i < sh->nurecs; i++)
 		if (sh->urecs[i].created > st->newest_applied)
 			st->newest_applied = sh->urecs[i].created;
-	pages_free(st, sh->unit);
-	sh->unit = NULL;
-	free(sh->urecs);
-	sh->urecs = NULL;
-	free(sh->ops);
-	sh->ops = NULL;
-	sh->nurecs = sh->nops = sh->acked_ops = 0;
-	sh->applying = 0;
+	batch_drop(sh);
 	testhook("stream-applied");
 	advance(sh);
 }
@@ -613,6 +634,7 @@ unit_start(struct st_shard *sh)
 	sh->nops = (size_t)nops;
 	sh->acked_ops = 0;
 	sh->applying = 1;
+	sh->ugen = sh->gen;
 	if (sh->nops > 0) {
 		sh->wunit.ops = sh->ops;
 		sh->wunit.n = sh->nops;
@@ -1416,7 +1438,10 @@ batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 
 	for (unsigned i = 0; i < nparts; i++)
 		sh->acked_ops += parts[i].n;
-	if (sh->applying && sh->acked_ops == sh->nops)
+	if (sh->applying && sh->ugen != sh->gen &&
+	    sh->acked_ops >= sh->wunit.sent)
+		batch_drop(sh); /* lost: the rest was never sent */
+	else if (sh->applying && sh->acked_ops == sh->nops)
 		unit_applied(sh);
 	pump(sh->st);
 }
@@ -1611,6 +1636,8 @@ listing_done(struct stream *st)
 			continue;
 		shard_new(st, l->id, l->start);
 	}
+	if (w->member != NULL)
+		member_add_shards(w->member, st->listing, st->nlisting);
 	st->listed_once = 1;
 	st->listed_ms = clock_ms();
 	if (!st->stopping)
@@ -1763,8 +1790,12 @@ pump(struct stream *st)
 			continue;
 		if ((c = shard_ck(sh)) == NULL)
 			continue; /* pruned */
-		if (st->sp != NULL ? lineage_ready_read(&st->w->ckpt, c) :
-				     lineage_ready(&st->w->ckpt, c)) {
+		/* A fleet: the lease says so (a child's only once its
+		 * parent's says done, on whichever host). */
+		if (st->w->member != NULL ?
+			member_shard_workable(st->w->member, sh->id) :
+			st->sp != NULL ? lineage_ready_read(&st->w->ckpt, c) :
+					 lineage_ready(&st->w->ckpt, c)) {
 			transition_hook(st, c);
 			shard_start(sh);
 		}
@@ -2028,6 +2059,9 @@ stream_wants_spool(const struct worker *w)
 {
 	const struct checkpoint *ck = &w->ckpt;
 
+	/* A fleet's shards move between hosts; a spool is one host's. */
+	if (w->member != NULL)
+		return 0;
 	if (ck->stream_arn != NULL)
 		return ck->stream_spool;
 	return w->pair->spool && w->pair->backfill && w->pair->stream &&
@@ -2155,6 +2189,81 @@ stream_spool_tick(struct worker *w)
 	return st_failed(st) ? -1 : 0;
 }
 
+/* The fleet gave this host shard id: read on from the lease's seq. */
+static void
+fleet_claimed_cb(void *arg, const char *id)
+{
+	struct stream *st = arg;
+	struct st_shard *sh = hmap_get(&st->live, id);
+
+	if (sh == NULL)
+		return;
+	free(sh->read_seq);
+	sh->read_seq = NULL;
+	free(sh->iter);
+	sh->iter = NULL;
+	sh->finished = sh->at_tip = sh->probe = 0;
+	sh->malformed = sh->unread = 0;
+	sh->state = SH_WAIT;
+	pump(st);
+}
+
+/* The fleet lost shard id: stop reading, drop what was read, send no
+ * more of its batch (writes already sent land and count for nothing). */
+static void
+fleet_lost_cb(void *arg, const char *id)
+{
+	struct stream *st = arg;
+	struct st_shard *sh = hmap_get(&st->live, id);
+
+	if (sh == NULL)
+		return;
+	sh->gen++;
+	if (sh->reading || sh->state == SH_ITER) {
+		aws_call_abort(&sh->call);
+		sh->reading = 0;
+	}
+	http_timer_cancel(st->w->http, &sh->timer);
+	if (sh->pend != NULL) {
+		pages_free(st, sh->pend);
+		sh->pend = sh->pend_tail = NULL;
+		sh->pend_recs = sh->pend_bytes = 0;
+	}
+	if (sh->applying) {
+		writer_lane_drop(sh->lane->wl);
+		if (sh->acked_ops >= sh->wunit.sent)
+			batch_drop(sh);
+	}
+	if (sh->state != SH_DONE)
+		sh->state = SH_WAIT;
+}
+
+/* Claimable: the stream reads it (listed here) and nothing of an earlier
+ * tenure is in flight. */
+static int
+fleet_drained_cb(void *arg, const char *id)
+{
+	struct stream *st = arg;
+	struct st_shard *sh = hmap_get(&st->live, id);
+
+	return sh != NULL && sh->state != SH_DONE && !sh->reading &&
+	    !sh->applying && sh->state != SH_ITER;
+}
+
+/* Another host finished shard id. */
+static void
+fleet_done_cb(void *arg, const char *id)
+{
+	struct stream *st = arg;
+	struct st_shard *sh = hmap_get(&st->live, id);
+
+	st->counts_stale = 1;
+	if (sh == NULL || sh->state == SH_DONE)
+		return;
+	sh->state = SH_DONE;
+	st->sweep = 1;
+}
+
 int
 stream_run(struct worker *w)
 {
@@ -2167,6 +2276,12 @@ stream_run(struct worker *w)
 		return -1;
 	stream_clock_check(w);
 	st->wr = writer_new(w);
+	if (w->member != NULL) {
+		struct member_shard_hooks h = { fleet_claimed_cb, fleet_lost_cb,
+			fleet_drained_cb, fleet_done_cb, st };
+
+		member_stream_hooks(w->member, &h);
+	}
 	if (st->sp != NULL) {
 		st->alane = writer_lane_new(st->wr, apply_ack_cb, st);
 		st->spool_apply = 1;
@@ -2210,6 +2325,10 @@ stream_run(struct worker *w)
 	pump(st);
 	while (!st_failed(st)) {
 		http_run(w->http, 250);
+		if (w->member != NULL && !st->stopping) {
+			member_tick(w->member);
+			pump(st);
+		}
 		if (worker_stop && !st->stopping)
 			st_stop(st);
 		if (st->stopping && writer_drained(st->wr))
@@ -2226,6 +2345,9 @@ stream_run(struct worker *w)
 	if (writer_failed(st->wr))
 		st->failed = 1;
 	rc = st->failed;
+	/* The others take this host's shards over at once. */
+	member_release_all(w->member);
+	member_stream_hooks(w->member, NULL);
 	stream_free(w);
 	if (worker_ckpt_flush(w, 1) == -1)
 		rc = 1;

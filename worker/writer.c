@@ -597,6 +597,12 @@ writer_lane_new(struct writer *wr, writer_ack_fn ack, void *arg)
 }
 
 void
+writer_lane_drop(struct writer_lane *ln)
+{
+	ln->head = ln->tail = NULL;
+}
+
+void
 writer_submit(struct writer_lane *ln, struct writer_unit *u)
 {
 	if (u->n == 0 || (u->items == NULL) == (u->ops == NULL))

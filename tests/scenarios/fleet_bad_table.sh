@@ -4,9 +4,8 @@
 # host may not use (DynamoDB Local checks no IAM: the fault proxy answers
 # AccessDeniedException as AWS would) exits 2 with a message saying what
 # is wrong, --check-config included; --create-coordination-table creates
-# it on-demand with the documented key schema. Until the lease mode is
-# wired, a pair with a stream phase is refused (exit 2) and nothing is
-# written.
+# it on-demand with the documented key schema. In a fleet, a pair
+# without a backfill phase is refused (exit 2) and nothing is written.
 # Last, the lease writes of worker/lease.c (claim, renew, handoff,
 # checkpoint, release, the backfill start, the stop flag) go to DynamoDB
 # Local through ddb-sync's own client, and their conditions hold there.
@@ -95,15 +94,15 @@ if (ks !== "pair:HASH,unit:RANGE" || ad !== "pair:S,unit:S" ||
 run 0 "coordination table leases (us-east-1): key schema and access OK" \
     --config-file "$f" --create-coordination-table
 
-# Usable: the check passes. A pair with a stream phase is refused (the
-# stream across a fleet is not built yet), checked or run, and nothing
-# is written.
+# Usable: the check passes. A pair without a backfill phase is refused
+# (the hosts agree on the handoff time through it), checked or run, and
+# nothing is written.
 run 0 "configuration OK: 1 pair checked" --config-file "$f" --check-config
-grep -v "stream: {disabled: true}" "$f" >"$T/plan-stream.yml"
-run 2 "pair src: the stream phase cannot run across a fleet yet" \
-    --config-file "$T/plan-stream.yml" --check-config
-run 2 "the stream phase cannot run across a fleet yet" \
-    --config-file "$T/plan-stream.yml"
+sed 's/stream: {disabled: true}/backfill: {disabled: true}/' "$f" \
+    >"$T/plan-nobackfill.yml"
+run 2 "pair src: in a fleet a pair needs its backfill phase" \
+    --config-file "$T/plan-nobackfill.yml" --check-config
+run 2 "needs its backfill phase" --config-file "$T/plan-nobackfill.yml"
 expect_eq "items copied by a refused run" "$(ddbtool count dst)" 0
 
 # No access: each action a host needs is probed, none is written; a

@@ -83,8 +83,9 @@ fleet_start() {
 # fleet_pid N: host N's supervisor pid.
 fleet_pid() { eval "echo \$HOST$1_PID"; }
 
-# fleet_wait N: wait for host N; fails unless it exits 0.
+# fleet_wait N: wait (at most 300 s) for host N; fails unless it exits 0.
 fleet_wait() {
+	wait_for 300 "host $1 to exit" fleet_gone "$(fleet_pid "$1")"
 	wait "$(fleet_pid "$1")"
 	_rc=$?
 	[ "$_rc" -eq 0 ] || fail "host $1 exited $_rc: $(tail -n 30 "$T/host$1.out"; cat "$T/host$1.err")"

@@ -9,7 +9,7 @@
 # source's (a segment redone from its start would count its items twice);
 # those it had progress in were resumed from their checkpoints.
 . "$(dirname "$0")/../lib/harness.sh"
-. "$ROOT/tests/lib/fleet.sh"
+. "$ROOT/tests/lib/fleethosts.sh"
 
 N=9000
 SEGS=12

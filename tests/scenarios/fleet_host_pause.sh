@@ -11,7 +11,7 @@
 # 0, the independent reader finds the copy equal, and every segment item
 # is done with items adding up to the source's.
 . "$(dirname "$0")/../lib/harness.sh"
-. "$ROOT/tests/lib/fleet.sh"
+. "$ROOT/tests/lib/fleethosts.sh"
 
 N=8000
 SEGS=8

@@ -8,7 +8,7 @@
 # handed it to another (balancing), never taken as expired or lost, and
 # done once.
 . "$(dirname "$0")/../lib/harness.sh"
-. "$ROOT/tests/lib/fleet.sh"
+. "$ROOT/tests/lib/fleethosts.sh"
 
 N=3000
 SEGS=12

@@ -1,4 +1,4 @@
-# fleet.sh: helpers of the fleet scenarios (docs/fleet.md), sourced after
+# fleethosts.sh: helpers of the fleet scenarios (docs/fleet.md), sourced after
 # harness.sh. A "host" is one supervisor with its own state directory; its
 # stdout and stderr go to $T/hostN.out and $T/hostN.err, its pid is in
 # HOSTN_PID. Several supervisors on one machine are several hosts: a host

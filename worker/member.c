@@ -994,9 +994,16 @@ void
 member_tick(struct member *f)
 {
 	int64_t now = clock_boot_ms();
+	uint32_t held = 0;
 
-	for (size_t i = 0; i < f->nu; i++)
+	for (size_t i = 0; i < f->nu; i++) {
 		unit_tick(f->u[i], now);
+		held += f->u[i]->held;
+	}
+	/* For the status table, ctl status and /metrics. */
+	f->w->prog.leases_held = held;
+	f->w->prog.leases_lost = f->lost;
+	f->w->prog.lease_conflicts = f->cond_failed;
 	fl_create_next(f);
 	if (!f->qbusy && now >= f->round_next_ms && !worker_stop) {
 		f->qhosts = 0;

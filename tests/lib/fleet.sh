@@ -28,6 +28,7 @@ fleet_host() {
 # lets them stop cleanly, then its workers and itself are killed.
 fleet_kill() {
 	kill -STOP "$1"
+	wait_for 10 "the host's workers" pgrep -P "$1"
 	pkill -KILL -P "$1"
 	kill -KILL "$1"
 	wait "$1" 2>/dev/null

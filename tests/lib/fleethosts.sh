@@ -106,6 +106,9 @@ fleet_stop() {
 	_sup=$(fleet_pid "$1")
 	kill -STOP "$_sup" || fail "cannot stop host $1"
 	FLEET_STOPPED="$FLEET_STOPPED $_sup"
+	# Its workers are there (a pgrep that missed one would leave it
+	# running, to stop cleanly when the supervisor dies).
+	wait_for 10 "host $1's workers" pgrep -P "$_sup"
 	FLEET_PROCS=$(fleet_tree "$_sup")
 	for _p in $FLEET_PROCS; do
 		kill -STOP "$_p" 2>/dev/null

@@ -112,8 +112,11 @@ expect_eq "leases_held is a count in a fleet" \
     "$(json "$T/status.json" 'typeof j.status.pairs[0].leases_held')" number
 expect_eq "lease_conflicts is a count in a fleet" \
     "$(json "$T/status.json" 'typeof j.status.pairs[0].lease_conflicts')" number
-# TODO(issue 20): once worker/member.c sets progress.leases_held, assert
-# j.status.pairs[0].leases_held > 0 here (wait_for: the first progress).
+held() {
+	ctl status >"$T/status.json" &&
+	    [ "$(json "$T/status.json" 'j.status.pairs[0].leases_held')" -gt 0 ]
+}
+wait_for 60 "ctl status to count the leases held" held
 ctl list >"$T/list" || fail "ctl list"
 grep -q "  LEASES  " "$T/list" || fail "no LEASES column in a fleet: $(cat "$T/list")"
 

@@ -2,10 +2,33 @@
 # harness.sh: several hosts simulated as supervisors on one machine, each
 # with its own state directory, sharing one coordination table.
 
-# Short lease timers, so that a lost host's leases expire in seconds.
-export DDB_SYNC_LEASE_MS=6000 DDB_SYNC_LEASE_RENEW_MS=1000 \
-    DDB_SYNC_LEASE_MARGIN_MS=2500 DDB_SYNC_LEASE_ROUND_MS=1000 \
-    DDB_SYNC_REQUEST_TIMEOUT_MS=2000
+# Lease timers short enough that a lost host's leases expire within the
+# scenario, long enough that a busy machine (DynamoDB Local stalls of a
+# few seconds) does not make healthy hosts lose theirs: L 20 s, the
+# owner's deadline 12 s, renewals every 2 s.
+export DDB_SYNC_LEASE_MS=20000 DDB_SYNC_LEASE_RENEW_MS=2000 \
+    DDB_SYNC_LEASE_MARGIN_MS=8000 DDB_SYNC_LEASE_ROUND_MS=1000 \
+    DDB_SYNC_REQUEST_TIMEOUT_MS=5000
+
+# fleet_two_hosts INPUT_ENDPOINT PAGE_SIZE: a plan copying src (read at
+# INPUT_ENDPOINT) to dst in 4 segments through the coordination table
+# "leases" of DynamoDB Local, the table created, and hosts 1 and 2 started.
+fleet_two_hosts() {
+	cat >"$T/plan.yml" <<P
+coordination:
+  table: leases
+  region: us-east-1
+  endpoint_url: "$ENDPOINT"
+plan:
+  - input: {table: src, region: us-east-1, endpoint_url: "$1"}
+    output: {table: dst, endpoint_url: "$ENDPOINT"}
+    total_segments: 4
+    page_size: $2
+P
+	fleet_table "$T/plan.yml"
+	fleet_host 1 "$T/plan.yml"
+	fleet_host 2 "$T/plan.yml"
+}
 
 # fleet_table PLAN: create the plan's coordination table.
 fleet_table() {

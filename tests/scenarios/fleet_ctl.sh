@@ -129,12 +129,27 @@ grep -q "^src: fleet-wide stop flag set in coordination table fleet" "$T/o" ||
     fail "ctl fleet stop said: $(cat "$T/o")"
 pair_item >"$T/pair" || fail "get the pair item"
 grep -q '"stop":{"BOOL":true}' "$T/pair" || fail "stop flag not set: $(cat "$T/pair")"
+# The host's worker sees the flag at its next round: it says so, hands
+# its leases back once their writes are in, and takes none while it is
+# set (ctl status counts none held).
+wlog="$S/pairs/src/worker.log"
+wait_for 60 "the worker to see the stop flag" \
+    grep -q "Pair stopped across the fleet" "$wlog"
+wait_for 60 "the worker to release its leases" \
+    grep -q "Lease released: segment#" "$wlog"
+none_held() {
+	ctl status >"$T/status.json" &&
+	    [ "$(json "$T/status.json" 'j.status.pairs[0].leases_held')" -eq 0 ]
+}
+wait_for 60 "no lease held while the pair is stopped" none_held
 ctl fleet start src >"$T/o" 2>"$T/e" || fail "ctl fleet start: $(cat "$T/e")"
 grep -q "^src: fleet-wide stop flag cleared" "$T/o" ||
     fail "ctl fleet start said: $(cat "$T/o")"
 pair_item >"$T/pair" || fail "get the pair item"
 grep -q '"stop":{"BOOL":false}' "$T/pair" ||
     fail "stop flag not cleared: $(cat "$T/pair")"
+wait_for 60 "the worker to see the flag cleared" \
+    grep -q "Pair started again across the fleet" "$wlog"
 ctl fleet --json >"$T/fleet.json" || fail "ctl fleet --json"
 expect_eq "stop in ctl fleet" "$(json "$T/fleet.json" 'j.pairs[0].stop')" false
 # A name the plan lacks is refused before anything is written; usage.

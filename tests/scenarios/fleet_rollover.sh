@@ -15,20 +15,7 @@ sim_tables
 sim_start --rollover-ms 1500 --split-p 0.5 --max-open-shards 6 --seed 51
 export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=500 \
     DDB_SYNC_CHECKPOINT_INTERVAL_MS=0
-cat >"$T/plan.yml" <<P
-coordination:
-  table: leases
-  region: us-east-1
-  endpoint_url: "$ENDPOINT"
-plan:
-  - input: {table: src, region: us-east-1, endpoint_url: "$SIM"}
-    output: {table: dst, endpoint_url: "$ENDPOINT"}
-    total_segments: 4
-    page_size: 100
-P
-fleet_table "$T/plan.yml"
-fleet_host 1 "$T/plan.yml"
-fleet_host 2 "$T/plan.yml"
+fleet_two_hosts "$SIM" 100
 streaming() {
 	grep -q "Streaming started" "$T/h1.out" &&
 	    grep -q "Streaming started" "$T/h2.out"

@@ -16,20 +16,7 @@ ddbtool create-table dst --hash pk:S
     2>/dev/null || fail "load"
 export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=1000 \
     DDB_SYNC_CHECKPOINT_INTERVAL_MS=0
-cat >"$T/plan.yml" <<P
-coordination:
-  table: leases
-  region: us-east-1
-  endpoint_url: "$ENDPOINT"
-plan:
-  - input: {table: src, region: us-east-1, endpoint_url: "$ENDPOINT"}
-    output: {table: dst, endpoint_url: "$ENDPOINT"}
-    total_segments: 4
-    page_size: 50
-P
-fleet_table "$T/plan.yml"
-fleet_host 1 "$T/plan.yml"
-fleet_host 2 "$T/plan.yml"
+fleet_two_hosts "$ENDPOINT" 50
 claimed() { grep -l "Lease claimed: shard#" "$T/h1.out" "$T/h2.out"; }
 wait_for 90 "a host to take the stream's shard" claimed
 ddbtool mutate src 1500 --keys 1000 --prefix k --seed 11 &

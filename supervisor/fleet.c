@@ -78,27 +78,6 @@ fleet_preflight(const char *worker_path, const struct plan_coord *co,
 	return SUP_EXIT_FAILURE;
 }
 
-int
-fleet_check_plan(const struct plan *plan)
-{
-	int rc = 0;
-
-	for (size_t i = 0; i < plan->npairs; i++) {
-		const struct plan_pair *p = &plan->pairs[i];
-
-		if (p->backfill)
-			continue;
-		fprintf(stderr,
-		    "ddb-sync: pair %s: in a fleet a pair needs its backfill "
-		    "phase: the hosts agree on the stream's handoff time "
-		    "through it (docs/fleet.md); remove 'coordination' to "
-		    "follow only the stream from this host alone\n",
-		    p->name);
-		rc = -1;
-	}
-	return rc;
-}
-
 char *
 fleet_host_id(void)
 {

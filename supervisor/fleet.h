@@ -14,12 +14,6 @@
 int fleet_preflight(const char *worker_path, const struct plan_coord *,
     int create, int verbose);
 
-/*
- * What a fleet cannot run, said on stderr before anything starts: a pair
- * without a backfill phase (docs/fleet.md). 0, or -1.
- */
-int fleet_check_plan(const struct plan *);
-
 /* A new host id, "<hostname>:<pid>:<8 random hex>": never reused, so a
  * paused old process and its restarted self are two owners. */
 char *fleet_host_id(void);

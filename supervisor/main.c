@@ -157,9 +157,6 @@ main(int argc, char **argv)
 	if (o.plan->coord != NULL) {
 		r = fleet_preflight(s.worker_path, o.plan->coord,
 		    o.create_coord, o.verbose);
-		if (r == SUP_EXIT_OK && !o.create_coord &&
-		    fleet_check_plan(o.plan) == -1)
-			r = SUP_EXIT_USAGE;
 		/* Only the table was asked for: nothing to copy. */
 		if (r != SUP_EXIT_OK || o.create_coord) {
 			free(s.worker_path);

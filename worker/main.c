@@ -560,14 +560,6 @@ run(struct worker *w)
 	}
 	if (w->mconf.table != NULL) {
 		/* A fleet: the progress is in the coordination table. */
-		if (!p->backfill) {
-			worker_fail(w, WORKER_EXIT_CONFIG, "BadFleet",
-			    "pair %s: in a fleet a pair needs its backfill "
-			    "phase (the hosts agree on the handoff time "
-			    "through it; docs/fleet.md)",
-			    p->name);
-			return -1;
-		}
 		if (member_open(w) == -1)
 			return -1;
 		w->ckpt.pair = xstrdup(p->name);
@@ -608,6 +600,11 @@ run(struct worker *w)
 		report_phase(PROTO_PHASE_STREAM, PROTO_PS_SKIPPED, 0, 0, NULL);
 		return 0;
 	}
+	/* A fleet's pair without a backfill: its item and the stream's
+	 * start, agreed once (with a backfill, backfill_run did it). */
+	if (w->member != NULL && !p->backfill &&
+	    (r = member_backfill_setup(w, 0, NULL)) != 0)
+		return r == 1 ? 1 : -1;
 	return stream_run(w);
 }
 

@@ -405,8 +405,9 @@ member_backfill_setup(struct worker *w, uint32_t total_wanted,
 
 	memset(&set, 0, sizeof(set));
 	memset(&got, 0, sizeof(got));
-	f->hooks = *hooks;
-	if (p->nsegments > 0) {
+	if (hooks != NULL)
+		f->hooks = *hooks;
+	if (p->backfill && p->nsegments > 0) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "BadFleet",
 		    "pair %s: 'segments' splits a table by hand; with a "
 		    "coordination table the hosts share the segments "
@@ -442,16 +443,22 @@ member_backfill_setup(struct worker *w, uint32_t total_wanted,
 	pl = &got.v[0];
 	if (pl->src == NULL || pl->dst == NULL || strcmp(pl->src, src) != 0 ||
 	    strcmp(pl->dst, dst) != 0 ||
-	    (p->total_segments != 0 &&
+	    (p->backfill && p->total_segments != 0 &&
 		p->total_segments != pl->total_segments) ||
-	    pl->total_segments == 0) {
+	    (p->backfill && pl->total_segments == 0) ||
+	    pl->backfill != p->backfill) {
 		worker_fail(w, WORKER_EXIT_CONFIG, "CheckpointMismatch",
 		    "coordination table %s: pair %s was started as %s -> %s "
-		    "with %u segments; this host's plan says %s -> %s%s: "
-		    "every host must run the same plan",
+		    "%s; this host's plan says %s -> %s%s%s: every host must "
+		    "run the same plan",
 		    f->conf->table, p->name, pl->src ? pl->src : "?",
-		    pl->dst ? pl->dst : "?", pl->total_segments, src, dst,
-		    p->total_segments ? " with another segment count" : "");
+		    pl->dst ? pl->dst : "?",
+		    pl->backfill ? "with a backfill" : "without a backfill",
+		    src, dst,
+		    p->backfill ? " with a backfill" : " without a backfill",
+		    p->backfill && p->total_segments ?
+			" of another segment count" :
+			"");
 		rc = -1;
 		goto done;
 	}
@@ -472,7 +479,12 @@ member_backfill_setup(struct worker *w, uint32_t total_wanted,
 		pl = &got.v[0];
 	}
 	w->ckpt.total_segments = total;
-	w->ckpt.backfill_started_ms = pl->backfill_started;
+	/* The handoff: the backfill's start, or without a backfill the
+	 * stream's first start on any host. */
+	if (p->backfill)
+		w->ckpt.backfill_started_ms = pl->backfill_started;
+	else
+		w->ckpt.stream_started_ms = pl->backfill_started;
 
 	/* The segments' items, created free by whoever comes first. */
 	if ((rc = fl_query_sync(f, p->name, &set)) != 0)
@@ -505,9 +517,14 @@ member_backfill_setup(struct worker *w, uint32_t total_wanted,
 	/* Hosts that start together see each other's heartbeats first. */
 	f->round_next_ms = clock_boot_ms() +
 	    (f->round_ms < 2000 ? f->round_ms : 2000);
-	log_info("Backfill across the fleet: %u segments, started at %lld "
-		 "(server clock, recorded once for every host)",
-	    total, (long long)w->ckpt.backfill_started_ms);
+	if (p->backfill)
+		log_info("Backfill across the fleet: %u segments, started at "
+			 "%lld (server clock, recorded once for every host)",
+		    total, (long long)w->ckpt.backfill_started_ms);
+	else
+		log_info("Stream across the fleet, from %lld (server clock, "
+			 "recorded once for every host)",
+		    (long long)w->ckpt.stream_started_ms);
 done:
 	lease_set_clear(&set);
 	lease_set_clear(&got);

@@ -56,7 +56,9 @@ void member_free(struct worker *);
  * The pair item (its total_segments agreed by the first host, its tables
  * compared with the plan), every segment's item, and the handoff time
  * recorded once: fills w->ckpt with all of the pair's segments and the
- * backfill start. 0, 1 stopped, -1 (worker_fail called).
+ * backfill start. A pair without a backfill: total_wanted 0, hooks NULL,
+ * and the time recorded once is the stream's start. 0, 1 stopped, -1
+ * (worker_fail called).
  */
 int member_backfill_setup(struct worker *, uint32_t total_wanted,
     const struct member_hooks *);

@@ -1939,7 +1939,9 @@ stream_setup(struct stream *st)
 		}
 		ck->stream_spool = stream_wants_spool(w); /* before the ARN */
 		ck->stream_arn = xstrdup(w->src_tab.stream_arn);
-		ck->stream_started_ms = now; /* the server's clock */
+		/* The server's clock; a fleet agreed on one already. */
+		if (ck->stream_started_ms == 0)
+			ck->stream_started_ms = now;
 		w->ckpt_dirty = 1;
 		if (worker_ckpt_flush(w, 1) == -1)
 			return -1;

@@ -10,9 +10,11 @@ export DDB_SYNC_LEASE_MS=20000 DDB_SYNC_LEASE_RENEW_MS=2000 \
     DDB_SYNC_LEASE_MARGIN_MS=8000 DDB_SYNC_LEASE_ROUND_MS=1000 \
     DDB_SYNC_REQUEST_TIMEOUT_MS=5000
 
-# fleet_two_hosts INPUT_ENDPOINT PAGE_SIZE: a plan copying src (read at
-# INPUT_ENDPOINT) to dst in 4 segments through the coordination table
-# "leases" of DynamoDB Local, the table created, and hosts 1 and 2 started.
+# fleet_two_hosts INPUT_ENDPOINT PAGE_SIZE [KEY]: a plan copying src (read
+# at INPUT_ENDPOINT) to dst in 4 segments through the coordination table
+# "leases" of DynamoDB Local (KEY: one more key of the pair, such as
+# "backfill: {disabled: true}"), the table created, and hosts 1 and 2
+# started.
 fleet_two_hosts() {
 	cat >"$T/plan.yml" <<P
 coordination:
@@ -24,6 +26,7 @@ plan:
     output: {table: dst, endpoint_url: "$ENDPOINT"}
     total_segments: 4
     page_size: $2
+    ${3:-}
 P
 	fleet_table "$T/plan.yml"
 	fleet_host 1 "$T/plan.yml"

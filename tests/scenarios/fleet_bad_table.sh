@@ -4,8 +4,8 @@
 # host may not use (DynamoDB Local checks no IAM: the fault proxy answers
 # AccessDeniedException as AWS would) exits 2 with a message saying what
 # is wrong, --check-config included; --create-coordination-table creates
-# it on-demand with the documented key schema. In a fleet, a pair
-# without a backfill phase is refused (exit 2) and nothing is written.
+# it on-demand with the documented key schema. A host whose plan splits
+# a pair otherwise than the fleet started it is refused (exit 2).
 # Last, the lease writes of worker/lease.c (claim, renew, handoff,
 # checkpoint, release, the backfill start, the stop flag) go to DynamoDB
 # Local through ddb-sync's own client, and their conditions hold there.
@@ -94,16 +94,24 @@ if (ks !== "pair:HASH,unit:RANGE" || ad !== "pair:S,unit:S" ||
 run 0 "coordination table leases (us-east-1): key schema and access OK" \
     --config-file "$f" --create-coordination-table
 
-# Usable: the check passes. A pair without a backfill phase is refused
-# (the hosts agree on the handoff time through it), checked or run, and
-# nothing is written.
+# Usable: the check passes. A run copies (its own table, "runs"); a host
+# whose plan splits the pair otherwise is refused with exit 2, saying how
+# the pair was started, and writes nothing to the table.
 run 0 "configuration OK: 1 pair checked" --config-file "$f" --check-config
-sed 's/stream: {disabled: true}/backfill: {disabled: true}/' "$f" \
-    >"$T/plan-nobackfill.yml"
-run 2 "pair src: in a fleet a pair needs its backfill phase" \
-    --config-file "$T/plan-nobackfill.yml" --check-config
-run 2 "needs its backfill phase" --config-file "$T/plan-nobackfill.yml"
-expect_eq "items copied by a refused run" "$(ddbtool count dst)" 0
+f2=$(plan runs)
+run 0 "coordination table runs: created" --config-file "$f2" \
+    --create-coordination-table
+sed 's/stream: {disabled: true}/stream: {disabled: true}\
+    total_segments: 2/' "$f2" >"$T/plan-2.yml"
+run 0 "Backfill complete" --config-file "$T/plan-2.yml"
+expect_eq "items copied" "$(ddbtool count dst)" 20
+sed 's/total_segments: 2/total_segments: 3/' "$T/plan-2.yml" >"$T/plan-3.yml"
+ddbtool dump runs >"$T/runs.before" || fail "dump runs"
+run 2 "pair src was started as src@us-east-1 -> dst@us-east-1 with a backfill; this host's plan says src@us-east-1 -> dst@us-east-1 with a backfill of another segment count: every host must run the same plan" \
+    --config-file "$T/plan-3.yml"
+ddbtool dump runs | grep -v '"kind":{"S":"host"}' >"$T/runs.after"
+grep -v '"kind":{"S":"host"}' "$T/runs.before" | cmp -s - "$T/runs.after" ||
+    fail "a refused host changed the pair's items"
 
 # No access: each action a host needs is probed, none is written; a
 # refusal names the action (here UpdateItem, through the proxy).

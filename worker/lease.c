@@ -1107,6 +1107,18 @@ lease_get_body(struct buf *b, const char *table, const char *pair,
 }
 
 int
+lease_delete_done_body(struct buf *b, const char *table, const char *pair,
+    const char *unit)
+{
+	if (lease_key(b, table, pair, unit, "Key") == -1)
+		return -1;
+	return buf_adds(b,
+	    ",\"ConditionExpression\":\"#d = :t\","
+	    "\"ExpressionAttributeNames\":{\"#d\":\"done\"},"
+	    "\"ExpressionAttributeValues\":{\":t\":{\"BOOL\":true}}}");
+}
+
+int
 lease_host_body(struct buf *b, const char *table, const char *host_id,
     const char *hostname, int64_t wall_ms, int64_t lease_ms)
 {

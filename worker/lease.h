@@ -316,6 +316,12 @@ int lease_backfill_start_body(struct buf *, const char *table, const char *pair,
  */
 int lease_host_body(struct buf *, const char *table, const char *host_id,
     const char *hostname, int64_t wall_ms, int64_t lease_ms);
+/*
+ * Delete a unit's item only if it is done (a shard that aged out of the
+ * stream): an item that is not done, or already gone, fails the condition.
+ */
+int lease_delete_done_body(struct buf *, const char *table, const char *pair,
+    const char *unit);
 /* The fleet-wide stop flag of a pair (set 1, or clear 0). */
 int lease_stop_body(struct buf *, const char *table, const char *pair,
     int stop);

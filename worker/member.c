@@ -1,5 +1,6 @@
 /* member.c: a pair's worker as one member of a fleet (docs/fleet.md). */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,12 @@ struct fl_unit {
 	uint64_t c_items, c_scanned, c_expired;
 };
 
-/* A shard item to create (parents first), from a listing. */
+/* A shard item to create (parents first) or delete, from a listing. */
 struct fl_new {
 	char *unit;
 	char *shard;
 	char *parent; /* the parent's unit, or NULL */
+	int del;      /* done and no longer listed: delete its item */
 };
 
 struct member {
@@ -96,10 +98,11 @@ struct member {
 	struct aws_call xcall; /* a handoff request */
 	int xbusy;
 	int64_t round_next_ms;
-	int snapshot; /* a round has completed */
-	int stopped;  /* the pair's fleet-wide stop flag, as last seen */
-	int failed;   /* the table is gone: worker_fail was called */
-	int done;     /* its snapshot: every segment of the pair done */
+	int snapshot;	 /* a round has completed */
+	int stopped;	 /* the pair's fleet-wide stop flag, as last seen */
+	uint64_t pruned; /* shard items deleted (aged out) */
+	int failed;	 /* the table is gone: worker_fail was called */
+	int done;	 /* its snapshot: every segment of the pair done */
 	uint64_t lost;
 	uint64_t cond_failed;
 	int64_t warned_ms;
@@ -1116,8 +1119,16 @@ ccall_cb(struct aws_call *c, void *arg)
 
 	f->cbusy = 0;
 	if (c->status != AWS_OK && strcmp(c->code, CCF) != 0) {
-		fl_warn(f, "PutItem (shard)", c);
+		fl_warn(f,
+		    f->newq[0].del ? "DeleteItem (shard)" : "PutItem (shard)",
+		    c);
 		return; /* again at the next tick */
+	}
+	if (f->newq[0].del && c->status == AWS_OK) {
+		f->pruned++;
+		log_info("Removed the lease item of %s: done, and aged out of "
+			 "the stream (%llu so far)",
+		    f->newq[0].unit, (unsigned long long)f->pruned);
 	}
 	free(f->newq[0].unit);
 	free(f->newq[0].shard);
@@ -1136,10 +1147,18 @@ fl_create_next(struct member *f)
 		return;
 	nw = &f->newq[0];
 	aws_call_cleanup(&f->ccall);
-	aws_call_init(&f->ccall, &f->cl, "PutItem");
-	if (lease_put_unit_body(&f->ccall.req, f->conf->table, f->w->pair->name,
-		nw->unit, LEASE_SHARD, 0, nw->shard, nw->parent) == -1)
-		fatalx("PutItem body");
+	if (nw->del) {
+		aws_call_init(&f->ccall, &f->cl, "DeleteItem");
+		if (lease_delete_done_body(&f->ccall.req, f->conf->table,
+			f->w->pair->name, nw->unit) == -1)
+			fatalx("DeleteItem body");
+	} else {
+		aws_call_init(&f->ccall, &f->cl, "PutItem");
+		if (lease_put_unit_body(&f->ccall.req, f->conf->table,
+			f->w->pair->name, nw->unit, LEASE_SHARD, 0, nw->shard,
+			nw->parent) == -1)
+			fatalx("PutItem body");
+	}
 	f->cbusy = 1;
 	aws_call_start(&f->ccall, ccall_cb, f);
 }
@@ -1153,12 +1172,29 @@ fl_queued(const struct member *f, const char *unit)
 	return 0;
 }
 
+static struct fl_new *
+fl_enqueue(struct member *f, const char *unit, const char *shard)
+{
+	struct fl_new *nw;
+
+	if (f->nnew == f->newcap) {
+		f->newcap = f->newcap ? f->newcap * 2 : 16;
+		f->newq = xrealloc(f->newq, f->newcap * sizeof(*f->newq));
+	}
+	nw = &f->newq[f->nnew++];
+	memset(nw, 0, sizeof(*nw));
+	nw->unit = xstrdup(unit);
+	nw->shard = xstrdup(shard);
+	return nw;
+}
+
 void
 member_add_shards(struct member *f, const struct lineage_shard *v, size_t n)
 {
 	const char **ids = xcalloc(n != 0 ? n : 1, sizeof(*ids));
 	const char **parents = xcalloc(n != 0 ? n : 1, sizeof(*parents));
 	size_t *order = xcalloc(n != 0 ? n : 1, sizeof(*order));
+	struct hmap listed;
 
 	/* Parents first: a child's item never exists without its parent's
 	 * (else another host could take the child as one whose parent aged
@@ -1176,20 +1212,31 @@ member_add_shards(struct member *f, const struct lineage_shard *v, size_t n)
 		lease_unit_shard(unit, sizeof(unit), l->id);
 		if (hmap_get(&f->byname, unit) != NULL || fl_queued(f, unit))
 			continue;
-		if (f->nnew == f->newcap) {
-			f->newcap = f->newcap ? f->newcap * 2 : 16;
-			f->newq = xrealloc(f->newq,
-			    f->newcap * sizeof(*f->newq));
-		}
-		nw = &f->newq[f->nnew++];
-		nw->unit = xstrdup(unit);
-		nw->shard = xstrdup(l->id);
-		nw->parent = NULL;
+		nw = fl_enqueue(f, unit, l->id);
 		if (l->parent != NULL) {
 			lease_unit_shard(parent, sizeof(parent), l->parent);
 			nw->parent = xstrdup(parent);
 		}
 	}
+	/* Items of shards done and no longer listed (aged out): deleted,
+	 * so the table does not grow with the stream. Their children no
+	 * longer wait for them: a parent not in the table is one that aged
+	 * out, and it was done. */
+	hmap_init(&listed);
+	for (size_t k = 0; k < n; k++)
+		hmap_put(&listed, v[k].id, (void *)(uintptr_t)1);
+	for (size_t i = 0; i < f->set.n; i++) {
+		const struct lease *l = &f->set.v[i];
+
+		if (l->kind != LEASE_SHARD || !l->done ||
+		    strcmp(l->pair, f->w->pair->name) != 0 ||
+		    strncmp(l->unit, "shard#", 6) != 0 ||
+		    hmap_get(&listed, l->unit + 6) != NULL ||
+		    fl_queued(f, l->unit))
+			continue;
+		fl_enqueue(f, l->unit, l->unit + 6)->del = 1;
+	}
+	hmap_clear(&listed);
 	free(ids);
 	free(parents);
 	free(order);

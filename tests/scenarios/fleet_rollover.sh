@@ -6,13 +6,17 @@
 # shards. A child's lease is claimable only once its parent's says done,
 # whichever host applied it: the destination converges to the source (the
 # independent reader), both hosts applied shards, and children were
-# applied by another host than their parent's.
+# applied by another host than their parent's. Records are kept 20 s, so
+# closed shards leave the stream during the run, and their lease items,
+# done, are deleted.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/streamsim.sh"
 . "$(dirname "$0")/../lib/fleet.sh"
 
 sim_tables
-sim_start --rollover-ms 1500 --split-p 0.5 --max-open-shards 6 --seed 51
+# Records are kept 20 s: closed shards leave the stream during the run.
+sim_start --rollover-ms 1500 --split-p 0.5 --max-open-shards 6 --seed 51 \
+    --retention-ms 20000
 export DDB_SYNC_POLL_MS=200 DDB_SYNC_SHARD_REFRESH_MS=500 \
     DDB_SYNC_CHECKPOINT_INTERVAL_MS=0
 fleet_two_hosts "$SIM" 100
@@ -28,6 +32,10 @@ wait_for 180 "16 shards applied" applied
 touch "$T/stop-writer"
 wait $mut || fail "writer failed"
 sim_converge src dst 180
+# Shards that aged out of the stream, done, lose their items (the table
+# does not grow with the stream): the hosts keep listing meanwhile.
+some_pruned() { cat "$T/h1.out" "$T/h2.out" | grep -q "Removed the lease item of shard#"; }
+wait_for 90 "an aged-out shard's item to be removed" some_pruned
 kill -INT "$host1" "$host2"
 wait "$host1"
 rc1=$?
@@ -40,6 +48,8 @@ cat "$T/h1.out" "$T/h2.out" | grep -q "FAILED\|Changes were lost" &&
     fail "a host failed or reported a gap"
 splits=$(sim_stat j.splits)
 [ "$splits" -ge 1 ] || fail "no split"
+pruned=$(cat "$T/h1.out" "$T/h2.out" | grep -c "Removed the lease item of shard#")
+log "lease items of $pruned aged-out shards removed"
 # Which host finished each shard, and each shard's parent (the lease
 # table, read by the independent client).
 ddbtool dump leases >"$T/leases.txt" || fail "cannot read the leases"

@@ -1218,6 +1218,12 @@ test_lease_bodies(void **state)
 	assert_int_equal(lease_get_body(&b, "t", "p", "#pair"), 0);
 	check_json(b.data);
 	assert_non_null(strstr(b.data, "\"ConsistentRead\":true"));
+	/* A shard that aged out: deleted only if done. */
+	buf_reset(&b);
+	assert_int_equal(lease_delete_done_body(&b, "t", "p", "shard#s"), 0);
+	check_json(b.data);
+	expect_placeholders_used(b.data);
+	expect_member(b.data, "ConditionExpression", "#d = :t");
 	/* A host's heartbeat: no condition, the counter moves. */
 	buf_reset(&b);
 	assert_int_equal(lease_host_body(&b, "t", "vm:12:abcd0123", "vm",

@@ -1044,15 +1044,6 @@ member_failed(const struct member *f)
 	return f != NULL && f->failed;
 }
 
-int
-member_seg_workable(const struct member *f, size_t idx)
-{
-	const struct fl_unit *u = f->u[idx];
-
-	return u->held && !u->releasing &&
-	    clock_boot_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
-}
-
 /* Held and before its deadline: a write for it may be sent (whether or
  * not it is being handed over, which waits for its writes). */
 static int
@@ -1065,19 +1056,33 @@ fl_may_write(const struct fl_unit *u)
 }
 
 int
+member_seg_workable(const struct member *f, size_t idx)
+{
+	return fl_may_write(f->u[idx]) && !f->u[idx]->releasing;
+}
+
+int
 member_seg_may_write(const struct member *f, size_t idx)
 {
 	return idx < f->nseg && fl_may_write(f->u[idx]);
 }
 
+/* The unit of shard id, or NULL. */
+static struct fl_unit *
+fl_shard_unit(const struct member *f, const char *id)
+{
+	char unit[160];
+
+	lease_unit_shard(unit, sizeof(unit), id);
+	return hmap_get(&f->byname, unit);
+}
+
 int
 member_shard_may_write(const struct member *f, const char *id)
 {
-	char unit[160];
-	const struct fl_unit *u;
+	const struct fl_unit *u = fl_shard_unit(f, id);
 
-	lease_unit_shard(unit, sizeof(unit), id);
-	return (u = hmap_get(&f->byname, unit)) != NULL && fl_may_write(u);
+	return u != NULL && fl_may_write(u);
 }
 
 void
@@ -1260,24 +1265,17 @@ member_stream_hooks(struct member *f, const struct member_shard_hooks *h)
 int
 member_shard_workable(const struct member *f, const char *id)
 {
-	char unit[160];
-	const struct fl_unit *u;
+	const struct fl_unit *u = fl_shard_unit(f, id);
 
-	lease_unit_shard(unit, sizeof(unit), id);
-	if ((u = hmap_get(&f->byname, unit)) == NULL)
-		return 0;
-	return u->held && !u->releasing &&
-	    clock_boot_ms() - u->ok_sent_ms < f->lease_ms - f->margin_ms;
+	return u != NULL && fl_may_write(u) && !u->releasing;
 }
 
 void
 member_shard_changed(struct member *f, const char *id)
 {
-	char unit[160];
-	struct fl_unit *u;
+	struct fl_unit *u = fl_shard_unit(f, id);
 
-	lease_unit_shard(unit, sizeof(unit), id);
-	if ((u = hmap_get(&f->byname, unit)) != NULL && u->held)
+	if (u != NULL && u->held)
 		u->dirty = 1;
 }
 

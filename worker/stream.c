@@ -1434,10 +1434,7 @@ batch_ack_cb(const struct writer_part *parts, unsigned nparts, void *arg)
 
 	for (unsigned i = 0; i < nparts; i++)
 		sh->acked_ops += parts[i].n;
-	if (sh->applying && sh->ugen != sh->gen &&
-	    sh->acked_ops >= sh->wunit.sent)
-		batch_drop(sh); /* lost: the rest was never sent */
-	else if (sh->applying && sh->acked_ops == sh->nops)
+	if (sh->applying && sh->acked_ops == sh->nops)
 		unit_applied(sh);
 	pump(sh->st);
 }
@@ -2220,8 +2217,10 @@ fleet_claimed_cb(void *arg, const char *id)
 	pump(st);
 }
 
-/* The fleet lost shard id: stop reading, drop what was read, send no
- * more of its batch (writes already sent land and count for nothing). */
+/* The fleet lost shard id: stop reading and drop what was read. Its batch
+ * is the writer's fence's to drop (st_fence: acknowledged unsent); when
+ * every write is acknowledged, unit_applied frees it without moving the
+ * checkpoint (its generation is past). */
 static void
 fleet_lost_cb(void *arg, const char *id)
 {
@@ -2240,11 +2239,6 @@ fleet_lost_cb(void *arg, const char *id)
 		pages_free(st, sh->pend);
 		sh->pend = sh->pend_tail = NULL;
 		sh->pend_recs = sh->pend_bytes = 0;
-	}
-	if (sh->applying) {
-		writer_lane_drop(sh->lane->wl);
-		if (sh->acked_ops >= sh->wunit.sent)
-			batch_drop(sh);
 	}
 	if (sh->state != SH_DONE)
 		sh->state = SH_WAIT;

@@ -23,7 +23,7 @@ worker_ckpt_flush(struct worker *w, int force)
 		return 0;
 	if (!force && now - w->ckpt_saved_ms < w->ckpt_interval_ms)
 		return 0;
-	/* A fleet keeps progress in the leases (fleet.c writes them). */
+	/* A fleet keeps progress in the leases (member.c writes them). */
 	if (w->member != NULL) {
 		w->ckpt_dirty = 0;
 		w->ckpt_saved_ms = now;

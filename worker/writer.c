@@ -505,11 +505,14 @@ static void
 lane_drop_fenced(struct writer_lane *ln)
 {
 	struct writer_part parts[WRITER_BATCH_MAX];
-	struct writer_unit *u;
+	struct writer_unit *u, *next;
 	unsigned n = 0;
 
-	while ((u = ln->head) != NULL) {
-		ln->head = u->next;
+	/* Detached first: the acknowledgements may pump the writer. */
+	u = ln->head;
+	ln->head = ln->tail = NULL;
+	for (; u != NULL; u = next) {
+		next = u->next;
 		u->next = NULL;
 		if (u->sent < u->n) {
 			parts[n].unit = u;
@@ -518,14 +521,11 @@ lane_drop_fenced(struct writer_lane *ln)
 			u->sent = u->n;
 			n++;
 		}
-		if (n == WRITER_BATCH_MAX || ln->head == NULL) {
-			ln->tail = ln->head == NULL ? NULL : ln->tail;
-			if (n > 0)
-				ln->ack(parts, n, ln->arg);
+		if (n > 0 && (n == WRITER_BATCH_MAX || next == NULL)) {
+			ln->ack(parts, n, ln->arg);
 			n = 0;
 		}
 	}
-	ln->tail = NULL;
 }
 
 static struct writer_lane *
@@ -667,12 +667,6 @@ writer_lane_fence(struct writer_lane *ln, writer_fence_fn fn, void *arg)
 {
 	ln->fence = fn;
 	ln->fence_arg = arg;
-}
-
-void
-writer_lane_drop(struct writer_lane *ln)
-{
-	ln->head = ln->tail = NULL;
 }
 
 void

@@ -140,13 +140,6 @@ struct writer_lane *writer_lane_new(struct writer *, writer_ack_fn, void *arg);
  */
 typedef int (*writer_fence_fn)(const struct writer_unit *, void *arg);
 void writer_lane_fence(struct writer_lane *, writer_fence_fn, void *arg);
-/*
- * Send nothing more of the lane's units (a fleet's lease was lost): writes
- * already in requests still complete and are acknowledged, so the
- * producer keeps its units until every write handed to a request (their
- * "sent") is.
- */
-void writer_lane_drop(struct writer_lane *);
 /* Queue a unit at the end of its lane; writer_pump() sends it. */
 void writer_submit(struct writer_lane *, struct writer_unit *);
 /* Fill the free slots with requests from the lanes. */

@@ -1,11 +1,13 @@
 #!/bin/sh
 # fleet_stream_loss: two hosts share a pair (docs/fleet.md); the backfill
 # is split between them, then the stream's shard is a lease one of them
-# holds. That host is killed whole (kill -9 of its supervisor and worker)
-# while changes keep coming: its shard lease expires, the other host takes
-# it over from the checkpoint in the lease and the destination converges
-# to the source (the independent reader). The host left stops on SIGINT,
-# releasing its leases.
+# holds. That host is frozen (SIGSTOP) until the other takes the shard
+# over, then thawed: it reports the lease lost. Then the new owner is
+# killed whole (kill -9 of its supervisor and worker) while changes keep
+# coming: its lease expires, the first host takes the shard back from the
+# checkpoint in the lease and the destination converges to the source (the
+# independent reader). The host left stops on SIGINT, releasing its
+# leases.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/fleet.sh"
 
@@ -30,11 +32,23 @@ checkpointed() {
 }
 wait_for 90 "the shard's lease to hold a checkpoint" checkpointed
 if grep -q "Lease claimed: shard#" "$T/h1.out"; then
-	lost=1 left=2
+	first=1 second=2
 else
-	lost=2 left=1
+	first=2 second=1
 fi
-eval "lostpid=\$host$lost leftpid=\$host$left"
+eval "firstpid=\$host$first secondpid=\$host$second"
+# The first owner is frozen until the other host takes the shard over,
+# then thawed: it finds the lease lost, stops the shard (its batch in
+# flight is the writer's fence's to drop) and moves no checkpoint.
+fleet_pause "$firstpid"
+log "host $first frozen"
+wait_for 90 "host $second to take the shard over" \
+    grep -q "Lease claimed: shard#.*(expired)" "$T/h$second.out"
+fleet_resume "$firstpid"
+wait_for 60 "host $first to find its shard lost" \
+    grep -q "Lease lost: shard#" "$T/h$first.out"
+# Then the new owner dies whole; the first host takes the shard back.
+eval "lost=$second left=$first lostpid=\$host$second leftpid=\$host$first"
 fleet_kill "$lostpid"
 log "host $lost killed"
 wait_for 90 "host $left to take the shard over" \

@@ -26,7 +26,9 @@ cat >"$T/rules.json" <<'R'
 R
 proxy_start "$T/rules.json"
 
-export DDB_SYNC_RETRY_NOTICE_MS=1 DDB_SYNC_RETRY_BASE_MS=50
+# Retries long enough (full jitter under ceilings of 0.5, 1 and 2 s) that
+# a status row drawn every 100 ms shows them, even under the sanitizers.
+export DDB_SYNC_RETRY_NOTICE_MS=1 DDB_SYNC_RETRY_BASE_MS=500
 "$BIN/ddb-sync" --input-table src --output-table dst \
     --input-endpoint-url "$PROXY" --output-endpoint-url "$PROXY" \
     --stream=false --state-dir "$T/state" --status=plain \
